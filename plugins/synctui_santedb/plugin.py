@@ -1,0 +1,3 @@
+"""synctui santedb backend plugin."""
+
+from synctui.hookspecs import hookimpl  # noqa: F401

@@ -1,0 +1,195 @@
+"""The Backend interface every adapter implements.
+
+An adapter class is registered through the `synctui_register_backends` hook. The agent makes one
+instance per configured backend and calls its async methods with timeouts; anything an adapter raises
+is caught there, so a broken adapter shows an error instead of stopping the agent. Raise
+`BackendError` with a `Rejection` for problems a person should read (the agent shows its message);
+any other exception is reported as an adapter fault.
+
+Optional methods raise `NotSupported` by default; list the ones you implement in `capabilities`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from synctui.model import (
+    ActionResult,
+    Capability,
+    Category,
+    Comparison,
+    EntryDetail,
+    EntryPage,
+    Health,
+    QueueKind,
+    Rejection,
+    Setting,
+    Snapshot,
+    SyncLogRow,
+    SyncProgress,
+    SyncResult,
+    Thresholds,
+)
+
+if TYPE_CHECKING:
+    import httpx
+
+ProgressCallback = Callable[[SyncProgress], None]
+
+
+class Secret:
+    """A password or token that never prints: repr/str/format show a mask, `reveal()` the value."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        return "********"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+
+@dataclass
+class BackendSettings:
+    """One configured backend, as the adapter sees it (config.py builds it from TOML)."""
+
+    name: str
+    kind: str
+    url: str = ""
+    username: str | None = None
+    secret: Secret | None = None
+    refresh_interval: float = 5.0  # seconds between snapshots
+    timeout: float = 10.0  # seconds for one call to the adapter
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    options: dict[str, Any] = field(default_factory=dict)  # adapter-specific keys of the config
+
+
+class BackendError(Exception):
+    """A failure the adapter understood; its rejection is what the user reads."""
+
+    def __init__(self, rejection: Rejection) -> None:
+        super().__init__(rejection.message)
+        self.rejection = rejection
+
+
+class NotSupported(BackendError):
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            Rejection(
+                category=Category.UNKNOWN,
+                message=f"This backend does not support {what}.",
+            )
+        )
+
+
+class Backend(ABC):
+    """One backend family. Subclass, set `kind` and `capabilities`, implement what you support."""
+
+    kind: ClassVar[str]
+    description: ClassVar[str] = ""
+    capabilities: ClassVar[frozenset[Capability]] = frozenset()
+
+    def __init__(self, settings: BackendSettings, http: httpx.AsyncClient) -> None:
+        self.settings = settings
+        self.http = http
+
+    @property
+    def name(self) -> str:
+        return self.settings.name
+
+    @abstractmethod
+    async def snapshot(self) -> Snapshot:
+        """Counts, sync log, jobs, progress and health, as of now. Keep it cheap: it runs every
+        refresh interval."""
+
+    async def entries(
+        self, queue: QueueKind, offset: int = 0, limit: int = 50, filter: str | None = None
+    ) -> EntryPage:
+        """One page of a queue, oldest first. Never load the whole queue."""
+        raise NotSupported("listing queue entries")
+
+    async def entry(self, queue: QueueKind, id: str) -> EntryDetail:
+        """One entry with its payload and rejection."""
+        raise NotSupported("inspecting entries")
+
+    async def synchronize(self, progress: ProgressCallback) -> SyncResult:
+        """Synchronize Now: push and pull, reporting progress until done."""
+        raise NotSupported("Synchronize Now")
+
+    async def retry(self, ids: Sequence[str] | None) -> ActionResult:
+        """Send rejected entries again; `None` means all of them."""
+        raise NotSupported("retrying entries")
+
+    async def discard(self, ids: Sequence[str]) -> ActionResult:
+        """Drop local changes ("Leave Server Version"). The agent archives the entries first."""
+        raise NotSupported("discarding entries")
+
+    async def compare(self, queue: QueueKind, id: str) -> Comparison:
+        """The local copy beside the server's copy of the same record."""
+        raise NotSupported("comparing with the server")
+
+    async def count_remotes(self) -> list[SyncLogRow]:
+        """The sync log with `local_count` and `remote_count` filled."""
+        raise NotSupported("counting remote records")
+
+    async def reset(self, keys: Sequence[str] | None) -> ActionResult:
+        """Clear sync markers of these log rows (`None`: all). No data is deleted."""
+        raise NotSupported("resetting the sync log")
+
+    async def resubmit(self, since: datetime, until: datetime, progress: ProgressCallback) -> ActionResult:
+        """Queue again what was created in the range and is missing on the server."""
+        raise NotSupported("re-submitting by date range")
+
+    async def check_connection(self) -> Health:
+        """A read-only probe of the server: reachability, latency, auth."""
+        raise NotSupported("checking the connection")
+
+    async def settings_list(self) -> list[Setting]:
+        raise NotSupported("reading settings")
+
+    async def change_settings(self, values: dict[str, str]) -> ActionResult:
+        raise NotSupported("changing settings")
+
+    def watch_paths(self) -> list[Path]:
+        """Local files whose change means "refresh now" (the backend's database, its OpLog...)."""
+        return []
+
+    async def aclose(self) -> None:
+        """Release what the adapter holds (files, sessions). The shared HTTP client is not yours."""
+
+
+class DemoBackend(ABC):
+    """A simulated backend for `synctui demo`, provided by a plugin next to its adapter."""
+
+    name: ClassVar[str]
+    kind: ClassVar[str]
+
+    @abstractmethod
+    async def start(self, state_dir: Path) -> tuple[BackendSettings, httpx.AsyncBaseTransport]:
+        """Start the simulator and its traffic; return the settings and an in-process transport
+        that reaches it."""
+
+    @abstractmethod
+    async def stop(self) -> None: ...

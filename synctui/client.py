@@ -1,0 +1,199 @@
+"""The TUI's view of an agent.
+
+`AgentClient` is all the dashboard knows. `HttpAgentClient` speaks the agent API over its Unix socket
+(or TCP with a bearer token); an embedded agent is served through the same HTTP API in-process (see
+`synctui.agent.embedded`), so both paths run the same code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+import httpx
+
+from synctui.model import (
+    ActionStatus,
+    AgentState,
+    DecodeError,
+    EntryDetail,
+    EntryPage,
+    PluginInfo,
+    QueueKind,
+    from_data,
+)
+
+T = TypeVar("T")
+
+
+class AgentUnavailable(Exception):
+    """The agent cannot be reached; the message says why in one line."""
+
+
+class AgentRefused(Exception):
+    """The agent answered with an error (bad request, unknown backend, refused action)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class AgentClient(Protocol):
+    description: str  # where the agent is, for the header ("embedded", socket path...)
+
+    async def state(self) -> AgentState: ...
+
+    def updates(self) -> AsyncIterator[AgentState]:
+        """The state now, then again on every change, until closed."""
+        ...
+
+    async def entries(
+        self,
+        backend: str,
+        queue: QueueKind,
+        offset: int = 0,
+        limit: int = 50,
+        filter: str | None = None,
+    ) -> EntryPage: ...
+
+    async def entry(self, backend: str, queue: QueueKind, id: str) -> EntryDetail: ...
+
+    async def synchronize(self, backend: str) -> ActionStatus:
+        """Start Synchronize Now, or join the one already running."""
+        ...
+
+    async def refresh(self, backend: str | None = None) -> None: ...
+
+    async def plugins(self) -> list[PluginInfo]: ...
+
+    async def aclose(self) -> None: ...
+
+
+class HttpAgentClient:
+    """AgentClient over HTTP: a Unix socket, TCP, or any httpx transport (in-process ASGI)."""
+
+    def __init__(
+        self,
+        *,
+        socket: Path | None = None,
+        url: str | None = None,
+        token: str | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        description: str | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        if transport is None:
+            transport = httpx.AsyncHTTPTransport(uds=str(socket)) if socket else None
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.description = description or (str(socket) if socket else url or "agent")
+        self._where = self.description
+        self._http = httpx.AsyncClient(
+            base_url=url or "http://synctui-agent",
+            transport=transport,
+            headers=headers,
+            timeout=httpx.Timeout(timeout, read=timeout),
+        )
+
+    async def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = await self._http.request(method, path, **kwargs)
+        except (httpx.TransportError, OSError) as exc:
+            raise AgentUnavailable(f"cannot reach the agent at {self._where}: {_reason(exc)}") from exc
+        if response.status_code >= 400:
+            try:
+                message = response.json().get("error", response.text)
+            except (ValueError, AttributeError):
+                message = response.text or response.reason_phrase
+            raise AgentRefused(response.status_code, str(message))
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise AgentUnavailable(f"the agent at {self._where} sent something that is not JSON") from exc
+
+    async def _get(self, cls: type[T], path: str, **kwargs: Any) -> T:
+        return _decode(cls, await self._request("GET", path, **kwargs))
+
+    async def state(self) -> AgentState:
+        return await self._get(AgentState, "/v1/state")
+
+    async def updates(self) -> AsyncIterator[AgentState]:
+        revision = -1
+        while True:
+            try:
+                async with self._http.stream(
+                    "GET",
+                    "/v1/events",
+                    params={"after": revision},
+                    timeout=httpx.Timeout(10.0, read=None),
+                ) as response:
+                    if response.status_code >= 400:
+                        raise AgentRefused(response.status_code, "the agent refused the event stream")
+                    async for data in _sse_data(response):
+                        state = _decode(AgentState, json.loads(data))
+                        revision = state.revision
+                        yield state
+            except (httpx.TransportError, OSError) as exc:
+                raise AgentUnavailable(f"lost the agent at {self._where}: {_reason(exc)}") from exc
+            await asyncio.sleep(0.2)  # the server closed the stream cleanly: resume from revision
+
+    async def entries(
+        self,
+        backend: str,
+        queue: QueueKind,
+        offset: int = 0,
+        limit: int = 50,
+        filter: str | None = None,
+    ) -> EntryPage:
+        params: dict[str, Any] = {"offset": offset, "limit": limit}
+        if filter:
+            params["filter"] = filter
+        return await self._get(EntryPage, f"/v1/backends/{backend}/queues/{queue.value}", params=params)
+
+    async def entry(self, backend: str, queue: QueueKind, id: str) -> EntryDetail:
+        return await self._get(EntryDetail, f"/v1/backends/{backend}/queues/{queue.value}/{id}")
+
+    async def synchronize(self, backend: str) -> ActionStatus:
+        data = await self._request("POST", f"/v1/backends/{backend}/synchronize")
+        return _decode(ActionStatus, data)
+
+    async def refresh(self, backend: str | None = None) -> None:
+        path = f"/v1/backends/{backend}/refresh" if backend else "/v1/refresh"
+        await self._request("POST", path)
+
+    async def plugins(self) -> list[PluginInfo]:
+        data = await self._request("GET", "/v1/plugins")
+        return [_decode(PluginInfo, item) for item in data]
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+
+async def _sse_data(response: httpx.Response) -> AsyncIterator[str]:
+    """The `data:` payloads of a text/event-stream, one per event."""
+    lines: list[str] = []
+    async for line in response.aiter_lines():
+        if line.startswith("data:"):
+            lines.append(line[5:].lstrip(" "))
+        elif not line and lines:
+            yield "\n".join(lines)
+            lines = []
+
+
+def _decode(cls: type[T], data: Any) -> T:
+    try:
+        return from_data(cls, data)
+    except DecodeError as exc:
+        raise AgentUnavailable(f"the agent sent data this dashboard does not understand: {exc}") from exc
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    if isinstance(exc, (FileNotFoundError, httpx.ConnectError)) and "No such file" in text:
+        return "no agent is running (socket not found)"
+    if "Connection refused" in text:
+        return "connection refused (is the agent running?)"
+    return text

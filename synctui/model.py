@@ -1,0 +1,459 @@
+"""The domain of synctui: what a backend looks like at one moment.
+
+Plain dataclasses, no I/O and no Textual. Every adapter maps its backend onto these, the agent stores
+and serves them, the TUI draws them. `to_data` / `from_data` turn them into JSON-safe dicts and back,
+so the same objects cross the agent API unchanged.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import types
+import typing
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+
+class QueueKind(enum.StrEnum):
+    OUTBOX = "outbox"
+    INBOX = "inbox"
+    ADMIN = "admin"
+    CONFLICTS = "conflicts"
+
+
+class Category(enum.StrEnum):
+    """What kind of problem a rejection is, which decides the advice and the safe action."""
+
+    RETRYABLE = "retryable"  # transient: network, timeout, busy server; retrying is safe
+    FIX_DATA = "fix-data"  # business rule / invalid data: fix the record, then retry
+    CONFLICT = "conflict"  # stale version / concurrent edit: compare, then choose a version
+    GONE = "gone"  # the server no longer has the target (404 / 410)
+    AUTH = "auth"  # credentials, permissions, device binding
+    SERVER = "server"  # the server failed (500 and friends)
+    UNKNOWN = "unknown"
+
+
+class JobState(enum.StrEnum):
+    IDLE = "idle"
+    SCHEDULED = "scheduled"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class Capability(enum.StrEnum):
+    """The optional parts of the Backend interface; the TUI hides what a backend lacks."""
+
+    ENTRIES = "entries"
+    SYNCHRONIZE = "synchronize"
+    RETRY = "retry"
+    DISCARD = "discard"
+    COMPARE = "compare"
+    COUNT_REMOTES = "count_remotes"
+    RESET = "reset"
+    RESUBMIT = "resubmit"
+    CHECK_CONNECTION = "check_connection"
+    SETTINGS = "settings"
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why the backend refused something, explained for a person."""
+
+    category: Category
+    message: str  # one human line
+    advice: str = ""  # what to do about it
+    status: int | None = None  # HTTP status when known
+    code: str | None = None  # backend code, e.g. DUPLICATE_ENTITY, or an exception type
+    raw: str = ""  # the full original text, shown only on demand
+
+
+@dataclass(frozen=True)
+class QueueStat:
+    """One queue card. `count is None` means the backend has no such queue (shown as n/a, never 0)."""
+
+    kind: QueueKind
+    count: int | None
+    oldest: datetime | None = None  # creation time of the oldest entry, what makes "stuck" visible
+    label: str | None = None  # the backend's own name for it, e.g. "Data unsynced"
+    detail: str | None = None  # a second line, e.g. "212 entities"
+
+    @property
+    def available(self) -> bool:
+        return self.count is not None
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    """One queued item as listed; the payload is fetched on demand with `Backend.entry`."""
+
+    id: str
+    queue: QueueKind
+    record_type: str
+    operation: str
+    created: datetime | None = None
+    attempts: int = 0
+    rejection: Rejection | None = None
+    correlation: str | None = None  # client reference id / object key
+    original_queue: QueueKind | None = None  # for conflicts: where it came from
+
+
+@dataclass(frozen=True)
+class EntryPage:
+    entries: list[QueueEntry]
+    offset: int
+    limit: int
+    total: int | None = None  # None when the backend cannot say
+
+
+@dataclass(frozen=True)
+class EntryDetail:
+    entry: QueueEntry
+    payload: str  # as the backend stores it, JSON or XML text
+    content_type: str = "application/json"
+    truncated: bool = False  # the payload was cut; the full text needs another request
+
+
+@dataclass(frozen=True)
+class SyncLogRow:
+    key: str
+    record_type: str
+    filter: str = ""
+    last_success: datetime | None = None
+    last_attempt: datetime | None = None
+    last_error: str | None = None
+    local_count: int | None = None
+    remote_count: int | None = None  # filled by Count Remotes
+    pending: int | None = None  # records of this type still to send, where the backend knows
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    name: str
+    state: JobState
+    progress: float | None = None  # 0..1 or None when the backend does not report it
+    last_start: datetime | None = None
+    last_finish: datetime | None = None
+    next_run: datetime | None = None
+    message: str = ""
+    can_cancel: bool = False
+
+
+@dataclass(frozen=True)
+class SyncStep:
+    name: str
+    total: int | None = None
+    done: int | None = None
+    started: datetime | None = None
+    finished: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SyncProgress:
+    """A running (or just finished) sync, step by step."""
+
+    steps: list[SyncStep] = field(default_factory=list)
+    message: str = ""
+    running: bool = True
+    hung: bool = False  # started long ago, no finish and no error
+
+    @property
+    def fraction(self) -> float | None:
+        totals = [(s.done or 0, s.total) for s in self.steps if s.total]
+        if not totals:
+            if self.steps and all(s.finished for s in self.steps):
+                return 1.0
+            return None
+        done = sum(min(d, t) for d, t in totals)
+        return done / sum(t for _, t in totals)
+
+
+@dataclass(frozen=True)
+class Health:
+    online: bool
+    latency_ms: float | None = None
+    auth_ok: bool | None = None
+    server_version: str | None = None
+    error: Rejection | None = None
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Age of the last successful sync that turns a log row amber (warning) or red (error)."""
+
+    warning: timedelta = timedelta(days=1)
+    error: timedelta = timedelta(days=3)
+
+    def level(self, last_success: datetime | None, now: datetime) -> str:
+        if last_success is None:
+            return "error"
+        age = now - last_success
+        if age >= self.error:
+            return "error"
+        if age >= self.warning:
+            return "warning"
+        return "ok"
+
+
+@dataclass(frozen=True)
+class InfoItem:
+    """A fact about the backend shown in its details panel (site id, store, sync interval, ...)."""
+
+    key: str
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One backend at one moment. `stale` is set by the agent when it could not refresh."""
+
+    backend: str
+    kind: str
+    queues: list[QueueStat]
+    health: Health
+    log: list[SyncLogRow] = field(default_factory=list)
+    jobs: list[Job] = field(default_factory=list)
+    progress: SyncProgress | None = None
+    info: list[InfoItem] = field(default_factory=list)
+    taken_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    stale: bool = False
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    capabilities: frozenset[Capability] = frozenset()
+
+    def queue(self, kind: QueueKind) -> QueueStat:
+        for stat in self.queues:
+            if stat.kind == kind:
+                return stat
+        return QueueStat(kind=kind, count=None)
+
+    @property
+    def all_synced(self) -> bool:
+        """Every queue that exists is empty, the backend answered and no log row is in error."""
+        if self.stale or not self.health.online:
+            return False
+        if any(q.count for q in self.queues):
+            return False
+        return not any(self.thresholds.level(row.last_success, self.taken_at) == "error" for row in self.log)
+
+
+@dataclass(frozen=True)
+class EntryResult:
+    id: str
+    ok: bool
+    message: str = ""
+    rejection: Rejection | None = None
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    ok: bool
+    message: str
+    results: list[EntryResult] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    ok: bool
+    message: str
+    rejection: Rejection | None = None
+    counts: dict[str, int] = field(default_factory=dict)  # e.g. {"sent": 12, "failed": 2}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Local vs server copy of one entry. `server is None` means it could not be fetched (see reason)."""
+
+    id: str
+    local: str
+    server: str | None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    label: str
+    value: str
+    editable: bool = False
+    help: str = ""
+
+
+# --- JSON codec -----------------------------------------------------------------------------------
+
+T = TypeVar("T")
+
+
+class DecodeError(ValueError):
+    """Data does not have the shape of the model class it was decoded into."""
+
+
+def to_data(obj: Any) -> Any:
+    """A dataclass (or anything nested in one) as JSON-safe data."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: to_data(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, enum.Enum):
+        return obj.value
+    if isinstance(obj, datetime):
+        return obj.isoformat()
+    if isinstance(obj, timedelta):
+        return obj.total_seconds()
+    if isinstance(obj, (list, tuple)):
+        return [to_data(v) for v in obj]
+    if isinstance(obj, (set, frozenset)):
+        return sorted(to_data(v) for v in obj)
+    if isinstance(obj, dict):
+        return {str(k): to_data(v) for k, v in obj.items()}
+    return obj
+
+
+_hints_cache: dict[type, dict[str, Any]] = {}
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    if cls not in _hints_cache:
+        _hints_cache[cls] = typing.get_type_hints(cls)
+    return _hints_cache[cls]
+
+
+def from_data(cls: type[T], data: Any) -> T:
+    """The inverse of `to_data`; raises DecodeError with the path of the first bad field."""
+    return _decode(cls, data, cls.__name__)
+
+
+def _decode(tp: Any, data: Any, path: str) -> Any:
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = typing.get_args(tp)
+        if data is None and type(None) in args:
+            return None
+        errors = []
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return _decode(arg, data, path)
+            except DecodeError as exc:
+                errors.append(str(exc))
+        raise DecodeError("; ".join(errors) or f"{path}: unexpected {data!r}")
+    if origin in (list, frozenset, set, tuple):
+        if not isinstance(data, list):
+            raise DecodeError(f"{path}: expected a list, got {type(data).__name__}")
+        (arg, *_) = typing.get_args(tp) or (Any,)
+        items = [_decode(arg, v, f"{path}[{i}]") for i, v in enumerate(data)]
+        return origin(items) if origin is not list else items
+    if origin is dict:
+        if not isinstance(data, dict):
+            raise DecodeError(f"{path}: expected an object, got {type(data).__name__}")
+        key_tp, val_tp = typing.get_args(tp) or (Any, Any)
+        return {_decode(key_tp, k, path): _decode(val_tp, v, f"{path}.{k}") for k, v in data.items()}
+    if tp is Any:
+        return data
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(data, dict):
+            raise DecodeError(f"{path}: expected an object, got {type(data).__name__}")
+        hints = _hints(tp)
+        kwargs = {}
+        for f in dataclasses.fields(tp):
+            if f.name in data:
+                kwargs[f.name] = _decode(hints[f.name], data[f.name], f"{path}.{f.name}")
+            elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                raise DecodeError(f"{path}: missing {f.name}")
+        return tp(**kwargs)
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        try:
+            return tp(data)
+        except ValueError:
+            raise DecodeError(f"{path}: unknown {tp.__name__} {data!r}") from None
+    if tp is datetime:
+        if not isinstance(data, str):
+            raise DecodeError(f"{path}: expected a timestamp, got {type(data).__name__}")
+        try:
+            value = datetime.fromisoformat(data)
+        except ValueError:
+            raise DecodeError(f"{path}: bad timestamp {data!r}") from None
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if tp is timedelta:
+        if not isinstance(data, (int, float)) or isinstance(data, bool):
+            raise DecodeError(f"{path}: expected seconds, got {type(data).__name__}")
+        return timedelta(seconds=data)
+    if tp is float:
+        if isinstance(data, (int, float)) and not isinstance(data, bool):
+            return float(data)
+        raise DecodeError(f"{path}: expected a number, got {type(data).__name__}")
+    if tp in (int, str, bool):
+        if type(data) is not tp:
+            raise DecodeError(f"{path}: expected {tp.__name__}, got {type(data).__name__}")
+        return data
+    raise DecodeError(f"{path}: cannot decode into {tp!r}")
+
+
+# --- What the agent serves ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DepthPoint:
+    """Queue depths at one moment; the history keeps a point only when a depth changed."""
+
+    at: datetime
+    counts: dict[QueueKind, int]
+
+
+@dataclass(frozen=True)
+class ActionStatus:
+    """An action the agent runs for a backend (single-flight: a second request joins it)."""
+
+    id: str  # idempotency key
+    backend: str
+    action: str  # "synchronize", "retry", ...
+    state: str  # "running", "done", "failed"
+    started: datetime
+    finished: datetime | None = None
+    progress: SyncProgress | None = None
+    ok: bool | None = None
+    message: str = ""
+    rejection: Rejection | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BackendView:
+    snapshot: Snapshot
+    history: list[DepthPoint] = field(default_factory=list)
+    action: ActionStatus | None = None
+    next_refresh: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    name: str
+    source: str  # "built-in", the distribution that provides it, or "config"
+    kinds: list[str] = field(default_factory=list)
+    error: str | None = None  # why it failed to load
+
+
+@dataclass(frozen=True)
+class AgentState:
+    """Everything the dashboard draws, pushed by the agent on every change."""
+
+    backends: list[BackendView]
+    embedded: bool = False
+    readonly: bool = False
+    version: str = ""
+    started: datetime | None = None
+    plugins: list[PluginInfo] = field(default_factory=list)
+    revision: int = 0  # grows with every change; the push stream resumes from it
+
+    def view(self, backend: str) -> BackendView | None:
+        for view in self.backends:
+            if view.snapshot.backend == backend:
+                return view
+        return None
+
+    @property
+    def all_synced(self) -> bool:
+        return bool(self.backends) and all(v.snapshot.all_synced for v in self.backends)
