@@ -142,7 +142,7 @@ class Backend(ABC):
         """Send rejected entries again; `None` means all of them."""
         raise NotSupported("retrying entries")
 
-    async def discard(self, ids: Sequence[str]) -> ActionResult:
+    async def discard(self, queue: QueueKind, ids: Sequence[str]) -> ActionResult:
         """Drop local changes ("Leave Server Version"). The agent archives the entries first."""
         raise NotSupported("discarding entries")
 

@@ -174,6 +174,10 @@ class SyncProgress:
 
 @dataclass(frozen=True)
 class Health:
+    """`online`: the device can reach its server, as far as the backend knows (a dCDR that answers but
+    is cut off from its central server is offline). The agent failing to reach the backend itself
+    shows as `Snapshot.stale` with `online=False` and the reason in `error`."""
+
     online: bool
     latency_ms: float | None = None
     auth_ok: bool | None = None

@@ -1,0 +1,288 @@
+"""One backend inside the agent: its refresh loop and its single-flight actions.
+
+Everything the adapter does runs under a timeout and inside a try: an adapter that raises, hangs or
+returns garbage only makes its own backend show an error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import traceback
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from synctui.backend import Backend, BackendError, BackendSettings
+from synctui.model import (
+    ActionStatus,
+    BackendView,
+    Capability,
+    Category,
+    Health,
+    QueueKind,
+    QueueStat,
+    Rejection,
+    Snapshot,
+    SyncProgress,
+    SyncResult,
+    to_data,
+)
+
+if TYPE_CHECKING:
+    from synctui.agent.core import Agent
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+SNAPSHOT_SAVE_EVERY = timedelta(minutes=5)
+
+
+class ActionRefused(Exception):
+    """The agent will not run this action (unsupported, read-only, bad arguments)."""
+
+    def __init__(self, message: str, status: int = 409) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class BackendService:
+    def __init__(
+        self,
+        agent: Agent,
+        settings: BackendSettings,
+        backend: Backend | None,
+        *,
+        setup_error: Rejection | None = None,
+    ) -> None:
+        self.agent = agent
+        self.settings = settings
+        self.backend = backend
+        self.setup_error = setup_error
+        self.snapshot: Snapshot = agent.store.last_snapshot(settings.name) or self._empty()
+        self.snapshot = replace(self.snapshot, stale=True)
+        self.action: ActionStatus | None = None
+        self.failures = 0
+        self.next_refresh: datetime | None = None
+        self._wake = asyncio.Event()
+        self._sync_task: asyncio.Task[None] | None = None
+        self._saved_at: datetime | None = None
+        self._saved_content: Any = None
+        self.refreshes = 0
+
+    @property
+    def name(self) -> str:
+        return self.settings.name
+
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        return type(self.backend).capabilities if self.backend else frozenset()
+
+    def view(self) -> BackendView:
+        return BackendView(
+            snapshot=self.snapshot,
+            history=self.agent.store.history(self.name).recent(),
+            action=self.action,
+            next_refresh=self.next_refresh,
+        )
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    # --- refresh loop -----------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        while True:
+            await self.refresh_once()
+            delay = self._next_delay()
+            self.next_refresh = now() + timedelta(seconds=delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), delay)
+            self._wake.clear()
+
+    def _next_delay(self) -> float:
+        interval = self.settings.refresh_interval
+        if self.failures == 0:
+            return interval
+        ceiling = min(interval * 2 ** min(self.failures, 8), max(self.agent.max_backoff, interval))
+        return random.uniform(max(interval, ceiling / 2), ceiling)
+
+    async def refresh_once(self) -> None:
+        self.refreshes += 1
+        if self.backend is None:
+            self._set(self._failed(self.setup_error or _fault("no adapter")))
+            return
+        try:
+            snap = await self._call(self.backend.snapshot(), "refresh")
+            if not isinstance(snap, Snapshot):
+                raise BackendError(
+                    Rejection(
+                        Category.UNKNOWN,
+                        f"the {self.settings.kind} adapter returned {type(snap).__name__}, not a Snapshot",
+                        advice="This is a bug in the adapter plugin; report it to its authors.",
+                    )
+                )
+        except BackendError as exc:
+            self.failures += 1
+            self._set(self._failed(exc.rejection))
+            return
+        self.failures = 0
+        snap = replace(
+            snap,
+            backend=self.name,
+            kind=self.settings.kind,
+            stale=False,
+            thresholds=self.settings.thresholds,
+            capabilities=self.capabilities,
+        )
+        self._set(snap)
+        self.agent.registry.on_snapshot(snap)
+
+    def _set(self, snap: Snapshot) -> None:
+        self.snapshot = snap
+        store = self.agent.store
+        store.record_depths(snap)
+        content = to_data(replace(snap, taken_at=datetime.min.replace(tzinfo=UTC)))
+        due = self._saved_at is None or snap.taken_at - self._saved_at >= SNAPSHOT_SAVE_EVERY
+        if content != self._saved_content or due:
+            store.save_snapshot(snap)
+            self._saved_content = content
+            self._saved_at = snap.taken_at
+        self.agent.publish()
+
+    def _failed(self, rejection: Rejection) -> Snapshot:
+        return replace(
+            self.snapshot,
+            stale=True,
+            health=Health(online=False, error=rejection),
+            capabilities=self.capabilities,
+            thresholds=self.settings.thresholds,
+        )
+
+    def _empty(self) -> Snapshot:
+        return Snapshot(
+            backend=self.name,
+            kind=self.settings.kind,
+            queues=[QueueStat(kind=k, count=None) for k in QueueKind],
+            health=Health(online=False),
+            stale=True,
+            thresholds=self.settings.thresholds,
+        )
+
+    async def _call(self, coro: Awaitable[T], what: str, timeout: float | None = None) -> T:
+        """Run an adapter call under a timeout; every failure becomes a BackendError."""
+        timeout = timeout or self.settings.timeout
+        try:
+            return await asyncio.wait_for(coro, timeout)
+        except BackendError:
+            raise
+        except TimeoutError:
+            raise BackendError(
+                Rejection(
+                    Category.RETRYABLE,
+                    f"{self.name} did not answer within {timeout:g} s ({what})",
+                    advice="The device or its server is slow or hung; synctui will keep trying.",
+                )
+            ) from None
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("adapter %s failed during %s: %s", self.settings.kind, what, exc, exc_info=True)
+            raise BackendError(_fault(f"{type(exc).__name__}: {exc}", traceback.format_exc())) from None
+
+    # --- actions ----------------------------------------------------------------------------------
+
+    def require(self, capability: Capability) -> Backend:
+        if self.backend is None:
+            raise ActionRefused(f"{self.name} is not available: {self.snapshot.health.error}", 503)
+        if capability not in self.capabilities:
+            raise ActionRefused(
+                f"{self.name} ({self.settings.kind}) does not support {capability.value}", 501
+            )
+        return self.backend
+
+    async def call(self, capability: Capability, fn: Callable[[Backend], Awaitable[T]], what: str) -> T:
+        backend = self.require(capability)
+        return await self._call(fn(backend), what)
+
+    async def synchronize(self, key: str | None = None) -> ActionStatus:
+        """Start Synchronize Now, or join the run in progress (a second press never sends twice)."""
+        backend = self.require(Capability.SYNCHRONIZE)
+        if self._sync_task is not None and not self._sync_task.done() and self.action:
+            return self.action
+        status = ActionStatus(
+            id=key or uuid.uuid4().hex,
+            backend=self.name,
+            action="synchronize",
+            state="running",
+            started=now(),
+            progress=SyncProgress(message="Starting…"),
+        )
+        self.action = status
+        self.agent.audit(status.id, self.name, "synchronize", "before")
+        self._sync_task = asyncio.create_task(self._run_sync(backend, status.id))
+        self.agent.publish()
+        return status
+
+    async def _run_sync(self, backend: Backend, action_id: str) -> None:
+        def progress(p: SyncProgress) -> None:
+            if self.action and self.action.id == action_id and isinstance(p, SyncProgress):
+                self.action = replace(self.action, progress=p)
+                self.agent.publish()
+
+        timeout = float(self.settings.options.get("sync_timeout", 1800))
+        try:
+            result = await self._call(backend.synchronize(progress), "synchronize", timeout)
+            if not isinstance(result, SyncResult):
+                raise BackendError(_fault(f"synchronize returned {type(result).__name__}, not a SyncResult"))
+            ok, message, rejection, counts = result.ok, result.message, result.rejection, result.counts
+        except BackendError as exc:
+            ok, message, rejection, counts = False, exc.rejection.message, exc.rejection, {}
+        assert self.action is not None
+        final_progress = self.action.progress
+        if final_progress is not None:
+            final_progress = replace(final_progress, running=False)
+        self.action = replace(
+            self.action,
+            state="done" if ok else "failed",
+            finished=now(),
+            ok=ok,
+            message=message or ("Data Synced" if ok else "Sync Failed"),
+            rejection=rejection,
+            counts=dict(counts),
+            progress=final_progress,
+        )
+        self.agent.audit(
+            action_id,
+            self.name,
+            "synchronize",
+            "after",
+            result={"ok": ok, "message": self.action.message, "counts": dict(counts)},
+        )
+        self.wake()
+        self.agent.publish()
+
+    async def aclose(self) -> None:
+        if self._sync_task and not self._sync_task.done():
+            self._sync_task.cancel()
+        if self.backend:
+            try:
+                await asyncio.wait_for(self.backend.aclose(), 5)
+            except Exception:
+                log.warning("adapter %s failed to close", self.name, exc_info=True)
+
+
+def _fault(message: str, raw: str = "") -> Rejection:
+    return Rejection(
+        Category.UNKNOWN,
+        f"the adapter failed: {message}",
+        advice="This is a fault in the backend plugin, not in your data; report it with `synctui plugins`.",
+        raw=raw,
+    )

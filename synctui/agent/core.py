@@ -1,0 +1,214 @@
+"""The agent: one service per configured backend, the store, change notification for clients."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import getpass
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from synctui import __version__
+from synctui.agent.backend_service import BackendService, now
+from synctui.agent.store import Store
+from synctui.agent.watch import watch_files
+from synctui.backend import BackendSettings
+from synctui.config import Config
+from synctui.model import AgentState, Category, Rejection
+from synctui.plugins import Registry
+
+log = logging.getLogger(__name__)
+
+
+class Agent:
+    def __init__(
+        self,
+        config: Config,
+        registry: Registry,
+        *,
+        embedded: bool = False,
+        transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
+        backends: list[BackendSettings] | None = None,
+        max_backoff: float = 60.0,
+        watch: bool = True,
+    ) -> None:
+        self.config = config
+        self.registry = registry
+        self.embedded = embedded
+        self.readonly = config.agent.readonly
+        self.max_backoff = max_backoff
+        self.started = datetime.now(UTC)
+        self.store = Store(config.agent.state_dir)
+        self.revision = 0
+        self._changed = asyncio.Event()
+        self._transports = dict(transports or {})
+        self._clients: list[httpx.AsyncClient] = []
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._watch_enabled = watch
+        self._stop_watch = asyncio.Event()
+        self.services: dict[str, BackendService] = {}
+        for settings in backends if backends is not None else config.backends:
+            self.services[settings.name] = self._make_service(settings)
+
+    def _make_service(self, settings: BackendSettings) -> BackendService:
+        cls = self.registry.backends.get(settings.kind)
+        if cls is None:
+            known = ", ".join(sorted(self.registry.backends)) or "none"
+            broken = [p.name for p in self.registry.plugins if p.error]
+            hint = f"; broken plugins: {', '.join(broken)} (see `synctui plugins`)" if broken else ""
+            error = Rejection(
+                Category.UNKNOWN,
+                f"no plugin provides backend kind {settings.kind!r} (installed: {known}){hint}",
+                advice="Install the plugin for this backend or fix `kind` in the config.",
+            )
+            return BackendService(self, settings, None, setup_error=error)
+        client = httpx.AsyncClient(
+            timeout=httpx.Timeout(settings.timeout),
+            transport=self._transports.get(settings.name),
+            follow_redirects=False,
+        )
+        self._clients.append(client)
+        try:
+            backend = cls(settings, client)
+        except Exception as exc:
+            error = Rejection(
+                Category.UNKNOWN,
+                f"the {settings.kind} adapter could not be set up: {type(exc).__name__}: {exc}",
+                advice="Check this backend's options in the config.",
+            )
+            return BackendService(self, settings, None, setup_error=error)
+        return BackendService(self, settings, backend)
+
+    # --- lifecycle --------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        for service in self.services.values():
+            self._tasks.append(asyncio.create_task(service.run(), name=f"refresh {service.name}"))
+        self._tasks.append(asyncio.create_task(self._flush_loop(), name="store flush"))
+        if self._watch_enabled:
+            paths = self._watch_paths()
+            if paths:
+                self._tasks.append(
+                    asyncio.create_task(
+                        watch_files(
+                            paths,
+                            debounce_ms=self.config.agent.watch_debounce_ms,
+                            step_ms=self.config.agent.watch_step_ms,
+                            stop=self._stop_watch,
+                        ),
+                        name="watch files",
+                    )
+                )
+
+    def _watch_paths(self) -> dict[Any, list[BackendService]]:
+        paths: dict[Any, list[BackendService]] = {}
+        for service in self.services.values():
+            if service.backend is None:
+                continue
+            try:
+                wanted = service.backend.watch_paths()
+            except Exception:
+                log.warning("%s: watch_paths() failed; it will refresh on its interval only", service.name)
+                continue
+            for path in wanted:
+                paths.setdefault(path, []).append(service)
+        return paths
+
+    async def stop(self) -> None:
+        self._stop_watch.set()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        for service in self.services.values():
+            await service.aclose()
+        for client in self._clients:
+            await client.aclose()
+        self.store.close()
+
+    async def _flush_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.agent.flush_interval)
+            try:
+                self.store.flush()
+            except OSError as exc:
+                log.error("cannot write the state file: %s", exc)
+
+    # --- change notification ------------------------------------------------------------------------
+
+    def publish(self) -> None:
+        self.revision += 1
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def wait_change(self, after: int, timeout: float) -> bool:
+        """Wait until the revision passes `after`; False on timeout."""
+        if self.revision > after:
+            return True
+        event = self._changed
+        try:
+            await asyncio.wait_for(event.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+    def state(self) -> AgentState:
+        return AgentState(
+            backends=[s.view() for s in self.services.values()],
+            embedded=self.embedded,
+            readonly=self.readonly,
+            version=__version__,
+            started=self.started,
+            plugins=list(self.registry.plugins),
+            revision=self.revision,
+        )
+
+    def service(self, name: str) -> BackendService | None:
+        return self.services.get(name)
+
+    def refresh(self, name: str | None = None) -> None:
+        for service in self.services.values():
+            if name is None or service.name == name:
+                service.wake()
+
+    # --- audit ------------------------------------------------------------------------------------
+
+    def audit(
+        self,
+        action_id: str,
+        backend: str,
+        action: str,
+        phase: str,
+        *,
+        target: Any = None,
+        params: dict[str, Any] | None = None,
+        result: dict[str, Any] | None = None,
+    ) -> None:
+        record = {
+            "time": now().isoformat(),
+            "id": action_id,
+            "user": _os_user(),
+            "backend": backend,
+            "action": action,
+            "phase": phase,
+            "target": target,
+            "params": params or {},
+            "result": result,
+        }
+        try:
+            self.store.audit_record(self.registry.redact(record))
+        except OSError as exc:
+            log.error("cannot write the audit log: %s", exc)
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
