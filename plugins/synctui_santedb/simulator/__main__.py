@@ -1,0 +1,116 @@
+"""`python -m synctui_santedb.simulator --port N`: serve the simulated dCDR with uvicorn on loopback."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+import logging
+import socket
+import sys
+
+import uvicorn
+
+from .app import create_app
+from .faults import FAULT_KINDS, Faults, SimulatedFault
+from .state import SimulatorState
+from .statefile import StateFileWriter
+from .traffic import Traffic
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m synctui_santedb.simulator",
+        description="Simulated SanteDB dCDR 3.x sync centre (/auth, /app, /ami, /hdsi) for synctui. "
+        "Default credentials: username 'demo', password 'demo'. Test controls live under /__sim/.",
+    )
+    parser.add_argument("--port", type=int, default=9200, help="TCP port (0: pick a free one; default 9200)")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="bind address (loopback only unless --allow-remote)"
+    )
+    parser.add_argument("--allow-remote", action="store_true", help="allow binding a non-loopback address")
+    parser.add_argument("--faults", type=float, default=0.0, help="fraction of calls that fail (0..1)")
+    parser.add_argument(
+        "--fault-kinds",
+        nargs="+",
+        choices=FAULT_KINDS,
+        default=list(FAULT_KINDS),
+        help="which faults to inject",
+    )
+    parser.add_argument("--timeout-delay", type=float, default=30.0, help="seconds a 'timeout' fault stalls")
+    parser.add_argument("--state-file", help="JSON file rewritten on every change (like the dCDR database)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (traffic, faults, ids)")
+    parser.add_argument("--no-traffic", action="store_true", help="do not generate background traffic")
+    parser.add_argument("--speed", type=float, default=1.0, help="traffic time scale (2 = twice as fast)")
+    parser.add_argument("--username", default="demo", help="accepted username (default: demo)")
+    parser.add_argument("--password", default="demo", help="accepted password (default: demo)")
+    args = parser.parse_args(argv)
+    if not args.allow_remote and not _is_loopback(args.host):
+        parser.error(f"refusing to bind non-loopback host {args.host!r}; pass --allow-remote to do it anyway")
+    if not 0.0 <= args.faults <= 1.0:
+        parser.error("--faults must be between 0 and 1")
+    if args.speed <= 0:
+        parser.error("--speed must be positive")
+    return args
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class _DropSimulatedFaults(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], SimulatedFault))
+
+
+async def serve(args: argparse.Namespace) -> None:
+    state = SimulatorState(seed=args.seed, username=args.username, password=args.password)
+    if args.state_file:
+        StateFileWriter(args.state_file).attach(state)
+    faults = Faults(
+        args.faults, args.fault_kinds, seed=args.seed, timeout_delay=args.timeout_delay, real_socket=True
+    )
+    traffic = None if args.no_traffic else Traffic(state, seed=args.seed, speed=args.speed)
+    app = create_app(state, faults, traffic)
+    sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((args.host, args.port))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    server = uvicorn.Server(config)
+    logging.getLogger("uvicorn.error").addFilter(_DropSimulatedFaults())
+    if traffic is not None:
+        traffic.start()
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started and not task.done():
+        await asyncio.sleep(0.01)
+    if server.started:
+        host = f"[{args.host}]" if ":" in args.host else args.host
+        print(f"listening on http://{host}:{port}", flush=True)
+    try:
+        await task
+    finally:
+        if traffic is not None:
+            await traffic.stop()
+        await state.runner.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        asyncio.run(serve(args))
+    except KeyboardInterrupt:
+        pass
+    except OSError as exc:
+        print(f"simulator: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

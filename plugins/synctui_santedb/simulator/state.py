@@ -1,0 +1,503 @@
+"""The simulated dCDR: four queues, payload store, local and iCDR (server) copies, sync log, jobs.
+
+Rules follow santedb-dc-core / santedb-data (reference §3): one sequence of ids over all queues (FIFO by
+id), moving an entry makes a new row with a new id sharing the same `dataFile`, moving back out of
+dead-letter increments `retry`, nothing is enqueued directly into dead-letter.
+Every mutation calls `changed()`, which notifies listeners (the state-file writer) synchronously.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from . import payloads, reasons
+from .jobs import Job, JobRunner, default_jobs
+
+# name -> (pattern value, pattern as Newtonsoft's StringEnumConverter writes the flags)
+QUEUES: dict[str, tuple[int, str]] = {
+    "in": (1, "UpstreamToLocal"),
+    "out": (2, "LocalToUpstream"),
+    "admin": (10, "LocalToUpstream, LowPriority"),
+    "deadletter": (132, "DeadLetter"),
+}
+ACT_TYPES = ("Act", "SubstanceAdministration", "QuantityObservation")
+RESOURCE_TYPES = (
+    "Patient", "Act", "SubstanceAdministration", "QuantityObservation", "Place", "Material",
+    "ManufacturedMaterial", "Concept", "UserEntity", "Entity", "Bundle",
+)  # fmt: skip
+ADMIN_TYPES = ("UserEntity", "AuditEventData", "MailMessage")
+_LOCATION = "participation%5BLocation%5D.player=" + payloads.FACILITY
+SYNC_FILTERS: list[tuple[str, str | None]] = [
+    ("Patient", "relationship%5BDedicatedServiceDeliveryLocation%5D.target=" + payloads.FACILITY),
+    ("Act", _LOCATION + "&moodConcept=ec74541f-87c4-4327-a4b9-97f325501747"),
+    ("SubstanceAdministration", _LOCATION),
+    ("QuantityObservation", _LOCATION),
+    ("Place", "classConcept=ff34dfa7-c6d3-4f8b-bc9f-14bcdc13ba6c"),
+    ("Material", None),
+    ("ManufacturedMaterial", None),
+    ("Concept", "statusConcept.mnemonic=ACTIVE"),
+    ("UserEntity", "securityUser.userName=demo"),
+    ("Act", "$deletedObjects"),
+    ("Entity", "$deletedObjects"),
+    ("Concept", "$deletedObjects"),
+]
+_INITIAL_COUNTS = {
+    "Patient": 1243, "Act": 5310, "SubstanceAdministration": 4102, "QuantityObservation": 2218,
+    "Place": 37, "Material": 64, "ManufacturedMaterial": 211, "Concept": 8734, "UserEntity": 12,
+    "Entity": 1507, "Bundle": 0,
+}  # fmt: skip
+
+
+class SimulatorError(Exception):
+    """A request the dCDR would refuse; `status` is the HTTP code it maps to."""
+
+    def __init__(self, status: int, exc_type: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.exc_type = exc_type
+        self.message = message
+
+
+@dataclass
+class Entry:
+    id: int
+    queue: str
+    correlation_key: str
+    creation_time: datetime
+    resource_type: str
+    data_file: str
+    operation: str
+    retry: int = 0
+    original_queue: str | None = None
+    reason: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        pattern_name = QUEUES[self.queue][1]
+        body: dict[str, Any] = {
+            "$type": "SynchronizationQueueEntryInfo",
+            "id": self.id,
+            "correlationKey": self.correlation_key,
+            "creationTime": payloads.iso(self.creation_time),
+            "resourceType": self.resource_type,
+            "dataFile": self.data_file,
+            "operation": self.operation,
+            "retry": self.retry,
+            "queue": {"name": self.queue, "pattern": pattern_name},
+        }
+        if self.queue == "deadletter":
+            body["$type"] = "SynchronizationQueueDeadLetterEntryInfo"
+            orig = self.original_queue or "out"
+            body["originalQueue"] = {"name": orig, "pattern": QUEUES[orig][1]}
+            if self.reason is not None:
+                body["reason"] = self.reason
+        return body
+
+
+@dataclass
+class LogRow:
+    key: str
+    resource_type: str
+    filter: str | None
+    last_sync: datetime | None = None
+    last_etag: str | None = None
+    last_error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"Key": self.key, "ResourceType": self.resource_type}
+        if self.filter is not None:
+            body["Filter"] = self.filter
+        if self.last_sync is not None:
+            body["LastSync"] = payloads.iso(self.last_sync)
+        if self.last_etag is not None:
+            body["LastETag"] = self.last_etag
+        if self.last_error is not None:
+            body["LastError"] = self.last_error
+        return body
+
+
+class SimulatorState:
+    """Everything the simulated dCDR knows. Synchronous; call from one event loop."""
+
+    def __init__(
+        self,
+        seed: int = 0,
+        username: str = "demo",
+        password: str = "demo",
+        client_id: str = "clinic-tablet-01",
+        populate: bool = True,
+        step_delay: float = 0.05,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.rng = random.Random(seed)
+        self.username = username
+        self.password = password
+        self.client_id = client_id
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.online = True
+        self.entries: dict[int, Entry] = {}
+        self.payloads: dict[str, dict[str, Any] | str] = {}
+        self.fates: dict[str, int | None] = {}  # dataFile -> HTTP status of its next push (None: accepted)
+        self.local: dict[str, dict[str, Any]] = {}  # object key -> local copy
+        self.server: dict[str, dict[str, Any]] = {}  # object key -> iCDR copy
+        self.local_counts: dict[str, int] = dict.fromkeys(RESOURCE_TYPES, 0)
+        self.server_counts: dict[str, int] = dict.fromkeys(RESOURCE_TYPES, 0)
+        self.server_pending: list[dict[str, Any]] = []  # changes made by other devices, not yet pulled
+        self.sync_log: dict[str, LogRow] = {}
+        self.jobs: dict[str, Job] = {job.id: job for job in default_jobs()}
+        self.tokens: dict[str, datetime] = {}
+        self.listeners: list[Callable[[SimulatorState], None]] = []
+        self.runner = JobRunner(self, step_delay=step_delay)
+        self._next_id = 1
+        self._quiet = 0
+        if populate:
+            self._populate()
+
+    # -- notification -------------------------------------------------------------------------------
+    def changed(self) -> None:
+        if self._quiet:
+            return
+        for listener in list(self.listeners):
+            listener(self)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    # -- auth ---------------------------------------------------------------------------------------
+    def issue_token(self, username: str, password: str, lifetime: int = 3600) -> str | None:
+        if username != self.username or password != self.password:
+            return None
+        token = secrets.token_hex(20)
+        self.tokens[token] = self.now() + timedelta(seconds=lifetime)
+        return token
+
+    def token_valid(self, token: str) -> bool:
+        expiry = self.tokens.get(token)
+        return expiry is not None and expiry > self.now()
+
+    # -- queues -------------------------------------------------------------------------------------
+    @staticmethod
+    def queue_name(name: str) -> str:
+        """Canonical queue name (case-insensitive); unknown names raise a 404 like KeyNotFound."""
+        lowered = name.lower()
+        if lowered not in QUEUES:
+            raise SimulatorError(404, "KeyNotFoundException", f"Queue {name} not found")
+        return lowered
+
+    def queue_entries(self, queue: str) -> list[Entry]:
+        queue = self.queue_name(queue)
+        return sorted((e for e in self.entries.values() if e.queue == queue), key=lambda e: e.id)
+
+    def counts(self) -> dict[str, int]:
+        result = dict.fromkeys(QUEUES, 0)
+        for entry in self.entries.values():
+            result[entry.queue] += 1
+        return result
+
+    def get_entry(self, queue: str, entry_id: int) -> Entry:
+        queue = self.queue_name(queue)
+        entry = self.entries.get(entry_id)
+        if entry is None or entry.queue != queue:
+            raise SimulatorError(404, "KeyNotFoundException", f"Queue entry {entry_id} not found in {queue}")
+        return entry
+
+    def _new_row(self, queue: str, template: Entry | None = None, **fields: Any) -> Entry:
+        entry_id = self._next_id
+        self._next_id += 1
+        if template is not None:
+            entry = copy.copy(template)
+            entry.id, entry.queue = entry_id, queue
+            for key, value in fields.items():
+                setattr(entry, key, value)
+        else:
+            entry = Entry(id=entry_id, queue=queue, **fields)
+        self.entries[entry_id] = entry
+        return entry
+
+    def enqueue(
+        self,
+        queue: str,
+        resource_type: str,
+        operation: str,
+        payload: dict[str, Any] | str,
+        correlation_key: str | None = None,
+        fate: int | None = None,
+    ) -> Entry:
+        """Add an entry (not to dead-letter: only failures get there)."""
+        queue = self.queue_name(queue)
+        if queue == "deadletter":
+            raise SimulatorError(
+                400, "ArgumentException", "Cannot enqueue directly into the dead-letter queue"
+            )
+        data_file = payloads.guid(self.rng)
+        self.payloads[data_file] = payload
+        self.fates[data_file] = fate
+        if correlation_key is None:  # usually the key of the (focal) object
+            objs = self.focal_objects(payload)
+            correlation_key = objs[0]["id"] if objs else payloads.guid(self.rng)
+        entry = self._new_row(
+            queue,
+            correlation_key=correlation_key,
+            creation_time=self.now(),
+            resource_type=resource_type,
+            data_file=data_file,
+            operation=operation,
+        )
+        self.changed()
+        return entry
+
+    def dead_letter(self, entry_id: int, reason: str) -> Entry:
+        """Move an entry to dead-letter (new id, same dataFile)."""
+        entry = self.entries.pop(entry_id)
+        moved = self._new_row("deadletter", entry, original_queue=entry.queue, reason=reason)
+        self.changed()
+        return moved
+
+    def retry(self, entry_id: int) -> Entry:
+        """`$retry` by id: back to its original queue with `retry + 1`, removed from dead-letter."""
+        entry = self.get_entry("deadletter", entry_id)
+        del self.entries[entry_id]
+        moved = self._new_row(
+            entry.original_queue or "out", entry, retry=entry.retry + 1, original_queue=None, reason=None
+        )
+        status = self.fates.get(entry.data_file)
+        # Re-sent with dependencies / as InsertOrUpdate: most go through; business rules and gone do not.
+        self.fates[entry.data_file] = status if status in (422, 410) else None
+        self.changed()
+        return moved
+
+    def retry_all(self) -> list[Entry]:
+        with self.batch():
+            return [self.retry(e.id) for e in self.queue_entries("deadletter")]
+
+    def delete(self, queue: str, entry_id: int) -> Entry:
+        entry = self.get_entry(queue, entry_id)
+        del self.entries[entry_id]
+        if not any(e.data_file == entry.data_file for e in self.entries.values()):
+            self.payloads.pop(entry.data_file, None)
+            self.fates.pop(entry.data_file, None)
+        self.changed()
+        return entry
+
+    def payload(self, entry: Entry) -> dict[str, Any] | str:
+        return self.payloads.get(entry.data_file, {"$type": "Bundle", "resource": []})
+
+    # -- sync log -----------------------------------------------------------------------------------
+    def log_rows(self) -> list[LogRow]:
+        return list(self.sync_log.values())
+
+    def reset_log(self, key: str | None = None) -> None:
+        """Reset deletes the row(s); the next pull re-creates them and re-fetches everything."""
+        if key is None:
+            self.sync_log.clear()
+        else:
+            if key.lower() not in self.sync_log:
+                raise SimulatorError(
+                    404, "KeyNotFoundException", f"Synchronization log entry {key} not found"
+                )
+            del self.sync_log[key.lower()]
+        self.changed()
+
+    def _log_row(self, resource_type: str, filter_: str | None) -> LogRow:
+        for row in self.sync_log.values():
+            if row.resource_type == resource_type and row.filter == filter_:
+                return row
+        row = LogRow(payloads.guid(self.rng), resource_type, filter_)
+        self.sync_log[row.key] = row
+        return row
+
+    # -- records ------------------------------------------------------------------------------------
+    def new_record(self, resource_type: str, key: str | None = None, version: int = 1) -> dict[str, Any]:
+        key = key or payloads.guid(self.rng)
+        if resource_type == "Patient":
+            return payloads.patient(self.rng, key, version, self.now())
+        if resource_type not in ACT_TYPES:
+            return payloads.entity(self.rng, key, version, self.now(), resource_type)
+        act_type = resource_type
+        obj = payloads.act(self.rng, key, version, self.now(), act_type)
+        obj["$type"] = resource_type
+        return obj
+
+    def record_local_change(self, obj: dict[str, Any], operation: str) -> None:
+        key, type_ = obj["id"], obj["$type"]
+        if operation == "Insert" and key not in self.local:
+            self.local_counts[type_] = self.local_counts.get(type_, 0) + 1
+        self.local[key] = obj
+
+    def focal_objects(self, payload: dict[str, Any] | str) -> list[dict[str, Any]]:
+        if isinstance(payload, str):
+            return []
+        if payload.get("$type") == "Bundle":
+            return [o for o in payload.get("resource", []) if isinstance(o, dict) and "id" in o]
+        return [payload] if "id" in payload else []
+
+    # -- push / pull primitives (the job runner drives these) ---------------------------------------
+    def push(self, entry: Entry) -> int | None:
+        """Send one outbound entry to the iCDR. Returns None when accepted, else the HTTP status
+        (the entry is dead-lettered with the .NET exception text)."""
+        status = self.fates.get(entry.data_file)
+        objs = self.focal_objects(self.payload(entry))
+        if not objs and entry.correlation_key in self.local:  # XML payloads: the local copy is the object
+            objs = [self.local[entry.correlation_key]]
+        if status is None:
+            del self.entries[entry.id]
+            for obj in objs:
+                if obj["id"] not in self.server:
+                    type_ = obj["$type"]
+                    self.server_counts[type_] = self.server_counts.get(type_, 0) + 1
+                self.server[obj["id"]] = copy.deepcopy(obj)
+            self.changed()
+            return None
+        focal = objs[0] if objs else {"$type": entry.resource_type, "id": entry.correlation_key}
+        self._diverge_server_copy(focal, status)
+        version = int(focal.get("versionSequence", 1))
+        text = reasons.reason_text(status, focal["$type"], focal["id"], entry.operation, version)
+        self.dead_letter(entry.id, text)
+        return status
+
+    def _diverge_server_copy(self, obj: dict[str, Any], status: int) -> None:
+        """Make the iCDR copy explain the rejection (a newer version for 409, absent for 404...)."""
+        key = obj["id"]
+        if status == 409:
+            server = copy.deepcopy(self.server.get(key) or obj)
+            server["versionSequence"] = int(obj.get("versionSequence", 1)) + 1
+            server["etag"] = payloads.guid(self.rng).replace("-", "")
+            server["modifiedOn"] = payloads.iso(self.now())
+            if "name" in server:
+                server["name"] = copy.deepcopy(self.new_record("Patient")["name"])
+            else:
+                server["actTime"] = payloads.iso(self.now() - timedelta(hours=2))
+            if key not in self.server:
+                self.server_counts[obj["$type"]] = self.server_counts.get(obj["$type"], 0) + 1
+            self.server[key] = server
+        elif status == 404:
+            self.server.pop(key, None)
+        elif status == 410 and key in self.server:
+            self.server[key]["statusConcept"] = "bdef5f90-5497-4f26-956c-8f818cce2bd2"  # Obsolete
+
+    def pull(self) -> list[Entry]:
+        """Fetch what other devices changed on the iCDR into the `in` queue."""
+        pulled = []
+        with self.batch():
+            while self.server_pending:
+                obj = self.server_pending.pop(0)
+                pulled.append(self.enqueue("in", "Bundle", "Sync", payloads.bundle([obj])))
+        return pulled
+
+    def apply_inbound(self, entry: Entry, fail: bool = False) -> bool:
+        """Apply one pulled bundle locally; a failure dead-letters it with originalQueue=in."""
+        objs = self.focal_objects(self.payload(entry))
+        if fail:
+            focal = objs[0] if objs else {"$type": "Bundle", "id": entry.correlation_key}
+            self.dead_letter(entry.id, reasons.apply_failure_text(focal["$type"], focal["id"]))
+            return False
+        del self.entries[entry.id]
+        for obj in objs:
+            self.record_local_change(copy.deepcopy(obj), "Insert")
+        self.changed()
+        return True
+
+    def mark_pulled(self, error: str | None = None) -> None:
+        """After a pull: every (type, filter) row gets LastSync/LastETag, or LastError on failure."""
+        rows = SYNC_FILTERS
+        if error is not None:
+            self._log_row(*rows[0]).last_error = error
+        else:
+            for type_, filter_ in rows:
+                row = self._log_row(type_, filter_)
+                row.last_sync = self.now()
+                row.last_etag = payloads.guid(self.rng).replace("-", "")
+                row.last_error = None
+        self.changed()
+
+    def server_change(self, resource_type: str | None = None) -> dict[str, Any]:
+        """Another device created or updated a record on the iCDR (shows up on the next pull)."""
+        type_ = resource_type or self.rng.choice(("Patient", "SubstanceAdministration", "Act"))
+        if self.server and self.rng.random() < 0.3:
+            key = self.rng.choice(list(self.server))
+            obj = copy.deepcopy(self.server[key])
+            obj["versionSequence"] = int(obj.get("versionSequence", 1)) + 1
+        else:
+            obj = self.new_record(type_)
+            self.server_counts[type_] = self.server_counts.get(type_, 0) + 1
+        self.server[obj["id"]] = obj
+        self.server_pending.append(copy.deepcopy(obj))
+        self.changed()
+        return obj
+
+    # -- jobs ---------------------------------------------------------------------------------------
+    def job(self, job_id: str) -> Job:
+        job = self.jobs.get(job_id.lower())
+        if job is None:
+            raise SimulatorError(404, "KeyNotFoundException", f"Job {job_id} not found")
+        return job
+
+    # -- helpers ------------------------------------------------------------------------------------
+    def batch(self) -> _Batch:
+        """Context manager: several mutations, one notification."""
+        return _Batch(self)
+
+    def dump(self) -> dict[str, Any]:
+        """The whole state as JSON-safe data (what the state file and /__sim/state hold)."""
+        return {
+            "format": "synctui-santedb-sim/1",
+            "written": payloads.iso(self.now()),
+            "online": self.online,
+            "clientId": self.client_id,
+            "counts": self.counts(),
+            "queues": {q: [e.to_json() for e in self.queue_entries(q)] for q in QUEUES},
+            "syncLog": [row.to_json() for row in self.log_rows()],
+            "jobs": [job.to_json() for job in self.jobs.values()],
+            "localCounts": dict(self.local_counts),
+            "serverCounts": dict(self.server_counts),
+            "serverPending": len(self.server_pending),
+        }
+
+    def _populate(self) -> None:
+        with self.batch():
+            self.local_counts.update(_INITIAL_COUNTS)
+            self.server_counts.update(_INITIAL_COUNTS)
+            self.server_counts["Patient"] += 6
+            self.server_counts["SubstanceAdministration"] += 9
+            start = self.now() - timedelta(hours=3)
+            for type_, filter_ in SYNC_FILTERS:
+                row = self._log_row(type_, filter_)
+                row.last_sync = start + timedelta(seconds=self.rng.randint(0, 600))
+                row.last_etag = payloads.guid(self.rng).replace("-", "")
+            for offset, job in enumerate(self.jobs.values()):
+                job.state = "Completed"
+                job.last_start = start - timedelta(minutes=7 * offset)
+                job.last_finish = job.last_start + timedelta(seconds=41 - 9 * offset)
+            for status in (409, 422):
+                obj = self.new_record("Patient" if status == 409 else "SubstanceAdministration")
+                self.record_local_change(obj, "Update" if status == 409 else "Insert")
+                self.server[obj["id"]] = copy.deepcopy(obj)
+                entry = self.enqueue("out", "Bundle", "Update", payloads.bundle([obj]), fate=status)
+                self.push(entry)
+            for _ in range(3):
+                obj = self.new_record(self.rng.choice(("Patient", "SubstanceAdministration")))
+                self.record_local_change(obj, "Insert")
+                self.enqueue("out", "Bundle", "Insert", payloads.bundle([obj]))
+            xml_obj = self.new_record("QuantityObservation")
+            self.record_local_change(xml_obj, "Insert")
+            self.enqueue("out", "QuantityObservation", "Insert", payloads.to_xml(xml_obj), xml_obj["id"])
+            self.enqueue("admin", "UserEntity", "Update", self.new_record("UserEntity"))
+
+
+class _Batch:
+    def __init__(self, state: SimulatorState) -> None:
+        self.state = state
+
+    def __enter__(self) -> SimulatorState:
+        self.state._quiet += 1
+        return self.state
+
+    def __exit__(self, *exc: object) -> None:
+        self.state._quiet -= 1
+        if not self.state._quiet:
+            self.state.changed()
