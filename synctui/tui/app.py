@@ -1,0 +1,258 @@
+"""The synctui dashboard: a Textual app that draws what an `AgentClient` reports.
+
+The app knows the agent only through the `AgentClient` protocol. State arrives from
+`client.updates()` in a worker; every screen that can draw it gets `show_state()` on each change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import Screen
+
+from synctui.client import AgentClient, AgentRefused, AgentUnavailable
+from synctui.model import AgentState, BackendView, QueueKind
+from synctui.tui.bindings import bindings_for, clean_keymap
+from synctui.tui.commands import DashboardCommands
+from synctui.tui.screens.main import MainScreen
+from synctui.tui.themes import default_theme_name, load_themes, stylesheets
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def _local_now() -> datetime:
+    return datetime.now(UTC).astimezone()
+
+
+class SyncTuiApp(App[None]):
+    TITLE = "synctui"
+    CSS_PATH = stylesheets()  # type: ignore[assignment]
+    BINDINGS: list[Binding] = bindings_for("app")
+    COMMANDS = App.COMMANDS | {DashboardCommands}
+    RETRY_DELAYS: tuple[float, ...] = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
+    STUCK_AFTER = timedelta(minutes=10)
+    PAGE_SIZE = 50
+
+    def __init__(
+        self,
+        client: AgentClient,
+        *,
+        theme: str | None = None,
+        keymap: dict[str, str] | None = None,
+        readonly: bool = False,
+        clock: Clock | None = None,
+        close_client: bool = False,
+    ) -> None:
+        super().__init__()
+        self.client = client
+        self.readonly = readonly
+        self.clock: Clock = clock or _local_now
+        self.close_client = close_client
+        self.agent_state: AgentState | None = None
+        self.agent_error: str | None = None
+        self.selected_backend: str | None = None
+        self.startup_warnings: list[str] = []
+
+        self.theme_set = load_themes()
+        self.startup_warnings.extend(self.theme_set.errors)
+        for definition in self.theme_set.themes:
+            self.register_theme(definition)
+        chosen = self.theme_set.resolve(theme) or self.theme_set.resolve(default_theme_name())
+        if theme and self.theme_set.resolve(theme) is None:
+            self.startup_warnings.append(f"unknown theme {theme!r}; available: {', '.join(self.theme_names)}")
+        if chosen:
+            self.theme = chosen
+
+        self.keymap, unknown = clean_keymap(keymap)
+        if unknown:
+            self.startup_warnings.append(f"keymap names unknown binding ids: {', '.join(sorted(unknown))}")
+        if self.keymap:
+            self.set_keymap(self.keymap)
+
+    # --- time and selection ---------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    @property
+    def theme_names(self) -> list[str]:
+        return self.theme_set.names or ["textual-dark"]
+
+    def get_default_screen(self) -> Screen:
+        return MainScreen()
+
+    def selected_view(self) -> BackendView | None:
+        state = self.agent_state
+        if state is None or not state.backends:
+            return None
+        if self.selected_backend is not None:
+            view = state.view(self.selected_backend)
+            if view is not None:
+                return view
+        return state.backends[0]
+
+    def select_backend(self, name: str) -> None:
+        self.selected_backend = name
+        self.broadcast()
+
+    def step_backend(self, step: int) -> None:
+        state = self.agent_state
+        if state is None or not state.backends:
+            return
+        names = [view.snapshot.backend for view in state.backends]
+        current = self.selected_view()
+        index = names.index(current.snapshot.backend) if current is not None else 0
+        self.select_backend(names[(index + step) % len(names)])
+
+    # --- following the agent --------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        for warning in self.startup_warnings:
+            self.notify(warning, severity="warning", timeout=8)
+        self.theme_changed_signal.subscribe(self, lambda _theme: self.broadcast())
+        # No I/O before the first frame: start talking to the agent once the screen is drawn.
+        self.call_after_refresh(self._start_following)
+
+    def _start_following(self) -> None:
+        self.run_worker(self._follow_agent(), name="agent-updates", group="agent", exclusive=True)
+
+    async def _follow_agent(self) -> None:
+        attempt = 0
+        while True:
+            stream = self.client.updates()
+            try:
+                async for state in stream:
+                    attempt = 0
+                    self.apply_state(state)
+                reason = "the agent closed the update stream"
+            except AgentUnavailable as exc:
+                reason = str(exc) or "no answer"
+            except AgentRefused as exc:
+                reason = f"the agent refused the update stream ({exc.status}): {exc.message}"
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # a broken client must not take the dashboard down
+                log.exception("update stream failed")
+                reason = f"{type(exc).__name__}: {exc}"
+            finally:
+                closer = getattr(stream, "aclose", None)
+                if closer is not None:
+                    try:
+                        await closer()
+                    except Exception:
+                        log.debug("closing the update stream failed", exc_info=True)
+            delay = self.RETRY_DELAYS[min(attempt, len(self.RETRY_DELAYS) - 1)]
+            attempt += 1
+            self.apply_error(reason)
+            await asyncio.sleep(delay)
+
+    def apply_state(self, state: AgentState) -> None:
+        self.agent_state = state
+        self.agent_error = None
+        self.broadcast()
+
+    def apply_error(self, reason: str) -> None:
+        self.agent_error = reason
+        self.broadcast()
+
+    def broadcast(self) -> None:
+        """Let every screen on the stack redraw from the current state; a drawing bug is logged, not fatal."""
+        for screen in list(self.screen_stack):
+            show = getattr(screen, "show_state", None)
+            if show is None or not screen.is_mounted:
+                continue
+            try:
+                show()
+            except Exception as exc:
+                log.exception("drawing %s failed", type(screen).__name__)
+                self.notify(f"could not draw some data: {exc}", severity="error", timeout=6)
+
+    # --- actions --------------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from synctui.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_cycle_theme(self) -> None:
+        names = self.theme_names
+        index = names.index(self.theme) if self.theme in names else -1
+        self.theme = names[(index + 1) % len(names)]
+        self.notify(f"theme: {self.theme}", timeout=2)
+
+    def set_theme(self, name: str) -> None:
+        self.theme = name
+
+    def action_synchronize(self) -> None:
+        from synctui.model import Capability
+        from synctui.tui.screens.sync_progress import SyncProgressScreen
+
+        view = self.selected_view()
+        if view is None:
+            self.notify("no backend to synchronize yet", severity="warning")
+            return
+        if Capability.SYNCHRONIZE not in view.snapshot.capabilities:
+            self.notify(f"{view.snapshot.backend} cannot synchronize on demand", severity="warning")
+            return
+        self.push_screen(SyncProgressScreen(view.snapshot.backend))
+
+    def action_refresh(self) -> None:
+        view = self.selected_view()
+        self.run_worker(
+            self._refresh(view.snapshot.backend if view else None), group="refresh", exclusive=True
+        )
+
+    async def _refresh(self, backend: str | None) -> None:
+        try:
+            await self.client.refresh(backend)
+        except (AgentUnavailable, AgentRefused) as exc:
+            self.notify(f"refresh failed: {exc}", severity="error")
+            return
+        self.notify(f"refreshing {backend or 'all backends'}…", timeout=2)
+
+    def open_queue(self, kind: QueueKind) -> None:
+        from synctui.tui.screens.queue_browser import QueueBrowserScreen
+
+        view = self.selected_view()
+        if view is None:
+            self.notify("no data from the agent yet", severity="warning")
+            return
+        stat = view.snapshot.queue(kind)
+        if stat.count is None:
+            self.notify(f"{view.snapshot.backend} has no {kind.value} queue", severity="warning")
+            return
+        self.push_screen(QueueBrowserScreen(view.snapshot.backend, kind, stat))
+
+    def palette_actions(self) -> Iterable[tuple[str, str, Callable[[], Any]]]:
+        """Extra palette entries that depend on the data: one per backend and per theme."""
+        for view in self.agent_state.backends if self.agent_state else []:
+            name = view.snapshot.backend
+            yield (
+                f"Show backend {name}",
+                f"Switch the dashboard to {name}",
+                lambda n=name: self.select_backend(n),
+            )
+        for name in self.theme_names:
+            yield (f"Theme: {name}", "Switch the colour theme", lambda n=name: self.set_theme(n))
+
+    async def on_unmount(self) -> None:
+        if self.close_client:
+            try:
+                await self.client.aclose()
+            except Exception:
+                log.debug("closing the agent client failed", exc_info=True)
+
+
+def run_dashboard(client: AgentClient, **kwargs: Any) -> None:
+    """Run the dashboard until the user quits; the client is closed on the way out."""
+    kwargs.setdefault("close_client", True)
+    SyncTuiApp(client, **kwargs).run()

@@ -1,0 +1,223 @@
+"""Every key binding of the dashboard, each with an id so `keymap` (binding id → keys) can remap it.
+
+Textual applies the keymap itself (`App.set_keymap`); this module is the single list the screens,
+the help screen and the command palette read from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True)
+class BindingSpec:
+    id: str
+    keys: str  # default keys, comma separated, Textual key names
+    action: str
+    description: str
+    scope: str  # app, main, card, browser, inspector, sync, help
+    show: bool = True
+    priority: bool = False
+    palette: str | None = None  # command palette title; None = not a palette command
+    help: str = ""
+
+
+SCOPE_TITLES = {
+    "app": "Everywhere",
+    "main": "Dashboard",
+    "card": "Queue card",
+    "browser": "Queue browser",
+    "inspector": "Entry inspector",
+    "sync": "Synchronize dialog",
+    "help": "Help",
+}
+
+SPECS: tuple[BindingSpec, ...] = (
+    BindingSpec("quit", "q", "quit", "Quit", "app", palette="Quit", help="Leave the dashboard"),
+    BindingSpec("help", "question_mark,f1", "help", "Help", "app", palette="Help", help="List all keys"),
+    BindingSpec(
+        "command_palette",
+        "ctrl+p",
+        "command_palette",
+        "Commands",
+        "app",
+        show=False,
+        priority=True,
+        help="Open the command palette",
+    ),
+    BindingSpec(
+        "cycle_theme",
+        "t",
+        "cycle_theme",
+        "Theme",
+        "app",
+        show=False,
+        palette="Next theme",
+        help="Dark → light → sunlight → console",
+    ),
+    BindingSpec(
+        "synchronize",
+        "s",
+        "synchronize",
+        "Sync now",
+        "main",
+        palette="Synchronize now",
+        help="Send and receive now, with progress",
+    ),
+    BindingSpec(
+        "refresh", "r", "refresh", "Refresh", "main", palette="Refresh", help="Ask the agent to refresh"
+    ),
+    BindingSpec(
+        "open_outbox",
+        "1",
+        "open_queue('outbox')",
+        "Outbox",
+        "main",
+        show=False,
+        palette="Open Outbox",
+        help="Browse the outbox",
+    ),
+    BindingSpec(
+        "open_inbox",
+        "2",
+        "open_queue('inbox')",
+        "Inbox",
+        "main",
+        show=False,
+        palette="Open Inbox",
+        help="Browse the inbox",
+    ),
+    BindingSpec(
+        "open_admin",
+        "3",
+        "open_queue('admin')",
+        "Admin",
+        "main",
+        show=False,
+        palette="Open Admin queue",
+        help="Browse the admin queue",
+    ),
+    BindingSpec(
+        "open_conflicts",
+        "4",
+        "open_queue('conflicts')",
+        "Conflicts",
+        "main",
+        show=False,
+        palette="Open Conflicts",
+        help="Browse rejected / conflicting entries",
+    ),
+    BindingSpec(
+        "next_backend",
+        "right,right_square_bracket",
+        "next_backend",
+        "Backend",
+        "main",
+        show=False,
+        palette="Next backend",
+        help="Show the next backend",
+    ),
+    BindingSpec(
+        "prev_backend",
+        "left,left_square_bracket",
+        "prev_backend",
+        "Prev backend",
+        "main",
+        show=False,
+        palette="Previous backend",
+        help="Show the previous backend",
+    ),
+    BindingSpec(
+        "filter_log",
+        "slash",
+        "filter_log",
+        "Filter log",
+        "main",
+        palette="Filter sync log",
+        help="Filter the sync log by record type",
+    ),
+    BindingSpec("open_card", "enter", "open", "Open", "card", help="Open the focused queue"),
+    BindingSpec(
+        "next_page",
+        "n,ctrl+pagedown",
+        "next_page",
+        "Next page",
+        "browser",
+        palette="Next page",
+        help="Load the next page of entries",
+    ),
+    BindingSpec(
+        "prev_page",
+        "p,ctrl+pageup",
+        "prev_page",
+        "Prev page",
+        "browser",
+        palette="Previous page",
+        help="Load the previous page",
+    ),
+    BindingSpec(
+        "filter_entries",
+        "slash",
+        "filter",
+        "Filter",
+        "browser",
+        palette="Filter entries",
+        help="Filter entries (sent to the backend)",
+    ),
+    BindingSpec(
+        "reload_page", "r", "reload", "Reload", "browser", palette="Reload page", help="Reload this page"
+    ),
+    BindingSpec("close_browser", "escape", "close", "Back", "browser", help="Back to the dashboard"),
+    BindingSpec(
+        "toggle_raw",
+        "v",
+        "toggle_raw",
+        "Raw",
+        "inspector",
+        palette="Show raw rejection",
+        help="Show / hide the raw rejection text",
+    ),
+    BindingSpec("close_inspector", "escape", "close", "Back", "inspector", help="Back to the queue"),
+    BindingSpec("sync_retry", "r", "retry", "Retry", "sync", help="Retry a failed sync"),
+    BindingSpec("sync_close", "escape,c", "close", "Close", "sync", help="Close the dialog"),
+    BindingSpec("close_help", "escape,question_mark", "close", "Close", "help", help="Close help"),
+)
+
+SPECS_BY_ID = {spec.id: spec for spec in SPECS}
+
+
+def bindings_for(scope: str) -> list[Binding]:
+    return [
+        Binding(spec.keys, spec.action, spec.description, show=spec.show, priority=spec.priority, id=spec.id)
+        for spec in SPECS
+        if spec.scope == scope
+    ]
+
+
+def clean_keymap(keymap: Mapping[str, str] | None) -> tuple[dict[str, str], list[str]]:
+    """The usable part of a user keymap, and the binding ids it names that do not exist."""
+    usable: dict[str, str] = {}
+    unknown: list[str] = []
+    for binding_id, keys in (keymap or {}).items():
+        if binding_id in SPECS_BY_ID and isinstance(keys, str) and keys.strip():
+            usable[binding_id] = keys
+        else:
+            unknown.append(str(binding_id))
+    return usable, unknown
+
+
+def key_label(app: Any, key: str) -> str:
+    """How a key is shown (`?` rather than `question_mark`)."""
+    try:
+        return app.get_key_display(Binding(key, ""))
+    except Exception:
+        return key
+
+
+def current_keys(spec: BindingSpec, keymap: Mapping[str, str] | None) -> list[str]:
+    keys = (keymap or {}).get(spec.id, spec.keys)
+    return [key.strip() for key in keys.split(",") if key.strip()]

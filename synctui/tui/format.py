@@ -1,0 +1,79 @@
+"""Plain-text formatting of times, ages and counts for the dashboard (no Textual)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from synctui.model import QueueKind, QueueStat
+
+DEFAULT_LABELS = {
+    QueueKind.OUTBOX: "Outbox",
+    QueueKind.INBOX: "Inbox",
+    QueueKind.ADMIN: "Admin",
+    QueueKind.CONFLICTS: "Conflicts",
+}
+CARD_ORDER = (QueueKind.OUTBOX, QueueKind.INBOX, QueueKind.ADMIN, QueueKind.CONFLICTS)
+
+
+def queue_label(stat: QueueStat | None, kind: QueueKind) -> str:
+    if stat is not None and stat.label:
+        return stat.label
+    return DEFAULT_LABELS.get(kind, str(kind).title())
+
+
+def count_text(count: int | None) -> str:
+    return "n/a" if count is None else f"{count:,}"
+
+
+def age(delta: timedelta) -> str:
+    """A short human age: 45s, 12m, 2h 5m, 3d 4h."""
+    seconds = max(0, int(delta.total_seconds()))
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, _ = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
+    days, hours = divmod(hours, 24)
+    return f"{days}d {hours}h" if hours else f"{days}d"
+
+
+def ago(when: datetime | None, now: datetime) -> str:
+    if when is None:
+        return "never"
+    delta = now - when
+    if delta < timedelta(0):
+        return f"in {age(-delta)}"
+    if delta < timedelta(seconds=5):
+        return "just now"
+    return f"{age(delta)} ago"
+
+
+def clock_time(when: datetime | None, now: datetime) -> str:
+    """Absolute time in the clock's zone: 09:42 today, 03-10 09:42 this year, else the date."""
+    if when is None:
+        return "—"
+    local = when.astimezone(now.tzinfo) if now.tzinfo and when.tzinfo else when
+    if local.date() == now.date():
+        return local.strftime("%H:%M")
+    if local.year == now.year:
+        return local.strftime("%m-%d %H:%M")
+    return local.strftime("%Y-%m-%d")
+
+
+def one_line(text: str | None, limit: int = 200) -> str:
+    """Collapse whitespace so odd backend text cannot break a table row."""
+    if not text:
+        return ""
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def bar(fraction: float | None, width: int, full: str = "█", empty: str = "░") -> str:
+    if fraction is None or width <= 0:
+        return empty * max(width, 0)
+    fraction = min(1.0, max(0.0, fraction))
+    filled = round(fraction * width)
+    return full * filled + empty * (width - filled)

@@ -1,0 +1,84 @@
+"""Queue-depth history: sparkline series and "stuck" detection (no Textual)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from synctui.model import DepthPoint, QueueKind
+
+
+def _points(history: Sequence[DepthPoint] | None, kind: QueueKind) -> list[tuple[datetime, int]]:
+    points = []
+    for point in history or ():
+        value = (point.counts or {}).get(kind)
+        if isinstance(value, int) and point.at is not None:
+            points.append((point.at, value))
+    points.sort(key=lambda p: p[0])
+    return points
+
+
+def resample(
+    history: Sequence[DepthPoint] | None, kind: QueueKind, now: datetime, width: int, span: timedelta
+) -> list[int | None]:
+    """The depth at the end of each of `width` equal slots up to `now` (a step function; None = unknown)."""
+    points = _points(history, kind)
+    if not points or width <= 0:
+        return []
+    start = max(points[0][0], now - span)
+    step = (now - start) / width if now > start else timedelta(0)
+    values: list[int | None] = []
+    index = -1
+    for slot in range(1, width + 1):
+        edge = start + step * slot
+        while index + 1 < len(points) and points[index + 1][0] <= edge:
+            index += 1
+        values.append(points[index][1] if index >= 0 else None)
+    return values
+
+
+def unchanged_since(
+    history: Sequence[DepthPoint] | None, kind: QueueKind, count: int | None
+) -> datetime | None:
+    """When the depth of `kind` last became `count`, as far as the history knows (None = cannot tell)."""
+    if count is None:
+        return None
+    points = _points(history, kind)
+    if not points or points[-1][1] != count:
+        return None
+    since = points[-1][0]
+    for at, value in reversed(points):
+        if value != count:
+            break
+        since = at
+    return since
+
+
+def is_stuck(
+    history: Sequence[DepthPoint] | None, kind: QueueKind, count: int | None, now: datetime, after: timedelta
+) -> bool:
+    if not count:
+        return False
+    since = unchanged_since(history, kind, count)
+    return since is not None and now - since >= after
+
+
+SPARK_UNICODE = " ▁▂▃▄▅▆▇█"
+SPARK_ASCII = " ._-=+*#@"
+
+
+def sparkline(values: Sequence[int | None], chars: str = SPARK_UNICODE) -> str:
+    known = [v for v in values if v is not None]
+    if not known:
+        return ""
+    top = max(known)
+    levels = len(chars) - 1
+    out = []
+    for value in values:
+        if value is None:
+            out.append(" ")
+        elif top == 0:
+            out.append(chars[1])
+        else:
+            out.append(chars[max(1, round(value / top * levels))])
+    return "".join(out)

@@ -1,0 +1,58 @@
+"""Symbols and theme colours for the parts drawn as text (tables, bars, markers).
+
+The console theme uses ASCII symbols: the Linux console font lacks most dingbats, and every state must
+read without colour as well (a symbol or a word next to it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.style import Style
+from textual.app import App
+from textual.color import Color, ColorParseError
+
+
+@dataclass(frozen=True)
+class Glyphs:
+    online: str
+    offline: str
+    stale: str
+    ok: str
+    warning: str
+    error: str
+    running: str
+    bar_full: str
+    bar_empty: str
+    spark: str
+    dash: str
+
+
+UNICODE = Glyphs("●", "✖", "◌", "✔", "⚠", "✖", "⟳", "█", "░", " ▁▂▃▄▅▆▇█", "—")
+ASCII = Glyphs("*", "x", "?", "OK", "!", "X", "~", "#", ".", " ._-=+*#@", "-")
+
+
+def glyphs(app: App) -> Glyphs:
+    try:
+        return ASCII if app.current_theme.ansi else UNICODE
+    except Exception:  # no app running (unit use)
+        return UNICODE
+
+
+_FALLBACK = {
+    "error": "red",
+    "warning": "yellow",
+    "success": "green",
+    "primary": "blue",
+    "text-muted": "grey50",
+}
+
+
+def theme_style(app: App, name: str, *, bold: bool = False) -> Style:
+    """A Rich style in a theme colour, for renderables that cannot use `$variables` (DataTable cells)."""
+    try:
+        value = app.get_css_variables().get(name) or _FALLBACK.get(name, "default")
+        color = Color.parse(value).rich_color
+    except (ColorParseError, ValueError, KeyError):
+        return Style(bold=bold, color=_FALLBACK.get(name))
+    return Style(color=color, bold=bold)

@@ -1,0 +1,142 @@
+"""The main screen: header, problems, all-synced banner or summary, queue cards, sync log, jobs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input
+
+from synctui.model import AgentState, BackendView, Capability, QueueKind
+from synctui.tui.bindings import bindings_for
+from synctui.tui.format import CARD_ORDER
+from synctui.tui.widgets.all_synced_banner import AllSyncedBanner
+from synctui.tui.widgets.app_header import AppHeader
+from synctui.tui.widgets.backend_tabs import BackendTabs
+from synctui.tui.widgets.jobs_panel import JobsPanel
+from synctui.tui.widgets.queue_card import QueueCard
+from synctui.tui.widgets.status_banner import StatusBanner
+from synctui.tui.widgets.sync_log_table import SyncLogTable
+
+if TYPE_CHECKING:
+    from synctui.tui.app import SyncTuiApp
+
+
+class MainScreen(Screen):
+    BINDINGS: list[Binding] = bindings_for("main")
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (160, "-wide")]  # noqa: RUF012
+    DEFAULT_CSS = """
+    MainScreen #cards { height: 5; }
+    MainScreen #body { height: 1fr; }
+    MainScreen.-wide #body { layout: horizontal; }
+    MainScreen.-wide #log-pane { width: 3fr; }
+    MainScreen.-wide JobsPanel { width: 2fr; height: 1fr; max-height: 100%; border: round $secondary; }
+    MainScreen #log-filter { display: none; height: 1; border: none; padding: 0 1; }
+    MainScreen #log-filter.-shown { display: block; }
+    """
+
+    @property
+    def tui(self) -> SyncTuiApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader(id="header")
+        yield StatusBanner(id="notices")
+        yield AllSyncedBanner("", id="synced")
+        with Horizontal(id="cards"):
+            for kind in CARD_ORDER:
+                yield QueueCard(kind, id=f"card-{kind.value}")
+        with Vertical(id="body"):
+            with Vertical(id="log-pane"):
+                yield Input(placeholder="filter record types (Esc clears)", id="log-filter")
+                yield SyncLogTable(id="sync-log")
+            yield JobsPanel(id="jobs")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.show_state()
+
+    # --- drawing --------------------------------------------------------------------------------
+
+    def current_view(self) -> BackendView | None:
+        return self.tui.selected_view()
+
+    def show_state(self) -> None:
+        app = self.tui
+        state: AgentState | None = app.agent_state
+        error = app.agent_error
+        now = app.now()
+        view = app.selected_view()
+        agent_stale = error is not None
+        self.query_one(AppHeader).show(state, view.snapshot.backend if view else None, agent_stale)
+        self.query_one(StatusBanner).show(state, view, error, now)
+        if state is not None:
+            self.query_one(AllSyncedBanner).show(state, view, now, error)
+        stale = agent_stale or (view is not None and view.snapshot.stale)
+        for kind in CARD_ORDER:
+            card = self.query_one(f"#card-{kind.value}", QueueCard)
+            if view is None:
+                continue
+            card.show(view.snapshot.queue(kind), view.history, now, app.STUCK_AFTER, stale)
+        if view is not None:
+            self.query_one(SyncLogTable).show(view.snapshot.log, view.snapshot.thresholds, now)
+            self.query_one(JobsPanel).show(view.snapshot.jobs, now)
+        self.refresh_bindings()
+
+    # --- actions --------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "synchronize":
+            view = self.current_view()
+            return view is not None and Capability.SYNCHRONIZE in view.snapshot.capabilities
+        if action in ("next_backend", "prev_backend"):
+            state = self.tui.agent_state
+            return state is not None and len(state.backends) > 1
+        return True
+
+    def action_synchronize(self) -> None:
+        self.tui.action_synchronize()
+
+    def action_refresh(self) -> None:
+        self.tui.action_refresh()
+
+    def action_open_queue(self, kind: str) -> None:
+        self.tui.open_queue(QueueKind(kind))
+
+    def action_next_backend(self) -> None:
+        self.tui.step_backend(1)
+
+    def action_prev_backend(self) -> None:
+        self.tui.step_backend(-1)
+
+    def action_filter_log(self) -> None:
+        box = self.query_one("#log-filter", Input)
+        box.add_class("-shown")
+        box.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "log-filter":
+            self.query_one(SyncLogTable).set_filter(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "log-filter":
+            self.query_one(SyncLogTable).focus()
+            if not event.value:
+                event.input.remove_class("-shown")
+
+    def on_key(self, event) -> None:
+        box = self.query_one("#log-filter", Input)
+        if event.key == "escape" and box.has_focus:
+            box.value = ""
+            box.remove_class("-shown")
+            self.query_one(SyncLogTable).focus()
+            event.stop()
+
+    def on_queue_card_selected(self, message: QueueCard.Selected) -> None:
+        self.tui.open_queue(message.kind)
+
+    def on_backend_tabs_selected(self, message: BackendTabs.Selected) -> None:
+        self.tui.select_backend(message.name)

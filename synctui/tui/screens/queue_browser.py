@@ -1,0 +1,210 @@
+"""A paged view of one queue: asks the agent for one page at a time, never for the whole queue."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from synctui.client import AgentRefused, AgentUnavailable
+from synctui.model import EntryPage, QueueEntry, QueueKind, QueueStat
+from synctui.tui.bindings import bindings_for
+from synctui.tui.format import ago, count_text, one_line, queue_label
+
+if TYPE_CHECKING:
+    from synctui.tui.app import SyncTuiApp
+
+
+def page_caption(page: EntryPage | None, shown: int) -> str:
+    if page is None:
+        return "loading…"
+    if shown == 0:
+        return "no entries" if page.offset == 0 else f"no entries after {page.offset:,}"
+    first, last = page.offset + 1, page.offset + shown
+    total = f"{page.total:,}" if page.total is not None else "?"
+    return f"entries {first:,}–{last:,} of {total}"
+
+
+def has_next(page: EntryPage | None) -> bool:
+    if page is None:
+        return False
+    if page.total is not None:
+        return page.offset + len(page.entries) < page.total
+    return len(page.entries) >= page.limit
+
+
+class QueueBrowserScreen(Screen):
+    SCOPE = "browser"
+    BINDINGS: list[Binding] = bindings_for("browser")
+    DEFAULT_CSS = """
+    QueueBrowserScreen #browser-title { height: 1; background: $panel; padding: 0 1; text-style: bold; }
+    QueueBrowserScreen #entry-filter { display: none; height: 1; border: none; padding: 0 1; }
+    QueueBrowserScreen #entry-filter.-shown { display: block; }
+    QueueBrowserScreen #entries { height: 1fr; }
+    QueueBrowserScreen #pager { height: 1; padding: 0 1; background: $boost; }
+    QueueBrowserScreen #pager-caption { width: 1fr; }
+    QueueBrowserScreen #pager-keys { width: auto; color: $text-muted; }
+    """
+
+    def __init__(self, backend: str, kind: QueueKind, stat: QueueStat | None = None) -> None:
+        super().__init__()
+        self.backend = backend
+        self.kind = kind
+        self.stat = stat or QueueStat(kind=kind, count=None)
+        self.page_offset = 0
+        self.filter_text: str | None = None
+        self.page: EntryPage | None = None
+        self.error: str | None = None
+
+    @property
+    def tui(self) -> SyncTuiApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def page_size(self) -> int:
+        return getattr(self.app, "PAGE_SIZE", 50)
+
+    def compose(self) -> ComposeResult:
+        title = f"{self.backend} › {queue_label(self.stat, self.kind)} ({count_text(self.stat.count)})"
+        yield Static(Content(title), id="browser-title")
+        yield Input(placeholder="filter (Enter to apply, Esc to clear)", id="entry-filter")
+        yield DataTable(cursor_type="row", id="entries")
+        with Horizontal(id="pager"):
+            yield Static("loading…", id="pager-caption")
+            yield Static("n next · p prev · / filter · Enter open", id="pager-keys")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#entries", DataTable)
+        table.add_column("Type", key="type")
+        table.add_column("Op", key="op")
+        table.add_column("Age", key="age")
+        table.add_column("Tries", key="tries")
+        table.add_column("Problem", key="problem")
+        table.add_column("Id", key="id")
+        table.focus()
+        self.load()
+
+    # --- loading --------------------------------------------------------------------------------
+
+    @work(exclusive=True, group="page")
+    async def load(self) -> None:
+        caption = self.query_one("#pager-caption", Static)
+        caption.update(f"loading {self.page_offset + 1:,}–{self.page_offset + self.page_size:,}…")
+        try:
+            page = await self.tui.client.entries(
+                self.backend,
+                self.kind,
+                offset=self.page_offset,
+                limit=self.page_size,
+                filter=self.filter_text,
+            )
+        except (AgentUnavailable, AgentRefused) as exc:
+            self.error = str(exc)
+            caption.update(Content.from_markup("[$error]could not load entries: $why[/]", why=str(exc)))
+            return
+        self.error = None
+        self.page = page
+        self.draw_page()
+
+    def draw_page(self) -> None:
+        page = self.page
+        table = self.query_one("#entries", DataTable)
+        table.clear()
+        now = self.tui.now()
+        entries = list(page.entries) if page is not None else []
+        for index, entry in enumerate(entries):
+            table.add_row(*self.cells(entry, now), key=f"{index}")
+        self.query_one("#pager-caption", Static).update(page_caption(page, len(entries)))
+        if entries:
+            table.move_cursor(row=0, animate=False)
+        self.refresh_bindings()
+
+    @staticmethod
+    def cells(entry: QueueEntry, now) -> list[Text]:
+        problem = Text("")
+        if entry.rejection is not None:
+            code = entry.rejection.code or str(entry.rejection.category)
+            problem = Text(f"{code}: {one_line(entry.rejection.message, 80)}", style="bold")
+        return [
+            Text(one_line(entry.record_type, 24) or "?"),
+            Text(one_line(entry.operation, 10)),
+            Text(ago(entry.created, now) if entry.created else "—"),
+            Text(str(entry.attempts)),
+            problem,
+            Text(one_line(entry.id, 40), style="dim"),
+        ]
+
+    def selected_entry(self) -> QueueEntry | None:
+        if self.page is None:
+            return None
+        table = self.query_one("#entries", DataTable)
+        row = table.cursor_row
+        if 0 <= row < len(self.page.entries):
+            return self.page.entries[row]
+        return None
+
+    # --- actions --------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "next_page":
+            return has_next(self.page)
+        if action == "prev_page":
+            return self.page_offset > 0
+        return True
+
+    def action_next_page(self) -> None:
+        if has_next(self.page):
+            self.page_offset += self.page_size
+            self.load()
+
+    def action_prev_page(self) -> None:
+        if self.page_offset > 0:
+            self.page_offset = max(0, self.page_offset - self.page_size)
+            self.load()
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def action_filter(self) -> None:
+        box = self.query_one("#entry-filter", Input)
+        box.add_class("-shown")
+        box.focus()
+
+    def action_close(self) -> None:
+        self.dismiss()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.filter_text = event.value.strip() or None
+        if not self.filter_text:
+            event.input.remove_class("-shown")
+        self.page_offset = 0
+        self.query_one("#entries", DataTable).focus()
+        self.load()
+
+    def on_key(self, event) -> None:
+        box = self.query_one("#entry-filter", Input)
+        if event.key == "escape" and box.has_focus:
+            event.stop()
+            box.value = ""
+            box.remove_class("-shown")
+            self.query_one("#entries", DataTable).focus()
+            if self.filter_text:
+                self.filter_text = None
+                self.page_offset = 0
+                self.load()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        entry = self.selected_entry()
+        if entry is None:
+            return
+        from synctui.tui.screens.entry_inspector import EntryInspectorScreen
+
+        self.app.push_screen(EntryInspectorScreen(self.backend, self.kind, entry))

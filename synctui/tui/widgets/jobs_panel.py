@@ -1,0 +1,67 @@
+"""Background jobs of the selected backend: name, state, progress, last run, message."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual.content import Content
+from textual.widgets import Static
+
+from synctui.model import Job, JobState
+from synctui.tui.format import bar, clock_time, one_line
+from synctui.tui.look import UNICODE, Glyphs, glyphs
+
+_STATE_STYLE = {
+    JobState.RUNNING: "$primary bold",
+    JobState.FAILED: "$error bold",
+    JobState.COMPLETED: "$success",
+    JobState.CANCELLED: "$warning",
+}
+
+
+def job_line(job: Job, now: datetime, g: Glyphs = UNICODE, name_width: int = 18) -> Content:
+    state = job.state.value if isinstance(job.state, JobState) else str(job.state)
+    name = one_line(job.name, name_width).ljust(name_width)
+    if job.progress is not None:
+        fraction = min(max(job.progress, 0.0), 1.0)
+        progress = f"{bar(fraction, 6, g.bar_full, g.bar_empty)} {round(fraction * 100):>3}%"
+    else:
+        progress = " " * 11
+    run = ""
+    if job.last_start is not None:
+        run = clock_time(job.last_start, now)
+        if job.last_finish is not None and job.last_finish >= job.last_start:
+            run += f"–{clock_time(job.last_finish, now)}"
+    elif job.next_run is not None:
+        run = f"next {clock_time(job.next_run, now)}"
+    return Content.assemble(
+        name,
+        " ",
+        (state.ljust(9), _STATE_STYLE.get(job.state, "")),
+        " ",
+        progress,
+        " ",
+        (run.ljust(12), "$text-muted"),
+        " ",
+        (one_line(job.message, 200), "$error" if job.state == JobState.FAILED else ""),
+    )
+
+
+class JobsPanel(Static):
+    DEFAULT_CSS = """
+    JobsPanel {
+        height: auto; max-height: 6; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis;
+        border-top: solid $secondary; border-title-align: left; border-title-color: $foreground;
+    }
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__("", **kwargs)
+        self.border_title = "Jobs"
+
+    def show(self, jobs: list[Job], now: datetime) -> None:
+        if not jobs:
+            self.update(Content.from_markup("[$text-muted]this backend reports no jobs[/]"))
+            return
+        g = glyphs(self.app)
+        self.update(Content("\n").join(job_line(job, now, g) for job in jobs))

@@ -1,0 +1,66 @@
+"""Problems that must not be missed: agent unreachable, backend offline or stale, plugins that failed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual.content import Content
+from textual.widgets import Static
+
+from synctui.model import AgentState, BackendView
+from synctui.tui.format import ago, clock_time, one_line
+from synctui.tui.look import glyphs
+
+
+def notices(
+    state: AgentState | None, view: BackendView | None, agent_error: str | None, now: datetime
+) -> list[tuple[str, str]]:
+    """(level, text) lines, most serious first."""
+    out: list[tuple[str, str]] = []
+    if agent_error:
+        text = f"agent unreachable: {one_line(agent_error, 160)}"
+        if state is not None:
+            text += " — retrying; the data below is stale"
+        out.append(("error", text))
+    if view is not None:
+        snapshot = view.snapshot
+        health = snapshot.health
+        taken = f"last data {ago(snapshot.taken_at, now)} ({clock_time(snapshot.taken_at, now)})"
+        if health is not None and not health.online:
+            reason = health.error.message if health.error is not None else "no answer"
+            advice = f" {health.error.advice}" if health.error is not None and health.error.advice else ""
+            out.append(("error", f"{snapshot.backend} offline: {one_line(reason, 120)}.{advice} {taken}"))
+        elif snapshot.stale:
+            reason = health.error.message if health is not None and health.error is not None else ""
+            text = f"{snapshot.backend} stale: the agent could not refresh it"
+            text += f" ({one_line(reason, 100)})" if reason else ""
+            out.append(("warning", f"{text}. {taken}"))
+        elif health is not None and health.auth_ok is False:
+            out.append(("error", f"{snapshot.backend}: credentials were refused; check the settings"))
+    for plugin in state.plugins if state is not None else []:
+        if plugin.error:
+            out.append(("warning", f"plugin {plugin.name} failed to load: {one_line(plugin.error, 120)}"))
+    return out
+
+
+class StatusBanner(Static):
+    DEFAULT_CSS = """
+    StatusBanner { height: auto; max-height: 3; padding: 0 1; display: none; }
+    StatusBanner.-shown { display: block; }
+    """
+
+    def show(
+        self, state: AgentState | None, view: BackendView | None, agent_error: str | None, now: datetime
+    ) -> None:
+        g = glyphs(self.app)
+        lines = notices(state, view, agent_error, now)
+        self.set_class(bool(lines), "-shown")
+        self.update(
+            Content("\n").join(
+                Content.assemble(
+                    (f"{g.error if level == 'error' else g.warning} ", f"${level} bold"),
+                    (text, f"${level}"),
+                )
+                for level, text in lines
+            )
+        )
