@@ -58,11 +58,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
     try:
         config = load_config(args.config, required=args.config is not None)
     except ConfigError as exc:
@@ -73,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.socket:
         config.agent.socket = args.socket
     command = args.command or "dashboard"
+    _setup_logging(config, verbose=args.verbose, to_file=command in ("dashboard", "demo"))
     try:
         if command == "agent":
             return _agent(config)
@@ -83,6 +79,21 @@ def main(argv: list[str] | None = None) -> int:
         return _dashboard(config, demo=command == "demo", theme=args.theme)
     except KeyboardInterrupt:
         return 130
+
+
+def _setup_logging(config: Config, *, verbose: bool, to_file: bool) -> None:
+    """The dashboard owns the terminal, so it logs to a file; other commands log to stderr."""
+    level = logging.INFO if verbose else logging.WARNING
+    fmt = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    if to_file:
+        try:
+            config.agent.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            logging.basicConfig(level=level, format=fmt, filename=config.agent.state_dir / "synctui.log")
+            return
+        except OSError:
+            logging.disable(logging.CRITICAL)  # never write over the screen
+            return
+    logging.basicConfig(level=level, format=fmt, stream=sys.stderr)
 
 
 def _registry(config: Config) -> Any:
@@ -113,11 +124,15 @@ def _dashboard(config: Config, *, demo: bool, theme: str | None) -> int:
 
     def make_app(client: AgentClient) -> SyncTuiApp:
         return SyncTuiApp(
-            client, theme=theme or config.theme, keymap=config.keymap, readonly=config.agent.readonly
+            client,
+            theme=theme or config.theme,
+            keymap=config.keymap,
+            readonly=config.agent.readonly,
+            close_client=True,
         )
 
     if not demo and _agent_running(config.agent.socket):
-        make_app(HttpAgentClient(socket=config.agent.socket)).run()
+        make_app(HttpAgentClient(socket=config.agent.socket)).run()  # the app closes the client
         return EXIT_OK
 
     async def embedded() -> None:
@@ -130,7 +145,6 @@ def _dashboard(config: Config, *, demo: bool, theme: str | None) -> int:
         try:
             await make_app(client).run_async()
         finally:
-            await client.aclose()
             await running.stop()
 
     asyncio.run(embedded())

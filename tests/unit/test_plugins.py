@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import sys
+import textwrap
+
+import pytest
+
+from synctui.plugins import PluginLoadError, load_plugins
+
+
+@pytest.fixture
+def plugin_dir(tmp_path, monkeypatch):
+    (tmp_path / "broken_import.py").write_text("raise ImportError('needs libfoo 2.0')\n")
+    (tmp_path / "broken_register.py").write_text(
+        textwrap.dedent(
+            """
+            from synctui.hookspecs import hookimpl
+
+            @hookimpl
+            def synctui_register_backends(register):
+                raise RuntimeError("bad registration")
+            """
+        )
+    )
+    (tmp_path / "not_a_backend.py").write_text(
+        textwrap.dedent(
+            """
+            from synctui.hookspecs import hookimpl
+
+            @hookimpl
+            def synctui_register_backends(register):
+                register(dict)
+            """
+        )
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield tmp_path
+    for name in ("broken_import", "broken_register", "not_a_backend"):
+        sys.modules.pop(name, None)
+
+
+def test_builtin_santedb_is_registered_through_its_entry_point():
+    registry = load_plugins()
+    assert "santedb" in registry.backends
+    info = next(p for p in registry.plugins if p.name == "santedb")
+    assert info.source == "built-in" and info.kinds == ["santedb"] and info.error is None
+
+
+def test_broken_plugins_are_listed_and_the_others_still_load(plugin_dir, monkeypatch):
+    monkeypatch.setenv("SYNCTUI_PLUGINS", "broken_import,broken_register,not_a_backend")
+    registry = load_plugins()
+    assert "santedb" in registry.backends
+    errors = {p.name: p.error for p in registry.plugins}
+    assert errors["broken_import"] == "ImportError: needs libfoo 2.0"
+    assert "RuntimeError: bad registration" in errors["broken_register"]
+    assert "not a synctui.backend.Backend subclass" in errors["not_a_backend"]
+    assert errors["santedb"] is None
+
+
+def test_strict_mode_makes_a_broken_plugin_fatal(plugin_dir, monkeypatch):
+    monkeypatch.setenv("SYNCTUI_PLUGINS", "broken_import")
+    monkeypatch.setenv("SYNCTUI_STRICT_PLUGINS", "1")
+    with pytest.raises(PluginLoadError, match="needs libfoo"):
+        load_plugins()
+
+
+def test_allowlist(monkeypatch):
+    monkeypatch.setenv("SYNCTUI_LOAD_PLUGINS", "santedb")
+    registry = load_plugins()
+    assert [p.name for p in registry.plugins] == ["santedb"]
+
+
+def test_explain_rejection_hook_from_the_santedb_plugin():
+    registry = load_plugins()
+    rejection = registry.explain("santedb", "SanteDB.Core.Exceptions.DetectedIssueException: Negative stock (422)", 422)
+    assert rejection is not None and rejection.category == "fix-data"
