@@ -65,7 +65,15 @@ class AllSyncedBanner(Static):
         self.set_class(synced, "-synced")
         self.set_class(not synced, "-waiting")
         if view is None:
-            self.update(Content.from_markup("[$text-muted]Waiting for the agent's first report…[/]"))
+            if not state.backends:
+                self.update(
+                    Content.from_markup(
+                        "[bold]No backends configured.[/] Add [[backends]] to the config "
+                        "(see README), or run [bold]synctui demo[/]."
+                    )
+                )
+            else:
+                self.update(Content.from_markup("[$text-muted]Waiting for the agent's first report…[/]"))
             return
         if synced:
             when = last_sync(view)
