@@ -1,0 +1,556 @@
+"""The Open mSupply site adapter: the site's GraphQL for status, legacy central probes for Check connection."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, ClassVar
+
+import httpx
+
+from synctui.backend import Backend, BackendError, BackendSettings, ProgressCallback
+from synctui.model import (
+    ActionResult,
+    Capability,
+    Category,
+    EntryDetail,
+    EntryPage,
+    EntryResult,
+    Health,
+    QueueEntry,
+    QueueKind,
+    Rejection,
+    Setting,
+    Snapshot,
+    SyncResult,
+    Thresholds,
+)
+
+from . import conflicts, database, mapping, panel, queries, site_settings
+from .codes import explain
+from .options import MSupplyOptions, parse_options
+from .parsers import (
+    GqlResponse,
+    InitialisationStatus,
+    ParseError,
+    StoreInfo,
+    SyncErrorInfo,
+    SyncSettings,
+    SyncStatus,
+    parse_count,
+    parse_initialisation_status,
+    parse_manual_sync,
+    parse_me_store,
+    parse_settings_result,
+    parse_sync_settings,
+    parse_sync_status,
+)
+from .probe import CentralProbe, probe_central
+from .wire import SiteClient, shape_error
+
+
+@dataclass(frozen=True)
+class Fetched:
+    status: SyncStatus | None
+    push_queue: int | None
+    settings: SyncSettings | None
+    settings_note: str | None  # why settings are missing
+
+
+def _field_error(answer: GqlResponse, name: str, what: str) -> BackendError | None:
+    err = answer.error_for(name)
+    if err is None:
+        return None
+    if err.forbidden:
+        return BackendError(
+            Rejection(
+                Category.AUTH,
+                f"The site user may not read {what}.",
+                "Give this backend's user the permission it needs on the site, or use another user.",
+                code="FORBIDDEN",
+                raw=f"{err.message} {err.details}".strip(),
+            )
+        )
+    return BackendError(
+        Rejection(
+            Category.SERVER,
+            f"The site could not answer {what}: {err.message}",
+            "The site's server reported an error; synctui keeps trying.",
+            code="GRAPHQL_ERROR",
+            raw=f"{err.message} {err.details}".strip(),
+        )
+    )
+
+
+class MSupplyBackend(Backend):
+    kind: ClassVar[str] = "msupply"
+    description: ClassVar[str] = (
+        "Open mSupply site (GraphQL), with read-only probes of the legacy mSupply central"
+    )
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {
+            Capability.ENTRIES,
+            Capability.SYNCHRONIZE,
+            Capability.RETRY,
+            Capability.CHECK_CONNECTION,
+            Capability.SETTINGS,
+        }
+    )
+    # mSupply's own badge thresholds (days since the last successful sync, reference §7)
+    default_thresholds: ClassVar[Thresholds] = Thresholds(warning=timedelta(days=1), error=timedelta(days=3))
+
+    def __init__(self, settings: BackendSettings, http: httpx.AsyncClient) -> None:
+        super().__init__(settings, http)
+        self._config_error: BackendError | None = None
+        try:
+            self.options = parse_options(settings.options)
+        except BackendError as exc:
+            self.options = MSupplyOptions()
+            self._config_error = exc
+        self.site = SiteClient(http, settings.url, settings.username, settings.secret)
+        self._init: InitialisationStatus | None = None
+        self._settings: SyncSettings | None = None
+        self._store: StoreInfo | None = None
+        self._store_note: str | None = None
+        self._probe: CentralProbe | None = None
+        self._probe_task: asyncio.Task[None] | None = None
+
+    # --- reading the site -----------------------------------------------------------------------------
+
+    def _check_config(self) -> None:
+        if self._config_error is not None:
+            raise self._config_error
+        if not self.settings.url:
+            raise BackendError(
+                Rejection(Category.FIX_DATA, "No URL is configured for this mSupply site.", code="BAD_OPTION")
+            )
+
+    @property
+    def initialised(self) -> bool:
+        return self._init is not None and self._init.status == "INITIALISED"
+
+    async def _initialisation(self) -> InitialisationStatus:
+        answer = await self.site.post(queries.INITIALISATION_STATUS, auth=False)
+        try:
+            if answer.data.get("initialisationStatus") is None:
+                raise _field_error(
+                    answer, "initialisationStatus", "its initialisation status"
+                ) or shape_error(ParseError("initialisationStatus: missing"), self.site.what)
+            self._init = parse_initialisation_status(answer.data["initialisationStatus"])
+        except ParseError as exc:
+            raise shape_error(exc, self.site.what) from None
+        return self._init
+
+    async def _fetch(self) -> Fetched:
+        if not self.initialised:
+            await self._initialisation()
+        if self.initialised:
+            answer = await self.site.query(queries.SYNC_INFO)
+        else:
+            answer = await self.site.post(queries.SYNC_STATUS_PRE_INIT, auth=False)
+        if not answer.data and answer.errors:
+            self._init = None  # e.g. the site was re-initialised and serves another schema
+            raise _field_error(answer, "", "its sync status") or shape_error(
+                ParseError("no data"), self.site.what
+            )
+        try:
+            if answer.data.get("syncStatus") is None and answer.error_for("syncStatus"):
+                raise _field_error(answer, "syncStatus", "its sync status")  # type: ignore[misc]
+            status = parse_sync_status(answer.data.get("syncStatus"), "latestSyncStatus")
+            push_queue = None
+            if self.initialised:
+                if answer.data.get("numberOfRecordsInPushQueue") is None:
+                    raise _field_error(answer, "numberOfRecordsInPushQueue", "its push queue") or ParseError(
+                        "numberOfRecordsInPushQueue: missing"
+                    )
+                push_queue = parse_count(
+                    answer.data["numberOfRecordsInPushQueue"], "numberOfRecordsInPushQueue"
+                )
+            note = None
+            settings_err = answer.error_for("syncSettings")
+            if answer.data.get("syncSettings") is not None:
+                self._settings = parse_sync_settings(answer.data["syncSettings"])
+            elif settings_err is not None:
+                note = "hidden: the site user needs the ServerAdmin permission"
+        except ParseError as exc:
+            raise shape_error(exc, self.site.what) from None
+        return Fetched(status, push_queue, self._settings, note)
+
+    async def _fetch_store(self) -> None:
+        if self._store is not None or self._store_note is not None or not self.initialised:
+            return
+        try:
+            answer = await self.site.query(queries.ME_STORE)
+            self._store = parse_me_store(answer.data.get("me"))
+            if self._store is None:
+                self._store_note = "no default store for this user"
+        except (BackendError, ParseError) as exc:
+            self._store_note = f"not reported ({exc})"
+
+    def _site_name(self) -> str | None:
+        if self.options.site_name:
+            return self.options.site_name
+        if self._settings and self._settings.username:
+            return self._settings.username
+        return self._init.site_name if self._init else None
+
+    def _central_url(self) -> str | None:
+        return self.options.central_url or (self._settings.url if self._settings else None) or None
+
+    def _hung_threshold(self, settings: SyncSettings | None) -> timedelta:
+        return mapping.hung_after(
+            settings.interval_seconds if settings else None,
+            self.options.hung_after_intervals,
+            self.options.hung_min_seconds,
+        )
+
+    async def _integration_errors(self) -> tuple[int | None, str | None]:
+        if self.options.database is None:
+            return None, None
+        try:
+            total, _ = await database.integration_errors(self.options.database, limit=0)
+        except BackendError as exc:
+            return None, exc.rejection.message
+        return total, None
+
+    def _start_background_probe(self) -> None:
+        if self._probe is not None or self._probe_task is not None:
+            return
+
+        async def run() -> None:
+            with contextlib.suppress(Exception):
+                self._probe = await probe_central(
+                    self.http, self._central_url(), self._site_name(), self.options
+                )
+
+        self._probe_task = asyncio.get_running_loop().create_task(run())
+
+    async def snapshot(self) -> Snapshot:
+        self._check_config()
+        fetched = await self._fetch()
+        await self._fetch_store()
+        self._start_background_probe()
+        now = datetime.now(UTC)
+        status = fetched.status
+        verdict = mapping.assess(status, now, self._hung_threshold(fetched.settings))
+        errors, db_note = await self._integration_errors()
+        thresholds = self.settings.thresholds
+        if (
+            self.options.use_site_thresholds
+            and status
+            and status.warning_threshold
+            and status.error_threshold
+        ):
+            thresholds = Thresholds(
+                warning=timedelta(days=status.warning_threshold), error=timedelta(days=status.error_threshold)
+            )
+        interval = fetched.settings.interval_seconds if fetched.settings else None
+        return Snapshot(
+            backend=self.settings.name,
+            kind=self.kind,
+            queues=mapping.queues(fetched.push_queue, status, verdict, errors),
+            health=Health(
+                online=True,
+                latency_ms=self.site.last_latency_ms,
+                auth_ok=True if self.initialised else None,
+            ),
+            log=mapping.log_rows(status, verdict),
+            jobs=[mapping.job(status, verdict, interval)],
+            progress=mapping.progress(status, verdict),
+            info=panel.site_panel(
+                site_name=self._site_name(),
+                site_url=self.settings.url,
+                store=self._store,
+                store_note=self._store_note,
+                initialisation=self._init,
+                settings=fetched.settings,
+                settings_note=fetched.settings_note,
+                batch_size=self.options.batch_size,
+                status=status,
+                verdict=verdict,
+                probe=self._probe,
+                central_url=self._central_url(),
+                db_note=db_note,
+            ),
+            taken_at=now,
+            thresholds=thresholds,
+            capabilities=self.capabilities,
+        )
+
+    # --- actions ------------------------------------------------------------------------------------
+
+    async def _trigger(self) -> str:
+        answer = await self.site.query(queries.MANUAL_SYNC, {"fetchPatientId": None})
+        if answer.data.get("manualSync") is None:
+            raise _field_error(answer, "manualSync", "the sync request") or shape_error(
+                ParseError("manualSync: missing"), self.site.what
+            )
+        try:
+            return parse_manual_sync(answer.data["manualSync"])
+        except ParseError as exc:
+            raise shape_error(exc, self.site.what) from None
+
+    async def _status_now(self) -> SyncStatus | None:
+        answer = await self.site.query(queries.SYNC_STATUS)
+        if answer.data.get("syncStatus") is None and answer.error_for("syncStatus"):
+            raise _field_error(answer, "syncStatus", "its sync status")  # type: ignore[misc]
+        try:
+            return parse_sync_status(answer.data.get("syncStatus"))
+        except ParseError as exc:
+            raise shape_error(exc, self.site.what) from None
+
+    async def synchronize(self, progress: ProgressCallback) -> SyncResult:
+        self._check_config()
+        if not self.initialised:
+            await self._initialisation()
+        if not self.initialised:
+            return SyncResult(
+                False,
+                "This site is not initialised yet: initialise it once in Open mSupply; synctui never does.",
+                rejection=explain("UNKNOWN", "site not initialised"),
+            )
+        if self._settings is None:
+            with contextlib.suppress(BackendError):
+                await self._fetch()
+        before = await self._status_now()
+        previous = before.summary.started if before and before.summary else None
+        await self._trigger()
+        loop = asyncio.get_running_loop()
+        grace_until = loop.time() + self.options.trigger_grace_seconds
+        give_up = loop.time() + self.options.sync_timeout_seconds
+        threshold = self._hung_threshold(self._settings)
+        following = bool(before and before.is_syncing)  # a running sync absorbs the trigger
+        while True:
+            status = await self._status_now()
+            started = status.summary.started if status and status.summary else None
+            if started is not None and started != previous:
+                following = True
+            if following and status is not None:
+                verdict = mapping.assess(status, datetime.now(UTC), threshold)
+                step_progress = mapping.progress(status, verdict)
+                if step_progress is not None:
+                    progress(step_progress)
+                if verdict.state == "succeeded":
+                    return SyncResult(True, "Data synced", counts=_counts(status))
+                if verdict.state in ("failed", "hung"):
+                    assert verdict.rejection is not None
+                    return SyncResult(False, verdict.rejection.message, verdict.rejection, _counts(status))
+            elif loop.time() > grace_until:
+                return SyncResult(
+                    False,
+                    "The site did not start a sync.",
+                    Rejection(
+                        Category.RETRYABLE,
+                        "The site did not start a sync after the request.",
+                        "A sync may already have been pending (the site logs 'Problem triggering sync'). "
+                        "Wait for the next interval or try again.",
+                        code="SYNC_NOT_STARTED",
+                    ),
+                )
+            if loop.time() > give_up:
+                return SyncResult(
+                    False,
+                    "The sync is still running; synctui stopped following it.",
+                    Rejection(
+                        Category.RETRYABLE,
+                        "The sync is still running after the time synctui waits.",
+                        "It goes on on the site; watch its progress on the dashboard.",
+                        code="SYNC_STILL_RUNNING",
+                    ),
+                    _counts(status) if status else {},
+                )
+            await asyncio.sleep(self.options.poll_seconds)
+
+    async def retry(self, ids: Sequence[str] | None) -> ActionResult:
+        """mSupply has no per-record retry: every sync retries the failed step and re-integrates the
+        buffered records, so retrying means starting a sync."""
+        self._check_config()
+        reply = await self._trigger()
+        message = (
+            f"{reply or 'Sync triggered'}: the site retries the sync and re-integrates buffered records."
+        )
+        results = [EntryResult(id, True, "retried by this sync") for id in ids or []]
+        return ActionResult(True, message, results)
+
+    # --- conflicts ------------------------------------------------------------------------------------
+
+    async def _sync_entry(self) -> tuple[QueueEntry | None, SyncStatus | None]:
+        fetched = await self._fetch()
+        status = fetched.status
+        verdict = mapping.assess(status, datetime.now(UTC), self._hung_threshold(fetched.settings))
+        entry = conflicts.sync_error_entry(status, verdict)
+        return entry, status
+
+    async def entries(
+        self, queue: QueueKind, offset: int = 0, limit: int = 50, filter: str | None = None
+    ) -> EntryPage:
+        self._check_config()
+        if queue != QueueKind.CONFLICTS:
+            raise BackendError(
+                Rejection(
+                    Category.UNKNOWN,
+                    "An Open mSupply site reports only the size of this queue, not its records.",
+                    code="NOT_LISTABLE",
+                )
+            )
+        sync_entry, _ = await self._sync_entry()
+        head = [sync_entry] if sync_entry and conflicts.matches(sync_entry, filter) else []
+        if self.options.database is None:
+            return EntryPage(head[offset : offset + limit], offset, limit, total=len(head))
+        db_offset = max(offset - len(head), 0)
+        total, rows = await database.integration_errors(self.options.database, db_offset, limit + len(head))
+        listed = head[offset:] + [
+            conflicts.buffer_entry(r) for r in rows if filter is None or conflicts.matches_row(r, filter)
+        ]
+        return EntryPage(listed[:limit], offset, limit, total=total + len(head) if filter is None else None)
+
+    async def entry(self, queue: QueueKind, id: str) -> EntryDetail:
+        self._check_config()
+        if queue == QueueKind.CONFLICTS and id == conflicts.SYNC_ENTRY_ID:
+            sync_entry, status = await self._sync_entry()
+            if sync_entry is None:
+                raise _gone("The failed sync is gone: the latest sync did not fail.")
+            payload: dict[str, Any] = {"step": sync_entry.operation}
+            if status and status.error:
+                payload.update(variant=status.error.variant, fullError=status.error.full_error)
+            if status and status.summary and status.summary.started:
+                payload["started"] = status.summary.started.isoformat()
+            return EntryDetail(sync_entry, json.dumps(payload, indent=2))
+        if queue == QueueKind.CONFLICTS and id.startswith(conflicts.BUFFER_PREFIX) and self.options.database:
+            _, rows = await database.integration_errors(
+                self.options.database, record_id=id[len(conflicts.BUFFER_PREFIX) :]
+            )
+            if rows:
+                return EntryDetail(conflicts.buffer_entry(rows[0]), rows[0].data or "{}")
+        raise _gone(f"No entry {id!r} in {queue.value}: it may have been integrated since.")
+
+    # --- settings ---------------------------------------------------------------------------------------
+
+    async def _current_settings(self) -> SyncSettings:
+        answer = await self.site.query(queries.SYNC_SETTINGS)
+        if answer.data.get("syncSettings") is None:
+            raise _field_error(answer, "syncSettings", "its sync settings") or shape_error(
+                ParseError("syncSettings: missing"), self.site.what
+            )
+        try:
+            settings = parse_sync_settings(answer.data["syncSettings"])
+        except ParseError as exc:
+            raise shape_error(exc, self.site.what) from None
+        assert settings is not None
+        self._settings = settings
+        return settings
+
+    async def settings_list(self) -> list[Setting]:
+        self._check_config()
+        current = await self._current_settings()
+        return site_settings.listed(current, self.options.batch_size)
+
+    async def change_settings(self, values: dict[str, str]) -> ActionResult:
+        """The backend call only: the agent checks the admin PIN and writes the audit log."""
+        self._check_config()
+        site_settings.check_keys(values)
+        current = await self._current_settings()
+        url, interval = site_settings.new_values(values, current)
+        password = site_settings.plain_password(self.options)
+        answer = await self.site.query(
+            queries.UPDATE_SYNC_SETTINGS,
+            {
+                "syncSettings": {
+                    "url": url,
+                    "username": current.username,
+                    "password": password,
+                    "intervalSeconds": interval,
+                }
+            },
+        )
+        if answer.data.get("updateSyncSettings") is None:
+            raise _field_error(answer, "updateSyncSettings", "the settings change") or shape_error(
+                ParseError("updateSyncSettings: missing"), self.site.what
+            )
+        try:
+            result = parse_settings_result(answer.data["updateSyncSettings"])
+        except ParseError as exc:
+            raise shape_error(exc, self.site.what) from None
+        if isinstance(result, SyncErrorInfo):
+            raise BackendError(explain(result.variant, result.full_error))
+        self._settings = result
+        self._probe = None
+        return ActionResult(True, site_settings.describe_change(current, result))
+
+    # --- check connection -------------------------------------------------------------------------------
+
+    async def check_connection(self) -> Health:
+        """Site reachability and login, then the read-only central probe (v5 site/site_status, v3 count)."""
+        self._check_config()
+        try:
+            await self._initialisation()
+        except BackendError as exc:
+            return Health(online=False, auth_ok=None, error=exc.rejection)
+        site_latency = self.site.last_latency_ms
+        site_auth: bool | None = None
+        error: Rejection | None = None
+        if self.initialised:
+            try:
+                await self.site.login()
+                site_auth = True
+                await self._current_settings()
+            except BackendError as exc:
+                site_auth = False if exc.rejection.category == Category.AUTH else None
+                error = exc.rejection
+        probe = await probe_central(self.http, self._central_url(), self._site_name(), self.options)
+        self._probe = probe
+        if probe.skipped:
+            return Health(online=True, latency_ms=site_latency, auth_ok=site_auth, error=error)
+        if site_auth is False or probe.auth_ok is False:
+            auth_ok: bool | None = False
+        else:  # unknown while central's answer is unknown
+            auth_ok = None if probe.auth_ok is None else bool(site_auth is not False)
+        return Health(
+            online=bool(probe.reachable),
+            latency_ms=probe.latency_ms if probe.latency_ms is not None else site_latency,
+            auth_ok=auth_ok,
+            error=probe.error or error,
+        )
+
+    @property
+    def last_probe(self) -> CentralProbe | None:
+        """The details of the last Check connection (site id, role, central URL...)."""
+        return self._probe
+
+    def watch_paths(self) -> list[Path]:
+        return [self.options.database] if self.options.database else []
+
+    async def aclose(self) -> None:
+        if self._probe_task is not None and not self._probe_task.done():
+            self._probe_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._probe_task
+
+
+def _fix(message: str) -> BackendError:
+    return BackendError(Rejection(Category.FIX_DATA, message, code="BAD_SETTING"))
+
+
+def _gone(message: str) -> BackendError:
+    return BackendError(Rejection(Category.GONE, message, code="NOT_FOUND"))
+
+
+def _counts(status: SyncStatus) -> dict[str, int]:
+    counts = {}
+    for gql, key in (
+        ("push", "pushed"),
+        ("pushV6", "pushed_v6"),
+        ("pullCentral", "pulled_central"),
+        ("pullRemote", "pulled_remote"),
+        ("pullV6", "pulled_v6"),
+        ("integration", "integrated"),
+    ):
+        step = status.steps.get(gql)
+        if step and step.done is not None:
+            counts[key] = step.done
+    return counts
