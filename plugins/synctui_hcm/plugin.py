@@ -1,3 +1,32 @@
-"""synctui hcm backend plugin."""
+"""synctui hcm backend plugin: the DIGIT HCM OpLog adapter, its demo device and its error explainer."""
 
-from synctui.hookspecs import hookimpl  # noqa: F401
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from synctui.backend import Backend, DemoBackend
+from synctui.hookspecs import hookimpl
+from synctui.model import Rejection
+
+
+@hookimpl
+def synctui_register_backends(register: Callable[[type[Backend]], None]) -> None:
+    from synctui_hcm.adapter import HCMBackend
+
+    register(HCMBackend)
+
+
+@hookimpl
+def synctui_demo_backends(register: Callable[[DemoBackend], None]) -> None:
+    from synctui_hcm.demo import HCMDemo
+
+    register(HCMDemo())
+
+
+@hookimpl
+def synctui_explain_rejection(kind: str, raw: str, status: int | None) -> Rejection | None:
+    if kind != "hcm":
+        return None
+    from synctui_hcm.errors import explain_raw
+
+    return explain_raw(raw, status)

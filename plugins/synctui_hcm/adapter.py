@@ -1,0 +1,446 @@
+"""The HCM backend: a device's OpLog (SQLite) as synctui's queues, and the sync cycle run correctly."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import httpx
+
+from synctui.backend import Backend, BackendError, BackendSettings, ProgressCallback
+from synctui.model import (
+    ActionResult,
+    Capability,
+    Category,
+    Comparison,
+    EntryDetail,
+    EntryPage,
+    EntryResult,
+    Health,
+    InfoItem,
+    Job,
+    JobState,
+    QueueEntry,
+    QueueKind,
+    QueueStat,
+    Rejection,
+    Setting,
+    Snapshot,
+    SyncLogRow,
+    SyncResult,
+)
+from synctui_hcm import flight
+from synctui_hcm.oplog import OpLogMissing, OpLogStore, OpRow, to_datetime
+from synctui_hcm.options import HCMOptions, parse_options
+from synctui_hcm.runner import LAST_RUN_KEY, Failure, SyncRunner, not_confirmed
+from synctui_hcm.wire import order_index
+
+MAX_PAYLOAD = 256 * 1024
+
+
+class HCMBackend(Backend):
+    kind: ClassVar[str] = "hcm"
+    description: ClassVar[str] = "DIGIT Health Campaign Management device: OpLog + DIGIT bulk APIs"
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {
+            Capability.ENTRIES,
+            Capability.SYNCHRONIZE,
+            Capability.RETRY,
+            Capability.DISCARD,
+            Capability.COMPARE,
+            Capability.CHECK_CONNECTION,
+            Capability.SETTINGS,
+        }
+    )
+
+    def __init__(self, settings: BackendSettings, http: httpx.AsyncClient) -> None:
+        super().__init__(settings, http)
+        self._options_error: BackendError | None = None
+        self._opts: HCMOptions | None = None
+        try:
+            self._opts = parse_options(settings)
+        except BackendError as exc:
+            self._options_error = exc
+        self._store: OpLogStore | None = None
+        self._health: Health | None = None
+        self._health_at = 0.0
+
+    # --- plumbing ---------------------------------------------------------------------------------
+
+    @property
+    def opts(self) -> HCMOptions:
+        if self._opts is None:
+            assert self._options_error is not None
+            raise self._options_error
+        return self._opts
+
+    @property
+    def store(self) -> OpLogStore:
+        if self._store is None:
+            self._store = OpLogStore(self.opts.oplog, self.opts.max_attempts)
+        return self._store
+
+    def _flight_key(self) -> str:
+        return str(self.opts.oplog.resolve())
+
+    def _runner(self, store: OpLogStore) -> SyncRunner:
+        return SyncRunner(store, self.opts, self.http, self.settings.url, self.settings.secret)
+
+    def _read(self, what: Any) -> Any:
+        """Run an OpLog read, turning file problems into a rejection the user can act on."""
+        try:
+            return what()
+        except OpLogMissing as exc:
+            self._drop_store()
+            raise BackendError(
+                Rejection(
+                    category=Category.FIX_DATA,
+                    message=f"Cannot open the OpLog: {exc}.",
+                    advice="Point the option 'oplog' at the device's OpLog SQLite file (see the HCM README).",
+                    code="OPLOG_MISSING",
+                )
+            ) from None
+        except sqlite3.Error as exc:
+            self._drop_store()
+            raise BackendError(
+                Rejection(
+                    category=Category.RETRYABLE,
+                    message="The OpLog could not be read just now.",
+                    advice="It is probably busy (the app is writing); it is read again at the next refresh.",
+                    code=type(exc).__name__,
+                    raw=str(exc),
+                )
+            ) from None
+
+    def _drop_store(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    # --- snapshot ---------------------------------------------------------------------------------
+
+    async def snapshot(self) -> Snapshot:
+        counts, per_type, last_run = self._read(
+            lambda: (self.store.counts(), self.store.per_type(), self.store.meta(LAST_RUN_KEY))
+        )
+        health = await self._health_if_due()
+        outbox, outbox_oldest = counts[QueueKind.OUTBOX]
+        inbox, inbox_oldest = counts[QueueKind.INBOX]
+        conflicts, conflicts_oldest = counts[QueueKind.CONFLICTS]
+        blocked = counts["blocked"]
+        detail = f"{counts['entities']} entities"
+        if sum(blocked.values()):
+            detail += f" · {sum(blocked.values())} blocked"
+        queues = [
+            QueueStat(QueueKind.OUTBOX, outbox, to_datetime(outbox_oldest), "Data unsynced", detail),
+            QueueStat(QueueKind.INBOX, inbox, to_datetime(inbox_oldest), "Awaiting confirmation"),
+            QueueStat(QueueKind.ADMIN, None),
+            QueueStat(
+                QueueKind.CONFLICTS, conflicts, to_datetime(conflicts_oldest), "Not confirmed / errors"
+            ),
+        ]
+        errors = (last_run or {}).get("errors") or {}
+        log = [self._log_row(t, blocked.get(t["type"], 0), errors) for t in per_type]
+        log.sort(key=lambda r: (order_index(r.record_type), r.record_type))
+        run = flight.running(self._flight_key())
+        return Snapshot(
+            backend=self.settings.name,
+            kind=self.kind,
+            queues=queues,
+            health=health,
+            log=log,
+            jobs=[self._job(run, last_run)],
+            progress=run.progress if run is not None else None,
+            info=self._info(counts),
+            thresholds=self.settings.thresholds,
+            capabilities=self.capabilities,
+        )
+
+    def _log_row(self, t: dict[str, Any], blocked: int, errors: dict[str, str]) -> SyncLogRow:
+        error = errors.get(t["type"])
+        if error is None and t["conflicts"]:
+            error = f"{t['conflicts']} in conflicts"
+        if error is None and blocked:
+            error = f"{blocked} blocked behind an unconfirmed create or update"
+        return SyncLogRow(
+            key=t["type"],
+            record_type=t["type"],
+            last_success=to_datetime(t["last_confirmed"]),
+            last_attempt=to_datetime(t["last_up"]),
+            last_error=error,
+            local_count=t["rows"],
+            pending=t["pending"],
+        )
+
+    def _job(self, run: flight.SharedRun | None, last: dict[str, Any] | None) -> Job:
+        last = last if isinstance(last, dict) else {}
+        if run is not None:
+            fraction = run.progress.fraction if run.progress else None
+            message = run.progress.message if run.progress else "Sync in progress"
+            return Job(
+                "sync",
+                "Sync",
+                JobState.RUNNING,
+                fraction,
+                to_datetime(int(run.started * 1000)),
+                message=message,
+            )
+        if not last:
+            return Job("sync", "Sync", JobState.IDLE, message="No sync run by synctui yet")
+        state = JobState.COMPLETED if last.get("ok") else JobState.FAILED
+        return Job(
+            "sync",
+            "Sync",
+            state,
+            1.0 if last.get("ok") else None,
+            to_datetime(last.get("started")),
+            to_datetime(last.get("finished")),
+            message=str(last.get("message", "")),
+        )
+
+    def _info(self, counts: dict[str, Any]) -> list[InfoItem]:
+        o = self.opts
+        return [
+            InfoItem("hcm_unsynced", "Data unsynced (as the HCM app counts)", str(counts["hcm_unsynced"])),
+            InfoItem("entities", "Entities pending up (de-duplicated)", str(counts["entities"])),
+            InfoItem("oplog", "OpLog", str(o.oplog)),
+            InfoItem("tenant", "Tenant", o.tenant_id),
+            InfoItem("user", "User", str(o.user_info.get("userName") or o.user_info.get("uuid") or "-")),
+            InfoItem("batch", "Batch size", str(o.batch_size)),
+            InfoItem("attempts", "Confirmation attempts", str(o.max_attempts)),
+        ]
+
+    # --- health -----------------------------------------------------------------------------------
+
+    async def _health_if_due(self) -> Health:
+        if self._health is None or time.monotonic() - self._health_at >= self.opts.health_interval:
+            await self.check_connection()
+        assert self._health is not None
+        return self._health
+
+    async def check_connection(self) -> Health:
+        wire = self.opts.wires.get("household") or next(iter(self.opts.wires.values()))
+        runner = self._runner(self.store)
+        started = time.perf_counter()
+        try:
+            await runner.search(wire, ["synctui-connection-probe"])
+            health = Health(online=True, latency_ms=(time.perf_counter() - started) * 1000, auth_ok=True)
+        except Failure as exc:
+            rejection = exc.rejection
+            online = rejection.category not in (Category.RETRYABLE,)
+            auth_ok = False if rejection.category == Category.AUTH else None
+            health = Health(online=online, auth_ok=auth_ok, error=rejection)
+        self._health, self._health_at = health, time.monotonic()
+        return health
+
+    # --- queues -----------------------------------------------------------------------------------
+
+    async def entries(
+        self, queue: QueueKind, offset: int = 0, limit: int = 50, filter: str | None = None
+    ) -> EntryPage:
+        offset, limit = max(0, offset), max(1, min(limit, 500))
+        if queue == QueueKind.ADMIN:
+            return EntryPage([], offset, limit, 0)
+        rows, total = self._read(lambda: self.store.page(queue, offset, limit, filter))
+        blockers = self._read(lambda: self.store.blockers(rows)) if queue == QueueKind.OUTBOX else {}
+        return EntryPage([self._entry(r, queue, blockers.get(r.id)) for r in rows], offset, limit, total)
+
+    def _entry(self, row: OpRow, queue: QueueKind, blocker: OpRow | None = None) -> QueueEntry:
+        return QueueEntry(
+            id=str(row.id),
+            queue=queue,
+            record_type=row.entity_type,
+            operation=row.operation,
+            created=to_datetime(row.created_at),
+            attempts=row.retries if row.synced_up else row.send_count,
+            rejection=self._why(row, queue, blocker),
+            correlation=row.cref,
+            original_queue=(QueueKind.INBOX if row.synced_up else QueueKind.OUTBOX)
+            if queue == QueueKind.CONFLICTS
+            else None,
+        )
+
+    def _why(self, row: OpRow, queue: QueueKind, blocker: OpRow | None) -> Rejection | None:
+        if queue == QueueKind.OUTBOX and blocker is not None:
+            state = "awaiting confirmation" if blocker.synced_up else "not sent yet"
+            if blocker.queue(self.opts.max_attempts) == QueueKind.CONFLICTS:
+                state = "in conflicts"
+            return Rejection(
+                category=Category.RETRYABLE,
+                message=f"Blocked behind the {blocker.operation} of this {row.entity_type} "
+                f"(row {blocker.id}, {state}).",
+                advice="It is sent once that row is confirmed; resolve that row first if it is in conflicts.",
+                code="BLOCKED",
+            )
+        if row.last_error is not None or queue != QueueKind.CONFLICTS:
+            return row.last_error
+        if row.synced_up and row.synced_down:
+            return Rejection(
+                category=Category.UNKNOWN,
+                message="Given up by the HCM app: dumped to the error handler and marked synced, never confirmed.",
+                advice="Compare with the server; retry (it is searched for first) or discard it.",
+                code="DUMPED_BY_APP",
+            )
+        if row.synced_up:
+            return not_confirmed(row.retries)
+        return Rejection(
+            category=Category.UNKNOWN,
+            message="Marked non-recoverable by the HCM app.",
+            advice="Inspect the entity; retry or discard it.",
+            code="NON_RECOVERABLE",
+        )
+
+    def _get(self, id: str) -> tuple[OpRow, str]:
+        try:
+            row_id = int(id)
+        except ValueError:
+            raise BackendError(Rejection(Category.FIX_DATA, f"{id!r} is not an OpLog row id.")) from None
+        found = self._read(lambda: self.store.get(row_id))
+        if found is None:
+            raise BackendError(Rejection(Category.GONE, f"OpLog row {row_id} does not exist."))
+        return found
+
+    def _queue_of(self, row: OpRow) -> QueueKind | None:
+        return row.queue(self.opts.max_attempts)
+
+    async def entry(self, queue: QueueKind, id: str) -> EntryDetail:
+        row, text = self._get(id)
+        blocker = (
+            self._read(lambda: self.store.blockers([row])).get(row.id) if queue == QueueKind.OUTBOX else None
+        )
+        truncated = len(text) > MAX_PAYLOAD
+        return EntryDetail(
+            entry=self._entry(row, self._queue_of(row) or queue, blocker),
+            payload=text[:MAX_PAYLOAD],
+            content_type="application/json",
+            truncated=truncated,
+        )
+
+    # --- actions ----------------------------------------------------------------------------------
+
+    async def synchronize(self, progress: ProgressCallback) -> SyncResult:
+        opts = self.opts
+        self._read(lambda: self.store.counts())  # a missing OpLog is reported before anything starts
+
+        async def start(emit: Any) -> SyncResult:
+            store = OpLogStore(opts.oplog, opts.max_attempts)
+            try:
+                return await self._runner(store).run(emit)
+            except (OpLogMissing, sqlite3.Error) as exc:
+                rejection = Rejection(
+                    Category.RETRYABLE, f"The OpLog could not be updated: {exc}", code="OPLOG"
+                )
+                return SyncResult(False, f"Sync Failed: {rejection.message}", rejection)
+            finally:
+                store.close()
+
+        result = await flight.single_flight(self._flight_key(), start, progress)
+        if result.rejection is not None and result.rejection.category == Category.RETRYABLE:
+            if not result.counts.get("sent") and not result.counts.get("confirmed"):
+                self._health = Health(online=False, error=result.rejection)
+                self._health_at = time.monotonic()
+        elif result.ok:
+            self._health = Health(online=True, auth_ok=True)
+            self._health_at = time.monotonic()
+        return result
+
+    async def retry(self, ids: Sequence[str] | None) -> ActionResult:
+        if ids is None:
+            rows, _ = self._read(lambda: self.store.page(QueueKind.CONFLICTS, 0, 1_000_000, None))
+            chosen = rows
+            results = []
+        else:
+            chosen, results = self._pick(ids, {QueueKind.CONFLICTS}, "only rows in conflicts can be retried")
+        self._read(lambda: self.store.retry_rows([r.id for r in chosen]))
+        results += [EntryResult(str(r.id), True, "queued again") for r in chosen]
+        return ActionResult(
+            ok=all(r.ok for r in results),
+            message=f"{len(chosen)} rows queued again; any that may have reached the server is searched for "
+            "before it is sent again. Synchronize to send them.",
+            results=results,
+        )
+
+    async def discard(self, ids: Sequence[str]) -> ActionResult:
+        allowed = {QueueKind.CONFLICTS, QueueKind.OUTBOX}
+        chosen, results = self._pick(ids, allowed, "only unsent or failed rows can be discarded")
+        self._read(lambda: self.store.discard_rows([r.id for r in chosen]))
+        results += [
+            EntryResult(str(r.id), True, "discarded (kept in the OpLog, no longer counted)") for r in chosen
+        ]
+        return ActionResult(
+            ok=all(r.ok for r in results),
+            message=f"{len(chosen)} rows discarded; they stay in the OpLog file, marked, and are no longer counted.",
+            results=results,
+        )
+
+    def _pick(
+        self, ids: Sequence[str], allowed: set[QueueKind], why: str
+    ) -> tuple[list[OpRow], list[EntryResult]]:
+        chosen, refused = [], []
+        for id in ids:
+            try:
+                row, _ = self._get(id)
+            except BackendError as exc:
+                refused.append(EntryResult(str(id), False, exc.rejection.message, exc.rejection))
+                continue
+            if self._queue_of(row) not in allowed:
+                refused.append(EntryResult(str(id), False, why))
+            else:
+                chosen.append(row)
+        return chosen, refused
+
+    async def compare(self, queue: QueueKind, id: str) -> Comparison:
+        row, text = self._get(id)
+        local = _pretty(text)
+        wire = self.opts.wires.get(row.entity_type)
+        if wire is None or not row.cref:
+            reason = (
+                "no API path for this entity type" if wire is None else "the row has no clientReferenceId"
+            )
+            return Comparison(id=str(row.id), local=local, server=None, reason=reason)
+        try:
+            found = await self._runner(self.store).search(wire, [row.cref])
+        except Failure as exc:
+            return Comparison(id=str(row.id), local=local, server=None, reason=exc.rejection.message)
+        entity = found.get(row.cref)
+        if entity is None:
+            return Comparison(id=str(row.id), local=local, server=None, reason="not found on the server")
+        reason = "deleted on the server" if entity.is_deleted else ""
+        return Comparison(id=str(row.id), local=local, server=json.dumps(entity.raw, indent=2), reason=reason)
+
+    async def settings_list(self) -> list[Setting]:
+        o = self.opts
+        values = {
+            "oplog": (str(o.oplog), "The device's OpLog SQLite file"),
+            "tenant_id": (o.tenant_id, "tenantId of requests and records"),
+            "batch_size": (str(o.batch_size), "Records per bulk call"),
+            "pause_seconds": (f"{o.pause_seconds:g}", "Pause before updates and deletes"),
+            "max_attempts": (str(o.max_attempts), "Confirmation searches before a row goes to conflicts"),
+            "retry_interval": (f"{o.retry_interval:g}", "Seconds × attempt between confirmation passes"),
+            "max_passes": (str(o.max_passes), "Confirm + send passes in one Synchronize Now"),
+            "resend_grace": (
+                f"{o.resend_grace:g}",
+                "Seconds a possibly-sent row is searched for, not re-sent",
+            ),
+        }
+        return [Setting(k, k.replace("_", " ").capitalize(), v, False, h) for k, (v, h) in values.items()]
+
+    def watch_paths(self) -> list[Path]:
+        if self._opts is None:
+            return []
+        path = self._opts.oplog
+        return [path, path.with_name(path.name + "-wal")]
+
+    async def aclose(self) -> None:
+        self._drop_store()
+
+
+def _pretty(text: str) -> str:
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except ValueError:
+        return text

@@ -1,0 +1,236 @@
+"""Server error codes and transport failures as Rejections a person can act on (reference §7)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import httpx
+
+from synctui.model import Category, Rejection
+from synctui_hcm.wire import ServerError, parse_errors
+
+
+@dataclass(frozen=True)
+class CodeInfo:
+    recoverable: bool  # the server's own ErrorType
+    category: Category
+    message: str
+    advice: str
+
+
+_NR = False
+_R = True
+
+CODES: dict[str, CodeInfo] = {
+    # NON_RECOVERABLE on the server
+    "MISMATCHED_ROW_VERSION": CodeInfo(
+        _NR,
+        Category.CONFLICT,
+        "The server copy changed since this record was read (row version mismatch).",
+        "Compare the local entity with the server's, keep one version, then retry or discard the row.",
+    ),
+    "NON_EXISTENT_ENTITY": CodeInfo(
+        _NR,
+        Category.GONE,
+        "The server does not know this record.",
+        "Check whether its create was ever confirmed; discard the row if the record is gone for good.",
+    ),
+    "NON_EXISTENT_RELATED_ENTITY": CodeInfo(
+        _NR,
+        Category.FIX_DATA,
+        "A record this one points to (household, individual, beneficiary...) is missing on the server.",
+        "Sync or fix the parent record first, then retry this row.",
+    ),
+    "INVALID_ENTITY": CodeInfo(
+        _NR,
+        Category.FIX_DATA,
+        "The server found the record invalid.",
+        "Inspect the entity, fix it, then retry.",
+    ),
+    "INVALID_RELATED_ENTITY_ID": CodeInfo(
+        _NR,
+        Category.FIX_DATA,
+        "The record refers to an id the server does not accept.",
+        "Inspect the link fields (…ClientReferenceId), fix them, then retry.",
+    ),
+    "NON_EXISTENT_SUB_ENTITY": CodeInfo(
+        _NR,
+        Category.FIX_DATA,
+        "A child record (address, identifier, resource) is unknown to the server.",
+        "Inspect the child ids of the entity, fix them, then retry.",
+    ),
+    "DUPLICATE_ENTITY": CodeInfo(
+        _NR,
+        Category.CONFLICT,
+        "The server already has a record with this clientReferenceId.",
+        "Compare with the server copy: if it is the same record, it is already synced and the row can be "
+        "retried (it will be confirmed by search, not sent again).",
+    ),
+    "DUPLICATE_SUB_ENTITY": CodeInfo(
+        _NR,
+        Category.CONFLICT,
+        "A child record of this entity already exists on the server.",
+        "Compare with the server copy, then keep one version.",
+    ),
+    "TENANT_ID_INVALID": CodeInfo(
+        _NR,
+        Category.FIX_DATA,
+        "The record's tenantId is not valid on this server.",
+        "Check the tenant of the device and of the record; fix the configuration or the record.",
+    ),
+    "QUERY_EXECUTION_ERROR": CodeInfo(
+        _NR, Category.SERVER, "The server's database failed.", "Report it to the server administrators."
+    ),
+    "INTERNAL_SERVER_ERROR": CodeInfo(
+        _NR, Category.SERVER, "The server failed.", "Retry later; report it if it keeps happening."
+    ),
+    "IDGEN_ERROR": CodeInfo(
+        _NR,
+        Category.SERVER,
+        "The server could not generate an id.",
+        "Report it to the server administrators.",
+    ),
+    # RECOVERABLE on the server
+    "NULL_ID": CodeInfo(
+        _R,
+        Category.RETRYABLE,
+        "The record has no server id yet.",
+        "Its create has not been confirmed yet: sync again once the create is confirmed.",
+    ),
+    "INVALID_ADDRESS": CodeInfo(
+        _R, Category.FIX_DATA, "The address of the record is not valid.", "Fix the address, then retry."
+    ),
+    "NETWORK_ERROR": CodeInfo(
+        _R, Category.RETRYABLE, "The server reported a network error.", "Retry; it is safe."
+    ),
+    "IS_DELETED_TRUE": CodeInfo(
+        _R,
+        Category.GONE,
+        "The record is deleted on the server.",
+        "Discard the local change, or restore the record on the server first.",
+    ),
+    "IS_DELETED_TRUE_SUB_ENTITY": CodeInfo(
+        _R,
+        Category.GONE,
+        "A child record is deleted on the server.",
+        "Discard the local change, or restore the child on the server first.",
+    ),
+}
+
+_AUTH_CODES = frozenset(
+    {"InvalidAccessTokenException", "INVALID_TOKEN", "Unauthorized", "UNAUTHORIZED", "AUTH_FAILED"}
+)
+
+
+def explain_code(code: str, message: str = "", status: int | None = None, raw: str = "") -> Rejection:
+    info = CODES.get(code)
+    if info is not None:
+        kind = "recoverable" if info.recoverable else "non-recoverable"
+        return Rejection(
+            category=info.category,
+            message=info.message,
+            advice=f"{info.advice} (server: {kind})",
+            status=status,
+            code=code,
+            raw=raw or message,
+        )
+    if code in _AUTH_CODES or status in (401, 403):
+        return auth_rejection(status, code, raw or message)
+    return Rejection(
+        category=Category.UNKNOWN,
+        message=f"The server refused it with an unknown code {code[:60]}: {message[:120]}".rstrip(": "),
+        advice="Needs review: inspect the row and the server logs.",
+        status=status,
+        code=code,
+        raw=raw or message,
+    )
+
+
+def auth_rejection(status: int | None, code: str | None = None, raw: str = "") -> Rejection:
+    return Rejection(
+        category=Category.AUTH,
+        message="The server refused the auth token.",
+        advice="Log in again on the device and update the token (the secret of this backend).",
+        status=status,
+        code=code,
+        raw=raw,
+    )
+
+
+def http_rejection(response: httpx.Response) -> Rejection:
+    """A non-2xx answer: the first DIGIT error code when the body has one, else the status."""
+    text = response.text[:4000]
+    try:
+        errors: list[ServerError] = parse_errors(json.loads(text)) if text else []
+    except ValueError:
+        errors = []
+    status = response.status_code
+    if status in (401, 403):
+        return auth_rejection(status, errors[0].code if errors else None, text)
+    if errors:
+        return explain_code(errors[0].code, errors[0].message, status, text)
+    if status >= 500:
+        return Rejection(
+            category=Category.SERVER,
+            message=f"The server failed (HTTP {status}).",
+            advice="Nothing was lost; sync again later. Report it if it keeps happening.",
+            status=status,
+            raw=text,
+        )
+    if status == 404:
+        return Rejection(
+            category=Category.FIX_DATA,
+            message="The server has no such endpoint (HTTP 404).",
+            advice="Check the base URL and the API paths in the settings of this backend.",
+            status=status,
+            raw=text,
+        )
+    return Rejection(
+        category=Category.UNKNOWN,
+        message=f"The server refused the request (HTTP {status}).",
+        advice="Inspect the raw answer; check the settings of this backend.",
+        status=status,
+        raw=text,
+    )
+
+
+def transport_rejection(exc: Exception, url: str) -> Rejection:
+    if isinstance(exc, httpx.TimeoutException):
+        message = "The server did not answer in time."
+    elif isinstance(exc, httpx.ConnectError):
+        message = f"Cannot reach the server at {url}."
+    else:
+        message = "The connection to the server failed."
+    return Rejection(
+        category=Category.RETRYABLE,
+        message=message,
+        advice="Check the network; nothing was lost, the rows stay queued. Sync again later.",
+        code=type(exc).__name__,
+        raw=str(exc)[:500],
+    )
+
+
+def garbage_rejection(reason: str, status: int | None = None) -> Rejection:
+    return Rejection(
+        category=Category.SERVER,
+        message="The server answered something unreadable.",
+        advice="Nothing was lost; the rows stay queued and will be verified before any re-send.",
+        status=status,
+        code="MALFORMED_RESPONSE",
+        raw=reason[:500],
+    )
+
+
+def explain_raw(raw: str, status: int | None) -> Rejection | None:
+    """For the `synctui_explain_rejection` hook: a DIGIT ErrorRes body or a bare code."""
+    try:
+        errors = parse_errors(json.loads(raw))
+    except ValueError:
+        errors = []
+    if errors:
+        return explain_code(errors[0].code, errors[0].message, status, raw)
+    code = raw.strip()
+    if code in CODES:
+        return explain_code(code, "", status, raw)
+    return None
