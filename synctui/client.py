@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -16,13 +17,16 @@ from typing import Any, Protocol, TypeVar
 import httpx
 
 from synctui.model import (
+    ActionResult,
     ActionStatus,
     AgentState,
+    Comparison,
     DecodeError,
     EntryDetail,
     EntryPage,
     PluginInfo,
     QueueKind,
+    SyncLogRow,
     from_data,
 )
 
@@ -69,6 +73,32 @@ class AgentClient(Protocol):
     async def refresh(self, backend: str | None = None) -> None: ...
 
     async def plugins(self) -> list[PluginInfo]: ...
+
+    async def retry(
+        self, backend: str, ids: list[str] | None, *, pin: str | None = None, key: str | None = None
+    ) -> ActionResult:
+        """Send rejected entries again (`None`: all of them; needs the PIN when one is set)."""
+        ...
+
+    async def discard(
+        self,
+        backend: str,
+        queue: QueueKind,
+        ids: list[str],
+        *,
+        pin: str | None = None,
+        key: str | None = None,
+    ) -> ActionResult: ...
+
+    async def reset(
+        self, backend: str, keys: list[str] | None, *, pin: str | None = None, key: str | None = None
+    ) -> ActionResult: ...
+
+    async def compare(self, backend: str, queue: QueueKind, id: str) -> Comparison: ...
+
+    async def count_remotes(self, backend: str) -> list[SyncLogRow]: ...
+
+    async def audit(self, limit: int = 100) -> list[dict[str, Any]]: ...
 
     async def aclose(self) -> None: ...
 
@@ -167,6 +197,52 @@ class HttpAgentClient:
     async def plugins(self) -> list[PluginInfo]:
         data = await self._request("GET", "/v1/plugins")
         return [_decode(PluginInfo, item) for item in data]
+
+    async def _change(self, path: str, body: dict[str, Any], pin: str | None, key: str | None) -> Any:
+        headers = {"Idempotency-Key": key or uuid.uuid4().hex}
+        if pin:
+            headers["X-Synctui-Pin"] = pin
+        return await self._request("POST", path, json=body, headers=headers)
+
+    async def retry(
+        self, backend: str, ids: list[str] | None, *, pin: str | None = None, key: str | None = None
+    ) -> ActionResult:
+        body: dict[str, Any] = {"all": True} if ids is None else {"ids": list(ids)}
+        return _decode(ActionResult, await self._change(f"/v1/backends/{backend}/retry", body, pin, key))
+
+    async def discard(
+        self,
+        backend: str,
+        queue: QueueKind,
+        ids: list[str],
+        *,
+        pin: str | None = None,
+        key: str | None = None,
+    ) -> ActionResult:
+        body = {"queue": queue.value, "ids": list(ids)}
+        return _decode(ActionResult, await self._change(f"/v1/backends/{backend}/discard", body, pin, key))
+
+    async def reset(
+        self, backend: str, keys: list[str] | None, *, pin: str | None = None, key: str | None = None
+    ) -> ActionResult:
+        body: dict[str, Any] = {"all": True} if keys is None else {"keys": list(keys)}
+        return _decode(ActionResult, await self._change(f"/v1/backends/{backend}/reset", body, pin, key))
+
+    async def compare(self, backend: str, queue: QueueKind, id: str) -> Comparison:
+        return await self._get(Comparison, f"/v1/backends/{backend}/compare/{queue.value}/{id}")
+
+    async def count_remotes(self, backend: str) -> list[SyncLogRow]:
+        data = await self._request("POST", f"/v1/backends/{backend}/count-remotes")
+        return _decode(list[SyncLogRow], data)
+
+    async def audit(self, limit: int = 100) -> list[dict[str, Any]]:
+        return await self._request("GET", "/v1/audit", params={"limit": limit})
+
+    async def archive(self, limit: int = 100) -> list[dict[str, Any]]:
+        return await self._request("GET", "/v1/archive", params={"limit": limit})
+
+    async def archived(self, archive_id: str) -> dict[str, Any]:
+        return await self._request("GET", f"/v1/archive/{archive_id}")
 
     async def aclose(self) -> None:
         await self._http.aclose()

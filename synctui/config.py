@@ -20,6 +20,7 @@ import platformdirs
 
 from synctui.backend import BackendSettings, Secret
 from synctui.model import Thresholds
+from synctui.pin import valid_pin_hash
 
 APP = "synctui"
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -41,6 +42,7 @@ class AgentSettings:
     watch_debounce_ms: int = 200
     watch_step_ms: int = 25
     plugins: list[str] = field(default_factory=list)  # extra plugin modules to load
+    admin_pin_hash: str | None = None  # from `synctui set-pin`; destructive actions then need the PIN
 
 
 @dataclass
@@ -123,9 +125,13 @@ def _parse_agent(raw: dict[str, Any], where: str, private: bool, path: Path | No
             "watch_debounce_ms",
             "watch_step_ms",
             "plugins",
+            "admin_pin_hash",
         },
         f"{where}: [agent]",
     )
+    pin_hash = _opt(raw, "admin_pin_hash", str, where)
+    if pin_hash is not None and not valid_pin_hash(pin_hash):
+        raise ConfigError(f"{where}: [agent] admin_pin_hash is not a hash made by `synctui set-pin`")
     token = _secret(raw, "token", f"{where}: [agent]", private, path)
     tcp = _opt(raw, "tcp", str, where)
     if tcp and token is None:
@@ -143,6 +149,7 @@ def _parse_agent(raw: dict[str, Any], where: str, private: bool, path: Path | No
         watch_debounce_ms=int(_opt(raw, "watch_debounce_ms", int, where) or 200),
         watch_step_ms=int(_opt(raw, "watch_step_ms", int, where) or 25),
         plugins=list(plugins),
+        admin_pin_hash=pin_hash,
     )
 
 

@@ -7,6 +7,14 @@ GET  /v1/backends/{name}/queues/{queue}         one page of a queue (?offset, ?l
 GET  /v1/backends/{name}/queues/{queue}/{id}    one entry with its payload
 POST /v1/backends/{name}/synchronize            start Synchronize Now, or join the running one
 POST /v1/backends/{name}/refresh, /v1/refresh   refresh now
+POST /v1/backends/{name}/retry                  {"ids": [...]} or {"all": true}
+POST /v1/backends/{name}/discard                {"queue": "conflicts", "ids": [...]} (archived first)
+POST /v1/backends/{name}/reset                  {"keys": [...]} or {"all": true}
+GET  /v1/backends/{name}/compare/{queue}/{id}   local vs server copy
+POST /v1/backends/{name}/count-remotes          the sync log with local and server counts
+GET  /v1/backends/{name}/settings, POST (values) the backend's settings
+GET  /v1/archive?limit=N, /v1/archive/{id}      what was discarded
+Changes take headers `Idempotency-Key` (a repeat gets the first answer) and `X-Synctui-Pin`.
 GET  /v1/plugins                                loaded and broken plugins
 GET  /v1/audit?limit=N                          the newest audit records
 GET  /metrics                                   Prometheus text format
@@ -27,6 +35,7 @@ from starlette.routing import Route
 
 from synctui.agent.backend_service import ActionRefused, BackendService
 from synctui.agent.core import Agent
+from synctui.agent.guard import Refused
 from synctui.agent.metrics import metrics_registry, render_metrics
 from synctui.backend import BackendError
 from synctui.model import Capability, QueueKind, to_data
@@ -58,7 +67,7 @@ def create_api(agent: Agent, *, token: str | None = None) -> Starlette:
                 return await fn(request)
             except ApiError as exc:
                 return JSONResponse({"error": exc.message}, status_code=exc.status)
-            except ActionRefused as exc:
+            except (ActionRefused, Refused) as exc:
                 return JSONResponse({"error": str(exc)}, status_code=exc.status)
             except BackendError as exc:
                 return JSONResponse(
@@ -92,6 +101,29 @@ def create_api(agent: Agent, *, token: str | None = None) -> Starlette:
         if not low <= value <= high:
             raise ApiError(400, f"{key} must be between {low} and {high}")
         return value
+
+    async def body_of(request: Request) -> dict[str, Any]:
+        try:
+            body = await request.json()
+        except ValueError:
+            raise ApiError(400, "the request body must be a JSON object") from None
+        if not isinstance(body, dict):
+            raise ApiError(400, "the request body must be a JSON object")
+        return body
+
+    def id_list(body: dict[str, Any], key: str, *, allow_all: bool) -> list[str] | None:
+        if allow_all and body.get("all") is True:
+            return None
+        ids = body.get(key)
+        if not isinstance(ids, list) or not ids or not all(isinstance(i, str) and i for i in ids):
+            extra = ' or {"all": true}' if allow_all else ""
+            raise ApiError(400, f'give "{key}": a non-empty list of strings{extra}')
+        if len(ids) > MAX_PAGE:
+            raise ApiError(400, f"at most {MAX_PAGE} {key} at once")
+        return ids
+
+    def change_headers(request: Request) -> dict[str, str | None]:
+        return {"pin": request.headers.get("x-synctui-pin"), "key": request.headers.get("idempotency-key")}
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"ok": True, "backends": len(agent.services), "revision": agent.revision})
@@ -153,6 +185,53 @@ def create_api(agent: Agent, *, token: str | None = None) -> Starlette:
         agent.refresh()
         return JSONResponse({"ok": True}, status_code=202)
 
+    async def retry(request: Request) -> Response:
+        service, body = service_of(request), await body_of(request)
+        ids = id_list(body, "ids", allow_all=True)
+        return json_response(await agent.repairs.retry(service, ids, **change_headers(request)))
+
+    async def discard(request: Request) -> Response:
+        service, body = service_of(request), await body_of(request)
+        try:
+            queue = QueueKind(body.get("queue", "conflicts"))
+        except ValueError:
+            raise ApiError(400, "queue must be one of outbox, inbox, admin, conflicts") from None
+        ids = id_list(body, "ids", allow_all=False) or []
+        return json_response(await agent.repairs.discard(service, queue, ids, **change_headers(request)))
+
+    async def reset(request: Request) -> Response:
+        service, body = service_of(request), await body_of(request)
+        keys = id_list(body, "keys", allow_all=True)
+        return json_response(await agent.repairs.reset(service, keys, **change_headers(request)))
+
+    async def compare(request: Request) -> Response:
+        service, queue = service_of(request), queue_of(request)
+        return json_response(await agent.repairs.compare(service, queue, request.path_params["id"]))
+
+    async def count_remotes(request: Request) -> Response:
+        return json_response(await agent.repairs.count_remotes(service_of(request)))
+
+    async def settings(request: Request) -> Response:
+        service = service_of(request)
+        if request.method == "GET":
+            return json_response(await agent.repairs.settings(service))
+        values = (await body_of(request)).get("values")
+        if not isinstance(values, dict) or not all(isinstance(v, str) for v in values.values()):
+            raise ApiError(400, 'give "values": an object of setting keys to text values')
+        return json_response(await agent.repairs.change_settings(service, values, **change_headers(request)))
+
+    async def archive(request: Request) -> Response:
+        limit = int_param(request, "limit", 100, 1, 10_000)
+        records = agent.store.archive.read(limit)
+        return JSONResponse([{k: v for k, v in r.items() if k != "payload"} for r in records])
+
+    async def archived(request: Request) -> Response:
+        wanted = request.path_params["id"]
+        for record in agent.store.archive.read():
+            if record.get("archive_id") == wanted:
+                return JSONResponse(record)
+        raise ApiError(404, f"nothing archived under {wanted!r}")
+
     async def plugins(request: Request) -> Response:
         return json_response(agent.registry.plugins)
 
@@ -173,6 +252,14 @@ def create_api(agent: Agent, *, token: str | None = None) -> Starlette:
         Route("/v1/backends/{name}/synchronize", handler(synchronize), methods=["POST"]),
         Route("/v1/backends/{name}/refresh", handler(refresh_one), methods=["POST"]),
         Route("/v1/refresh", handler(refresh_all), methods=["POST"]),
+        Route("/v1/backends/{name}/retry", handler(retry), methods=["POST"]),
+        Route("/v1/backends/{name}/discard", handler(discard), methods=["POST"]),
+        Route("/v1/backends/{name}/reset", handler(reset), methods=["POST"]),
+        Route("/v1/backends/{name}/compare/{queue}/{id}", handler(compare)),
+        Route("/v1/backends/{name}/count-remotes", handler(count_remotes), methods=["POST"]),
+        Route("/v1/backends/{name}/settings", handler(settings), methods=["GET", "POST"]),
+        Route("/v1/archive", handler(archive)),
+        Route("/v1/archive/{id}", handler(archived)),
         Route("/v1/plugins", handler(plugins)),
         Route("/v1/audit", handler(audit)),
         Route("/metrics", handler(metrics)),

@@ -73,6 +73,7 @@ class BackendService:
         self.next_refresh: datetime | None = None
         self._wake = asyncio.Event()
         self._sync_task: asyncio.Task[None] | None = None
+        self.action_lock = asyncio.Lock()  # one repair action at a time on this backend
         self._saved_at: datetime | None = None
         self._saved_content: Any = None
         self.refreshes = 0

@@ -14,6 +14,8 @@ import httpx
 
 from synctui import __version__
 from synctui.agent.backend_service import BackendService, now
+from synctui.agent.guard import Guard
+from synctui.agent.repairs import Repairs
 from synctui.agent.store import Store
 from synctui.agent.watch import watch_files
 from synctui.backend import BackendSettings
@@ -43,6 +45,8 @@ class Agent:
         self.max_backoff = max_backoff
         self.started = datetime.now(UTC)
         self.store = Store(config.agent.state_dir)
+        self.guard = Guard(readonly=config.agent.readonly, pin_hash=config.agent.admin_pin_hash)
+        self.repairs = Repairs(self, self.guard)
         self.revision = 0
         self._changed = asyncio.Event()
         self._transports = dict(transports or {})
@@ -177,6 +181,10 @@ class Agent:
             if name is None or service.name == name:
                 service.wake()
 
+    @staticmethod
+    def user() -> str:
+        return _os_user()
+
     # --- audit ------------------------------------------------------------------------------------
 
     def audit(
@@ -193,7 +201,7 @@ class Agent:
         record = {
             "time": now().isoformat(),
             "id": action_id,
-            "user": _os_user(),
+            "user": self.user(),
             "backend": backend,
             "action": action,
             "phase": phase,

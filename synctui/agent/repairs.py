@@ -1,0 +1,202 @@
+"""Repair actions on a backend: retry, discard, reset, compare, count remotes, settings.
+
+Every change goes through one path: the guard (read-only, admin PIN), the backend's action lock
+(two dashboards pressing at once run one after the other, and the second sees the first's effect
+instead of sending again), an idempotency key (a repeated request gets the first answer back), and
+the audit log before and after. A discard archives each entry's payload and metadata first; if that
+fails, nothing is deleted.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from synctui.agent.backend_service import BackendService, now
+from synctui.agent.guard import Guard
+from synctui.backend import Backend, BackendError
+from synctui.model import (
+    ActionResult,
+    Capability,
+    Category,
+    Comparison,
+    EntryResult,
+    QueueKind,
+    Rejection,
+    Setting,
+    SyncLogRow,
+    to_data,
+)
+
+if TYPE_CHECKING:
+    from synctui.agent.core import Agent
+
+REMEMBERED_KEYS = 200
+
+
+class Repairs:
+    def __init__(self, agent: Agent, guard: Guard) -> None:
+        self.agent = agent
+        self.guard = guard
+        self._answers: OrderedDict[str, ActionResult] = OrderedDict()
+
+    async def _change(
+        self,
+        service: BackendService,
+        action: str,
+        capability: Capability,
+        fn: Callable[[Backend], Awaitable[ActionResult]],
+        *,
+        destructive: bool,
+        pin: str | None,
+        key: str | None,
+        target: Any = None,
+        params: dict[str, Any] | None = None,
+    ) -> ActionResult:
+        service.require(capability)
+        self.guard.check(action, destructive=destructive, pin=pin)
+        if key and key in self._answers:
+            return self._answers[key]
+        async with service.action_lock:
+            if key and key in self._answers:  # the same request raced us while we waited
+                return self._answers[key]
+            action_id = key or uuid.uuid4().hex
+            self.agent.audit(action_id, service.name, action, "before", target=target, params=params)
+            try:
+                result = await service.call(capability, fn, action)
+            except BackendError as exc:
+                self.agent.audit(
+                    action_id, service.name, action, "after", target=target, params=params,
+                    result={"ok": False, "message": exc.rejection.message},
+                )  # fmt: skip
+                raise
+            self.agent.audit(
+                action_id, service.name, action, "after", target=target, params=params,
+                result={"ok": result.ok, "message": result.message, "entries": to_data(result.results)},
+            )  # fmt: skip
+            if key:
+                self._answers[key] = result
+                while len(self._answers) > REMEMBERED_KEYS:
+                    self._answers.popitem(last=False)
+        service.wake()
+        return result
+
+    async def retry(
+        self, service: BackendService, ids: Sequence[str] | None, *, pin: str | None, key: str | None
+    ) -> ActionResult:
+        return await self._change(
+            service,
+            "retry-all" if ids is None else "retry",
+            Capability.RETRY,
+            lambda b: b.retry(None if ids is None else list(ids)),
+            destructive=ids is None,
+            pin=pin,
+            key=key,
+            target="all" if ids is None else list(ids),
+        )
+
+    async def discard(
+        self, service: BackendService, queue: QueueKind, ids: Sequence[str], *, pin: str | None, key: str | None
+    ) -> ActionResult:
+        ids = list(ids)
+
+        async def archive_then_discard(backend: Backend) -> ActionResult:
+            archived: list[str] = []
+            refused: list[EntryResult] = []
+            for entry_id in ids:
+                try:
+                    self._archive(service, queue, await backend.entry(queue, entry_id))
+                    archived.append(entry_id)
+                except BackendError as exc:
+                    refused.append(
+                        EntryResult(
+                            entry_id, False, f"not discarded: {exc.rejection.message}", exc.rejection
+                        )
+                    )
+                except _TooBig as exc:
+                    refused.append(EntryResult(entry_id, False, str(exc)))
+            if not archived:
+                return ActionResult(False, "Nothing was discarded", refused)
+            result = await backend.discard(queue, archived)
+            results = [*result.results, *refused]
+            ok = result.ok and not refused
+            return ActionResult(ok, result.message if not refused else f"{result.message}; {len(refused)} kept", results)
+
+        return await self._change(
+            service,
+            "discard",
+            Capability.DISCARD,
+            archive_then_discard,
+            destructive=True,
+            pin=pin,
+            key=key,
+            target=ids,
+            params={"queue": queue.value},
+        )
+
+    def _archive(self, service: BackendService, queue: QueueKind, detail: Any) -> None:
+        if detail.truncated:
+            raise _TooBig(
+                f"not discarded: entry {detail.entry.id} is too large to archive in full; "
+                "raise the adapter's payload limit first"
+            )
+        self.agent.store.archive.append(
+            {
+                "archive_id": uuid.uuid4().hex[:12],
+                "time": now().isoformat(),
+                "user": self.agent.user(),
+                "backend": service.name,
+                "kind": service.settings.kind,
+                "queue": queue.value,
+                "entry": to_data(detail.entry),
+                "content_type": detail.content_type,
+                "payload": detail.payload,
+            }
+        )
+
+    async def reset(
+        self, service: BackendService, keys: Sequence[str] | None, *, pin: str | None, key: str | None
+    ) -> ActionResult:
+        return await self._change(
+            service,
+            "reset",
+            Capability.RESET,
+            lambda b: b.reset(None if keys is None else list(keys)),
+            destructive=True,
+            pin=pin,
+            key=key,
+            target="all" if keys is None else list(keys),
+        )
+
+    async def change_settings(
+        self, service: BackendService, values: dict[str, str], *, pin: str | None, key: str | None
+    ) -> ActionResult:
+        return await self._change(
+            service,
+            "change-settings",
+            Capability.SETTINGS,
+            lambda b: b.change_settings(dict(values)),
+            destructive=True,
+            pin=pin,
+            key=key,
+            params=dict(values),
+        )
+
+    async def compare(self, service: BackendService, queue: QueueKind, entry_id: str) -> Comparison:
+        return await service.call(Capability.COMPARE, lambda b: b.compare(queue, entry_id), "compare")
+
+    async def count_remotes(self, service: BackendService) -> list[SyncLogRow]:
+        return await service.call(Capability.COUNT_REMOTES, lambda b: b.count_remotes(), "count remotes")
+
+    async def settings(self, service: BackendService) -> list[Setting]:
+        return await service.call(Capability.SETTINGS, lambda b: b.settings_list(), "reading settings")
+
+
+class _TooBig(Exception):
+    pass
+
+
+def refused_rejection(message: str) -> Rejection:
+    return Rejection(Category.AUTH, message)
