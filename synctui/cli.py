@@ -5,6 +5,7 @@
     synctui agent           run the agent (API on a Unix socket) until stopped
     synctui status [--json] queue counts, sync log and jobs of every backend
     synctui plugins         registered backends and broken plugins
+    synctui sync|queue|reset|audit|archive|set-pin   scripting and repairs (see synctui.scripting)
 
 Heavy imports stay inside the commands so that each pays only for what it uses.
 """
@@ -20,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from synctui import __version__
+from synctui import __version__, scripting
 from synctui.config import Config, ConfigError, load_config
 
 if TYPE_CHECKING:
@@ -53,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="print JSON instead of text")
     plugins = sub.add_parser("plugins", help="list backend plugins and broken ones")
     plugins.add_argument("--json", action="store_true", help="print JSON instead of text")
+    scripting.add_parsers(sub)
     return parser
 
 
@@ -76,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_status(config, as_json=args.json))
         if command == "plugins":
             return _plugins(config, as_json=args.json)
+        if command in scripting.COMMANDS:
+            return scripting.run(args, config)
         return _dashboard(config, demo=command == "demo", theme=args.theme)
     except KeyboardInterrupt:
         return 130

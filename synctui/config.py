@@ -11,6 +11,7 @@ import os
 import re
 import stat
 import tomllib
+import warnings
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -62,7 +63,9 @@ def default_config_path() -> Path:
 
 
 def default_socket() -> Path:
-    return Path(platformdirs.user_runtime_dir(APP)) / "agent.sock"
+    with warnings.catch_warnings():  # no XDG_RUNTIME_DIR: platformdirs falls back to /tmp, and says so
+        warnings.simplefilter("ignore")
+        return Path(platformdirs.user_runtime_dir(APP)) / "agent.sock"
 
 
 def default_state_dir() -> Path:
