@@ -4,6 +4,9 @@ Rules follow santedb-dc-core / santedb-data (reference §3): one sequence of ids
 id), moving an entry makes a new row with a new id sharing the same `dataFile`, moving back out of
 dead-letter increments `retry`, nothing is enqueued directly into dead-letter.
 Every mutation calls `changed()`, which notifies listeners (the state-file writer) synchronously.
+
+`SimulatorState` holds all the data and the queue operations; the queue entry model is in
+queue_model.py, the sync log and the push/pull against the server copies in upstream.py.
 """
 
 from __future__ import annotations
@@ -12,113 +15,36 @@ import copy
 import random
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from . import payloads, reasons
+from . import payloads, upstream
 from .jobs import Job, JobRunner, default_jobs
+from .queue_model import QUEUES, Entry, SimulatorError
+from .upstream import SYNC_FILTERS, LogRow
 
-# name -> (pattern value, pattern as Newtonsoft's StringEnumConverter writes the flags)
-QUEUES: dict[str, tuple[int, str]] = {
-    "in": (1, "UpstreamToLocal"),
-    "out": (2, "LocalToUpstream"),
-    "admin": (10, "LocalToUpstream, LowPriority"),
-    "deadletter": (132, "DeadLetter"),
-}
+__all__ = [
+    "ACT_TYPES",
+    "ADMIN_TYPES",
+    "QUEUES",
+    "RESOURCE_TYPES",
+    "Entry",
+    "LogRow",
+    "SimulatorError",
+    "SimulatorState",
+]
+
 ACT_TYPES = ("Act", "SubstanceAdministration", "QuantityObservation")
 RESOURCE_TYPES = (
     "Patient", "Act", "SubstanceAdministration", "QuantityObservation", "Place", "Material",
     "ManufacturedMaterial", "Concept", "UserEntity", "Entity", "Bundle",
 )  # fmt: skip
 ADMIN_TYPES = ("UserEntity", "AuditEventData", "MailMessage")
-_LOCATION = "participation%5BLocation%5D.player=" + payloads.FACILITY
-SYNC_FILTERS: list[tuple[str, str | None]] = [
-    ("Patient", "relationship%5BDedicatedServiceDeliveryLocation%5D.target=" + payloads.FACILITY),
-    ("Act", _LOCATION + "&moodConcept=ec74541f-87c4-4327-a4b9-97f325501747"),
-    ("SubstanceAdministration", _LOCATION),
-    ("QuantityObservation", _LOCATION),
-    ("Place", "classConcept=ff34dfa7-c6d3-4f8b-bc9f-14bcdc13ba6c"),
-    ("Material", None),
-    ("ManufacturedMaterial", None),
-    ("Concept", "statusConcept.mnemonic=ACTIVE"),
-    ("UserEntity", "securityUser.userName=demo"),
-    ("Act", "$deletedObjects"),
-    ("Entity", "$deletedObjects"),
-    ("Concept", "$deletedObjects"),
-]
 _INITIAL_COUNTS = {
     "Patient": 1243, "Act": 5310, "SubstanceAdministration": 4102, "QuantityObservation": 2218,
     "Place": 37, "Material": 64, "ManufacturedMaterial": 211, "Concept": 8734, "UserEntity": 12,
     "Entity": 1507, "Bundle": 0,
 }  # fmt: skip
-
-
-class SimulatorError(Exception):
-    """A request the dCDR would refuse; `status` is the HTTP code it maps to."""
-
-    def __init__(self, status: int, exc_type: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.exc_type = exc_type
-        self.message = message
-
-
-@dataclass
-class Entry:
-    id: int
-    queue: str
-    correlation_key: str
-    creation_time: datetime
-    resource_type: str
-    data_file: str
-    operation: str
-    retry: int = 0
-    original_queue: str | None = None
-    reason: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        pattern_name = QUEUES[self.queue][1]
-        body: dict[str, Any] = {
-            "$type": "SynchronizationQueueEntryInfo",
-            "id": self.id,
-            "correlationKey": self.correlation_key,
-            "creationTime": payloads.iso(self.creation_time),
-            "resourceType": self.resource_type,
-            "dataFile": self.data_file,
-            "operation": self.operation,
-            "retry": self.retry,
-            "queue": {"name": self.queue, "pattern": pattern_name},
-        }
-        if self.queue == "deadletter":
-            body["$type"] = "SynchronizationQueueDeadLetterEntryInfo"
-            orig = self.original_queue or "out"
-            body["originalQueue"] = {"name": orig, "pattern": QUEUES[orig][1]}
-            if self.reason is not None:
-                body["reason"] = self.reason
-        return body
-
-
-@dataclass
-class LogRow:
-    key: str
-    resource_type: str
-    filter: str | None
-    last_sync: datetime | None = None
-    last_etag: str | None = None
-    last_error: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"Key": self.key, "ResourceType": self.resource_type}
-        if self.filter is not None:
-            body["Filter"] = self.filter
-        if self.last_sync is not None:
-            body["LastSync"] = payloads.iso(self.last_sync)
-        if self.last_etag is not None:
-            body["LastETag"] = self.last_etag
-        if self.last_error is not None:
-            body["LastError"] = self.last_error
-        return body
 
 
 class SimulatorState:
@@ -287,29 +213,33 @@ class SimulatorState:
     def payload(self, entry: Entry) -> dict[str, Any] | str:
         return self.payloads.get(entry.data_file, {"$type": "Bundle", "resource": []})
 
-    # -- sync log -----------------------------------------------------------------------------------
+    # -- sync log and server copies (upstream.py) ----------------------------------------------------
     def log_rows(self) -> list[LogRow]:
         return list(self.sync_log.values())
 
     def reset_log(self, key: str | None = None) -> None:
         """Reset deletes the row(s); the next pull re-creates them and re-fetches everything."""
-        if key is None:
-            self.sync_log.clear()
-        else:
-            if key.lower() not in self.sync_log:
-                raise SimulatorError(
-                    404, "KeyNotFoundException", f"Synchronization log entry {key} not found"
-                )
-            del self.sync_log[key.lower()]
-        self.changed()
+        upstream.reset_log(self, key)
 
-    def _log_row(self, resource_type: str, filter_: str | None) -> LogRow:
-        for row in self.sync_log.values():
-            if row.resource_type == resource_type and row.filter == filter_:
-                return row
-        row = LogRow(payloads.guid(self.rng), resource_type, filter_)
-        self.sync_log[row.key] = row
-        return row
+    def push(self, entry: Entry) -> int | None:
+        """Send one outbound entry to the iCDR: None when accepted, else the HTTP status (dead-lettered)."""
+        return upstream.push(self, entry)
+
+    def pull(self) -> list[Entry]:
+        """Fetch what other devices changed on the iCDR into the `in` queue."""
+        return upstream.pull(self)
+
+    def apply_inbound(self, entry: Entry, fail: bool = False) -> bool:
+        """Apply one pulled bundle locally; a failure dead-letters it with originalQueue=in."""
+        return upstream.apply_inbound(self, entry, fail)
+
+    def mark_pulled(self, error: str | None = None) -> None:
+        """After a pull: every (type, filter) row gets LastSync/LastETag, or LastError on failure."""
+        upstream.mark_pulled(self, error)
+
+    def server_change(self, resource_type: str | None = None) -> dict[str, Any]:
+        """Another device created or updated a record on the iCDR (shows up on the next pull)."""
+        return upstream.server_change(self, resource_type)
 
     # -- records ------------------------------------------------------------------------------------
     def new_record(self, resource_type: str, key: str | None = None, version: int = 1) -> dict[str, Any]:
@@ -335,100 +265,6 @@ class SimulatorState:
         if payload.get("$type") == "Bundle":
             return [o for o in payload.get("resource", []) if isinstance(o, dict) and "id" in o]
         return [payload] if "id" in payload else []
-
-    # -- push / pull primitives (the job runner drives these) ---------------------------------------
-    def push(self, entry: Entry) -> int | None:
-        """Send one outbound entry to the iCDR. Returns None when accepted, else the HTTP status
-        (the entry is dead-lettered with the .NET exception text)."""
-        status = self.fates.get(entry.data_file)
-        objs = self.focal_objects(self.payload(entry))
-        if not objs and entry.correlation_key in self.local:  # XML payloads: the local copy is the object
-            objs = [self.local[entry.correlation_key]]
-        if status is None:
-            del self.entries[entry.id]
-            for obj in objs:
-                if obj["id"] not in self.server:
-                    type_ = obj["$type"]
-                    self.server_counts[type_] = self.server_counts.get(type_, 0) + 1
-                self.server[obj["id"]] = copy.deepcopy(obj)
-            self.changed()
-            return None
-        focal = objs[0] if objs else {"$type": entry.resource_type, "id": entry.correlation_key}
-        self._diverge_server_copy(focal, status)
-        version = int(focal.get("versionSequence", 1))
-        text = reasons.reason_text(status, focal["$type"], focal["id"], entry.operation, version)
-        self.dead_letter(entry.id, text)
-        return status
-
-    def _diverge_server_copy(self, obj: dict[str, Any], status: int) -> None:
-        """Make the iCDR copy explain the rejection (a newer version for 409, absent for 404...)."""
-        key = obj["id"]
-        if status == 409:
-            server = copy.deepcopy(self.server.get(key) or obj)
-            server["versionSequence"] = int(obj.get("versionSequence", 1)) + 1
-            server["etag"] = payloads.guid(self.rng).replace("-", "")
-            server["modifiedOn"] = payloads.iso(self.now())
-            if "name" in server:
-                server["name"] = copy.deepcopy(self.new_record("Patient")["name"])
-            else:
-                server["actTime"] = payloads.iso(self.now() - timedelta(hours=2))
-            if key not in self.server:
-                self.server_counts[obj["$type"]] = self.server_counts.get(obj["$type"], 0) + 1
-            self.server[key] = server
-        elif status == 404:
-            self.server.pop(key, None)
-        elif status == 410 and key in self.server:
-            self.server[key]["statusConcept"] = "bdef5f90-5497-4f26-956c-8f818cce2bd2"  # Obsolete
-
-    def pull(self) -> list[Entry]:
-        """Fetch what other devices changed on the iCDR into the `in` queue."""
-        pulled = []
-        with self.batch():
-            while self.server_pending:
-                obj = self.server_pending.pop(0)
-                pulled.append(self.enqueue("in", "Bundle", "Sync", payloads.bundle([obj])))
-        return pulled
-
-    def apply_inbound(self, entry: Entry, fail: bool = False) -> bool:
-        """Apply one pulled bundle locally; a failure dead-letters it with originalQueue=in."""
-        objs = self.focal_objects(self.payload(entry))
-        if fail:
-            focal = objs[0] if objs else {"$type": "Bundle", "id": entry.correlation_key}
-            self.dead_letter(entry.id, reasons.apply_failure_text(focal["$type"], focal["id"]))
-            return False
-        del self.entries[entry.id]
-        for obj in objs:
-            self.record_local_change(copy.deepcopy(obj), "Insert")
-        self.changed()
-        return True
-
-    def mark_pulled(self, error: str | None = None) -> None:
-        """After a pull: every (type, filter) row gets LastSync/LastETag, or LastError on failure."""
-        rows = SYNC_FILTERS
-        if error is not None:
-            self._log_row(*rows[0]).last_error = error
-        else:
-            for type_, filter_ in rows:
-                row = self._log_row(type_, filter_)
-                row.last_sync = self.now()
-                row.last_etag = payloads.guid(self.rng).replace("-", "")
-                row.last_error = None
-        self.changed()
-
-    def server_change(self, resource_type: str | None = None) -> dict[str, Any]:
-        """Another device created or updated a record on the iCDR (shows up on the next pull)."""
-        type_ = resource_type or self.rng.choice(("Patient", "SubstanceAdministration", "Act"))
-        if self.server and self.rng.random() < 0.3:
-            key = self.rng.choice(list(self.server))
-            obj = copy.deepcopy(self.server[key])
-            obj["versionSequence"] = int(obj.get("versionSequence", 1)) + 1
-        else:
-            obj = self.new_record(type_)
-            self.server_counts[type_] = self.server_counts.get(type_, 0) + 1
-        self.server[obj["id"]] = obj
-        self.server_pending.append(copy.deepcopy(obj))
-        self.changed()
-        return obj
 
     # -- jobs ---------------------------------------------------------------------------------------
     def job(self, job_id: str) -> Job:
@@ -466,7 +302,7 @@ class SimulatorState:
             self.server_counts["SubstanceAdministration"] += 9
             start = self.now() - timedelta(hours=3)
             for type_, filter_ in SYNC_FILTERS:
-                row = self._log_row(type_, filter_)
+                row = upstream.log_row(self, type_, filter_)
                 row.last_sync = start + timedelta(seconds=self.rng.randint(0, 600))
                 row.last_etag = payloads.guid(self.rng).replace("-", "")
             for offset, job in enumerate(self.jobs.values()):

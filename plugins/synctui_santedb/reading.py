@@ -1,0 +1,279 @@
+"""The read side of the dCDR adapter: snapshot, queue entries, one entry's payload, check_connection.
+
+Plain functions over a `DcdrClient`; Synchronize Now and the repair actions reuse the smaller readers
+(counts, page, job, sync_log, find_entry, payload).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from synctui.backend import BackendError
+from synctui.model import (
+    Capability,
+    Category,
+    EntryDetail,
+    EntryPage,
+    Health,
+    InfoItem,
+    Job,
+    JobState,
+    QueueEntry,
+    QueueKind,
+    QueueStat,
+    Rejection,
+    Snapshot,
+    SyncProgress,
+    SyncStep,
+)
+
+from .dcdr_client import DcdrClient
+from .wire import (
+    JobInfo,
+    LogRow,
+    State,
+    parse_counts,
+    parse_entry_page,
+    parse_job,
+    parse_jobs,
+    parse_state,
+    parse_sync_log,
+)
+
+ENTRY_FILTERS = ("id", "correlation", "creationTime", "type", "dataFile", "operation", "retry")
+GUID = re.compile(r"^[0-9A-Fa-f]{8}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{12}$")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- single answers -------------------------------------------------------------------------------
+
+
+async def state(client: DcdrClient) -> tuple[State, float]:
+    started = time.perf_counter()
+    data, where = await client.get_json(client.profile.state)
+    latency = (time.perf_counter() - started) * 1000
+    return parse_state(data, where), latency
+
+
+async def counts(client: DcdrClient) -> dict[QueueKind, int]:
+    data, where = await client.get_json(client.profile.queues)
+    return parse_counts(data, where, client.profile)
+
+
+def _queue_path(client: DcdrClient, queue: QueueKind) -> str:
+    if not isinstance(queue, QueueKind) or queue not in client.profile.queue_names:
+        raise client.config(f"queue {queue!r} does not exist on a SanteDB dCDR")
+    return client.profile.queue.format(q=client.profile.queue_names[queue])
+
+
+async def page(
+    client: DcdrClient, queue: QueueKind, offset: int, limit: int, filters: dict[str, str] | None = None
+) -> EntryPage:
+    path = _queue_path(client, queue)
+    params = {"_offset": str(offset), "_count": str(limit), "_includeTotal": "true", **(filters or {})}
+    data, where = await client.get_json(path, params=params)
+    return parse_entry_page(data, queue, offset, limit, where, client.profile)
+
+
+async def _oldest(client: DcdrClient, queue: QueueKind) -> datetime | None:
+    first = await page(client, queue, 0, 1)  # FIFO by sequence: the first entry is the oldest
+    return first.entries[0].created if first.entries else None
+
+
+async def sync_log(client: DcdrClient, fresh: bool = False) -> list[LogRow]:
+    cache = client.log_cache
+    if not fresh and cache and time.monotonic() - cache[0] < client.log_interval:
+        return cache[1]
+    data, where = await client.get_json(client.profile.sync_log)
+    rows = parse_sync_log(data, where)
+    client.log_cache = (time.monotonic(), rows)
+    return rows
+
+
+async def _jobs(client: DcdrClient) -> list[Job]:
+    cache = client.jobs_cache
+    if cache and time.monotonic() - cache[0] < client.log_interval:
+        return cache[1]
+    try:
+        data, where = await client.get_json(client.profile.jobs)
+        jobs = [info.job for info in parse_jobs(data, where)]
+    except BackendError as exc:
+        if exc.rejection.status != 403:
+            raise
+        jobs = []  # this user may not read system jobs; the rest of the dashboard still works
+    client.jobs_cache = (time.monotonic(), jobs)
+    return jobs
+
+
+async def job(client: DcdrClient, job_id: str) -> JobInfo:
+    path = client.profile.job.format(id=job_id)
+    data, where = await client.get_json(path)
+    return parse_job(data, where)
+
+
+# --- snapshot and health --------------------------------------------------------------------------
+
+
+async def snapshot(client: DcdrClient, kind: str, capabilities: frozenset[Capability]) -> Snapshot:
+    current, latency = await state(client)
+    queue_counts = await counts(client)
+    non_empty = [queue for queue, count in queue_counts.items() if count]
+    oldest_list = await _gather(*(_oldest(client, queue) for queue in non_empty))
+    oldest = dict(zip(non_empty, oldest_list, strict=True))
+    log = await sync_log(client)
+    jobs = await _jobs(client)
+    labels = client.profile.labels
+    queues = [
+        QueueStat(kind=queue, count=queue_counts[queue], oldest=oldest.get(queue), label=labels[queue])
+        for queue in (QueueKind.OUTBOX, QueueKind.INBOX, QueueKind.ADMIN, QueueKind.CONFLICTS)
+    ]
+    sync_job_id = client.profile.sync_job_id.lower()
+    sync_job = next((j for j in jobs if j.id.lower() == sync_job_id), None)
+    progress = None
+    if sync_job and sync_job.state == JobState.RUNNING:
+        progress = SyncProgress(
+            steps=[SyncStep("Send outbox", total=None, done=None)],
+            message=sync_job.message or "Synchronizing",
+            running=True,
+        )
+    info = [InfoItem("profile", "API", "SanteDB 3.x dCDR (/app)")]
+    if current.client_id:
+        info.append(InfoItem("client_id", "Client", current.client_id))
+    if current.hdsi is not None:
+        info.append(InfoItem("hdsi", "Upstream HDSI", "reachable" if current.hdsi else "unreachable"))
+    if current.ami is not None:
+        info.append(InfoItem("ami", "Upstream AMI", "reachable" if current.ami else "unreachable"))
+    return Snapshot(
+        backend=client.settings.name,
+        kind=kind,
+        queues=queues,
+        health=Health(online=current.online, latency_ms=round(latency, 1), auth_ok=True),
+        log=[row.row for row in log],
+        jobs=jobs,
+        progress=progress,
+        info=info,
+        taken_at=now(),
+        thresholds=client.settings.thresholds,
+        capabilities=capabilities,
+    )
+
+
+async def check_connection(client: DcdrClient) -> Health:
+    try:
+        await client.auth.token()
+    except BackendError as exc:
+        answered = exc.rejection.category == Category.AUTH  # reachable, but the login was refused
+        return Health(online=answered, auth_ok=False if answered else None, error=exc.rejection)
+    try:
+        current, latency = await state(client)
+    except BackendError as exc:
+        return Health(online=False, auth_ok=True, error=exc.rejection)
+    return Health(
+        online=current.online, latency_ms=round(latency, 1), auth_ok=True, server_version=current.version
+    )
+
+
+# --- entries --------------------------------------------------------------------------------------
+
+
+async def entries(
+    client: DcdrClient, queue: QueueKind, offset: int = 0, limit: int = 50, filter: str | None = None
+) -> EntryPage:
+    offset = max(int(offset), 0)
+    limit = min(max(int(limit), 1), 1000)
+    return await page(client, queue, offset, limit, _filters(client, filter))
+
+
+def _filters(client: DcdrClient, text: str | None) -> dict[str, str]:
+    """`key=value&...` with the dCDR's filter names, or a bare id, GUID or resource type."""
+    text = (text or "").strip()
+    if not text:
+        return {}
+    if "=" in text:
+        filters = {}
+        for part in text.split("&"):
+            key, _, value = part.partition("=")
+            key = key.strip()
+            if key not in ENTRY_FILTERS:
+                raise client.config(f"'{key}' is not a queue filter (use one of {', '.join(ENTRY_FILTERS)})")
+            filters[key] = value.strip()
+        return filters
+    if text.isdigit():
+        return {"id": text}
+    if GUID.match(text):
+        return {"correlation": text}
+    return {"type": text}
+
+
+async def find_entry(client: DcdrClient, queue: QueueKind, id: str) -> QueueEntry:
+    found = await page(client, queue, 0, 1, {"id": id})
+    for entry in found.entries:
+        if entry.id == id:
+            return entry
+    raise _gone(client, queue, id)
+
+
+def _gone(client: DcdrClient, queue: QueueKind, id: str) -> BackendError:
+    label = client.profile.labels.get(queue, str(queue))
+    return BackendError(
+        Rejection(
+            category=Category.GONE,
+            message=f"Entry {id} is no longer in the {label} queue",
+            advice="It was probably sent, retried or discarded meanwhile; refresh the list.",
+            status=404,
+        )
+    )
+
+
+def entry_id(client: DcdrClient, id: str) -> str:
+    if not isinstance(id, str) or not id.isdigit() or len(id) > 20:
+        raise client.config(f"{id!r} is not a queue entry id (a number)")
+    return id
+
+
+async def payload(client: DcdrClient, queue: QueueKind, id: str, limit: int) -> tuple[str, str, bool]:
+    """The queued payload as (text, content type, truncated); JSON is pretty-printed."""
+    path = client.profile.queue_entry.format(q=client.profile.queue_names[queue], id=id)
+    try:
+        response = await client.request("GET", path)
+    except BackendError as exc:
+        if exc.rejection.category == Category.GONE:
+            raise _gone(client, queue, id) from None
+        raise
+    content_type = response.headers.get("content-type", "application/json").split(";")[0].strip()
+    raw = response.content
+    truncated = len(raw) > limit
+    if truncated:
+        return raw[:limit].decode("utf-8", errors="replace"), content_type, True
+    text = raw.decode("utf-8", errors="replace")
+    if "json" in content_type or text.lstrip().startswith(("{", "[")):
+        try:
+            text = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+            content_type = "application/json"
+        except (ValueError, RecursionError):
+            pass  # shown as the dCDR stored it
+    return text, content_type, False
+
+
+async def entry(client: DcdrClient, queue: QueueKind, id: str) -> EntryDetail:
+    id = entry_id(client, id)
+    meta = await find_entry(client, queue, id)
+    text, content_type, truncated = await payload(client, queue, id, int(client.options["payload_limit"]))
+    return EntryDetail(entry=meta, payload=text, content_type=content_type, truncated=truncated)
+
+
+async def _gather(*aws: Any) -> list[Any]:
+    """Run concurrently; re-raise the first failure only after all have finished."""
+    results = await asyncio.gather(*aws, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return list(results)

@@ -1,0 +1,199 @@
+"""The sync centre's repair actions: retry, discard, reset the sync log, Count Remotes, compare with server."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+
+from synctui.backend import BackendError
+from synctui.model import (
+    ActionResult,
+    Category,
+    Comparison,
+    EntryResult,
+    QueueEntry,
+    QueueKind,
+    Rejection,
+    SyncLogRow,
+)
+
+from . import reading
+from .dcdr_client import DcdrClient
+from .reading import GUID
+from .wire import parse_total
+
+TYPE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,99}$")
+
+
+async def retry(client: DcdrClient, ids: Sequence[str] | None) -> ActionResult:
+    client.forget_cache()
+    if ids is None:
+        body = {"parameter": [{"name": "all", "value": True}]}
+        await client.request("POST", client.profile.retry, json_body=body)
+        return ActionResult(ok=True, message="All conflicted entries were queued again")
+    results = []
+    for id in ids:
+        try:
+            body = {"parameter": [{"name": "id", "value": int(reading.entry_id(client, id))}]}
+            await client.request("POST", client.profile.retry, json_body=body)
+            results.append(EntryResult(id=id, ok=True, message="queued again"))
+        except BackendError as exc:
+            results.append(
+                EntryResult(id=str(id), ok=False, message=exc.rejection.message, rejection=exc.rejection)
+            )
+    return _summary(results, "queued again")
+
+
+async def discard(client: DcdrClient, queue: QueueKind, ids: Sequence[str]) -> ActionResult:
+    """ "Leave Server Version" / "Ignore": deletes queue entries (the local change is dropped)."""
+    client.forget_cache()
+    results = []
+    for id in ids:
+        try:
+            path = client.profile.queue_entry.format(
+                q=client.profile.queue_names[queue], id=reading.entry_id(client, id)
+            )
+            await client.request("DELETE", path)
+            results.append(EntryResult(id=id, ok=True, message="discarded"))
+        except BackendError as exc:
+            results.append(
+                EntryResult(id=str(id), ok=False, message=exc.rejection.message, rejection=exc.rejection)
+            )
+    return _summary(results, "discarded")
+
+
+async def reset(client: DcdrClient, keys: Sequence[str] | None) -> ActionResult:
+    client.forget_cache()
+    if keys is None:
+        await client.request("POST", client.profile.reset_all)
+        return ActionResult(ok=True, message="The synchronization log was reset; no data was deleted")
+    results = []
+    for key in keys:
+        try:
+            if not isinstance(key, str) or not GUID.match(key):
+                raise client.config(f"{key!r} is not a sync-log key (a GUID)")
+            await client.request("POST", client.profile.reset_one.format(key=key))
+            results.append(EntryResult(id=key, ok=True, message="reset"))
+        except BackendError as exc:
+            results.append(
+                EntryResult(id=str(key), ok=False, message=exc.rejection.message, rejection=exc.rejection)
+            )
+    return _summary(results, "reset")
+
+
+async def count_remotes(client: DcdrClient) -> list[SyncLogRow]:
+    """Local and upstream totals for each sync-log row, as the sync centre's Count Remotes."""
+    rows = await reading.sync_log(client, fresh=True)
+    counted: list[SyncLogRow] = []
+    upstream_errors: list[BackendError] = []
+    for log in rows:
+        row = log.row
+        # The log's Filter is a URL-encoded query string; the sync centre decodes it and sends it as is.
+        if row.filter.startswith("$") or not TYPE_NAME.match(row.record_type):
+            counted.append(row)
+            continue
+        local = await _total(client, row.record_type, row.filter, upstream=False)
+        try:
+            remote = await _total(client, row.record_type, row.filter, upstream=True)
+        except BackendError as exc:
+            upstream_errors.append(exc)
+            remote = None
+        counted.append(replace(row, local_count=local, remote_count=remote))
+    if upstream_errors and len(upstream_errors) == len([r for r in counted if r.local_count is not None]):
+        first = upstream_errors[0].rejection
+        raise BackendError(
+            Rejection(
+                category=first.category,
+                message=f"Could not count records on the server: {first.message}",
+                advice="The dCDR relays this to the central server; check that it is online.",
+                status=first.status,
+            )
+        )
+    return counted
+
+
+async def _total(client: DcdrClient, record_type: str, filter: str, *, upstream: bool) -> int | None:
+    query = "&".join(p for p in (filter.lstrip("?"), "_count=0&_includeTotal=true") if p)
+    headers = {"X-SanteDB-Upstream": "true"} if upstream else None
+    try:
+        data, where = await client.get_json(
+            client.profile.hdsi.format(type=record_type), query=query, headers=headers
+        )
+    except BackendError as exc:
+        if not upstream and exc.rejection.category in (Category.GONE, Category.UNKNOWN):
+            return None  # not an HDSI type on this dCDR: shown as "-"
+        raise
+    return parse_total(data, where)
+
+
+async def compare(client: DcdrClient, queue: QueueKind, id: str) -> Comparison:
+    id = reading.entry_id(client, id)
+    meta = await reading.find_entry(client, queue, id)
+    limit = int(client.options["payload_limit"])
+    local, _, _ = await reading.payload(client, queue, id, limit)
+    record_type, key = _focal(local, meta)
+    if not record_type or not key or not TYPE_NAME.match(record_type) or not GUID.match(key):
+        return Comparison(
+            id=id,
+            local=local,
+            server=None,
+            reason="The type or key of this record is not known, so the server copy cannot be fetched.",
+        )
+    path = client.profile.hdsi.format(type=record_type) + f"/{key}"
+    try:
+        response = await client.request("GET", path, headers={"X-SanteDB-Upstream": "true"})
+    except BackendError as exc:
+        if exc.rejection.category == Category.GONE:
+            return Comparison(
+                id=id,
+                local=local,
+                server=None,
+                reason=f"The server has no {record_type} {key}: it was never received or was removed.",
+            )
+        return Comparison(
+            id=id,
+            local=local,
+            server=None,
+            reason=f"The server copy could not be fetched: {exc.rejection.message}",
+        )
+    try:
+        server = json.dumps(json.loads(response.content), indent=2, ensure_ascii=False)
+    except (ValueError, RecursionError):
+        server = response.content[:limit].decode("utf-8", "replace")
+    return Comparison(id=id, local=local, server=server)
+
+
+def _summary(results: list[EntryResult], verb: str) -> ActionResult:
+    good = sum(r.ok for r in results)
+    bad = len(results) - good
+    message = f"{good} {'entry' if good == 1 else 'entries'} {verb}"
+    if bad:
+        message += f", {bad} failed"
+    return ActionResult(ok=bad == 0, message=message, results=results)
+
+
+def _focal(payload: str, meta: QueueEntry) -> tuple[str | None, str | None]:
+    """The type and key of the record a queued payload is about (a Bundle's focal object, or itself)."""
+    try:
+        data = json.loads(payload)
+    except (ValueError, RecursionError):
+        return None, None
+    if not isinstance(data, dict):
+        return None, None
+    key = meta.correlation or (data.get("id") if isinstance(data.get("id"), str) else None)
+    kind = data.get("$type")
+    if kind == "Bundle" and isinstance(data.get("resource"), list):
+        focal = data.get("focal")
+        wanted = {key} | (set(f for f in focal if isinstance(f, str)) if isinstance(focal, list) else set())
+        for item in data["resource"]:
+            if isinstance(item, dict) and item.get("id") in wanted and isinstance(item.get("$type"), str):
+                return item["$type"], item["id"]
+        return None, key
+    if kind == "Patch":
+        target = data.get("appliesTo")
+        if isinstance(target, dict) and all(isinstance(target.get(k), str) for k in ("type", "id")):
+            return target["type"].split(",")[0].split(".")[-1], target["id"]
+        return None, key
+    return (kind if isinstance(kind, str) else meta.record_type or None), key

@@ -1,0 +1,202 @@
+"""Synchronize Now: start (or join) the dCDR's upstream sync job, follow the queues, judge the result."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from datetime import datetime
+
+from synctui.backend import BackendError, ProgressCallback
+from synctui.model import Category, JobState, QueueKind, Rejection, SyncProgress, SyncResult, SyncStep
+
+from . import reading
+from .dcdr_client import DcdrClient
+from .rejections import first_message_line, parse_reason
+from .wire import JobInfo
+
+OUTGOING = (QueueKind.OUTBOX, QueueKind.ADMIN)
+DONE_STATES = {"completed", "aborted", "cancelled", "canceled", "stopped"}
+
+
+class StepTracker:
+    """Turns falling queue counts into SyncSteps: total = the most ever waiting, done = total − now."""
+
+    STEPS = (
+        (QueueKind.OUTBOX, "Send outbox"),
+        (QueueKind.ADMIN, "Send admin queue"),
+        (QueueKind.INBOX, "Receive inbox"),
+    )
+
+    def __init__(self, baseline: dict[QueueKind, int], started: datetime) -> None:
+        self.baseline = baseline
+        self.started = started
+        self.peak = {kind: baseline[kind] for kind, _ in self.STEPS}
+        self.finished: dict[QueueKind, datetime] = {}
+
+    def progress(self, counts: dict[QueueKind, int], message: str, running: bool) -> SyncProgress:
+        steps = []
+        for kind, name in self.STEPS:
+            self.peak[kind] = max(self.peak[kind], counts[kind])
+            if counts[kind] == 0 and kind not in self.finished and (self.peak[kind] or not running):
+                self.finished[kind] = reading.now()
+            elif counts[kind]:
+                self.finished.pop(kind, None)
+            total = self.peak[kind]
+            steps.append(
+                SyncStep(
+                    name,
+                    total=total,
+                    done=total - counts[kind],
+                    started=self.started,
+                    finished=self.finished.get(kind) if not running or counts[kind] == 0 else None,
+                )
+            )
+        return SyncProgress(
+            steps=steps, message=message or ("Synchronizing" if running else ""), running=running
+        )
+
+    def counts(self, counts: dict[QueueKind, int]) -> dict[str, int]:
+        sent = sum(max(self.peak[k] - counts[k], 0) for k in OUTGOING)
+        return {
+            "sent": sent,
+            "received": max(self.peak[QueueKind.INBOX] - counts[QueueKind.INBOX], 0),
+            "rejected": max(counts[QueueKind.CONFLICTS] - self.baseline[QueueKind.CONFLICTS], 0),
+            "waiting": sum(counts[k] for k in OUTGOING),
+        }
+
+
+async def synchronize(client: DcdrClient, progress: ProgressCallback) -> SyncResult:
+    start = reading.now()
+    baseline = await reading.counts(client)
+    job_id = client.profile.sync_job_id
+    job = await reading.job(client, job_id)
+    joined = job.job.state == JobState.RUNNING
+    if not joined:
+        body = {"parameter": [{"name": "mode", "value": "All"}, {"name": "push", "value": True}]}
+        await client.request("POST", client.profile.job_start.format(id=job_id), json_body=body)
+    client.forget_cache()
+    tracker = StepTracker(baseline, start)
+    progress(tracker.progress(baseline, "Synchronizing" if joined else "Starting", running=True))
+    deadline = time.monotonic() + float(client.options["sync_max_duration"])
+    interval = float(client.options["sync_poll_interval"])
+    seen_running, polls = joined, 0
+    counts = baseline
+    while True:
+        polls += 1
+        job = await reading.job(client, job_id)
+        counts = await reading.counts(client)
+        running = job.job.state == JobState.RUNNING
+        seen_running = seen_running or running
+        finished = not running and job.wire_state.lower() in DONE_STATES | {"notrun"}
+        grace_over = polls > client.options["sync_start_grace"]
+        this_run = seen_running or _after(job.job.last_start, start) or grace_over
+        done = finished and this_run
+        progress(tracker.progress(counts, job.job.message, running=not done))
+        if done:
+            break
+        if time.monotonic() >= deadline:
+            return _sync_timeout(client, tracker, counts)
+        await asyncio.sleep(interval)
+    client.forget_cache()
+    return await _sync_result(client, job, baseline, counts, tracker)
+
+
+def _sync_timeout(client: DcdrClient, tracker: StepTracker, counts: dict[QueueKind, int]) -> SyncResult:
+    seconds = int(float(client.options["sync_max_duration"]))
+    return SyncResult(
+        ok=False,
+        message="Sync Failed",
+        rejection=Rejection(
+            category=Category.RETRYABLE,
+            message=f"The synchronization did not finish within {seconds} s",
+            advice="It may still be running on the device: check Background Jobs, and the connection "
+            "to the server, before starting it again.",
+            code="TIMEOUT",
+        ),
+        counts=tracker.counts(counts),
+    )
+
+
+async def _sync_result(
+    client: DcdrClient,
+    job: JobInfo,
+    baseline: dict[QueueKind, int],
+    counts: dict[QueueKind, int],
+    tracker: StepTracker,
+) -> SyncResult:
+    totals = tracker.counts(counts)
+    state = job.wire_state.lower()
+    if state == "aborted":
+        reason = parse_reason(job.job.message) if job.job.message else None
+        detail = reason.message if reason and reason.category != Category.UNKNOWN else job.job.message
+        rejection = Rejection(
+            category=reason.category if reason else Category.UNKNOWN,
+            message=f"The synchronization job stopped with an error: {first_message_line(detail or '')}"
+            if detail
+            else "The synchronization job stopped with an error",
+            advice=(reason.advice if reason else "")
+            or "Check the connection to the server, then synchronize again.",
+            status=reason.status if reason else None,
+            code=reason.code if reason else None,
+            raw=job.job.message,
+        )
+        return SyncResult(ok=False, message="Sync Failed", rejection=rejection, counts=totals)
+    if state in ("cancelled", "canceled"):
+        rejection = Rejection(
+            category=Category.UNKNOWN,
+            message="The synchronization was cancelled",
+            advice="Synchronize again when ready.",
+        )
+        return SyncResult(ok=False, message="Sync Failed", rejection=rejection, counts=totals)
+    rejected = counts[QueueKind.CONFLICTS] - baseline[QueueKind.CONFLICTS]
+    if rejected > 0:
+        return SyncResult(
+            ok=False,
+            message="Sync Failed",
+            rejection=await _rejected(client, rejected, counts),
+            counts=totals,
+        )
+    waiting = sum(counts[k] for k in OUTGOING)
+    if waiting:
+        rejection = Rejection(
+            category=Category.RETRYABLE,
+            message=f"{waiting} records are still waiting to be sent after the synchronization",
+            advice="Check the device's connection to the server (is it online?) and synchronize again.",
+        )
+        return SyncResult(ok=False, message="Sync Failed", rejection=rejection, counts=totals)
+    return SyncResult(ok=True, message="Data Synced", counts=totals)
+
+
+async def _rejected(client: DcdrClient, rejected: int, counts: dict[QueueKind, int]) -> Rejection:
+    """Summarise the newest dead-letter entries: the most common reason decides the category."""
+    message = f"{rejected} {'entry was' if rejected == 1 else 'entries were'} rejected by the server"
+    reasons: list[Rejection] = []
+    try:
+        sample = min(rejected, 20)
+        newest = max(counts[QueueKind.CONFLICTS] - sample, 0)
+        page = await reading.page(client, QueueKind.CONFLICTS, newest, sample)
+        reasons = [e.rejection for e in page.entries if e.rejection]
+    except BackendError:
+        pass  # the count alone is still the answer
+    if not reasons:
+        return Rejection(
+            category=Category.UNKNOWN,
+            message=message,
+            advice="Open the Conflicts queue to see why. Do not re-enter the data: it is not lost.",
+            code="REJECTED",
+        )
+    common = Counter((r.category, r.status, r.code) for r in reasons).most_common(1)[0][0]
+    example = next(r for r in reasons if (r.category, r.status, r.code) == common)
+    return Rejection(
+        category=example.category,
+        message=f"{message}: {example.message}",
+        advice=example.advice,
+        status=example.status,
+        code=example.code,
+        raw=example.raw,
+    )
+
+
+def _after(moment: datetime | None, start: datetime) -> bool:
+    return moment is not None and (moment - start).total_seconds() > -2.0
