@@ -26,6 +26,7 @@ from synctui.model import (
     EntryPage,
     PluginInfo,
     QueueKind,
+    Setting,
     SyncLogRow,
     from_data,
 )
@@ -99,6 +100,12 @@ class AgentClient(Protocol):
     async def count_remotes(self, backend: str) -> list[SyncLogRow]: ...
 
     async def audit(self, limit: int = 100) -> list[dict[str, Any]]: ...
+
+    async def settings(self, backend: str) -> list[Setting]: ...
+
+    async def change_settings(
+        self, backend: str, values: dict[str, str], *, pin: str | None = None, key: str | None = None
+    ) -> ActionResult: ...
 
     async def aclose(self) -> None: ...
 
@@ -237,6 +244,15 @@ class HttpAgentClient:
 
     async def audit(self, limit: int = 100) -> list[dict[str, Any]]:
         return await self._request("GET", "/v1/audit", params={"limit": limit})
+
+    async def settings(self, backend: str) -> list[Setting]:
+        return _decode(list[Setting], await self._request("GET", f"/v1/backends/{backend}/settings"))
+
+    async def change_settings(
+        self, backend: str, values: dict[str, str], *, pin: str | None = None, key: str | None = None
+    ) -> ActionResult:
+        data = await self._change(f"/v1/backends/{backend}/settings", {"values": dict(values)}, pin, key)
+        return _decode(ActionResult, data)
 
     async def archive(self, limit: int = 100) -> list[dict[str, Any]]:
         return await self._request("GET", "/v1/archive", params={"limit": limit})

@@ -335,7 +335,8 @@ class AgentState:
 
     backends: list[BackendView]
     embedded: bool = False
-    readonly: bool = False
+    readonly: bool = False  # the agent refuses every change (hide them)
+    pin_required: bool = False  # destructive changes need the admin PIN
     version: str = ""
     started: datetime | None = None
     plugins: list[PluginInfo] = field(default_factory=list)

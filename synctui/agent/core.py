@@ -167,6 +167,7 @@ class Agent:
             backends=[s.view() for s in self.services.values()],
             embedded=self.embedded,
             readonly=self.readonly,
+            pin_required=self.guard.pin_required,
             version=__version__,
             started=self.started,
             plugins=list(self.registry.plugins),
