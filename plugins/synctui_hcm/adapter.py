@@ -21,22 +21,19 @@ from synctui.model import (
     EntryPage,
     EntryResult,
     Health,
-    InfoItem,
-    Job,
-    JobState,
     QueueEntry,
     QueueKind,
-    QueueStat,
     Rejection,
     Setting,
     Snapshot,
-    SyncLogRow,
     SyncResult,
 )
 from synctui_hcm import flight
-from synctui_hcm.oplog import OpLogMissing, OpLogStore, OpRow, to_datetime
+from synctui_hcm.entry_view import queue_entry
+from synctui_hcm.oplog import OpLogMissing, OpLogStore, OpRow
 from synctui_hcm.options import HCMOptions, parse_options
-from synctui_hcm.runner import LAST_RUN_KEY, Failure, SyncRunner, not_confirmed
+from synctui_hcm.runner import LAST_RUN_KEY, Failure, SyncRunner
+from synctui_hcm.snapshot_view import info_items, log_row, queue_stats, sync_job
 from synctui_hcm.wire import order_index
 
 MAX_PAYLOAD = 256 * 1024
@@ -128,91 +125,23 @@ class HCMBackend(Backend):
             lambda: (self.store.counts(), self.store.per_type(), self.store.meta(LAST_RUN_KEY))
         )
         health = await self._health_if_due()
-        outbox, outbox_oldest = counts[QueueKind.OUTBOX]
-        inbox, inbox_oldest = counts[QueueKind.INBOX]
-        conflicts, conflicts_oldest = counts[QueueKind.CONFLICTS]
         blocked = counts["blocked"]
-        detail = f"{counts['entities']} entities"
-        if sum(blocked.values()):
-            detail += f" · {sum(blocked.values())} blocked"
-        queues = [
-            QueueStat(QueueKind.OUTBOX, outbox, to_datetime(outbox_oldest), "Data unsynced", detail),
-            QueueStat(QueueKind.INBOX, inbox, to_datetime(inbox_oldest), "Awaiting confirmation"),
-            QueueStat(QueueKind.ADMIN, None),
-            QueueStat(
-                QueueKind.CONFLICTS, conflicts, to_datetime(conflicts_oldest), "Not confirmed / errors"
-            ),
-        ]
         errors = (last_run or {}).get("errors") or {}
-        log = [self._log_row(t, blocked.get(t["type"], 0), errors) for t in per_type]
+        log = [log_row(t, blocked.get(t["type"], 0), errors) for t in per_type]
         log.sort(key=lambda r: (order_index(r.record_type), r.record_type))
         run = flight.running(self._flight_key())
         return Snapshot(
             backend=self.settings.name,
             kind=self.kind,
-            queues=queues,
+            queues=queue_stats(counts),
             health=health,
             log=log,
-            jobs=[self._job(run, last_run)],
+            jobs=[sync_job(run, last_run)],
             progress=run.progress if run is not None else None,
-            info=self._info(counts),
+            info=info_items(counts, self.opts),
             thresholds=self.settings.thresholds,
             capabilities=self.capabilities,
         )
-
-    def _log_row(self, t: dict[str, Any], blocked: int, errors: dict[str, str]) -> SyncLogRow:
-        error = errors.get(t["type"])
-        if error is None and t["conflicts"]:
-            error = f"{t['conflicts']} in conflicts"
-        if error is None and blocked:
-            error = f"{blocked} blocked behind an unconfirmed create or update"
-        return SyncLogRow(
-            key=t["type"],
-            record_type=t["type"],
-            last_success=to_datetime(t["last_confirmed"]),
-            last_attempt=to_datetime(t["last_up"]),
-            last_error=error,
-            local_count=t["rows"],
-            pending=t["pending"],
-        )
-
-    def _job(self, run: flight.SharedRun | None, last: dict[str, Any] | None) -> Job:
-        last = last if isinstance(last, dict) else {}
-        if run is not None:
-            fraction = run.progress.fraction if run.progress else None
-            message = run.progress.message if run.progress else "Sync in progress"
-            return Job(
-                "sync",
-                "Sync",
-                JobState.RUNNING,
-                fraction,
-                to_datetime(int(run.started * 1000)),
-                message=message,
-            )
-        if not last:
-            return Job("sync", "Sync", JobState.IDLE, message="No sync run by synctui yet")
-        state = JobState.COMPLETED if last.get("ok") else JobState.FAILED
-        return Job(
-            "sync",
-            "Sync",
-            state,
-            1.0 if last.get("ok") else None,
-            to_datetime(last.get("started")),
-            to_datetime(last.get("finished")),
-            message=str(last.get("message", "")),
-        )
-
-    def _info(self, counts: dict[str, Any]) -> list[InfoItem]:
-        o = self.opts
-        return [
-            InfoItem("hcm_unsynced", "Data unsynced (as the HCM app counts)", str(counts["hcm_unsynced"])),
-            InfoItem("entities", "Entities pending up (de-duplicated)", str(counts["entities"])),
-            InfoItem("oplog", "OpLog", str(o.oplog)),
-            InfoItem("tenant", "Tenant", o.tenant_id),
-            InfoItem("user", "User", str(o.user_info.get("userName") or o.user_info.get("uuid") or "-")),
-            InfoItem("batch", "Batch size", str(o.batch_size)),
-            InfoItem("attempts", "Confirmation attempts", str(o.max_attempts)),
-        ]
 
     # --- health -----------------------------------------------------------------------------------
 
@@ -249,51 +178,6 @@ class HCMBackend(Backend):
         blockers = self._read(lambda: self.store.blockers(rows)) if queue == QueueKind.OUTBOX else {}
         return EntryPage([self._entry(r, queue, blockers.get(r.id)) for r in rows], offset, limit, total)
 
-    def _entry(self, row: OpRow, queue: QueueKind, blocker: OpRow | None = None) -> QueueEntry:
-        return QueueEntry(
-            id=str(row.id),
-            queue=queue,
-            record_type=row.entity_type,
-            operation=row.operation,
-            created=to_datetime(row.created_at),
-            attempts=row.retries if row.synced_up else row.send_count,
-            rejection=self._why(row, queue, blocker),
-            correlation=row.cref,
-            original_queue=(QueueKind.INBOX if row.synced_up else QueueKind.OUTBOX)
-            if queue == QueueKind.CONFLICTS
-            else None,
-        )
-
-    def _why(self, row: OpRow, queue: QueueKind, blocker: OpRow | None) -> Rejection | None:
-        if queue == QueueKind.OUTBOX and blocker is not None:
-            state = "awaiting confirmation" if blocker.synced_up else "not sent yet"
-            if blocker.queue(self.opts.max_attempts) == QueueKind.CONFLICTS:
-                state = "in conflicts"
-            return Rejection(
-                category=Category.RETRYABLE,
-                message=f"Blocked behind the {blocker.operation} of this {row.entity_type} "
-                f"(row {blocker.id}, {state}).",
-                advice="It is sent once that row is confirmed; resolve that row first if it is in conflicts.",
-                code="BLOCKED",
-            )
-        if row.last_error is not None or queue != QueueKind.CONFLICTS:
-            return row.last_error
-        if row.synced_up and row.synced_down:
-            return Rejection(
-                category=Category.UNKNOWN,
-                message="Given up by the HCM app: dumped to the error handler and marked synced, never confirmed.",
-                advice="Compare with the server; retry (it is searched for first) or discard it.",
-                code="DUMPED_BY_APP",
-            )
-        if row.synced_up:
-            return not_confirmed(row.retries)
-        return Rejection(
-            category=Category.UNKNOWN,
-            message="Marked non-recoverable by the HCM app.",
-            advice="Inspect the entity; retry or discard it.",
-            code="NON_RECOVERABLE",
-        )
-
     def _get(self, id: str) -> tuple[OpRow, str]:
         try:
             row_id = int(id)
@@ -306,6 +190,9 @@ class HCMBackend(Backend):
 
     def _queue_of(self, row: OpRow) -> QueueKind | None:
         return row.queue(self.opts.max_attempts)
+
+    def _entry(self, row: OpRow, queue: QueueKind, blocker: OpRow | None = None) -> QueueEntry:
+        return queue_entry(row, queue, self.opts.max_attempts, blocker)
 
     async def entry(self, queue: QueueKind, id: str) -> EntryDetail:
         row, text = self._get(id)

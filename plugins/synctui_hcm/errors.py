@@ -171,28 +171,24 @@ def http_rejection(response: httpx.Response) -> Rejection:
     if errors:
         return explain_code(errors[0].code, errors[0].message, status, text)
     if status >= 500:
-        return Rejection(
-            category=Category.SERVER,
-            message=f"The server failed (HTTP {status}).",
-            advice="Nothing was lost; sync again later. Report it if it keeps happening.",
-            status=status,
-            raw=text,
+        category, message, advice = (
+            Category.SERVER,
+            f"The server failed (HTTP {status}).",
+            "Nothing was lost; sync again later. Report it if it keeps happening.",
         )
-    if status == 404:
-        return Rejection(
-            category=Category.FIX_DATA,
-            message="The server has no such endpoint (HTTP 404).",
-            advice="Check the base URL and the API paths in the settings of this backend.",
-            status=status,
-            raw=text,
+    elif status == 404:
+        category, message, advice = (
+            Category.FIX_DATA,
+            "The server has no such endpoint (HTTP 404).",
+            "Check the base URL and the API paths in the settings of this backend.",
         )
-    return Rejection(
-        category=Category.UNKNOWN,
-        message=f"The server refused the request (HTTP {status}).",
-        advice="Inspect the raw answer; check the settings of this backend.",
-        status=status,
-        raw=text,
-    )
+    else:
+        category, message, advice = (
+            Category.UNKNOWN,
+            f"The server refused the request (HTTP {status}).",
+            "Inspect the raw answer; check the settings of this backend.",
+        )
+    return Rejection(category=category, message=message, advice=advice, status=status, raw=text)
 
 
 def transport_rejection(exc: Exception, url: str) -> Rejection:

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import httpx
 
@@ -33,16 +31,15 @@ from synctui.model import (
 
 from . import conflicts, database, mapping, panel, queries, site_settings
 from .codes import explain
+from .conflict_pages import buffer_detail, conflicts_page, gone, not_listable, sync_error_detail
 from .options import MSupplyOptions, parse_options
 from .parsers import (
-    GqlResponse,
     InitialisationStatus,
     ParseError,
     StoreInfo,
     SyncErrorInfo,
     SyncSettings,
     SyncStatus,
-    parse_count,
     parse_initialisation_status,
     parse_manual_sync,
     parse_me_store,
@@ -51,40 +48,9 @@ from .parsers import (
     parse_sync_status,
 )
 from .probe import CentralProbe, probe_central
+from .site_answers import Fetched, field_error, read_sync_info, required_field
+from .sync_follow import trigger_and_follow
 from .wire import SiteClient, shape_error
-
-
-@dataclass(frozen=True)
-class Fetched:
-    status: SyncStatus | None
-    push_queue: int | None
-    settings: SyncSettings | None
-    settings_note: str | None  # why settings are missing
-
-
-def _field_error(answer: GqlResponse, name: str, what: str) -> BackendError | None:
-    err = answer.error_for(name)
-    if err is None:
-        return None
-    if err.forbidden:
-        return BackendError(
-            Rejection(
-                Category.AUTH,
-                f"The site user may not read {what}.",
-                "Give this backend's user the permission it needs on the site, or use another user.",
-                code="FORBIDDEN",
-                raw=f"{err.message} {err.details}".strip(),
-            )
-        )
-    return BackendError(
-        Rejection(
-            Category.SERVER,
-            f"The site could not answer {what}: {err.message}",
-            "The site's server reported an error; synctui keeps trying.",
-            code="GRAPHQL_ERROR",
-            raw=f"{err.message} {err.details}".strip(),
-        )
-    )
 
 
 class MSupplyBackend(Backend):
@@ -136,14 +102,13 @@ class MSupplyBackend(Backend):
 
     async def _initialisation(self) -> InitialisationStatus:
         answer = await self.site.post(queries.INITIALISATION_STATUS, auth=False)
-        try:
-            if answer.data.get("initialisationStatus") is None:
-                raise _field_error(
-                    answer, "initialisationStatus", "its initialisation status"
-                ) or shape_error(ParseError("initialisationStatus: missing"), self.site.what)
-            self._init = parse_initialisation_status(answer.data["initialisationStatus"])
-        except ParseError as exc:
-            raise shape_error(exc, self.site.what) from None
+        self._init = required_field(
+            answer,
+            "initialisationStatus",
+            "its initialisation status",
+            parse_initialisation_status,
+            self.site.what,
+        )
         return self._init
 
     async def _fetch(self) -> Fetched:
@@ -155,30 +120,15 @@ class MSupplyBackend(Backend):
             answer = await self.site.post(queries.SYNC_STATUS_PRE_INIT, auth=False)
         if not answer.data and answer.errors:
             self._init = None  # e.g. the site was re-initialised and serves another schema
-            raise _field_error(answer, "", "its sync status") or shape_error(
+            raise field_error(answer, "", "its sync status") or shape_error(
                 ParseError("no data"), self.site.what
             )
         try:
-            if answer.data.get("syncStatus") is None and answer.error_for("syncStatus"):
-                raise _field_error(answer, "syncStatus", "its sync status")  # type: ignore[misc]
-            status = parse_sync_status(answer.data.get("syncStatus"), "latestSyncStatus")
-            push_queue = None
-            if self.initialised:
-                if answer.data.get("numberOfRecordsInPushQueue") is None:
-                    raise _field_error(answer, "numberOfRecordsInPushQueue", "its push queue") or ParseError(
-                        "numberOfRecordsInPushQueue: missing"
-                    )
-                push_queue = parse_count(
-                    answer.data["numberOfRecordsInPushQueue"], "numberOfRecordsInPushQueue"
-                )
-            note = None
-            settings_err = answer.error_for("syncSettings")
-            if answer.data.get("syncSettings") is not None:
-                self._settings = parse_sync_settings(answer.data["syncSettings"])
-            elif settings_err is not None:
-                note = "hidden: the site user needs the ServerAdmin permission"
+            status, push_queue, settings, note = read_sync_info(answer, self.initialised)
         except ParseError as exc:
             raise shape_error(exc, self.site.what) from None
+        if settings is not None:
+            self._settings = settings
         return Fetched(status, push_queue, self._settings, note)
 
     async def _fetch_store(self) -> None:
@@ -286,19 +236,12 @@ class MSupplyBackend(Backend):
 
     async def _trigger(self) -> str:
         answer = await self.site.query(queries.MANUAL_SYNC, {"fetchPatientId": None})
-        if answer.data.get("manualSync") is None:
-            raise _field_error(answer, "manualSync", "the sync request") or shape_error(
-                ParseError("manualSync: missing"), self.site.what
-            )
-        try:
-            return parse_manual_sync(answer.data["manualSync"])
-        except ParseError as exc:
-            raise shape_error(exc, self.site.what) from None
+        return required_field(answer, "manualSync", "the sync request", parse_manual_sync, self.site.what)
 
     async def _status_now(self) -> SyncStatus | None:
         answer = await self.site.query(queries.SYNC_STATUS)
         if answer.data.get("syncStatus") is None and answer.error_for("syncStatus"):
-            raise _field_error(answer, "syncStatus", "its sync status")  # type: ignore[misc]
+            raise field_error(answer, "syncStatus", "its sync status")  # type: ignore[misc]
         try:
             return parse_sync_status(answer.data.get("syncStatus"))
         except ParseError as exc:
@@ -317,54 +260,13 @@ class MSupplyBackend(Backend):
         if self._settings is None:
             with contextlib.suppress(BackendError):
                 await self._fetch()
-        before = await self._status_now()
-        previous = before.summary.started if before and before.summary else None
-        await self._trigger()
-        loop = asyncio.get_running_loop()
-        grace_until = loop.time() + self.options.trigger_grace_seconds
-        give_up = loop.time() + self.options.sync_timeout_seconds
-        threshold = self._hung_threshold(self._settings)
-        following = bool(before and before.is_syncing)  # a running sync absorbs the trigger
-        while True:
-            status = await self._status_now()
-            started = status.summary.started if status and status.summary else None
-            if started is not None and started != previous:
-                following = True
-            if following and status is not None:
-                verdict = mapping.assess(status, datetime.now(UTC), threshold)
-                step_progress = mapping.progress(status, verdict)
-                if step_progress is not None:
-                    progress(step_progress)
-                if verdict.state == "succeeded":
-                    return SyncResult(True, "Data synced", counts=_counts(status))
-                if verdict.state in ("failed", "hung"):
-                    assert verdict.rejection is not None
-                    return SyncResult(False, verdict.rejection.message, verdict.rejection, _counts(status))
-            elif loop.time() > grace_until:
-                return SyncResult(
-                    False,
-                    "The site did not start a sync.",
-                    Rejection(
-                        Category.RETRYABLE,
-                        "The site did not start a sync after the request.",
-                        "A sync may already have been pending (the site logs 'Problem triggering sync'). "
-                        "Wait for the next interval or try again.",
-                        code="SYNC_NOT_STARTED",
-                    ),
-                )
-            if loop.time() > give_up:
-                return SyncResult(
-                    False,
-                    "The sync is still running; synctui stopped following it.",
-                    Rejection(
-                        Category.RETRYABLE,
-                        "The sync is still running after the time synctui waits.",
-                        "It goes on on the site; watch its progress on the dashboard.",
-                        code="SYNC_STILL_RUNNING",
-                    ),
-                    _counts(status) if status else {},
-                )
-            await asyncio.sleep(self.options.poll_seconds)
+        return await trigger_and_follow(
+            self._status_now,
+            self._trigger,
+            self.options,
+            lambda: self._hung_threshold(self._settings),
+            progress,
+        )
 
     async def retry(self, ids: Sequence[str] | None) -> ActionResult:
         """mSupply has no per-record retry: every sync retries the failed step and re-integrates the
@@ -391,56 +293,27 @@ class MSupplyBackend(Backend):
     ) -> EntryPage:
         self._check_config()
         if queue != QueueKind.CONFLICTS:
-            raise BackendError(
-                Rejection(
-                    Category.UNKNOWN,
-                    "An Open mSupply site reports only the size of this queue, not its records.",
-                    code="NOT_LISTABLE",
-                )
-            )
+            raise not_listable()
         sync_entry, _ = await self._sync_entry()
-        head = [sync_entry] if sync_entry and conflicts.matches(sync_entry, filter) else []
-        if self.options.database is None:
-            return EntryPage(head[offset : offset + limit], offset, limit, total=len(head))
-        db_offset = max(offset - len(head), 0)
-        total, rows = await database.integration_errors(self.options.database, db_offset, limit + len(head))
-        listed = head[offset:] + [
-            conflicts.buffer_entry(r) for r in rows if filter is None or conflicts.matches_row(r, filter)
-        ]
-        return EntryPage(listed[:limit], offset, limit, total=total + len(head) if filter is None else None)
+        return await conflicts_page(sync_entry, self.options.database, offset, limit, filter)
 
     async def entry(self, queue: QueueKind, id: str) -> EntryDetail:
         self._check_config()
         if queue == QueueKind.CONFLICTS and id == conflicts.SYNC_ENTRY_ID:
-            sync_entry, status = await self._sync_entry()
-            if sync_entry is None:
-                raise _gone("The failed sync is gone: the latest sync did not fail.")
-            payload: dict[str, Any] = {"step": sync_entry.operation}
-            if status and status.error:
-                payload.update(variant=status.error.variant, fullError=status.error.full_error)
-            if status and status.summary and status.summary.started:
-                payload["started"] = status.summary.started.isoformat()
-            return EntryDetail(sync_entry, json.dumps(payload, indent=2))
+            return sync_error_detail(*await self._sync_entry())
         if queue == QueueKind.CONFLICTS and id.startswith(conflicts.BUFFER_PREFIX) and self.options.database:
-            _, rows = await database.integration_errors(
-                self.options.database, record_id=id[len(conflicts.BUFFER_PREFIX) :]
-            )
-            if rows:
-                return EntryDetail(conflicts.buffer_entry(rows[0]), rows[0].data or "{}")
-        raise _gone(f"No entry {id!r} in {queue.value}: it may have been integrated since.")
+            detail = await buffer_detail(self.options.database, id)
+            if detail is not None:
+                return detail
+        raise gone(f"No entry {id!r} in {queue.value}: it may have been integrated since.")
 
     # --- settings ---------------------------------------------------------------------------------------
 
     async def _current_settings(self) -> SyncSettings:
         answer = await self.site.query(queries.SYNC_SETTINGS)
-        if answer.data.get("syncSettings") is None:
-            raise _field_error(answer, "syncSettings", "its sync settings") or shape_error(
-                ParseError("syncSettings: missing"), self.site.what
-            )
-        try:
-            settings = parse_sync_settings(answer.data["syncSettings"])
-        except ParseError as exc:
-            raise shape_error(exc, self.site.what) from None
+        settings = required_field(
+            answer, "syncSettings", "its sync settings", parse_sync_settings, self.site.what
+        )
         assert settings is not None
         self._settings = settings
         return settings
@@ -468,14 +341,9 @@ class MSupplyBackend(Backend):
                 }
             },
         )
-        if answer.data.get("updateSyncSettings") is None:
-            raise _field_error(answer, "updateSyncSettings", "the settings change") or shape_error(
-                ParseError("updateSyncSettings: missing"), self.site.what
-            )
-        try:
-            result = parse_settings_result(answer.data["updateSyncSettings"])
-        except ParseError as exc:
-            raise shape_error(exc, self.site.what) from None
+        result = required_field(
+            answer, "updateSyncSettings", "the settings change", parse_settings_result, self.site.what
+        )
         if isinstance(result, SyncErrorInfo):
             raise BackendError(explain(result.variant, result.full_error))
         self._settings = result
@@ -530,27 +398,3 @@ class MSupplyBackend(Backend):
             self._probe_task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._probe_task
-
-
-def _fix(message: str) -> BackendError:
-    return BackendError(Rejection(Category.FIX_DATA, message, code="BAD_SETTING"))
-
-
-def _gone(message: str) -> BackendError:
-    return BackendError(Rejection(Category.GONE, message, code="NOT_FOUND"))
-
-
-def _counts(status: SyncStatus) -> dict[str, int]:
-    counts = {}
-    for gql, key in (
-        ("push", "pushed"),
-        ("pushV6", "pushed_v6"),
-        ("pullCentral", "pulled_central"),
-        ("pullRemote", "pulled_remote"),
-        ("pullV6", "pulled_v6"),
-        ("integration", "integrated"),
-    ):
-        step = status.steps.get(gql)
-        if step and step.done is not None:
-            counts[key] = step.done
-    return counts

@@ -165,8 +165,8 @@ class FieldWorker:
         self.write(rows)
         return rows[0][3]
 
-    def update_household(self, cref: str, member_count: int | None = None) -> None:
-        """An edit of a household already saved: a new `update` row with the whole entity."""
+    def _latest_household(self, cref: str) -> dict[str, Any]:
+        """The household as its latest OpLog row saved it. Raises KeyError for an unknown one."""
         text = self._conn.execute(
             "SELECT entityString FROM oplog WHERE entityType = 'household' AND clientReferenceId = ? "
             "ORDER BY createdAt DESC LIMIT 1",
@@ -174,22 +174,19 @@ class FieldWorker:
         ).fetchone()
         if text is None:
             raise KeyError(cref)
+        return json.loads(text[0])
+
+    def update_household(self, cref: str, member_count: int | None = None) -> None:
+        """An edit of a household already saved: a new `update` row with the whole entity."""
+        entity = self._latest_household(cref)
         ms = self._ms()
-        entity = json.loads(text[0])
         entity["memberCount"] = member_count if member_count is not None else self.rng.randint(1, 8)
         entity["clientAuditDetails"] = {**entity.get("clientAuditDetails", {}), "lastModifiedTime": ms}
         self.write([self._row("household", "update", entity, ms)])
 
     def delete_household(self, cref: str) -> None:
-        text = self._conn.execute(
-            "SELECT entityString FROM oplog WHERE entityType = 'household' AND clientReferenceId = ? "
-            "ORDER BY createdAt DESC LIMIT 1",
-            (cref,),
-        ).fetchone()
-        if text is None:
-            raise KeyError(cref)
+        entity = {**self._latest_household(cref), "isDeleted": True}
         ms = self._ms()
-        entity = {**json.loads(text[0]), "isDeleted": True}
         self.write([self._row("household", "delete", entity, ms)])
 
     def step(self) -> None:

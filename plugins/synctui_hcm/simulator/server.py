@@ -219,7 +219,9 @@ class SimServer:
 
     # --- endpoints ----------------------------------------------------------------------------------
 
-    async def _envelope(self, request: Request) -> dict[str, Any] | Response:
+    async def _envelope(self, request: Request, call: str) -> dict[str, Any] | Response:
+        """Count the call, then check its body: JSON, a RequestInfo, the token, a tenantId."""
+        self._count(call)
         try:
             body = json.loads(await request.body())
         except ValueError:
@@ -249,8 +251,7 @@ class SimServer:
 
     def _bulk(self, wire: EntityWire, verb: str) -> Any:
         async def endpoint(request: Request) -> Response:
-            self._count(f"{wire.entity_type}.bulk_{verb}")
-            body = await self._envelope(request)
+            body = await self._envelope(request, f"{wire.entity_type}.bulk_{verb}")
             if isinstance(body, Response):
                 return body
             entities = body.get(wire.list_key)
@@ -266,8 +267,7 @@ class SimServer:
 
     def _single(self, wire: EntityWire, verb: str) -> Any:
         async def endpoint(request: Request) -> Response:
-            self._count(f"{wire.entity_type}.{verb}")
-            body = await self._envelope(request)
+            body = await self._envelope(request, f"{wire.entity_type}.{verb}")
             if isinstance(body, Response):
                 return body
             entity = body.get(wire.search_key)
@@ -288,8 +288,7 @@ class SimServer:
 
     def _search(self, wire: EntityWire) -> Any:
         async def endpoint(request: Request) -> Response:
-            self._count(f"{wire.entity_type}.search")
-            body = await self._envelope(request)
+            body = await self._envelope(request, f"{wire.entity_type}.search")
             if isinstance(body, Response):
                 return body
             try:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-import sqlite3
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,60 +19,29 @@ from pathlib import Path
 from typing import Any
 
 from .central import Central, V5Failure, sha256_hex
+from .site_errors import DEFAULT_STEP, FULL_ERRORS, V5_TO_CODE, Injected, SyncFailure
+from .sync_buffer import buffer_error, create_sync_buffer, write_sync_buffer
+from .sync_log import GQL_STEP, STEPS, full_status_node, naive, new_log_row, record_progress
 
-STEPS = ("prepare_initial", "push_v6", "push", "pull_central", "pull_remote", "pull_v6", "integration")
-GQL_STEP = {
-    "prepare_initial": "prepareInitial",
-    "push_v6": "pushV6",
-    "push": "push",
-    "pull_central": "pullCentral",
-    "pull_remote": "pullRemote",
-    "pull_v6": "pullV6",
-    "integration": "integration",
-}
+__all__ = [
+    "CENTRAL_TABLES",
+    "DEFAULT_STEP",
+    "FULL_ERRORS",
+    "GQL_STEP",
+    "STEPS",
+    "V5_TO_CODE",
+    "V6_STEPS",
+    "Clock",
+    "Injected",
+    "Site",
+    "SyncFailure",
+    "naive",
+]
+
 V6_STEPS = ("push_v6", "pull_v6")
 CENTRAL_TABLES = frozenset(
     {"item", "unit", "name", "master_list", "master_list_line", "store", "program", "period"}
 )
-V5_TO_CODE = {
-    "site_name_not_found": "SITE_NAME_NOT_FOUND",
-    "site_incorrect_password": "INCORRECT_PASSWORD",
-    "site_incorrect_hardware_id": "HARDWARE_ID_MISMATCH",
-    "site_has_no_store": "SITE_HAS_NO_STORE",
-    "site_auth_timeout": "SITE_AUTH_TIMEOUT",
-    "api_version_incompatible": "API_VERSION_INCOMPATIBLE",
-}
-# where an injected error strikes when no step is named (None: while checking the site, before any step)
-DEFAULT_STEP = {
-    "INTEGRATION_TIMEOUT_REACHED": "push_wait",  # after pushing, while waiting for central
-    "INTEGRATION_ERROR": "integration",
-    "CENTRAL_V6_NOT_CONFIGURED": "push_v6",
-    "V6_API_VERSION_INCOMPATIBLE": "push_v6",
-    "UNKNOWN": "pull_remote",
-}
-FULL_ERRORS = {
-    "CONNECTION_ERROR": "Failed to get site info: error sending request for url ({url}/sync/v5/site): "
-    "error trying to connect: tcp connect error: Connection refused (os error 111)",
-    "SITE_NAME_NOT_FOUND": "Failed to get site info: legacy server error: site_name_not_found: Site name not found",
-    "INCORRECT_PASSWORD": "Failed to get site info: legacy server error: site_incorrect_password: Incorrect password",
-    "HARDWARE_ID_MISMATCH": "Failed to get site info: legacy server error: site_incorrect_hardware_id: "
-    "Site hardware ID does not match",
-    "SITE_HAS_NO_STORE": "Failed to get site info: legacy server error: site_has_no_store: Site has no store",
-    "SITE_AUTH_TIMEOUT": "Failed to get site info: legacy server error: site_auth_timeout: "
-    "Timed out while authenticating the site",
-    "INTEGRATION_TIMEOUT_REACHED": "Failed to push records: Timeout was reached while waiting for the central "
-    "server to integrate the pushed records",
-    "INTEGRATION_ERROR": "Failed to integrate records: Integration failed: constraint violation in table "
-    "invoice_line (foreign key item_link_id)",
-    "API_VERSION_INCOMPATIBLE": "Failed to get site info: legacy server error: api_version_incompatible: "
-    'API version incompatible {{"major":14,"minor":0}}',
-    "CENTRAL_V6_NOT_CONFIGURED": "Failed to push v6 records: Open mSupply central server is not configured",
-    "V6_API_VERSION_INCOMPATIBLE": "Failed to push v6 records: sync version mismatch: min 0, max 5, received 6",
-    "SITE_UUID_IS_BEING_CHANGED": "Sync settings would change the site: site uuid is being changed",
-    "INVALID_URL": "Invalid url: relative URL without a base",
-    "UNKNOWN": "Failed to pull remote records: error sending request for url ({url}/sync/v5/queued_records): "
-    "operation timed out",
-}
 _TABLES = (
     "invoice",
     "invoice_line",
@@ -83,26 +51,6 @@ _TABLES = (
     "stocktake",
     "location",
 )
-
-
-class SyncFailure(Exception):
-    def __init__(self, code: str, full_error: str) -> None:
-        super().__init__(full_error)
-        self.code = code
-        self.full_error = full_error
-
-
-@dataclass
-class Injected:
-    code: str
-    step: str | None
-    full_error: str
-    sticky: bool = False  # keeps failing every sync until cleared
-
-
-def naive(moment: datetime | None) -> str | None:
-    """The wire format: naive UTC (reference §7)."""
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat() if moment else None
 
 
 @dataclass
@@ -166,43 +114,7 @@ class Site:
         return self.logs[-1]
 
     def full_status(self) -> dict[str, Any] | None:
-        if not self.logs:
-            return None
-        row = self.latest()
-        node: dict[str, Any] = {
-            "__typename": "FullSyncStatusNode",
-            "isSyncing": row["finished_datetime"] is None and row["error_message"] is None,
-            "error": None,
-            "summary": _status_node(row["started_datetime"], row["finished_datetime"]),
-            "lastSuccessfulSync": None,
-            "warningThreshold": 1,
-            "errorThreshold": 3,
-        }
-        if row["error_message"] is not None:
-            node["error"] = {
-                "__typename": "SyncErrorNode",
-                "variant": row["error_code"] or "UNKNOWN",
-                "fullError": row["error_message"],
-            }
-        for step in STEPS:
-            started = row[f"{step}_started_datetime"]
-            if started is None:
-                node[GQL_STEP[step]] = None
-            elif step == "prepare_initial":
-                node[GQL_STEP[step]] = _status_node(started, row[f"{step}_finished_datetime"])
-            else:
-                node[GQL_STEP[step]] = {
-                    "__typename": "SyncStatusWithProgressNode",
-                    "started": naive(started),
-                    "finished": naive(row[f"{step}_finished_datetime"]),
-                    "total": row[f"{step}_progress_total"],
-                    "done": row[f"{step}_progress_done"],
-                }
-        for old in reversed(self.logs):
-            if old["finished_datetime"] is not None and old["error_message"] is None:
-                node["lastSuccessfulSync"] = _status_node(old["started_datetime"], old["finished_datetime"])
-                break
-        return node
+        return full_status_node(self.logs)
 
     # --- controls -------------------------------------------------------------------------------------
 
@@ -243,13 +155,7 @@ class Site:
     def add_integration_error(self, table: str, message: str, record_id: str | None = None) -> str:
         record_id = record_id or uuid.uuid4().hex
         self.buffer_errors[record_id] = {
-            "record_id": record_id,
-            "table_name": table,
-            "action": "UPSERT",
-            "data": f'{{"id": "{record_id}", "table": "{table}"}}',
-            "received_datetime": naive(self.clock.now()),
-            "integration_error": message,
-            "source_site_id": self.central.central_site_id,
+            **self._buffer_error(record_id, table, f'{{"id": "{record_id}", "table": "{table}"}}', message),
             "permanent": True,
         }
         self._write_db()
@@ -290,32 +196,14 @@ class Site:
             await self.run_cycle()
 
     def _new_row(self) -> dict[str, Any]:
-        row: dict[str, Any] = {
-            "id": uuid.uuid4().hex,
-            "started_datetime": self.clock.now(),
-            "finished_datetime": None,
-            "duration_in_seconds": 0,
-            "error_message": None,
-            "error_code": None,
-        }
-        for step in STEPS:
-            row[f"{step}_started_datetime"] = None
-            row[f"{step}_finished_datetime"] = None
-            if step != "prepare_initial":
-                row[f"{step}_progress_total"] = None
-                row[f"{step}_progress_done"] = None
+        row = new_log_row(self.clock.now())
         self.logs.append(row)
         del self.logs[:-50]
         return row
 
     @staticmethod
     def _progress(row: dict[str, Any], step: str, remaining: int) -> None:
-        """logger.rs: the first update sets total = remaining and done = 0; then done = total - remaining."""
-        if row[f"{step}_progress_total"] is None:
-            row[f"{step}_progress_total"] = remaining
-            row[f"{step}_progress_done"] = 0
-        else:
-            row[f"{step}_progress_done"] = max(row[f"{step}_progress_total"] - remaining, 0)
+        record_progress(row, step, remaining)
 
     async def _tick(self) -> None:
         await asyncio.sleep(self.step_delay)
@@ -462,15 +350,12 @@ class Site:
             for _ in range(batch):
                 if self.integration_error_rate and self.rng.random() < self.integration_error_rate:
                     record_id = uuid.uuid4().hex
-                    self.buffer_errors[record_id] = {
-                        "record_id": record_id,
-                        "table_name": "invoice_line",
-                        "action": "UPSERT",
-                        "data": f'{{"id": "{record_id}", "item_link_id": "missing"}}',
-                        "received_datetime": naive(self.clock.now()),
-                        "integration_error": "Foreign key not found: item_link_id 'missing' for invoice_line",
-                        "source_site_id": self.central.central_site_id,
-                    }
+                    self.buffer_errors[record_id] = self._buffer_error(
+                        record_id,
+                        "invoice_line",
+                        f'{{"id": "{record_id}", "item_link_id": "missing"}}',
+                        "Foreign key not found: item_link_id 'missing' for invoice_line",
+                    )
             left -= batch
             self._progress(row, "integration", left)
             await self._tick()
@@ -479,46 +364,15 @@ class Site:
 
     # --- the site's SQLite file (only sync_buffer, for the adapter's read-only view) ---------------------
 
+    def _buffer_error(self, record_id: str, table: str, data: str, message: str) -> dict[str, Any]:
+        received = naive(self.clock.now())
+        return buffer_error(record_id, table, data, message, received, self.central.central_site_id)
+
     def _init_db(self) -> None:
         assert self.db_path is not None
-        with sqlite3.connect(self.db_path) as conn:
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS sync_buffer (record_id TEXT PRIMARY KEY, received_datetime TEXT, "
-                "integration_datetime TEXT, integration_error TEXT, table_name TEXT, action TEXT, data TEXT, "
-                "source_site_id INTEGER)"
-            )
-        conn.close()
+        create_sync_buffer(self.db_path)
         self._write_db()
 
     def _write_db(self) -> None:
-        if self.db_path is None:
-            return
-        with sqlite3.connect(self.db_path) as conn:
-            conn.execute("DELETE FROM sync_buffer")
-            conn.executemany(
-                "INSERT INTO sync_buffer (record_id, received_datetime, integration_datetime, integration_error, "
-                "table_name, action, data, source_site_id) VALUES (?, ?, NULL, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        r["record_id"],
-                        r["received_datetime"],
-                        r["integration_error"],
-                        r["table_name"],
-                        r["action"],
-                        r["data"],
-                        r["source_site_id"],
-                    )
-                    for r in self.buffer_errors.values()
-                ],
-            )
-        conn.close()
-
-
-def _status_node(started: datetime | None, finished: datetime | None) -> dict[str, Any]:
-    duration = int((finished - started).total_seconds()) if started and finished else None
-    return {
-        "__typename": "SyncStatusNode",
-        "started": naive(started),
-        "finished": naive(finished),
-        "durationInSeconds": duration,
-    }
+        if self.db_path is not None:
+            write_sync_buffer(self.db_path, self.buffer_errors.values())

@@ -1,0 +1,154 @@
+"""The confirmation (sync down) phase: search the server for rows it accepted and mark the ones it
+has applied as confirmed; count a miss for the others until they turn non-recoverable."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from synctui.model import QueueKind
+from synctui_hcm.oplog import OpLogStore, OpRow
+from synctui_hcm.options import HCMOptions
+from synctui_hcm.server_api import ServerApi
+from synctui_hcm.sync_outcome import Abort, Failure, Outcome
+from synctui_hcm.sync_progress import ProgressTracker
+from synctui_hcm.sync_rejections import no_wire, not_confirmed
+from synctui_hcm.wire import CREATE_OPERATIONS, UPDATE_OPERATIONS, EntityWire, ServerEntity, order_index
+
+Confirmed = tuple[OpRow, str | None, int | None, list]
+
+
+class Confirmation:
+    def __init__(
+        self, store: OpLogStore, options: HCMOptions, server: ServerApi, progress: ProgressTracker
+    ) -> None:
+        self.store = store
+        self.opts = options
+        self.server = server
+        self.progress = progress
+        self._by_key: dict[tuple[str, str | None], list[OpRow]] = {}
+
+    def index(self, rows: Sequence[OpRow]) -> None:
+        """Remember the rows by entity, so a confirmation can reach the later rows of the same entity."""
+        self._by_key = defaultdict(list)
+        for row in rows:
+            if row.cref is not None:
+                self._by_key[row.key].append(row)
+
+    async def confirm(self, rows: Sequence[OpRow], outcome: Outcome) -> None:
+        self.index(rows)
+        awaiting = [r for r in rows if r.queue(self.opts.max_attempts) == QueueKind.INBOX]
+        by_type: dict[str, list[OpRow]] = defaultdict(list)
+        for row in awaiting:
+            by_type[row.entity_type].append(row)
+        for etype in sorted(by_type, key=lambda t: (order_index(t), t)):
+            wire = self.opts.wires.get(etype)
+            if wire is None:
+                outcome.fail(etype, len(by_type[etype]), no_wire(etype))
+                continue
+            type_rows = [r for r in by_type[etype] if r.cref]
+            for start in range(0, len(type_rows), self.opts.search_limit):
+                chunk = type_rows[start : start + self.opts.search_limit]
+                found = await self.search(wire, chunk, outcome)
+                if found is not None:
+                    self.settle(chunk, found, outcome, count_misses=True)
+
+    async def search(
+        self, wire: EntityWire, rows: Sequence[OpRow], outcome: Outcome
+    ) -> dict[str, ServerEntity] | None:
+        """The server copies of these rows; None when the search failed (recorded in the outcome)."""
+        try:
+            found = await self.server.search(wire, [r.cref for r in rows if r.cref])
+        except Abort:
+            raise
+        except Failure as exc:
+            outcome.transport_failed(wire.entity_type, len(rows), exc.rejection)
+            return None
+        outcome.transport_streak = 0
+        outcome.successes += 1
+        return found
+
+    def settle(
+        self, rows: Sequence[OpRow], found: dict[str, ServerEntity], outcome: Outcome, count_misses: bool
+    ) -> list[OpRow]:
+        """Confirm the rows the server has applied; count a miss for the others (if asked).
+        Returns the rows that are not confirmed."""
+        confirmed: list[Confirmed] = []
+        missed: list[OpRow] = []
+        moved_on = [
+            r.id
+            for r in rows
+            if r.operation in UPDATE_OPERATIONS
+            and (e := found.get(r.cref or "")) is not None
+            and (e.row_version or 0) > r.row_version + 1
+        ]
+        texts = self.store.entity_texts(moved_on) if moved_on else {}
+        for row in rows:
+            entity = found.get(row.cref or "")
+            if entity is not None and applied(row, entity, texts.get(row.id)):
+                version = entity.row_version if entity.row_version is not None else row.row_version
+                confirmed.append((row, entity.id, version, entity.additional_ids))
+            else:
+                missed.append(row)
+        if confirmed:
+            self.store.mark_confirmed(confirmed)
+            self._propagate(confirmed)
+            outcome.counts["confirmed"] += len(confirmed)
+            for row, *_ in confirmed:
+                self.progress.advance(row, confirmed=True)
+        if missed and count_misses:
+            exhausted = set(self.store.mark_missed(missed, not_confirmed(self.opts.max_attempts)))
+            outcome.counts["conflicts"] += len(exhausted)
+            for row in missed:
+                if row.id in exhausted:
+                    self.progress.advance(
+                        row, confirmed=True
+                    )  # done with, for this run: it is in conflicts now
+        self.progress.publish()
+        return missed
+
+    def _propagate(self, confirmed: Sequence[Confirmed]) -> None:
+        """Later unsent rows of the same entity learn the server id and the new row version."""
+        updates = []
+        for row, sid, version, _ in confirmed:
+            for later in self._by_key.get(row.key, ()):
+                if later.synced_up or (later.created_at, later.id) <= (row.created_at, row.id):
+                    continue
+                updates.append((later.id, sid if later.server_id is None else None, version))
+        self.store.propagate(updates)
+
+
+def applied(row: OpRow, entity: ServerEntity, local_text: str | None = None) -> bool:
+    """Does the server copy show this row's change? A create: it exists. An update: its row version is
+    the one sent + 1, or, when others changed it since, its plain fields still hold ours. A delete:
+    it is marked deleted."""
+    if row.operation in CREATE_OPERATIONS:
+        return True
+    if row.operation in UPDATE_OPERATIONS:
+        if entity.row_version is None or entity.row_version <= row.row_version:
+            return False
+        if entity.row_version == row.row_version + 1:
+            return True
+        return same_fields(local_text, entity.raw)
+    if row.operation == "delete":
+        return entity.is_deleted
+    return False
+
+
+_NOT_COMPARED = frozenset({"id", "rowVersion", "isDeleted", "auditDetails", "clientAuditDetails"})
+
+
+def same_fields(local_text: str | None, server: dict[str, Any]) -> bool:
+    try:
+        local = json.loads(local_text or "")
+    except ValueError:
+        return False
+    if not isinstance(local, dict):
+        return False
+    return all(
+        server.get(key) == value
+        for key, value in local.items()
+        if key not in _NOT_COMPARED and not isinstance(value, (dict, list))
+    )

@@ -1,0 +1,210 @@
+"""The OpLog file's layout: the app's `oplog` table, synctui's side tables, the SQL that sorts rows into
+queues, the row type, and opening or creating the file."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from synctui.model import DecodeError, QueueKind, Rejection, from_data
+from synctui_hcm.wire import QUEUED_OPERATIONS
+
+Query = Callable[[str, Any], list[Any]]  # (sql, params) -> rows
+Statement = tuple[str, Any]  # (sql, params); a list of params runs as executemany
+
+OPLOG_DDL = """
+CREATE TABLE IF NOT EXISTS oplog (
+    id                  INTEGER PRIMARY KEY AUTOINCREMENT,
+    entityString        TEXT    NOT NULL,
+    entityType          TEXT    NOT NULL,
+    operation           TEXT    NOT NULL,
+    clientReferenceId   TEXT,
+    serverGeneratedId   TEXT,
+    createdBy           TEXT    NOT NULL,
+    createdAt           INTEGER NOT NULL,
+    syncedUp            INTEGER NOT NULL DEFAULT 0,
+    syncedUpOn          INTEGER,
+    syncedDown          INTEGER NOT NULL DEFAULT 0,
+    syncedDownOn        INTEGER,
+    additionalIds       TEXT    NOT NULL DEFAULT '[]',
+    rowVersion          INTEGER NOT NULL DEFAULT 1,
+    syncDownRetryCount  INTEGER NOT NULL DEFAULT 0,
+    nonRecoverableError INTEGER NOT NULL DEFAULT 0
+)
+"""
+
+STATE_DDL = """
+CREATE TABLE IF NOT EXISTS synctui_oplog_state (
+    oplogId      INTEGER PRIMARY KEY,
+    sendCount    INTEGER NOT NULL DEFAULT 0,
+    lastSentAt   INTEGER,
+    lastError    TEXT,
+    discardedAt  INTEGER
+);
+CREATE TABLE IF NOT EXISTS synctui_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+OPLOG_COLUMNS = (
+    "id", "entityString", "entityType", "operation", "clientReferenceId", "serverGeneratedId",
+    "createdBy", "createdAt", "syncedUp", "syncedUpOn", "syncedDown", "syncedDownOn", "additionalIds",
+    "rowVersion", "syncDownRetryCount", "nonRecoverableError",
+)  # fmt: skip
+
+OPS_SQL = ",".join(f"'{op}'" for op in QUEUED_OPERATIONS)
+# Row states as SQL over `o` (oplog) LEFT JOIN `s` (synctui_oplog_state); :max = confirmation attempts.
+LIVE = f"s.discardedAt IS NULL AND o.operation IN ({OPS_SQL})"
+OUTBOX_SQL = f"{LIVE} AND o.nonRecoverableError = 0 AND o.syncedUp = 0"
+INBOX_SQL = (
+    f"{LIVE} AND o.nonRecoverableError = 0 AND o.syncedUp = 1 AND o.syncedDown = 0 "
+    "AND o.syncDownRetryCount < :max"
+)
+CONFLICTS_SQL = (
+    f"{LIVE} AND (o.nonRecoverableError = 1 "
+    "OR (o.syncedUp = 1 AND o.syncedDown = 0 AND o.syncDownRetryCount >= :max))"
+)
+NOT_DONE_SQL = f"{LIVE} AND NOT (o.syncedUp = 1 AND o.syncedDown = 1 AND o.nonRecoverableError = 0)"
+QUEUE_SQL = {QueueKind.OUTBOX: OUTBOX_SQL, QueueKind.INBOX: INBOX_SQL, QueueKind.CONFLICTS: CONFLICTS_SQL}
+FROM = "oplog o LEFT JOIN synctui_oplog_state s ON s.oplogId = o.id"
+
+
+class OpLogMissing(Exception):
+    """The file or its `oplog` table does not exist."""
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def to_datetime(value: Any) -> datetime | None:
+    """createdAt & co. are epoch milliseconds; ISO-8601 text from an export is accepted too."""
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value / 1000, UTC)
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return None
+
+
+def create_oplog(path: Path) -> None:
+    """Create an empty OpLog file (for the field-worker generator, the demo and tests)."""
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(OPLOG_DDL)
+        conn.commit()
+    finally:
+        conn.close()
+
+
+@dataclass(frozen=True)
+class OpRow:
+    """An OpLog row's metadata and sync state (no entity text)."""
+
+    id: int
+    entity_type: str
+    operation: str
+    cref: str | None
+    server_id: str | None
+    created_by: str
+    created_at: Any
+    synced_up: bool
+    synced_up_on: Any
+    synced_down: bool
+    synced_down_on: Any
+    row_version: int
+    retries: int
+    non_recoverable: bool
+    send_count: int
+    last_sent_at: int | None
+    last_error: Rejection | None
+    discarded: bool = False
+
+    @property
+    def key(self) -> tuple[str, str | None]:
+        return (self.entity_type, self.cref)
+
+    def queue(self, max_attempts: int) -> QueueKind | None:
+        if self.discarded or self.operation not in QUEUED_OPERATIONS:
+            return None
+        if self.non_recoverable:
+            return QueueKind.CONFLICTS
+        if not self.synced_up:
+            return QueueKind.OUTBOX
+        if not self.synced_down:
+            return QueueKind.INBOX if self.retries < max_attempts else QueueKind.CONFLICTS
+        return None
+
+
+ROW_SELECT = (
+    "o.id, o.entityType, o.operation, o.clientReferenceId, o.serverGeneratedId, o.createdBy, o.createdAt, "
+    "o.syncedUp, o.syncedUpOn, o.syncedDown, o.syncedDownOn, o.rowVersion, o.syncDownRetryCount, "
+    "o.nonRecoverableError, COALESCE(s.sendCount, 0), s.lastSentAt, s.lastError, s.discardedAt"
+)
+
+
+def decode_rejection(text: str | None) -> Rejection | None:
+    if not text:
+        return None
+    try:
+        return from_data(Rejection, json.loads(text))
+    except (ValueError, DecodeError):
+        return None
+
+
+def op_row(r: Sequence[Any]) -> OpRow:
+    return OpRow(
+        id=r[0],
+        entity_type=str(r[1]),
+        operation=str(r[2]),
+        cref=r[3],
+        server_id=r[4],
+        created_by=str(r[5]),
+        created_at=r[6],
+        synced_up=bool(r[7]),
+        synced_up_on=r[8],
+        synced_down=bool(r[9]),
+        synced_down_on=r[10],
+        row_version=int(r[11] or 1),
+        retries=int(r[12] or 0),
+        non_recoverable=bool(r[13]),
+        send_count=int(r[14] or 0),
+        last_sent_at=r[15],
+        last_error=decode_rejection(r[16]),
+        discarded=r[17] is not None,
+    )
+
+
+def open_oplog(path: Path) -> sqlite3.Connection:
+    """Open an existing OpLog, check its columns and add synctui's tables. Raises OpLogMissing."""
+    if not path.is_file():
+        raise OpLogMissing(f"no OpLog file at {path}")
+    conn = sqlite3.connect(path, timeout=5.0, isolation_level=None, check_same_thread=False)
+    try:
+        has = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='oplog'").fetchone()
+        if not has:
+            raise OpLogMissing(f"{path} has no table named oplog")
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(oplog)")}
+        missing = [c for c in OPLOG_COLUMNS if c not in columns]
+        if missing:
+            raise OpLogMissing(f"the oplog table of {path} lacks columns: {', '.join(missing)}")
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.executescript(STATE_DDL)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise OpLogMissing(f"{path} is not a readable SQLite OpLog ({exc})") from None
+    except OpLogMissing:
+        conn.close()
+        raise
+    return conn
