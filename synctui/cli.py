@@ -34,27 +34,37 @@ EXIT_USAGE = 2
 EXIT_UNREACHABLE = 3
 
 
+def _common_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    """Options every command takes, before or after its name (`synctui agent --config F`)."""
+    default = {"default": argparse.SUPPRESS} if suppress else {}
+    parser.add_argument(
+        "--config", type=Path, help="config file (default: $SYNCTUI_CONFIG or XDG config dir)", **default
+    )
+    parser.add_argument("--socket", type=Path, help="agent socket (default: from config)", **default)
+    parser.add_argument("--theme", help="dashboard theme: dark, light, sunlight, console", **default)
+    parser.add_argument(
+        "--readonly", action="store_true", help="hide and refuse actions that change data", **default
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more (to stderr)", **default)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="synctui", description="Is everything on this device on the server?"
     )
     parser.add_argument("--version", action="version", version=f"synctui {__version__}")
-    parser.add_argument(
-        "--config", type=Path, help="config file (default: $SYNCTUI_CONFIG or XDG config dir)"
-    )
-    parser.add_argument("--socket", type=Path, help="agent socket (default: from config)")
-    parser.add_argument("--theme", help="dashboard theme: dark, light, sunlight, console")
-    parser.add_argument("--readonly", action="store_true", help="hide and refuse actions that change data")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log more (to stderr)")
+    _common_options(parser, suppress=False)
+    common = argparse.ArgumentParser(add_help=False)
+    _common_options(common, suppress=True)
     sub = parser.add_subparsers(dest="command")
-    sub.add_parser("dashboard", help="open the dashboard (the default)")
-    sub.add_parser("demo", help="open the dashboard on simulated backends")
-    sub.add_parser("agent", help="run the agent until stopped")
-    status = sub.add_parser("status", help="print queue counts, sync log and jobs")
+    sub.add_parser("dashboard", help="open the dashboard (the default)", parents=[common])
+    sub.add_parser("demo", help="open the dashboard on simulated backends", parents=[common])
+    sub.add_parser("agent", help="run the agent until stopped", parents=[common])
+    status = sub.add_parser("status", help="print queue counts, sync log and jobs", parents=[common])
     status.add_argument("--json", action="store_true", help="print JSON instead of text")
-    plugins = sub.add_parser("plugins", help="list backend plugins and broken ones")
+    plugins = sub.add_parser("plugins", help="list backend plugins and broken ones", parents=[common])
     plugins.add_argument("--json", action="store_true", help="print JSON instead of text")
-    scripting.add_parsers(sub)
+    scripting.add_parsers(sub, parents=[common])
     return parser
 
 

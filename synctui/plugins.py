@@ -102,11 +102,11 @@ def load_plugins(extra_modules: Iterable[str] = ()) -> Registry:
     for module in (m.strip() for m in [*extra_modules, *env_modules]):
         candidates.append((module, "config", lambda m=module: importlib.import_module(m)))
 
+    seen: set[str] = set()
     for name, source, loader in candidates:
-        if allow is not None and name not in allow:
+        if (allow is not None and name not in allow) or name in seen:
             continue
-        if manager.has_plugin(name):
-            continue
+        seen.add(name)
         try:
             module = loader()
             manager.register(module, name=name)

@@ -26,55 +26,59 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_REFUSED = 0, 1, 2, 3, 4
 QUEUES = [k.value for k in QueueKind]
 
 
-def add_parsers(sub: Any) -> None:
-    sync = sub.add_parser("sync", help="Synchronize Now and wait for the result")
+def add_parsers(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
+    sync = sub.add_parser("sync", parents=parents, help="Synchronize Now and wait for the result")
     sync.add_argument("backend")
     sync.add_argument("--no-wait", action="store_true", help="start it and return")
     sync.add_argument("--timeout", type=float, default=1800, help="seconds to wait (default 1800)")
 
-    queue = sub.add_parser("queue", help="list, show, retry or discard queue entries")
+    queue = sub.add_parser("queue", parents=parents, help="list, show, retry or discard queue entries")
     qsub = queue.add_subparsers(dest="queue_command", required=True)
-    ls = qsub.add_parser("ls", help="one page of a queue")
+    ls = qsub.add_parser("ls", parents=parents, help="one page of a queue")
     ls.add_argument("backend")
     ls.add_argument("queue", choices=QUEUES)
     ls.add_argument("--offset", type=int, default=0)
     ls.add_argument("--limit", type=int, default=50)
     ls.add_argument("--filter")
     ls.add_argument("--json", action="store_true")
-    show = qsub.add_parser("show", help="one entry with its payload and rejection")
+    show = qsub.add_parser("show", parents=parents, help="one entry with its payload and rejection")
     show.add_argument("backend")
     show.add_argument("queue", choices=QUEUES)
     show.add_argument("id")
     show.add_argument("--json", action="store_true")
-    retry = qsub.add_parser("retry", help="send rejected entries again")
+    retry = qsub.add_parser("retry", parents=parents, help="send rejected entries again")
     retry.add_argument("backend")
     retry.add_argument("ids", nargs="*")
     retry.add_argument("--all", action="store_true", help="every conflicted entry (Re-Queue Conflicted)")
     _destructive_options(retry)
-    discard = qsub.add_parser("discard", help="drop local changes (Leave Server Version); archived first")
+    discard = qsub.add_parser(
+        "discard", parents=parents, help="drop local changes (Leave Server Version); archived first"
+    )
     discard.add_argument("backend")
     discard.add_argument("queue", choices=QUEUES)
     discard.add_argument("ids", nargs="+")
     _destructive_options(discard)
 
-    reset = sub.add_parser("reset", help="clear sync markers (no data is deleted)")
+    reset = sub.add_parser("reset", parents=parents, help="clear sync markers (no data is deleted)")
     reset.add_argument("backend")
     reset.add_argument("keys", nargs="*", help="sync-log row keys; none with --all")
     reset.add_argument("--all", action="store_true")
     _destructive_options(reset)
 
-    audit = sub.add_parser("audit", help="who did what, newest last")
+    audit = sub.add_parser("audit", parents=parents, help="who did what, newest last")
     audit.add_argument("--limit", type=int, default=50)
     audit.add_argument("--json", action="store_true")
 
-    archive = sub.add_parser("archive", help="entries that were discarded")
+    archive = sub.add_parser("archive", parents=parents, help="entries that were discarded")
     asub = archive.add_subparsers(dest="archive_command", required=True)
-    als = asub.add_parser("ls")
+    als = asub.add_parser("ls", parents=parents)
     als.add_argument("--limit", type=int, default=50)
-    ashow = asub.add_parser("show")
+    ashow = asub.add_parser("show", parents=parents)
     ashow.add_argument("id")
 
-    sub.add_parser("set-pin", help="print a hash of a new admin PIN for [agent] admin_pin_hash")
+    sub.add_parser(
+        "set-pin", parents=parents, help="print a hash of a new admin PIN for [agent] admin_pin_hash"
+    )
 
 
 def _destructive_options(parser: argparse.ArgumentParser) -> None:

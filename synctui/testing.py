@@ -56,7 +56,7 @@ class StaticBackend(Backend):
     async def snapshot(self) -> Snapshot:
         value = self.next
         if isinstance(value, BaseException):
-            raise value
+            raise value.with_traceback(None)  # a fresh traceback each time, not one more layer
         if value == "hang":
             await asyncio.sleep(3600)
         assert isinstance(value, Snapshot)

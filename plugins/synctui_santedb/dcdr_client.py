@@ -8,12 +8,13 @@ one `DcdrClient` that the backend holds.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 import httpx
 
 from synctui.backend import BackendError, BackendSettings
-from synctui.model import Category, Job, Rejection
+from synctui.model import Category, Job, QueueKind, Rejection
 
 from .auth import TokenCache
 from .profiles import PROFILES, Profile
@@ -47,6 +48,7 @@ class DcdrClient:
         self.auth = TokenCache(settings, self.request, self.profile.state)
         # (monotonic time fetched, answer) of the sync log and job list; see the "log_interval" option
         self.log_cache: tuple[float, list[LogRow]] | None = None
+        self.oldest_cache: dict[QueueKind, tuple[int, datetime | None, float]] = {}
         self.jobs_cache: tuple[float, list[Job]] | None = None
 
     # --- configuration ----------------------------------------------------------------------------
@@ -93,6 +95,7 @@ class DcdrClient:
         return float(self.options["log_interval"])
 
     def forget_cache(self) -> None:
+        self.oldest_cache.clear()
         self.log_cache = None
         self.jobs_cache = None
 

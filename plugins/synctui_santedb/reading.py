@@ -88,6 +88,26 @@ async def _oldest(client: DcdrClient, queue: QueueKind) -> datetime | None:
     return first.entries[0].created if first.entries else None
 
 
+async def _oldest_entries(
+    client: DcdrClient, queue_counts: dict[QueueKind, int]
+) -> dict[QueueKind, datetime | None]:
+    """The oldest entry of each non-empty queue. A queue whose count has not moved keeps the answer
+    of its last look for up to `log_interval`: an idle device then costs one request per refresh
+    instead of five (a send and an add between two refreshes can leave the count alike with a new
+    head; the age is corrected at the next look)."""
+    cache = client.oldest_cache
+    fresh_after = time.monotonic() - client.log_interval
+    wanted = [
+        queue
+        for queue, count in queue_counts.items()
+        if count and not (queue in cache and cache[queue][0] == count and cache[queue][2] >= fresh_after)
+    ]
+    found = await _gather(*(_oldest(client, queue) for queue in wanted))
+    for queue, created in zip(wanted, found, strict=True):
+        cache[queue] = (queue_counts[queue], created, time.monotonic())
+    return {queue: cache[queue][1] for queue, count in queue_counts.items() if count}
+
+
 async def sync_log(client: DcdrClient, fresh: bool = False) -> list[LogRow]:
     cache = client.log_cache
     if not fresh and cache and time.monotonic() - cache[0] < client.log_interval:
@@ -125,9 +145,7 @@ async def job(client: DcdrClient, job_id: str) -> JobInfo:
 async def snapshot(client: DcdrClient, kind: str, capabilities: frozenset[Capability]) -> Snapshot:
     current, latency = await state(client)
     queue_counts = await counts(client)
-    non_empty = [queue for queue, count in queue_counts.items() if count]
-    oldest_list = await _gather(*(_oldest(client, queue) for queue in non_empty))
-    oldest = dict(zip(non_empty, oldest_list, strict=True))
+    oldest = await _oldest_entries(client, queue_counts)
     log = await sync_log(client)
     jobs = await _jobs(client)
     labels = client.profile.labels

@@ -22,7 +22,6 @@ GET  /metrics                                   Prometheus text format
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -146,8 +145,6 @@ def create_api(agent: Agent, *, token: str | None = None) -> Starlette:
                     yield ": keepalive\n\n"
                 elif await request.is_disconnected():
                     return
-                else:
-                    await asyncio.sleep(0.02)  # coalesce a burst of changes into one event
 
         return StreamingResponse(
             stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}

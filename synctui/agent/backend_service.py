@@ -30,7 +30,6 @@ from synctui.model import (
     Snapshot,
     SyncProgress,
     SyncResult,
-    to_data,
 )
 
 if TYPE_CHECKING:
@@ -39,6 +38,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 SNAPSHOT_SAVE_EVERY = timedelta(minutes=5)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MAX_RAW = 8000  # characters of an adapter's traceback kept for "show raw"
 
 
 class ActionRefused(Exception):
@@ -150,7 +151,9 @@ class BackendService:
         self.snapshot = snap
         store = self.agent.store
         store.record_depths(snap)
-        content = to_data(replace(snap, taken_at=datetime.min.replace(tzinfo=UTC)))
+        # What a restart should show: the latency of each refresh and the time taken do not count,
+        # or every refresh would rewrite the state file (flash wear on SD/eMMC).
+        content = replace(snap, taken_at=EPOCH, health=replace(snap.health, latency_ms=None))
         due = self._saved_at is None or snap.taken_at - self._saved_at >= SNAPSHOT_SAVE_EVERY
         if content != self._saved_content or due:
             store.save_snapshot(snap)
@@ -195,8 +198,12 @@ class BackendService:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            log.warning("adapter %s failed during %s: %s", self.settings.kind, what, exc, exc_info=True)
-            raise BackendError(_fault(f"{type(exc).__name__}: {exc}", traceback.format_exc())) from None
+            log.warning(
+                "adapter %s failed during %s: %s: %s", self.settings.kind, what, type(exc).__name__, exc
+            )
+            log.debug("adapter fault", exc_info=True)
+            raw = "".join(traceback.format_exception(exc, limit=-12))[-MAX_RAW:]
+            raise BackendError(_fault(f"{type(exc).__name__}: {exc}"[:300], raw)) from None
 
     # --- actions ----------------------------------------------------------------------------------
 

@@ -98,7 +98,13 @@ class Repairs:
         )
 
     async def discard(
-        self, service: BackendService, queue: QueueKind, ids: Sequence[str], *, pin: str | None, key: str | None
+        self,
+        service: BackendService,
+        queue: QueueKind,
+        ids: Sequence[str],
+        *,
+        pin: str | None,
+        key: str | None,
     ) -> ActionResult:
         ids = list(ids)
 
@@ -111,9 +117,7 @@ class Repairs:
                     archived.append(entry_id)
                 except BackendError as exc:
                     refused.append(
-                        EntryResult(
-                            entry_id, False, f"not discarded: {exc.rejection.message}", exc.rejection
-                        )
+                        EntryResult(entry_id, False, f"not discarded: {exc.rejection.message}", exc.rejection)
                     )
                 except _TooBig as exc:
                     refused.append(EntryResult(entry_id, False, str(exc)))
@@ -122,7 +126,9 @@ class Repairs:
             result = await backend.discard(queue, archived)
             results = [*result.results, *refused]
             ok = result.ok and not refused
-            return ActionResult(ok, result.message if not refused else f"{result.message}; {len(refused)} kept", results)
+            return ActionResult(
+                ok, result.message if not refused else f"{result.message}; {len(refused)} kept", results
+            )
 
         return await self._change(
             service,

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import os
 import socket
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import uvicorn
@@ -19,14 +17,6 @@ log = logging.getLogger(__name__)
 
 class SocketInUse(Exception):
     pass
-
-
-class _Server(uvicorn.Server):
-    """uvicorn without its own signal handling: the agent owns SIGTERM/SIGINT (it must flush)."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
 
 
 def bind_unix_socket(path: Path) -> socket.socket:
@@ -75,33 +65,37 @@ def bind_tcp(address: str) -> socket.socket:
 
 
 class ApiServer:
+    """uvicorn's protocol and connection handling without `Server.serve()`.
+
+    `serve()` wakes every 0.1 s (its main-loop tick only refreshes the Date header and checks for
+    exit) and installs its own SIGTERM/SIGINT handlers; on an idle field device those ticks were
+    most of the agent's CPU, and the agent must own its signals to flush the store on the way out.
+    So the agent calls `startup()` and `shutdown()` itself; the Date header is off.
+    """
+
     def __init__(self, app: ASGIApp, sockets: list[socket.socket], unix_path: Path | None = None) -> None:
-        config = uvicorn.Config(
+        self.config = uvicorn.Config(
             app,
             lifespan="off",
             log_level="warning",
             access_log=False,
             server_header=False,
+            date_header=False,
             timeout_graceful_shutdown=2,
         )
-        self.server = _Server(config)
+        self.server = uvicorn.Server(self.config)
         self.sockets = sockets
         self.unix_path = unix_path
-        self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self.server.serve(sockets=self.sockets), name="agent api")
-        while not self.server.started:
-            if self._task.done():
-                self._task.result()  # raises what stopped it
-                raise RuntimeError("the API server stopped during start-up")
-            await asyncio.sleep(0.005)
+        if not self.config.loaded:
+            self.config.load()
+        self.server.lifespan = self.config.lifespan_class(self.config)
+        await self.server.startup(sockets=self.sockets)
 
     async def stop(self) -> None:
-        self.server.should_exit = True
-        if self._task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        if self.server.started:
+            await self.server.shutdown(sockets=self.sockets)
         if self.unix_path is not None:
             with contextlib.suppress(FileNotFoundError):
                 self.unix_path.unlink()

@@ -1,0 +1,129 @@
+"""Backend change -> Outbox card redrawn, for a change the backend writes to a file the agent watches.
+
+Processes: the SanteDB simulator (`--state-file`, no traffic) and `synctui agent` with the backend's
+`database` option set to that state file and `refresh_interval = 60` s, so only the file watcher can
+explain an update faster than a minute. In this process the dashboard (`SyncTuiApp` + `HttpAgentClient`
+on the agent's socket) runs headless under `App.run_test()` at 120x40.
+
+One sample: note the Outbox count on the card, then start the clock and POST /__sim/enqueue to the
+simulator (it adds an outbox entry and rewrites its state file before answering). The clock stops at the
+first frame Textual hands to its display (`App._display`, wrapped on the instance) after the card holds
+the new count. The full path is inside: simulator write -> watchfiles -> agent refresh (adapter HTTP calls)
+-> SSE push -> client decode -> app redraw -> frame. Samples are spaced 0.3-0.5 s apart so each is one
+change. Compared with SanteDB's own 5 s poll (a change waits 2.5 s on average, 5 s at worst).
+Target: p95 <= 100 ms. Nothing is asserted about absolute time.
+
+    python tests/bench/bench_change_latency.py [--samples 60] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sys
+import time
+
+import harness
+import httpx
+
+from synctui.client import HttpAgentClient
+from synctui.tui.app import SyncTuiApp
+from synctui.tui.widgets.queue_card import QueueCard
+
+TARGET_P95_MS = 100.0
+POLL_S = 5.0  # SanteDB dCDR polls its queues every 5 s
+
+
+class FrameWatch:
+    """Wraps `app._display`: records the first frame after the Outbox card holds `expected`."""
+
+    def __init__(self, app: SyncTuiApp) -> None:
+        self.app = app
+        self.card: QueueCard | None = None
+        self.expected: int | None = None
+        self.seen_at: float | None = None
+        self.event = asyncio.Event()
+        self.frames = 0
+        self._display = app._display
+        app._display = self.display  # type: ignore[method-assign]
+
+    def display(self, screen, renderable) -> None:
+        self._display(screen, renderable)
+        if renderable is None:
+            return
+        self.frames += 1
+        if self.card is not None and self.seen_at is None and self.card.stat.count == self.expected:
+            self.seen_at = time.perf_counter()
+            self.event.set()
+
+    def arm(self, expected: int) -> None:
+        self.expected, self.seen_at = expected, None
+        self.event = asyncio.Event()
+
+
+async def measure(stack: harness.Stack, samples: int, seed: int) -> list[float]:
+    rng = random.Random(seed)
+    app = SyncTuiApp(HttpAgentClient(socket=stack.socket), close_client=True)
+    watch = FrameWatch(app)
+    latencies: list[float] = []
+    async with app.run_test(size=(120, 40)) as pilot, httpx.AsyncClient(base_url=stack.sim_url) as sim:
+        card = app.screen.query_one("#card-outbox", QueueCard)
+        for _ in range(400):  # first data: bounded wait (<= 20 s)
+            if card.stat.count is not None:
+                break
+            await pilot.pause(0.05)
+        else:
+            raise RuntimeError("the dashboard never showed data from the agent")
+        watch.card = card
+        await pilot.pause(0.5)
+        for i in range(samples):
+            before = card.stat.count
+            assert before is not None
+            watch.arm(before + 1)
+            started = time.perf_counter()
+            response = await sim.post("/__sim/enqueue", json={"queue": "out"})
+            response.raise_for_status()
+            try:
+                await asyncio.wait_for(watch.event.wait(), 70)
+            except TimeoutError:
+                raise RuntimeError(f"sample {i + 1}: the card never showed {before + 1}") from None
+            assert watch.seen_at is not None
+            latencies.append(watch.seen_at - started)
+            await asyncio.sleep(rng.uniform(0.3, 0.5))
+    return latencies
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--samples", type=int, default=60, help="changes to time (default 60)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--quick", action="store_true", help="5 samples (smoke test)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.samples = 5
+
+    with harness.Stack() as stack:
+        stack.start_simulator(state_file=True)
+        stack.write_config(refresh_interval=60)
+        stack.start_agent()
+        latencies = asyncio.run(measure(stack, args.samples, args.seed))
+
+    ms = [x * 1000 for x in latencies]
+    p50, p95 = harness.percentile(ms, 50), harness.percentile(ms, 95)
+    print(f"{len(ms)} changes, simulator state file -> watcher -> agent -> SSE -> dashboard frame")
+    print(f"latency ms  p50 {p50:.1f}  p95 {p95:.1f}  min {min(ms):.1f}  max {max(ms):.1f}")
+    print(
+        f"SanteDB 5 s poll: {POLL_S * 500:.0f} ms on average, {POLL_S * 1000:.0f} ms at worst; "
+        f"p50 is {p50 / (POLL_S * 500):.3f} of the average, p95 {p95 / (POLL_S * 1000):.3f} of the worst"
+    )
+    ok = p95 <= TARGET_P95_MS
+    print(
+        f"ratio change_latency p95/5s-poll = {p95 / (POLL_S * 1000):.3f} "
+        f"(p95 {p95:.1f} ms, target <= {TARGET_P95_MS:.0f} ms) {harness.verdict(ok)}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

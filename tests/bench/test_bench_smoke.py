@@ -1,0 +1,40 @@
+"""The benchmarks still run: each in its --quick mode, checked only for finishing and printing its ratio.
+
+No figure is asserted (they depend on the machine); see tests/bench/README.md for the real runs.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+RATIO_LINE = re.compile(r"^ratio (\w+) .*= \d+\.\d+ .*(PASS|MISS)", re.MULTILINE)
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize(
+    ("script", "name"),
+    [
+        ("bench_first_frame.py", "first_frame"),
+        ("bench_change_latency.py", "change_latency"),
+        ("bench_agent_idle.py", "agent_idle"),
+        ("bench_store_size.py", "store_size"),
+    ],
+)
+def test_benchmark_runs_quick(script: str, name: str) -> None:
+    result = subprocess.run(
+        [sys.executable, str(HERE / script), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=110,
+        cwd=HERE,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    match = RATIO_LINE.search(result.stdout)
+    assert match is not None, f"no ratio line in:\n{result.stdout[-2000:]}"
+    assert match.group(1) == name
