@@ -60,6 +60,7 @@ class SyncTuiApp(App[None]):
         self.agent_error: str | None = None
         self.selected_backend: str | None = None
         self.startup_warnings: list[str] = []
+        self.in_flight: set[str] = set()  # change actions running now (one call per key)
 
         self.theme_set = load_themes()
         self.startup_warnings.extend(self.theme_set.errors)
@@ -81,6 +82,15 @@ class SyncTuiApp(App[None]):
 
     def now(self) -> datetime:
         return self.clock()
+
+    @property
+    def is_readonly(self) -> bool:
+        """`--readonly`, or an agent that refuses every change: no change action is offered."""
+        return self.readonly or bool(self.agent_state and self.agent_state.readonly)
+
+    @property
+    def pin_required(self) -> bool:
+        return bool(self.agent_state and self.agent_state.pin_required)
 
     @property
     def theme_names(self) -> list[str]:
@@ -182,6 +192,12 @@ class SyncTuiApp(App[None]):
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    def action_audit(self) -> None:
+        from synctui.tui.screens.audit import AuditScreen
+
+        if not isinstance(self.screen, AuditScreen):
+            self.push_screen(AuditScreen())
 
     def action_cycle_theme(self) -> None:
         names = self.theme_names

@@ -7,24 +7,12 @@ the help screen and the command palette read from.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from textual.binding import Binding
 
-
-@dataclass(frozen=True)
-class BindingSpec:
-    id: str
-    keys: str  # default keys, comma separated, Textual key names
-    action: str
-    description: str
-    scope: str  # app, main, card, browser, inspector, sync, help
-    show: bool = True
-    priority: bool = False
-    palette: str | None = None  # command palette title; None = not a palette command
-    help: str = ""
-
+from synctui.tui.action_bindings import ACTION_SPECS
+from synctui.tui.binding_spec import BindingSpec
 
 SCOPE_TITLES = {
     "app": "Everywhere",
@@ -33,10 +21,14 @@ SCOPE_TITLES = {
     "browser": "Queue browser",
     "inspector": "Entry inspector",
     "sync": "Synchronize dialog",
+    "compare": "Compare",
+    "confirm": "Confirmation",
+    "audit": "Audit log",
+    "details": "Backend details",
     "help": "Help",
 }
 
-SPECS: tuple[BindingSpec, ...] = (
+BASE_SPECS: tuple[BindingSpec, ...] = (
     BindingSpec("quit", "q", "quit", "Quit", "app", palette="Quit", help="Leave the dashboard"),
     BindingSpec("help", "question_mark,f1", "help", "Help", "app", palette="Help", help="List all keys"),
     BindingSpec(
@@ -187,6 +179,7 @@ SPECS: tuple[BindingSpec, ...] = (
     BindingSpec("close_help", "escape,question_mark", "close", "Close", "help", help="Close help"),
 )
 
+SPECS: tuple[BindingSpec, ...] = BASE_SPECS + ACTION_SPECS
 SPECS_BY_ID = {spec.id: spec for spec in SPECS}
 
 

@@ -31,7 +31,9 @@ class DashboardCommands(Provider):
                 target = self.screen
             else:
                 continue
-            if spec.scope == "main" and not base.check_action(spec.action.split("(")[0], ()):
+            if spec.changes and getattr(app, "is_readonly", False):
+                continue
+            if spec.scope != "app" and not target.check_action(spec.action.split("(")[0], ()):
                 continue
             keys = ", ".join(key_label(app, key) for key in current_keys(spec, keymap))
             yield spec.palette, f"{spec.help} (key: {keys})", partial(app.run_action, spec.action, target)

@@ -35,6 +35,7 @@ from synctui.model import (
     SyncStep,
     Thresholds,
 )
+from tests.functional.fake_actions import FakeActions
 
 if TYPE_CHECKING:
     from synctui.tui.app import SyncTuiApp
@@ -195,7 +196,7 @@ def make_entry(kind: QueueKind, index: int) -> QueueEntry:
     )
 
 
-class FakeAgentClient:
+class FakeAgentClient(FakeActions):
     """AgentClient over fixed data; records every call so tests can check what was asked."""
 
     description = "/run/user/1000/synctui/agent.sock"
@@ -216,6 +217,8 @@ class FakeAgentClient:
         self.update_streams = 0
         self._pushes: asyncio.Queue[AgentState | Exception] | None = None
         self.closed = False
+        self.sync_plans: dict[str, list[tuple[ActionStatus, ActionStatus | None]]] = {}
+        self.init_actions()
 
     # --- scripting ------------------------------------------------------------------------------
 
@@ -281,6 +284,13 @@ class FakeAgentClient:
 
     async def synchronize(self, backend: str) -> ActionStatus:
         self.calls.append(("synchronize", backend))
+        if self.sync_plans.get(backend):
+            running, final = self.sync_plans[backend].pop(0)
+            self.push(self._with_action(running))
+            if final is not None:
+                later = self._with_action(final)
+                self.push(replace(later, revision=later.revision + 1))
+            return running
         if backend != "santedb":
             raise AgentRefused(400, f"{backend} cannot synchronize")
         outcome = self.sync_outcomes.pop(0) if self.sync_outcomes else "ok"

@@ -1,8 +1,7 @@
-"""Read-only view of one queued entry: facts, rejection with advice, payload, raw text on demand."""
+"""One queued entry: facts, rejection with advice, payload; retry, compare and discard from here."""
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -14,70 +13,23 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from synctui.client import AgentRefused, AgentUnavailable
-from synctui.model import EntryDetail, QueueEntry, QueueKind, Rejection
+from synctui.model import ActionResult, Capability, EntryDetail, QueueEntry, QueueKind, Rejection
+from synctui.tui.actions import may_change, run_change, supports
 from synctui.tui.bindings import bindings_for
-from synctui.tui.format import ago, clock_time, one_line
+from synctui.tui.entry_text import entry_facts, payload_part, pretty_payload, rejection_text
+from synctui.tui.format import one_line
+from synctui.tui.screens.confirm import Confirmation, ConfirmRequest, ConfirmScreen
+from synctui.tui.widgets.action_result import ActionResultView
 
 if TYPE_CHECKING:
     from synctui.tui.app import SyncTuiApp
 
-MAX_PAYLOAD_CHARS = 200_000
+__all__ = ["EntryInspectorScreen", "pretty_payload"]
 
-
-def pretty_payload(text: str, content_type: str) -> str:
-    """Indented JSON / XML when it parses, the text as stored otherwise."""
-    text = text or ""
-    if len(text) > MAX_PAYLOAD_CHARS:
-        return text[:MAX_PAYLOAD_CHARS] + f"\n… ({len(text) - MAX_PAYLOAD_CHARS:,} more characters not shown)"
-    stripped = text.lstrip()
-    if "json" in (content_type or "") or stripped.startswith(("{", "[")):
-        try:
-            return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
-        except ValueError:
-            return text
-    if "xml" in (content_type or "") or stripped.startswith("<"):
-        try:
-            from xml.dom import minidom
-
-            pretty = minidom.parseString(text).toprettyxml(indent="  ")
-            return "\n".join(line for line in pretty.splitlines() if line.strip())
-        except Exception:  # any parser complaint: show it as stored
-            return text
-    return text
-
-
-def entry_facts(entry: QueueEntry, now) -> Content:
-    facts = [
-        ("Id", entry.id),
-        ("Queue", str(entry.queue)),
-        ("Record type", entry.record_type),
-        ("Operation", entry.operation),
-        (
-            "Created",
-            f"{clock_time(entry.created, now)} ({ago(entry.created, now)})" if entry.created else "—",
-        ),
-        ("Attempts", str(entry.attempts)),
-        ("Reference", entry.correlation or "—"),
-    ]
-    if entry.original_queue is not None:
-        facts.append(("Came from", str(entry.original_queue)))
-    return Content("\n").join(
-        Content.assemble((f"{label:<12}", "$text-muted"), one_line(str(value), 300)) for label, value in facts
-    )
-
-
-def rejection_text(rejection: Rejection) -> Content:
-    lines = [Content.assemble(("Message     ", "$text-muted"), (rejection.message or "—", "bold"))]
-    if rejection.advice:
-        lines.append(Content.assemble(("Advice      ", "$text-muted"), (rejection.advice, "$success")))
-    lines.append(Content.assemble(("Category    ", "$text-muted"), str(rejection.category)))
-    lines.append(Content.assemble(("Code        ", "$text-muted"), rejection.code or "—"))
-    lines.append(
-        Content.assemble(("HTTP status ", "$text-muted"), str(rejection.status) if rejection.status else "—")
-    )
-    if rejection.raw:
-        lines.append(Content.from_markup("[$text-muted]press v for the raw text[/]"))
-    return Content("\n").join(lines)
+DISCARD_LINES = [
+    "Leave Server Version: this local entry is dropped and the server keeps its copy.",
+    "The agent archives the entry (payload and details) before deleting it, so nothing is lost.",
+]
 
 
 class EntryInspectorScreen(Screen):
@@ -99,6 +51,9 @@ class EntryInspectorScreen(Screen):
         self.kind = kind
         self.entry = entry
         self.detail: EntryDetail | None = None
+        self.full = False
+        self.hidden_lines = 0
+        self.discarded = False
 
     @property
     def tui(self) -> SyncTuiApp:
@@ -110,6 +65,7 @@ class EntryInspectorScreen(Screen):
             id="inspector-title",
         )
         with VerticalScroll(id="inspector-body"):
+            yield ActionResultView(id="result")
             yield Static(entry_facts(self.entry, self.tui.now()), id="facts", classes="section")
             yield Static("", id="rejection", classes="section")
             yield Static("", id="raw", classes="section")
@@ -117,16 +73,15 @@ class EntryInspectorScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        for section, title in (
-            ("facts", "Entry"),
-            ("rejection", "Rejection"),
-            ("raw", "Raw"),
-            ("payload", "Payload"),
-        ):
+        for section, title in (("facts", "Entry"), ("rejection", "Rejection"), ("raw", "Raw reason")):
             self.query_one(f"#{section}").border_title = title
+        self.query_one("#payload").border_title = "Payload"
         self.show_rejection(self.entry.rejection)
         self.query_one("#inspector-body").focus()
         self.load()
+
+    def show_state(self) -> None:
+        self.refresh_bindings()
 
     def show_rejection(self, rejection: Rejection | None) -> None:
         box = self.query_one("#rejection", Static)
@@ -147,14 +102,109 @@ class EntryInspectorScreen(Screen):
         self.entry = detail.entry
         self.query_one("#facts", Static).update(entry_facts(detail.entry, self.tui.now()))
         self.show_rejection(detail.entry.rejection or self.entry.rejection)
-        text = pretty_payload(detail.payload, detail.content_type)
+        self.draw_payload()
+        self.refresh_bindings()
+
+    def draw_payload(self) -> None:
+        detail = self.detail
+        if detail is None:
+            return
+        payload = self.query_one("#payload", Static)
+        text, hidden = payload_part(pretty_payload(detail.payload, detail.content_type), self.full)
+        self.hidden_lines = hidden
+        notes = []
+        if hidden:
+            notes.append(f"… {hidden:,} more lines: press f to see all")
         if detail.truncated:
-            text += "\n… (truncated by the backend)"
+            notes.append("⚠ the agent cut this payload: it is incomplete here (the backend keeps all of it)")
         payload.border_title = f"Payload ({detail.content_type})"
-        payload.update(Content(text or "(empty)"))
+        body = Content(text or "(empty)")
+        if notes:
+            body = Content.assemble(body, "\n", ("\n".join(notes), "$warning bold"))
+        payload.update(body)
+
+    # --- actions --------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "retry_entry":
+            return not self.discarded and may_change(self.tui, self.backend, Capability.RETRY)
+        if action == "discard_entry":
+            return not self.discarded and may_change(self.tui, self.backend, Capability.DISCARD)
+        if action == "compare_entry":
+            return not self.discarded and supports(self.tui, self.backend, Capability.COMPARE)
+        if action == "full_payload":
+            return self.hidden_lines > 0
+        return True
 
     def action_toggle_raw(self) -> None:
         self.query_one("#raw").toggle_class("-shown")
+
+    def action_full_payload(self) -> None:
+        self.full = True
+        self.draw_payload()
+        self.refresh_bindings()
+
+    def action_compare_entry(self) -> None:
+        if not self.check_action("compare_entry", ()):
+            return
+        from synctui.tui.screens.compare import CompareScreen
+
+        self.app.push_screen(CompareScreen(self.backend, self.kind, self.entry.id))
+
+    def action_retry_entry(self) -> None:
+        if not self.check_action("retry_entry", ()):
+            return
+        ids = [self.entry.id]
+        run_change(
+            self,
+            f"retry:{self.backend}:{self.entry.id}",
+            lambda: self.tui.client.retry(self.backend, ids),
+            lambda result, error: self.after("Retry", result, error),
+        )
+
+    def action_discard_entry(self) -> None:
+        if not self.check_action("discard_entry", ()):
+            return
+        request = ConfirmRequest(
+            title=f"Discard {self.entry.record_type} {one_line(self.entry.id, 40)}?",
+            lines=DISCARD_LINES,
+            count=1,
+            word="DISCARD",
+            pin=self.tui.pin_required,
+            confirm_label="Discard",
+        )
+        self.app.push_screen(ConfirmScreen(request), self.discard_confirmed)
+
+    def discard_confirmed(self, answer: Confirmation | None) -> None:
+        if answer is None:
+            return
+        ids = [self.entry.id]
+        run_change(
+            self,
+            f"discard:{self.backend}:{self.entry.id}",
+            lambda: self.tui.client.discard(self.backend, self.kind, ids, pin=answer.pin),
+            lambda result, error: self.after("Discard", result, error),
+        )
+
+    def after(self, what: str, result: ActionResult | None, error: str | None) -> None:
+        view = self.query_one("#result", ActionResultView)
+        if result is None:
+            view.show_error(what, error or "no answer")
+            return
+        view.show_result(what, result)
+        self.query_one("#inspector-body").scroll_home(animate=False)
+        if what == "Discard" and result.ok:
+            self.discarded = True
+            self.query_one("#inspector-title", Static).update(
+                Content(f"{self.backend} › {self.kind.value} › {one_line(self.entry.id, 50)} (discarded)")
+            )
+        else:
+            self.load()
+        for screen in self.app.screen_stack:
+            reload = getattr(screen, "reload_after_change", None)
+            if reload is not None:
+                reload()
+        self.refresh_bindings()
 
     def action_close(self) -> None:
         self.dismiss()

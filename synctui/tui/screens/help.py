@@ -16,7 +16,8 @@ def help_text(app) -> Content:
     keymap = getattr(app, "keymap", {})
     lines: list[Content] = []
     for scope, title in SCOPE_TITLES.items():
-        specs = [spec for spec in SPECS if spec.scope == scope]
+        readonly = getattr(app, "is_readonly", False)
+        specs = [spec for spec in SPECS if spec.scope == scope and not (readonly and spec.changes)]
         if not specs:
             continue
         if lines:

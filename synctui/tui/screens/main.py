@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Footer, Input
 
-from synctui.model import AgentState, BackendView, Capability, QueueKind
+from synctui.model import AgentState, Capability, QueueKind
 from synctui.tui.bindings import bindings_for
 from synctui.tui.format import CARD_ORDER
+from synctui.tui.screens.log_actions import LogActionsScreen
 from synctui.tui.widgets.all_synced_banner import AllSyncedBanner
 from synctui.tui.widgets.app_header import AppHeader
 from synctui.tui.widgets.backend_tabs import BackendTabs
@@ -20,12 +18,10 @@ from synctui.tui.widgets.jobs_panel import JobsPanel
 from synctui.tui.widgets.queue_card import QueueCard
 from synctui.tui.widgets.status_banner import StatusBanner
 from synctui.tui.widgets.sync_log_table import SyncLogTable
-
-if TYPE_CHECKING:
-    from synctui.tui.app import SyncTuiApp
+from synctui.tui.widgets.sync_progress_panel import SyncProgressPanel
 
 
-class MainScreen(Screen):
+class MainScreen(LogActionsScreen):
     BINDINGS: list[Binding] = bindings_for("main")
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (160, "-wide")]  # noqa: RUF012
     DEFAULT_CSS = """
@@ -38,14 +34,11 @@ class MainScreen(Screen):
     MainScreen #log-filter.-shown { display: block; }
     """
 
-    @property
-    def tui(self) -> SyncTuiApp:
-        return self.app  # type: ignore[return-value]
-
     def compose(self) -> ComposeResult:
         yield AppHeader(id="header")
         yield StatusBanner(id="notices")
         yield AllSyncedBanner("", id="synced")
+        yield SyncProgressPanel("", id="progress")
         with Horizontal(id="cards"):
             for kind in CARD_ORDER:
                 yield QueueCard(kind, id=f"card-{kind.value}")
@@ -60,9 +53,6 @@ class MainScreen(Screen):
         self.show_state()
 
     # --- drawing --------------------------------------------------------------------------------
-
-    def current_view(self) -> BackendView | None:
-        return self.tui.selected_view()
 
     def show_state(self) -> None:
         app = self.tui
@@ -82,13 +72,18 @@ class MainScreen(Screen):
                 continue
             card.show(view.snapshot.queue(kind), view.history, now, app.STUCK_AFTER, stale)
         if view is not None:
-            self.query_one(SyncLogTable).show(view.snapshot.log, view.snapshot.thresholds, now)
+            counted = self.counted.get(view.snapshot.backend)
+            self.query_one(SyncLogTable).show(view.snapshot.log, view.snapshot.thresholds, now, counted)
             self.query_one(JobsPanel).show(view.snapshot.jobs, now)
+        self.query_one(SyncProgressPanel).show(view.snapshot.progress if view is not None else None)
         self.refresh_bindings()
 
     # --- actions --------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        allowed = self.log_check(action)
+        if allowed is not None:
+            return allowed
         if action == "synchronize":
             view = self.current_view()
             return view is not None and Capability.SYNCHRONIZE in view.snapshot.capabilities

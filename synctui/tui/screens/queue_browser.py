@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from synctui.client import AgentRefused, AgentUnavailable
 from synctui.model import EntryPage, QueueEntry, QueueKind, QueueStat
 from synctui.tui.bindings import bindings_for
 from synctui.tui.format import ago, count_text, one_line, queue_label
-
-if TYPE_CHECKING:
-    from synctui.tui.app import SyncTuiApp
+from synctui.tui.screens.queue_actions import QueueActionsScreen
+from synctui.tui.widgets.action_result import ActionResultView
 
 
 def page_caption(page: EntryPage | None, shown: int) -> str:
@@ -40,7 +36,7 @@ def has_next(page: EntryPage | None) -> bool:
     return len(page.entries) >= page.limit
 
 
-class QueueBrowserScreen(Screen):
+class QueueBrowserScreen(QueueActionsScreen):
     SCOPE = "browser"
     BINDINGS: list[Binding] = bindings_for("browser")
     DEFAULT_CSS = """
@@ -62,10 +58,7 @@ class QueueBrowserScreen(Screen):
         self.filter_text: str | None = None
         self.page: EntryPage | None = None
         self.error: str | None = None
-
-    @property
-    def tui(self) -> SyncTuiApp:
-        return self.app  # type: ignore[return-value]
+        self.selected: set[str] = set()
 
     @property
     def page_size(self) -> int:
@@ -75,14 +68,16 @@ class QueueBrowserScreen(Screen):
         title = f"{self.backend} › {queue_label(self.stat, self.kind)} ({count_text(self.stat.count)})"
         yield Static(Content(title), id="browser-title")
         yield Input(placeholder="filter (Enter to apply, Esc to clear)", id="entry-filter")
+        yield ActionResultView(id="action-result")
         yield DataTable(cursor_type="row", id="entries")
         with Horizontal(id="pager"):
             yield Static("loading…", id="pager-caption")
-            yield Static("n next · p prev · / filter · Enter open", id="pager-keys")
+            yield Static(self.PAGER_KEYS, id="pager-keys")
         yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one("#entries", DataTable)
+        table.add_column(" ", key="sel")
         table.add_column("Type", key="type")
         table.add_column("Op", key="op")
         table.add_column("Age", key="age")
@@ -121,7 +116,7 @@ class QueueBrowserScreen(Screen):
         now = self.tui.now()
         entries = list(page.entries) if page is not None else []
         for index, entry in enumerate(entries):
-            table.add_row(*self.cells(entry, now), key=f"{index}")
+            table.add_row(self.selection_mark(entry.id), *self.cells(entry, now), key=f"{index}")
         self.query_one("#pager-caption", Static).update(page_caption(page, len(entries)))
         if entries:
             table.move_cursor(row=0, animate=False)
@@ -153,7 +148,13 @@ class QueueBrowserScreen(Screen):
 
     # --- actions --------------------------------------------------------------------------------
 
+    def show_state(self) -> None:
+        self.refresh_bindings()
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        allowed = self.change_allowed(action)
+        if allowed is not None:
+            return allowed
         if action == "next_page":
             return has_next(self.page)
         if action == "prev_page":

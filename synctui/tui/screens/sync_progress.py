@@ -51,6 +51,8 @@ class SyncProgressScreen(ModalScreen[None]):
     SyncProgressScreen #sync-title { text-style: bold; height: 1; margin-bottom: 1; }
     SyncProgressScreen.-done #sync-title { color: $success; }
     SyncProgressScreen.-failed #sync-title { color: $error; }
+    SyncProgressScreen.-hung #dialog { border: thick $warning; }
+    SyncProgressScreen.-hung #sync-title { color: $warning; }
     SyncProgressScreen #sync-body { height: auto; }
     SyncProgressScreen #sync-buttons { height: auto; align-horizontal: right; margin-top: 1; }
     SyncProgressScreen #sync-buttons Button { margin-left: 1; min-width: 10; }
@@ -145,7 +147,15 @@ class SyncProgressScreen(ModalScreen[None]):
         title = self.query_one("#sync-title", Static)
         body = self.query_one("#sync-body", Static)
         close = self.query_one("#close", Button)
-        if self.phase in ("starting", "running"):
+        hung = self.phase == "running" and bool(
+            self.status and self.status.progress and self.status.progress.hung
+        )
+        self.set_class(hung, "-hung")
+        if hung:
+            title.update(f"{g.warning} Sync appears hung: {self.backend}")
+            body.update(self.progress_text())
+            close.label = "Close"
+        elif self.phase in ("starting", "running"):
             title.update(f"{g.running} Synchronizing… {self.backend}")
             body.update(self.progress_text())
             close.label = "Run in background"
@@ -197,7 +207,9 @@ class SyncProgressScreen(ModalScreen[None]):
                 )
             if progress.hung:
                 lines.append(
-                    Content.from_markup("[$warning bold]no progress for a long time; it may be hung[/]")
+                    Content.from_markup(
+                        "[$warning bold]The sync appears hung: no progress and no error for a long time.[/]"
+                    )
                 )
             if progress.message:
                 lines.append(Content(one_line(progress.message, 200)))

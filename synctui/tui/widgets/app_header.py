@@ -45,6 +45,8 @@ class AppHeader(Horizontal):
             status = Content.from_markup("[$text-muted]connecting to $where…[/]", where=where)
         else:
             status = Content(where)
+        if getattr(app, "is_readonly", False):
+            status = Content.assemble((" read-only ", "$warning bold reverse"), " ", status)
         clock = now.strftime("%H:%M:%S")
         self.query_one("#agent-status", Static).update(Content.assemble(status, "  ", (clock, "bold")))
 

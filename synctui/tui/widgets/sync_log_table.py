@@ -1,20 +1,33 @@
-"""The synchronization log: per record type, when it last synced, coloured by the backend's thresholds."""
+"""The synchronization log: per record type, when it last synced, coloured by the backend's thresholds.
+
+After Count Remotes, local and server counts stand side by side; mismatches are highlighted and a server
+count above the local one gets a warning mark (records this device has not received).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from rich.text import Text
 from textual.widgets import DataTable
 
 from synctui.model import SyncLogRow, Thresholds
-from synctui.tui.format import ago, clock_time, one_line
+from synctui.tui.format import ago, clock_time, count_text, one_line
 from synctui.tui.look import glyphs, theme_style
 
 
 def matches(row: SyncLogRow, needle: str) -> bool:
     needle = needle.strip().lower()
     return not needle or needle in (row.record_type or "").lower() or needle in (row.filter or "").lower()
+
+
+def merged(row: SyncLogRow, counted: Mapping[str, SyncLogRow]) -> tuple[int | None, int | None]:
+    """(local, server) counts of a row, the Count Remotes answer winning over the snapshot."""
+    found = counted.get(row.key)
+    local = found.local_count if found is not None and found.local_count is not None else row.local_count
+    remote = found.remote_count if found is not None else row.remote_count
+    return local, remote
 
 
 class SyncLogTable(DataTable):
@@ -25,18 +38,38 @@ class SyncLogTable(DataTable):
     def __init__(self, **kwargs) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
         self._rows: list[SyncLogRow] = []
+        self._shown: list[SyncLogRow] = []
+        self._counted: Mapping[str, SyncLogRow] = {}
+        self._with_counts: bool | None = None
         self._thresholds = Thresholds()
         self._now: datetime | None = None
         self.filter_text = ""
         self.border_title = "Sync log"
 
-    def on_mount(self) -> None:
+    def _columns(self, with_counts: bool) -> None:
+        if with_counts == self._with_counts:
+            return
+        self.clear(columns=True)
+        self._with_counts = with_counts
         self.add_column("Record type", key="type")
+        if with_counts:
+            self.add_column("Local", key="local")
+            self.add_column("Server", key="server")
         self.add_column("Last success", key="success")
         self.add_column("Last error", key="error")
 
-    def show(self, rows: list[SyncLogRow], thresholds: Thresholds | None, now: datetime) -> None:
+    def on_mount(self) -> None:
+        self._columns(False)
+
+    def show(
+        self,
+        rows: list[SyncLogRow],
+        thresholds: Thresholds | None,
+        now: datetime,
+        counted: Mapping[str, SyncLogRow] | None = None,
+    ) -> None:
         self._rows = list(rows or [])
+        self._counted = counted or {}
         self._thresholds = thresholds or Thresholds()
         self._now = now
         self._redraw()
@@ -44,6 +77,24 @@ class SyncLogTable(DataTable):
     def set_filter(self, text: str) -> None:
         self.filter_text = text
         self._redraw()
+
+    def selected_row(self) -> SyncLogRow | None:
+        row = self.cursor_row
+        return self._shown[row] if 0 <= row < len(self._shown) else None
+
+    def count_cells(self, row: SyncLogRow) -> list[Text]:
+        local, remote = merged(row, self._counted)
+        if remote is None:
+            return [Text(count_text(local) if local is not None else "—"), Text("—", style="dim")]
+        g = glyphs(self.app)
+        if local is not None and remote == local:
+            return [Text(f"{local:,}"), Text(f"{remote:,}", style=theme_style(self.app, "success"))]
+        style = theme_style(self.app, "warning", bold=True)
+        mark = f" {g.warning}" if local is None or remote > local else ""
+        return [
+            Text(count_text(local) if local is not None else "?", style=style),
+            Text(f"{remote:,}{mark}", style=style),
+        ]
 
     def _redraw(self) -> None:
         if self._now is None:
@@ -55,10 +106,12 @@ class SyncLogTable(DataTable):
             "warning": theme_style(self.app, "warning", bold=True),
         }
         marks = {"error": g.error, "warning": g.warning, "ok": " "}
+        with_counts = any(merged(row, self._counted)[1] is not None for row in self._rows)
+        self._columns(with_counts)
         cursor = self.cursor_row
         self.clear()
-        shown = [row for row in self._rows if matches(row, self.filter_text)]
-        for index, row in enumerate(shown):
+        self._shown = [row for row in self._rows if matches(row, self.filter_text)]
+        for index, row in enumerate(self._shown):
             try:
                 level = self._thresholds.level(row.last_success, now)
             except (TypeError, ValueError):
@@ -75,9 +128,10 @@ class SyncLogTable(DataTable):
                     f"{ago(row.last_success, now)} · {clock_time(row.last_success, now)}", style=style
                 )
             error = Text(one_line(row.last_error, 60), style=styles["error"] if row.last_error else "")
-            self.add_row(name, success, error, key=f"{index}:{row.key}")
-        if not shown:
+            counts = self.count_cells(row) if with_counts else []
+            self.add_row(name, *counts, success, error, key=f"{index}:{row.key}")
+        if not self._shown:
             message = "no rows match the filter" if self._rows else "the backend reports no sync log"
-            self.add_row(Text(message, style="dim"), Text(""), Text(""))
+            self.add_row(Text(message, style="dim"), *[Text("")] * (len(self.columns) - 1))
         if cursor and self.row_count:
             self.move_cursor(row=min(cursor, self.row_count - 1), animate=False)

@@ -1,0 +1,147 @@
+"""Bindings of the actions that repair stuck queues (retry, discard, compare, reset, settings, audit).
+
+`changes=True` marks the ones that change data through the agent: hidden when it is read-only.
+"""
+
+from __future__ import annotations
+
+from synctui.tui.binding_spec import BindingSpec
+
+ACTION_SPECS: tuple[BindingSpec, ...] = (
+    BindingSpec(
+        "audit", "a", "audit", "Audit", "app", show=False, palette="Audit log", help="Who changed what, when"
+    ),
+    BindingSpec(
+        "backend_details",
+        "i",
+        "backend_details",
+        "Details",
+        "main",
+        palette="Backend details",
+        help="Site facts, health and settings",
+    ),
+    BindingSpec(
+        "count_remotes",
+        "c",
+        "count_remotes",
+        "Count",
+        "main",
+        palette="Count remotes",
+        help="Count records on the server beside the local counts",
+    ),
+    BindingSpec(
+        "reset_row",
+        "x",
+        "reset_row",
+        "Reset row",
+        "main",
+        palette="Reset sync log row",
+        help="Clear the sync markers of the selected log row",
+        changes=True,
+    ),
+    BindingSpec(
+        "reset_all",
+        "X",
+        "reset_all",
+        "Reset all",
+        "main",
+        show=False,
+        palette="Reset all sync log rows",
+        help="Clear the sync markers of every log row",
+        changes=True,
+    ),
+    BindingSpec(
+        "toggle_select",
+        "space",
+        "toggle_select",
+        "Select",
+        "browser",
+        help="Select / unselect the entry under the cursor",
+        changes=True,
+    ),
+    BindingSpec(
+        "retry_selected",
+        "R",
+        "retry_selected",
+        "Retry sel.",
+        "browser",
+        palette="Retry selected entries",
+        help="Send the selected entries again",
+        changes=True,
+    ),
+    BindingSpec(
+        "discard_selected",
+        "D",
+        "discard_selected",
+        "Discard sel.",
+        "browser",
+        palette="Discard selected (Leave Server Version)",
+        help="Drop the selected entries; the server keeps its version",
+        changes=True,
+    ),
+    BindingSpec(
+        "requeue_conflicted",
+        "A",
+        "requeue_conflicted",
+        "Re-Queue all",
+        "browser",
+        palette="Re-Queue Conflicted",
+        help="Send every conflicted entry again",
+        changes=True,
+    ),
+    BindingSpec(
+        "retry_entry",
+        "r",
+        "retry_entry",
+        "Retry",
+        "inspector",
+        palette="Retry this entry",
+        help="Send this entry again",
+        changes=True,
+    ),
+    BindingSpec(
+        "compare_entry",
+        "c",
+        "compare_entry",
+        "Compare",
+        "inspector",
+        palette="Compare with server",
+        help="Local copy beside the server copy",
+    ),
+    BindingSpec(
+        "discard_entry",
+        "d",
+        "discard_entry",
+        "Discard",
+        "inspector",
+        palette="Discard (Leave Server Version)",
+        help="Drop this entry; the server keeps its version",
+        changes=True,
+    ),
+    BindingSpec(
+        "full_payload",
+        "f",
+        "full_payload",
+        "Full",
+        "inspector",
+        palette="Show the whole payload",
+        help="Show the payload beyond the first part",
+    ),
+    BindingSpec("close_compare", "escape", "close", "Back", "compare", help="Back to the entry"),
+    BindingSpec("confirm_cancel", "escape", "cancel", "Cancel", "confirm", help="Cancel; nothing is changed"),
+    BindingSpec(
+        "reload_audit", "r", "reload", "Reload", "audit", palette="Reload audit log", help="Read it again"
+    ),
+    BindingSpec("close_audit", "escape", "close", "Back", "audit", help="Back"),
+    BindingSpec(
+        "change_setting",
+        "e",
+        "change_setting",
+        "Change",
+        "details",
+        palette="Change setting",
+        help="Change the selected setting (confirmed, PIN when set)",
+        changes=True,
+    ),
+    BindingSpec("close_details", "escape", "close", "Back", "details", help="Back to the dashboard"),
+)

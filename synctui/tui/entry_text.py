@@ -1,0 +1,94 @@
+"""Text of the entry inspector: facts, rejection, payload pretty-printed and cut to a first part."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from textual.content import Content
+
+from synctui.model import QueueEntry, Rejection
+from synctui.tui.format import ago, clock_time, one_line
+
+MAX_PAYLOAD_CHARS = 200_000  # never draw more than this, even when "show all" is asked
+PREVIEW_LINES = 60  # the first part shown until the user asks for all of it
+
+
+def pretty_payload(text: str, content_type: str) -> str:
+    """Indented JSON / XML when it parses, the text as stored otherwise."""
+    text = text or ""
+    if len(text) > MAX_PAYLOAD_CHARS:
+        return text[:MAX_PAYLOAD_CHARS] + f"\n… ({len(text) - MAX_PAYLOAD_CHARS:,} more characters not shown)"
+    stripped = text.lstrip()
+    if "json" in (content_type or "") or stripped.startswith(("{", "[")):
+        try:
+            return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+        except ValueError:
+            return text
+    if "xml" in (content_type or "") or stripped.startswith("<"):
+        try:
+            from xml.dom import minidom
+
+            pretty = minidom.parseString(text).toprettyxml(indent="  ")
+            return "\n".join(line for line in pretty.splitlines() if line.strip())
+        except Exception:  # any parser complaint: show it as stored
+            return text
+    return text
+
+
+def payload_part(text: str, full: bool, limit: int = PREVIEW_LINES) -> tuple[str, int]:
+    """The text to draw and how many lines were left out (0 = all of it is shown)."""
+    lines = text.splitlines()
+    if full or len(lines) <= limit:
+        return text, 0
+    return "\n".join(lines[:limit]), len(lines) - limit
+
+
+def retried_marker(attempts: int) -> str:
+    return f"retried {attempts}×" if attempts > 0 else ""
+
+
+def entry_facts(entry: QueueEntry, now: datetime) -> Content:
+    attempts = Content(str(entry.attempts))
+    if entry.attempts > 0:
+        attempts = Content.assemble(
+            str(entry.attempts), "  ", (f" {retried_marker(entry.attempts)} ", "reverse $warning")
+        )
+    facts: list[tuple[str, str | Content]] = [
+        ("Id", entry.id),
+        ("Queue", str(entry.queue)),
+        ("Record type", entry.record_type),
+        ("Operation", entry.operation),
+        (
+            "Created",
+            f"{clock_time(entry.created, now)} ({ago(entry.created, now)})" if entry.created else "—",
+        ),
+        ("Attempts", attempts),
+        ("Reference", entry.correlation or "—"),
+    ]
+    if entry.original_queue is not None:
+        facts.append(("Came from", str(entry.original_queue)))
+    return Content("\n").join(
+        Content.assemble(
+            (f"{label:<12}", "$text-muted"),
+            value if isinstance(value, Content) else one_line(str(value), 300),
+        )
+        for label, value in facts
+    )
+
+
+def rejection_text(rejection: Rejection, raw_key: str = "v") -> Content:
+    def row(label: str, value: str | tuple[str, str]) -> Content:
+        return Content.assemble((f"{label:<12}", "$text-muted"), value)
+
+    lines = [
+        row("HTTP status", str(rejection.status) if rejection.status else "—"),
+        row("Code", rejection.code or "—"),
+        row("Category", str(rejection.category)),
+        row("Message", (one_line(rejection.message, 400) or "—", "bold")),
+    ]
+    if rejection.advice:
+        lines.append(row("Advice", (rejection.advice, "$success")))
+    if rejection.raw:
+        lines.append(Content.from_markup("[$text-muted]press $key for the raw reason[/]", key=raw_key))
+    return Content("\n").join(lines)

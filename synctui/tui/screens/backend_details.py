@@ -1,0 +1,194 @@
+"""One backend in detail: its facts (Snapshot.info), health, and settings (changed through a confirmation)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from synctui.model import ActionResult, Capability, Health, InfoItem, Setting
+from synctui.tui.actions import backend_view, may_change, refusal_text, run_change, supports
+from synctui.tui.bindings import bindings_for
+from synctui.tui.format import one_line
+from synctui.tui.look import glyphs
+from synctui.tui.screens.confirm import Confirmation, ConfirmRequest, ConfirmScreen
+from synctui.tui.widgets.action_result import ActionResultView
+
+if TYPE_CHECKING:
+    from synctui.tui.app import SyncTuiApp
+
+
+def info_text(items: list[InfoItem]) -> Content:
+    if not items:
+        return Content.from_markup("[$text-muted]this backend reports no details[/]")
+    width = min(max(len(item.label) for item in items), 28) + 2
+    return Content("\n").join(
+        Content.assemble(
+            (f"{one_line(item.label, width - 2):<{width}}", "$text-muted"), one_line(item.value, 300)
+        )
+        for item in items
+    )
+
+
+def health_text(health: Health, stale: bool, g) -> Content:
+    lines = [
+        Content.assemble(
+            ("Online      ", "$text-muted"),
+            (f"{g.online} yes", "$success bold") if health.online else (f"{g.offline} no", "$error bold"),
+            (" (stale: the agent could not refresh)", "$warning") if stale else "",
+        ),
+        Content.assemble(
+            ("Latency     ", "$text-muted"),
+            f"{health.latency_ms:.0f} ms" if health.latency_ms is not None else "—",
+        ),
+        Content.assemble(("Server      ", "$text-muted"), health.server_version or "—"),
+        Content.assemble(
+            ("Credentials ", "$text-muted"),
+            {True: "accepted", False: ("refused", "$error bold"), None: "not checked"}[health.auth_ok],
+        ),
+    ]
+    if health.error is not None:
+        lines.append(
+            Content.assemble(("Error       ", "$text-muted"), (one_line(health.error.message, 300), "$error"))
+        )
+        if health.error.advice:
+            lines.append(Content.assemble(("Advice      ", "$text-muted"), (health.error.advice, "$success")))
+    return Content("\n").join(lines)
+
+
+class BackendDetailsScreen(Screen):
+    SCOPE = "details"
+    BINDINGS: list[Binding] = bindings_for("details")
+    DEFAULT_CSS = """
+    BackendDetailsScreen #details-title { height: 1; background: $panel; padding: 0 1; text-style: bold; }
+    BackendDetailsScreen .section { height: auto; padding: 0 1; border: round $secondary; }
+    BackendDetailsScreen #settings { height: auto; max-height: 12; border: round $secondary; }
+    """
+
+    def __init__(self, backend: str) -> None:
+        super().__init__()
+        self.backend = backend
+        self.settings: list[Setting] | None = None
+
+    @property
+    def tui(self) -> SyncTuiApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content(f"{self.backend} › details"), id="details-title")
+        with VerticalScroll(id="details-body"):
+            yield ActionResultView(id="details-result")
+            yield Static("", id="details-health", classes="section")
+            yield Static("", id="details-info", classes="section")
+            yield DataTable(cursor_type="row", id="settings")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#details-health").border_title = "Health"
+        self.query_one("#details-info").border_title = "Facts"
+        table = self.query_one("#settings", DataTable)
+        table.border_title = "Settings"
+        for name in ("Setting", "Value", "Help"):
+            table.add_column(name, key=name.lower())
+        has_settings = supports(self.tui, self.backend, Capability.SETTINGS)
+        table.display = has_settings
+        self.show_state()
+        if has_settings:
+            table.focus()
+            self.load()
+        else:
+            self.query_one("#details-body").focus()
+
+    def show_state(self) -> None:
+        view = backend_view(self.tui, self.backend)
+        if view is None:
+            self.query_one("#details-info", Static).update(Content("this backend is no longer reported"))
+            return
+        snapshot = view.snapshot
+        self.query_one("#details-health", Static).update(
+            health_text(snapshot.health, snapshot.stale, glyphs(self.app))
+        )
+        self.query_one("#details-info", Static).update(info_text(snapshot.info))
+        self.refresh_bindings()
+
+    @work(exclusive=True, group="settings")
+    async def load(self) -> None:
+        table = self.query_one("#settings", DataTable)
+        try:
+            self.settings = await self.tui.client.settings(self.backend)
+        except Exception as exc:  # refused, unreachable or broken: say so
+            table.border_subtitle = one_line(f"could not read the settings: {refusal_text(exc)}", 70)
+            return
+        table.clear()
+        for index, setting in enumerate(self.settings):
+            mark = " ✎" if setting.editable else ""
+            table.add_row(
+                Text(one_line(setting.label, 30) + mark, style="bold" if setting.editable else ""),
+                Text(one_line(setting.value, 40)),
+                Text(one_line(setting.help, 80), style="dim"),
+                key=str(index),
+            )
+        table.border_subtitle = "✎ = can be changed (e)" if any(s.editable for s in self.settings) else None
+        self.refresh_bindings()
+
+    def selected_setting(self) -> Setting | None:
+        table = self.query_one("#settings", DataTable)
+        if not self.settings or not 0 <= table.cursor_row < len(self.settings):
+            return None
+        return self.settings[table.cursor_row]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "change_setting":
+            editable = any(s.editable for s in self.settings or [])
+            return editable and may_change(self.tui, self.backend, Capability.SETTINGS)
+        return True
+
+    def action_change_setting(self) -> None:
+        setting = self.selected_setting()
+        if not self.check_action("change_setting", ()) or setting is None:
+            return
+        if not setting.editable:
+            self.notify(f"{setting.label} cannot be changed from here", severity="warning")
+            return
+        request = ConfirmRequest(
+            title=f"Change {setting.label} of {self.backend}?",
+            lines=[f"Now: {one_line(setting.value, 60)}", setting.help]
+            if setting.help
+            else [f"Now: {setting.value}"],
+            word="CHANGE",
+            pin=self.tui.pin_required,
+            confirm_label="Change",
+            value_label=f"new {setting.label}",
+            value=setting.value,
+        )
+
+        def confirmed(answer: Confirmation | None) -> None:
+            if answer is None or answer.value is None:
+                return
+            values = {setting.key: answer.value}
+            run_change(
+                self,
+                f"settings:{self.backend}",
+                lambda: self.tui.client.change_settings(self.backend, values, pin=answer.pin),
+                self.after_change,
+            )
+
+        self.app.push_screen(ConfirmScreen(request), confirmed)
+
+    def after_change(self, result: ActionResult | None, error: str | None) -> None:
+        view = self.query_one("#details-result", ActionResultView)
+        if result is None:
+            view.show_error("Change setting", error or "no answer")
+            return
+        view.show_result("Change setting", result)
+        self.load()
+
+    def action_close(self) -> None:
+        self.dismiss()

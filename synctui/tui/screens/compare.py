@@ -1,0 +1,162 @@
+"""Local copy beside the server copy of one entry, differences highlighted.
+
+Side by side when the terminal is wide enough, one unified listing (− local, + server) when narrow. When
+the server copy cannot be fetched the reason is the headline: never a local-vs-local diff.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import events, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from synctui.model import Comparison, QueueKind
+from synctui.tui.actions import refusal_text
+from synctui.tui.bindings import bindings_for
+from synctui.tui.diff import DiffRow, diff_rows, differing, fit
+from synctui.tui.entry_text import pretty_payload
+from synctui.tui.format import one_line
+
+if TYPE_CHECKING:
+    from synctui.tui.app import SyncTuiApp
+
+SIDE_BY_SIDE_MIN = 100  # columns needed for two readable halves
+STYLES = {"change": ("$error", "$success"), "local": ("$error", ""), "server": ("", "$success")}
+
+
+class CompareScreen(Screen):
+    SCOPE = "compare"
+    BINDINGS: list[Binding] = bindings_for("compare")
+    DEFAULT_CSS = """
+    CompareScreen #compare-title { height: 1; background: $panel; padding: 0 1; text-style: bold; }
+    CompareScreen #compare-reason { height: auto; padding: 0 1; display: none; }
+    CompareScreen #compare-reason.-shown { display: block; }
+    CompareScreen #compare-reason.-missing {
+        background: $error; color: auto 100%; text-style: bold; padding: 1 1;
+    }
+    CompareScreen #compare-summary { height: 1; padding: 0 1; background: $boost; }
+    CompareScreen #compare-body { text-wrap: nowrap; width: auto; min-width: 100%; padding: 0 1; }
+    CompareScreen #compare-scroll { height: 1fr; overflow-x: auto; }
+    """
+
+    def __init__(self, backend: str, kind: QueueKind, entry_id: str) -> None:
+        super().__init__()
+        self.backend = backend
+        self.kind = kind
+        self.entry_id = entry_id
+        self.comparison: Comparison | None = None
+        self.rows: list[DiffRow] = []
+        self.error: str | None = None
+
+    @property
+    def tui(self) -> SyncTuiApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Static(
+            Content(f"{self.backend} › {self.kind.value} › {one_line(self.entry_id, 40)} › compare"),
+            id="compare-title",
+        )
+        yield Static("", id="compare-reason")
+        yield Static("asking the server for its copy…", id="compare-summary")
+        with VerticalScroll(id="compare-scroll"):
+            yield Static("", id="compare-body")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#compare-scroll").focus()
+        self.load()
+
+    @work(exclusive=True, group="compare")
+    async def load(self) -> None:
+        try:
+            comparison = await self.tui.client.compare(self.backend, self.kind, self.entry_id)
+        except Exception as exc:  # refused, unreachable or a broken client: say so, do not crash
+            self.error = refusal_text(exc)
+            self.draw()
+            return
+        self.comparison = comparison
+        if comparison.server is not None:
+            local = pretty_payload(comparison.local, "")
+            self.rows = diff_rows(local, pretty_payload(comparison.server, ""))
+        self.draw()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.draw()
+
+    # --- drawing --------------------------------------------------------------------------------
+
+    def draw(self) -> None:
+        reason = self.query_one("#compare-reason", Static)
+        summary = self.query_one("#compare-summary", Static)
+        body = self.query_one("#compare-body", Static)
+        if self.error is not None:
+            reason.set_classes("-shown -missing")
+            reason.update(Content(f"Could not compare: {self.error}"))
+            summary.update("")
+            return
+        comparison = self.comparison
+        if comparison is None:
+            return
+        if comparison.server is None:
+            reason.set_classes("-shown -missing")
+            why = one_line(comparison.reason, 300) or "the backend did not say why"
+            reason.update(Content(f"The server copy cannot be fetched: {why}"))
+            summary.update(
+                Content.from_markup("[bold]Local copy only[/] [$text-muted](nothing to compare)[/]")
+            )
+            body.update(Content(pretty_payload(comparison.local, "") or "(empty)"))
+            return
+        reason.set_classes("-shown" if comparison.reason else "")
+        reason.update(Content.assemble(("Note: ", "bold $warning"), one_line(comparison.reason, 300)))
+        changed = differing(self.rows)
+        if changed:
+            summary.update(Content.assemble((f"{changed} lines differ", "bold $warning"), self.legend()))
+        else:
+            summary.update(Content.from_markup("[$success bold]The local and server copies are the same[/]"))
+        body.update(self.side_by_side() if self.size.width >= SIDE_BY_SIDE_MIN else self.unified())
+
+    def legend(self) -> Content:
+        if self.size.width >= SIDE_BY_SIDE_MIN:
+            return Content.from_markup("  [$text-muted]local (left) │ server (right)[/]")
+        return Content.from_markup("  [$error]− local[/] [$success]+ server[/]")
+
+    def side_by_side(self) -> Content:
+        half = max((self.size.width - 5) // 2, 10)
+        lines = [
+            Content.assemble((fit("LOCAL", half), "bold"), " │ ", (fit("SERVER", half), "bold")),
+        ]
+        for row in self.rows:
+            left_style, right_style = STYLES.get(row.tag, ("", ""))
+            lines.append(
+                Content.assemble(
+                    (fit(row.local or "", half), left_style),
+                    (
+                        " │ " if row.tag == "equal" else " ┃ ",
+                        "$warning" if row.tag != "equal" else "$text-muted",
+                    ),
+                    (fit(row.server or "", half), right_style),
+                )
+            )
+        return Content("\n").join(lines)
+
+    def unified(self) -> Content:
+        lines: list[Content] = []
+        for row in self.rows:
+            if row.tag == "equal":
+                lines.append(Content(f"  {row.local}"))
+                continue
+            if row.local is not None:
+                lines.append(Content.assemble((f"- {row.local}", "$error")))
+            if row.server is not None:
+                lines.append(Content.assemble((f"+ {row.server}", "$success")))
+        return Content("\n").join(lines)
+
+    def action_close(self) -> None:
+        self.dismiss()

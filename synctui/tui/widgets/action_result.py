@@ -1,0 +1,63 @@
+"""The outcome of a change action: the agent's message, then one line per entry (ok or why not)."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.widgets import Static
+
+from synctui.model import ActionResult
+from synctui.tui.actions import result_line
+from synctui.tui.format import one_line
+from synctui.tui.look import glyphs
+
+MAX_LINES = 50
+
+
+class ActionResultView(Static):
+    DEFAULT_CSS = """
+    ActionResultView { height: auto; max-height: 8; padding: 0 1; display: none; overflow-y: auto; }
+    ActionResultView.-shown { display: block; }
+    ActionResultView.-ok { border: round $success; }
+    ActionResultView.-failed { border: round $error; }
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__("", **kwargs)
+        self.border_title = "Result"
+        self.text = ""
+
+    def _show(self, ok: bool, content: Content) -> None:
+        self.set_class(True, "-shown")
+        self.set_class(ok, "-ok")
+        self.set_class(not ok, "-failed")
+        self.text = content.plain
+        self.update(content)
+
+    def show_error(self, what: str, error: str) -> None:
+        g = glyphs(self.app)
+        self._show(False, Content.assemble((f"{g.error} {what}: ", "$error bold"), (error, "$error")))
+
+    def show_result(self, what: str, result: ActionResult) -> None:
+        g = glyphs(self.app)
+        style = "$success bold" if result.ok else "$error bold"
+        lines = [Content.assemble((f"{g.ok if result.ok else g.error} {what} ", style), result_line(result))]
+        for entry in result.results[:MAX_LINES]:
+            why = entry.message
+            if entry.rejection is not None:
+                why = f"{why} · {entry.rejection.message}" if why else entry.rejection.message
+                if entry.rejection.advice:
+                    why += f" ({entry.rejection.advice})"
+            lines.append(
+                Content.assemble(
+                    (f"  {g.ok if entry.ok else g.error} ", "$success" if entry.ok else "$error"),
+                    (one_line(entry.id, 40), "bold"),
+                    f" {one_line(why, 200)}",
+                )
+            )
+        if len(result.results) > MAX_LINES:
+            lines.append(Content(f"  … and {len(result.results) - MAX_LINES} more"))
+        self._show(result.ok, Content("\n").join(lines))
+
+    def clear_result(self) -> None:
+        self.set_class(False, "-shown")
+        self.text = ""

@@ -1,0 +1,63 @@
+"""A sync running in the background (or hung) on the main screen: overall bar, steps, message."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.widgets import Static
+
+from synctui.model import SyncProgress
+from synctui.tui.format import bar, one_line
+from synctui.tui.look import Glyphs, glyphs
+
+
+def steps_text(progress: SyncProgress, g: Glyphs) -> str:
+    parts = []
+    for step in progress.steps:
+        if step.finished:
+            parts.append(f"{step.name} {g.ok}")
+        elif step.started:
+            counts = f" {step.done or 0:,}/{step.total:,}" if step.total else ""
+            parts.append(f"{step.name}{counts}")
+    return " · ".join(parts)
+
+
+def shown(progress: SyncProgress | None) -> bool:
+    return progress is not None and (progress.running or progress.hung)
+
+
+class SyncProgressPanel(Static):
+    DEFAULT_CSS = """
+    SyncProgressPanel { height: auto; max-height: 3; padding: 0 1; display: none; background: $boost; }
+    SyncProgressPanel.-shown { display: block; }
+    SyncProgressPanel.-hung { background: $warning 20%; }
+    """
+
+    def show(self, progress: SyncProgress | None) -> None:
+        visible = shown(progress)
+        self.set_class(visible, "-shown")
+        self.set_class(visible and bool(progress and progress.hung), "-hung")
+        if not visible or progress is None:
+            return
+        g = glyphs(self.app)
+        steps = one_line(steps_text(progress, g), 200)
+        if progress.hung:
+            head = Content.assemble(
+                (f" {g.warning} Sync appears hung ", "$warning bold reverse"),
+                " ",
+                (
+                    one_line(progress.message, 200) or "no progress and no error for a long time",
+                    "$warning bold",
+                ),
+            )
+            self.update(Content.assemble(head, "\n", (steps, "$text-muted")) if steps else head)
+            return
+        fraction = progress.fraction
+        percent = f" {round(fraction * 100)}%" if fraction is not None else ""
+        head = Content.assemble(
+            (f"{g.running} Syncing ", "$primary bold"),
+            (bar(fraction, 16, g.bar_full, g.bar_empty), "$primary"),
+            percent,
+            "  ",
+            one_line(progress.message, 80),
+        )
+        self.update(Content.assemble(head, "\n", (steps, "$text-muted")) if steps else head)

@@ -1,0 +1,154 @@
+"""The change / repair half of FakeAgentClient: retry, discard, reset, compare, counts, audit, settings.
+
+Every call is recorded (with the PIN, so tests can check it was passed) before it is checked: a read-only
+agent refuses every change (403), a destructive one needs the PIN when `pin_required` (401 without,
+403 wrong). `refusals[method]` makes a method fail; `gate` holds calls in flight until it is set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from synctui.client import AgentRefused
+from synctui.model import (
+    ActionResult,
+    AgentState,
+    Category,
+    Comparison,
+    EntryResult,
+    QueueKind,
+    Rejection,
+    Setting,
+    SyncLogRow,
+)
+
+ADMIN_PIN = "2468"
+STILL_DUPLICATE = Rejection(
+    Category.FIX_DATA,
+    "The server still has a patient with this identifier",
+    status=409,
+    code="DUPLICATE_ENTITY",
+)
+
+
+class FakeActions:
+    calls: list[tuple]
+    current: AgentState
+
+    def init_actions(self) -> None:
+        self.refusals: dict[str, Exception] = {}
+        self.gate: asyncio.Event | None = None
+        self.audit_records: list[dict[str, Any]] = default_audit()
+
+    async def _change(self, method: str, pin: str | None, destructive: bool) -> None:
+        if self.gate is not None:
+            await self.gate.wait()
+        if method in self.refusals:
+            raise self.refusals[method]
+        if self.current.readonly:
+            raise AgentRefused(403, "the agent is read-only: no changes are accepted")
+        if destructive and self.current.pin_required:
+            if not pin:
+                raise AgentRefused(401, "this action needs the admin PIN")
+            if pin != ADMIN_PIN:
+                raise AgentRefused(403, "wrong PIN")
+
+    async def retry(self, backend: str, ids: list[str] | None, *, pin=None, key=None) -> ActionResult:
+        self.calls.append(("retry", backend, None if ids is None else list(ids), pin))
+        await self._change("retry", pin, ids is None)
+        chosen = list(ids) if ids is not None else [f"conflicts-{i:05d}" for i in range(3)]
+        results = [
+            EntryResult(i, False, "rejected again", STILL_DUPLICATE)
+            if i.endswith("-00002")
+            else EntryResult(i, True, "queued again")
+            for i in chosen
+        ]
+        ok = all(r.ok for r in results)
+        return ActionResult(
+            ok, f"{sum(r.ok for r in results)} of {len(results)} entries queued again", results
+        )
+
+    async def discard(
+        self, backend: str, queue: QueueKind, ids: list[str], *, pin=None, key=None
+    ) -> ActionResult:
+        self.calls.append(("discard", backend, queue, list(ids), pin))
+        await self._change("discard", pin, True)
+        results = [EntryResult(i, True, "archived, then discarded") for i in ids]
+        return ActionResult(True, f"{len(ids)} entries discarded (archived first)", results)
+
+    async def reset(self, backend: str, keys: list[str] | None, *, pin=None, key=None) -> ActionResult:
+        self.calls.append(("reset", backend, None if keys is None else list(keys), pin))
+        await self._change("reset", pin, True)
+        return ActionResult(True, f"sync markers cleared for {'all rows' if keys is None else len(keys)}")
+
+    async def compare(self, backend: str, queue: QueueKind, id: str) -> Comparison:
+        self.calls.append(("compare", backend, queue, id))
+        if "compare" in self.refusals:
+            raise self.refusals["compare"]
+        local = {
+            "resourceType": "Patient",
+            "id": id,
+            "birthDate": "1990-04-02",
+            "name": [{"family": "Banda"}],
+        }
+        if id.endswith("-00001"):
+            return Comparison(id, json.dumps(local), None, "the server answered 404: no patient with this id")
+        server = dict(local, birthDate="1990-02-04", active=True)
+        return Comparison(id, json.dumps(local), json.dumps(server))
+
+    async def count_remotes(self, backend: str) -> list[SyncLogRow]:
+        self.calls.append(("count_remotes", backend))
+        if "count_remotes" in self.refusals:
+            raise self.refusals["count_remotes"]
+        view = self.current.view(backend)
+        rows = view.snapshot.log if view is not None else []
+        counts = [(120, 120), (40, 52), (9, 7)]
+        return [
+            SyncLogRow(row.key, row.record_type, local_count=local, remote_count=remote)
+            for row, (local, remote) in zip(rows, counts * (len(rows) // 3 + 1), strict=False)
+        ]
+
+    async def audit(self, limit: int = 100) -> list[dict[str, Any]]:
+        self.calls.append(("audit", limit))
+        return self.audit_records[:limit]
+
+    async def settings(self, backend: str) -> list[Setting]:
+        self.calls.append(("settings", backend))
+        return [
+            Setting("interval", "Sync interval", "300", editable=True, help="Seconds between syncs"),
+            Setting("batch_size", "Batch size", "500", help="Records per request"),
+        ]
+
+    async def change_settings(
+        self, backend: str, values: dict[str, str], *, pin=None, key=None
+    ) -> ActionResult:
+        self.calls.append(("change_settings", backend, dict(values), pin))
+        await self._change("change_settings", pin, True)
+        return ActionResult(True, f"changed {', '.join(values)}")
+
+
+def default_audit() -> list[dict[str, Any]]:
+    base = {"user": "nurse", "backend": "santedb", "params": {}}
+    return [
+        dict(base, time="2025-03-10T09:30:00+00:00", id="a1", action="retry", phase="before", target=["c-1"]),
+        dict(
+            base,
+            time="2025-03-10T09:30:01+00:00",
+            id="a1",
+            action="retry",
+            phase="after",
+            target=["c-1"],
+            result={"ok": True, "message": "1 entries queued again"},
+        ),
+        dict(
+            base,
+            time="2025-03-10T09:35:00+00:00",
+            id="a2",
+            action="discard",
+            phase="after",
+            target=["c-2", "c-3"],
+            result={"ok": False, "message": "wrong PIN"},
+        ),
+    ]

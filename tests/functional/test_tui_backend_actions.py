@@ -1,0 +1,127 @@
+"""Pilot tests of the main-screen actions: count remotes, reset, details + settings, audit, read-only."""
+
+from __future__ import annotations
+
+from textual.command import CommandPalette
+from textual.widgets import DataTable, Input, OptionList, Static
+
+from synctui.tui.screens.audit import AuditScreen
+from synctui.tui.screens.backend_details import BackendDetailsScreen
+from synctui.tui.screens.entry_inspector import EntryInspectorScreen
+from synctui.tui.screens.help import HelpScreen
+from synctui.tui.screens.main import MainScreen
+from synctui.tui.widgets.app_header import AppHeader
+from synctui.tui.widgets.sync_log_table import SyncLogTable
+from tests.functional.repair_helpers import calls, confirm_dialog, loaded, open_browser, repair_app, text_of
+from tests.functional.tui_fakes import until
+
+
+async def test_count_remotes_then_reset_row_and_all() -> None:
+    client, app = repair_app(pin_required=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await pilot.press("c")
+        table = app.screen.query_one(SyncLogTable)
+        await until(pilot, lambda: "server" in table.columns, "server counts")
+        cells = [str(c) for c in table.get_row_at(1)]
+        assert cells[1] == "40" and cells[2].startswith("52 ")  # remote > local: warning mark
+        assert [str(c) for c in table.get_row_at(0)][1:3] == ["120", "120"]
+        table.focus()
+        await pilot.press("x")
+        dialog = await confirm_dialog(pilot)
+        assert "no data is deleted" in text_of(dialog.query_one("#confirm-body", Static))
+        dialog.query_one("#confirm-word", Input).value = "RESET"
+        dialog.query_one("#confirm-pin", Input).value = "2468"
+        await pilot.press("enter")
+        await until(pilot, lambda: bool(calls(client, "reset")), "reset row")
+        await until(pilot, lambda: isinstance(app.screen, MainScreen), "dialog closed")
+        await pilot.press("X")
+        dialog = await confirm_dialog(pilot)
+        dialog.query_one("#confirm-word", Input).value = "reset"
+        dialog.query_one("#confirm-pin", Input).value = "2468"
+        await pilot.press("enter")
+        await until(pilot, lambda: len(calls(client, "reset")) == 2, "reset all")
+    assert calls(client, "count_remotes") == [("count_remotes", "santedb")]
+    assert calls(client, "reset") == [
+        ("reset", "santedb", ["patient"], "2468"),
+        ("reset", "santedb", None, "2468"),
+    ]
+
+
+async def test_details_settings_change_and_audit() -> None:
+    client, app = repair_app(pin_required=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await pilot.press("i")
+        await until(pilot, lambda: isinstance(app.screen, BackendDetailsScreen), "details")
+        details = app.screen
+        await until(pilot, lambda: details.settings is not None, "settings")
+        assert "42 ms" in text_of(details.query_one("#details-health", Static))
+        await pilot.press("e")
+        dialog = await confirm_dialog(pilot)
+        dialog.query_one("#confirm-value", Input).value = "600"
+        dialog.query_one("#confirm-word", Input).value = "CHANGE"
+        dialog.query_one("#confirm-pin", Input).value = "2468"
+        await pilot.press("enter")
+        await until(pilot, lambda: bool(calls(client, "change_settings")), "settings changed")
+        await pilot.press("escape", "a")
+        await until(pilot, lambda: isinstance(app.screen, AuditScreen), "audit")
+        audit = app.screen
+        await until(pilot, lambda: audit.records is not None, "audit records")
+        table = audit.query_one(DataTable)
+        assert table.row_count == 3
+        first = [str(c) for c in table.get_row_at(0)]
+        assert first[3] == "discard" and first[5].startswith("failed: wrong PIN")
+    assert calls(client, "change_settings") == [("change_settings", "santedb", {"interval": "600"}, "2468")]
+
+
+async def test_readonly_hides_every_change() -> None:
+    client, app = repair_app(readonly=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await pilot.pause()
+        assert "read-only" in text_of(app.screen.query_one(AppHeader).query_one("#agent-status", Static))
+        main = app.screen
+        assert main.check_action("reset_row", ()) is False and main.check_action("count_remotes", ())
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
+        help_text = text_of(app.screen.query_one("#help-text", Static))
+        assert (
+            "reset_row" not in help_text and "retry_entry" not in help_text and "compare_entry" in help_text
+        )
+        await pilot.press("escape")
+        browser = await open_browser(pilot)
+        assert browser.check_action("requeue_conflicted", ()) is False
+        await pilot.press("space", "R", "A", "enter")
+        await until(pilot, lambda: isinstance(app.screen, EntryInspectorScreen), "inspector")
+        await pilot.press("r", "d")
+        await pilot.press("ctrl+p")
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette), "palette")
+        options = app.screen.query_one(OptionList)
+        await until(pilot, lambda: options.option_count > 3, "palette entries")
+        prompts = " | ".join(str(options.get_option_at_index(i).prompt) for i in range(options.option_count))
+        assert "Compare with server" in prompts and "Audit log" in prompts
+        assert "Retry this entry" not in prompts and "Discard" not in prompts
+    assert not calls(client, "retry") and not calls(client, "discard")
+
+
+async def test_palette_lists_inspector_actions() -> None:
+    client, app = repair_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_browser(pilot)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, EntryInspectorScreen), "inspector")
+        await pilot.press("ctrl+p")
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette), "palette")
+        options = app.screen.query_one(OptionList)
+        await until(pilot, lambda: options.option_count > 3, "palette entries")
+        prompts = " | ".join(str(options.get_option_at_index(i).prompt) for i in range(options.option_count))
+        for title in (
+            "Retry this entry",
+            "Compare with server",
+            "Discard (Leave Server Version)",
+            "Audit log",
+        ):
+            assert title in prompts, title
+        await pilot.press(*"retry", "enter")
+        await until(pilot, lambda: bool(calls(client, "retry")), "retry from the palette")
