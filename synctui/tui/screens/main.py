@@ -49,6 +49,8 @@ class MainScreen(LogActionsScreen):
             yield JobsPanel(id="jobs")
         yield Footer()
 
+    _bindings_key: object = None
+
     def on_mount(self) -> None:
         self.show_state()
 
@@ -76,7 +78,17 @@ class MainScreen(LogActionsScreen):
             self.query_one(SyncLogTable).show(view.snapshot.log, view.snapshot.thresholds, now, counted)
             self.query_one(JobsPanel).show(view.snapshot.jobs, now)
         self.query_one(SyncProgressPanel).show(view.snapshot.progress if view is not None else None)
-        self.refresh_bindings()
+        # Which bindings apply depends only on these; refreshing them rebuilds the footer.
+        bindings_key = (
+            view.snapshot.backend if view else None,
+            view.snapshot.capabilities if view else None,
+            bool(view.snapshot.log) if view else False,
+            state.readonly if state else None,
+            len(state.backends) if state else 0,
+        )
+        if bindings_key != self._bindings_key:
+            self._bindings_key = bindings_key
+            self.refresh_bindings()
 
     # --- actions --------------------------------------------------------------------------------
 

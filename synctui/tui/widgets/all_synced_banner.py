@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from textual.content import Content
-from textual.widgets import Static
 
 from synctui.model import AgentState, BackendView, QueueKind
 from synctui.tui.format import clock_time
 from synctui.tui.look import glyphs
+from synctui.tui.widgets.steady_static import SteadyStatic
 
 _WORDS = {
     QueueKind.OUTBOX: "waiting to send",
@@ -47,7 +47,7 @@ def not_synced_reason(view: BackendView, agent_error: str | None) -> str:
     return "some record types have not synced recently (see the log)"
 
 
-class AllSyncedBanner(Static):
+class AllSyncedBanner(SteadyStatic):
     DEFAULT_CSS = """
     AllSyncedBanner { height: auto; padding: 0 1; }
     AllSyncedBanner.-synced {

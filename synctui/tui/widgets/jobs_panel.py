@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from textual.content import Content
-from textual.widgets import Static
 
 from synctui.model import Job, JobState
 from synctui.tui.format import bar, clock_time, one_line
 from synctui.tui.look import UNICODE, Glyphs, glyphs
+from synctui.tui.widgets.steady_static import SteadyStatic
 
 _STATE_STYLE = {
     JobState.RUNNING: "$primary bold",
@@ -47,7 +47,7 @@ def job_line(job: Job, now: datetime, g: Glyphs = UNICODE, name_width: int = 18)
     )
 
 
-class JobsPanel(Static):
+class JobsPanel(SteadyStatic):
     DEFAULT_CSS = """
     JobsPanel {
         height: auto; max-height: 6; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis;

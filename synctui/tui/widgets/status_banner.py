@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from textual.content import Content
-from textual.widgets import Static
 
 from synctui.model import AgentState, BackendView
 from synctui.tui.format import ago, clock_time, one_line
 from synctui.tui.look import glyphs
+from synctui.tui.widgets.steady_static import SteadyStatic
 
 
 def notices(
@@ -43,7 +43,7 @@ def notices(
     return out
 
 
-class StatusBanner(Static):
+class StatusBanner(SteadyStatic):
     DEFAULT_CSS = """
     StatusBanner { height: auto; max-height: 3; padding: 0 1; display: none; }
     StatusBanner.-shown { display: block; }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from rich.text import Text
 from textual.widgets import DataTable
@@ -43,6 +44,7 @@ class SyncLogTable(DataTable):
         self._with_counts: bool | None = None
         self._thresholds = Thresholds()
         self._now: datetime | None = None
+        self._signature: Any = None
         self.filter_text = ""
         self.border_title = "Sync log"
 
@@ -107,31 +109,47 @@ class SyncLogTable(DataTable):
         }
         marks = {"error": g.error, "warning": g.warning, "ok": " "}
         with_counts = any(merged(row, self._counted)[1] is not None for row in self._rows)
+        shown = [row for row in self._rows if matches(row, self.filter_text)]
+        cells = [self._cells(row, now, styles, marks, with_counts) for row in shown]
+        # Pushes mostly repeat the same log: rebuilding the table re-measures every cell.
+        signature = (
+            with_counts,
+            [
+                (row.key, [(c.plain, str(c.style), tuple(c.spans)) for c in cs])
+                for row, cs in zip(shown, cells, strict=True)
+            ],
+        )
+        if signature == self._signature and self.row_count:
+            return
+        self._signature = signature
         self._columns(with_counts)
         cursor = self.cursor_row
         self.clear()
-        self._shown = [row for row in self._rows if matches(row, self.filter_text)]
-        for index, row in enumerate(self._shown):
-            try:
-                level = self._thresholds.level(row.last_success, now)
-            except (TypeError, ValueError):
-                level = "error"
-            style = styles.get(level, "")
-            name = Text(one_line(row.record_type, 40) or "?", style=style)
-            if row.filter:
-                name.append(f" {one_line(row.filter, 30)}", style="dim")
-            success = Text(f"{marks.get(level, ' ')} ", style=style)
-            if row.last_success is None:
-                success.append("never", style=style)
-            else:
-                success.append(
-                    f"{ago(row.last_success, now)} · {clock_time(row.last_success, now)}", style=style
-                )
-            error = Text(one_line(row.last_error, 60), style=styles["error"] if row.last_error else "")
-            counts = self.count_cells(row) if with_counts else []
-            self.add_row(name, *counts, success, error, key=f"{index}:{row.key}")
+        self._shown = shown
+        for index, (row, row_cells) in enumerate(zip(shown, cells, strict=True)):
+            self.add_row(*row_cells, key=f"{index}:{row.key}")
         if not self._shown:
             message = "no rows match the filter" if self._rows else "the backend reports no sync log"
             self.add_row(Text(message, style="dim"), *[Text("")] * (len(self.columns) - 1))
         if cursor and self.row_count:
             self.move_cursor(row=min(cursor, self.row_count - 1), animate=False)
+
+    def _cells(
+        self, row: SyncLogRow, now: datetime, styles: dict[str, Any], marks: dict[str, str], with_counts: bool
+    ) -> list[Text]:
+        try:
+            level = self._thresholds.level(row.last_success, now)
+        except (TypeError, ValueError):
+            level = "error"
+        style = styles.get(level, "")
+        name = Text(one_line(row.record_type, 40) or "?", style=style)
+        if row.filter:
+            name.append(f" {one_line(row.filter, 30)}", style="dim")
+        success = Text(f"{marks.get(level, ' ')} ", style=style)
+        if row.last_success is None:
+            success.append("never", style=style)
+        else:
+            success.append(f"{ago(row.last_success, now)} · {clock_time(row.last_success, now)}", style=style)
+        error = Text(one_line(row.last_error, 60), style=styles["error"] if row.last_error else "")
+        counts = self.count_cells(row) if with_counts else []
+        return [name, *counts, success, error]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from textual.content import Content
-from textual.widgets import Static
 
 from synctui.model import SyncProgress
 from synctui.tui.format import bar, one_line
 from synctui.tui.look import Glyphs, glyphs
+from synctui.tui.widgets.steady_static import SteadyStatic
 
 
 def steps_text(progress: SyncProgress, g: Glyphs) -> str:
@@ -25,7 +25,7 @@ def shown(progress: SyncProgress | None) -> bool:
     return progress is not None and (progress.running or progress.hung)
 
 
-class SyncProgressPanel(Static):
+class SyncProgressPanel(SteadyStatic):
     DEFAULT_CSS = """
     SyncProgressPanel { height: auto; max-height: 3; padding: 0 1; display: none; background: $boost; }
     SyncProgressPanel.-shown { display: block; }
