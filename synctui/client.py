@@ -123,8 +123,8 @@ class HttpAgentClient:
         description: str | None = None,
         timeout: float = 10.0,
     ) -> None:
-        if transport is None:
-            transport = httpx.AsyncHTTPTransport(uds=str(socket)) if socket else None
+        if transport is None and socket is not None:
+            transport = httpx.AsyncHTTPTransport(uds=str(socket), verify=False)  # no TLS on a Unix socket
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.description = description or (str(socket) if socket else url or "agent")
         self._where = self.description

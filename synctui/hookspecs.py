@@ -11,7 +11,7 @@ from typing import Any
 
 import pluggy
 
-from synctui.backend import Backend, DemoBackend
+from synctui.backend import DemoBackend
 from synctui.model import Rejection, Snapshot
 
 hookspec = pluggy.HookspecMarker("synctui")
@@ -19,8 +19,10 @@ hookimpl = pluggy.HookimplMarker("synctui")
 
 
 @hookspec
-def synctui_register_backends(register: Callable[[type[Backend]], None]) -> None:
-    """Call `register(BackendClass)` for every backend kind the plugin provides."""
+def synctui_register_backends(register: Callable[..., None]) -> None:
+    """Call `register(BackendClass)` for every backend kind the plugin provides, or
+    `register("package.module:BackendClass", kind="name")` so that the adapter is imported only when
+    a configured backend uses it (an on-device agent then pays only for the backends it watches)."""
 
 
 @hookspec

@@ -30,13 +30,43 @@ class PluginLoadError(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class LazyBackend:
+    """A backend registered as "module:Class": imported only when a configured backend needs it."""
+
+    path: str
+    kind: str
+    plugin: str
+
+
 @dataclass
 class Registry:
     """What the loaded plugins provide."""
 
     manager: pluggy.PluginManager
-    backends: dict[str, type[Backend]] = field(default_factory=dict)
+    backends: dict[str, type[Backend] | LazyBackend] = field(default_factory=dict)
     plugins: list[PluginInfo] = field(default_factory=list)
+
+    def backend_class(self, kind: str) -> type[Backend]:
+        """The adapter class for `kind`; LookupError (with the reason) when there is none."""
+        entry = self.backends.get(kind)
+        if entry is None:
+            raise LookupError(f"no plugin provides backend kind {kind!r}")
+        if not isinstance(entry, LazyBackend):
+            return entry
+        module_name, _, attr = entry.path.partition(":")
+        try:
+            cls = getattr(importlib.import_module(module_name), attr)
+        except Exception as exc:
+            error = f"importing {entry.path} failed: {_describe(exc)}"
+            self._fail(entry.plugin, error)
+            raise LookupError(f"the {kind} adapter could not be loaded: {_describe(exc)}") from exc
+        if not (isinstance(cls, type) and issubclass(cls, Backend)) or getattr(cls, "kind", None) != kind:
+            error = f"{entry.path} is not a Backend subclass of kind {kind!r}"
+            self._fail(entry.plugin, error)
+            raise LookupError(error)
+        self.backends[kind] = cls
+        return cls
 
     def demos(self) -> list[DemoBackend]:
         demos: list[DemoBackend] = []
@@ -119,15 +149,24 @@ def load_plugins(extra_modules: Iterable[str] = ()) -> Registry:
     for name, impl in list(registry._impls("synctui_register_backends")):
         kinds: list[str] = []
 
-        def register(cls: type[Backend], _kinds: list[str] = kinds, _name: str = name) -> None:
-            if not (isinstance(cls, type) and issubclass(cls, Backend)):
-                raise TypeError(f"{cls!r} is not a synctui.backend.Backend subclass")
-            kind = getattr(cls, "kind", None)
-            if not isinstance(kind, str) or not kind:
-                raise TypeError(f"{cls.__name__} has no `kind`")
-            if kind in registry.backends and registry.backends[kind] is not cls:
+        def register(
+            cls: type[Backend] | str, kind: str | None = None, _kinds: list[str] = kinds, _name: str = name
+        ) -> None:
+            entry: type[Backend] | LazyBackend
+            if isinstance(cls, str):
+                if not kind or ":" not in cls:
+                    raise TypeError('a lazy registration is register("package.module:Class", kind="...")')
+                entry = LazyBackend(cls, kind, _name)
+            else:
+                if not (isinstance(cls, type) and issubclass(cls, Backend)):
+                    raise TypeError(f"{cls!r} is not a synctui.backend.Backend subclass")
+                kind = getattr(cls, "kind", None)
+                if not isinstance(kind, str) or not kind:
+                    raise TypeError(f"{cls.__name__} has no `kind`")
+                entry = cls
+            if kind in registry.backends and registry.backends[kind] != entry:
                 raise ValueError(f"backend kind {kind!r} is already registered by another plugin")
-            registry.backends[kind] = cls
+            registry.backends[kind] = entry
             _kinds.append(kind)
 
         try:

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from synctui.backend import Backend, DemoBackend
+from synctui.backend import DemoBackend
 from synctui.hookspecs import hookimpl
 from synctui.model import Rejection
 
 
 @hookimpl
-def synctui_register_backends(register: Callable[[type[Backend]], None]) -> None:
-    from synctui_hcm.adapter import HCMBackend
-
-    register(HCMBackend)
+def synctui_register_backends(register: Callable[..., None]) -> None:
+    register("synctui_hcm.adapter:HCMBackend", kind="hcm")
 
 
 @hookimpl

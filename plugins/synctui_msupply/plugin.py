@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from synctui.backend import Backend, DemoBackend
+from synctui.backend import DemoBackend
 from synctui.hookspecs import hookimpl
 from synctui.model import Rejection
 
-from .adapter import MSupplyBackend
 from .codes import explain, normalise_code
 
 
 @hookimpl
-def synctui_register_backends(register: Callable[[type[Backend]], None]) -> None:
-    register(MSupplyBackend)
+def synctui_register_backends(register: Callable[..., None]) -> None:
+    register("synctui_msupply.adapter:MSupplyBackend", kind="msupply")
 
 
 @hookimpl
@@ -27,7 +26,7 @@ def synctui_demo_backends(register: Callable[[DemoBackend], None]) -> None:
 @hookimpl
 def synctui_explain_rejection(kind: str, raw: str, status: int | None) -> Rejection | None:
     """mSupply error codes or texts in plain words; None for other kinds or text it does not know."""
-    if kind != MSupplyBackend.kind or not raw:
+    if kind != "msupply" or not raw:
         return None
     code = raw.strip() if normalise_code(raw.strip()) != "UNKNOWN" else None
     rejection = explain(code, raw, status)

@@ -4,22 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from synctui.backend import Backend, DemoBackend
+from synctui.backend import DemoBackend
 from synctui.hookspecs import hookimpl
 from synctui.model import Rejection
 
-from .adapter import SanteDBBackend
 from .rejections import parse_reason
 
 
 @hookimpl
-def synctui_register_backends(register: Callable[[type[Backend]], None]) -> None:
-    register(SanteDBBackend)
+def synctui_register_backends(register: Callable[..., None]) -> None:
+    register("synctui_santedb.adapter:SanteDBBackend", kind="santedb")
 
 
 @hookimpl
 def synctui_explain_rejection(kind: str, raw: str, status: int | None) -> Rejection | None:
-    if kind != SanteDBBackend.kind or not isinstance(raw, str):
+    if kind != "santedb" or not isinstance(raw, str):
         return None
     return parse_reason(raw, status)
 

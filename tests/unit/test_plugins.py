@@ -74,3 +74,42 @@ def test_explain_rejection_hook_from_the_santedb_plugin():
     registry = load_plugins()
     rejection = registry.explain("santedb", "SanteDB.Core.Exceptions.DetectedIssueException: Negative stock (422)", 422)
     assert rejection is not None and rejection.category == "fix-data"
+
+
+def test_lazy_registration_imports_the_adapter_only_when_used(tmp_path, monkeypatch):
+    (tmp_path / "lazy_plugin.py").write_text(
+        textwrap.dedent(
+            """
+            from synctui.hookspecs import hookimpl
+
+            @hookimpl
+            def synctui_register_backends(register):
+                register("lazy_adapter_missing:Nope", kind="lazy")
+                register("synctui.testing:StaticBackend", kind="static")
+            """
+        )
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("SYNCTUI_PLUGINS", "lazy_plugin")
+    registry = load_plugins()
+    info = next(p for p in registry.plugins if p.name == "lazy_plugin")
+    assert info.kinds == ["lazy", "static"] and info.error is None  # nothing imported yet
+    from synctui.testing import StaticBackend
+
+    assert registry.backend_class("static") is StaticBackend
+    with pytest.raises(LookupError, match="could not be loaded: ModuleNotFoundError"):
+        registry.backend_class("lazy")
+    info = next(p for p in registry.plugins if p.name == "lazy_plugin")
+    assert "lazy_adapter_missing" in info.error
+    sys.modules.pop("lazy_plugin", None)
+
+
+def test_builtin_adapters_are_not_imported_until_needed():
+    import subprocess
+
+    code = (
+        "import sys; from synctui.plugins import load_plugins; r = load_plugins(); "
+        "print(sorted(m for m in sys.modules if m.endswith('.adapter') and m.startswith('synctui_')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

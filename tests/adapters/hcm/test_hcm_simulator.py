@@ -17,6 +17,7 @@ from synctui_hcm.simulator import SimConfig, SimServer, SimTransport, simulator_
 from synctui import hookspecs
 from synctui.backend import BackendSettings, Secret
 from synctui.model import QueueKind
+from synctui.plugins import load_plugins
 
 from .conftest import counts
 
@@ -83,9 +84,10 @@ def test_plugin_hooks_register_the_backend_and_the_demo():
     pm.add_hookspecs(hookspecs)
     pm.register(plugin)
     backends, demos = [], []
-    pm.hook.synctui_register_backends(register=backends.append)
+    pm.hook.synctui_register_backends(register=lambda cls, kind=None: backends.append((cls, kind)))
     pm.hook.synctui_demo_backends(register=demos.append)
-    assert backends == [HCMBackend] and demos[0].kind == "hcm"
+    assert backends == [("synctui_hcm.adapter:HCMBackend", "hcm")] and demos[0].kind == "hcm"
+    assert load_plugins().backend_class("hcm") is HCMBackend
     explained = pm.hook.synctui_explain_rejection(
         kind="hcm", raw='{"Errors":[{"code":"DUPLICATE_ENTITY"}]}', status=400
     )

@@ -9,19 +9,21 @@ from synctui_msupply.adapter import MSupplyBackend
 from synctui_msupply.demo import MSupplyDemo
 
 from synctui import hookspecs
-from synctui.backend import Backend, DemoBackend
+from synctui.backend import DemoBackend
 from synctui.model import QueueKind
+from synctui.plugins import load_plugins
 
 
 def test_hooks_register_the_backend_and_the_demo() -> None:
     pm = pluggy.PluginManager("synctui")
     pm.add_hookspecs(hookspecs)
     pm.register(plugin)
-    backends: list[type[Backend]] = []
+    backends: list[tuple] = []
     demos: list[DemoBackend] = []
-    pm.hook.synctui_register_backends(register=backends.append)
+    pm.hook.synctui_register_backends(register=lambda cls, kind=None: backends.append((cls, kind)))
     pm.hook.synctui_demo_backends(register=demos.append)
-    assert backends == [MSupplyBackend]
+    assert backends == [("synctui_msupply.adapter:MSupplyBackend", "msupply")]
+    assert load_plugins().backend_class("msupply") is MSupplyBackend
     assert len(demos) == 1 and isinstance(demos[0], MSupplyDemo) and demos[0].kind == "msupply"
 
 
