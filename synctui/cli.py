@@ -166,7 +166,7 @@ def _dashboard(config: Config, *, demo: bool, theme: str | None) -> int:
 
 
 def _agent_running(socket: Path) -> bool:
-    from synctui.agent.server import agent_listening
+    from synctui.sockets import agent_listening
 
     return socket.exists() and agent_listening(socket)
 

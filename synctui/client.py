@@ -14,8 +14,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-import httpx
-
+from synctui._httpx import httpx
 from synctui.model import (
     ActionResult,
     ActionStatus,

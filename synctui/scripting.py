@@ -15,12 +15,14 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from synctui.client import AgentRefused, AgentUnavailable, HttpAgentClient
 from synctui.codec import to_data
 from synctui.config import Config
 from synctui.model import ActionResult, QueueKind
+
+if TYPE_CHECKING:
+    from synctui.client import HttpAgentClient
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_REFUSED = 0, 1, 2, 3, 4
 QUEUES = [k.value for k in QueueKind]
@@ -96,6 +98,12 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
 
 async def _run(args: argparse.Namespace, config: Config) -> int:
+    from synctui.client import (  # only these commands pay for httpx
+        AgentRefused,
+        AgentUnavailable,
+        HttpAgentClient,
+    )
+
     client = HttpAgentClient(socket=config.agent.socket, timeout=30.0)
     try:
         return await _dispatch(client, args)

@@ -10,9 +10,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
-
 from synctui import __version__
+from synctui._httpx import httpx
 from synctui.agent.backend_service import BackendService, now
 from synctui.agent.guard import Guard
 from synctui.agent.repairs import Repairs

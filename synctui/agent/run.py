@@ -10,8 +10,7 @@ import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import httpx
-
+from synctui._httpx import httpx
 from synctui.agent.api import create_api
 from synctui.agent.core import Agent
 from synctui.agent.server import ApiServer, bind_tcp, bind_unix_socket

@@ -12,6 +12,8 @@ from pathlib import Path
 import uvicorn
 from starlette.types import ASGIApp
 
+from synctui.sockets import agent_listening
+
 log = logging.getLogger(__name__)
 
 
@@ -37,18 +39,6 @@ def bind_unix_socket(path: Path) -> socket.socket:
     sock.listen(64)
     sock.setblocking(False)
     return sock
-
-
-def agent_listening(path: Path) -> bool:
-    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    probe.settimeout(0.5)
-    try:
-        probe.connect(str(path))
-    except OSError:
-        return False
-    finally:
-        probe.close()
-    return True
 
 
 def bind_tcp(address: str) -> socket.socket:

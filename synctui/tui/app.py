@@ -128,8 +128,9 @@ class SyncTuiApp(App[None]):
         for warning in self.startup_warnings:
             self.notify(warning, severity="warning", timeout=8)
         self.theme_changed_signal.subscribe(self, lambda _theme: self.broadcast())
-        # No I/O before the first frame: start talking to the agent once the screen is drawn.
-        self.call_after_refresh(self._start_following)
+        # The stream is read by a worker, so the first frame never waits on it; starting it now rather
+        # than after that frame lets connecting to the agent overlap the first render.
+        self._start_following()
 
     def _start_following(self) -> None:
         self.run_worker(self._follow_agent(), name="agent-updates", group="agent", exclusive=True)

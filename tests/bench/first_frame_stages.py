@@ -33,7 +33,7 @@ def run(config_path: Path) -> None:
     config = cli.load_config(config_path, required=True)
     stamp("load config")
     assert cli._agent_running(config.agent.socket), "no agent on the config's socket"
-    stamp("probe the agent socket (imports synctui.agent.server)")
+    stamp("probe the agent socket")
     from synctui.client import HttpAgentClient
 
     stamp("import synctui.client (httpx)")
