@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from synctui_msupply.codes import explain
+
 from synctui.model import (
     ActionStatus,
     AgentState,
@@ -68,6 +70,15 @@ MSUPPLY_ERRORS = {
         status=401,
         code="HARDWARE_ID_MISMATCH",
     ),
+}
+
+# One failure of each remaining category, explained exactly as the mSupply adapter explains it.
+MSUPPLY_ERRORS |= {
+    "timeout": explain("INTEGRATION_TIMEOUT_REACHED", "Integration timeout reached", step="Integrate"),
+    "server": explain("OTHER_LEGACY_SERVER_ERROR", "500 Internal Server Error: 4D process aborted", 500),
+    "master-data": explain("CENTRAL_DATA_READ_ONLY", "push rejected: table item is central data"),
+    "gone": explain("SYNC_FILE_NOT_FOUND", "sync file 7f3a not found on central", 404),
+    "unknown": explain("UNKNOWN", "thread 'tokio-runtime-worker' panicked at 'called Option::unwrap()'"),
 }
 
 MSUPPLY_STEPS = [

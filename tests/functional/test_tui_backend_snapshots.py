@@ -9,6 +9,7 @@ from synctui.tui.screens.compare import CompareScreen
 from synctui.tui.screens.confirm import ConfirmScreen
 from synctui.tui.screens.sync_progress import SyncProgressScreen
 from tests.functional.backend_fakes import (
+    MSUPPLY_ERRORS,
     hcm_progress,
     hcm_snapshot,
     hcm_sync,
@@ -46,8 +47,9 @@ def test_msupply_hung(snap_compare):
     assert snap_compare(app_for(msupply_snapshot("hung")), run_before=loaded, terminal_size=(80, 24))
 
 
-@pytest.mark.parametrize("kind", ["auth", "offline", "device"])
+@pytest.mark.parametrize("kind", sorted(MSUPPLY_ERRORS))
 def test_msupply_sync_failed(snap_compare, kind):
+    """Sync Failed as a field technician sees it, for one mSupply error of every category."""
     app = app_for(msupply_snapshot("failed"))
     app.client.sync_plans["clinic"] = [msupply_failed_sync(kind)]
     assert snap_compare(app, run_before=sync_until("failed"), terminal_size=(80, 24))

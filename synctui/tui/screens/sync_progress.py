@@ -167,6 +167,9 @@ class SyncProgressScreen(ModalScreen[None]):
             title.update(f"{g.error} Sync Failed")
             body.update(self.failed_text())
             close.label = "Close"
+        # The body's height is auto; a second layout pass after this frame makes sure a body that grew
+        # (a long reason wrapping over several lines) is not left clipped to its old height.
+        self.call_after_refresh(body.refresh, layout=True)
         self.refresh_bindings()
 
     def progress_text(self) -> Content:

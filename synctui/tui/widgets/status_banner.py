@@ -29,7 +29,8 @@ def notices(
         if health is not None and not health.online:
             reason = health.error.message if health.error is not None else "no answer"
             advice = f" {health.error.advice}" if health.error is not None and health.error.advice else ""
-            out.append(("error", f"{snapshot.backend} offline: {one_line(reason, 120)}.{advice} {taken}"))
+            sentence = one_line(reason, 120).rstrip(".")
+            out.append(("error", f"{snapshot.backend} offline: {sentence}.{advice} {taken}"))
         elif snapshot.stale:
             reason = health.error.message if health is not None and health.error is not None else ""
             text = f"{snapshot.backend} stale: the agent could not refresh it"

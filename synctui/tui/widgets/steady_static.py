@@ -29,3 +29,7 @@ class SteadyStatic(Static):
             return
         self._shown_key = key
         super().update(content, layout=layout)
+        if layout and self.is_mounted:
+            # A height:auto Static that grew in the same frame as another update can keep its old
+            # height; one more layout pass after the frame settles it.
+            self.call_after_refresh(self.refresh, layout=True)
