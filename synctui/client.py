@@ -23,6 +23,7 @@ from synctui.model import (
     DecodeError,
     EntryDetail,
     EntryPage,
+    Health,
     PluginInfo,
     QueueKind,
     Setting,
@@ -97,6 +98,10 @@ class AgentClient(Protocol):
     async def compare(self, backend: str, queue: QueueKind, id: str) -> Comparison: ...
 
     async def count_remotes(self, backend: str) -> list[SyncLogRow]: ...
+
+    async def check_connection(self, backend: str) -> Health:
+        """A read-only probe of the backend's server: reachability, latency, credentials."""
+        ...
 
     async def audit(self, limit: int = 100) -> list[dict[str, Any]]: ...
 
@@ -240,6 +245,9 @@ class HttpAgentClient:
     async def count_remotes(self, backend: str) -> list[SyncLogRow]:
         data = await self._request("POST", f"/v1/backends/{backend}/count-remotes")
         return _decode(list[SyncLogRow], data)
+
+    async def check_connection(self, backend: str) -> Health:
+        return _decode(Health, await self._request("POST", f"/v1/backends/{backend}/check-connection"))
 
     async def audit(self, limit: int = 100) -> list[dict[str, Any]]:
         return await self._request("GET", "/v1/audit", params={"limit": limit})

@@ -61,6 +61,11 @@ def add_parsers(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     discard.add_argument("ids", nargs="+")
     _destructive_options(discard)
 
+    check = sub.add_parser(
+        "check", parents=parents, help="probe a backend's server (read-only): reachable, latency, credentials"
+    )
+    check.add_argument("backend")
+
     reset = sub.add_parser("reset", parents=parents, help="clear sync markers (no data is deleted)")
     reset.add_argument("backend")
     reset.add_argument("keys", nargs="*", help="sync-log row keys; none with --all")
@@ -88,7 +93,7 @@ def _destructive_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pin-file", type=Path, help="file holding the admin PIN (or set $SYNCTUI_PIN)")
 
 
-COMMANDS = {"sync", "queue", "reset", "audit", "archive", "set-pin"}
+COMMANDS = {"sync", "queue", "check", "reset", "audit", "archive", "set-pin"}
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
@@ -121,6 +126,18 @@ async def _dispatch(client: HttpAgentClient, args: argparse.Namespace) -> int:
     command = args.command
     if command == "sync":
         return await _sync(client, args)
+    if command == "check":
+        health = await client.check_connection(args.backend)
+        latency = f"{health.latency_ms:.0f} ms" if health.latency_ms is not None else "?"
+        credentials = {True: "accepted", False: "REFUSED", None: "not checked"}[health.auth_ok]
+        print(f"{args.backend}: {'reachable' if health.online else 'NOT reachable'}, latency {latency}, "
+              f"credentials {credentials}" + (f", server {health.server_version}" if health.server_version else ""))  # fmt: skip
+        if health.error:
+            print(
+                f"  {health.error.message}"
+                + (f"\n  What to do: {health.error.advice}" if health.error.advice else "")
+            )
+        return EXIT_OK if health.online and health.auth_ok is not False else EXIT_FAILED
     if command == "audit":
         records = await client.audit(args.limit)
         if args.json:

@@ -12,6 +12,7 @@ POST /v1/backends/{name}/discard                {"queue": "conflicts", "ids": [.
 POST /v1/backends/{name}/reset                  {"keys": [...]} or {"all": true}
 GET  /v1/backends/{name}/compare/{queue}/{id}   local vs server copy
 POST /v1/backends/{name}/count-remotes          the sync log with local and server counts
+POST /v1/backends/{name}/check-connection       a read-only probe of the server (Health)
 GET  /v1/backends/{name}/settings, POST (values) the backend's settings
 GET  /v1/archive?limit=N, /v1/archive/{id}      what was discarded
 Changes take headers `Idempotency-Key` (a repeat gets the first answer) and `X-Synctui-Pin`.
@@ -205,6 +206,9 @@ def create_api(agent: Agent, *, token: str | None = None) -> Starlette:
         service, queue = service_of(request), queue_of(request)
         return json_response(await agent.repairs.compare(service, queue, request.path_params["id"]))
 
+    async def check_connection(request: Request) -> Response:
+        return json_response(await agent.repairs.check_connection(service_of(request)))
+
     async def count_remotes(request: Request) -> Response:
         return json_response(await agent.repairs.count_remotes(service_of(request)))
 
@@ -254,6 +258,7 @@ def create_api(agent: Agent, *, token: str | None = None) -> Starlette:
         Route("/v1/backends/{name}/reset", handler(reset), methods=["POST"]),
         Route("/v1/backends/{name}/compare/{queue}/{id}", handler(compare)),
         Route("/v1/backends/{name}/count-remotes", handler(count_remotes), methods=["POST"]),
+        Route("/v1/backends/{name}/check-connection", handler(check_connection), methods=["POST"]),
         Route("/v1/backends/{name}/settings", handler(settings), methods=["GET", "POST"]),
         Route("/v1/archive", handler(archive)),
         Route("/v1/archive/{id}", handler(archived)),

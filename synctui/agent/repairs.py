@@ -23,6 +23,7 @@ from synctui.model import (
     Category,
     Comparison,
     EntryResult,
+    Health,
     QueueKind,
     Rejection,
     Setting,
@@ -195,6 +196,11 @@ class Repairs:
 
     async def count_remotes(self, service: BackendService) -> list[SyncLogRow]:
         return await service.call(Capability.COUNT_REMOTES, lambda b: b.count_remotes(), "count remotes")
+
+    async def check_connection(self, service: BackendService) -> Health:
+        return await service.call(
+            Capability.CHECK_CONNECTION, lambda b: b.check_connection(), "check connection"
+        )
 
     async def settings(self, service: BackendService) -> list[Setting]:
         return await service.call(Capability.SETTINGS, lambda b: b.settings_list(), "reading settings")

@@ -143,5 +143,14 @@ ACTION_SPECS: tuple[BindingSpec, ...] = (
         help="Change the selected setting (confirmed, PIN when set)",
         changes=True,
     ),
+    BindingSpec(
+        "check_connection",
+        "k",
+        "check_connection",
+        "Check connection",
+        "details",
+        palette="Check connection",
+        help="Probe the server, read-only: reachable, latency, credentials",
+    ),
     BindingSpec("close_details", "escape", "close", "Back", "details", help="Back to the dashboard"),
 )

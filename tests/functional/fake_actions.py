@@ -18,6 +18,7 @@ from synctui.model import (
     Category,
     Comparison,
     EntryResult,
+    Health,
     QueueKind,
     Rejection,
     Setting,
@@ -113,6 +114,10 @@ class FakeActions:
     async def audit(self, limit: int = 100) -> list[dict[str, Any]]:
         self.calls.append(("audit", limit))
         return self.audit_records[:limit]
+
+    async def check_connection(self, backend: str) -> Health:
+        self.calls.append(("check_connection", backend))
+        return Health(online=True, latency_ms=42.0, auth_ok=True, server_version="probe-7")
 
     async def settings(self, backend: str) -> list[Setting]:
         self.calls.append(("settings", backend))

@@ -75,6 +75,19 @@ async def test_details_settings_change_and_audit() -> None:
     assert calls(client, "change_settings") == [("change_settings", "santedb", {"interval": "600"}, "2468")]
 
 
+async def test_check_connection_from_the_details_screen() -> None:
+    client, app = repair_app(readonly=True)  # a read-only probe: allowed even on a read-only agent
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await pilot.press("i")
+        await until(pilot, lambda: isinstance(app.screen, BackendDetailsScreen), "details")
+        await pilot.press("k")
+        health = app.screen.query_one("#details-health", Static)
+        await until(pilot, lambda: "probe-7" in text_of(health), "probe result")
+        assert health.border_title == "Health (checked just now)"
+    assert calls(client, "check_connection") == [("check_connection", "santedb")]
+
+
 async def test_readonly_hides_every_change() -> None:
     client, app = repair_app(readonly=True)
     async with app.run_test(size=(80, 24)) as pilot:

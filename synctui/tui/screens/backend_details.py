@@ -144,7 +144,25 @@ class BackendDetailsScreen(Screen):
             return None
         return self.settings[table.cursor_row]
 
+    def action_check_connection(self) -> None:
+        if self.check_action("check_connection", ()):
+            self.notify(f"Checking the connection of {self.backend}…", timeout=3)
+            self.probe()
+
+    @work(exclusive=True, group="probe")
+    async def probe(self) -> None:
+        result = self.query_one("#details-result", ActionResultView)
+        try:
+            health = await self.tui.client.check_connection(self.backend)
+        except Exception as exc:  # refused, unreachable or broken: say so
+            result.show_error("Check connection", refusal_text(exc))
+            return
+        self.query_one("#details-health", Static).update(health_text(health, False, glyphs(self.app)))
+        self.query_one("#details-health").border_title = "Health (checked just now)"
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "check_connection":
+            return supports(self.tui, self.backend, Capability.CHECK_CONNECTION)
         if action == "change_setting":
             editable = any(s.editable for s in self.settings or [])
             return editable and may_change(self.tui, self.backend, Capability.SETTINGS)

@@ -183,8 +183,8 @@ def test_watch_paths(fake: FakeDcdr, tmp_path) -> None:
 
 
 async def test_bad_options_and_url_are_config_errors(fake: FakeDcdr) -> None:
-    with pytest.raises(BackendError, match="profile 'openiz' is not supported"):
-        await make_backend(fake, profile="openiz").snapshot()
+    with pytest.raises(BackendError, match="profile 'santedb1' is not supported"):
+        await make_backend(fake, profile="santedb1").snapshot()
     with pytest.raises(BackendError, match="must be a number"):
         await make_backend(fake, sync_poll_interval="fast").snapshot()
     adapter = make_backend(fake)
