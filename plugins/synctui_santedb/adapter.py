@@ -1,7 +1,13 @@
-"""SanteDB dCDR 3.x adapter: the /app sync centre, /ami jobs and /auth OAuth of a disconnected CDR.
+"""SanteDB dCDR adapter: the sync centre of a SanteDB 3.x dCDR (/app, /ami, /auth OAuth) and, chosen by
+`options.profile`, of the legacy SanteDB 2.x (/app) and OpenIZ (/__app) disconnected clients.
 
-Reference: ../shared/reference/santedb-openiz-api.md §1–§6 and §10. Every answer is parsed strictly
-(wire.py); every failure a person should read becomes BackendError with one human line.
+Reference: ../shared/reference/santedb-openiz-api.md §1–§10. Every answer is parsed strictly
+(wire.py, wire_v2.py, wire_openiz.py); every failure a person should read becomes BackendError with one
+human line.
+
+One registered class (`SanteDBBackend`, kind `santedb`) builds the subclass of its profile, so that
+`type(backend).capabilities` lists what that generation really has; a method outside those
+capabilities raises NotSupported.
 
 The backend holds one `DcdrClient` (dcdr_client.py: options, HTTP, errors) and hands it to the read side
 (reading.py), Synchronize Now (sync_now.py) and the repair actions (repair.py).
@@ -10,12 +16,13 @@ The backend holds one `DcdrClient` (dcdr_client.py: options, HTTP, errors) and h
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
 import httpx
 
-from synctui.backend import Backend, BackendSettings, ProgressCallback
+from synctui.backend import Backend, BackendSettings, NotSupported, ProgressCallback
 from synctui.model import (
     ActionResult,
     Capability,
@@ -29,10 +36,10 @@ from synctui.model import (
     SyncResult,
 )
 
-from . import reading, repair, sync_now
+from . import reading, repair, sync_legacy, sync_now
 from .auth import TokenCache
 from .dcdr_client import DEFAULTS, MAX_BODY, DcdrClient
-from .profiles import Profile
+from .profiles import OPENIZ, SANTEDB2, SANTEDB3, Profile
 from .reading import ENTRY_FILTERS, GUID
 from .repair import TYPE_NAME
 from .sync_now import DONE_STATES, OUTGOING
@@ -46,6 +53,8 @@ __all__ = [
     "MAX_BODY",
     "OUTGOING",
     "TYPE_NAME",
+    "OpenIZBackend",
+    "SanteDB2Backend",
     "SanteDBBackend",
 ]
 
@@ -53,22 +62,21 @@ __all__ = [
 class SanteDBBackend(Backend):
     kind: ClassVar[str] = "santedb"
     description: ClassVar[str] = "SanteDB dCDR 3.x (disconnected CDR / gateway, /app sync centre)"
-    capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {
-            Capability.ENTRIES,
-            Capability.SYNCHRONIZE,
-            Capability.CHECK_CONNECTION,
-            Capability.RETRY,
-            Capability.DISCARD,
-            Capability.RESET,
-            Capability.COUNT_REMOTES,
-            Capability.COMPARE,
-        }
-    )
+    capabilities: ClassVar[frozenset[Capability]] = SANTEDB3.capabilities
+
+    def __new__(cls, settings: BackendSettings, http: httpx.AsyncClient) -> SanteDBBackend:
+        if cls is SanteDBBackend:
+            options = settings.options if isinstance(settings.options, dict) else {}
+            cls = _BY_PROFILE.get(str(options.get("profile") or SANTEDB3.name), SanteDBBackend)
+        return super().__new__(cls)
 
     def __init__(self, settings: BackendSettings, http: httpx.AsyncClient) -> None:
         super().__init__(settings, http)
         self.client = DcdrClient(settings, http)
+
+    def _require(self, capability: Capability, what: str) -> None:
+        if capability not in type(self).capabilities:
+            raise NotSupported(f"{what} ({self.profile.title})")
 
     @property
     def options(self) -> dict[str, Any]:
@@ -119,18 +127,45 @@ class SanteDBBackend(Backend):
     # --- actions ----------------------------------------------------------------------------------
 
     async def retry(self, ids: Sequence[str] | None) -> ActionResult:
+        self._require(Capability.RETRY, "retrying entries")
         return await repair.retry(self.client, ids)
 
     async def discard(self, queue: QueueKind, ids: Sequence[str]) -> ActionResult:
         """ "Leave Server Version" / "Ignore": deletes queue entries (the local change is dropped)."""
+        self._require(Capability.DISCARD, "discarding entries")
         return await repair.discard(self.client, queue, ids)
 
     async def reset(self, keys: Sequence[str] | None) -> ActionResult:
+        self._require(Capability.RESET, "resetting the sync log")
         return await repair.reset(self.client, keys)
 
     async def count_remotes(self) -> list[SyncLogRow]:
         """Local and upstream totals for each sync-log row, as the sync centre's Count Remotes."""
+        self._require(Capability.COUNT_REMOTES, "counting remote records")
         return await repair.count_remotes(self.client)
 
     async def compare(self, queue: QueueKind, id: str) -> Comparison:
+        self._require(Capability.COMPARE, "comparing with the server")
         return await repair.compare(self.client, queue, id)
+
+    async def resubmit(self, since: datetime, until: datetime, progress: ProgressCallback) -> ActionResult:
+        """OpenIZ's "Re-Submit To Server": queue again what was created in the range and the server lacks."""
+        self._require(Capability.RESUBMIT, "re-submitting by date range")
+        return await sync_legacy.resubmit(self.client, since, until, progress)
+
+
+class SanteDB2Backend(SanteDBBackend):
+    description: ClassVar[str] = "SanteDB 2.x disconnected client (/app sync centre)"
+    capabilities: ClassVar[frozenset[Capability]] = SANTEDB2.capabilities
+
+
+class OpenIZBackend(SanteDBBackend):
+    description: ClassVar[str] = "OpenIZ disconnected client (/__app sync centre)"
+    capabilities: ClassVar[frozenset[Capability]] = OPENIZ.capabilities
+
+
+_BY_PROFILE: dict[str, type[SanteDBBackend]] = {
+    SANTEDB3.name: SanteDBBackend,
+    SANTEDB2.name: SanteDB2Backend,
+    OPENIZ.name: OpenIZBackend,
+}

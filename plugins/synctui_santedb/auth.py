@@ -11,9 +11,10 @@ import httpx
 from synctui.backend import BackendError, BackendSettings
 from synctui.model import Category, Rejection
 
+from .profiles import SANTEDB3, Profile
 from .wire import Where, decode_json, parse_oauth_error, parse_state, parse_token
 
-TOKEN_PATH = "/auth/oauth2_token"
+TOKEN_PATH = SANTEDB3.token
 DEFAULT_CLIENT_ID = "synctui"
 EARLY_REFRESH = 30.0  # seconds before expiry when a token is renewed
 
@@ -31,10 +32,10 @@ def auth_failed(
 class TokenCache:
     """Logs in on first use, keeps the token until it expires or the dCDR answers 401."""
 
-    def __init__(self, settings: BackendSettings, send: Transport, state_path: str) -> None:
+    def __init__(self, settings: BackendSettings, send: Transport, profile: Profile = SANTEDB3) -> None:
         self.settings = settings
         self._send = send  # adapter's request function with auth=False
-        self._state_path = state_path
+        self._profile = profile
         self._token: str | None = None
         self._expires: float | None = None
         self._client_id: str | None = settings.options.get("client_id") or None
@@ -66,8 +67,11 @@ class TokenCache:
         """The dCDR's own client name: configured, else from /app/State?_full=true, else a default."""
         if self._client_id:
             return self._client_id
+        if self._profile.state is None:  # 2.x and OpenIZ have no state endpoint to ask
+            self._client_id = DEFAULT_CLIENT_ID
+            return self._client_id
         try:
-            response = await self._send("GET", self._state_path, params={"_full": "true"}, auth=False)
+            response = await self._send("GET", self._profile.state, params={"_full": "true"}, auth=False)
             state = parse_state(decode_json(response.content, Where()), Where())
             self._client_id = state.client_id or DEFAULT_CLIENT_ID
         except BackendError as exc:
@@ -83,15 +87,12 @@ class TokenCache:
                 f"No user name or password is configured for {self.settings.name}",
                 "Set username and password for this backend in the synctui configuration.",
             )
-        form = {
-            "grant_type": "password",
-            "username": username,
-            "password": self.settings.secret.reveal(),
-            "client_id": await self.client_id(),
-            "scope": "*",
-        }
-        response = await self._send("POST", TOKEN_PATH, data=form, auth=False, check=False)
-        where = Where(self.settings.url, TOKEN_PATH)
+        form = {"grant_type": "password", "username": username, "password": self.settings.secret.reveal()}
+        if self._profile.token_client_fields:
+            form |= {"client_id": await self.client_id(), "scope": "*"}
+        path = self._profile.token
+        response = await self._send("POST", path, data=form, auth=False, check=False)
+        where = Where(self.settings.url, path)
         if response.status_code in (400, 401, 403):
             try:
                 detail = parse_oauth_error(decode_json(response.content, where))
@@ -111,7 +112,7 @@ class TokenCache:
                 Rejection(
                     category=Category.SERVER if response.status_code >= 500 else Category.UNKNOWN,
                     message=f"The dCDR at {self.settings.url} could not log in: it answered "
-                    f"{TOKEN_PATH} with HTTP {response.status_code}",
+                    f"{path} with HTTP {response.status_code}",
                     advice="Check that the dCDR is running and fully started, then try again.",
                     status=response.status_code,
                 )

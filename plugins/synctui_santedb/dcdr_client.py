@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qsl
 
 import httpx
 
@@ -17,19 +18,22 @@ from synctui.backend import BackendError, BackendSettings
 from synctui.model import Category, Job, QueueKind, Rejection
 
 from .auth import TokenCache
+from .dialects import DIALECTS, Dialect
 from .profiles import PROFILES, Profile
 from .rejections import first_message_line
 from .wire import LogRow, parse_fault
 from .wire_fields import Where, decode_json
+from .wire_openiz import parse_error
 
 DEFAULTS: dict[str, Any] = {
-    "profile": "santedb3",
+    "profile": "santedb3",  # or "santedb2", "openiz" (profiles.py)
     "client_id": None,
     "database": None,
     "log_interval": 30.0,  # seconds between fetches of /app/Sync and /ami/JobInfo (0: every snapshot)
     "sync_poll_interval": 1.0,
     "sync_max_duration": 900.0,
     "sync_start_grace": 5,  # polls after $start before a finished-looking job counts as this run's end
+    "sync_settle_polls": 5,  # 2.x / OpenIZ (no job to watch): polls of unchanged counts that end a sync
     "payload_limit": 256 * 1024,  # characters of a payload shown; the rest is cut (truncated=True)
 }
 MAX_BODY = 32 * 1024 * 1024  # an answer bigger than this is refused, not parsed
@@ -45,7 +49,8 @@ class DcdrClient:
         self.options = self._read_options(settings.options)
         self.profile: Profile = PROFILES.get(str(self.options["profile"]), PROFILES["santedb3"])
         self.base = (settings.url or "").rstrip("/")
-        self.auth = TokenCache(settings, self.request, self.profile.state)
+        self.dialect: Dialect = DIALECTS[self.profile.name]
+        self.auth = TokenCache(settings, self.request, self.profile)
         # (monotonic time fetched, answer) of the sync log and job list; see the "log_interval" option
         self.log_cache: tuple[float, list[LogRow]] | None = None
         self.oldest_cache: dict[QueueKind, tuple[int, datetime | None, float]] = {}
@@ -116,6 +121,9 @@ class DcdrClient:
     ) -> httpx.Response:
         """One call to the dCDR; re-authenticates once on 401; transport failures → BackendError."""
         self._check_config()
+        if params is not None and "?" in path:  # httpx replaces a URL's query with params: merge them
+            path, _, own = path.partition("?")
+            params = {**dict(parse_qsl(own, keep_blank_values=True)), **params}
         url = self.base + path + (f"?{query}" if query else "")
         for attempt in (1, 2):
             sent_headers = {"Accept": "application/json", **(headers or {})}
@@ -213,7 +221,8 @@ class DcdrClient:
 
     def _fault_text(self, response: httpx.Response) -> str | None:
         try:
-            return parse_fault(decode_json(response.content[:100_000], Where()))
+            data = decode_json(response.content[:100_000], Where())
+            return parse_error(data) or parse_fault(data)
         except BackendError:
             if _is_text(response) and "html" not in response.headers.get("content-type", ""):
                 line = first_message_line(response.text[:2000])

@@ -32,18 +32,9 @@ from synctui.model import (
     SyncStep,
 )
 
+from . import reading_legacy
 from .dcdr_client import DcdrClient
-from .wire import (
-    JobInfo,
-    LogRow,
-    State,
-    parse_counts,
-    parse_entry_page,
-    parse_job,
-    parse_jobs,
-    parse_state,
-    parse_sync_log,
-)
+from .wire import JobInfo, LogRow, State, parse_job, parse_jobs, parse_state
 
 ENTRY_FILTERS = ("id", "correlation", "creationTime", "type", "dataFile", "operation", "retry")
 GUID = re.compile(r"^[0-9A-Fa-f]{8}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{12}$")
@@ -64,8 +55,10 @@ async def state(client: DcdrClient) -> tuple[State, float]:
 
 
 async def counts(client: DcdrClient) -> dict[QueueKind, int]:
+    if client.profile.queues is None:
+        return await reading_legacy.sizes(client)
     data, where = await client.get_json(client.profile.queues)
-    return parse_counts(data, where, client.profile)
+    return client.dialect.parse_counts(data, where, client.profile)
 
 
 def _queue_path(client: DcdrClient, queue: QueueKind) -> str:
@@ -78,9 +71,9 @@ async def page(
     client: DcdrClient, queue: QueueKind, offset: int, limit: int, filters: dict[str, str] | None = None
 ) -> EntryPage:
     path = _queue_path(client, queue)
-    params = {"_offset": str(offset), "_count": str(limit), "_includeTotal": "true", **(filters or {})}
+    params = {"_offset": str(offset), "_count": str(limit), **client.profile.list_params, **(filters or {})}
     data, where = await client.get_json(path, params=params)
-    return parse_entry_page(data, queue, offset, limit, where, client.profile)
+    return client.dialect.parse_entry_page(data, queue, offset, limit, where, client.profile)
 
 
 async def _oldest(client: DcdrClient, queue: QueueKind) -> datetime | None:
@@ -112,8 +105,10 @@ async def sync_log(client: DcdrClient, fresh: bool = False) -> list[LogRow]:
     cache = client.log_cache
     if not fresh and cache and time.monotonic() - cache[0] < client.log_interval:
         return cache[1]
+    if client.profile.sync_log is None:
+        return []  # OpenIZ has no sync-log endpoint
     data, where = await client.get_json(client.profile.sync_log)
-    rows = parse_sync_log(data, where)
+    rows = client.dialect.parse_sync_log(data, where)
     client.log_cache = (time.monotonic(), rows)
     return rows
 
@@ -122,6 +117,8 @@ async def _jobs(client: DcdrClient) -> list[Job]:
     cache = client.jobs_cache
     if cache and time.monotonic() - cache[0] < client.log_interval:
         return cache[1]
+    if client.profile.jobs is None:
+        return []  # 2.x and OpenIZ show no jobs through their sync centre API
     try:
         data, where = await client.get_json(client.profile.jobs)
         jobs = [info.job for info in parse_jobs(data, where)]
@@ -134,7 +131,7 @@ async def _jobs(client: DcdrClient) -> list[Job]:
 
 
 async def job(client: DcdrClient, job_id: str) -> JobInfo:
-    path = client.profile.job.format(id=job_id)
+    path = (client.profile.job or "").format(id=job_id)
     data, where = await client.get_json(path)
     return parse_job(data, where)
 
@@ -142,9 +139,18 @@ async def job(client: DcdrClient, job_id: str) -> JobInfo:
 # --- snapshot and health --------------------------------------------------------------------------
 
 
-async def snapshot(client: DcdrClient, kind: str, capabilities: frozenset[Capability]) -> Snapshot:
-    current, latency = await state(client)
+async def _state_and_counts(client: DcdrClient) -> tuple[State, float, dict[QueueKind, int]]:
+    if client.profile.state is not None:
+        current, latency = await state(client)
+        return current, latency, await counts(client)
+    # 2.x / OpenIZ: no state endpoint; the device answering is all that is known (see README)
+    started = time.perf_counter()
     queue_counts = await counts(client)
+    return State(online=True), (time.perf_counter() - started) * 1000, queue_counts
+
+
+async def snapshot(client: DcdrClient, kind: str, capabilities: frozenset[Capability]) -> Snapshot:
+    current, latency, queue_counts = await _state_and_counts(client)
     oldest = await _oldest_entries(client, queue_counts)
     log = await sync_log(client)
     jobs = await _jobs(client)
@@ -162,7 +168,11 @@ async def snapshot(client: DcdrClient, kind: str, capabilities: frozenset[Capabi
             message=sync_job.message or "Synchronizing",
             running=True,
         )
-    info = [InfoItem("profile", "API", "SanteDB 3.x dCDR (/app)")]
+    info = [InfoItem("profile", "API", client.profile.title)]
+    if client.profile.state is None:
+        info.append(InfoItem("upstream", "Upstream", "not reported by this API"))
+    if client.profile.sync_log is None:
+        info.append(InfoItem("sync_log", "Sync log", "n/a: this API has none"))
     if current.client_id:
         info.append(InfoItem("client_id", "Client", current.client_id))
     if current.hdsi is not None:
@@ -191,7 +201,7 @@ async def check_connection(client: DcdrClient) -> Health:
         answered = exc.rejection.category == Category.AUTH  # reachable, but the login was refused
         return Health(online=answered, auth_ok=False if answered else None, error=exc.rejection)
     try:
-        current, latency = await state(client)
+        current, latency, _ = await _state_and_counts(client)
     except BackendError as exc:
         return Health(online=False, auth_ok=True, error=exc.rejection)
     return Health(
@@ -215,6 +225,8 @@ def _filters(client: DcdrClient, text: str | None) -> dict[str, str]:
     text = (text or "").strip()
     if not text:
         return {}
+    if client.profile.entry_lookup != "filter":
+        raise client.config(f"the {client.profile.title} cannot filter queue entries; clear the filter")
     if "=" in text:
         filters = {}
         for part in text.split("&"):
@@ -232,14 +244,21 @@ def _filters(client: DcdrClient, text: str | None) -> dict[str, str]:
 
 
 async def find_entry(client: DcdrClient, queue: QueueKind, id: str) -> QueueEntry:
-    found = await page(client, queue, 0, 1, {"id": id})
-    for entry in found.entries:
+    if client.profile.entry_lookup == "inline":
+        return (await reading_legacy.inline_entry(client, queue, id, 1)).entry
+    if client.profile.entry_lookup == "scan":
+        found = await reading_legacy.scan_entry(client, queue, id)
+        if found is None:
+            raise gone(client, queue, id)
+        return found
+    listed = await page(client, queue, 0, 1, {"id": id})
+    for entry in listed.entries:
         if entry.id == id:
             return entry
-    raise _gone(client, queue, id)
+    raise gone(client, queue, id)
 
 
-def _gone(client: DcdrClient, queue: QueueKind, id: str) -> BackendError:
+def gone(client: DcdrClient, queue: QueueKind, id: str) -> BackendError:
     label = client.profile.labels.get(queue, str(queue))
     return BackendError(
         Rejection(
@@ -264,7 +283,7 @@ async def payload(client: DcdrClient, queue: QueueKind, id: str, limit: int) -> 
         response = await client.request("GET", path)
     except BackendError as exc:
         if exc.rejection.category == Category.GONE:
-            raise _gone(client, queue, id) from None
+            raise gone(client, queue, id) from None
         raise
     content_type = response.headers.get("content-type", "application/json").split(";")[0].strip()
     raw = response.content
@@ -283,8 +302,18 @@ async def payload(client: DcdrClient, queue: QueueKind, id: str, limit: int) -> 
 
 async def entry(client: DcdrClient, queue: QueueKind, id: str) -> EntryDetail:
     id = entry_id(client, id)
+    _queue_path(client, queue)
+    limit = int(client.options["payload_limit"])
+    if client.profile.entry_lookup == "inline":
+        return await reading_legacy.inline_entry(client, queue, id, limit)
+    if client.profile.entry_lookup == "scan":
+        meta = await reading_legacy.scan_entry(client, queue, id)
+        text, content_type, truncated = await payload(client, queue, id, limit)
+        if meta is None:  # beyond the pages scanned, but the dCDR has it
+            meta = QueueEntry(id=id, queue=queue, record_type="", operation="")
+        return EntryDetail(entry=meta, payload=text, content_type=content_type, truncated=truncated)
     meta = await find_entry(client, queue, id)
-    text, content_type, truncated = await payload(client, queue, id, int(client.options["payload_limit"]))
+    text, content_type, truncated = await payload(client, queue, id, limit)
     return EntryDetail(entry=meta, payload=text, content_type=content_type, truncated=truncated)
 
 

@@ -29,21 +29,37 @@ TYPE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,99}$")
 
 async def retry(client: DcdrClient, ids: Sequence[str] | None) -> ActionResult:
     client.forget_cache()
+    profile = client.profile
+    if ids is None and profile.retry_all is None:
+        ids = await _dead_ids(client)  # OpenIZ: requeue each dead entry, as its sync centre does
+        if not ids:
+            return ActionResult(ok=True, message="No conflicted entries to queue again")
     if ids is None:
-        body = {"parameter": [{"name": "all", "value": True}]}
-        await client.request("POST", client.profile.retry, json_body=body)
+        assert profile.retry_all is not None
+        body = {"parameter": [{"name": "all", "value": True}]} if profile.retry_parameters else None
+        await client.request(profile.retry_all.method, profile.retry_all.path, json_body=body)
         return ActionResult(ok=True, message="All conflicted entries were queued again")
     results = []
     for id in ids:
         try:
-            body = {"parameter": [{"name": "id", "value": int(reading.entry_id(client, id))}]}
-            await client.request("POST", client.profile.retry, json_body=body)
+            number = reading.entry_id(client, id)
+            body = {"parameter": [{"name": "id", "value": int(number)}]} if profile.retry_parameters else None
+            path = profile.retry_one.path.format(id=number)
+            await client.request(profile.retry_one.method, path, json_body=body)
             results.append(EntryResult(id=id, ok=True, message="queued again"))
         except BackendError as exc:
-            results.append(
-                EntryResult(id=str(id), ok=False, message=exc.rejection.message, rejection=exc.rejection)
-            )
+            results.append(_failed(id, exc))
     return _summary(results, "queued again")
+
+
+async def _dead_ids(client: DcdrClient, pages: int = 10, size: int = 100) -> list[str]:
+    ids: list[str] = []
+    for number in range(pages):
+        found = await reading.page(client, QueueKind.CONFLICTS, number * size, size)
+        ids.extend(entry.id for entry in found.entries)
+        if len(found.entries) < size:
+            break
+    return ids
 
 
 async def discard(client: DcdrClient, queue: QueueKind, ids: Sequence[str]) -> ActionResult:
@@ -52,34 +68,41 @@ async def discard(client: DcdrClient, queue: QueueKind, ids: Sequence[str]) -> A
     results = []
     for id in ids:
         try:
-            path = client.profile.queue_entry.format(
-                q=client.profile.queue_names[queue], id=reading.entry_id(client, id)
-            )
-            await client.request("DELETE", path)
+            call = client.profile.delete
+            path = call.path.format(q=client.profile.queue_names[queue], id=reading.entry_id(client, id))
+            await client.request(call.method, path)
             results.append(EntryResult(id=id, ok=True, message="discarded"))
         except BackendError as exc:
-            results.append(
-                EntryResult(id=str(id), ok=False, message=exc.rejection.message, rejection=exc.rejection)
-            )
+            results.append(_failed(id, exc))
     return _summary(results, "discarded")
 
 
 async def reset(client: DcdrClient, keys: Sequence[str] | None) -> ActionResult:
     client.forget_cache()
+    reset_all, reset_one = client.profile.reset_all, client.profile.reset_one
+    assert reset_all is not None and reset_one is not None  # the adapter checks the capability
     if keys is None:
-        await client.request("POST", client.profile.reset_all)
+        await client.request(reset_all.method, reset_all.path)
         return ActionResult(ok=True, message="The synchronization log was reset; no data was deleted")
+    by_type = "{type}" in reset_one.path  # 2.x resets a resource type, not one row
+    rows = await reading.sync_log(client, fresh=True) if by_type else []
+    types = {log.row.key.lower(): log.row.record_type for log in rows}
     results = []
     for key in keys:
         try:
             if not isinstance(key, str) or not GUID.match(key):
                 raise client.config(f"{key!r} is not a sync-log key (a GUID)")
-            await client.request("POST", client.profile.reset_one.format(key=key))
+            if by_type:
+                record_type = types.get(key.lower())
+                if record_type is None or not TYPE_NAME.match(record_type):
+                    raise client.config(f"{key} is not a row of the sync log")
+                path = reset_one.path.format(type=record_type)
+            else:
+                path = reset_one.path.format(key=key)
+            await client.request(reset_one.method, path)
             results.append(EntryResult(id=key, ok=True, message="reset"))
         except BackendError as exc:
-            results.append(
-                EntryResult(id=str(key), ok=False, message=exc.rejection.message, rejection=exc.rejection)
-            )
+            results.append(_failed(key, exc))
     return _summary(results, "reset")
 
 
@@ -119,13 +142,18 @@ async def _total(client: DcdrClient, record_type: str, filter: str, *, upstream:
     headers = {"X-SanteDB-Upstream": "true"} if upstream else None
     try:
         data, where = await client.get_json(
-            client.profile.hdsi.format(type=record_type), query=query, headers=headers
+            _hdsi(client).format(type=record_type), query=query, headers=headers
         )
     except BackendError as exc:
         if not upstream and exc.rejection.category in (Category.GONE, Category.UNKNOWN):
             return None  # not an HDSI type on this dCDR: shown as "-"
         raise
     return parse_total(data, where)
+
+
+def _hdsi(client: DcdrClient) -> str:
+    assert client.profile.hdsi is not None  # the adapter checks the capability
+    return client.profile.hdsi
 
 
 async def compare(client: DcdrClient, queue: QueueKind, id: str) -> Comparison:
@@ -141,7 +169,7 @@ async def compare(client: DcdrClient, queue: QueueKind, id: str) -> Comparison:
             server=None,
             reason="The type or key of this record is not known, so the server copy cannot be fetched.",
         )
-    path = client.profile.hdsi.format(type=record_type) + f"/{key}"
+    path = _hdsi(client).format(type=record_type) + f"/{key}"
     try:
         response = await client.request("GET", path, headers={"X-SanteDB-Upstream": "true"})
     except BackendError as exc:
@@ -163,6 +191,10 @@ async def compare(client: DcdrClient, queue: QueueKind, id: str) -> Comparison:
     except (ValueError, RecursionError):
         server = response.content[:limit].decode("utf-8", "replace")
     return Comparison(id=id, local=local, server=server)
+
+
+def _failed(id: object, exc: BackendError) -> EntryResult:
+    return EntryResult(id=str(id), ok=False, message=exc.rejection.message, rejection=exc.rejection)
 
 
 def _summary(results: list[EntryResult], verb: str) -> ActionResult:

@@ -67,6 +67,10 @@ class StepTracker:
 
 
 async def synchronize(client: DcdrClient, progress: ProgressCallback) -> SyncResult:
+    if client.profile.sync_start is not None:
+        from . import sync_legacy  # it builds on this module
+
+        return await sync_legacy.synchronize(client, progress)
     start = reading.now()
     baseline = await reading.counts(client)
     job_id = client.profile.sync_job_id
@@ -74,7 +78,7 @@ async def synchronize(client: DcdrClient, progress: ProgressCallback) -> SyncRes
     joined = job.job.state == JobState.RUNNING
     if not joined:
         body = {"parameter": [{"name": "mode", "value": "All"}, {"name": "push", "value": True}]}
-        await client.request("POST", client.profile.job_start.format(id=job_id), json_body=body)
+        await client.request("POST", (client.profile.job_start or "").format(id=job_id), json_body=body)
     client.forget_cache()
     tracker = StepTracker(baseline, start)
     progress(tracker.progress(baseline, "Synchronizing" if joined else "Starting", running=True))
@@ -96,13 +100,13 @@ async def synchronize(client: DcdrClient, progress: ProgressCallback) -> SyncRes
         if done:
             break
         if time.monotonic() >= deadline:
-            return _sync_timeout(client, tracker, counts)
+            return sync_timeout(client, tracker, counts)
         await asyncio.sleep(interval)
     client.forget_cache()
-    return await _sync_result(client, job, baseline, counts, tracker)
+    return await sync_result(client, job, baseline, counts, tracker)
 
 
-def _sync_timeout(client: DcdrClient, tracker: StepTracker, counts: dict[QueueKind, int]) -> SyncResult:
+def sync_timeout(client: DcdrClient, tracker: StepTracker, counts: dict[QueueKind, int]) -> SyncResult:
     seconds = int(float(client.options["sync_max_duration"]))
     return SyncResult(
         ok=False,
@@ -118,16 +122,17 @@ def _sync_timeout(client: DcdrClient, tracker: StepTracker, counts: dict[QueueKi
     )
 
 
-async def _sync_result(
+async def sync_result(
     client: DcdrClient,
-    job: JobInfo,
+    job: JobInfo | None,
     baseline: dict[QueueKind, int],
     counts: dict[QueueKind, int],
     tracker: StepTracker,
 ) -> SyncResult:
+    """The verdict of a finished run; `job` is None where the dCDR has no job to ask (2.x, OpenIZ)."""
     totals = tracker.counts(counts)
-    state = job.wire_state.lower()
-    if state == "aborted":
+    state = job.wire_state.lower() if job else "completed"
+    if job and state == "aborted":
         reason = parse_reason(job.job.message) if job.job.message else None
         detail = reason.message if reason and reason.category != Category.UNKNOWN else job.job.message
         rejection = Rejection(

@@ -97,6 +97,12 @@ def parse_state(data: Any, where: Where) -> State:
     )
 
 
+NO_REASON = Rejection(
+    category=Category.UNKNOWN,
+    message="The dCDR did not record why this entry was rejected",
+    advice="Inspect the entry; retrying it will show the server's answer again.",
+)
+
 # --- /app/Queue -----------------------------------------------------------------------------------
 
 
@@ -133,11 +139,7 @@ def parse_entry(data: Any, queue: QueueKind, where: Where, profile: Profile = SA
     if reason is not None:
         rejection = parse_reason(reason)
     elif queue == QueueKind.CONFLICTS:
-        rejection = Rejection(
-            category=Category.UNKNOWN,
-            message="The dCDR did not record why this entry was rejected",
-            advice="Inspect the entry; retrying it will show the server's answer again.",
-        )
+        rejection = NO_REASON
     return QueueEntry(
         id=raw_id,
         queue=queue,

@@ -37,8 +37,9 @@ class Where:
             Rejection(
                 category=Category.SERVER,
                 message=message,
-                advice="Check that the URL points at a SanteDB 3.x dCDR (its /app API) and that it is "
-                "up to date; if it is, report this answer to support.",
+                advice="Check that the URL points at the dCDR and that the backend's `profile` option "
+                "matches its generation (santedb3, santedb2 or openiz); if it does, report this answer "
+                "to support.",
                 code="BAD_RESPONSE",
             )
         )

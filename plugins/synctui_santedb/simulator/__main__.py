@@ -13,7 +13,7 @@ import uvicorn
 
 from .app import create_app
 from .faults import FAULT_KINDS, Faults, SimulatedFault
-from .state import SimulatorState
+from .state import PROFILES, SimulatorState
 from .statefile import StateFileWriter
 from .traffic import Traffic
 
@@ -21,8 +21,12 @@ from .traffic import Traffic
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m synctui_santedb.simulator",
-        description="Simulated SanteDB dCDR 3.x sync centre (/auth, /app, /ami, /hdsi) for synctui. "
+        description="Simulated SanteDB dCDR sync centre for synctui: 3.x (/auth, /app, /ami, /hdsi), or with "
+        "--profile the SanteDB 2.x (/app) or OpenIZ (/__app) API. "
         "Default credentials: username 'demo', password 'demo'. Test controls live under /__sim/.",
+    )
+    parser.add_argument(
+        "--profile", choices=PROFILES, default="santedb3", help="which dCDR API to speak (default: santedb3)"
     )
     parser.add_argument("--port", type=int, default=9200, help="TCP port (0: pick a free one; default 9200)")
     parser.add_argument(
@@ -69,7 +73,9 @@ class _DropSimulatedFaults(logging.Filter):
 
 
 async def serve(args: argparse.Namespace) -> None:
-    state = SimulatorState(seed=args.seed, username=args.username, password=args.password)
+    state = SimulatorState(
+        seed=args.seed, username=args.username, password=args.password, profile=args.profile
+    )
     if args.state_file:
         StateFileWriter(args.state_file).attach(state)
     faults = Faults(

@@ -1,4 +1,5 @@
-"""The ASGI app: SanteDB dCDR 3.x endpoints (reference §1–§6) plus `/__sim/` test controls.
+"""The ASGI app: SanteDB dCDR 3.x endpoints (reference §1–§6), or with `profile` the SanteDB 2.x or
+OpenIZ ones (legacy_api.py, reference §7–§8), plus the `/__sim/` test controls (controls.py).
 
 Routing is a small table of case-insensitive regexes (SanteDB's REST paths and queue names are
 case-insensitive; Starlette's router is not).
@@ -16,8 +17,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from . import legacy_api
+from .controls import SimControls
 from .faults import FaultMiddleware, Faults
-from .state import QUEUES, RESOURCE_TYPES, SimulatorError, SimulatorState
+from .queue_model import parse_entry_id as _entry_id
+from .state import PROFILES, QUEUES, RESOURCE_TYPES, SimulatorError, SimulatorState
 
 if TYPE_CHECKING:
     from .traffic import Traffic
@@ -54,13 +58,27 @@ async def _parameters(request: Request) -> list[tuple[str, Any]]:
     return [(str(p.get("name", "")), p.get("value")) for p in params if isinstance(p, dict)]
 
 
-class SimulatorApp:
-    def __init__(self, state: SimulatorState, faults: Faults, traffic: Traffic | None = None) -> None:
+class SimulatorApp(SimControls):
+    def __init__(
+        self, state: SimulatorState, faults: Faults, traffic: Traffic | None = None, profile: str = "santedb3"
+    ) -> None:
+        if profile not in PROFILES:
+            raise ValueError(f"unknown profile {profile!r}; known: {', '.join(PROFILES)}")
         self.state = state
         self.faults = faults
         self.traffic = traffic
+        self.profile = profile
+        self.fault: Callable[..., JSONResponse] = fault if profile == "santedb3" else legacy_api.error
         self.routes: list[tuple[str, re.Pattern[str], Handler, bool]] = []
         add = self._add
+        add("GET", r"/__sim/state", self.sim_state, auth=False)
+        add("POST", r"/__sim/faults", self.sim_faults, auth=False)
+        add("POST", r"/__sim/online", self.sim_online, auth=False)
+        add("POST", r"/__sim/enqueue", self.sim_enqueue, auth=False)
+        add("POST", r"/__sim/tick", self.sim_tick, auth=False)
+        if profile != "santedb3":
+            legacy_api.LegacyApi(self).register(profile)
+            return
         add("POST", r"/auth/oauth2_token", self.token, auth=False)
         add("GET", r"/app/State", self.app_state)
         add("GET", r"/app/Queue", self.queue_counts)
@@ -77,11 +95,6 @@ class SimulatorApp:
         add("POST", r"/ami/JobInfo/(?P<id>[^/]+)/\$cancel", self.job_cancel)
         add("GET", r"/hdsi/(?P<type>[A-Za-z]+)", self.hdsi_query)
         add("GET", r"/hdsi/(?P<type>[A-Za-z]+)/(?P<id>[^/]+)", self.hdsi_get)
-        add("GET", r"/__sim/state", self.sim_state, auth=False)
-        add("POST", r"/__sim/faults", self.sim_faults, auth=False)
-        add("POST", r"/__sim/online", self.sim_online, auth=False)
-        add("POST", r"/__sim/enqueue", self.sim_enqueue, auth=False)
-        add("POST", r"/__sim/tick", self.sim_tick, auth=False)
 
     def _add(self, method: str, pattern: str, handler: Handler, auth: bool = True) -> None:
         self.routes.append((method, re.compile(f"^{pattern}/?$", re.IGNORECASE), handler, auth))
@@ -111,7 +124,7 @@ class SimulatorApp:
                 allowed = True
                 continue
             if auth and not self._authorized(request):
-                return fault(
+                return self.fault(
                     401,
                     "SecuritySessionException",
                     "Authentication required: missing or invalid bearer token",
@@ -119,10 +132,10 @@ class SimulatorApp:
             try:
                 return await handler(request, match)
             except SimulatorError as exc:
-                return fault(exc.status, exc.exc_type, exc.message)
+                return self.fault(exc.status, exc.exc_type, exc.message)
         if allowed:
-            return fault(405, "NotSupportedException", f"Method {request.method} not allowed on {path}")
-        return fault(404, "FileNotFoundException", f"Resource {path} not found")
+            return self.fault(405, "NotSupportedException", f"Method {request.method} not allowed on {path}")
+        return self.fault(404, "FileNotFoundException", f"Resource {path} not found")
 
     def _authorized(self, request: Request) -> bool:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
@@ -293,80 +306,6 @@ class SimulatorApp:
             raise SimulatorError(404, "KeyNotFoundException", f"{type_}/{match['id']} not found")
         return JSONResponse(obj)
 
-    # -- /__sim -------------------------------------------------------------------------------------
-    async def sim_state(self, request: Request, match: re.Match[str]) -> Response:
-        dump = self.state.dump()
-        dump["faults"] = self.faults.describe()
-        return JSONResponse(dump)
-
-    async def sim_faults(self, request: Request, match: re.Match[str]) -> Response:
-        body = await _json_body(request)
-        try:
-            self.faults.configure(body.get("rate"), body.get("kinds"), body.get("timeoutDelay"))
-        except (TypeError, ValueError) as exc:
-            raise SimulatorError(400, "ArgumentException", str(exc)) from exc
-        return JSONResponse(self.faults.describe())
-
-    async def sim_online(self, request: Request, match: re.Match[str]) -> Response:
-        body = await _json_body(request)
-        self.state.online = bool(body.get("online", True))
-        self.state.changed()
-        return JSONResponse({"online": self.state.online})
-
-    async def sim_enqueue(self, request: Request, match: re.Match[str]) -> Response:
-        body = await _json_body(request)
-        type_ = str(body.get("resourceType", "Patient"))
-        operation = str(body.get("operation", "Insert"))
-        fate = body.get("fate")
-        if fate is not None and fate not in (409, 422, 500, 404, 410):
-            raise SimulatorError(
-                400, "ArgumentException", "fate must be null or one of 409, 422, 500, 404, 410"
-            )
-        obj = self.state.new_record(type_)
-        self.state.record_local_change(obj, operation)
-        payload = obj if body.get("bare") else {"$type": "Bundle", "resource": [obj], "focal": [obj["id"]]}
-        queue = str(body.get("queue", "out"))
-        entry = self.state.enqueue(
-            queue, type_ if body.get("bare") else "Bundle", operation, payload, fate=fate
-        )
-        return JSONResponse(entry.to_json(), status_code=201)
-
-    async def sim_tick(self, request: Request, match: re.Match[str]) -> Response:
-        from .traffic import Traffic
-
-        body = await _json_body(request)
-        traffic = self.traffic or Traffic(self.state)
-        steps = int(body.get("steps", 1))
-        for _ in range(max(0, min(steps, 1000))):
-            traffic.step()
-        if body.get("sync"):
-            self.state.runner.start(self.state.job(UPSTREAM).id, ["All", True])
-            await self.state.runner.wait(UPSTREAM)
-        return JSONResponse(self.state.counts())
-
-
-UPSTREAM = "e511689a-98e1-47cd-8933-6a8cef8ae014"
-
-
-async def _json_body(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    if not raw.strip():
-        return {}
-    try:
-        body = json.loads(raw)
-    except ValueError as exc:
-        raise SimulatorError(400, "ArgumentException", "body is not JSON") from exc
-    if not isinstance(body, dict):
-        raise SimulatorError(400, "ArgumentException", "body must be a JSON object")
-    return body
-
-
-def _entry_id(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError) as exc:
-        raise SimulatorError(400, "FormatException", f"Queue entry id {value!r} is not an integer") from exc
-
 
 def _filter_dates(entries: list[dict[str, Any]], conditions: list[str]) -> list[dict[str, Any]]:
     from datetime import datetime
@@ -390,8 +329,12 @@ def _filter_dates(entries: list[dict[str, Any]], conditions: list[str]) -> list[
 
 
 def create_app(
-    state: SimulatorState, faults: Faults | None = None, traffic: Traffic | None = None
+    state: SimulatorState,
+    faults: Faults | None = None,
+    traffic: Traffic | None = None,
+    profile: str | None = None,
 ) -> ASGIApp:
-    """The simulator as an ASGI app; `faults` (default: none) wraps every non-`/__sim/` call."""
+    """The simulator as an ASGI app speaking `profile` (default: the state's, "santedb3"); `faults`
+    (default: none) wraps every non-`/__sim/` call."""
     faults = faults or Faults(rate=0.0)
-    return FaultMiddleware(SimulatorApp(state, faults, traffic), faults)
+    return FaultMiddleware(SimulatorApp(state, faults, traffic, profile or state.profile), faults)

@@ -64,3 +64,10 @@ class Entry:
             if self.reason is not None:
                 body["reason"] = self.reason
         return body
+
+
+def parse_entry_id(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError) as exc:
+        raise SimulatorError(400, "FormatException", f"Queue entry id {value!r} is not an integer") from exc

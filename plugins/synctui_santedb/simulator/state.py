@@ -26,6 +26,7 @@ from .upstream import SYNC_FILTERS, LogRow
 __all__ = [
     "ACT_TYPES",
     "ADMIN_TYPES",
+    "PROFILES",
     "QUEUES",
     "RESOURCE_TYPES",
     "Entry",
@@ -40,6 +41,7 @@ RESOURCE_TYPES = (
     "ManufacturedMaterial", "Concept", "UserEntity", "Entity", "Bundle",
 )  # fmt: skip
 ADMIN_TYPES = ("UserEntity", "AuditEventData", "MailMessage")
+PROFILES = ("santedb3", "santedb2", "openiz")  # which wire API the app speaks (same state machine)
 _INITIAL_COUNTS = {
     "Patient": 1243, "Act": 5310, "SubstanceAdministration": 4102, "QuantityObservation": 2218,
     "Place": 37, "Material": 64, "ManufacturedMaterial": 211, "Concept": 8734, "UserEntity": 12,
@@ -59,7 +61,11 @@ class SimulatorState:
         populate: bool = True,
         step_delay: float = 0.05,
         clock: Callable[[], datetime] | None = None,
+        profile: str = "santedb3",
     ) -> None:
+        if profile not in PROFILES:
+            raise ValueError(f"unknown profile {profile!r}; known: {', '.join(PROFILES)}")
+        self.profile = profile
         self.rng = random.Random(seed)
         self.username = username
         self.password = password
@@ -70,6 +76,7 @@ class SimulatorState:
         self.payloads: dict[str, dict[str, Any] | str] = {}
         self.fates: dict[str, int | None] = {}  # dataFile -> HTTP status of its next push (None: accepted)
         self.local: dict[str, dict[str, Any]] = {}  # object key -> local copy
+        self.created: dict[str, datetime] = {}  # object key -> when it was created locally
         self.server: dict[str, dict[str, Any]] = {}  # object key -> iCDR copy
         self.local_counts: dict[str, int] = dict.fromkeys(RESOURCE_TYPES, 0)
         self.server_counts: dict[str, int] = dict.fromkeys(RESOURCE_TYPES, 0)
@@ -257,6 +264,7 @@ class SimulatorState:
         key, type_ = obj["id"], obj["$type"]
         if operation == "Insert" and key not in self.local:
             self.local_counts[type_] = self.local_counts.get(type_, 0) + 1
+        self.created.setdefault(key, self.now())
         self.local[key] = obj
 
     def focal_objects(self, payload: dict[str, Any] | str) -> list[dict[str, Any]]:
@@ -282,6 +290,7 @@ class SimulatorState:
         """The whole state as JSON-safe data (what the state file and /__sim/state hold)."""
         return {
             "format": "synctui-santedb-sim/1",
+            "profile": self.profile,
             "written": payloads.iso(self.now()),
             "online": self.online,
             "clientId": self.client_id,
