@@ -11,6 +11,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -98,6 +99,20 @@ class AgentClient(Protocol):
     async def compare(self, backend: str, queue: QueueKind, id: str) -> Comparison: ...
 
     async def count_remotes(self, backend: str) -> list[SyncLogRow]: ...
+
+    async def resubmit(
+        self,
+        backend: str,
+        since: datetime,
+        until: datetime,
+        *,
+        pin: str | None = None,
+        key: str | None = None,
+    ) -> ActionStatus:
+        """Start Re-Submit To Server for a date range; follow it in the pushed state."""
+        ...
+
+    async def cancel(self, backend: str, action_id: str) -> ActionStatus: ...
 
     async def check_connection(self, backend: str) -> Health:
         """A read-only probe of the backend's server: reachability, latency, credentials."""
@@ -245,6 +260,23 @@ class HttpAgentClient:
     async def count_remotes(self, backend: str) -> list[SyncLogRow]:
         data = await self._request("POST", f"/v1/backends/{backend}/count-remotes")
         return _decode(list[SyncLogRow], data)
+
+    async def resubmit(
+        self,
+        backend: str,
+        since: datetime,
+        until: datetime,
+        *,
+        pin: str | None = None,
+        key: str | None = None,
+    ) -> ActionStatus:
+        body = {"since": since.isoformat(), "until": until.isoformat()}
+        return _decode(ActionStatus, await self._change(f"/v1/backends/{backend}/resubmit", body, pin, key))
+
+    async def cancel(self, backend: str, action_id: str) -> ActionStatus:
+        return _decode(
+            ActionStatus, await self._request("POST", f"/v1/backends/{backend}/actions/{action_id}/cancel")
+        )
 
     async def check_connection(self, backend: str) -> Health:
         return _decode(Health, await self._request("POST", f"/v1/backends/{backend}/check-connection"))

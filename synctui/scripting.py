@@ -14,6 +14,7 @@ import getpass
 import json
 import os
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -61,6 +62,14 @@ def add_parsers(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     discard.add_argument("ids", nargs="+")
     _destructive_options(discard)
 
+    resubmit = sub.add_parser(
+        "resubmit", parents=parents, help="Re-Submit To Server what was created in a date range (OpenIZ)"
+    )
+    resubmit.add_argument("backend")
+    resubmit.add_argument("--since", required=True, type=_day, help="first day, YYYY-MM-DD")
+    resubmit.add_argument("--until", required=True, type=_day, help="last day, YYYY-MM-DD (included)")
+    _destructive_options(resubmit)
+
     check = sub.add_parser(
         "check", parents=parents, help="probe a backend's server (read-only): reachable, latency, credentials"
     )
@@ -93,7 +102,14 @@ def _destructive_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pin-file", type=Path, help="file holding the admin PIN (or set $SYNCTUI_PIN)")
 
 
-COMMANDS = {"sync", "queue", "check", "reset", "audit", "archive", "set-pin"}
+COMMANDS = {"sync", "queue", "resubmit", "check", "reset", "audit", "archive", "set-pin"}
+
+
+def _day(text: str) -> datetime:
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a day like 2026-11-01") from None
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
@@ -126,6 +142,13 @@ async def _dispatch(client: HttpAgentClient, args: argparse.Namespace) -> int:
     command = args.command
     if command == "sync":
         return await _sync(client, args)
+    if command == "resubmit":
+        until = args.until + timedelta(days=1) - timedelta(seconds=1)
+        what = f"Re-submit to the server what {args.backend} created from {args.since:%Y-%m-%d} to {args.until:%Y-%m-%d}"
+        if not _confirm(args, "RESUBMIT", what + " (may take 20-30 minutes)"):
+            return EXIT_USAGE
+        status = await client.resubmit(args.backend, args.since, until, pin=_pin(args))
+        return await _follow(client, args.backend, status.id)
     if command == "check":
         health = await client.check_connection(args.backend)
         latency = f"{health.latency_ms:.0f} ms" if health.latency_ms is not None else "?"
@@ -217,6 +240,29 @@ async def _queue(client: HttpAgentClient, args: argparse.Namespace) -> int:
     if not _confirm(args, "DISCARD", prompt + " (archived first; the server version stays)"):
         return EXIT_USAGE
     return _report(await client.discard(args.backend, queue, args.ids, pin=_pin(args)))
+
+
+async def _follow(client: HttpAgentClient, backend: str, action_id: str) -> int:
+    """Print the progress of a long action until it ends; Ctrl-C cancels it on the agent."""
+    shown = ""
+    try:
+        async for state in client.updates():
+            view = state.view(backend)
+            action = view.action if view else None
+            if action is None or action.id != action_id:
+                continue
+            line = action.progress.message if action.progress else ""
+            if line and line != shown:
+                print(f"  {line}", file=sys.stderr)
+                shown = line
+            if action.state != "running":
+                print(action.message)
+                return EXIT_OK if action.ok else EXIT_FAILED
+    except asyncio.CancelledError:
+        await client.cancel(backend, action_id)
+        print("cancelled; what was already queued stays queued", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_FAILED
 
 
 async def _sync(client: HttpAgentClient, args: argparse.Namespace) -> int:

@@ -13,6 +13,8 @@ POST /v1/backends/{name}/reset                  {"keys": [...]} or {"all": true}
 GET  /v1/backends/{name}/compare/{queue}/{id}   local vs server copy
 POST /v1/backends/{name}/count-remotes          the sync log with local and server counts
 POST /v1/backends/{name}/check-connection       a read-only probe of the server (Health)
+POST /v1/backends/{name}/resubmit               {"since": ISO, "until": ISO}: Re-Submit To Server
+POST /v1/backends/{name}/actions/{id}/cancel    stop a running sync / re-submit
 GET  /v1/backends/{name}/settings, POST (values) the backend's settings
 GET  /v1/archive?limit=N, /v1/archive/{id}      what was discarded
 Changes take headers `Idempotency-Key` (a repeat gets the first answer) and `X-Synctui-Pin`.
@@ -26,6 +28,7 @@ from __future__ import annotations
 import hmac
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.applications import Starlette
@@ -206,6 +209,21 @@ def create_api(agent: Agent, *, token: str | None = None) -> Starlette:
         service, queue = service_of(request), queue_of(request)
         return json_response(await agent.repairs.compare(service, queue, request.path_params["id"]))
 
+    async def resubmit(request: Request) -> Response:
+        service, body = service_of(request), await body_of(request)
+        bounds = []
+        for key in ("since", "until"):
+            try:
+                value = datetime.fromisoformat(str(body.get(key, "")))
+            except ValueError:
+                raise ApiError(400, f'"{key}" must be an ISO date or time, e.g. 2026-11-01') from None
+            bounds.append(value if value.tzinfo else value.replace(tzinfo=UTC))
+        status = agent.repairs.resubmit(service, bounds[0], bounds[1], **change_headers(request))
+        return json_response(status, 202)
+
+    async def cancel(request: Request) -> Response:
+        return json_response(service_of(request).cancel(request.path_params["id"]), 202)
+
     async def check_connection(request: Request) -> Response:
         return json_response(await agent.repairs.check_connection(service_of(request)))
 
@@ -259,6 +277,8 @@ def create_api(agent: Agent, *, token: str | None = None) -> Starlette:
         Route("/v1/backends/{name}/compare/{queue}/{id}", handler(compare)),
         Route("/v1/backends/{name}/count-remotes", handler(count_remotes), methods=["POST"]),
         Route("/v1/backends/{name}/check-connection", handler(check_connection), methods=["POST"]),
+        Route("/v1/backends/{name}/resubmit", handler(resubmit), methods=["POST"]),
+        Route("/v1/backends/{name}/actions/{id}/cancel", handler(cancel), methods=["POST"]),
         Route("/v1/backends/{name}/settings", handler(settings), methods=["GET", "POST"]),
         Route("/v1/archive", handler(archive)),
         Route("/v1/archive/{id}", handler(archived)),

@@ -17,8 +17,9 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from synctui.backend import Backend, BackendError, BackendSettings
+from synctui.backend import Backend, BackendError, BackendSettings, ProgressCallback
 from synctui.model import (
+    ActionResult,
     ActionStatus,
     BackendView,
     Capability,
@@ -73,7 +74,8 @@ class BackendService:
         self.failures = 0
         self.next_refresh: datetime | None = None
         self._wake = asyncio.Event()
-        self._sync_task: asyncio.Task[None] | None = None
+        self._long_task: asyncio.Task[None] | None = None  # the running sync / re-submit
+        self._cancel_requested = False
         self.action_lock = asyncio.Lock()  # one repair action at a time on this backend
         self._saved_at: datetime | None = None
         self._saved_content: Any = None
@@ -223,63 +225,124 @@ class BackendService:
     async def synchronize(self, key: str | None = None) -> ActionStatus:
         """Start Synchronize Now, or join the run in progress (a second press never sends twice)."""
         backend = self.require(Capability.SYNCHRONIZE)
-        if self._sync_task is not None and not self._sync_task.done() and self.action:
-            return self.action
+        timeout = float(self.settings.options.get("sync_timeout", 1800))
+        return self.start_long("synchronize", backend.synchronize, key, timeout=timeout)
+
+    def start_long(
+        self,
+        action: str,
+        run: Callable[[ProgressCallback], Awaitable[SyncResult | ActionResult]],
+        key: str | None,
+        *,
+        timeout: float,
+        params: dict[str, Any] | None = None,
+    ) -> ActionStatus:
+        """Run a long action (sync, re-submit) in the background with progress; one at a time per
+        backend: the same action again joins the running one, another is refused until it ends."""
+        if self._long_task is not None and not self._long_task.done() and self.action:
+            if self.action.action == action:
+                return self.action
+            raise ActionRefused(
+                f"{self.action.action} is running on {self.name}; wait for it or cancel it", 409
+            )
         status = ActionStatus(
             id=key or uuid.uuid4().hex,
             backend=self.name,
-            action="synchronize",
+            action=action,
             state="running",
             started=now(),
             progress=SyncProgress(message="Starting…"),
         )
         self.action = status
-        self.agent.audit(status.id, self.name, "synchronize", "before")
-        self._sync_task = asyncio.create_task(self._run_sync(backend, status.id))
+        self._cancel_requested = False
+        self.agent.audit(status.id, self.name, action, "before", params=params)
+        self._long_task = asyncio.create_task(self._run_long(status.id, action, run, timeout, params))
         self.agent.publish()
         return status
 
-    async def _run_sync(self, backend: Backend, action_id: str) -> None:
+    def cancel(self, action_id: str) -> ActionStatus:
+        running = self._long_task is not None and not self._long_task.done()
+        if not running or self.action is None or self.action.id != action_id:
+            raise ActionRefused(f"no running action {action_id!r} on {self.name}", 404)
+        self._cancel_requested = True
+        assert self._long_task is not None
+        self._long_task.cancel()
+        return self.action
+
+    async def _run_long(
+        self,
+        action_id: str,
+        action: str,
+        run: Callable[[ProgressCallback], Awaitable[SyncResult | ActionResult]],
+        timeout: float,
+        params: dict[str, Any] | None,
+    ) -> None:
         def progress(p: SyncProgress) -> None:
             if self.action and self.action.id == action_id and isinstance(p, SyncProgress):
                 self.action = replace(self.action, progress=p)
                 self.agent.publish()
 
-        timeout = float(self.settings.options.get("sync_timeout", 1800))
+        state, rejection, counts = "done", None, {}
         try:
-            result = await self._call(backend.synchronize(progress), "synchronize", timeout)
-            if not isinstance(result, SyncResult):
-                raise BackendError(_fault(f"synchronize returned {type(result).__name__}, not a SyncResult"))
-            ok, message, rejection, counts = result.ok, result.message, result.rejection, result.counts
+            result = await self._call(run(progress), action, timeout)
+            if isinstance(result, SyncResult):
+                ok, message, rejection, counts = (
+                    result.ok,
+                    result.message,
+                    result.rejection,
+                    dict(result.counts),
+                )
+            elif isinstance(result, ActionResult):
+                ok, message = result.ok, result.message
+                counts = {
+                    "ok": sum(r.ok for r in result.results),
+                    "failed": sum(not r.ok for r in result.results),
+                }
+            else:
+                raise BackendError(_fault(f"{action} returned {type(result).__name__}"))
         except BackendError as exc:
-            ok, message, rejection, counts = False, exc.rejection.message, exc.rejection, {}
+            ok, message, rejection = False, exc.rejection.message, exc.rejection
+        except asyncio.CancelledError:
+            if not self._cancel_requested:
+                raise  # the agent is stopping
+            ok, message, state = (
+                False,
+                f"{action} was cancelled; what was already done stays done",
+                "cancelled",
+            )
+        if state != "cancelled":
+            state = "done" if ok else "failed"
         assert self.action is not None
         final_progress = self.action.progress
         if final_progress is not None:
             final_progress = replace(final_progress, running=False)
+        default = {"synchronize": ("Data Synced", "Sync Failed")}.get(
+            action, (f"{action} done", f"{action} failed")
+        )
         self.action = replace(
             self.action,
-            state="done" if ok else "failed",
+            state=state,
             finished=now(),
             ok=ok,
-            message=message or ("Data Synced" if ok else "Sync Failed"),
+            message=message or default[0 if ok else 1],
             rejection=rejection,
-            counts=dict(counts),
+            counts=counts,
             progress=final_progress,
         )
         self.agent.audit(
             action_id,
             self.name,
-            "synchronize",
+            action,
             "after",
-            result={"ok": ok, "message": self.action.message, "counts": dict(counts)},
+            params=params,
+            result={"ok": ok, "state": state, "message": self.action.message, "counts": counts},
         )
         self.wake()
         self.agent.publish()
 
     async def aclose(self) -> None:
-        if self._sync_task and not self._sync_task.done():
-            self._sync_task.cancel()
+        if self._long_task and not self._long_task.done():
+            self._long_task.cancel()
         if self.backend:
             try:
                 await asyncio.wait_for(self.backend.aclose(), 5)

@@ -12,13 +12,15 @@ from __future__ import annotations
 import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from synctui.agent.backend_service import BackendService, now
-from synctui.agent.guard import Guard
+from synctui.agent.guard import Guard, Refused
 from synctui.backend import Backend, BackendError
 from synctui.model import (
     ActionResult,
+    ActionStatus,
     Capability,
     Category,
     Comparison,
@@ -189,6 +191,24 @@ class Repairs:
             pin=pin,
             key=key,
             params=dict(values),
+        )
+
+    def resubmit(
+        self, service: BackendService, since: datetime, until: datetime, *, pin: str | None, key: str | None
+    ) -> ActionStatus:
+        """Re-Submit To Server for a date range: long, so it runs in the background with progress and
+        can be cancelled (`service.cancel`)."""
+        backend = service.require(Capability.RESUBMIT)
+        self.guard.check("resubmit", destructive=True, pin=pin)
+        if until < since:
+            raise Refused("the re-submit range ends before it starts", 400)
+        timeout = float(service.settings.options.get("resubmit_timeout", 3600))
+        return service.start_long(
+            "resubmit",
+            lambda progress: backend.resubmit(since, until, progress),
+            key,
+            timeout=timeout,
+            params={"since": since.isoformat(), "until": until.isoformat()},
         )
 
     async def compare(self, service: BackendService, queue: QueueKind, entry_id: str) -> Comparison:
