@@ -26,6 +26,7 @@ from synctui.model import (
     EntryDetail,
     EntryPage,
     Health,
+    QueueEntry,
     QueueKind,
     Rejection,
     Setting,
@@ -145,6 +146,11 @@ class Backend(ABC):
     async def discard(self, queue: QueueKind, ids: Sequence[str]) -> ActionResult:
         """Drop local changes ("Leave Server Version"). The agent archives the entries first."""
         raise NotSupported("discarding entries")
+
+    async def restore(self, queue: QueueKind, entry: QueueEntry, payload: str) -> ActionResult:
+        """Put back an entry that was discarded (from the agent's archive: its metadata and the exact
+        payload). Only for backends that can re-queue; SanteDB, for one, cannot."""
+        raise NotSupported("restoring discarded entries")
 
     async def compare(self, queue: QueueKind, id: str) -> Comparison:
         """The local copy beside the server's copy of the same record."""

@@ -299,6 +299,11 @@ class HttpAgentClient:
     async def archived(self, archive_id: str) -> dict[str, Any]:
         return await self._request("GET", f"/v1/archive/{archive_id}")
 
+    async def restore(
+        self, archive_id: str, *, pin: str | None = None, key: str | None = None
+    ) -> ActionResult:
+        return _decode(ActionResult, await self._change(f"/v1/archive/{archive_id}/restore", {}, pin, key))
+
     async def aclose(self) -> None:
         await self._http.aclose()
 

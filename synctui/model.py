@@ -55,6 +55,7 @@ class Capability(enum.StrEnum):
     RESUBMIT = "resubmit"
     CHECK_CONNECTION = "check_connection"
     SETTINGS = "settings"
+    RESTORE = "restore"  # put a discarded (archived) entry back in its queue
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,9 @@ def add_parsers(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     als.add_argument("--limit", type=int, default=50)
     ashow = asub.add_parser("show", parents=parents)
     ashow.add_argument("id")
+    arestore = asub.add_parser("restore", parents=parents, help="put a discarded entry back in its queue")
+    arestore.add_argument("id")
+    _destructive_options(arestore)
 
     sub.add_parser(
         "set-pin", parents=parents, help="print a hash of a new admin PIN for [agent] admin_pin_hash"
@@ -180,8 +183,15 @@ async def _dispatch(client: HttpAgentClient, args: argparse.Namespace) -> int:
                 print(
                     f"{r.get('archive_id')}  {r.get('time', '')[:19]}  {r.get('backend')}  {r.get('queue')}  "
                     f"{entry.get('record_type', '?')} {entry.get('operation', '')} by {r.get('user')}"
+                    + (f"  (restored {r['restored'][:19]})" if r.get("restored") else "")
                 )
             return EXIT_OK
+        if args.archive_command == "restore":
+            if not _confirm(
+                args, "RESTORE", f"Put archived entry {args.id} back in its queue, to be sent again"
+            ):
+                return EXIT_USAGE
+            return _report(await client.restore(args.id, pin=_pin(args)))
         print(json.dumps(await client.archived(args.id), indent=2))
         return EXIT_OK
     if command == "reset":

@@ -17,6 +17,7 @@ POST /v1/backends/{name}/resubmit               {"since": ISO, "until": ISO}: Re
 POST /v1/backends/{name}/actions/{id}/cancel    stop a running sync / re-submit
 GET  /v1/backends/{name}/settings, POST (values) the backend's settings
 GET  /v1/archive?limit=N, /v1/archive/{id}      what was discarded
+POST /v1/archive/{id}/restore                   put it back, where the backend can re-queue
 Changes take headers `Idempotency-Key` (a repeat gets the first answer) and `X-Synctui-Pin`.
 GET  /v1/plugins                                loaded and broken plugins
 GET  /v1/audit?limit=N                          the newest audit records
@@ -56,6 +57,7 @@ class ApiError(Exception):
 
 def create_api(agent: Agent, *, token: str | None = None) -> Starlette:
     registry = metrics_registry(agent)
+    repairs = agent.repairs
 
     def json_response(data: Any, status: int = 200) -> Response:
         return JSONResponse(to_data(data), status_code=status)
@@ -241,15 +243,26 @@ def create_api(agent: Agent, *, token: str | None = None) -> Starlette:
 
     async def archive(request: Request) -> Response:
         limit = int_param(request, "limit", 100, 1, 10_000)
-        records = agent.store.archive.read(limit)
-        return JSONResponse([{k: v for k, v in r.items() if k != "payload"} for r in records])
+        records = [r for r in agent.store.archive.read() if "archive_id" in r][-limit:]
+        return JSONResponse(
+            [
+                {
+                    **{k: v for k, v in r.items() if k != "payload"},
+                    "restored": repairs.restored_at(r["archive_id"]),
+                }
+                for r in records
+            ]
+        )
 
     async def archived(request: Request) -> Response:
-        wanted = request.path_params["id"]
-        for record in agent.store.archive.read():
-            if record.get("archive_id") == wanted:
-                return JSONResponse(record)
-        raise ApiError(404, f"nothing archived under {wanted!r}")
+        record = repairs.archived(request.path_params["id"])
+        if record is None:
+            raise ApiError(404, f"nothing archived under {request.path_params['id']!r}")
+        return JSONResponse({**record, "restored": repairs.restored_at(record["archive_id"])})
+
+    async def restore(request: Request) -> Response:
+        result = await repairs.restore(request.path_params["id"], **change_headers(request))
+        return json_response(result)
 
     async def plugins(request: Request) -> Response:
         return json_response(agent.registry.plugins)
@@ -282,6 +295,7 @@ def create_api(agent: Agent, *, token: str | None = None) -> Starlette:
         Route("/v1/backends/{name}/settings", handler(settings), methods=["GET", "POST"]),
         Route("/v1/archive", handler(archive)),
         Route("/v1/archive/{id}", handler(archived)),
+        Route("/v1/archive/{id}/restore", handler(restore), methods=["POST"]),
         Route("/v1/plugins", handler(plugins)),
         Route("/v1/audit", handler(audit)),
         Route("/metrics", handler(metrics)),

@@ -24,12 +24,15 @@ from synctui.model import (
     Capability,
     Category,
     Comparison,
+    DecodeError,
     EntryResult,
     Health,
+    QueueEntry,
     QueueKind,
     Rejection,
     Setting,
     SyncLogRow,
+    from_data,
     to_data,
 )
 
@@ -191,6 +194,49 @@ class Repairs:
             pin=pin,
             key=key,
             params=dict(values),
+        )
+
+    async def restore(self, archive_id: str, *, pin: str | None, key: str | None) -> ActionResult:
+        """Put a discarded entry back from the archive, where its backend can re-queue."""
+        record = self.archived(archive_id)
+        if record is None:
+            raise Refused(f"nothing archived under {archive_id!r}", 404)
+        if self.restored_at(archive_id):
+            raise Refused(f"{archive_id} was already restored at {self.restored_at(archive_id)}", 409)
+        service = self.agent.service(str(record.get("backend")))
+        if service is None or service.settings.kind != record.get("kind"):
+            raise Refused(
+                f"the backend {record.get('backend')!r} of {archive_id} is not configured here", 409
+            )
+        try:
+            entry = from_data(QueueEntry, record["entry"])
+            queue = QueueKind(record["queue"])
+        except (DecodeError, KeyError, ValueError) as exc:
+            raise Refused(f"archive record {archive_id} is unreadable: {exc}", 422) from None
+        payload = str(record.get("payload", ""))
+        result = await self._change(
+            service,
+            "restore",
+            Capability.RESTORE,
+            lambda b: b.restore(queue, entry, payload),
+            destructive=True,
+            pin=pin,
+            key=key,
+            target=archive_id,
+            params={"queue": queue.value, "entry": entry.id},
+        )
+        if result.ok:
+            self.agent.store.archive.append(
+                {"restored": archive_id, "time": now().isoformat(), "user": self.agent.user()}
+            )
+        return result
+
+    def archived(self, archive_id: str) -> dict[str, Any] | None:
+        return next((r for r in self.agent.store.archive.read() if r.get("archive_id") == archive_id), None)
+
+    def restored_at(self, archive_id: str) -> str | None:
+        return next(
+            (r["time"] for r in self.agent.store.archive.read() if r.get("restored") == archive_id), None
         )
 
     def resubmit(

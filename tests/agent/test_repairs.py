@@ -178,3 +178,15 @@ async def test_compare_and_count_remotes_through_the_agent(world):
     assert comparison["id"] == target and comparison["local"]
     rows = (await client.post("/v1/backends/tablet/count-remotes")).json()
     assert any(r["local_count"] is not None for r in rows)
+
+
+async def test_restore_is_refused_where_the_backend_cannot_requeue_and_the_archive_stays(world):
+    sim, make = world
+    _, client = await make()
+    target = deadletter_ids(sim)[0]
+    await client.post("/v1/backends/tablet/discard", json={"queue": "conflicts", "ids": [target]})
+    (record,) = (await client.get("/v1/archive")).json()
+    response = await client.post(f"/v1/archive/{record['archive_id']}/restore")
+    assert response.status_code == 501 and "does not support restore" in response.json()["error"]
+    assert (await client.get(f"/v1/archive/{record['archive_id']}")).json()["payload"]
+    assert (await client.post("/v1/archive/nope/restore")).status_code == 404
