@@ -28,14 +28,21 @@ class Confirmation:
         self.opts = options
         self.server = server
         self.progress = progress
-        self._by_key: dict[tuple[str, str | None], list[OpRow]] = {}
+        self._rows: Sequence[OpRow] = ()
+        self._by_key: dict[tuple[str, str | None], list[OpRow]] | None = None
 
     def index(self, rows: Sequence[OpRow]) -> None:
-        """Remember the rows by entity, so a confirmation can reach the later rows of the same entity."""
-        self._by_key = defaultdict(list)
-        for row in rows:
-            if row.cref is not None:
-                self._by_key[row.key].append(row)
+        """Remember the rows by entity, so a confirmation can reach the later rows of the same entity
+        (grouped when first needed: a sync-up that confirms nothing never needs it)."""
+        self._rows, self._by_key = rows, None
+
+    def _rows_by_key(self) -> dict[tuple[str, str | None], list[OpRow]]:
+        if self._by_key is None:
+            self._by_key = defaultdict(list)
+            for row in self._rows:
+                if row.cref is not None:
+                    self._by_key[row.key].append(row)
+        return self._by_key
 
     async def confirm(self, rows: Sequence[OpRow], outcome: Outcome) -> None:
         self.index(rows)
@@ -112,8 +119,9 @@ class Confirmation:
     def _propagate(self, confirmed: Sequence[Confirmed]) -> None:
         """Later unsent rows of the same entity learn the server id and the new row version."""
         updates = []
+        by_key = self._rows_by_key()
         for row, sid, version, _ in confirmed:
-            for later in self._by_key.get(row.key, ()):
+            for later in by_key.get(row.key, ()):
                 if later.synced_up or (later.created_at, later.id) <= (row.created_at, row.id):
                     continue
                 updates.append((later.id, sid if later.server_id is None else None, version))

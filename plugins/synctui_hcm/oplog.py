@@ -11,13 +11,15 @@ OpLogStore holds the connection and runs them.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from synctui.model import QueueKind, Rejection
 from synctui_hcm import oplog_reads as reads
 from synctui_hcm import oplog_writes as writes
+from synctui_hcm.oplog_checkpoint import BackgroundCheckpoints
 from synctui_hcm.oplog_schema import (
     CONFLICTS_SQL,
     FROM,
@@ -69,6 +71,9 @@ class OpLogStore:
         self.path = path
         self.max_attempts = max_attempts
         self._conn: sqlite3.Connection | None = None
+        self._checkpoints = BackgroundCheckpoints(path)
+        self._checkpoint_every = 0  # > 0 inside checkpoints_in_background
+        self._commits = 0
 
     # --- connection ---------------------------------------------------------------------------
 
@@ -78,10 +83,34 @@ class OpLogStore:
             self._conn = open_oplog(self.path)
         return self._conn
 
+    def wait_for_checkpoint(self) -> None:
+        """Until the background WAL checkpoint (if one runs) is done."""
+        self._checkpoints.join()
+
     def close(self) -> None:
+        self._checkpoints.join()
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+    @contextmanager
+    def checkpoints_in_background(self, every: int = 32) -> Iterator[None]:
+        """Many small commits in a row: checkpoint the WAL in a worker thread every `every` commits and
+        once at the end instead of on this connection (see oplog_checkpoint)."""
+        conn = self.conn
+        before = int(conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+        if before <= 0:  # whoever opened the file does not want automatic checkpoints: leave it so
+            yield
+            return
+        self._checkpoints.join()
+        conn.execute("PRAGMA wal_autocheckpoint=0")
+        self._checkpoint_every, self._commits = every, 0
+        try:
+            yield
+        finally:
+            self._checkpoint_every = 0
+            conn.execute(f"PRAGMA wal_autocheckpoint={before}")
+            self._checkpoints.kick()
 
     def _query(self, sql: str, params: Any = ()) -> list[Any]:
         return self.conn.execute(sql, params).fetchall()
@@ -99,6 +128,11 @@ class OpLogStore:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+        if self._checkpoint_every:
+            self._commits += 1
+            if self._commits >= self._checkpoint_every:
+                self._commits = 0
+                self._checkpoints.kick()
 
     # --- reading --------------------------------------------------------------------------------
 
@@ -143,6 +177,18 @@ class OpLogStore:
         """Written before a send, so a crash or a lost answer is known to be a possible send. Rows of
         the previous batch that were accepted are marked synced up in the same transaction."""
         self._write(writes.mark_sending(ids, synced_up, now_ms()))
+
+    def unmark_sending(self, rows: Sequence[OpRow]) -> None:
+        """The send marked for these rows was never made (the run stopped first): restore the send
+        count and time the rows had (`rows` as read before the mark)."""
+        if rows:
+            self._write(writes.unmark_sending(rows))
+
+    def restamp_sending(self, ids: Sequence[int]) -> None:
+        """A send marked a while ago goes out only now: its time is now (the resend grace counts
+        from it)."""
+        if ids:
+            self._write(writes.restamp_sending(ids, now_ms()))
 
     def mark_synced_up(self, ids: Sequence[int]) -> None:
         if ids:

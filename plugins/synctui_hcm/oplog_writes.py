@@ -31,22 +31,31 @@ def mark_sending(ids: Sequence[int], synced_up: Sequence[int], ts: int) -> list[
     ]
 
 
+def unmark_sending(rows: Sequence[OpRow]) -> list[Statement]:
+    """Back to the send state these rows had before a mark_sending whose send was never made."""
+    return [
+        (
+            "UPDATE synctui_oplog_state SET sendCount = ?, lastSentAt = ? WHERE oplogId = ?",
+            [(r.send_count, r.last_sent_at, r.id) for r in rows],
+        )
+    ]
+
+
+def restamp_sending(ids: Sequence[int], ts: int) -> list[Statement]:
+    return [("UPDATE synctui_oplog_state SET lastSentAt = ? WHERE oplogId = ?", [(ts, i) for i in ids])]
+
+
 def synced_up_statements(ids: Sequence[int], ts: int) -> list[Statement]:
-    statements: list[Statement] = []
-    for start in range(0, len(ids), 500):
-        chunk = list(ids[start : start + 500])
-        marks = ",".join("?" * len(chunk))
-        statements.append(
-            (f"UPDATE oplog SET syncedUp = 1, syncedUpOn = ? WHERE id IN ({marks})", (ts, *chunk))
-        )
-        statements.append(
-            (
-                f"UPDATE synctui_oplog_state SET lastError = NULL WHERE lastError IS NOT NULL "
-                f"AND oplogId IN ({marks})",
-                tuple(chunk),
-            )
-        )
-    return statements
+    # executemany on the primary key: much cheaper than `id IN (...)` lists for rows spread over the file
+    if not ids:
+        return []
+    return [
+        ("UPDATE oplog SET syncedUp = 1, syncedUpOn = ? WHERE id = ?", [(ts, i) for i in ids]),
+        (
+            "UPDATE synctui_oplog_state SET lastError = NULL WHERE oplogId = ? AND lastError IS NOT NULL",
+            [(i,) for i in ids],
+        ),
+    ]
 
 
 def mark_confirmed(

@@ -3,7 +3,8 @@ clientReferenceId that confirmation, re-send checks, Check connection and Compar
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import httpx
@@ -31,6 +32,7 @@ class ServerApi:
         self.http = http
         self.base_url = base_url.rstrip("/")
         self.token = token
+        self._urls: dict[str, httpx.URL] = {}
 
     def info(self, path: str) -> dict[str, Any]:
         token = self.token.reveal() if self.token else None
@@ -42,6 +44,32 @@ class ServerApi:
             return await self.http.post(url, params={"tenantId": self.opts.tenant_id, **params}, json=body)
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             raise Failure(transport_rejection(exc, self.base_url)) from None
+
+    async def post_json(
+        self, path: str, content: bytes, written: asyncio.Future[None] | None = None
+    ) -> httpx.Response:
+        """POST a ready-made JSON body. `written` is resolved once the request is on the wire (from
+        httpcore's trace; a transport that does not trace resolves it when the call ends)."""
+        url = self._urls.get(path)
+        if url is None:  # parsed once per path: that is most of httpx's own work per request
+            try:
+                url = httpx.URL(f"{self.base_url}{path}", params={"tenantId": self.opts.tenant_id})
+            except (httpx.InvalidURL, ValueError) as exc:
+                raise Failure(transport_rejection(exc, self.base_url)) from None
+            self._urls[path] = url
+        extensions = {"trace": _on_written(written)} if written is not None else None
+        try:
+            return await self.http.post(
+                url,
+                content=content,
+                headers=_JSON,
+                extensions=extensions,
+            )
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            raise Failure(transport_rejection(exc, self.base_url)) from None
+        finally:
+            if written is not None and not written.done():
+                written.set_result(None)
 
     async def search(self, wire: EntityWire, crefs: Sequence[str]) -> dict[str, ServerEntity]:
         """Server copies by clientReferenceId (deleted ones included). Raises Failure, never "not found"
@@ -70,3 +98,14 @@ class ServerApi:
                 if entity.client_reference_id in wanted:
                     found.setdefault(entity.client_reference_id, entity)
         return found
+
+
+_JSON = {"Content-Type": "application/json"}
+
+
+def _on_written(written: asyncio.Future[None]) -> Callable[[str, dict[str, Any]], Awaitable[None]]:
+    async def trace(event: str, info: dict[str, Any]) -> None:
+        if event.endswith("send_request_body.complete") and not written.done():
+            written.set_result(None)
+
+    return trace

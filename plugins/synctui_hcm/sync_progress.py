@@ -48,6 +48,14 @@ class ProgressTracker:
         self._type_units[row.entity_type][1] += done - unit[1]
         unit[1] = done
 
+    def advance_many(self, rows: Sequence[OpRow], confirmed: bool) -> None:
+        units, type_units = self._units, self._type_units
+        for row in rows:
+            unit = units.get(row.id) or self._count_units(row, 1 if confirmed else 2)
+            done = unit[0] if confirmed else min(unit[1] + 1, unit[0])
+            type_units[row.entity_type][1] += done - unit[1]
+            unit[1] = done
+
     def _refresh_steps(self, finish: bool = False) -> None:
         at = datetime.now(UTC)
         for etype, (total, done) in self._type_units.items():

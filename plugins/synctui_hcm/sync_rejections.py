@@ -13,7 +13,7 @@ NO_CLIENT_REFERENCE_ID = Rejection(
 
 INVALID_ENTITY_STRING = Rejection(
     category=Category.FIX_DATA,
-    message="The row's entityString is not a JSON object.",
+    message="The row's entityString is not a valid JSON object (NaN and Infinity are not JSON).",
     advice="Inspect the row; it cannot be sent as it is. Discard it once archived.",
     code="INVALID_ENTITY_STRING",
 )

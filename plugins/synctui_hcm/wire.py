@@ -182,6 +182,76 @@ def single_body(wire: EntityWire, operation: str, entity: dict[str, Any], info: 
     return body
 
 
+# --- Request bodies as bytes (what the sync runner posts) --------------------------------------------
+#
+# The runner sends an entity as its stored `entityString` when it needs no change: a strict decode has
+# proved the text is one JSON object, so splicing it into the list keeps the body valid JSON and saves
+# encoding it again. Changed entities are encoded like httpx encodes `json=` (compact, UTF-8, no NaN).
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+_STRICT = json.JSONDecoder(parse_constant=_no_constant)
+
+
+def decode_entity(text: str | None) -> dict[str, Any] | None:
+    """A stored entity as a dict; None unless the text is one strict JSON object (no NaN/Infinity)."""
+    if text is None:
+        return None
+    try:
+        value, end = _STRICT.raw_decode(text)  # decode() minus its two whitespace regex calls
+    except (ValueError, RecursionError):
+        try:
+            value = _STRICT.decode(text)  # leading whitespace, or not JSON at all
+        except (ValueError, RecursionError):
+            return None
+    else:
+        if end != len(text) and text[end:].strip(" \t\n\r"):
+            return None  # something after the object
+    return value if isinstance(value, dict) else None
+
+
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+
+
+def encode_json(value: Any) -> bytes | None:
+    """JSON bytes as httpx encodes `json=`; None for what has no JSON form (lone surrogates...)."""
+    try:
+        return _dumps(value)
+    except (ValueError, TypeError, RecursionError):  # UnicodeEncodeError is a ValueError
+        return None
+
+
+def stored_json(text: str) -> bytes | None:
+    """A validated stored entity text as it goes on the wire."""
+    try:
+        return text.strip().encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+
+
+def _envelope(info: dict[str, Any], key: str, value: bytes, api_operation: str | None) -> bytes:
+    head = b'{"RequestInfo":' + _dumps(info) + b"," + _dumps(key) + b":"
+    tail = b',"apiOperation":"' + api_operation.encode() + b'"}' if api_operation else b"}"
+    return head + value + tail
+
+
+def bulk_body_bytes(wire: EntityWire, operation: str, entities: list[bytes], info: dict[str, Any]) -> bytes:
+    """`bulk_body` as JSON bytes, each entity given as its JSON bytes."""
+    api_operation = (
+        "UPDATE" if operation in UPDATE_OPERATIONS else "DELETE" if operation == "delete" else None
+    )
+    return _envelope(info, wire.list_key, b"[" + b",".join(entities) + b"]", api_operation)
+
+
+def single_body_bytes(wire: EntityWire, operation: str, entity: bytes, info: dict[str, Any]) -> bytes:
+    """`single_body` as JSON bytes, the entity given as its JSON bytes."""
+    return _envelope(info, wire.search_key, entity, "UPDATE" if operation in UPDATE_OPERATIONS else None)
+
+
 def search_body(wire: EntityWire, client_reference_ids: list[str], info: dict[str, Any]) -> dict:
     return {"RequestInfo": info, wire.search_key: {"clientReferenceId": list(client_reference_ids)}}
 

@@ -16,11 +16,17 @@ from synctui_hcm.wire import (
     WireError,
     build_wires,
     bulk_body,
+    bulk_body_bytes,
+    decode_entity,
+    encode_json,
     parse_bulk_response,
     parse_errors,
     parse_search_response,
     request_info,
     search_body,
+    single_body,
+    single_body_bytes,
+    stored_json,
 )
 
 from synctui.model import Category
@@ -164,3 +170,44 @@ def test_fuzz_http_rejection_never_raises(body, status):
     rejection = http_rejection(httpx.Response(status, content=body))
     assert rejection.message and rejection.status == status
     explain_raw(body.decode("utf-8", "replace"), status)
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    entity=st.dictionaries(st.text(), _json_values, max_size=5),
+    indent=st.sampled_from([None, 2]),
+    ascii_only=st.booleans(),
+)
+def test_a_stored_entity_spliced_into_the_body_gives_the_same_json(entity, indent, ascii_only):
+    info = request_info("_create", "tok", {"uuid": "u"}, "mz")
+    wire = DEFAULT_WIRES["household"]
+    text = " " + json.dumps(entity, indent=indent, ensure_ascii=ascii_only) + "\n"
+    decoded = decode_entity(text)
+    assert decoded == entity
+    item = stored_json(text)
+    assert item is not None
+    for op in ("create", "update", "delete"):
+        body = bulk_body_bytes(wire, op, [item, encode_json({"x": "ü"}) or b""], info)
+        assert json.loads(body) == bulk_body(wire, op, [entity, {"x": "ü"}], info)
+    single = single_body_bytes(wire, "singleUpdate", item, info)
+    assert json.loads(single) == single_body(wire, "singleUpdate", entity, info)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [None, "", "{", "[]", "1", "NaN", '{"a": NaN}', '{"a": -Infinity}', '{"a": 1} {}', '{"a": "\x01"}'],
+)
+def test_only_strict_json_objects_are_sent(text):
+    assert decode_entity(text) is None
+
+
+def test_an_entity_with_no_json_form_is_not_encoded():
+    assert encode_json({"a": "\ud800"}) is None  # a lone surrogate has no UTF-8 form
+    assert encode_json({"a": float("nan")}) is None
