@@ -48,6 +48,7 @@ class HCMBackend(Backend):
             Capability.SYNCHRONIZE,
             Capability.RETRY,
             Capability.DISCARD,
+            Capability.RESTORE,
             Capability.COMPARE,
             Capability.CHECK_CONNECTION,
             Capability.SETTINGS,
@@ -251,8 +252,8 @@ class HCMBackend(Backend):
             results=results,
         )
 
-    async def discard(self, ids: Sequence[str]) -> ActionResult:
-        allowed = {QueueKind.CONFLICTS, QueueKind.OUTBOX}
+    async def discard(self, queue: QueueKind, ids: Sequence[str]) -> ActionResult:
+        allowed = {queue} & {QueueKind.CONFLICTS, QueueKind.OUTBOX}
         chosen, results = self._pick(ids, allowed, "only unsent or failed rows can be discarded")
         self._read(lambda: self.store.discard_rows([r.id for r in chosen]))
         results += [
@@ -262,6 +263,20 @@ class HCMBackend(Backend):
             ok=all(r.ok for r in results),
             message=f"{len(chosen)} rows discarded; they stay in the OpLog file, marked, and are no longer counted.",
             results=results,
+        )
+
+    async def restore(self, queue: QueueKind, entry: QueueEntry, payload: str) -> ActionResult:
+        """Un-discard: the row never left the OpLog, so restoring clears its discard mark and it counts
+        (and syncs) again, from the queue its state puts it in."""
+        try:
+            row_id = int(entry.id)
+        except ValueError:
+            return ActionResult(False, f"{entry.id!r} is not an OpLog row id")
+        restored = self._read(lambda: self.store.undiscard_rows([row_id]))
+        if not restored:
+            return ActionResult(False, f"OpLog row {row_id} is not discarded (or no longer in the file)")
+        return ActionResult(
+            True, f"OpLog row {row_id} counts again", [EntryResult(entry.id, True, "restored")]
         )
 
     def _pick(

@@ -222,3 +222,22 @@ class OpLogStore:
 
     def discard_rows(self, ids: Sequence[int]) -> None:
         self._write(writes.discard_rows(ids, now_ms()))
+
+    def undiscard_rows(self, ids: Sequence[int]) -> int:
+        """Clear the discard mark; returns how many rows were discarded."""
+        marked = [
+            i for i in ids
+            if self.conn.execute(
+                "SELECT 1 FROM synctui_oplog_state WHERE oplogId = ? AND discardedAt IS NOT NULL", (i,)
+            ).fetchone()
+        ]  # fmt: skip
+        if marked:
+            self._write(
+                [
+                    (
+                        "UPDATE synctui_oplog_state SET discardedAt = NULL WHERE oplogId = ?",
+                        [(i,) for i in marked],
+                    )
+                ]
+            )
+        return len(marked)

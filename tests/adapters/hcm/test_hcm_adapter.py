@@ -103,12 +103,27 @@ async def test_discard_keeps_the_row_but_stops_counting_it(make_backend, worker,
     (entry,) = (await backend.entries(QueueKind.CONFLICTS)).entries
     inbox_row = (await backend.entries(QueueKind.OUTBOX)).entries
     assert inbox_row == []
-    result = await backend.discard([entry.id])
+    result = await backend.discard(QueueKind.CONFLICTS, [entry.id])
     assert result.ok
     assert counts(await backend.snapshot())["conflicts"] == 0
     assert len(raw_rows(oplog)) == 5  # still there
-    refused = await backend.discard([entry.id])
+    refused = await backend.discard(QueueKind.CONFLICTS, [entry.id])
     assert not refused.ok
+
+
+async def test_restore_undoes_a_discard(make_backend, worker, server):
+    worker.register_household(members=1, tenant_id="nope")
+    backend = make_backend(max_attempts=1)
+    await sync_until_settled(backend, server)
+    (entry,) = (await backend.entries(QueueKind.CONFLICTS)).entries
+    detail = await backend.entry(QueueKind.CONFLICTS, entry.id)
+    assert (await backend.discard(QueueKind.CONFLICTS, [entry.id])).ok
+    assert counts(await backend.snapshot())["conflicts"] == 0
+    restored = await backend.restore(QueueKind.CONFLICTS, entry, detail.payload)
+    assert restored.ok, restored.message
+    assert counts(await backend.snapshot())["conflicts"] == 1  # visible again, as before the discard
+    again = await backend.restore(QueueKind.CONFLICTS, entry, detail.payload)
+    assert not again.ok and "not discarded" in again.message
 
 
 async def test_retry_all_conflicts(make_backend, worker, server):
