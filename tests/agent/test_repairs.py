@@ -14,7 +14,7 @@ from synctui.agent.core import Agent
 from synctui.backend import BackendSettings, Secret
 from synctui.pin import hash_pin
 
-from .conftest import agent_config
+from .conftest import agent_config, wait_for
 
 
 def settings() -> BackendSettings:
@@ -146,13 +146,20 @@ async def test_wrong_pins_lock_out_for_a_while(world):
     assert locked.status_code == 429 and "too many wrong PINs" in locked.json()["error"]
 
 
-async def test_reset_all_clears_sync_markers(world):
+async def test_reset_all_clears_sync_markers_and_the_next_sync_refetches_them(world):
     sim, make = world
-    _, client = await make()
+    agent, client = await make()
     assert sim.log_rows()
     response = await client.post("/v1/backends/tablet/reset", json={"all": True})
     assert response.status_code == 200 and response.json()["ok"]
-    assert sim.log_rows() == [] or all(getattr(r, "last_sync", None) is None for r in sim.log_rows())
+    assert sim.log_rows() == []  # markers cleared; no queue entry was touched
+    service = agent.services["tablet"]
+    await service.refresh_once()
+    assert service.snapshot.log == []
+    await client.post("/v1/backends/tablet/synchronize")
+    await wait_for(lambda: service.action.state != "running", timeout=10)
+    await service.refresh_once()
+    assert service.snapshot.log and all(row.last_success for row in service.snapshot.log)  # re-fetched
 
 
 async def test_bad_action_bodies_get_clear_errors(world):
