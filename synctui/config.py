@@ -41,7 +41,7 @@ class AgentSettings:
     readonly: bool = False
     flush_interval: float = 15.0  # seconds between store writes (batched: TinyDB rewrites the file)
     watch_debounce_ms: int = 200
-    watch_step_ms: int = 40
+    watch_step_ms: int = 30
     plugins: list[str] = field(default_factory=list)  # extra plugin modules to load
     admin_pin_hash: str | None = None  # from `synctui set-pin`; destructive actions then need the PIN
 
@@ -150,7 +150,7 @@ def _parse_agent(raw: dict[str, Any], where: str, private: bool, path: Path | No
         readonly=bool(_opt(raw, "readonly", bool, where) or False),
         flush_interval=float(_opt(raw, "flush_interval", (int, float), where) or 15.0),
         watch_debounce_ms=int(_opt(raw, "watch_debounce_ms", int, where) or 200),
-        watch_step_ms=int(_opt(raw, "watch_step_ms", int, where) or 40),
+        watch_step_ms=int(_opt(raw, "watch_step_ms", int, where) or 30),
         plugins=list(plugins),
         admin_pin_hash=pin_hash,
     )

@@ -21,6 +21,17 @@ ACTION_SPECS: tuple[BindingSpec, ...] = (
         help="Site facts, health and settings",
     ),
     BindingSpec(
+        "resubmit",
+        "S",
+        "resubmit",
+        "Re-submit",
+        "main",
+        show=False,
+        palette="Re-Submit To Server…",
+        help="Queue again what was created in a date range and the server lacks (OpenIZ)",
+        changes=True,
+    ),
+    BindingSpec(
         "count_remotes",
         "c",
         "count_remotes",

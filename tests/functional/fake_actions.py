@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from synctui.client import AgentRefused
 from synctui.model import (
     ActionResult,
+    ActionStatus,
     AgentState,
     Category,
     Comparison,
@@ -23,6 +25,7 @@ from synctui.model import (
     Rejection,
     Setting,
     SyncLogRow,
+    SyncProgress,
 )
 
 ADMIN_PIN = "2468"
@@ -32,6 +35,10 @@ STILL_DUPLICATE = Rejection(
     status=409,
     code="DUPLICATE_ENTITY",
 )
+
+
+def since_epoch() -> datetime:
+    return datetime(2025, 1, 1, tzinfo=UTC)
 
 
 class FakeActions:
@@ -114,6 +121,27 @@ class FakeActions:
     async def audit(self, limit: int = 100) -> list[dict[str, Any]]:
         self.calls.append(("audit", limit))
         return self.audit_records[:limit]
+
+    async def resubmit(self, backend: str, since, until, *, pin=None, key=None) -> ActionStatus:
+        self.calls.append(("resubmit", backend, since.isoformat(), until.isoformat(), pin))
+        await self._change("resubmit", pin, True)
+        running = ActionStatus(
+            "rs-1", backend, "resubmit", "running", since, progress=SyncProgress(message="12 queued so far")
+        )
+        self.push(self._with_action(running))
+        return running
+
+    async def cancel(self, backend: str, action_id: str) -> ActionStatus:
+        self.calls.append(("cancel", backend, action_id))
+        view = self.current.view(backend)
+        running = view.action if view is not None else None
+        cancelled = ActionStatus(
+            action_id, backend, "resubmit", "cancelled", running.started if running else since_epoch(),
+            finished=running.started if running else since_epoch(), ok=False,
+            message="resubmit was cancelled; what was already done stays done",
+        )  # fmt: skip
+        self.push(self._with_action(cancelled))
+        return cancelled
 
     async def check_connection(self, backend: str) -> Health:
         self.calls.append(("check_connection", backend))

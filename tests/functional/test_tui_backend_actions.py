@@ -138,3 +138,45 @@ async def test_palette_lists_inspector_actions() -> None:
             assert title in prompts, title
         await pilot.press(*"retry", "enter")
         await until(pilot, lambda: bool(calls(client, "retry")), "retry from the palette")
+
+
+async def test_resubmit_asks_for_a_range_runs_with_progress_and_can_be_cancelled() -> None:
+    from synctui.model import Capability
+    from synctui.tui.screens.sync_progress import SyncProgressScreen
+    from tests.functional.repair_helpers import ALL_CAPS
+
+    client, app = repair_app(ALL_CAPS, pin_required=True)
+    assert Capability.RESUBMIT in ALL_CAPS
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await pilot.press("S")
+        dialog = await confirm_dialog(pilot)
+        assert "20-30 minutes" in text_of(dialog.query_one("#confirm-body", Static))
+        dialog.query_one("#confirm-value", Input).value = "2026-11-01..2026-11-03"
+        dialog.query_one("#confirm-word", Input).value = "RESUBMIT"
+        dialog.query_one("#confirm-pin", Input).value = "2468"
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, SyncProgressScreen), "progress dialog")
+        progress = app.screen
+        await until(pilot, lambda: progress.phase == "running", "running")
+        assert "Re-submitting" in text_of(progress.query_one("#sync-title", Static))
+        await pilot.click("#cancel")
+        await until(pilot, lambda: progress.phase == "failed", "cancelled")
+        assert "cancelled" in text_of(progress.query_one("#sync-body", Static))
+    assert calls(client, "resubmit") == [
+        ("resubmit", "santedb", "2026-11-01T00:00:00+00:00", "2026-11-03T23:59:59+00:00", "2468")
+    ]
+    assert calls(client, "cancel") == [("cancel", "santedb", "rs-1")]
+
+
+async def test_resubmit_is_hidden_without_the_capability() -> None:
+    from synctui.model import Capability
+    from tests.functional.repair_helpers import ALL_CAPS
+
+    client, app = repair_app(ALL_CAPS - {Capability.RESUBMIT})
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await pilot.press("S")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+    assert calls(client, "resubmit") == []

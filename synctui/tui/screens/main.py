@@ -8,9 +8,11 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Input
 
 from synctui.model import AgentState, Capability, QueueKind
+from synctui.tui.actions import may_change
 from synctui.tui.bindings import bindings_for
 from synctui.tui.format import CARD_ORDER
 from synctui.tui.screens.log_actions import LogActionsScreen
+from synctui.tui.screens.resubmit import ask_resubmit
 from synctui.tui.widgets.all_synced_banner import AllSyncedBanner
 from synctui.tui.widgets.app_header import AppHeader
 from synctui.tui.widgets.backend_tabs import BackendTabs
@@ -96,6 +98,9 @@ class MainScreen(LogActionsScreen):
         allowed = self.log_check(action)
         if allowed is not None:
             return allowed
+        if action == "resubmit":
+            view = self.current_view()
+            return view is not None and may_change(self.tui, view.snapshot.backend, Capability.RESUBMIT)
         if action == "synchronize":
             view = self.current_view()
             return view is not None and Capability.SYNCHRONIZE in view.snapshot.capabilities
@@ -106,6 +111,12 @@ class MainScreen(LogActionsScreen):
 
     def action_synchronize(self) -> None:
         self.tui.action_synchronize()
+
+    def action_resubmit(self) -> None:
+        view = self.current_view()
+        if view is None or not self.check_action("resubmit", ()):
+            return
+        ask_resubmit(self, view.snapshot.backend)
 
     def action_refresh(self) -> None:
         self.tui.action_refresh()

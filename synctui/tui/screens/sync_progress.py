@@ -6,6 +6,7 @@ id in the state the agent pushes, so a sync started elsewhere (or joined) is fol
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
@@ -58,11 +59,22 @@ class SyncProgressScreen(ModalScreen[None]):
     SyncProgressScreen #sync-buttons Button { margin-left: 1; min-width: 10; }
     SyncProgressScreen #retry { display: none; }
     SyncProgressScreen.-failed #retry { display: block; }
+    SyncProgressScreen #cancel { display: none; }
+    SyncProgressScreen.-cancellable #cancel { display: block; }
     """
 
-    def __init__(self, backend: str) -> None:
+    def __init__(
+        self,
+        backend: str,
+        starter: Callable[[], Awaitable[ActionStatus]] | None = None,
+        labels: tuple[str, str, str] = ("Synchronizing…", "Data Synced", "Sync Failed"),
+    ) -> None:
+        """`starter` starts the action (default: Synchronize Now); `labels` are its running, done and
+        failed titles. A long action other than a sync can be cancelled from here."""
         super().__init__()
         self.backend = backend
+        self.starter = starter
+        self.labels = labels
         self.phase = "starting"  # starting, running, done, failed
         self.status: ActionStatus | None = None
         self.failure: tuple[str, Rejection | None] | None = None
@@ -77,6 +89,7 @@ class SyncProgressScreen(ModalScreen[None]):
             yield Static("", id="sync-body")
             with Horizontal(id="sync-buttons"):
                 yield Button("Retry", id="retry", variant="primary")
+                yield Button("Cancel it", id="cancel", variant="error")
                 yield Button("Run in background", id="close")
 
     def on_mount(self) -> None:
@@ -93,7 +106,8 @@ class SyncProgressScreen(ModalScreen[None]):
 
     async def _start(self) -> None:
         try:
-            status = await self.tui.client.synchronize(self.backend)
+            starter = self.starter or (lambda: self.tui.client.synchronize(self.backend))
+            status = await starter()
         except AgentUnavailable as exc:
             self.fail(str(exc), None)
             return
@@ -151,20 +165,21 @@ class SyncProgressScreen(ModalScreen[None]):
             self.status and self.status.progress and self.status.progress.hung
         )
         self.set_class(hung, "-hung")
+        self.set_class(self.starter is not None and self.phase == "running", "-cancellable")
         if hung:
             title.update(f"{g.warning} Sync appears hung: {self.backend}")
             body.update(self.progress_text())
             close.label = "Close"
         elif self.phase in ("starting", "running"):
-            title.update(f"{g.running} Synchronizing… {self.backend}")
+            title.update(f"{g.running} {self.labels[0]} {self.backend}")
             body.update(self.progress_text())
             close.label = "Run in background"
         elif self.phase == "done":
-            title.update(f"{g.ok} Data Synced")
+            title.update(f"{g.ok} {self.labels[1]}")
             body.update(self.done_text())
             close.label = "Close"
         else:
-            title.update(f"{g.error} Sync Failed")
+            title.update(f"{g.error} {self.labels[2]}")
             body.update(self.failed_text())
             close.label = "Close"
         # The body's height is auto; a second layout pass after this frame makes sure a body that grew
@@ -259,6 +274,16 @@ class SyncProgressScreen(ModalScreen[None]):
         if self.phase == "failed":
             self.start()
 
+    def cancel_action(self) -> None:
+        if self.status is not None and self.phase == "running":
+            self.run_worker(self._cancel(self.status.id), group="cancel", exclusive=True)
+
+    async def _cancel(self, action_id: str) -> None:
+        try:
+            await self.tui.client.cancel(self.backend, action_id)
+        except (AgentUnavailable, AgentRefused) as exc:
+            self.notify(f"could not cancel: {exc}", severity="error")
+
     def action_close(self) -> None:
         self.dismiss()
 
@@ -266,5 +291,7 @@ class SyncProgressScreen(ModalScreen[None]):
         event.stop()
         if event.button.id == "retry":
             self.action_retry()
+        elif event.button.id == "cancel":
+            self.cancel_action()
         else:
             self.action_close()
