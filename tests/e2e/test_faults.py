@@ -26,7 +26,7 @@ from synctui.tui.app import SyncTuiApp
 from synctui.tui.screens.help import HelpScreen
 from synctui.tui.screens.main import MainScreen
 
-from .conftest import PASSWORD, ProcessGroup, Simulator, start_simulator, write_config
+from .stack import PASSWORD, ProcessGroup, Simulator, start_simulator, write_config
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(60)]
 

@@ -18,7 +18,7 @@ import pytest
 from synctui.client import HttpAgentClient
 from synctui.tui.app import SyncTuiApp
 
-from .conftest import (
+from .stack import (
     PASSWORD,
     AgentProcess,
     ProcessGroup,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import child_env, run_cli
+from .stack import child_env, run_cli
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(60)]
 

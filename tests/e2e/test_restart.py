@@ -7,7 +7,7 @@ import signal
 
 import pytest
 
-from .conftest import (
+from .stack import (
     ProcessGroup,
     build_stack,
     queue_counts,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import (
+from .stack import (
     PASSWORD,
     ProcessGroup,
     Stack,

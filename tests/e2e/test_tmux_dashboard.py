@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ProcessGroup, Tmux, build_stack, start_agent_process
+from .stack import ProcessGroup, build_stack, start_agent_process
+from .tmux_pane import Tmux
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(60)]
 
