@@ -66,9 +66,6 @@ class Journal:
             records.extend(_lines(p))
         return records[-limit:] if limit else records
 
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        return iter(self.read())
-
 
 def _lines(path: Path) -> Iterator[dict[str, Any]]:
     try:

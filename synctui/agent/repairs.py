@@ -22,14 +22,12 @@ from synctui.model import (
     ActionResult,
     ActionStatus,
     Capability,
-    Category,
     Comparison,
     DecodeError,
     EntryResult,
     Health,
     QueueEntry,
     QueueKind,
-    Rejection,
     Setting,
     SyncLogRow,
     from_data,
@@ -274,7 +272,3 @@ class Repairs:
 
 class _TooBig(Exception):
     pass
-
-
-def refused_rejection(message: str) -> Rejection:
-    return Rejection(Category.AUTH, message)
