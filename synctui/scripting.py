@@ -151,7 +151,8 @@ async def _dispatch(client: HttpAgentClient, args: argparse.Namespace) -> int:
         if not _confirm(args, "RESUBMIT", what + " (may take 20-30 minutes)"):
             return EXIT_USAGE
         status = await client.resubmit(args.backend, args.since, until, pin=_pin(args))
-        return await _follow(client, args.backend, status.id)
+        labels = ("Re-submitted", "Re-Submit Failed")
+        return await _follow(client, args.backend, status.id, labels, cancel_on_interrupt=True)
     if command == "check":
         health = await client.check_connection(args.backend)
         latency = f"{health.latency_ms:.0f} ms" if health.latency_ms is not None else "?"
@@ -252,8 +253,16 @@ async def _queue(client: HttpAgentClient, args: argparse.Namespace) -> int:
     return _report(await client.discard(args.backend, queue, args.ids, pin=_pin(args)))
 
 
-async def _follow(client: HttpAgentClient, backend: str, action_id: str) -> int:
-    """Print the progress of a long action until it ends; Ctrl-C cancels it on the agent."""
+async def _follow(
+    client: HttpAgentClient,
+    backend: str,
+    action_id: str,
+    labels: tuple[str, str],
+    *,
+    cancel_on_interrupt: bool,
+) -> int:
+    """Print a long action's progress until it ends, then its outcome (and the advice when it
+    failed). Ctrl-C cancels it on the agent, or with `cancel_on_interrupt=False` only stops watching."""
     shown = ""
     try:
         async for state in client.updates():
@@ -265,13 +274,19 @@ async def _follow(client: HttpAgentClient, backend: str, action_id: str) -> int:
             if line and line != shown:
                 print(f"  {line}", file=sys.stderr)
                 shown = line
-            if action.state != "running":
-                print(action.message)
-                return EXIT_OK if action.ok else EXIT_FAILED
+            if action.state == "running":
+                continue
+            label = labels[0] if action.ok else labels[1]
+            reason = action.rejection.message if action.rejection and not action.ok else action.message
+            print(label if not reason or reason == label else f"{label} — {reason}")
+            if not action.ok and action.rejection and action.rejection.advice:
+                print(f"What to do: {action.rejection.advice}")
+            return EXIT_OK if action.ok else EXIT_FAILED
     except asyncio.CancelledError:
+        if not cancel_on_interrupt:
+            raise
         await client.cancel(backend, action_id)
         print("cancelled; what was already queued stays queued", file=sys.stderr)
-        return EXIT_FAILED
     return EXIT_FAILED
 
 
@@ -281,20 +296,8 @@ async def _sync(client: HttpAgentClient, args: argparse.Namespace) -> int:
     if args.no_wait:
         return EXIT_OK
     async with asyncio.timeout(args.timeout):
-        async for state in client.updates():
-            view = state.view(args.backend)
-            action = view.action if view else None
-            if action is None or action.id != status.id or action.state == "running":
-                continue
-            if action.ok:
-                print(f"Data Synced — {action.message}")
-                return EXIT_OK
-            reason = action.rejection.message if action.rejection else action.message
-            print(f"Sync Failed — {reason}")
-            if action.rejection and action.rejection.advice:
-                print(f"What to do: {action.rejection.advice}")
-            return EXIT_FAILED
-    return EXIT_FAILED
+        labels = ("Data Synced", "Sync Failed")
+        return await _follow(client, args.backend, status.id, labels, cancel_on_interrupt=False)
 
 
 def _confirm(args: argparse.Namespace, word: str, what: str) -> bool:
