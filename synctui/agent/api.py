@@ -243,22 +243,21 @@ def create_api(agent: Agent, *, token: str | None = None) -> Starlette:
 
     async def archive(request: Request) -> Response:
         limit = int_param(request, "limit", 100, 1, 10_000)
-        records = [r for r in agent.store.archive.read() if "archive_id" in r][-limit:]
+        records, restored = repairs.archive_index()
+        listed = list(records.values())[-limit:]
         return JSONResponse(
             [
-                {
-                    **{k: v for k, v in r.items() if k != "payload"},
-                    "restored": repairs.restored_at(r["archive_id"]),
-                }
-                for r in records
+                {**{k: v for k, v in r.items() if k != "payload"}, "restored": restored.get(r["archive_id"])}
+                for r in listed
             ]
         )
 
     async def archived(request: Request) -> Response:
-        record = repairs.archived(request.path_params["id"])
+        records, restored = repairs.archive_index()
+        record = records.get(request.path_params["id"])
         if record is None:
             raise ApiError(404, f"nothing archived under {request.path_params['id']!r}")
-        return JSONResponse({**record, "restored": repairs.restored_at(record["archive_id"])})
+        return JSONResponse({**record, "restored": restored.get(record["archive_id"])})
 
     async def restore(request: Request) -> Response:
         result = await repairs.restore(request.path_params["id"], **change_headers(request))

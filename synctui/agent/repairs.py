@@ -196,11 +196,12 @@ class Repairs:
 
     async def restore(self, archive_id: str, *, pin: str | None, key: str | None) -> ActionResult:
         """Put a discarded entry back from the archive, where its backend can re-queue."""
-        record = self.archived(archive_id)
+        records, restored = self.archive_index()
+        record = records.get(archive_id)
         if record is None:
             raise Refused(f"nothing archived under {archive_id!r}", 404)
-        if self.restored_at(archive_id):
-            raise Refused(f"{archive_id} was already restored at {self.restored_at(archive_id)}", 409)
+        if archive_id in restored:
+            raise Refused(f"{archive_id} was already restored at {restored[archive_id]}", 409)
         service = self.agent.service(str(record.get("backend")))
         if service is None or service.settings.kind != record.get("kind"):
             raise Refused(
@@ -229,13 +230,17 @@ class Repairs:
             )
         return result
 
-    def archived(self, archive_id: str) -> dict[str, Any] | None:
-        return next((r for r in self.agent.store.archive.read() if r.get("archive_id") == archive_id), None)
-
-    def restored_at(self, archive_id: str) -> str | None:
-        return next(
-            (r["time"] for r in self.agent.store.archive.read() if r.get("restored") == archive_id), None
-        )
+    def archive_index(self) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+        """One read of the archive: the discarded entries by id (oldest first) and when each restored
+        one was restored."""
+        records: dict[str, dict[str, Any]] = {}
+        restored: dict[str, str] = {}
+        for record in self.agent.store.archive.read():
+            if "archive_id" in record:
+                records[record["archive_id"]] = record
+            elif "restored" in record:
+                restored[record["restored"]] = record.get("time", "")
+        return records, restored
 
     def resubmit(
         self, service: BackendService, since: datetime, until: datetime, *, pin: str | None, key: str | None
