@@ -21,6 +21,7 @@ from synctui.model import ActionStatus, Rejection, SyncProgress
 from synctui.tui.bindings import bindings_for
 from synctui.tui.format import bar, one_line
 from synctui.tui.look import glyphs
+from synctui.tui.widgets.steady_static import SteadyStatic
 
 if TYPE_CHECKING:
     from synctui.tui.app import SyncTuiApp
@@ -86,7 +87,7 @@ class SyncProgressScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Static("", id="sync-title")
-            yield Static("", id="sync-body")
+            yield SteadyStatic("", id="sync-body")
             with Horizontal(id="sync-buttons"):
                 yield Button("Retry", id="retry", variant="primary")
                 yield Button("Cancel it", id="cancel", variant="error")
@@ -182,9 +183,6 @@ class SyncProgressScreen(ModalScreen[None]):
             title.update(f"{g.error} {self.labels[2]}")
             body.update(self.failed_text())
             close.label = "Close"
-        # The body's height is auto; a second layout pass after this frame makes sure a body that grew
-        # (a long reason wrapping over several lines) is not left clipped to its old height.
-        self.call_after_refresh(body.refresh, layout=True)
         self.refresh_bindings()
 
     def progress_text(self) -> Content:

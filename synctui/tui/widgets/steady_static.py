@@ -20,26 +20,29 @@ def _key(content: Any) -> Any:
     return ("object", id(content))  # anything else: always redraw
 
 
-def _lines(content: Any) -> int | None:
-    if isinstance(content, Content):
-        return content.plain.count("\n")
-    if isinstance(content, str):
-        return content.count("\n")
-    return None
+def _shape(content: Any) -> tuple[int, int] | None:
+    """(lines, longest line) of text content: what decides its height."""
+    text = content.plain if isinstance(content, Content) else content if isinstance(content, str) else None
+    if text is None:
+        return None
+    lines = text.split("\n")
+    return len(lines), max(len(line) for line in lines)
 
 
 class SteadyStatic(Static):
     _shown_key: Any = None
-    _shown_lines: int | None = None
+    _shown_shape: tuple[int, int] | None = None
 
     def update(self, content: Any = "", *, layout: bool = True) -> None:
         key = _key(content)
         if key == self._shown_key:
             return
         self._shown_key = key
-        lines, self._shown_lines = self._shown_lines, _lines(content)
+        before, after = self._shown_shape, _shape(content)
+        self._shown_shape = after
         super().update(content, layout=layout)
-        if layout and self.is_mounted and (lines != self._shown_lines or lines is None):
-            # A height:auto Static that grew in the same frame as another update can keep its old
-            # height; one more layout pass after the frame settles it.
+        may_change_height = after is None or after[0] != (before or (0, 0))[0] or after[1] > self.size.width
+        if layout and self.is_mounted and may_change_height:
+            # A height:auto Static whose height changed in the same frame as other updates can keep
+            # its old height (clipping a wrapped reason); one more layout pass after the frame fixes it.
             self.call_after_refresh(self.refresh, layout=True)
