@@ -1,8 +1,8 @@
 """The TUI's view of an agent.
 
 `AgentClient` is all the dashboard knows. `HttpAgentClient` speaks the agent API over its Unix socket
-(or TCP with a bearer token); an embedded agent is served through the same HTTP API in-process (see
-`synctui.agent.embedded`), so both paths run the same code.
+(or TCP with a bearer token); an embedded agent (synctui.agent.run.start_agent) serves the same API on
+a private socket, so both paths run the same code.
 """
 
 from __future__ import annotations
@@ -68,8 +68,8 @@ class AgentClient(Protocol):
 
     async def entry(self, backend: str, queue: QueueKind, id: str) -> EntryDetail: ...
 
-    async def synchronize(self, backend: str) -> ActionStatus:
-        """Start Synchronize Now, or join the one already running."""
+    async def synchronize(self, backend: str, *, key: str | None = None) -> ActionStatus:
+        """Start Synchronize Now, or join the one already running (`joined` says which)."""
         ...
 
     async def refresh(self, backend: str | None = None) -> None: ...
@@ -212,8 +212,8 @@ class HttpAgentClient:
     async def entry(self, backend: str, queue: QueueKind, id: str) -> EntryDetail:
         return await self._get(EntryDetail, f"/v1/backends/{backend}/queues/{queue.value}/{id}")
 
-    async def synchronize(self, backend: str) -> ActionStatus:
-        data = await self._request("POST", f"/v1/backends/{backend}/synchronize")
+    async def synchronize(self, backend: str, *, key: str | None = None) -> ActionStatus:
+        data = await self._change(f"/v1/backends/{backend}/synchronize", {}, None, key)
         return _decode(ActionStatus, data)
 
     async def refresh(self, backend: str | None = None) -> None:

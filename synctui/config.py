@@ -25,7 +25,6 @@ from synctui.pin import valid_pin_hash
 
 APP = "synctui"
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-SECRET_KEYS = ("password", "token")
 
 
 class ConfigError(Exception):
@@ -39,6 +38,7 @@ class AgentSettings:
     tcp: str | None = None  # "127.0.0.1:8765": also serve TCP, only with a token
     token: Secret | None = None
     readonly: bool = False
+    readonly_allows_sync: bool = False  # a read-only agent still runs Synchronize Now
     flush_interval: float = 15.0  # seconds between store writes (batched: TinyDB rewrites the file)
     watch_debounce_ms: int = 200
     watch_step_ms: int = 30
@@ -124,6 +124,7 @@ def _parse_agent(raw: dict[str, Any], where: str, private: bool, path: Path | No
             "token_file",
             "token_env",
             "readonly",
+            "readonly_allows_sync",
             "flush_interval",
             "watch_debounce_ms",
             "watch_step_ms",
@@ -148,6 +149,7 @@ def _parse_agent(raw: dict[str, Any], where: str, private: bool, path: Path | No
         tcp=tcp,
         token=token,
         readonly=bool(_opt(raw, "readonly", bool, where) or False),
+        readonly_allows_sync=bool(_opt(raw, "readonly_allows_sync", bool, where) or False),
         flush_interval=float(_opt(raw, "flush_interval", (int, float), where) or 15.0),
         watch_debounce_ms=int(_opt(raw, "watch_debounce_ms", int, where) or 200),
         watch_step_ms=int(_opt(raw, "watch_step_ms", int, where) or 30),

@@ -72,17 +72,16 @@ class Rejection:
 
 @dataclass(frozen=True)
 class QueueStat:
-    """One queue card. `count is None` means the backend has no such queue (shown as n/a, never 0)."""
+    """One queue card. `count is None` means the backend has no such queue (shown as n/a, never 0),
+    unless `known` is False: then the queue exists but its count is not known (yet), and `detail`
+    may say why. Unknown is never shown as 0 or n/a."""
 
     kind: QueueKind
     count: int | None
     oldest: datetime | None = None  # creation time of the oldest entry, what makes "stuck" visible
     label: str | None = None  # the backend's own name for it, e.g. "Data unsynced"
     detail: str | None = None  # a second line, e.g. "212 entities"
-
-    @property
-    def available(self) -> bool:
-        return self.count is not None
+    known: bool = True
 
 
 @dataclass(frozen=True)
@@ -254,9 +253,14 @@ class EntryResult:
 
 @dataclass(frozen=True)
 class ActionResult:
+    """What an action did, counted. `ok` is True only when everything asked for was done;
+    `counts` says how many of what (e.g. {"queued": 4, "already_queued": 8}) when the action is not
+    per entry. The message never claims more than the counts show."""
+
     ok: bool
     message: str
     results: list[EntryResult] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -286,6 +290,51 @@ class Setting:
     help: str = ""
 
 
+# --- The verdict (made by synctui.verdict.judge) ---------------------------------------------------
+
+
+class Level(enum.StrEnum):
+    """The verdict on a backend (synctui.verdict); values are the monitoring-plugins exit codes' order."""
+
+    SAFE = "safe"
+    WAITING = "waiting"
+    ATTENTION = "attention"
+    UNKNOWN = "unknown"
+
+    @property
+    def exit_code(self) -> int:
+        return _EXIT[self]
+
+    @property
+    def rank(self) -> int:
+        return _EXIT[self]
+
+
+_EXIT = {Level.SAFE: 0, Level.WAITING: 1, Level.ATTENTION: 2, Level.UNKNOWN: 3}
+
+
+@dataclass(frozen=True)
+class Reason:
+    level: Level  # how bad this reason alone is
+    code: str  # stable, for scripts: "conflicts", "stuck", "log-too-old", "refresh-failing", ...
+    line: str  # one human line
+    next_step: str = ""  # what to do, naming the key or command when there is one
+
+
+@dataclass(frozen=True)
+class Verdict:
+    level: Level
+    reasons: list[Reason] = field(default_factory=list)
+    summary: str = ""  # one line for the banner, the status line and the end of a sync
+
+    @property
+    def safe(self) -> bool:
+        return self.level is Level.SAFE
+
+    def has(self, code: str) -> bool:
+        return any(r.code == code for r in self.reasons)
+
+
 # --- What the agent serves ------------------------------------------------------------------------
 
 
@@ -312,6 +361,7 @@ class ActionStatus:
     message: str = ""
     rejection: Rejection | None = None
     counts: dict[str, int] = field(default_factory=dict)
+    joined: bool = False  # this request joined a run already in progress instead of starting one
 
 
 @dataclass(frozen=True)
@@ -320,6 +370,7 @@ class BackendView:
     history: list[DepthPoint] = field(default_factory=list)
     action: ActionStatus | None = None
     next_refresh: datetime | None = None
+    verdict: Verdict | None = None  # as the agent judged it when it served this view
 
 
 @dataclass(frozen=True)
@@ -338,6 +389,7 @@ class AgentState:
     embedded: bool = False
     readonly: bool = False  # the agent refuses every change (hide them)
     pin_required: bool = False  # destructive changes need the admin PIN
+    readonly_allows_sync: bool = False  # a read-only agent still runs Synchronize Now ([agent] setting)
     version: str = ""
     started: datetime | None = None
     plugins: list[PluginInfo] = field(default_factory=list)
@@ -371,10 +423,12 @@ __all__ = [
     "InfoItem",
     "Job",
     "JobState",
+    "Level",
     "PluginInfo",
     "QueueEntry",
     "QueueKind",
     "QueueStat",
+    "Reason",
     "Rejection",
     "Setting",
     "Snapshot",
@@ -383,6 +437,7 @@ __all__ = [
     "SyncResult",
     "SyncStep",
     "Thresholds",
+    "Verdict",
     "from_data",
     "to_data",
 ]

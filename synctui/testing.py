@@ -49,7 +49,7 @@ class StaticBackend(Backend):
     def __init__(self, settings: BackendSettings, http: Any) -> None:
         super().__init__(settings, http)
         self.next: Snapshot | BaseException | str = make_snapshot(settings.name, self.kind)
-        self.sync_result = SyncResult(ok=True, message="Data Synced")
+        self.sync_result = SyncResult(ok=True, message="Sync finished")
         self.sync_started = 0
         self.sync_gate: asyncio.Event | None = None
 

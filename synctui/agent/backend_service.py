@@ -11,7 +11,6 @@ import contextlib
 import logging
 import random
 import traceback
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -32,6 +31,7 @@ from synctui.model import (
     SyncProgress,
     SyncResult,
 )
+from synctui.verdict import judge
 
 if TYPE_CHECKING:
     from synctui.agent.core import Agent
@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 SNAPSHOT_SAVE_EVERY = timedelta(minutes=5)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+FIRST_RETRY = 1.0  # seconds before the first retry of a failed refresh
 MAX_RAW = 8000  # characters of an adapter's traceback kept for "show raw"
 
 
@@ -90,12 +91,13 @@ class BackendService:
         return type(self.backend).capabilities if self.backend else frozenset()
 
     def view(self) -> BackendView:
-        return BackendView(
+        view = BackendView(
             snapshot=self.snapshot,
             history=self.agent.store.history(self.name).recent(),
             action=self.action,
             next_refresh=self.next_refresh,
         )
+        return replace(view, verdict=judge(view, now()))
 
     def wake(self) -> None:
         self._wake.set()
@@ -105,24 +107,28 @@ class BackendService:
     async def run(self) -> None:
         while True:
             await self.refresh_once()
-            delay = self._next_delay()
-            self.next_refresh = now() + timedelta(seconds=delay)
+            assert self.next_refresh is not None
+            delay = max(0.0, (self.next_refresh - now()).total_seconds())
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), delay)
             self._wake.clear()
 
     def _next_delay(self) -> float:
+        """The refresh interval; while refreshing fails, sooner at first (1, 2, 4 s … with jitter) and
+        never later than the interval, so fresh data follows within one interval of the backend
+        answering again."""
         interval = self.settings.refresh_interval
         if self.failures == 0:
             return interval
-        ceiling = min(interval * 2 ** min(self.failures, 8), max(self.agent.max_backoff, interval))
-        return random.uniform(max(interval, ceiling / 2), ceiling)
+        ceiling = min(interval, FIRST_RETRY * 2 ** min(self.failures - 1, 16))
+        return random.uniform(ceiling / 2, ceiling)
 
     async def refresh_once(self) -> None:
         self.refreshes += 1
         if self.backend is None:
             self._set(self._failed(self.setup_error or _fault("no adapter")))
             return
+        started = now()
         try:
             snap = await self._call(self.backend.snapshot(), "refresh")
             if not isinstance(snap, Snapshot):
@@ -138,8 +144,11 @@ class BackendService:
             self._set(self._failed(exc.rejection))
             return
         self.failures = 0
+        # The data is at least as fresh as the moment the refresh began: what follows an action (the
+        # end of a sync) is judged only on a snapshot begun after it finished.
         snap = replace(
             snap,
+            taken_at=started,
             backend=self.name,
             kind=self.settings.kind,
             stale=False,
@@ -150,6 +159,9 @@ class BackendService:
         self.agent.registry.on_snapshot(snap)
 
     def _set(self, snap: Snapshot) -> None:
+        # When the next refresh is due goes out with this snapshot: a client judges the data late
+        # only once that time has passed.
+        self.next_refresh = now() + timedelta(seconds=self._next_delay())
         self.snapshot = snap
         store = self.agent.store
         store.record_depths(snap)
@@ -176,7 +188,7 @@ class BackendService:
         return Snapshot(
             backend=self.name,
             kind=self.settings.kind,
-            queues=[QueueStat(kind=k, count=None) for k in QueueKind],
+            queues=[QueueStat(kind=k, count=None, known=False) for k in QueueKind],
             health=Health(online=False),
             stale=True,
             thresholds=self.settings.thresholds,
@@ -222,31 +234,27 @@ class BackendService:
         backend = self.require(capability)
         return await self._call(fn(backend), what)
 
-    async def synchronize(self, key: str | None = None) -> ActionStatus:
-        """Start Synchronize Now, or join the run in progress (a second press never sends twice)."""
-        backend = self.require(Capability.SYNCHRONIZE)
-        timeout = float(self.settings.options.get("sync_timeout", 1800))
-        return self.start_long("synchronize", backend.synchronize, key, timeout=timeout)
-
     def start_long(
         self,
         action: str,
+        title: str,
         run: Callable[[ProgressCallback], Awaitable[SyncResult | ActionResult]],
-        key: str | None,
+        action_id: str,
         *,
         timeout: float,
-        params: dict[str, Any] | None = None,
+        on_done: Callable[[ActionStatus], None],
     ) -> ActionStatus:
         """Run a long action (sync, re-submit) in the background with progress; one at a time per
-        backend: the same action again joins the running one, another is refused until it ends."""
+        backend: the same action again joins the running one (`joined`), another is refused until it
+        ends. `on_done` gets the final status (the runner audits it)."""
         if self._long_task is not None and not self._long_task.done() and self.action:
             if self.action.action == action:
-                return self.action
+                return replace(self.action, joined=True)
             raise ActionRefused(
                 f"{self.action.action} is running on {self.name}; wait for it or cancel it", 409
             )
         status = ActionStatus(
-            id=key or uuid.uuid4().hex,
+            id=action_id,
             backend=self.name,
             action=action,
             state="running",
@@ -255,8 +263,7 @@ class BackendService:
         )
         self.action = status
         self._cancel_requested = False
-        self.agent.audit(status.id, self.name, action, "before", params=params)
-        self._long_task = asyncio.create_task(self._run_long(status.id, action, run, timeout, params))
+        self._long_task = asyncio.create_task(self._run_long(status.id, title, run, timeout, on_done))
         self.agent.publish()
         return status
 
@@ -272,10 +279,10 @@ class BackendService:
     async def _run_long(
         self,
         action_id: str,
-        action: str,
+        title: str,
         run: Callable[[ProgressCallback], Awaitable[SyncResult | ActionResult]],
         timeout: float,
-        params: dict[str, Any] | None,
+        on_done: Callable[[ActionStatus], None],
     ) -> None:
         def progress(p: SyncProgress) -> None:
             if self.action and self.action.id == action_id and isinstance(p, SyncProgress):
@@ -284,7 +291,7 @@ class BackendService:
 
         state, rejection, counts = "done", None, {}
         try:
-            result = await self._call(run(progress), action, timeout)
+            result = await self._call(run(progress), title, timeout)
             if isinstance(result, SyncResult):
                 ok, message, rejection, counts = (
                     result.ok,
@@ -294,12 +301,12 @@ class BackendService:
                 )
             elif isinstance(result, ActionResult):
                 ok, message = result.ok, result.message
-                counts = {
-                    "ok": sum(r.ok for r in result.results),
+                counts = dict(result.counts) or {
+                    "done": sum(r.ok for r in result.results),
                     "failed": sum(not r.ok for r in result.results),
                 }
             else:
-                raise BackendError(_fault(f"{action} returned {type(result).__name__}"))
+                raise BackendError(_fault(f"{title} returned {type(result).__name__}"))
         except BackendError as exc:
             ok, message, rejection = False, exc.rejection.message, exc.rejection
         except asyncio.CancelledError:
@@ -307,7 +314,7 @@ class BackendService:
                 raise  # the agent is stopping
             ok, message, state = (
                 False,
-                f"{action} was cancelled; what was already done stays done",
+                f"{title} was cancelled; what was already done stays done",
                 "cancelled",
             )
         if state != "cancelled":
@@ -316,27 +323,17 @@ class BackendService:
         final_progress = self.action.progress
         if final_progress is not None:
             final_progress = replace(final_progress, running=False)
-        default = {"synchronize": ("Data Synced", "Sync Failed")}.get(
-            action, (f"{action} done", f"{action} failed")
-        )
         self.action = replace(
             self.action,
             state=state,
             finished=now(),
             ok=ok,
-            message=message or default[0 if ok else 1],
+            message=message or f"{title} {'finished' if ok else 'failed'}",
             rejection=rejection,
             counts=counts,
             progress=final_progress,
         )
-        self.agent.audit(
-            action_id,
-            self.name,
-            action,
-            "after",
-            params=params,
-            result={"ok": ok, "state": state, "message": self.action.message, "counts": counts},
-        )
+        on_done(self.action)
         self.wake()
         self.agent.publish()
 

@@ -15,6 +15,7 @@ from synctui._httpx import httpx
 from synctui.agent.backend_service import BackendService, now
 from synctui.agent.guard import Guard
 from synctui.agent.repairs import Repairs
+from synctui.agent.runner import ActionRunner
 from synctui.agent.store import Store
 from synctui.agent.watch import watch_files
 from synctui.backend import BackendSettings
@@ -34,18 +35,21 @@ class Agent:
         embedded: bool = False,
         transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
         backends: list[BackendSettings] | None = None,
-        max_backoff: float = 60.0,
         watch: bool = True,
     ) -> None:
         self.config = config
         self.registry = registry
         self.embedded = embedded
         self.readonly = config.agent.readonly
-        self.max_backoff = max_backoff
         self.started = datetime.now(UTC)
         self.store = Store(config.agent.state_dir)
-        self.guard = Guard(readonly=config.agent.readonly, pin_hash=config.agent.admin_pin_hash)
-        self.repairs = Repairs(self, self.guard)
+        self.guard = Guard(
+            readonly=config.agent.readonly,
+            pin_hash=config.agent.admin_pin_hash,
+            readonly_allows_sync=config.agent.readonly_allows_sync,
+        )
+        self.runner = ActionRunner(self, self.guard)
+        self.repairs = Repairs(self, self.runner)
         self.revision = 0
         self._changed = asyncio.Event()
         self._transports = dict(transports or {})
@@ -171,6 +175,7 @@ class Agent:
             embedded=self.embedded,
             readonly=self.readonly,
             pin_required=self.guard.pin_required,
+            readonly_allows_sync=self.guard.readonly_allows_sync,
             version=__version__,
             started=self.started,
             plugins=list(self.registry.plugins),

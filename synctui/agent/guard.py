@@ -9,6 +9,7 @@ from __future__ import annotations
 import hmac
 import time
 
+from synctui.actions import ActionSpec
 from synctui.pin import hash_pin
 
 MAX_FAILURES = 5
@@ -22,8 +23,16 @@ class Refused(Exception):
 
 
 class Guard:
-    def __init__(self, *, readonly: bool, pin_hash: str | None, clock=time.monotonic) -> None:
+    def __init__(
+        self,
+        *,
+        readonly: bool,
+        pin_hash: str | None,
+        readonly_allows_sync: bool = False,
+        clock=time.monotonic,
+    ) -> None:
         self.readonly = readonly
+        self.readonly_allows_sync = readonly_allows_sync
         self.pin_hash = pin_hash
         self._clock = clock
         self._failures = 0
@@ -33,12 +42,13 @@ class Guard:
     def pin_required(self) -> bool:
         return self.pin_hash is not None
 
-    def check(self, action: str, *, destructive: bool, pin: str | None) -> None:
-        """Raise Refused unless `action` may run now."""
-        if self.readonly:
-            raise Refused(f"{action} refused: the agent runs read-only (--readonly)", 403)
-        if destructive and self.pin_hash is not None:
-            self._check_pin(action, pin)
+    def check(self, spec: ActionSpec, pin: str | None) -> None:
+        """Raise Refused unless the action `spec` may run now."""
+        if self.readonly and not spec.allowed_readonly(readonly_allows_sync=self.readonly_allows_sync):
+            hint = "; set [agent] readonly_allows_sync = true to allow it" if spec.readonly_key else ""
+            raise Refused(f"{spec.title} refused: the agent runs read-only (--readonly){hint}", 403)
+        if spec.pin and self.pin_hash is not None:
+            self._check_pin(spec.title, pin)
 
     def _check_pin(self, action: str, pin: str | None) -> None:
         assert self.pin_hash is not None

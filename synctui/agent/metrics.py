@@ -42,11 +42,26 @@ class AgentCollector:
             "Last successful sync of a record type",
             labels=["backend", "kind", "record_type", "filter"],
         )
+        verdict = GaugeMetricFamily(
+            "synctui_verdict",
+            "The verdict on a backend: 0 safe, 1 waiting, 2 attention, 3 unknown (as `synctui status`)",
+            labels=["backend", "kind"],
+        )
+        reason = GaugeMetricFamily(
+            "synctui_verdict_reason",
+            "1 for each reason behind a backend's verdict, by its code (conflicts, stuck, offline, ...)",
+            labels=["backend", "kind", "code", "level"],
+        )
         for service in self.agent.services.values():
             snap = service.snapshot
             labels = [snap.backend, snap.kind]
+            judged = service.view().verdict
+            if judged is not None:
+                verdict.add_metric(labels, float(judged.level.exit_code))
+                for code, level in sorted({(r.code, r.level.value) for r in judged.reasons}):
+                    reason.add_metric([*labels, code, level], 1.0)
             for stat in snap.queues:
-                if stat.count is None:
+                if stat.count is None:  # no such queue, or not known: no sample rather than a false 0
                     continue
                 depth.add_metric([*labels, stat.kind.value], stat.count)
                 if stat.oldest is not None:
@@ -59,7 +74,7 @@ class AgentCollector:
                     last_success.add_metric(
                         [*labels, row.record_type, row.filter], row.last_success.timestamp()
                     )
-        yield from (depth, oldest, online, stale, taken, last_success)
+        yield from (verdict, reason, depth, oldest, online, stale, taken, last_success)
 
 
 def metrics_registry(agent: Agent) -> CollectorRegistry:

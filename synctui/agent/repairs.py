@@ -1,22 +1,21 @@
-"""Repair actions on a backend: retry, discard, reset, compare, count remotes, settings.
+"""The actions on a backend, each as the catalogue names it: synchronize, retry, discard, reset,
+restore, resubmit, settings, and the reads (compare, count remotes, check connection).
 
-Every change goes through one path: the guard (read-only, admin PIN), the backend's action lock
-(two dashboards pressing at once run one after the other, and the second sees the first's effect
-instead of sending again), an idempotency key (a repeated request gets the first answer back), and
-the audit log before and after. A discard archives each entry's payload and metadata first; if that
-fails, nothing is deleted.
+Every one goes through the agent's ActionRunner (guard, idempotency, single-flight, audit). What is
+particular to an action lives here: a discard archives each entry's payload and metadata first and
+deletes nothing it could not archive; a restore takes its entry from the archive, once.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from synctui.agent.backend_service import BackendService, now
-from synctui.agent.guard import Guard, Refused
+from synctui.actions import action, discard_action
+from synctui.agent.backend_service import ActionRefused, BackendService, now
+from synctui.agent.guard import Refused
 from synctui.backend import Backend, BackendError
 from synctui.model import (
     ActionResult,
@@ -36,66 +35,29 @@ from synctui.model import (
 
 if TYPE_CHECKING:
     from synctui.agent.core import Agent
-
-REMEMBERED_KEYS = 200
+    from synctui.agent.runner import ActionRunner
 
 
 class Repairs:
-    def __init__(self, agent: Agent, guard: Guard) -> None:
+    def __init__(self, agent: Agent, runner: ActionRunner) -> None:
         self.agent = agent
-        self.guard = guard
-        self._answers: OrderedDict[str, ActionResult] = OrderedDict()
+        self.runner = runner
 
-    async def _change(
-        self,
-        service: BackendService,
-        action: str,
-        capability: Capability,
-        fn: Callable[[Backend], Awaitable[ActionResult]],
-        *,
-        destructive: bool,
-        pin: str | None,
-        key: str | None,
-        target: Any = None,
-        params: dict[str, Any] | None = None,
-    ) -> ActionResult:
-        service.require(capability)
-        self.guard.check(action, destructive=destructive, pin=pin)
-        if key and key in self._answers:
-            return self._answers[key]
-        async with service.action_lock:
-            if key and key in self._answers:  # the same request raced us while we waited
-                return self._answers[key]
-            action_id = key or uuid.uuid4().hex
-            self.agent.audit(action_id, service.name, action, "before", target=target, params=params)
-            try:
-                result = await service.call(capability, fn, action)
-            except BackendError as exc:
-                self.agent.audit(
-                    action_id, service.name, action, "after", target=target, params=params,
-                    result={"ok": False, "message": exc.rejection.message},
-                )  # fmt: skip
-                raise
-            self.agent.audit(
-                action_id, service.name, action, "after", target=target, params=params,
-                result={"ok": result.ok, "message": result.message, "entries": to_data(result.results)},
-            )  # fmt: skip
-            if key:
-                self._answers[key] = result
-                while len(self._answers) > REMEMBERED_KEYS:
-                    self._answers.popitem(last=False)
-        service.wake()
-        return result
+    def synchronize(self, service: BackendService, *, pin: str | None, key: str | None) -> ActionStatus:
+        """Start Synchronize Now, or join the run in progress (a second press never sends twice)."""
+        timeout = float(service.settings.options.get("sync_timeout", 1800))
+        return self.runner.start_long(
+            service, action("synchronize"), lambda progress: service.require(Capability.SYNCHRONIZE).synchronize(progress),
+            pin=pin, key=key, timeout=timeout,
+        )  # fmt: skip
 
     async def retry(
         self, service: BackendService, ids: Sequence[str] | None, *, pin: str | None, key: str | None
     ) -> ActionResult:
-        return await self._change(
+        return await self.runner.change(
             service,
-            "retry-all" if ids is None else "retry",
-            Capability.RETRY,
+            action("retry-all" if ids is None else "retry"),
             lambda b: b.retry(None if ids is None else list(ids)),
-            destructive=ids is None,
             pin=pin,
             key=key,
             target="all" if ids is None else list(ids),
@@ -111,6 +73,9 @@ class Repairs:
         key: str | None,
     ) -> ActionResult:
         ids = list(ids)
+        spec = discard_action(queue)
+        if not spec.applies_to(queue):
+            raise ActionRefused(f"entries of the {queue.value} queue cannot be discarded", 400)
 
         async def archive_then_discard(backend: Backend) -> ActionResult:
             archived: list[str] = []
@@ -125,21 +90,38 @@ class Repairs:
                     )
                 except _TooBig as exc:
                     refused.append(EntryResult(entry_id, False, str(exc)))
+                except OSError as exc:
+                    refused.append(
+                        EntryResult(
+                            entry_id,
+                            False,
+                            f"not discarded: the archive cannot be written ({exc.strerror or exc})",
+                        )
+                    )
             if not archived:
-                return ActionResult(False, "Nothing was discarded", refused)
+                return ActionResult(
+                    False, f"Nothing was discarded; {len(refused)} kept", refused, {"kept": len(refused)}
+                )
             result = await backend.discard(queue, archived)
             results = [*result.results, *refused]
+            discarded = (
+                sum(1 for r in result.results if r.ok)
+                if result.results
+                else (len(archived) if result.ok else 0)
+            )
+            counts = {"discarded": discarded, "kept": len(ids) - discarded}
             ok = result.ok and not refused
             return ActionResult(
-                ok, result.message if not refused else f"{result.message}; {len(refused)} kept", results
+                ok,
+                result.message if not refused else f"{result.message}; {len(refused)} kept",
+                results,
+                counts,
             )
 
-        return await self._change(
+        return await self.runner.change(
             service,
-            "discard",
-            Capability.DISCARD,
+            spec,
             archive_then_discard,
-            destructive=True,
             pin=pin,
             key=key,
             target=ids,
@@ -169,12 +151,10 @@ class Repairs:
     async def reset(
         self, service: BackendService, keys: Sequence[str] | None, *, pin: str | None, key: str | None
     ) -> ActionResult:
-        return await self._change(
+        return await self.runner.change(
             service,
-            "reset",
-            Capability.RESET,
+            action("reset-all" if keys is None else "reset"),
             lambda b: b.reset(None if keys is None else list(keys)),
-            destructive=True,
             pin=pin,
             key=key,
             target="all" if keys is None else list(keys),
@@ -183,24 +163,59 @@ class Repairs:
     async def change_settings(
         self, service: BackendService, values: dict[str, str], *, pin: str | None, key: str | None
     ) -> ActionResult:
-        return await self._change(
+        return await self.runner.change(
             service,
-            "change-settings",
-            Capability.SETTINGS,
+            action("change-settings"),
             lambda b: b.change_settings(dict(values)),
-            destructive=True,
             pin=pin,
             key=key,
             params=dict(values),
         )
 
     async def restore(self, archive_id: str, *, pin: str | None, key: str | None) -> ActionResult:
-        """Put a discarded entry back from the archive, where its backend can re-queue."""
+        """Put a discarded entry back from the archive, once, where its backend can re-queue."""
+        try:
+            service, record = self._restorable(archive_id, repeat=self.runner.answered(key))
+        except Refused as exc:
+            self.agent.audit(
+                key or uuid.uuid4().hex, "", "restore", "refused", target=archive_id,
+                result={"ok": False, "status": exc.status, "message": str(exc)},
+            )  # fmt: skip
+            raise
+        entry = from_data(QueueEntry, record["entry"])
+        queue = QueueKind(record["queue"])
+        payload = str(record.get("payload", ""))
+
+        async def restore_once(backend: Backend) -> ActionResult:
+            _, restored = self.archive_index()  # again, under the backend's action lock
+            if archive_id in restored:
+                return ActionResult(
+                    False, f"{archive_id} was already restored at {restored[archive_id]}; not queued again"
+                )
+            result = await backend.restore(queue, entry, payload)
+            if result.ok:
+                self.agent.store.archive.append(
+                    {"restored": archive_id, "time": now().isoformat(), "user": self.agent.user()}
+                )
+            return result
+
+        return await self.runner.change(
+            service,
+            action("restore"),
+            restore_once,
+            pin=pin,
+            key=key,
+            target=archive_id,
+            params={"queue": queue.value, "entry": entry.id},
+        )
+
+    def _restorable(self, archive_id: str, *, repeat: bool) -> tuple[BackendService, dict[str, Any]]:
+        """The archive record and its backend; a repeated request (same key) gets its first answer."""
         records, restored = self.archive_index()
         record = records.get(archive_id)
         if record is None:
             raise Refused(f"nothing archived under {archive_id!r}", 404)
-        if archive_id in restored:
+        if archive_id in restored and not repeat:
             raise Refused(f"{archive_id} was already restored at {restored[archive_id]}", 409)
         service = self.agent.service(str(record.get("backend")))
         if service is None or service.settings.kind != record.get("kind"):
@@ -208,27 +223,11 @@ class Repairs:
                 f"the backend {record.get('backend')!r} of {archive_id} is not configured here", 409
             )
         try:
-            entry = from_data(QueueEntry, record["entry"])
-            queue = QueueKind(record["queue"])
+            from_data(QueueEntry, record["entry"])
+            QueueKind(record["queue"])
         except (DecodeError, KeyError, ValueError) as exc:
             raise Refused(f"archive record {archive_id} is unreadable: {exc}", 422) from None
-        payload = str(record.get("payload", ""))
-        result = await self._change(
-            service,
-            "restore",
-            Capability.RESTORE,
-            lambda b: b.restore(queue, entry, payload),
-            destructive=True,
-            pin=pin,
-            key=key,
-            target=archive_id,
-            params={"queue": queue.value, "entry": entry.id},
-        )
-        if result.ok:
-            self.agent.store.archive.append(
-                {"restored": archive_id, "time": now().isoformat(), "user": self.agent.user()}
-            )
-        return result
+        return service, record
 
     def archive_index(self) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
         """One read of the archive: the discarded entries by id (oldest first) and when each restored
@@ -247,29 +246,30 @@ class Repairs:
     ) -> ActionStatus:
         """Re-Submit To Server for a date range: long, so it runs in the background with progress and
         can be cancelled (`service.cancel`)."""
-        backend = service.require(Capability.RESUBMIT)
-        self.guard.check("resubmit", destructive=True, pin=pin)
         if until < since:
-            raise Refused("the re-submit range ends before it starts", 400)
+            raise ActionRefused("the re-submit range ends before it starts", 400)
         timeout = float(service.settings.options.get("resubmit_timeout", 3600))
-        return service.start_long(
-            "resubmit",
-            lambda progress: backend.resubmit(since, until, progress),
-            key,
+        return self.runner.start_long(
+            service,
+            action("resubmit"),
+            lambda progress: service.require(Capability.RESUBMIT).resubmit(since, until, progress),
+            pin=pin,
+            key=key,
             timeout=timeout,
             params={"since": since.isoformat(), "until": until.isoformat()},
         )
 
     async def compare(self, service: BackendService, queue: QueueKind, entry_id: str) -> Comparison:
-        return await service.call(Capability.COMPARE, lambda b: b.compare(queue, entry_id), "compare")
+        spec = action("compare")
+        if not spec.applies_to(queue):
+            raise ActionRefused(f"entries of the {queue.value} queue cannot be compared with the server", 400)
+        return await self.runner.read(service, spec, lambda b: b.compare(queue, entry_id))
 
     async def count_remotes(self, service: BackendService) -> list[SyncLogRow]:
-        return await service.call(Capability.COUNT_REMOTES, lambda b: b.count_remotes(), "count remotes")
+        return await self.runner.read(service, action("count-remotes"), lambda b: b.count_remotes())
 
     async def check_connection(self, service: BackendService) -> Health:
-        return await service.call(
-            Capability.CHECK_CONNECTION, lambda b: b.check_connection(), "check connection"
-        )
+        return await self.runner.read(service, action("check-connection"), lambda b: b.check_connection())
 
     async def settings(self, service: BackendService) -> list[Setting]:
         return await service.call(Capability.SETTINGS, lambda b: b.settings_list(), "reading settings")

@@ -49,7 +49,6 @@ async def start_agent(
     embedded: bool = False,
     demo: bool = False,
     socket_path: Path | None = None,
-    max_backoff: float = 60.0,
 ) -> RunningAgent:
     """Start an agent serving its API; with `demo`, on simulated backends and a private socket."""
     backends: list[BackendSettings] | None = None
@@ -78,7 +77,6 @@ async def start_agent(
         embedded=embedded,
         transports=transports,
         backends=backends,
-        max_backoff=max_backoff,
     )
     sockets = [bind_unix_socket(socket_path)]
     token = config.agent.token.reveal() if config.agent.token else None

@@ -40,7 +40,7 @@ async def make_agent(tmp_path: Path, registry: Registry) -> AsyncIterator[Callab
     agents: list[Agent] = []
 
     def make(*backends: BackendSettings, **kw) -> Agent:
-        agent = Agent(agent_config(tmp_path, list(backends)), registry, max_backoff=1.0, watch=False, **kw)
+        agent = Agent(agent_config(tmp_path, list(backends)), registry, watch=False, **kw)
         agents.append(agent)
         return agent
 

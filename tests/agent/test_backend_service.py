@@ -104,15 +104,16 @@ async def test_recovers_when_the_backend_comes_back(make_agent):
     assert agent.services["a"].failures == 0
 
 
-async def test_backoff_grows_with_jitter_and_is_capped(make_agent):
-    agent = make_agent(static_settings("a", refresh_interval=1.0))
+async def test_retries_grow_with_jitter_and_never_wait_past_the_interval(make_agent):
+    agent = make_agent(static_settings("a", refresh_interval=5.0))
     service = agent.services["a"]
-    agent.max_backoff = 30
     service.failures = 1
     first = {service._next_delay() for _ in range(20)}
-    assert all(1.0 <= d <= 2.0 for d in first) and len(first) > 1  # jittered
-    service.failures = 50
-    assert all(15 <= service._next_delay() <= 30 for _ in range(20))
+    assert all(0.5 <= d <= 1.0 for d in first) and len(first) > 1  # jittered, soon after a failure
+    service.failures = 3
+    assert all(2.0 <= service._next_delay() <= 4.0 for _ in range(20))
+    service.failures = 50  # a backend down for hours is still tried within one refresh interval
+    assert all(2.5 <= service._next_delay() <= 5.0 for _ in range(20))
 
 
 async def test_unknown_kind_is_shown_as_a_backend_error(make_agent):
@@ -128,17 +129,17 @@ async def test_synchronize_is_single_flight_and_audited(make_agent):
     service = agent.services["a"]
     backend = service.backend
     backend.sync_gate = asyncio.Event()
-    first = await service.synchronize()
-    second = await service.synchronize()
-    assert first.id == second.id
+    first = agent.repairs.synchronize(service, pin=None, key=None)
+    second = agent.repairs.synchronize(service, pin=None, key=None)
+    assert first.id == second.id and second.joined and not first.joined
     await asyncio.sleep(0.05)
     assert backend.sync_started == 1
     backend.sync_gate.set()
     await wait_for(lambda: service.action.state == "done")
-    assert service.action.ok and service.action.message == "Data Synced"
+    assert service.action.ok and service.action.message == "Sync finished"
     phases = [(r["action"], r["phase"]) for r in agent.store.audit.read()]
     assert phases == [("synchronize", "before"), ("synchronize", "after")]
-    third = await service.synchronize()
+    third = agent.repairs.synchronize(service, pin=None, key=None)
     assert third.id != first.id  # a new run after the first finished
 
 
@@ -147,7 +148,7 @@ async def test_synchronize_failure_carries_the_reason(make_agent):
     service = agent.services["a"]
     rejection = Rejection(Category.SERVER, "3 entries were rejected by the server", advice="Open Conflicts")
     service.backend.sync_result = SyncResult(ok=False, message="Sync Failed", rejection=rejection)
-    await service.synchronize()
+    agent.repairs.synchronize(service, pin=None, key=None)
     await wait_for(lambda: service.action.state == "failed")
     assert service.action.rejection == rejection
 

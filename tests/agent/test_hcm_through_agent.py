@@ -48,8 +48,9 @@ async def test_discard_then_restore_an_outbox_row(device):
     assert again.status_code == 409 and "already restored" in again.json()["error"]
     actions = [(r["action"], r["phase"]) for r in agent.store.audit.read()]
     assert actions == [
-        ("discard", "before"),
-        ("discard", "after"),
+        ("discard-unsent", "before"),
+        ("discard-unsent", "after"),
         ("restore", "before"),
         ("restore", "after"),
+        ("restore", "refused"),  # the second restore, refused, is audited too
     ]

@@ -45,8 +45,9 @@ async def test_settings_change_needs_the_pin_and_is_audited(site):
     listed = (await api.get(f"/v1/backends/{name}/settings")).json()
     assert next(s for s in listed if s["key"] == "interval_seconds")["value"] == "120"
     audit = [r for r in agent.store.audit.read() if r["action"] == "change-settings"]
-    assert [r["phase"] for r in audit] == ["before", "after"]
-    assert audit[0]["params"] == {"interval_seconds": "120"} and audit[1]["result"]["ok"]
+    assert [r["phase"] for r in audit] == ["refused", "refused", "before", "after"]  # no PIN, wrong PIN
+    assert [r["result"]["status"] for r in audit[:2]] == [401, 403]
+    assert audit[2]["params"] == {"interval_seconds": "120"} and audit[3]["result"]["ok"]
     assert "2468" not in str(agent.store.audit.read())  # the PIN is never written down
 
 

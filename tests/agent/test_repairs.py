@@ -169,7 +169,7 @@ async def test_bad_action_bodies_get_clear_errors(world):
         ("retry", b"not json", "JSON object"),
         ("retry", b"{}", '"ids"'),
         ("retry", b'{"ids": [1, 2]}', "list of strings"),
-        ("discard", b'{"queue": "sideways", "ids": ["1"]}', "queue must be one of"),
+        ("discard", b'{"queue": "sideways", "ids": ["1"]}', "no queue 'sideways'"),
         ("discard", b'{"all": true}', '"ids"'),
     ]
     for path, body, fragment in cases:

@@ -61,9 +61,8 @@ async def test_resubmit_needs_the_pin_runs_in_the_background_and_is_audited(open
     assert queued == ["2024-05-09", "2024-05-10", "2024-05-11"], queued  # the range, queued as updates
     assert service.action.progress is not None and not service.action.progress.running
     audit = [r for r in agent.store.audit.read() if r["action"] == "resubmit"]
-    assert [r["phase"] for r in audit] == ["before", "after"] and audit[0]["params"]["since"].startswith(
-        "2024-05-09"
-    )
+    assert [r["phase"] for r in audit] == ["refused", "before", "after"]  # the attempt without the PIN too
+    assert audit[0]["result"]["status"] == 401 and audit[1]["params"]["since"].startswith("2024-05-09")
 
 
 async def test_resubmit_can_be_cancelled_and_blocks_a_sync_meanwhile(openiz):

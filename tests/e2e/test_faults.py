@@ -83,7 +83,7 @@ async def faulty(
     )
     monkeypatch.setenv("SYNCTUI_LOAD_PLUGINS", "santedb")  # other plugins play no part here
     config = load_config(config_path, required=True)
-    running = await start_agent(config, load_plugins(config.agent.plugins), max_backoff=1.0)
+    running = await start_agent(config, load_plugins(config.agent.plugins))
     client = HttpAgentClient(socket=running.socket, timeout=5.0)
     http = httpx.AsyncClient(
         transport=httpx.AsyncHTTPTransport(uds=str(running.socket)), base_url="http://agent", timeout=2.0

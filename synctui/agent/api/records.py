@@ -1,0 +1,47 @@
+"""What the agent keeps: the audit log, the archive of discarded entries, and restoring from it."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from synctui.agent.api.common import Api, ApiError, json_response
+
+
+def routes(api: Api) -> list[Route]:
+    agent = api.agent
+    repairs = agent.repairs
+
+    async def audit(request: Request) -> Response:
+        limit = api.int_param(request, "limit", 100, 1, 10_000)
+        return JSONResponse(agent.store.audit.read(limit))
+
+    async def archive(request: Request) -> Response:
+        limit = api.int_param(request, "limit", 100, 1, 10_000)
+        records, restored = repairs.archive_index()
+        listed = list(records.values())[-limit:]
+        return JSONResponse(
+            [
+                {**{k: v for k, v in r.items() if k != "payload"}, "restored": restored.get(r["archive_id"])}
+                for r in listed
+            ]
+        )
+
+    async def archived(request: Request) -> Response:
+        records, restored = repairs.archive_index()
+        record = records.get(request.path_params["id"])
+        if record is None:
+            raise ApiError(404, f"nothing archived under {request.path_params['id']!r}")
+        return JSONResponse({**record, "restored": restored.get(record["archive_id"])})
+
+    async def restore(request: Request) -> Response:
+        result = await repairs.restore(request.path_params["id"], **api.change_headers(request))
+        return json_response(result)
+
+    return [
+        api.route("/v1/audit", audit),
+        api.route("/v1/archive", archive),
+        api.route("/v1/archive/{id}", archived),
+        api.route("/v1/archive/{id}/restore", restore, methods=["POST"]),
+    ]

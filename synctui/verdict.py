@@ -1,0 +1,387 @@
+"""The one judgement of a backend: is everything recorded on this device safely on the server?
+
+`judge()` is a pure function of what the agent knows about a backend (its snapshot, the queue-depth
+history and the last long action) and the time. Everything that says "safe" reads it and nothing
+else: the All-synced banner, the tab marks, the end of a sync, `synctui status` and its exit code,
+`/metrics`. It is never SAFE by default: SAFE needs fresh data, a reachable server, a readable outbox
+or conflicts queue, every existing queue at 0 and every sync-log row within its thresholds.
+
+Levels, from best to worst, with the monitoring-plugins (Nagios/Icinga) exit codes:
+SAFE 0 · WAITING 1 (records queued and moving) · ATTENTION 2 (conflicts, stuck, log past its error
+threshold, sync failing) · UNKNOWN 3 (no fresh data: never refreshed, offline, refresh failing).
+When the data is not fresh the level is UNKNOWN whatever the last data showed; the reasons drawn
+from that last data are still listed, so a person sees what was last known.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+from synctui.model import BackendView, DepthPoint, Level, QueueKind, QueueStat, Reason, Snapshot, Verdict
+
+STUCK_AFTER = timedelta(
+    minutes=10
+)  # a non-zero queue unchanged this long is stuck (seed 000: "several minutes")
+LATE_GRACE = timedelta(seconds=60)  # a refresh this late past its due time makes the data not fresh
+
+QUEUE_WORDS = {
+    QueueKind.OUTBOX: "waiting to send",
+    QueueKind.INBOX: "waiting to be received",
+    QueueKind.ADMIN: "admin messages waiting",
+    QueueKind.CONFLICTS: "rejected by the server",
+}
+
+
+def worst(verdicts: Iterable[Verdict]) -> Level:
+    """The level of several backends together; UNKNOWN when there are none."""
+    levels = [v.level for v in verdicts]
+    return max(levels, key=lambda level: level.rank) if levels else Level.UNKNOWN
+
+
+def judge(view: BackendView, now: datetime, *, agent_error: str | None = None) -> Verdict:
+    """The verdict of one backend. `agent_error` is set by a client that lost its agent: what it shows
+    is then the last data the agent sent."""
+    snap = view.snapshot
+    reasons: list[Reason] = []
+    fresh = _freshness(view, now, agent_error, reasons)
+    reasons.extend(_problems(view, now))
+    if not fresh:
+        level = Level.UNKNOWN
+    else:
+        level = max((r.level for r in reasons), key=lambda lv: lv.rank, default=Level.SAFE)
+    if level is Level.SAFE and not _has_a_checked_queue(snap):
+        level = Level.UNKNOWN
+        reasons.append(
+            Reason(
+                Level.UNKNOWN,
+                "no-queue",
+                f"{snap.backend} reports neither an outbox nor a conflicts count, so nothing can be confirmed",
+                "Check the backend's plugin and options (synctui plugins).",
+            )
+        )
+    reasons.sort(key=lambda r: -r.level.rank)
+    return Verdict(level, reasons, _summary(level, snap, reasons))
+
+
+# --- freshness ------------------------------------------------------------------------------------
+
+
+def _freshness(view: BackendView, now: datetime, agent_error: str | None, reasons: list[Reason]) -> bool:
+    snap = view.snapshot
+    never = _never_read(snap)
+    error = snap.health.error
+    why = f": {error.message}" if error is not None and error.message else ""
+    if agent_error:
+        reasons.append(
+            Reason(
+                Level.UNKNOWN,
+                "agent-unreachable",
+                f"The agent does not answer ({agent_error}); showing the last data it sent",
+                "Start the agent (synctui agent) or check that it runs.",
+            )
+        )
+        return False
+    if never:
+        reasons.append(
+            Reason(
+                Level.UNKNOWN,
+                "never-refreshed",
+                f"Not known yet: synctui has not read {snap.backend} since the agent started{why}",
+                (error.advice if error is not None and error.advice else "")
+                or "Wait for the first refresh, or press r to refresh now.",
+            )
+        )
+        return False
+    if snap.stale and error is None:
+        reasons.append(
+            Reason(
+                Level.UNKNOWN,
+                "not-refreshed-yet",
+                f"Last known data of {snap.backend}, from {_ago(snap.taken_at, now)} ago: "
+                "not refreshed since the agent started",
+                "Wait for the first refresh, or press r to refresh now.",
+            )
+        )
+        return False
+    if snap.stale:
+        reasons.append(
+            Reason(
+                Level.UNKNOWN,
+                "refresh-failing",
+                f"Cannot refresh {snap.backend}{why}; the numbers are from {_ago(snap.taken_at, now)} ago",
+                (error.advice if error is not None and error.advice else "")
+                or "synctui keeps trying; press r to try now.",
+            )
+        )
+        return False
+    if not snap.health.online:
+        reasons.append(
+            Reason(
+                Level.UNKNOWN,
+                "offline",
+                f"{snap.backend} cannot reach its server{why}; nothing queued can be confirmed",
+                (error.advice if error is not None and error.advice else "")
+                or "Check the network, then Synchronize Now (s).",
+            )
+        )
+        return False
+    if view.next_refresh is not None and now - view.next_refresh > LATE_GRACE:
+        reasons.append(
+            Reason(
+                Level.UNKNOWN,
+                "data-late",
+                f"No refresh of {snap.backend} since {_ago(snap.taken_at, now)} ago",
+                "The agent may be overloaded or stopped; press r, or restart it.",
+            )
+        )
+        return False
+    unknown = [q for q in snap.queues if not q.known]
+    if unknown:
+        names = ", ".join(_queue_name(q) for q in unknown)
+        reasons.append(
+            Reason(
+                Level.UNKNOWN,
+                "count-unknown",
+                f"{snap.backend} could not count: {names}",
+                "Press r to try again; if it stays unknown, check the backend (i).",
+            )
+        )
+        return False
+    return True
+
+
+def _never_read(snap: Snapshot) -> bool:
+    """The agent's placeholder before the first good refresh: no queue is known."""
+    return bool(snap.queues) and all(not q.known for q in snap.queues)
+
+
+def _has_a_checked_queue(snap: Snapshot) -> bool:
+    return any(
+        q.known and q.count is not None
+        for q in snap.queues
+        if q.kind in (QueueKind.OUTBOX, QueueKind.CONFLICTS)
+    )
+
+
+# --- what the (last) data shows --------------------------------------------------------------------
+
+
+def _problems(view: BackendView, now: datetime) -> list[Reason]:
+    snap = view.snapshot
+    if _never_read(snap):
+        return []
+    reasons: list[Reason] = []
+    conflicts = snap.queue(QueueKind.CONFLICTS)
+    if conflicts.count:
+        reasons.append(
+            Reason(
+                Level.ATTENTION,
+                "conflicts",
+                f"{conflicts.count:,} {_entries(conflicts.count)} {QUEUE_WORDS[QueueKind.CONFLICTS]}",
+                "Open Conflicts (4) to read why, then retry or leave the server version.",
+            )
+        )
+    for kind, key in ((QueueKind.OUTBOX, "1"), (QueueKind.INBOX, "2"), (QueueKind.ADMIN, "3")):
+        stat = snap.queue(kind)
+        if not stat.count:
+            continue
+        since = unchanged_since(view.history, kind, stat.count)
+        if since is not None and now - since >= STUCK_AFTER:
+            reasons.append(
+                Reason(
+                    Level.ATTENTION,
+                    "stuck",
+                    f"{_queue_name(stat)}: {stat.count:,} {_entries(stat.count)} unchanged for {_ago(since, now)}",
+                    f"Synchronize Now (s); if it stays, open {_queue_name(stat)} ({key}) and check the connection (i, k).",
+                )
+            )
+        else:
+            reasons.append(
+                Reason(
+                    Level.WAITING,
+                    kind.value,
+                    f"{stat.count:,} {_entries(stat.count)} {QUEUE_WORDS[kind]}",
+                    "They go with the next sync; press s to synchronize now.",
+                )
+            )
+    reasons.extend(_log_reasons(snap, now))
+    reasons.extend(_sync_reasons(view, now))
+    if snap.health.error is not None and not snap.stale and snap.health.online:
+        error = snap.health.error
+        reasons.append(
+            Reason(
+                Level.ATTENTION,
+                "backend-error",
+                error.message,
+                error.advice or "See the backend details (i).",
+            )
+        )
+    return reasons
+
+
+def _log_reasons(snap: Snapshot, now: datetime) -> list[Reason]:
+    levels = {"error": [], "warning": []}  # type: dict[str, list[str]]
+    for row in snap.log:
+        level = snap.thresholds.level(row.last_success, now)
+        if level in levels:
+            when = "never" if row.last_success is None else f"{_ago(row.last_success, now)} ago"
+            levels[level].append(f"{row.record_type} ({when})")
+    reasons = []
+    if levels["error"]:
+        names = _some(levels["error"])
+        reasons.append(
+            Reason(
+                Level.ATTENTION,
+                "log-too-old",
+                f"Not synced for over {_span(snap.thresholds.error)}: {names}",
+                "Synchronize Now (s); if it fails, read the reason and check the connection (i, k).",
+            )
+        )
+    if levels["warning"]:
+        names = _some(levels["warning"])
+        reasons.append(
+            Reason(
+                Level.WAITING,
+                "log-old",
+                f"Not synced for over {_span(snap.thresholds.warning)}: {names}",
+                "Synchronize Now (s).",
+            )
+        )
+    return reasons
+
+
+def _sync_reasons(view: BackendView, now: datetime) -> list[Reason]:
+    snap = view.snapshot
+    reasons = []
+    if snap.progress is not None and snap.progress.hung:
+        reasons.append(
+            Reason(
+                Level.ATTENTION,
+                "sync-hung",
+                f"A sync on {snap.backend} appears hung: {snap.progress.message or 'no progress'}",
+                "Check the connection (i, k); restart the device's sync if it stays hung.",
+            )
+        )
+    elif (snap.progress is not None and snap.progress.running) or _running(view):
+        reasons.append(Reason(Level.WAITING, "syncing", "A sync is running", "Wait for it to finish."))
+    action = view.action
+    if action is not None and action.state == "failed" and action.action in ("synchronize", "resubmit"):
+        newest_success = max((r.last_success for r in snap.log if r.last_success), default=None)
+        finished = action.finished or action.started
+        if newest_success is None or finished >= newest_success:
+            why = action.rejection.message if action.rejection else action.message
+            advice = action.rejection.advice if action.rejection and action.rejection.advice else ""
+            reasons.append(
+                Reason(
+                    Level.ATTENTION,
+                    "sync-failed",
+                    f"The last {_action_word(action.action)} failed {_ago(finished, now)} ago: {why}",
+                    advice or "Read the reason, fix what it names, then Synchronize Now (s).",
+                )
+            )
+    return reasons
+
+
+def _running(view: BackendView) -> bool:
+    return view.action is not None and view.action.state == "running" and view.action.action == "synchronize"
+
+
+# --- history: "unchanged since" (what makes a queue stuck) ---------------------------------------
+
+
+def _points(history: Sequence[DepthPoint] | None, kind: QueueKind) -> list[tuple[datetime, int]]:
+    points = []
+    for point in history or ():
+        value = (point.counts or {}).get(kind)
+        if isinstance(value, int) and point.at is not None:
+            points.append((point.at, value))
+    points.sort(key=lambda p: p[0])
+    return points
+
+
+def unchanged_since(
+    history: Sequence[DepthPoint] | None, kind: QueueKind, count: int | None
+) -> datetime | None:
+    """When the depth of `kind` last became `count`, as far as the history knows (None = cannot tell)."""
+    if count is None:
+        return None
+    points = _points(history, kind)
+    if not points or points[-1][1] != count:
+        return None
+    since = points[-1][0]
+    for at, value in reversed(points):
+        if value != count:
+            break
+        since = at
+    return since
+
+
+def is_stuck(
+    history: Sequence[DepthPoint] | None,
+    kind: QueueKind,
+    count: int | None,
+    now: datetime,
+    after: timedelta = STUCK_AFTER,
+) -> bool:
+    if not count:
+        return False
+    since = unchanged_since(history, kind, count)
+    return since is not None and now - since >= after
+
+
+# --- wording ----------------------------------------------------------------------------------------
+
+
+def _summary(level: Level, snap: Snapshot, reasons: list[Reason]) -> str:
+    if level is Level.SAFE:
+        return "All synced: every queue is empty and the sync log is recent"
+    first = reasons[0].line if reasons else ""
+    more = f" (+{len(reasons) - 1} more)" if len(reasons) > 1 else ""
+    head = {
+        Level.WAITING: "Waiting",
+        Level.ATTENTION: "Needs attention",
+        Level.UNKNOWN: "Unknown",
+    }[level]
+    return f"{head}: {first}{more}"
+
+
+def _queue_name(stat: QueueStat) -> str:
+    return stat.label or stat.kind.value.capitalize()
+
+
+def _entries(count: int) -> str:
+    return "entry" if count == 1 else "entries"
+
+
+def _action_word(action: str) -> str:
+    return {"synchronize": "sync", "resubmit": "re-submit"}.get(action, action)
+
+
+def _some(names: list[str], limit: int = 3) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _span(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    if seconds % 86400 == 0:
+        days = seconds // 86400
+        return f"{days} day" + ("s" if days != 1 else "")
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600} h"
+    return f"{max(1, seconds // 60)} min"
+
+
+def _ago(moment: datetime, now: datetime) -> str:
+    seconds = max(0, int((now - moment).total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    if minutes:
+        return f"{minutes} min"
+    return f"{seconds} s"
