@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -34,7 +35,7 @@ from synctui_hcm.oplog import OpLogMissing, OpLogStore, OpRow
 from synctui_hcm.options import HCMOptions, parse_options
 from synctui_hcm.runner import LAST_RUN_KEY, Failure, SyncRunner
 from synctui_hcm.snapshot_view import info_items, log_row, queue_stats, sync_job
-from synctui_hcm.wire import order_index
+from synctui_hcm.wire import CREATE_OPERATIONS, order_index
 
 MAX_PAYLOAD = 256 * 1024
 
@@ -152,13 +153,23 @@ class HCMBackend(Backend):
         assert self._health is not None
         return self._health
 
+    def _has_token(self) -> bool:
+        return bool(self.settings.secret and self.settings.secret.reveal())
+
     async def check_connection(self) -> Health:
+        """A search with the token. `auth_ok` True only when the server answered it and a token was
+        sent (DIGIT checks RequestInfo.authToken); with no token configured an answer proves nothing
+        about credentials (None). A refusal (401/403) is False; unreachable or failing is None."""
         wire = self.opts.wires.get("household") or next(iter(self.opts.wires.values()))
         runner = self._runner(self.store)
         started = time.perf_counter()
         try:
             await runner.search(wire, ["synctui-connection-probe"])
-            health = Health(online=True, latency_ms=(time.perf_counter() - started) * 1000, auth_ok=True)
+            health = Health(
+                online=True,
+                latency_ms=(time.perf_counter() - started) * 1000,
+                auth_ok=True if self._has_token() else None,
+            )
         except Failure as exc:
             rejection = exc.rejection
             online = rejection.category not in (Category.RETRYABLE,)
@@ -222,17 +233,21 @@ class HCMBackend(Backend):
                 rejection = Rejection(
                     Category.RETRYABLE, f"The OpLog could not be updated: {exc}", code="OPLOG"
                 )
-                return SyncResult(False, f"Sync Failed: {rejection.message}", rejection)
+                return SyncResult(False, rejection.message, rejection)
             finally:
                 store.close()
 
         result = await flight.single_flight(self._flight_key(), start, progress)
-        if result.rejection is not None and result.rejection.category == Category.RETRYABLE:
-            if not result.counts.get("sent") and not result.counts.get("confirmed"):
+        answered = bool(result.counts.get("sent") or result.counts.get("confirmed"))
+        if not result.ok and result.rejection is not None:
+            if result.rejection.category == Category.RETRYABLE and not answered:
                 self._health = Health(online=False, error=result.rejection)
                 self._health_at = time.monotonic()
-        elif result.ok:
-            self._health = Health(online=True, auth_ok=True)
+            elif result.rejection.category == Category.AUTH:
+                self._health = Health(online=True, auth_ok=False, error=result.rejection)
+                self._health_at = time.monotonic()
+        elif result.ok and answered:  # the server took calls made with the token in this run
+            self._health = Health(online=True, auth_ok=True if self._has_token() else None)
             self._health_at = time.monotonic()
         return result
 
@@ -253,16 +268,26 @@ class HCMBackend(Backend):
         )
 
     async def discard(self, queue: QueueKind, ids: Sequence[str]) -> ActionResult:
+        """Mark rows discarded (they stay in the OpLog file). Each result says what that means for the
+        server: a create that was never sent leaves nothing there (the server never had the record);
+        one that was sent but never confirmed may or may not be there."""
         allowed = {queue} & {QueueKind.CONFLICTS, QueueKind.OUTBOX}
         chosen, results = self._pick(ids, allowed, "only unsent or failed rows can be discarded")
         self._read(lambda: self.store.discard_rows([r.id for r in chosen]))
-        results += [
-            EntryResult(str(r.id), True, "discarded (kept in the OpLog, no longer counted)") for r in chosen
-        ]
+        fates = Counter(_server_side(r) for r in chosen)
+        results += [EntryResult(str(r.id), True, _discarded(r)) for r in chosen]
+        parts = [f"{len(chosen)} rows discarded"]
+        if fates["never"]:
+            parts.append(f"{fates['never']} never sent: the server never had them")
+        if fates["maybe"]:
+            parts.append(f"{fates['maybe']} sent but never confirmed: they may be on the server")
+        if fates["has"]:
+            parts.append(f"{fates['has']} confirmed earlier: the server has them")
         return ActionResult(
             ok=all(r.ok for r in results),
-            message=f"{len(chosen)} rows discarded; they stay in the OpLog file, marked, and are no longer counted.",
+            message="; ".join(parts) + ". They stay in the OpLog file, marked, and are no longer counted.",
             results=results,
+            counts={"discarded": len(chosen), "refused": len(results) - len(chosen)},
         )
 
     async def restore(self, queue: QueueKind, entry: QueueEntry, payload: str) -> ActionResult:
@@ -339,6 +364,35 @@ class HCMBackend(Backend):
 
     async def aclose(self) -> None:
         self._drop_store()
+
+
+def _server_side(row: OpRow) -> str:
+    """What the server has of this row's change: "never" (not sent), "maybe" (sent, never confirmed),
+    "has" (confirmed)."""
+    if row.synced_down:
+        return "has"
+    if row.synced_up or row.send_count > 0:
+        return "maybe"
+    return "never"
+
+
+def _discarded(row: OpRow) -> str:
+    fate = _server_side(row)
+    create = row.operation in CREATE_OPERATIONS
+    if fate == "never":
+        if create:
+            return "discarded: the local record is dropped; it was never sent, so the server never had it"
+        return (
+            f"discarded: the local {row.operation} is dropped; it was never sent, so the server never got it"
+        )
+    if fate == "maybe":
+        return (
+            f"discarded: the local {row.operation} is dropped; it was sent but never confirmed, so it may "
+            "or may not be on the server (compare to know)"
+        )
+    return (
+        f"discarded: the local row is dropped; the server confirmed this {row.operation} earlier and keeps it"
+    )
 
 
 def _pretty(text: str) -> str:

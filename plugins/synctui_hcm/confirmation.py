@@ -3,12 +3,13 @@ has applied as confirmed; count a miss for the others until they turn non-recove
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from synctui.model import QueueKind
+from synctui.model import Category, QueueKind
 from synctui_hcm.oplog import OpLogStore, OpRow
 from synctui_hcm.options import HCMOptions
 from synctui_hcm.server_api import ServerApi
@@ -18,16 +19,24 @@ from synctui_hcm.sync_rejections import no_wire, not_confirmed
 from synctui_hcm.wire import CREATE_OPERATIONS, UPDATE_OPERATIONS, EntityWire, ServerEntity, order_index
 
 Confirmed = tuple[OpRow, str | None, int | None, list]
+TRANSIENT = (Category.RETRYABLE, Category.SERVER)  # a search failing so says nothing about the rows
+MAX_BACKOFF = 10.0
 
 
 class Confirmation:
     def __init__(
-        self, store: OpLogStore, options: HCMOptions, server: ServerApi, progress: ProgressTracker
+        self,
+        store: OpLogStore,
+        options: HCMOptions,
+        server: ServerApi,
+        progress: ProgressTracker,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     ) -> None:
         self.store = store
         self.opts = options
         self.server = server
         self.progress = progress
+        self.sleep = sleep
         self._rows: Sequence[OpRow] = ()
         self._by_key: dict[tuple[str, str | None], list[OpRow]] | None = None
 
@@ -65,14 +74,32 @@ class Confirmation:
     async def search(
         self, wire: EntityWire, rows: Sequence[OpRow], outcome: Outcome
     ) -> dict[str, ServerEntity] | None:
-        """The server copies of these rows; None when the search failed (recorded in the outcome)."""
-        try:
-            found = await self.server.search(wire, [r.cref for r in rows if r.cref])
-        except Abort:
-            raise
-        except Failure as exc:
-            outcome.transport_failed(wire.entity_type, len(rows), exc.rejection)
-            return None
+        """The server copies of these rows; None when the search failed (recorded in the outcome).
+
+        A search is a read: one that fails on the way (network, timeout, 5xx, an unreadable answer) is
+        tried again, up to `poll_failures` times in a row with a pause that doubles, the progress
+        saying "Lost contact, retrying (n)"; a refusal (auth) stops the run at once."""
+        crefs = [r.cref for r in rows if r.cref]
+        failures = 0
+        said = self.progress.message
+        # Contact already lost in this run (the last call failed for good): one try, no pauses, so a
+        # server that is down does not cost every later search its retries.
+        attempts = 1 if outcome.transport_streak else self.opts.poll_failures
+        while True:
+            try:
+                found = await self.server.search(wire, crefs)
+                break
+            except Abort:
+                raise
+            except Failure as exc:
+                failures += 1
+                if exc.rejection.category not in TRANSIENT or failures >= attempts:
+                    outcome.transport_failed(wire.entity_type, len(rows), exc.rejection)
+                    return None
+                self.progress.say(f"Lost contact, retrying ({failures})")
+                await self.sleep(min(self.opts.poll_backoff * 2 ** (failures - 1), MAX_BACKOFF))
+        if failures:
+            self.progress.say(said)
         outcome.transport_streak = 0
         outcome.successes += 1
         return found

@@ -26,6 +26,8 @@ class HCMOptions:
     resend_grace: float = 60.0  # seconds a possibly-sent row is only searched for, never re-sent
     search_limit: int = 100
     health_interval: float = 30.0  # seconds between server probes made by snapshot()
+    poll_failures: int = 5  # failed confirmation searches in a row before one counts as failed
+    poll_backoff: float = 0.5  # seconds before the first retry of a failed search, doubled each time
 
 
 def _bad(key: str, why: str) -> BackendError:
@@ -82,4 +84,6 @@ def parse_options(settings: BackendSettings) -> HCMOptions:
         resend_grace=_number(opts, "resend_grace", 60.0, float, 0),
         search_limit=_number(opts, "search_limit", 100, int, 1),
         health_interval=_number(opts, "health_interval", 30.0, float, 0),
+        poll_failures=_number(opts, "poll_failures", 5, int, 1),
+        poll_backoff=_number(opts, "poll_backoff", 0.5, float, 0),
     )

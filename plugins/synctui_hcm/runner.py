@@ -35,7 +35,12 @@ from synctui_hcm.options import HCMOptions
 from synctui_hcm.server_api import ServerApi
 from synctui_hcm.sync_outcome import Abort, Failure, Outcome
 from synctui_hcm.sync_progress import ProgressTracker
-from synctui_hcm.sync_rejections import VERIFYING_EARLIER_SEND, moved_to_conflicts, not_confirmed
+from synctui_hcm.sync_rejections import (
+    VERIFYING_EARLIER_SEND,
+    moved_to_conflicts,
+    not_confirmed,
+    not_confirmed_yet,
+)
 from synctui_hcm.sync_up import ABORT_AFTER_TRANSPORT_FAILURES, SyncUp, plan
 from synctui_hcm.wire import EntityWire, ServerEntity
 
@@ -73,7 +78,7 @@ class SyncRunner:
         self.sleep = sleep
         self.server = ServerApi(options, http, base_url, token)
         self.progress = ProgressTracker(options.max_attempts)
-        self.confirmation = Confirmation(store, options, self.server, self.progress)
+        self.confirmation = Confirmation(store, options, self.server, self.progress, sleep)
         self.uploader = SyncUp(store, options, self.server, self.progress, self.confirmation, sleep)
 
     async def search(self, wire: EntityWire, crefs: Sequence[str]) -> dict[str, ServerEntity]:
@@ -152,6 +157,9 @@ class SyncRunner:
         return self._result(outcome)
 
     def _result(self, outcome: Outcome, abort: Rejection | None = None) -> SyncResult:
+        """What the run did, counted. `ok`: the run itself met no failure (no refusal, no call that
+        failed); rows it left awaiting confirmation, held back or moved to conflicts are counted and
+        described in `rejection`, and the dashboard judges the queues."""
         rows = self.store.unfinished()
         by_queue = Counter(r.queue(self.opts.max_attempts) for r in rows)
         unsent = Counter(r.entity_type for r in plan(rows, self.opts.max_attempts)[0])
@@ -162,22 +170,28 @@ class SyncRunner:
             "conflicts": outcome.counts["conflicts"],
             "pending": by_queue[QueueKind.OUTBOX],
             "awaiting": by_queue[QueueKind.INBOX],
+            "rejected": outcome.counts["conflicts"],
+            "unconfirmed": by_queue[QueueKind.INBOX],
         }
         tail = f"{counts['sent']} sent, {counts['confirmed']} confirmed"
         if counts["awaiting"]:
             tail += f", {counts['awaiting']} awaiting confirmation"
         if counts["conflicts"]:
             tail += f", {counts['conflicts']} moved to conflicts"
-        if abort is None and not outcome.failures and not unsent and not counts["conflicts"]:
-            return SyncResult(ok=True, message=f"Data Synced: {tail}", counts=counts)
-        if abort is not None:
-            first = abort
-        elif outcome.failures:
-            first = outcome.failures[0][2]
-        elif unsent:
-            first = VERIFYING_EARLIER_SEND
-        else:
-            first = moved_to_conflicts(counts["conflicts"])
+        held = sum(unsent.values())
+        if abort is None and not outcome.failures:
+            if held:
+                tail += f", {held} not sent yet (an earlier send is being verified)"
+            if counts["conflicts"]:
+                left: Rejection | None = moved_to_conflicts(counts["conflicts"])
+            elif held:
+                left = VERIFYING_EARLIER_SEND
+            elif counts["awaiting"]:
+                left = not_confirmed_yet(counts["awaiting"])
+            else:
+                left = None
+            return SyncResult(ok=True, message=tail, rejection=left, counts=counts)
+        first = abort if abort is not None else outcome.failures[0][2]
         affected = ", ".join(f"{n} {t} not sent" for t, n in sorted(unsent.items()))
         if counts["conflicts"]:
             affected = ", ".join(filter(None, [affected, f"{counts['conflicts']} in conflicts"]))
@@ -190,9 +204,7 @@ class SyncRunner:
             code=first.code,
             raw=first.raw,
         )
-        return SyncResult(
-            ok=False, message=f"Sync Failed: {reason} ({tail})", rejection=rejection, counts=counts
-        )
+        return SyncResult(ok=False, message=f"{reason} ({tail})", rejection=rejection, counts=counts)
 
     # --- lease (two synctui processes on one OpLog) ---------------------------------------------
 
@@ -211,7 +223,7 @@ class SyncRunner:
                 advice="Wait for it to finish; its progress shows on its own dashboard.",
                 code="SYNC_IN_PROGRESS",
             )
-            return SyncResult(ok=False, message=f"Sync Failed: {rejection.message}", rejection=rejection)
+            return SyncResult(ok=False, message=rejection.message, rejection=rejection)
         self.store.set_meta(LEASE_KEY, {**me, "at": now_ms()})
         return None
 

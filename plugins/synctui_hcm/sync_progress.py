@@ -69,6 +69,10 @@ class ProgressTracker:
         self._message = message
         self.publish(running=False)
 
+    @property
+    def message(self) -> str:
+        return self._message
+
     def say(self, message: str) -> None:
         self._message = message
         self.publish()

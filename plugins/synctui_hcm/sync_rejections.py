@@ -64,3 +64,13 @@ def moved_to_conflicts(count: int) -> Rejection:
         advice="Open Conflicts: inspect, compare with the server, then retry or discard.",
         code="NOT_CONFIRMED",
     )
+
+
+def not_confirmed_yet(count: int) -> Rejection:
+    return Rejection(
+        category=Category.RETRYABLE,
+        message=f"{count} records were accepted by the server (202) but are not confirmed yet: it "
+        "saves them later, and a search has not found them so far.",
+        advice="Synchronize again in a while: they are searched for, never sent twice.",
+        code="NOT_CONFIRMED_YET",
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import ClassVar
@@ -49,7 +50,7 @@ from .parsers import (
 )
 from .probe import CentralProbe, probe_central
 from .site_answers import Fetched, field_error, read_sync_info, required_field
-from .sync_follow import trigger_and_follow
+from .sync_follow import describe, trigger_and_follow
 from .wire import SiteClient, shape_error
 
 
@@ -260,24 +261,123 @@ class MSupplyBackend(Backend):
         if self._settings is None:
             with contextlib.suppress(BackendError):
                 await self._fetch()
-        return await trigger_and_follow(
+        result = await trigger_and_follow(
             self._status_now,
             self._trigger,
             self.options,
             lambda: self._hung_threshold(self._settings),
             progress,
         )
+        if not result.ok:
+            return result
+        # The site says the sync finished without an error; records that failed to integrate are in
+        # its sync_buffer, which only the database shows. Counted, or said to be unknown.
+        errors, note = await self._integration_errors()
+        counts = dict(result.counts)
+        message = f"Sync finished: {describe(counts)}"
+        if errors is not None:
+            counts["rejected"] = errors
+            if errors:
+                message += f"; {errors} records failed to integrate (in Sync errors)"
+        else:
+            why = note or "set options.database to see them"
+            message += f"; records that failed to integrate are not known ({why})"
+        return replace(result, message=message, counts=counts)
 
     async def retry(self, ids: Sequence[str] | None) -> ActionResult:
         """mSupply has no per-record retry: every sync retries the failed step and re-integrates the
-        buffered records, so retrying means starting a sync."""
+        buffered records, so retrying means a sync. It is ok only when that sync ran and finished
+        without an error (and, with the database, the records no longer fail); a hung or still
+        running sync, or one that failed, is said so, entry by entry, counted."""
         self._check_config()
-        reply = await self._trigger()
-        message = (
-            f"{reply or 'Sync triggered'}: the site retries the sync and re-integrates buffered records."
+        wanted = list(ids or [])
+        if self._settings is None:  # the interval decides when a sync "appears hung"
+            with contextlib.suppress(BackendError):
+                await self._fetch()
+        status = await self._status_now()
+        threshold = self._hung_threshold(self._settings)
+        verdict = mapping.assess(status, datetime.now(UTC), threshold)
+        if verdict.state == "hung":
+            step = verdict.failed_step
+            where = f" at step {mapping.STEP_LABELS[step]}" if step else ""
+            why = f"not retried: the sync started at {_clock(status)} appears hung{where}"
+            return ActionResult(
+                False,
+                f"Not retried: the sync started at {_clock(status)} appears hung{where}, so no new sync "
+                "can start. Restart Open mSupply on the site, then retry.",
+                [EntryResult(id, False, why, verdict.rejection) for id in wanted],
+                counts={"retried": 0, "not_retried": len(wanted)},
+            )
+        quick = replace(
+            self.options,
+            sync_timeout_seconds=self.options.retry_wait_seconds,
+            trigger_grace_seconds=min(self.options.trigger_grace_seconds, self.options.retry_wait_seconds),
         )
-        results = [EntryResult(id, True, "retried by this sync") for id in ids or []]
-        return ActionResult(True, message, results)
+        result = await trigger_and_follow(
+            self._status_now, self._trigger, quick, lambda: threshold, lambda progress: None
+        )
+        with contextlib.suppress(BackendError):
+            status = await self._status_now()
+        return await self._retry_result(wanted, result, status)
+
+    async def _retry_result(
+        self, wanted: list[str], result: SyncResult, status: SyncStatus | None
+    ) -> ActionResult:
+        when = _clock(status)
+        if not result.ok:
+            code = result.rejection.code if result.rejection else None
+            reason = result.rejection.message if result.rejection else result.message
+            why, key = {
+                "SYNC_NOT_STARTED": ("not retried: the site did not start a sync", "not_retried"),
+                "SYNC_APPEARS_HUNG": (f"not retried: the sync started at {when} appears hung", "not_retried"),
+                "SYNC_STILL_RUNNING": (
+                    f"not known yet: the sync started at {when} is still running",
+                    "unknown",
+                ),
+                "LOST_CONTACT": ("not known: synctui lost contact with the site", "unknown"),
+            }.get(code or "", (f"retried, but the sync failed again: {reason}", "still_failing"))
+            message = why[0].upper() + why[1:]
+            if key != "still_failing":
+                message += f" ({reason})"
+            return ActionResult(
+                False,
+                message + ".",
+                [EntryResult(id, False, why, result.rejection) for id in wanted],
+                counts={"retried": 0, key: len(wanted)},
+            )
+        finished = f"the sync started at {when} finished without an error"
+        results = [await self._entry_after_sync(id, finished) for id in wanted]
+        errors, _ = await self._integration_errors()
+        counts = {"retried": sum(r.ok for r in results), "still_failing": sum(not r.ok for r in results)}
+        message = f"Retried: {finished}"
+        if wanted:
+            message += f"; {counts['retried']} of {len(wanted)} entries cleared"
+        if errors is not None:
+            counts["rejected"] = errors
+            message += f"; {errors} records still fail to integrate" if errors else "; no integration errors"
+        else:
+            message += "; records that fail to integrate are not known (set options.database to see them)"
+        ok = all(r.ok for r in results) and (bool(wanted) or not errors)  # all: none left failing
+        return ActionResult(ok, message + ".", results, counts=counts)
+
+    async def _entry_after_sync(self, id: str, finished: str) -> EntryResult:
+        if id == conflicts.SYNC_ENTRY_ID:
+            return EntryResult(id, True, f"retried: {finished}")
+        if id.startswith(conflicts.BUFFER_PREFIX) and self.options.database:
+            record_id = id[len(conflicts.BUFFER_PREFIX) :]
+            try:
+                _, rows = await database.integration_errors(self.options.database, record_id=record_id)
+            except BackendError as exc:
+                return EntryResult(
+                    id, False, f"{finished}; whether it integrates now is not known", exc.rejection
+                )
+            if rows:
+                rejection = conflicts.integration_rejection(rows[0])
+                return EntryResult(
+                    id, False, f"retried: {finished}, but it still fails to integrate", rejection
+                )
+            return EntryResult(id, True, f"retried: {finished}; it no longer fails to integrate")
+        return EntryResult(id, False, f"{finished}; whether this entry went through is not known")
 
     # --- conflicts ------------------------------------------------------------------------------------
 
@@ -353,7 +453,11 @@ class MSupplyBackend(Backend):
     # --- check connection -------------------------------------------------------------------------------
 
     async def check_connection(self) -> Health:
-        """Site reachability and login, then the read-only central probe (v5 site/site_status, v3 count)."""
+        """Site reachability and login, then the read-only central probe (v5 site/site_status, v3 count).
+
+        `auth_ok` is True only when what was asked in this probe accepted the credentials: the site's
+        login (when the site is initialised) and central's v5 `site` call (when it was probed). False
+        when either refused them, None when that was not learnt (unreachable, not configured, skipped)."""
         self._check_config()
         try:
             await self._initialisation()
@@ -366,18 +470,24 @@ class MSupplyBackend(Backend):
             try:
                 await self.site.login()
                 site_auth = True
-                await self._current_settings()
             except BackendError as exc:
-                site_auth = False if exc.rejection.category == Category.AUTH else None
+                refused = exc.rejection.code in ("INVALID_CREDENTIALS", "UNAUTHENTICATED")
+                site_auth = False if refused else None
                 error = exc.rejection
+            if site_auth:
+                try:
+                    await self._current_settings()
+                except BackendError as exc:  # e.g. not a ServerAdmin: the login itself was accepted
+                    error = exc.rejection
         probe = await probe_central(self.http, self._central_url(), self._site_name(), self.options)
         self._probe = probe
         if probe.skipped:
             return Health(online=True, latency_ms=site_latency, auth_ok=site_auth, error=error)
+        auth_ok: bool | None = None
         if site_auth is False or probe.auth_ok is False:
-            auth_ok: bool | None = False
-        else:  # unknown while central's answer is unknown
-            auth_ok = None if probe.auth_ok is None else bool(site_auth is not False)
+            auth_ok = False
+        elif probe.auth_ok is True and (site_auth is True or not self.initialised):
+            auth_ok = True
         return Health(
             online=bool(probe.reachable),
             latency_ms=probe.latency_ms if probe.latency_ms is not None else site_latency,
@@ -398,3 +508,8 @@ class MSupplyBackend(Backend):
             self._probe_task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._probe_task
+
+
+def _clock(status: SyncStatus | None) -> str:
+    started = status.summary.started if status and status.summary else None
+    return f"{started.astimezone(UTC):%H:%M} UTC" if started else "an unknown time"

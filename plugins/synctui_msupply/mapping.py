@@ -202,7 +202,7 @@ def progress(status: SyncStatus | None, verdict: Assessment) -> SyncProgress | N
         where = STEP_LABELS.get(verdict.failed_step or "") if verdict.failed_step else None
         message = f"{where}…" if where else "Starting…"
     elif verdict.state == "succeeded":
-        message = "Data synced"
+        message = "Sync finished without an error"
     else:
         message = verdict.rejection.message if verdict.rejection else ""
     return SyncProgress(

@@ -31,6 +31,9 @@ class MSupplyOptions:
     poll_seconds: float = 1.0
     sync_timeout_seconds: float = 1800.0
     trigger_grace_seconds: float = 30.0
+    poll_failures: float = 5.0  # failed status polls in a row that end following a sync (lost contact)
+    poll_backoff_seconds: float = 0.5  # pause before the first retry of a failed poll, doubled each time
+    retry_wait_seconds: float = 8.0  # how long Retry waits for its sync to finish before saying so
     database: Path | None = None  # the site's SQLite file, read-only (sync_buffer integration errors)
     batch_size: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_BATCH_SIZE))
     use_site_thresholds: bool = False
@@ -98,6 +101,9 @@ def parse_options(raw: dict[str, Any]) -> MSupplyOptions:
         ("poll_seconds", 0.0),
         ("sync_timeout_seconds", 0.0),
         ("trigger_grace_seconds", 0.0),
+        ("poll_failures", 1.0),
+        ("poll_backoff_seconds", 0.0),
+        ("retry_wait_seconds", 0.0),
     ):
         if key in raw:
             values[key] = _number(key, raw[key], minimum)

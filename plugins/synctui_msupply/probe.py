@@ -56,24 +56,31 @@ class CentralProbe:
             return "Primary (central) server: owns central data"
         return "Satellite (remote site): central data is read-only here"
 
+    def verified(self) -> str:
+        """What this probe established, and only that: reachability, latency, the credentials."""
+        if self.reachable is None:
+            return f"not reachable: {self.error.message}" if self.error else "not checked"
+        if not self.reachable:
+            said = f"not reachable: {self.error.message}" if self.error else "not reachable"
+            return said  # nothing is known about the credentials then
+        latency = f", {self.latency_ms:.0f} ms" if self.latency_ms is not None else ""
+        credentials = {
+            True: "site credentials accepted",
+            False: "site credentials refused",
+            None: "credentials not checked",
+        }[self.auth_ok]
+        said = f"reachable{latency}, {credentials}"
+        if self.error is not None:
+            said += f"; then: {self.error.message}"
+        return said
+
     def info(self) -> list[InfoItem]:
         items = [InfoItem("central_url", "Central server URL", self.central_url or "not configured")]
         when = self.checked_at.strftime("%Y-%m-%d %H:%M:%S UTC")
         if self.skipped:
             items.append(InfoItem("central_probe", "Central check", f"skipped: {self.skipped}"))
             return items
-        if self.error is not None:
-            state = "unreachable" if not self.reachable else "answered with an error"
-            items.append(
-                InfoItem("central_probe", "Central check", f"{state} at {when}: {self.error.message}")
-            )
-        else:
-            latency = f"{self.latency_ms:.0f} ms" if self.latency_ms is not None else "?"
-            items.append(
-                InfoItem(
-                    "central_probe", "Central check", f"reachable, credentials accepted ({latency}, {when})"
-                )
-            )
+        items.append(InfoItem("central_probe", "Central check", f"{self.verified()} ({when})"))
         if self.site is not None:
             site = self.site
             items += [
@@ -128,7 +135,8 @@ async def probe_central(
         probe.site_status = parse_v5_site_status((await client.get(SITE_STATUS_PATH)).body)
     except BackendError as exc:
         probe.error = exc.rejection
-        probe.reachable = exc.rejection.code not in ("CONNECTION_ERROR", "TIMEOUT", "TLS_ERROR")
+        if probe.reachable is None:  # the first call failed; a later failure does not undo what it showed
+            probe.reachable = exc.rejection.code not in ("CONNECTION_ERROR", "TIMEOUT", "TLS_ERROR")
         if probe.reachable and probe.auth_ok is None and exc.rejection.category == Category.AUTH:
             probe.auth_ok = False
         return probe

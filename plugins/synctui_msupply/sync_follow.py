@@ -1,18 +1,59 @@
 """Synchronize Now on an mSupply site: trigger a sync, then follow the site's sync status until the
-sync it started (or the one already running) succeeds, fails or hangs."""
+sync it started (or the one already running) succeeds, fails or hangs.
+
+Following is polling the site's status; one failed poll (a dropped connection, a timeout, a 500, an
+answer of the wrong shape) says nothing about the sync, so it is retried, up to `poll_failures` in a
+row with a pause that doubles, while the progress says "Lost contact, retrying (n)". Only the site
+reporting the sync failed or hung, a refused login, or losing contact for good ends it as failed.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
-from synctui.backend import ProgressCallback
-from synctui.model import Category, Rejection, SyncResult
+from synctui.backend import BackendError, ProgressCallback
+from synctui.model import Category, Rejection, SyncProgress, SyncResult
 
 from . import mapping
 from .options import MSupplyOptions
 from .parsers import SyncStatus
+
+TRANSIENT = (Category.RETRYABLE, Category.SERVER)  # a poll failing so says nothing about the sync
+MAX_BACKOFF = 10.0
+
+T = TypeVar("T")
+
+
+class LostContact(BackendError):
+    """`poll_failures` polls in a row failed; `rejection` is the last failure."""
+
+    def __init__(self, rejection: Rejection, failures: int) -> None:
+        super().__init__(rejection)
+        self.failures = failures
+
+
+async def poll(
+    call: Callable[[], Awaitable[T]], options: MSupplyOptions, lost: Callable[[int, Rejection], None]
+) -> T:
+    """One poll of a long action: transient failures are retried with a doubling pause (`lost(n, why)`
+    is told before the n-th retry); LostContact after `poll_failures` in a row; anything else (auth
+    refused, a field the user may not read) is raised at once."""
+    limit = max(int(options.poll_failures), 1)
+    failures = 0
+    while True:
+        try:
+            return await call()
+        except BackendError as exc:
+            if exc.rejection.category not in TRANSIENT:
+                raise
+            failures += 1
+            if failures >= limit:
+                raise LostContact(exc.rejection, failures) from None
+            lost(failures, exc.rejection)
+            await asyncio.sleep(min(options.poll_backoff_seconds * 2 ** (failures - 1), MAX_BACKOFF))
 
 
 async def trigger_and_follow(
@@ -30,8 +71,18 @@ async def trigger_and_follow(
     give_up = loop.time() + options.sync_timeout_seconds
     threshold = hung_threshold()
     following = bool(before and before.is_syncing)  # a running sync absorbs the trigger
+    shown: SyncProgress | None = None
+    status: SyncStatus | None = before
+
+    def lost(failures: int, why: Rejection) -> None:
+        steps = shown.steps if shown is not None else []
+        progress(SyncProgress(steps=steps, message=f"Lost contact, retrying ({failures})", running=True))
+
     while True:
-        status = await status_now()
+        try:
+            status = await poll(status_now, options, lost)
+        except LostContact as exc:
+            return lost_contact(exc, status if following else None)
         started = status.summary.started if status and status.summary else None
         if started is not None and started != previous:
             following = True
@@ -39,9 +90,11 @@ async def trigger_and_follow(
             verdict = mapping.assess(status, datetime.now(UTC), threshold)
             step_progress = mapping.progress(status, verdict)
             if step_progress is not None:
+                shown = step_progress
                 progress(step_progress)
             if verdict.state == "succeeded":
-                return SyncResult(True, "Data synced", counts=step_counts(status))
+                counts = step_counts(status)
+                return SyncResult(True, f"Sync finished: {describe(counts)}", counts=counts)
             if verdict.state in ("failed", "hung"):
                 assert verdict.rejection is not None
                 return SyncResult(False, verdict.rejection.message, verdict.rejection, step_counts(status))
@@ -72,8 +125,23 @@ async def trigger_and_follow(
         await asyncio.sleep(options.poll_seconds)
 
 
+def lost_contact(exc: LostContact, status: SyncStatus | None) -> SyncResult:
+    last = exc.rejection
+    rejection = Rejection(
+        Category.RETRYABLE,
+        f"Lost contact with the mSupply site while following the sync ({exc.failures} polls in a row "
+        f"failed): {last.message}",
+        "The sync may still be running on the site. Check the connection to the site, then look at "
+        "its sync status before starting another.",
+        status=last.status,
+        code="LOST_CONTACT",
+        raw=last.raw,
+    )
+    return SyncResult(False, rejection.message, rejection, step_counts(status) if status else {})
+
+
 def step_counts(status: SyncStatus) -> dict[str, int]:
-    """Records done per step of the sync, as SyncResult counts."""
+    """Records done per step of the sync, as SyncResult counts; `sent` and `received` sum them up."""
     counts = {}
     for gql, key in (
         ("push", "pushed"),
@@ -86,4 +154,21 @@ def step_counts(status: SyncStatus) -> dict[str, int]:
         step = status.steps.get(gql)
         if step and step.done is not None:
             counts[key] = step.done
+    pushed = [counts[k] for k in ("pushed", "pushed_v6") if k in counts]
+    pulled = [counts[k] for k in ("pulled_central", "pulled_remote", "pulled_v6") if k in counts]
+    if pushed:
+        counts["sent"] = sum(pushed)
+    if pulled:
+        counts["received"] = sum(pulled)
     return counts
+
+
+def describe(counts: dict[str, int]) -> str:
+    """`6 pushed, 1237 pulled, 1237 integrated`: what the sync did, counted, from its steps."""
+    parts = [
+        f"{counts['sent']} pushed" if "sent" in counts else "push not reported",
+        f"{counts['received']} pulled" if "received" in counts else "pull not reported",
+    ]
+    if "integrated" in counts:
+        parts.append(f"{counts['integrated']} integrated")
+    return ", ".join(parts)

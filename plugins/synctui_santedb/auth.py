@@ -63,6 +63,15 @@ class TokenCache:
             self._expires = time.monotonic() + max(expires_in - EARLY_REFRESH, 1.0) if expires_in else None
             return token
 
+    async def fresh_token(self) -> str:
+        """Log in now, even with a token cached: what Check connection needs to say that the dCDR
+        accepts the credentials (a cached token proves nothing about this moment)."""
+        async with self._lock:
+            token, expires_in = await self._login()
+            self._token = token
+            self._expires = time.monotonic() + max(expires_in - EARLY_REFRESH, 1.0) if expires_in else None
+            return token
+
     async def client_id(self) -> str:
         """The dCDR's own client name: configured, else from /app/State?_full=true, else a default."""
         if self._client_id:

@@ -34,6 +34,9 @@ DEFAULTS: dict[str, Any] = {
     "sync_max_duration": 900.0,
     "sync_start_grace": 5,  # polls after $start before a finished-looking job counts as this run's end
     "sync_settle_polls": 5,  # 2.x / OpenIZ (no job to watch): polls of unchanged counts that end a sync
+    "sync_poll_failures": 5,  # failed polls in a row (network, 5xx, garbled answer) that end following a sync
+    "sync_poll_backoff": 0.5,  # s before the first retry of a failed poll, doubled each time (max 10 s)
+    "resubmit_max_waiting": 200,  # OpenIZ re-submit: most outbox entries / waiting records it leaves out
     "payload_limit": 256 * 1024,  # characters of a payload shown; the rest is cut (truncated=True)
 }
 MAX_BODY = 32 * 1024 * 1024  # an answer bigger than this is refused, not parsed

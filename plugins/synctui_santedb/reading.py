@@ -195,15 +195,25 @@ async def snapshot(client: DcdrClient, kind: str, capabilities: frozenset[Capabi
 
 
 async def check_connection(client: DcdrClient) -> Health:
+    """A fresh login, then the state (3.x) or the counts (2.x, OpenIZ). `auth_ok` is True only when the
+    dCDR accepted the user name and password in this probe, False when it refused them, None when that
+    was not learnt (nothing configured, the dCDR unreachable or failing)."""
     try:
-        await client.auth.token()
+        await client.auth.fresh_token()
     except BackendError as exc:
-        answered = exc.rejection.category == Category.AUTH  # reachable, but the login was refused
-        return Health(online=answered, auth_ok=False if answered else None, error=exc.rejection)
+        refused = exc.rejection.category == Category.AUTH and exc.rejection.status is not None
+        return Health(
+            online=refused,  # it answered, and refused the login
+            auth_ok=False if refused else None,
+            error=exc.rejection,
+        )
     try:
         current, latency, _ = await _state_and_counts(client)
     except BackendError as exc:
-        return Health(online=False, auth_ok=True, error=exc.rejection)
+        # The login of this probe was accepted; what failed after it is in `error`. Whether the device
+        # reaches its server is not known then.
+        refused = exc.rejection.category == Category.AUTH  # 401 after a fresh login, or 403
+        return Health(online=False, auth_ok=not refused, error=exc.rejection)
     return Health(
         online=current.online, latency_ms=round(latency, 1), auth_ok=True, server_version=current.version
     )

@@ -1,11 +1,23 @@
-"""Synchronize Now: start (or join) the dCDR's upstream sync job, follow the queues, judge the result."""
+"""Synchronize Now: start (or join) the dCDR's upstream sync job, follow the queues, say what happened.
+
+Following a sync is polling; one failed poll (a dropped connection, a timeout, a 500, a garbled answer)
+says nothing about the sync itself, so it is retried (`poll`): up to `sync_poll_failures` in a row, with
+a growing pause, while the progress says "Lost contact, retrying (n)". Only the job failing, a refusal
+(auth) or losing contact for good ends the run as failed.
+
+The result is counted (`sent`, `received`, `rejected`, `waiting`); `ok` means the run itself completed
+without a failure, not that everything reached the server: entries it left rejected or waiting are in
+the counts and the message, and the dashboard judges the queues afterwards.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import TypeVar
 
 from synctui.backend import BackendError, ProgressCallback
 from synctui.model import Category, JobState, QueueKind, Rejection, SyncProgress, SyncResult, SyncStep
@@ -17,6 +29,41 @@ from .wire import JobInfo
 
 OUTGOING = (QueueKind.OUTBOX, QueueKind.ADMIN)
 DONE_STATES = {"completed", "aborted", "cancelled", "canceled", "stopped"}
+TRANSIENT = (Category.RETRYABLE, Category.SERVER)  # a poll failing so says nothing about the sync
+MAX_BACKOFF = 10.0
+
+T = TypeVar("T")
+
+
+class LostContact(BackendError):
+    """`sync_poll_failures` polls in a row failed; `rejection` is the last failure."""
+
+    def __init__(self, rejection: Rejection, failures: int) -> None:
+        super().__init__(rejection)
+        self.failures = failures
+
+
+async def poll(
+    client: DcdrClient, call: Callable[[], Awaitable[T]], lost: Callable[[int, Rejection], None]
+) -> T:
+    """One poll while following a long action. A transient failure (network, timeout, 5xx, garbled
+    answer) is retried after a pause that doubles each time; `lost(n, why)` is told before the n-th
+    retry. After `sync_poll_failures` failures in a row: LostContact. Other failures (auth refused,
+    gone) are raised at once."""
+    limit = max(int(client.options["sync_poll_failures"]), 1)
+    backoff = float(client.options["sync_poll_backoff"])
+    failures = 0
+    while True:
+        try:
+            return await call()
+        except BackendError as exc:
+            if exc.rejection.category not in TRANSIENT:
+                raise
+            failures += 1
+            if failures >= limit:
+                raise LostContact(exc.rejection, failures) from None
+            lost(failures, exc.rejection)
+            await asyncio.sleep(min(backoff * 2 ** (failures - 1), MAX_BACKOFF))
 
 
 class StepTracker:
@@ -86,10 +133,17 @@ async def synchronize(client: DcdrClient, progress: ProgressCallback) -> SyncRes
     interval = float(client.options["sync_poll_interval"])
     seen_running, polls = joined, 0
     counts = baseline
+
+    def lost(failures: int, why: Rejection) -> None:
+        progress(tracker.progress(counts, f"Lost contact, retrying ({failures})", running=True))
+
     while True:
         polls += 1
-        job = await reading.job(client, job_id)
-        counts = await reading.counts(client)
+        try:
+            job = await poll(client, lambda: reading.job(client, job_id), lost)
+            counts = await poll(client, lambda: reading.counts(client), lost)
+        except LostContact as exc:
+            return lost_contact(tracker, counts, exc)
         running = job.job.state == JobState.RUNNING
         seen_running = seen_running or running
         finished = not running and job.wire_state.lower() in DONE_STATES | {"notrun"}
@@ -108,18 +162,47 @@ async def synchronize(client: DcdrClient, progress: ProgressCallback) -> SyncRes
 
 def sync_timeout(client: DcdrClient, tracker: StepTracker, counts: dict[QueueKind, int]) -> SyncResult:
     seconds = int(float(client.options["sync_max_duration"]))
-    return SyncResult(
-        ok=False,
-        message="Sync Failed",
-        rejection=Rejection(
-            category=Category.RETRYABLE,
-            message=f"The synchronization did not finish within {seconds} s",
-            advice="It may still be running on the device: check Background Jobs, and the connection "
-            "to the server, before starting it again.",
-            code="TIMEOUT",
-        ),
-        counts=tracker.counts(counts),
+    rejection = Rejection(
+        category=Category.RETRYABLE,
+        message=f"The synchronization did not finish within {seconds} s",
+        advice="It may still be running on the device: check Background Jobs, and the connection "
+        "to the server, before starting it again.",
+        code="TIMEOUT",
     )
+    totals = tracker.counts(counts)
+    return SyncResult(ok=False, message=_failed(rejection, totals), rejection=rejection, counts=totals)
+
+
+def lost_contact(tracker: StepTracker, counts: dict[QueueKind, int], exc: LostContact) -> SyncResult:
+    """Following the sync failed `exc.failures` times in a row: what is known so far, not a verdict
+    on the sync (it may go on on the device)."""
+    last = exc.rejection
+    rejection = Rejection(
+        category=Category.RETRYABLE,
+        message=f"Lost contact with the dCDR while following the synchronization "
+        f"({exc.failures} polls in a row failed): {last.message}",
+        advice="The synchronization may still be running on the device. Check the connection to the "
+        "dCDR, then look at the queues before starting it again.",
+        status=last.status,
+        code="LOST_CONTACT",
+        raw=last.raw,
+    )
+    totals = tracker.counts(counts)
+    return SyncResult(ok=False, message=_failed(rejection, totals), rejection=rejection, counts=totals)
+
+
+def describe(totals: dict[str, int]) -> str:
+    """`12 sent, 3 received, 2 rejected by the server, 4 still waiting`: what the run did, counted."""
+    parts = [f"{totals['sent']} sent", f"{totals['received']} received"]
+    if totals.get("rejected"):
+        parts.append(f"{totals['rejected']} rejected by the server (in Conflicts)")
+    if totals.get("waiting"):
+        parts.append(f"{totals['waiting']} still waiting to be sent")
+    return ", ".join(parts)
+
+
+def _failed(rejection: Rejection, totals: dict[str, int]) -> str:
+    return f"{rejection.message} ({describe(totals)} so far)"
 
 
 async def sync_result(
@@ -129,7 +212,11 @@ async def sync_result(
     counts: dict[QueueKind, int],
     tracker: StepTracker,
 ) -> SyncResult:
-    """The verdict of a finished run; `job` is None where the dCDR has no job to ask (2.x, OpenIZ)."""
+    """What a finished run did; `job` is None where the dCDR has no job to ask (2.x, OpenIZ).
+
+    `ok` is the run's own outcome: the job completed (3.x), or the queues it works on emptied (2.x,
+    OpenIZ, where nothing else says the run is over). Entries it left rejected or still waiting are
+    counted in the message and `counts`, and described in `rejection`, whatever `ok` is."""
     totals = tracker.counts(counts)
     state = job.wire_state.lower() if job else "completed"
     if job and state == "aborted":
@@ -146,31 +233,31 @@ async def sync_result(
             code=reason.code if reason else None,
             raw=job.job.message,
         )
-        return SyncResult(ok=False, message="Sync Failed", rejection=rejection, counts=totals)
+        return SyncResult(ok=False, message=_failed(rejection, totals), rejection=rejection, counts=totals)
     if state in ("cancelled", "canceled"):
         rejection = Rejection(
             category=Category.UNKNOWN,
             message="The synchronization was cancelled",
             advice="Synchronize again when ready.",
         )
-        return SyncResult(ok=False, message="Sync Failed", rejection=rejection, counts=totals)
+        return SyncResult(ok=False, message=_failed(rejection, totals), rejection=rejection, counts=totals)
     rejected = counts[QueueKind.CONFLICTS] - baseline[QueueKind.CONFLICTS]
-    if rejected > 0:
-        return SyncResult(
-            ok=False,
-            message="Sync Failed",
-            rejection=await _rejected(client, rejected, counts),
-            counts=totals,
-        )
     waiting = sum(counts[k] for k in OUTGOING)
+    still = None
     if waiting:
-        rejection = Rejection(
+        still = Rejection(
             category=Category.RETRYABLE,
             message=f"{waiting} records are still waiting to be sent after the synchronization",
             advice="Check the device's connection to the server (is it online?) and synchronize again.",
         )
-        return SyncResult(ok=False, message="Sync Failed", rejection=rejection, counts=totals)
-    return SyncResult(ok=True, message="Data Synced", counts=totals)
+    if job is None and still is not None:
+        # No job says the run is over, and its queues did not empty: it did not complete.
+        message = f"The synchronization stopped with records still queued: {describe(totals)}"
+        return SyncResult(ok=False, message=message, rejection=still, counts=totals)
+    rejection = await _rejected(client, rejected, counts) if rejected > 0 else still
+    return SyncResult(
+        ok=True, message=f"Sync finished: {describe(totals)}", rejection=rejection, counts=totals
+    )
 
 
 async def _rejected(client: DcdrClient, rejected: int, counts: dict[QueueKind, int]) -> Rejection:

@@ -57,15 +57,33 @@ class FaultMiddleware:
         self.config = config
         self.rng = random.Random(config.seed)
         self.injected: dict[str, int] = {}
+        self.forced: list[list[Any]] = []  # [kind, path fragment or None, calls left], in order
+
+    def force(self, kind: str, times: int = 1, path: str | None = None) -> None:
+        """The next `times` calls (whose path contains `path`, when given) fail with `kind`, whatever
+        the rate: a deterministic single fault for tests."""
+        if kind not in ("reset", "timeout", "500", "malformed", "wrong_types"):
+            raise ValueError(f"unknown fault kind {kind!r}")
+        self.forced.append([kind, path, int(times)])
+
+    def _forced(self, path: str) -> str | None:
+        for forced in self.forced:
+            kind, fragment, left = forced
+            if left > 0 and (fragment is None or fragment in path):
+                forced[2] -= 1
+                self.forced = [f for f in self.forced if f[2] > 0]
+                return str(kind)
+        return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith("/simulator/"):
             await self.app(scope, receive, send)
             return
-        if self.config.fault_rate <= 0 or self.rng.random() >= self.config.fault_rate:
+        kind = self._forced(scope["path"])
+        if kind is None and (self.config.fault_rate <= 0 or self.rng.random() >= self.config.fault_rate):
             await self.app(scope, receive, send)
             return
-        kind = self.rng.choice(self.config.fault_kinds)
+        kind = kind or self.rng.choice(self.config.fault_kinds)
         phase = self.config.fault_phase
         after = (
             kind in ("malformed", "wrong_types")

@@ -26,6 +26,7 @@ class Faults:
     timeout_seconds: float = 30.0  # how long a "timeout" stalls over a real socket
     rng: random.Random = field(default_factory=lambda: random.Random(7))
     counts: dict[str, int] = field(default_factory=dict)
+    forced: list[list[Any]] = field(default_factory=list)  # [kind, path fragment or None, calls left]
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.rate <= 1.0:
@@ -40,7 +41,21 @@ class Faults:
             kinds = [k.strip() for k in kinds.split(",") if k.strip()]
         return cls(rate=rate, kinds=tuple(kinds or FAULT_KINDS), rng=random.Random(seed))
 
-    def draw(self) -> str | None:
+    def force(self, kind: str, times: int = 1, path: str | None = None) -> None:
+        """The next `times` calls (whose path contains `path`, when given) fail with `kind`, whatever
+        the rate: a deterministic single fault for tests."""
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault kind {kind!r}; known: {', '.join(FAULT_KINDS)}")
+        self.forced.append([kind, path, int(times)])
+
+    def draw(self, path: str = "") -> str | None:
+        for forced in self.forced:
+            kind, fragment, left = forced
+            if left > 0 and (fragment is None or fragment in path):
+                forced[2] -= 1
+                self.forced = [f for f in self.forced if f[2] > 0]
+                self.counts[kind] = self.counts.get(kind, 0) + 1
+                return str(kind)
         if self.rate <= 0 or self.rng.random() >= self.rate:
             return None
         kind = self.rng.choice(self.kinds)
@@ -74,7 +89,7 @@ class FaultMiddleware:
         self.in_process = in_process
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        kind = self.faults.draw() if scope["type"] == "http" else None
+        kind = self.faults.draw(scope.get("path", "")) if scope["type"] == "http" else None
         if kind is None:
             await self.app(scope, receive, send)
             return

@@ -63,6 +63,14 @@ class Faults:
         self.kinds: tuple[str, ...] = FAULT_KINDS
         self.configure(rate, kinds)
         self.injected: dict[str, int] = dict.fromkeys(FAULT_KINDS, 0)
+        self.forced: list[list[Any]] = []  # [kind, path fragment or None, calls left], in order
+
+    def force(self, kind: str, times: int = 1, path: str | None = None) -> None:
+        """The next `times` calls (whose path contains `path`, when given) fail with `kind`, whatever
+        the rate: a deterministic single fault for tests."""
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault kind {kind!r}; known: {', '.join(FAULT_KINDS)}")
+        self.forced.append([kind, path, int(times)])
 
     def configure(
         self,
@@ -83,7 +91,16 @@ class Faults:
             self.timeout_delay = float(timeout_delay)
 
     def pick(self, path: str) -> str | None:
-        if path.startswith("/__sim") or self.rate <= 0.0:
+        if path.startswith("/__sim"):
+            return None
+        for forced in self.forced:
+            kind, fragment, left = forced
+            if left > 0 and (fragment is None or fragment in path):
+                forced[2] -= 1
+                self.forced = [f for f in self.forced if f[2] > 0]
+                self.injected[kind] += 1
+                return str(kind)
+        if self.rate <= 0.0:
             return None
         if self.rng.random() >= self.rate:
             return None
@@ -97,6 +114,7 @@ class Faults:
             "kinds": list(self.kinds),
             "timeoutDelay": self.timeout_delay,
             "injected": dict(self.injected),
+            "forced": [{"kind": k, "path": p, "times": n} for k, p, n in self.forced],
         }
 
 

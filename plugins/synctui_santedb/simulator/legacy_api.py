@@ -10,7 +10,7 @@ simulated state as the 3.x API. JSON shapes are in legacy_json.py.
 OpenIZ: POST /__auth/authenticate;  GET /__app/queue?_queue&_offset&_count {Size, CollectionItem, Offset}
         (&_id=<n>: one entry, `data` = base64 payload);  POST /__app/queue synchronize;
         PUT /__app/queue?_id=<n> requeue a dead entry;  DELETE /__app/queue?_id=<n>&_queue=dead;
-        PUT /__app/data/sync?creationTime=>…&creationTime=<… re-submit (resubmit.py).
+        PUT /__app/data/sync?creationTime=>…&creationTime=<…[&id=!<key>…] re-submit (resubmit.py).
 """
 
 from __future__ import annotations
@@ -155,5 +155,6 @@ class LegacyApi:
 
     async def oiz_resubmit(self, request: Request, match: re.Match[str]) -> Response:
         since, until = resubmit.parse_range(request.query_params.getlist("creationTime"))
-        queued = await resubmit.resubmit(self.state, since, until)
-        return JSONResponse({"queued": queued})
+        chosen, left_out = resubmit.parse_ids(request.query_params.getlist("id"))
+        await resubmit.resubmit(self.state, since, until, chosen, left_out)
+        return Response(status_code=204)  # ForceRequeue returns nothing

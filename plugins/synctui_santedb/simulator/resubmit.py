@@ -1,8 +1,16 @@
 """OpenIZ's "Re-Submit To Server" (reference §8, KB005): queue again, as Update bundles, the patients and
 acts created locally in a date range that the server does not have.
 
+As in openizdc's `ApplicationService.ForceRequeue`, the whole query string is the filter of the local
+patient and act queries (`QueryExpressionParser.BuildLinqExpression`), and only the server is asked what it
+lacks: a record already waiting in the outbox is queued again. The parser joins the values of one
+key with OR for `=` and with AND for the other operators, so `id=!<key>&id=!<key2>` leaves those
+records out; plain `id=<key>` values select records (OR). Other operators on `id` and keys that are not
+GUIDs are refused (FormatException), as Guid.Parse would.
+
 The simulator queues them one at a time with the runner's step delay between, so a caller sees the
-outbox grow; a request dropped half-way (the client cancelled) stops the queueing there.
+outbox grow; a request dropped half-way (the client cancelled) stops the queueing there. (The real
+client queues one bundle per page of 25 records, empty pages included.)
 """
 
 from __future__ import annotations
@@ -43,21 +51,56 @@ def parse_range(conditions: list[str]) -> tuple[datetime, datetime]:
     return since, until
 
 
-def missing_on_server(state: SimulatorState, since: datetime, until: datetime) -> list[str]:
+GUID = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
+
+
+def parse_ids(values: list[str]) -> tuple[set[str], set[str]]:
+    """`id` values → (keys selected, keys left out); both lower case."""
+    chosen: set[str] = set()
+    left_out: set[str] = set()
+    for value in values:
+        value = value.strip()
+        negated = value.startswith("!")
+        key = value[1:] if negated else value
+        if not GUID.match(key):
+            raise SimulatorError(
+                400,
+                "FormatException",
+                "Guid should contain 32 digits with 4 dashes (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx).",
+            )
+        (left_out if negated else chosen).add(key.lower())
+    return chosen, left_out
+
+
+def missing_on_server(
+    state: SimulatorState,
+    since: datetime,
+    until: datetime,
+    chosen: set[str] | None = None,
+    left_out: set[str] | None = None,
+) -> list[str]:
     keys = [
         key
         for key, created in state.created.items()
         if since <= created <= until
         and key not in state.server
         and state.local.get(key, {}).get("$type") in RESUBMITTED_TYPES
+        and (not chosen or key.lower() in chosen)
+        and key.lower() not in (left_out or set())
     ]
     return sorted(keys, key=lambda key: state.created[key])
 
 
-async def resubmit(state: SimulatorState, since: datetime, until: datetime) -> int:
+async def resubmit(
+    state: SimulatorState,
+    since: datetime,
+    until: datetime,
+    chosen: set[str] | None = None,
+    left_out: set[str] | None = None,
+) -> int:
     """Queue the records; returns how many were queued."""
     queued = 0
-    for key in missing_on_server(state, since, until):
+    for key in missing_on_server(state, since, until, chosen, left_out):
         obj = copy.deepcopy(state.local[key])
         state.enqueue("out", "Bundle", "Update", payloads.bundle([obj]), key)
         queued += 1

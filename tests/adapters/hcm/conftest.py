@@ -21,6 +21,7 @@ FAST = {
     "resend_grace": 0.3,
     "max_passes": 8,
     "health_interval": 0,
+    "poll_backoff": 0,
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -11,7 +12,8 @@ import pytest
 from synctui_hcm.adapter import HCMBackend
 
 from synctui.backend import BackendError, BackendSettings
-from synctui.model import Category, QueueKind
+from synctui.model import BackendView, Category, Level, QueueKind
+from synctui.verdict import judge
 
 from .conftest import counts, raw_rows, sync_until_settled
 
@@ -39,15 +41,15 @@ async def test_fresh_oplog_counts_and_sync_log(make_backend, worker):
     assert snap.log[0].pending == 2 and snap.log[0].last_success is None
     assert snap.health.online and snap.health.auth_ok
     assert snap.jobs[0].state.value == "idle"
-    assert not snap.all_synced
+    assert judge(BackendView(snap), datetime.now(UTC)).level is not Level.SAFE
 
 
-async def test_all_synced_after_sync(make_backend, worker, server):
+async def test_safe_after_sync(make_backend, worker, server):
     worker.register_household(members=1)
     backend = make_backend()
     snap = await sync_until_settled(backend, server)
-    assert snap.all_synced
-    assert snap.jobs[0].state.value == "completed" and snap.jobs[0].message.startswith("Data Synced")
+    assert judge(BackendView(snap), datetime.now(UTC)).level is Level.SAFE
+    assert snap.jobs[0].state.value == "completed" and snap.jobs[0].message == "5 sent, 5 confirmed"
     assert all(r.last_success is not None and r.pending == 0 for r in snap.log)
 
 

@@ -73,7 +73,11 @@ async def test_synchronize_reports_every_step(backend: MSupplyBackend, sim: Simu
         "pulled_remote": 1200,
         "pulled_v6": 7,
         "integrated": 1237,
+        "sent": 6,
+        "received": 1237,
     }
+    assert result.message.startswith("Sync finished: 6 pushed, 1237 pulled, 1237 integrated")
+    assert "records that failed to integrate are not known" in result.message  # no database option
     final = seen[-1]
     assert [s.name for s in final.steps] == [
         "Push v6",
@@ -268,7 +272,8 @@ async def test_unreadable_database_does_not_break_the_snapshot(make_backend, tmp
 
 async def test_retry_triggers_a_sync(backend: MSupplyBackend, sim: Simulator) -> None:
     result = await backend.retry(None)
-    assert result.ok and "Sync triggered" in result.message
+    assert result.ok and result.message.startswith("Retried: the sync started at ")
+    assert "finished without an error" in result.message
     await sim.s.wait_idle()
     assert sim.s.logs and sim.s.logs[-1]["finished_datetime"] is not None
 

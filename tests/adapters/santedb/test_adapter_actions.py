@@ -23,7 +23,8 @@ async def test_synchronize_reports_steps_and_data_synced(backend, fake: FakeDcdr
     fake.on_job_poll = drain_one_per_poll
     seen: list[SyncProgress] = []
     result = await backend.synchronize(seen.append)
-    assert result.ok and result.message == "Data Synced"
+    assert result.ok and result.message == "Sync finished: 2 sent, 0 received"
+    assert "Data Synced" not in result.message and result.rejection is None
     assert result.counts["sent"] == 2 and result.counts["rejected"] == 0
     assert fake.start_body == {
         "parameter": [{"name": "mode", "value": "All"}, {"name": "push", "value": True}]
@@ -52,13 +53,16 @@ async def test_synchronize_aborted_job_gives_reason(backend, fake: FakeDcdr) -> 
 
     fake.on_job_poll = abort
     result = await backend.synchronize(lambda p: None)
-    assert not result.ok and result.message == "Sync Failed"
+    assert not result.ok and result.message.startswith("The synchronization job stopped with an error")
     assert result.rejection.category == Category.RETRYABLE
     assert "stopped with an error" in result.rejection.message
     assert "Connection refused" in result.rejection.raw
 
 
-async def test_synchronize_new_dead_letters_fail_with_their_reason(backend, fake: FakeDcdr) -> None:
+async def test_synchronize_new_dead_letters_are_counted_with_their_reason(backend, fake: FakeDcdr) -> None:
+    """The run completed (ok: the job itself did not fail), but it is not "Data Synced": the message
+    counts the rejected entries and the rejection says why (the verdict is the core's)."""
+
     def reject(fake: FakeDcdr) -> None:
         if fake.queues["out"]:
             sent = fake.queues["out"].pop(0)
@@ -68,7 +72,8 @@ async def test_synchronize_new_dead_letters_fail_with_their_reason(backend, fake
 
     fake.on_job_poll = reject
     result = await backend.synchronize(lambda p: None)
-    assert not result.ok
+    assert result.ok and "Synced" not in result.message
+    assert result.message == "Sync finished: 2 sent, 0 received, 2 rejected by the server (in Conflicts)"
     assert result.rejection.message.startswith("2 entries were rejected by the server")
     assert result.rejection.category == Category.CONFLICT and result.rejection.status == 409
     assert result.counts["rejected"] == 2
@@ -80,10 +85,13 @@ async def test_synchronize_times_out(fake: FakeDcdr) -> None:
     assert not result.ok and "did not finish" in result.rejection.message
 
 
-async def test_synchronize_outbox_left_over_is_failure(backend, fake: FakeDcdr) -> None:
+async def test_synchronize_outbox_left_over_is_counted(backend, fake: FakeDcdr) -> None:
+    """The job completed but left records in the outbox: counted, never "Data Synced"."""
     fake.on_job_poll = lambda fake: fake.jobs.__setitem__(SYNC_JOB, job("Completed"))
     result = await backend.synchronize(lambda p: None)
-    assert not result.ok and "2 records are still waiting" in result.rejection.message
+    assert result.ok and result.counts["waiting"] == 2
+    assert result.message == "Sync finished: 0 sent, 0 received, 2 still waiting to be sent"
+    assert "2 records are still waiting" in result.rejection.message
 
 
 async def test_synchronize_start_refused(backend, fake: FakeDcdr) -> None:

@@ -126,11 +126,13 @@ async def test_synchronize_pushes_everything_once(sim) -> None:
     assert seen[-1].running is False and first.counts["sent"] >= 1
 
 
-async def test_synchronize_rejection_is_a_failure_with_reason(sim) -> None:
+async def test_synchronize_rejection_is_counted_with_reason(sim) -> None:
     state, adapter = sim
     state.enqueue("out", "Patient", "Update", {"$type": "Patient", "id": "k1"}, fate=409)
     result = await adapter.synchronize(lambda p: None)
-    assert not result.ok and result.rejection and result.rejection.category == Category.CONFLICT
+    assert result.counts["rejected"] >= 1 and "rejected by the server" in result.message
+    assert "Synced" not in result.message
+    assert result.rejection and result.rejection.category == Category.CONFLICT
 
 
 async def test_retry_one_goes_back_to_its_queue_once(sim) -> None:

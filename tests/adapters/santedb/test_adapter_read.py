@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from synctui.backend import BackendError
-from synctui.model import Capability, Category, JobState, QueueKind
+from synctui.model import BackendView, Capability, Category, JobState, Level, QueueKind
+from synctui.verdict import judge
 
 from .conftest import PASSWORD, SYNC_JOB, URL, FakeDcdr, job, make_backend
 
@@ -81,7 +82,8 @@ async def test_check_connection_reports_auth_failure_as_health(fake: FakeDcdr) -
 async def test_offline_upstream_is_health_offline(backend, fake: FakeDcdr) -> None:
     fake.state["online"] = False
     snap = await backend.snapshot()
-    assert snap.health.online is False and not snap.all_synced
+    assert snap.health.online is False
+    assert judge(BackendView(snap), datetime.now(UTC)).level is Level.UNKNOWN
 
 
 async def test_jobs_map_states_and_aborted_message(backend, fake: FakeDcdr) -> None:

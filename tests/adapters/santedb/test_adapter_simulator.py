@@ -79,7 +79,7 @@ async def test_synchronize_ends(sim) -> None:
     result = await adapter.synchronize(steps.append)
     assert steps and steps[-1].running is False
     if result.ok:
-        assert result.message == "Data Synced" and state.counts()["out"] == 0
+        assert result.message.startswith("Sync finished: ") and state.counts()["out"] == 0
     else:
         assert result.rejection and result.rejection.message
 

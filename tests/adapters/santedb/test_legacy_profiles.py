@@ -110,8 +110,10 @@ async def test_resubmit_queues_the_range_only(openiz) -> None:
     wanted = {k for k, when in made.items() if abs((when - DAY).days) <= 1 and k not in state.server}
     assert queued == wanted and len(wanted) == 2
     assert all(e.operation == "Update" and e.resource_type == "Bundle" for e in state.queue_entries("out"))
-    assert result.ok and result.message.startswith("2 records")
-    assert seen and seen[-1].running is False and seen[-1].steps[0].done == 2
+    assert result.ok and result.message.startswith("Queued 2 records")
+    assert result.counts == {"queued": 2, "already_queued": 0, "failed": 0}
+    assert seen and seen[-1].running is False
+    assert [s.done for s in seen[-1].steps if s.name == "Queue records the server lacks"] == [2]
 
 
 async def test_resubmit_can_be_cancelled(openiz) -> None:
