@@ -8,9 +8,10 @@ in the agent's API, and offer it on at most one screen.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from synctui.model import Capability, QueueKind
+from synctui.model import Capability, EntryResult, QueueKind
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class ActionSpec:
     queues: frozenset[QueueKind] = frozenset()  # entry actions: the queues whose entries it takes
     rejected_only: bool = False  # entry actions: only entries the server rejected
     readonly_key: str | None = None  # the [agent] setting that allows it on a read-only agent
+    done_word: str = "done"  # what an entry it took is called afterwards: "re-queued"
+    failed_word: str = "failed"  # … and one it could not take: "still rejected"
 
     @property
     def destructive(self) -> bool:
@@ -59,6 +62,8 @@ CATALOGUE: tuple[ActionSpec, ...] = (
         changes=True,
         long_running=True,
         readonly_key="readonly_allows_sync",
+        done_word="sent",
+        failed_word="failed",
     ),
     ActionSpec(
         "retry",
@@ -68,6 +73,8 @@ CATALOGUE: tuple[ActionSpec, ...] = (
         changes=True,
         queues=_CONFLICTS,
         rejected_only=True,
+        done_word="re-queued",
+        failed_word="still rejected",
     ),
     ActionSpec(
         "retry-all",
@@ -79,17 +86,21 @@ CATALOGUE: tuple[ActionSpec, ...] = (
         pin=True,
         queues=_CONFLICTS,
         rejected_only=True,
+        done_word="re-queued",
+        failed_word="still rejected",
     ),
     ActionSpec(
         "discard",
         "Leave Server Version",
         Capability.DISCARD,
-        "Drop the chosen rejected local changes; the server keeps what it has. Archived first",
+        "Drop the chosen rejected local changes; what the server has stays as it is (it may have no copy). Archived first",
         changes=True,
         confirm_word="DISCARD",
         pin=True,
         queues=_CONFLICTS,
         rejected_only=True,
+        done_word="discarded (archived first)",
+        failed_word="not discarded",
     ),
     ActionSpec(
         "discard-unsent",
@@ -100,6 +111,8 @@ CATALOGUE: tuple[ActionSpec, ...] = (
         confirm_word="DISCARD",
         pin=True,
         queues=frozenset({QueueKind.OUTBOX}),
+        done_word="dropped (archived first)",
+        failed_word="not dropped",
     ),
     ActionSpec(
         "reset",
@@ -109,6 +122,8 @@ CATALOGUE: tuple[ActionSpec, ...] = (
         changes=True,
         confirm_word="RESET",
         pin=True,
+        done_word="reset",
+        failed_word="not reset",
     ),
     ActionSpec(
         "reset-all",
@@ -118,6 +133,8 @@ CATALOGUE: tuple[ActionSpec, ...] = (
         changes=True,
         confirm_word="RESET",
         pin=True,
+        done_word="reset",
+        failed_word="not reset",
     ),
     ActionSpec(
         "resubmit",
@@ -128,6 +145,8 @@ CATALOGUE: tuple[ActionSpec, ...] = (
         confirm_word="RESUBMIT",
         pin=True,
         long_running=True,
+        done_word="queued",
+        failed_word="not queued",
     ),
     ActionSpec(
         "restore",
@@ -137,6 +156,8 @@ CATALOGUE: tuple[ActionSpec, ...] = (
         changes=True,
         confirm_word="RESTORE",
         pin=True,
+        done_word="restored",
+        failed_word="not restored",
     ),
     ActionSpec(
         "change-settings",
@@ -146,6 +167,8 @@ CATALOGUE: tuple[ActionSpec, ...] = (
         changes=True,
         confirm_word="CHANGE",
         pin=True,
+        done_word="changed",
+        failed_word="not changed",
     ),
     ActionSpec(
         "count-remotes",
@@ -198,3 +221,53 @@ def offered(
     if readonly and not spec.allowed_readonly(readonly_allows_sync=readonly_allows_sync):
         return False
     return queue is None or spec.applies_to(queue)
+
+
+# Counts an agent or adapter reports, in words: {n} the number, {s} a plural s, {were} was/were.
+COUNT_WORDS: dict[str, str] = {
+    "queued": "{n} queued",
+    "already_queued": "{n} already waiting {were} not queued again",
+    "requeued": "{n} re-queued",
+    "retried": "{n} re-queued",
+    "still_rejected": "{n} still rejected",
+    "rejected": "{n} rejected",
+    "discarded": "{n} discarded",
+    "dropped": "{n} dropped",
+    "kept": "{n} kept",
+    "archived": "{n} archived",
+    "restored": "{n} restored",
+    "reset": "{n} reset",
+    "changed": "{n} changed",
+    "sent": "{n} sent",
+    "received": "{n} received",
+    "confirmed": "{n} confirmed by the server",
+    "unconfirmed": "{n} not confirmed",
+    "awaiting": "{n} awaiting confirmation",
+    "conflicts": "{n} moved to conflicts",
+    "not_found": "{n} not found",
+    "skipped": "{n} skipped",
+    "waiting": "{n} still waiting to be sent",
+}
+_ACTION_COUNT_WORDS: dict[str, dict[str, str]] = {
+    "resubmit": {"queued": "queued {n} record{s} the server lacks"},
+}
+FAILURE_COUNTS = frozenset({"failed", "still_rejected", "rejected", "not_found", "unconfirmed", "kept"})
+
+
+def counted(action_name: str, counts: Mapping[str, int], results: Sequence[EntryResult] = ()) -> str:
+    """What an action did, in words ("3 re-queued, 2 still rejected"); tallied from the per-entry
+    results when there are no counts; "" when there is nothing to count. Unknown keys are shown as
+    they are ("key: n"): a client that prints this neutralises control characters first."""
+    spec = _BY_NAME.get(action_name)
+    done_word, failed_word = (spec.done_word, spec.failed_word) if spec else ("done", "failed")
+    numbers = dict(counts)
+    if not numbers and results:
+        numbers = {"done": sum(r.ok for r in results), "failed": sum(not r.ok for r in results)}
+    words = {**COUNT_WORDS, "done": "{n} " + done_word, "failed": "{n} " + failed_word}
+    words.update(_ACTION_COUNT_WORDS.get(action_name, {}))
+    shown = [(k, n) for k, n in numbers.items() if isinstance(n, int) and n] or list(numbers.items())[:1]
+    parts = []
+    for key, n in shown:
+        template = words.get(key, key.replace("_", " ") + ": {n}")
+        parts.append(template.format(n=f"{n:,}", s="" if n == 1 else "s", were="was" if n == 1 else "were"))
+    return (", " if action_name != "resubmit" else "; ").join(parts)

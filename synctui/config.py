@@ -7,6 +7,7 @@ environment variable (`password_env`).
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import stat
@@ -25,6 +26,15 @@ from synctui.pin import valid_pin_hash
 
 APP = "synctui"
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+UNIX_PATH_MAX = 107  # bytes of a Unix socket path: sun_path holds 108 with the final NUL
+LONGEST_DURATION = timedelta(days=3650)
+# (lowest, highest) seconds of each number the agent waits on; outside, it would busy-loop or never wake
+FLUSH_INTERVAL = (0.1, 86400.0)
+REFRESH_INTERVAL = (0.5, 86400.0)
+TIMEOUT = (0.1, 3600.0)
+LONG_ACTION_TIMEOUT = (1.0, 7 * 86400.0)  # options sync_timeout / resubmit_timeout, read by the agent
+WATCH_DEBOUNCE_MS = (0, 60_000)
+WATCH_STEP_MS = (1, 10_000)
 
 
 class ConfigError(Exception):
@@ -80,11 +90,21 @@ def load_config(path: Path | None = None, *, required: bool = False) -> Config:
             raise ConfigError(f"config file not found: {path}")
         return Config(agent=AgentSettings(socket=default_socket(), state_dir=default_state_dir()))
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte {data[exc.start]:#04x} at offset {exc.start})"
+        ) from None
+    try:
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid TOML: nested too deeply") from None
     return parse_config(raw, path)
 
 
@@ -133,26 +153,33 @@ def _parse_agent(raw: dict[str, Any], where: str, private: bool, path: Path | No
         },
         f"{where}: [agent]",
     )
-    pin_hash = _opt(raw, "admin_pin_hash", str, where)
+    at = f"{where}: [agent]"
+    pin_hash = _opt(raw, "admin_pin_hash", str, at)
     if pin_hash is not None and not valid_pin_hash(pin_hash):
-        raise ConfigError(f"{where}: [agent] admin_pin_hash is not a hash made by `synctui set-pin`")
-    token = _secret(raw, "token", f"{where}: [agent]", private, path)
-    tcp = _opt(raw, "tcp", str, where)
-    if tcp and token is None:
-        raise ConfigError(f"{where}: [agent] tcp needs a token (token_file or token_env)")
+        raise ConfigError(f"{at} admin_pin_hash is not a hash made by `synctui set-pin`")
+    token = _secret(raw, "token", at, private, path)
+    tcp = _opt(raw, "tcp", str, at)
+    if tcp is not None:
+        parse_tcp(tcp, f"{at} tcp")
+        if token is None:
+            raise ConfigError(f"{at} tcp needs a token (token_file or token_env)")
     plugins = raw.get("plugins", [])
     if not isinstance(plugins, list) or not all(isinstance(p, str) for p in plugins):
-        raise ConfigError(f"{where}: [agent] plugins must be a list of module names")
+        raise ConfigError(f"{at} plugins must be a list of module names")
+    socket = _path(raw.get("socket"), path, f"{at} socket") or default_socket()
+    check_socket_path(socket, f"{at} socket")
+    state_dir = _path(raw.get("state_dir"), path, f"{at} state_dir") or default_state_dir()
+    check_folder(state_dir, f"{at} state_dir")
     return AgentSettings(
-        socket=_path(raw.get("socket"), path) or default_socket(),
-        state_dir=_path(raw.get("state_dir"), path) or default_state_dir(),
+        socket=socket,
+        state_dir=state_dir,
         tcp=tcp,
         token=token,
-        readonly=bool(_opt(raw, "readonly", bool, where) or False),
-        readonly_allows_sync=bool(_opt(raw, "readonly_allows_sync", bool, where) or False),
-        flush_interval=float(_opt(raw, "flush_interval", (int, float), where) or 15.0),
-        watch_debounce_ms=int(_opt(raw, "watch_debounce_ms", int, where) or 200),
-        watch_step_ms=int(_opt(raw, "watch_step_ms", int, where) or 30),
+        readonly=bool(_opt(raw, "readonly", bool, at) or False),
+        readonly_allows_sync=bool(_opt(raw, "readonly_allows_sync", bool, at) or False),
+        flush_interval=_seconds(raw, "flush_interval", at, 15.0, FLUSH_INTERVAL),
+        watch_debounce_ms=_whole(raw, "watch_debounce_ms", at, 200, WATCH_DEBOUNCE_MS),
+        watch_step_ms=_whole(raw, "watch_step_ms", at, 30, WATCH_STEP_MS),
         plugins=list(plugins),
         admin_pin_hash=pin_hash,
     )
@@ -184,30 +211,33 @@ def _parse_backend(raw: Any, where: str, private: bool, path: Path | None) -> Ba
     kind = raw.get("kind")
     if not isinstance(kind, str) or not kind:
         raise ConfigError(f'{where} ({name}): kind is required, e.g. kind = "santedb"')
-    interval = float(_opt(raw, "refresh_interval", (int, float), where) or 5.0)
-    if interval < 0.5:
-        raise ConfigError(f"{where} ({name}): refresh_interval must be at least 0.5 seconds")
-    timeout = float(_opt(raw, "timeout", (int, float), where) or 10.0)
+    at = f"{where} ({name}):"
+    interval = _seconds(raw, "refresh_interval", at, 5.0, REFRESH_INTERVAL)
+    timeout = _seconds(raw, "timeout", at, 10.0, TIMEOUT)
     defaults = Thresholds()
     thresholds = Thresholds(
-        warning=_duration(raw.get("warning_after"), defaults.warning, f"{where} ({name}): warning_after"),
-        error=_duration(raw.get("error_after"), defaults.error, f"{where} ({name}): error_after"),
+        warning=_duration(raw.get("warning_after"), defaults.warning, f"{at} warning_after"),
+        error=_duration(raw.get("error_after"), defaults.error, f"{at} error_after"),
     )
     if thresholds.error < thresholds.warning:
-        raise ConfigError(f"{where} ({name}): error_after must not be shorter than warning_after")
+        raise ConfigError(f"{at} error_after must not be shorter than warning_after")
     options = raw.get("options", {})
     if not isinstance(options, dict):
-        raise ConfigError(f"{where} ({name}): [backends.options] must be a table")
+        raise ConfigError(f"{at} [backends.options] must be a table")
+    options = dict(options)
+    for key in ("sync_timeout", "resubmit_timeout"):  # read by the agent itself, not the adapter
+        if key in options:
+            options[key] = _seconds(options, key, at, 0.0, LONG_ACTION_TIMEOUT, label=f"options.{key}")
     return BackendSettings(
         name=name,
         kind=kind,
-        url=_opt(raw, "url", str, where) or "",
-        username=_opt(raw, "username", str, where),
-        secret=_secret(raw, "password", f"{where} ({name})", private, path),
+        url=_opt(raw, "url", str, at) or "",
+        username=_opt(raw, "username", str, at),
+        secret=_secret(raw, "password", at.rstrip(":"), private, path),
         refresh_interval=interval,
         timeout=timeout,
         thresholds=thresholds,
-        options=dict(options),
+        options=options,
     )
 
 
@@ -223,19 +253,28 @@ def _secret(raw: dict[str, Any], key: str, where: str, private: bool, path: Path
             raise ConfigError(f"{where}: {key} must be a string")
         return Secret(value)
     if f"{key}_file" in raw:
-        file = _path(raw[f"{key}_file"], path)
+        file = _path(raw[f"{key}_file"], path, f"{where}: {key}_file")
         if file is None:
             raise ConfigError(f"{where}: {key}_file must be a path")
         if not file.exists():
             raise ConfigError(f"{where}: {key}_file {file} does not exist")
+        if file.is_dir():
+            raise ConfigError(f"{where}: {key}_file {file} is a folder, not a file")
         if not _is_private(file):
             raise ConfigError(
                 f"{where}: refusing {key}_file {file}: other users can read it. Run `chmod 600 {file}`."
             )
         try:
-            return Secret(file.read_text(encoding="utf-8").strip())
+            value = file.read_bytes()
         except OSError as exc:
-            raise ConfigError(f"{where}: cannot read {key}_file {file}: {exc.strerror}") from None
+            raise ConfigError(f"{where}: cannot read {key}_file {file}: {exc.strerror or exc}") from None
+        try:
+            secret = value.decode("utf-8").strip()
+        except UnicodeDecodeError:
+            raise ConfigError(f"{where}: {key}_file {file} is not UTF-8 text") from None
+        if not secret:
+            raise ConfigError(f"{where}: {key}_file {file} is empty")
+        return Secret(secret)
     if f"{key}_env" in raw:
         var = raw[f"{key}_env"]
         if not isinstance(var, str):
@@ -256,17 +295,130 @@ def _is_private(path: Path) -> bool:
 
 
 def _duration(value: Any, default: timedelta, where: str) -> timedelta:
-    """ "90m", "12h", "1d", "2d12h" or a number of seconds."""
+    """ "90m", "12h", "1d", "2d12h", "30s" or a number of seconds; more than 0, at most 10 years."""
     if value is None:
         return default
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
-        return timedelta(seconds=value)
-    if isinstance(value, str):
-        parts = re.fullmatch(r"\s*(?:(\d+)d)?\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*", value)
-        if parts and any(parts.groups()):
-            d, h, m = (int(x or 0) for x in parts.groups())
-            return timedelta(days=d, hours=h, minutes=m)
-    raise ConfigError(f'{where}: expected a duration such as "1d", "12h" or "90m", got {value!r}')
+    expected = f'{where}: expected a duration such as "1d", "12h" or "90m" (at most 3650d), got {value!r}'
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = float(value)
+    elif isinstance(value, str):
+        parts = re.fullmatch(
+            r"\s*(?:(\d{1,9})\s*d)?\s*(?:(\d{1,9})\s*h)?\s*(?:(\d{1,9})\s*m)?\s*(?:(\d{1,9})\s*s)?\s*",
+            value,
+        )
+        if not parts or not any(parts.groups()):
+            raise ConfigError(expected[:300])
+        d, h, m, sec = (int(x or 0) for x in parts.groups())
+        seconds = float(((d * 24 + h) * 60 + m) * 60 + sec)
+    else:
+        raise ConfigError(expected[:300])
+    if not math.isfinite(seconds) or seconds > LONGEST_DURATION.total_seconds():
+        raise ConfigError(expected[:300])
+    if seconds <= 0:
+        raise ConfigError(f"{where}: must be longer than 0, got {value!r}")
+    return timedelta(seconds=seconds)
+
+
+def _seconds(
+    raw: dict[str, Any],
+    key: str,
+    where: str,
+    default: float,
+    bounds: tuple[float, float],
+    *,
+    label: str | None = None,
+) -> float:
+    """A number of seconds: finite and within `bounds` (else one line naming the key)."""
+    label = label or key
+    value = _opt({label: raw.get(key)}, label, (int, float), where)
+    if value is None:
+        return default
+    low, high = bounds
+    number = float(value)
+    if not math.isfinite(number) or not low <= number <= high:
+        raise ConfigError(
+            f"{where} {label} must be a number of seconds from {low:g} to {high:g}, got {_show(value)}"
+        )
+    return number
+
+
+def _whole(raw: dict[str, Any], key: str, where: str, default: int, bounds: tuple[int, int]) -> int:
+    value = _opt(raw, key, int, where)
+    if value is None:
+        return default
+    low, high = bounds
+    if not low <= value <= high:
+        raise ConfigError(f"{where} {key} must be a whole number from {low} to {high}, got {value}")
+    return int(value)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, float):
+        return "nan" if math.isnan(value) else "inf" if math.isinf(value) else f"{value:g}"
+    return str(value)
+
+
+def parse_tcp(address: str, where: str = "tcp") -> tuple[str, int]:
+    """ "127.0.0.1:8765", "[::1]:8765" or ":8765" (loopback) as (host, port)."""
+    expected = f'{where}: expected HOST:PORT such as "127.0.0.1:8765", got {address!r}'
+    host, sep, port = address.strip().rpartition(":")
+    if not sep or not port.isdigit() or len(port) > 5:
+        raise ConfigError(expected[:300])
+    number = int(port)
+    if not 1 <= number <= 65535:
+        raise ConfigError(f"{where}: port must be from 1 to 65535, got {number}")
+    if host.startswith("[") != host.endswith("]"):
+        raise ConfigError(expected[:300])
+    host = host.strip("[]") or "127.0.0.1"
+    if not re.fullmatch(r"[A-Za-z0-9.:%_-]{1,253}", host):
+        raise ConfigError(expected[:300])
+    return host, number
+
+
+def check_socket_path(path: Path, where: str = "socket") -> None:
+    """A path the agent can bind a Unix socket at: short enough, not a file or folder, under a folder."""
+    _no_nul(path, where)
+    size = len(os.fsencode(str(path)))
+    if size > UNIX_PATH_MAX:
+        raise ConfigError(
+            f"{where}: {path} is {size} bytes long; a Unix socket path can be at most {UNIX_PATH_MAX}"
+        )
+    try:
+        mode = path.lstat().st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise ConfigError(f"{where}: cannot use {path}: {exc.strerror or exc}") from None
+    if mode is not None and not stat.S_ISSOCK(mode):
+        what = "a folder" if stat.S_ISDIR(mode) else "a file"
+        raise ConfigError(f"{where}: {path} is {what}, not a socket; choose another path or remove it")
+    _under_a_folder(path.parent, where)
+
+
+def check_folder(path: Path, where: str) -> None:
+    """A folder that exists, or can be made (every existing part of the path is a folder)."""
+    _no_nul(path, where)
+    _under_a_folder(path, where)
+
+
+def _under_a_folder(folder: Path, where: str) -> None:
+    for part in (folder, *folder.parents):
+        try:
+            mode = part.stat().st_mode
+        except FileNotFoundError:
+            continue
+        except NotADirectoryError:
+            continue  # a parent higher up is a file: found when the loop reaches it
+        except OSError as exc:
+            raise ConfigError(f"{where}: cannot use {part}: {exc.strerror or exc}") from None
+        if not stat.S_ISDIR(mode):
+            raise ConfigError(f"{where}: {part} is a file, not a folder")
+        return
+
+
+def _no_nul(path: Path | str, where: str) -> None:
+    if "\x00" in str(path):
+        raise ConfigError(f"{where}: the path contains a NUL character")
 
 
 def _table(raw: dict[str, Any], key: str, where: str) -> dict[str, Any]:
@@ -281,18 +433,22 @@ def _opt(raw: dict[str, Any], key: str, types: type | tuple[type, ...], where: s
     if value is None:
         return None
     if isinstance(value, bool) and types is not bool:
-        raise ConfigError(f"{where}: {key} has the wrong type (got true/false)")
+        raise ConfigError(f"{where} {key} has the wrong type (got true/false)")
     if not isinstance(value, types):
-        raise ConfigError(f"{where}: {key} has the wrong type (got {type(value).__name__})")
+        raise ConfigError(f"{where} {key} has the wrong type (got {type(value).__name__})")
     return value
 
 
-def _path(value: Any, config_path: Path | None) -> Path | None:
+def _path(value: Any, config_path: Path | None, where: str = "path") -> Path | None:
     if value is None:
         return None
-    if not isinstance(value, str):
-        raise ConfigError(f"expected a path, got {value!r}")
-    p = Path(value).expanduser()
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where}: expected a path, got {value!r}"[:300])
+    _no_nul(value, where)
+    try:
+        p = Path(value).expanduser()
+    except RuntimeError:  # "~nobody/x": no such user
+        raise ConfigError(f"{where}: cannot expand {value!r}: no such user") from None
     if not p.is_absolute() and config_path is not None:
         p = config_path.parent / p
     return p

@@ -233,15 +233,6 @@ class Snapshot:
                 return stat
         return QueueStat(kind=kind, count=None)
 
-    @property
-    def all_synced(self) -> bool:
-        """Every queue that exists is empty, the backend answered and no log row is in error."""
-        if self.stale or not self.health.online:
-            return False
-        if any(q.count for q in self.queues):
-            return False
-        return not any(self.thresholds.level(row.last_success, self.taken_at) == "error" for row in self.log)
-
 
 @dataclass(frozen=True)
 class EntryResult:
@@ -318,7 +309,10 @@ class Reason:
     level: Level  # how bad this reason alone is
     code: str  # stable, for scripts: "conflicts", "stuck", "log-too-old", "refresh-failing", ...
     line: str  # one human line
-    next_step: str = ""  # what to do, naming the key or command when there is one
+    next_step: str = ""  # what to do, in words (no key, no command: each client adds its own hint)
+    # what to do, for a client to name its key or command: "synchronize", "refresh", "details",
+    # "check-connection" or "open-<queue>"; "" when nothing synctui offers helps
+    action: str = ""
 
 
 @dataclass(frozen=True)
@@ -400,10 +394,6 @@ class AgentState:
             if view.snapshot.backend == backend:
                 return view
         return None
-
-    @property
-    def all_synced(self) -> bool:
-        return bool(self.backends) and all(v.snapshot.all_synced for v in self.backends)
 
 
 __all__ = [

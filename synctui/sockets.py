@@ -12,7 +12,7 @@ def agent_listening(path: Path) -> bool:
     probe.settimeout(0.5)
     try:
         probe.connect(str(path))
-    except OSError:
+    except (OSError, ValueError):  # nothing there, not a socket, a path too long or holding a NUL
         return False
     finally:
         probe.close()

@@ -23,13 +23,20 @@ from synctui.model import BackendView, DepthPoint, Level, QueueKind, QueueStat, 
 STUCK_AFTER = timedelta(
     minutes=10
 )  # a non-zero queue unchanged this long is stuck (seed 000: "several minutes")
-LATE_GRACE = timedelta(seconds=60)  # a refresh this late past its due time makes the data not fresh
+LATE_GRACE = timedelta(seconds=60)
+LEVEL_WORDS = {  # how every client names a level
+    Level.SAFE: "All synced",
+    Level.WAITING: "Waiting",
+    Level.ATTENTION: "Needs attention",
+    Level.UNKNOWN: "Not known",
+}  # a refresh this late past its due time makes the data not fresh
 
+# what N entries of a queue are, in words: (one, many)
 QUEUE_WORDS = {
-    QueueKind.OUTBOX: "waiting to send",
-    QueueKind.INBOX: "waiting to be received",
-    QueueKind.ADMIN: "admin messages waiting",
-    QueueKind.CONFLICTS: "rejected by the server",
+    QueueKind.OUTBOX: ("entry waiting to send", "entries waiting to send"),
+    QueueKind.INBOX: ("entry waiting to be received", "entries waiting to be received"),
+    QueueKind.ADMIN: ("admin message waiting", "admin messages waiting"),
+    QueueKind.CONFLICTS: ("entry rejected by the server", "entries rejected by the server"),
 }
 
 
@@ -69,9 +76,9 @@ def judge(view: BackendView, now: datetime, *, agent_error: str | None = None) -
 
 def _freshness(view: BackendView, now: datetime, agent_error: str | None, reasons: list[Reason]) -> bool:
     snap = view.snapshot
-    never = _never_read(snap)
+    never = never_read(snap)
     error = snap.health.error
-    why = f": {error.message}" if error is not None and error.message else ""
+    why = f": {error.message.rstrip('. ')}" if error is not None and error.message else ""
     if agent_error:
         reasons.append(
             Reason(
@@ -89,7 +96,8 @@ def _freshness(view: BackendView, now: datetime, agent_error: str | None, reason
                 "never-refreshed",
                 f"Not known yet: synctui has not read {snap.backend} since the agent started{why}",
                 (error.advice if error is not None and error.advice else "")
-                or "Wait for the first refresh, or press r to refresh now.",
+                or "Wait for the first refresh, or refresh now.",
+                "refresh",
             )
         )
         return False
@@ -100,7 +108,8 @@ def _freshness(view: BackendView, now: datetime, agent_error: str | None, reason
                 "not-refreshed-yet",
                 f"Last known data of {snap.backend}, from {_ago(snap.taken_at, now)} ago: "
                 "not refreshed since the agent started",
-                "Wait for the first refresh, or press r to refresh now.",
+                "Wait for the first refresh, or refresh now.",
+                "refresh",
             )
         )
         return False
@@ -111,7 +120,8 @@ def _freshness(view: BackendView, now: datetime, agent_error: str | None, reason
                 "refresh-failing",
                 f"Cannot refresh {snap.backend}{why}; the numbers are from {_ago(snap.taken_at, now)} ago",
                 (error.advice if error is not None and error.advice else "")
-                or "synctui keeps trying; press r to try now.",
+                or "synctui keeps trying; refresh now to try at once.",
+                "refresh",
             )
         )
         return False
@@ -122,7 +132,8 @@ def _freshness(view: BackendView, now: datetime, agent_error: str | None, reason
                 "offline",
                 f"{snap.backend} cannot reach its server{why}; nothing queued can be confirmed",
                 (error.advice if error is not None and error.advice else "")
-                or "Check the network, then Synchronize Now (s).",
+                or "Check the network, then check the connection.",
+                "check-connection",
             )
         )
         return False
@@ -132,7 +143,8 @@ def _freshness(view: BackendView, now: datetime, agent_error: str | None, reason
                 Level.UNKNOWN,
                 "data-late",
                 f"No refresh of {snap.backend} since {_ago(snap.taken_at, now)} ago",
-                "The agent may be overloaded or stopped; press r, or restart it.",
+                "The agent may be overloaded or stopped; refresh now, or restart it.",
+                "refresh",
             )
         )
         return False
@@ -144,14 +156,15 @@ def _freshness(view: BackendView, now: datetime, agent_error: str | None, reason
                 Level.UNKNOWN,
                 "count-unknown",
                 f"{snap.backend} could not count: {names}",
-                "Press r to try again; if it stays unknown, check the backend (i).",
+                "Refresh now; if it stays unknown, see the backend's details.",
+                "refresh",
             )
         )
         return False
     return True
 
 
-def _never_read(snap: Snapshot) -> bool:
+def never_read(snap: Snapshot) -> bool:
     """The agent's placeholder before the first good refresh: no queue is known."""
     return bool(snap.queues) and all(not q.known for q in snap.queues)
 
@@ -169,7 +182,7 @@ def _has_a_checked_queue(snap: Snapshot) -> bool:
 
 def _problems(view: BackendView, now: datetime) -> list[Reason]:
     snap = view.snapshot
-    if _never_read(snap):
+    if never_read(snap):
         return []
     reasons: list[Reason] = []
     conflicts = snap.queue(QueueKind.CONFLICTS)
@@ -178,11 +191,12 @@ def _problems(view: BackendView, now: datetime) -> list[Reason]:
             Reason(
                 Level.ATTENTION,
                 "conflicts",
-                f"{conflicts.count:,} {_entries(conflicts.count)} {QUEUE_WORDS[QueueKind.CONFLICTS]}",
-                "Open Conflicts (4) to read why, then retry or leave the server version.",
+                f"{conflicts.count:,} {_words(QueueKind.CONFLICTS, conflicts.count)}",
+                "Open Conflicts to read why, then retry or leave the server version.",
+                "open-conflicts",
             )
         )
-    for kind, key in ((QueueKind.OUTBOX, "1"), (QueueKind.INBOX, "2"), (QueueKind.ADMIN, "3")):
+    for kind in (QueueKind.OUTBOX, QueueKind.INBOX, QueueKind.ADMIN):
         stat = snap.queue(kind)
         if not stat.count:
             continue
@@ -193,7 +207,8 @@ def _problems(view: BackendView, now: datetime) -> list[Reason]:
                     Level.ATTENTION,
                     "stuck",
                     f"{_queue_name(stat)}: {stat.count:,} {_entries(stat.count)} unchanged for {_ago(since, now)}",
-                    f"Synchronize Now (s); if it stays, open {_queue_name(stat)} ({key}) and check the connection (i, k).",
+                    f"Synchronize Now; if the count stays, open {_queue_name(stat)} and check the connection.",
+                    "synchronize",
                 )
             )
         else:
@@ -201,8 +216,9 @@ def _problems(view: BackendView, now: datetime) -> list[Reason]:
                 Reason(
                     Level.WAITING,
                     kind.value,
-                    f"{stat.count:,} {_entries(stat.count)} {QUEUE_WORDS[kind]}",
-                    "They go with the next sync; press s to synchronize now.",
+                    f"{stat.count:,} {_words(kind, stat.count)}",
+                    "They go with the next sync; Synchronize Now to send them at once.",
+                    "synchronize",
                 )
             )
     reasons.extend(_log_reasons(snap, now))
@@ -214,7 +230,8 @@ def _problems(view: BackendView, now: datetime) -> list[Reason]:
                 Level.ATTENTION,
                 "backend-error",
                 error.message,
-                error.advice or "See the backend details (i).",
+                error.advice or "See the backend's details.",
+                "details",
             )
         )
     return reasons
@@ -235,7 +252,8 @@ def _log_reasons(snap: Snapshot, now: datetime) -> list[Reason]:
                 Level.ATTENTION,
                 "log-too-old",
                 f"Not synced for over {_span(snap.thresholds.error)}: {names}",
-                "Synchronize Now (s); if it fails, read the reason and check the connection (i, k).",
+                "Synchronize Now; if it fails, read the reason and check the connection.",
+                "synchronize",
             )
         )
     if levels["warning"]:
@@ -245,7 +263,8 @@ def _log_reasons(snap: Snapshot, now: datetime) -> list[Reason]:
                 Level.WAITING,
                 "log-old",
                 f"Not synced for over {_span(snap.thresholds.warning)}: {names}",
-                "Synchronize Now (s).",
+                "Synchronize Now.",
+                "synchronize",
             )
         )
     return reasons
@@ -260,7 +279,8 @@ def _sync_reasons(view: BackendView, now: datetime) -> list[Reason]:
                 Level.ATTENTION,
                 "sync-hung",
                 f"A sync on {snap.backend} appears hung: {snap.progress.message or 'no progress'}",
-                "Check the connection (i, k); restart the device's sync if it stays hung.",
+                "Check the connection; restart the device's sync if it stays hung.",
+                "check-connection",
             )
         )
     elif (snap.progress is not None and snap.progress.running) or _running(view):
@@ -277,7 +297,8 @@ def _sync_reasons(view: BackendView, now: datetime) -> list[Reason]:
                     Level.ATTENTION,
                     "sync-failed",
                     f"The last {_action_word(action.action)} failed {_ago(finished, now)} ago: {why}",
-                    advice or "Read the reason, fix what it names, then Synchronize Now (s).",
+                    advice or "Read the reason, fix what it names, then Synchronize Now.",
+                    "synchronize",
                 )
             )
     return reasons
@@ -338,16 +359,16 @@ def _summary(level: Level, snap: Snapshot, reasons: list[Reason]) -> str:
         return "All synced: every queue is empty and the sync log is recent"
     first = reasons[0].line if reasons else ""
     more = f" (+{len(reasons) - 1} more)" if len(reasons) > 1 else ""
-    head = {
-        Level.WAITING: "Waiting",
-        Level.ATTENTION: "Needs attention",
-        Level.UNKNOWN: "Unknown",
-    }[level]
-    return f"{head}: {first}{more}"
+    return f"{LEVEL_WORDS[level]}: {first}{more}"
 
 
 def _queue_name(stat: QueueStat) -> str:
     return stat.label or stat.kind.value.capitalize()
+
+
+def _words(kind: QueueKind, count: int) -> str:
+    one, many = QUEUE_WORDS[kind]
+    return one if count == 1 else many
 
 
 def _entries(count: int) -> str:

@@ -16,6 +16,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from synctui.agent.ratelog import Streak, one_line
 from synctui.backend import Backend, BackendError, BackendSettings, ProgressCallback
 from synctui.model import (
     ActionResult,
@@ -42,6 +43,7 @@ SNAPSHOT_SAVE_EVERY = timedelta(minutes=5)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 FIRST_RETRY = 1.0  # seconds before the first retry of a failed refresh
 MAX_RAW = 8000  # characters of an adapter's traceback kept for "show raw"
+FAILURE_LOG_INTERVAL = 60.0  # seconds between two log lines about one backend's failing refreshes
 
 
 class ActionRefused(Exception):
@@ -81,6 +83,9 @@ class BackendService:
         self._saved_at: datetime | None = None
         self._saved_content: Any = None
         self.refreshes = 0
+        # Refresh failures: the first logged at once (WARNING), then a count per minute, the recovery
+        # once (INFO); a backend down for a day leaves a few lines, not thousands.
+        self.failure_log = Streak(log, f"backend {settings.name}", "refresh", interval=FAILURE_LOG_INTERVAL)
 
     @property
     def name(self) -> str:
@@ -126,7 +131,9 @@ class BackendService:
     async def refresh_once(self) -> None:
         self.refreshes += 1
         if self.backend is None:
-            self._set(self._failed(self.setup_error or _fault("no adapter")))
+            error = self.setup_error or _fault("no adapter")
+            self.failure_log.failed(error.message)
+            self._set(self._failed(error))
             return
         started = now()
         try:
@@ -141,9 +148,11 @@ class BackendService:
                 )
         except BackendError as exc:
             self.failures += 1
+            self.failure_log.failed(exc.rejection.message)
             self._set(self._failed(exc.rejection))
             return
         self.failures = 0
+        self.failure_log.recovered()
         # The data is at least as fresh as the moment the refresh began: what follows an action (the
         # end of a sync) is judged only on a snapshot begun after it finished.
         snap = replace(
@@ -212,9 +221,13 @@ class BackendService:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            log.warning(
-                "adapter %s failed during %s: %s: %s", self.settings.kind, what, type(exc).__name__, exc
-            )
+            if what != "refresh":  # a refresh failure is logged, rate-limited, by refresh_once
+                log.warning(
+                    "adapter %s failed during %s: %s",
+                    self.settings.kind,
+                    what,
+                    one_line(f"{type(exc).__name__}: {exc}"),
+                )
             log.debug("adapter fault", exc_info=True)
             raw = "".join(traceback.format_exception(exc, limit=-12))[-MAX_RAW:]
             raise BackendError(_fault(f"{type(exc).__name__}: {exc}"[:300], raw)) from None
@@ -247,7 +260,7 @@ class BackendService:
         """Run a long action (sync, re-submit) in the background with progress; one at a time per
         backend: the same action again joins the running one (`joined`), another is refused until it
         ends. `on_done` gets the final status (the runner audits it)."""
-        if self._long_task is not None and not self._long_task.done() and self.action:
+        if self.long_running() and self.action:
             if self.action.action == action:
                 return replace(self.action, joined=True)
             raise ActionRefused(
@@ -267,9 +280,12 @@ class BackendService:
         self.agent.publish()
         return status
 
+    def long_running(self) -> bool:
+        """Whether a long action (sync, re-submit) is running now."""
+        return self._long_task is not None and not self._long_task.done()
+
     def cancel(self, action_id: str) -> ActionStatus:
-        running = self._long_task is not None and not self._long_task.done()
-        if not running or self.action is None or self.action.id != action_id:
+        if not self.long_running() or self.action is None or self.action.id != action_id:
             raise ActionRefused(f"no running action {action_id!r} on {self.name}", 404)
         self._cancel_requested = True
         assert self._long_task is not None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import getpass
 import logging
 from collections.abc import Mapping
@@ -14,6 +15,8 @@ from synctui import __version__
 from synctui._httpx import httpx
 from synctui.agent.backend_service import BackendService, now
 from synctui.agent.guard import Guard
+from synctui.agent.journal import JournalError
+from synctui.agent.ratelog import Streak
 from synctui.agent.repairs import Repairs
 from synctui.agent.runner import ActionRunner
 from synctui.agent.store import Store
@@ -47,6 +50,7 @@ class Agent:
             readonly=config.agent.readonly,
             pin_hash=config.agent.admin_pin_hash,
             readonly_allows_sync=config.agent.readonly_allows_sync,
+            state_path=config.agent.state_dir / "pin-lockout.json",
         )
         self.runner = ActionRunner(self, self.guard)
         self.repairs = Repairs(self, self.runner)
@@ -144,12 +148,15 @@ class Agent:
         self.store.close()
 
     async def _flush_loop(self) -> None:
+        failing = Streak(log, f"state file {self.store.storage.path}", "write")  # a full disk: not every 15 s
         while True:
             await asyncio.sleep(self.config.agent.flush_interval)
             try:
                 self.store.flush()
             except OSError as exc:
-                log.error("cannot write the state file: %s", exc)
+                failing.failed(exc.strerror or exc)
+            else:
+                failing.recovered()
 
     # --- change notification ------------------------------------------------------------------------
 
@@ -207,6 +214,9 @@ class Agent:
         params: dict[str, Any] | None = None,
         result: dict[str, Any] | None = None,
     ) -> None:
+        """Write one audit record. For phase "before" a record that cannot be written raises
+        JournalError (an OSError; the change must then not run); for "after" and "refused" the
+        failure is logged and the answer stands."""
         record = {
             "time": now().isoformat(),
             "id": action_id,
@@ -220,8 +230,17 @@ class Agent:
         }
         try:
             self.store.audit_record(self.registry.redact(record))
+            return
+        except JournalError as exc:
+            error = exc
         except OSError as exc:
-            log.error("cannot write the audit log: %s", exc)
+            error = JournalError(exc.errno or errno.EIO, f"the audit log could not be written ({exc})")
+        if phase == "before":
+            # The change has not happened: without its record it must not (the runner refuses it).
+            log.error("%s; refusing %s on %s", error, action, backend)
+            raise error
+        # The change happened (or was refused) already: say so in the log, the answer stands.
+        log.error("%s: the %r record of %s on %s is missing", error, phase, action, backend)
 
 
 def _os_user() -> str:

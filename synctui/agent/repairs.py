@@ -8,6 +8,7 @@ deletes nothing it could not archive; a restore takes its entry from the archive
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from synctui.actions import action, discard_action
 from synctui.agent.backend_service import ActionRefused, BackendService, now
 from synctui.agent.guard import Refused
+from synctui.agent.journal import JournalError
 from synctui.backend import Backend, BackendError
 from synctui.model import (
     ActionResult,
@@ -37,16 +39,18 @@ if TYPE_CHECKING:
     from synctui.agent.core import Agent
     from synctui.agent.runner import ActionRunner
 
+log = logging.getLogger(__name__)
+
 
 class Repairs:
     def __init__(self, agent: Agent, runner: ActionRunner) -> None:
         self.agent = agent
         self.runner = runner
 
-    def synchronize(self, service: BackendService, *, pin: str | None, key: str | None) -> ActionStatus:
+    async def synchronize(self, service: BackendService, *, pin: str | None, key: str | None) -> ActionStatus:
         """Start Synchronize Now, or join the run in progress (a second press never sends twice)."""
         timeout = float(service.settings.options.get("sync_timeout", 1800))
-        return self.runner.start_long(
+        return await self.runner.start_long(
             service, action("synchronize"), lambda progress: service.require(Capability.SYNCHRONIZE).synchronize(progress),
             pin=pin, key=key, timeout=timeout,
         )  # fmt: skip
@@ -90,12 +94,14 @@ class Repairs:
                     )
                 except _TooBig as exc:
                     refused.append(EntryResult(entry_id, False, str(exc)))
+                except JournalError as exc:  # nothing of the record is on disk
+                    refused.append(EntryResult(entry_id, False, f"not discarded: {exc}"))
                 except OSError as exc:
                     refused.append(
                         EntryResult(
                             entry_id,
                             False,
-                            f"not discarded: the archive cannot be written ({exc.strerror or exc})",
+                            f"not discarded: the archive could not be written ({exc.strerror or exc})",
                         )
                     )
             if not archived:
@@ -192,11 +198,21 @@ class Repairs:
                 return ActionResult(
                     False, f"{archive_id} was already restored at {restored[archive_id]}; not queued again"
                 )
-            result = await backend.restore(queue, entry, payload)
-            if result.ok:
+            # The mark goes first: if it cannot be written, nothing is queued (a restore that left no
+            # mark could be repeated and queue the entry twice); a restore that fails takes it back.
+            try:
                 self.agent.store.archive.append(
                     {"restored": archive_id, "time": now().isoformat(), "user": self.agent.user()}
                 )
+            except OSError as exc:
+                return ActionResult(False, f"not restored: {exc}", counts={"restored": 0})
+            try:
+                result = await backend.restore(queue, entry, payload)
+            except BaseException:
+                self._unmark(archive_id)
+                raise
+            if not result.ok:
+                self._unmark(archive_id)
             return result
 
         return await self.runner.change(
@@ -208,6 +224,12 @@ class Repairs:
             target=archive_id,
             params={"queue": queue.value, "entry": entry.id},
         )
+
+    def _unmark(self, archive_id: str) -> None:
+        try:
+            self.agent.store.archive.append({"unrestored": archive_id, "time": now().isoformat()})
+        except OSError:
+            log.error("archive: %s was not restored, but that could not be written down", archive_id)
 
     def _restorable(self, archive_id: str, *, repeat: bool) -> tuple[BackendService, dict[str, Any]]:
         """The archive record and its backend; a repeated request (same key) gets its first answer."""
@@ -239,9 +261,11 @@ class Repairs:
                 records[record["archive_id"]] = record
             elif "restored" in record:
                 restored[record["restored"]] = record.get("time", "")
+            elif "unrestored" in record:
+                restored.pop(record["unrestored"], None)
         return records, restored
 
-    def resubmit(
+    async def resubmit(
         self, service: BackendService, since: datetime, until: datetime, *, pin: str | None, key: str | None
     ) -> ActionStatus:
         """Re-Submit To Server for a date range: long, so it runs in the background with progress and
@@ -249,7 +273,7 @@ class Repairs:
         if until < since:
             raise ActionRefused("the re-submit range ends before it starts", 400)
         timeout = float(service.settings.options.get("resubmit_timeout", 3600))
-        return self.runner.start_long(
+        return await self.runner.start_long(
             service,
             action("resubmit"),
             lambda progress: service.require(Capability.RESUBMIT).resubmit(since, until, progress),

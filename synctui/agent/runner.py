@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from synctui.actions import ActionSpec
 from synctui.agent.backend_service import ActionRefused, BackendService
 from synctui.agent.guard import Guard, Refused
+from synctui.agent.journal import JournalError
 from synctui.backend import Backend, BackendError, ProgressCallback
 from synctui.model import ActionResult, ActionStatus, SyncResult, to_data
 
@@ -48,7 +49,7 @@ class ActionRunner:
 
     # --- the steps ----------------------------------------------------------------------------------
 
-    def admit(
+    async def admit(
         self,
         service: BackendService,
         spec: ActionSpec,
@@ -62,7 +63,7 @@ class ActionRunner:
         try:
             backend = service.require(spec.capability)
             if spec.changes:
-                self.guard.check(spec, pin)
+                await self.guard.check_async(spec, pin)  # the PIN hash runs off the event loop
             return backend
         except (Refused, ActionRefused) as exc:
             if spec.changes:
@@ -108,13 +109,13 @@ class ActionRunner:
     ) -> ActionResult:
         scope = _scope(service.name, spec.name, target, params)
         action_id = key or uuid.uuid4().hex
-        self.admit(service, spec, pin=pin, action_id=action_id, target=target, params=params)
+        await self.admit(service, spec, pin=pin, action_id=action_id, target=target, params=params)
         if (answer := self._remembered(key, scope)) is not None and answer.result is not None:
             return answer.result
         async with service.action_lock:
             if (answer := self._remembered(key, scope)) is not None and answer.result is not None:
                 return answer.result  # the same request raced us while we waited
-            self.agent.audit(action_id, service.name, spec.name, "before", target=target, params=params)
+            self._audit_before(action_id, service, spec, target=target, params=params)
             try:
                 result = await service.call(spec.capability, fn, spec.title)
                 if not isinstance(result, ActionResult):
@@ -141,7 +142,7 @@ class ActionRunner:
 
     # --- long actions ---------------------------------------------------------------------------------
 
-    def start_long(
+    async def start_long(
         self,
         service: BackendService,
         spec: ActionSpec,
@@ -154,7 +155,7 @@ class ActionRunner:
     ) -> ActionStatus:
         scope = _scope(service.name, spec.name, None, params)
         action_id = key or uuid.uuid4().hex
-        self.admit(service, spec, pin=pin, action_id=action_id, params=params)
+        await self.admit(service, spec, pin=pin, action_id=action_id, params=params)
         answer = self._remembered(key, scope)
         if answer is not None:
             current = service.action
@@ -172,6 +173,8 @@ class ActionRunner:
             if remembered is not None:
                 remembered.final = status
 
+        if not service.long_running():  # a new run: written down before it starts
+            self._audit_before(action_id, service, spec, params=params)
         try:
             status = service.start_long(
                 spec.name, spec.title, run, action_id, timeout=timeout, on_done=finished
@@ -183,11 +186,25 @@ class ActionRunner:
             )  # fmt: skip
             raise
         if not status.joined:
-            self.agent.audit(status.id, service.name, spec.name, "before", params=params)
             self._remember(status.id, _Answer(scope, backend=service.name, action_id=status.id))
             if key and key != status.id:
                 self._remember(key, self._answers[status.id])
         return status
+
+    def _audit_before(
+        self,
+        action_id: str,
+        service: BackendService,
+        spec: ActionSpec,
+        *,
+        target: Any = None,
+        params: dict[str, Any] | None = None,
+    ) -> None:
+        """The audit record of a change goes to disk before the change; when it cannot, nothing runs."""
+        try:
+            self.agent.audit(action_id, service.name, spec.name, "before", target=target, params=params)
+        except JournalError as exc:
+            raise Refused(f"{spec.title} refused: {exc}; nothing was changed", 507) from None
 
     # --- reads ----------------------------------------------------------------------------------------
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from synctui.tui.app import SyncTuiApp, run_dashboard
+    from synctui.tui.app import SyncTuiApp
 
-__all__ = ["SyncTuiApp", "run_dashboard"]
+__all__ = ["SyncTuiApp"]
 
 
 def __getattr__(name: str) -> Any:

@@ -1,6 +1,7 @@
 """Bindings of the actions that repair stuck queues (retry, discard, compare, reset, settings, audit).
 
-`changes=True` marks the ones that change data through the agent: hidden when it is read-only.
+`catalogue` names the synctui.actions entry a binding runs: the screens offer it only when
+`synctui.actions.offered` says so (capability, read-only, queue), and confirm it as the entry says.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ ACTION_SPECS: tuple[BindingSpec, ...] = (
         show=False,
         palette="Re-Submit To Server…",
         help="Queue again what was created in a date range and the server lacks (OpenIZ)",
-        changes=True,
+        catalogue="resubmit",
     ),
     BindingSpec(
         "count_remotes",
@@ -39,6 +40,7 @@ ACTION_SPECS: tuple[BindingSpec, ...] = (
         "main",
         palette="Count remotes",
         help="Count records on the server beside the local counts",
+        catalogue="count-remotes",
     ),
     BindingSpec(
         "reset_row",
@@ -48,7 +50,7 @@ ACTION_SPECS: tuple[BindingSpec, ...] = (
         "main",
         palette="Reset sync log row",
         help="Clear the sync markers of the selected log row",
-        changes=True,
+        catalogue="reset",
     ),
     BindingSpec(
         "reset_all",
@@ -59,7 +61,7 @@ ACTION_SPECS: tuple[BindingSpec, ...] = (
         show=False,
         palette="Reset all sync log rows",
         help="Clear the sync markers of every log row",
-        changes=True,
+        catalogue="reset-all",
     ),
     BindingSpec(
         "toggle_select",
@@ -68,7 +70,6 @@ ACTION_SPECS: tuple[BindingSpec, ...] = (
         "Select",
         "browser",
         help="Select / unselect the entry under the cursor",
-        changes=True,
     ),
     BindingSpec(
         "retry_selected",
@@ -77,8 +78,8 @@ ACTION_SPECS: tuple[BindingSpec, ...] = (
         "Retry sel.",
         "browser",
         palette="Retry selected entries",
-        help="Send the selected entries again",
-        changes=True,
+        help="Send the selected rejected entries again (Conflicts)",
+        catalogue="retry",
     ),
     BindingSpec(
         "discard_selected",
@@ -86,9 +87,9 @@ ACTION_SPECS: tuple[BindingSpec, ...] = (
         "discard_selected",
         "Discard sel.",
         "browser",
-        palette="Discard selected (Leave Server Version)",
-        help="Drop the selected entries; the server keeps its version",
-        changes=True,
+        palette="Discard selected entries",
+        help="Conflicts: Leave Server Version · Outbox: Drop Unsent Change",
+        catalogue="discard",
     ),
     BindingSpec(
         "requeue_conflicted",
@@ -97,8 +98,8 @@ ACTION_SPECS: tuple[BindingSpec, ...] = (
         "Re-Queue all",
         "browser",
         palette="Re-Queue Conflicted",
-        help="Send every conflicted entry again",
-        changes=True,
+        help="Send every rejected entry again (Conflicts)",
+        catalogue="retry-all",
     ),
     BindingSpec(
         "retry_entry",
@@ -108,7 +109,7 @@ ACTION_SPECS: tuple[BindingSpec, ...] = (
         "inspector",
         palette="Retry this entry",
         help="Send this entry again",
-        changes=True,
+        catalogue="retry",
     ),
     BindingSpec(
         "compare_entry",
@@ -118,6 +119,7 @@ ACTION_SPECS: tuple[BindingSpec, ...] = (
         "inspector",
         palette="Compare with server",
         help="Local copy beside the server copy",
+        catalogue="compare",
     ),
     BindingSpec(
         "discard_entry",
@@ -125,9 +127,9 @@ ACTION_SPECS: tuple[BindingSpec, ...] = (
         "discard_entry",
         "Discard",
         "inspector",
-        palette="Discard (Leave Server Version)",
-        help="Drop this entry; the server keeps its version",
-        changes=True,
+        palette="Discard this entry",
+        help="Conflicts: Leave Server Version · Outbox: Drop Unsent Change",
+        catalogue="discard",
     ),
     BindingSpec(
         "full_payload",
@@ -152,7 +154,7 @@ ACTION_SPECS: tuple[BindingSpec, ...] = (
         "details",
         palette="Change setting",
         help="Change the selected setting (confirmed, PIN when set)",
-        changes=True,
+        catalogue="change-settings",
     ),
     BindingSpec(
         "check_connection",
@@ -162,6 +164,7 @@ ACTION_SPECS: tuple[BindingSpec, ...] = (
         "details",
         palette="Check connection",
         help="Probe the server, read-only: reachable, latency, credentials",
+        catalogue="check-connection",
     ),
     BindingSpec("close_details", "escape", "close", "Back", "details", help="Back to the dashboard"),
 )

@@ -1,7 +1,9 @@
-"""Running the agent's change actions from any screen.
+"""Offering, confirming and running the agent's actions from any screen, as the catalogue says.
 
-One call in flight per action key (a second press while the first runs does nothing), read-only and
-capability checks, and refusals turned into one human line. Nothing here logs a PIN.
+Whether an action is offered comes from `synctui.actions.offered` (capability, read-only, queue) and
+nothing else; a confirmation takes its title, sentence, word and PIN from the catalogue entry. One
+call in flight per action key (a second press while the first runs does nothing), refusals turned
+into one human line, results told counted. Nothing here logs a PIN.
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from synctui.actions import ActionSpec, action, offered
+from synctui.actions import counted as counted_words
 from synctui.client import AgentRefused, AgentUnavailable
-from synctui.model import ActionResult, BackendView, Capability
+from synctui.model import ActionResult, BackendView, QueueKind
 from synctui.tui.format import one_line
 
 if TYPE_CHECKING:
@@ -45,21 +49,39 @@ def backend_view(app: SyncTuiApp, backend: str) -> BackendView | None:
     return state.view(backend) if state is not None else None
 
 
-def supports(app: SyncTuiApp, backend: str, capability: Capability) -> bool:
+def offers(app: SyncTuiApp, backend: str, name: str | ActionSpec, queue: QueueKind | None = None) -> bool:
+    """Whether the dashboard offers catalogue action `name` on `backend` now (for `queue`)."""
     view = backend_view(app, backend)
-    return view is not None and capability in view.snapshot.capabilities
+    if view is None:
+        return False
+    spec = name if isinstance(name, ActionSpec) else action(name)
+    return offered(
+        spec,
+        view.snapshot.capabilities,
+        readonly=app.is_readonly,
+        readonly_allows_sync=app.readonly_allows_sync,
+        queue=queue,
+    )
 
 
-def may_change(app: SyncTuiApp, backend: str, capability: Capability) -> bool:
-    """A change action is offered only when the agent accepts changes and the backend can do it."""
-    return not app.is_readonly and supports(app, backend, capability)
+def allowed_now(app: SyncTuiApp, catalogue: str | None) -> bool:
+    """Whether a binding that runs catalogue action `catalogue` may be listed (help, palette) under the
+    current read-only state; the screen's check_action then decides for its backend and queue."""
+    if catalogue is None or not app.is_readonly:
+        return True
+    return action(catalogue).allowed_readonly(readonly_allows_sync=app.readonly_allows_sync)
 
 
-def result_line(result: ActionResult) -> str:
-    done = sum(1 for r in result.results if r.ok)
-    failed = len(result.results) - done
-    counts = f" ({done} ok, {failed} failed)" if result.results else ""
-    return f"{'done' if result.ok else 'not all done'}{counts}: {one_line(result.message, 200)}"
+# What an action did to one entry, in words: (done, not done).
+def result_line(name: str, result: ActionResult) -> str:
+    """What an action did, counted: "3 re-queued, 2 still rejected" (and the agent's message when not
+    everything was done: it says why). Never "done" while some entries failed; without counts, the
+    agent's message as it is."""
+    counted = one_line(counted_words(name, result.counts, result.results), 200)
+    message = one_line(result.message, 200)
+    if not counted:
+        return message or ("the agent reported success without saying what" if result.ok else "failed")
+    return f"{counted} — {message}" if message and not result.ok else counted
 
 
 def run_change(

@@ -1,27 +1,34 @@
 """The synctui dashboard: a Textual app that draws what an `AgentClient` reports.
 
 The app knows the agent only through the `AgentClient` protocol. State arrives from
-`client.updates()` in a worker; every screen that can draw it gets `show_state()` on each change.
+`client.updates()` in a worker; every screen that draws it (a `ShowsState`) gets `show_state()` on
+each change. The app judges every backend itself (`synctui.verdict.judge`, with its own clock) on
+each change and on a tick, because "stuck" and "late" depend on time passing: whatever says "safe"
+on screen reads `app.verdicts` and nothing else.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, timedelta
+import time
+from collections.abc import Callable, Collection, Iterable
+from datetime import UTC, datetime
 from typing import Any
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 
 from synctui.client import AgentClient, AgentRefused, AgentUnavailable
-from synctui.model import AgentState, BackendView, QueueKind
+from synctui.model import AgentState, BackendView, Level, QueueKind, Verdict
 from synctui.tui.bindings import bindings_for, clean_keymap
 from synctui.tui.commands import DashboardCommands
 from synctui.tui.screens.main import MainScreen
+from synctui.tui.shows_state import ShowsState
 from synctui.tui.themes import default_theme_name, load_themes, stylesheets
+from synctui.verdict import judge
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +45,9 @@ class SyncTuiApp(App[None]):
     BINDINGS: list[Binding] = bindings_for("app")
     COMMANDS = App.COMMANDS | {DashboardCommands}
     RETRY_DELAYS: tuple[float, ...] = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
-    STUCK_AFTER = timedelta(minutes=10)
     PAGE_SIZE = 50
+    JUDGE_EVERY = 5.0  # seconds: re-judge with the clock even when the agent pushes nothing
+    KEY_BURST = 0.6  # seconds after a dialog closes during which repeats of its closing keys are dropped
 
     def __init__(
         self,
@@ -61,6 +69,8 @@ class SyncTuiApp(App[None]):
         self.selected_backend: str | None = None
         self.startup_warnings: list[str] = []
         self.in_flight: set[str] = set()  # change actions running now (one call per key)
+        self.verdicts: dict[str, Verdict] = {}  # per backend, judged here with self.now()
+        self._swallow: tuple[frozenset[str], float, Screen | None] = (frozenset(), 0.0, None)
 
         self.theme_set = load_themes()
         self.startup_warnings.extend(self.theme_set.errors)
@@ -89,8 +99,31 @@ class SyncTuiApp(App[None]):
         return self.readonly or bool(self.agent_state and self.agent_state.readonly)
 
     @property
+    def readonly_allows_sync(self) -> bool:
+        """The agent's `[agent] readonly_allows_sync`: Synchronize Now stays offered when read-only."""
+        return bool(self.agent_state and self.agent_state.readonly_allows_sync)
+
+    @property
     def pin_required(self) -> bool:
         return bool(self.agent_state and self.agent_state.pin_required)
+
+    def verdict(self, backend: str) -> Verdict:
+        """The verdict on `backend` as of the last judgement (UNKNOWN when it was never judged)."""
+        return self.verdicts.get(backend) or Verdict(
+            Level.UNKNOWN, [], "Not known: no data from the agent yet"
+        )
+
+    def judge_all(self) -> bool:
+        """Judge every backend now; True when a verdict changed."""
+        state = self.agent_state
+        now = self.now()
+        verdicts = {
+            view.snapshot.backend: judge(view, now, agent_error=self.agent_error)
+            for view in (state.backends if state is not None else [])
+        }
+        changed = verdicts != self.verdicts
+        self.verdicts = verdicts
+        return changed
 
     @property
     def theme_names(self) -> list[str]:
@@ -128,6 +161,7 @@ class SyncTuiApp(App[None]):
         for warning in self.startup_warnings:
             self.notify(warning, severity="warning", timeout=8)
         self.theme_changed_signal.subscribe(self, lambda _theme: self.broadcast())
+        self.set_interval(self.JUDGE_EVERY, self._judge_tick)
         # The stream is read by a worker, so the first frame never waits on it; starting it now rather
         # than after that frame lets connecting to the agent overlap the first render.
         self._start_following()
@@ -174,17 +208,45 @@ class SyncTuiApp(App[None]):
         self.agent_error = reason
         self.broadcast()
 
-    def broadcast(self) -> None:
-        """Let every screen on the stack redraw from the current state; a drawing bug is logged, not fatal."""
+    def _judge_tick(self) -> None:
+        if self.judge_all():
+            self.broadcast(judged=True)
+
+    def broadcast(self, *, judged: bool = False) -> None:
+        """Judge every backend, then let every screen on the stack redraw from the current state; a
+        drawing bug is logged, not fatal."""
+        if not judged:
+            try:
+                self.judge_all()
+            except Exception:  # a judging bug must not hide the data: everything stays UNKNOWN
+                log.exception("judging the backends failed")
+                self.verdicts = {}
         for screen in list(self.screen_stack):
-            show = getattr(screen, "show_state", None)
-            if show is None or not screen.is_mounted:
+            if not isinstance(screen, ShowsState) or not screen.is_mounted:
                 continue
             try:
-                show()
+                screen.show_state()
             except Exception as exc:
                 log.exception("drawing %s failed", type(screen).__name__)
                 self.notify(f"could not draw some data: {exc}", severity="error", timeout=6)
+
+    # --- keys ---------------------------------------------------------------------------------------
+
+    def swallow_burst(self, keys: Collection[str]) -> None:
+        """Called by a dialog as it closes: for a moment, presses of `keys` on the screen below it are
+        dropped, so the rest of a burst (Enter Enter after typing RESET) does not fall through to that
+        screen. A screen opened meanwhile (the next dialog) gets its keys as usual."""
+        below = self.screen_stack[-2] if len(self.screen_stack) > 1 else None
+        self._swallow = (frozenset(keys), time.monotonic() + self.KEY_BURST, below)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            keys, until, below = self._swallow
+            if event.key in keys and self.screen is below and time.monotonic() < until:
+                event.prevent_default()
+                event.stop()
+                return
+        await super().on_event(event)
 
     # --- actions --------------------------------------------------------------------------------
 
@@ -210,15 +272,15 @@ class SyncTuiApp(App[None]):
         self.theme = name
 
     def action_synchronize(self) -> None:
-        from synctui.model import Capability
+        from synctui.tui.actions import offers
         from synctui.tui.screens.sync_progress import SyncProgressScreen
 
         view = self.selected_view()
         if view is None:
             self.notify("no backend to synchronize yet", severity="warning")
             return
-        if Capability.SYNCHRONIZE not in view.snapshot.capabilities:
-            self.notify(f"{view.snapshot.backend} cannot synchronize on demand", severity="warning")
+        if not offers(self, view.snapshot.backend, "synchronize"):
+            self.notify(f"Synchronize Now is not available for {view.snapshot.backend}", severity="warning")
             return
         self.push_screen(SyncProgressScreen(view.snapshot.backend))
 
@@ -244,7 +306,7 @@ class SyncTuiApp(App[None]):
             self.notify("no data from the agent yet", severity="warning")
             return
         stat = view.snapshot.queue(kind)
-        if stat.count is None:
+        if stat.known and stat.count is None:
             self.notify(f"{view.snapshot.backend} has no {kind.value} queue", severity="warning")
             return
         self.push_screen(QueueBrowserScreen(view.snapshot.backend, kind, stat))
@@ -267,9 +329,3 @@ class SyncTuiApp(App[None]):
                 await self.client.aclose()
             except Exception:
                 log.debug("closing the agent client failed", exc_info=True)
-
-
-def run_dashboard(client: AgentClient, **kwargs: Any) -> None:
-    """Run the dashboard until the user quits; the client is closed on the way out."""
-    kwargs.setdefault("close_client", True)
-    SyncTuiApp(client, **kwargs).run()

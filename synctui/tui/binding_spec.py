@@ -16,4 +16,4 @@ class BindingSpec:
     priority: bool = False
     palette: str | None = None  # command palette title; None = not a palette command
     help: str = ""
-    changes: bool = False  # changes data through the agent: hidden when the agent is read-only
+    catalogue: str | None = None  # the synctui.actions entry it runs: offered only when the catalogue says so

@@ -59,6 +59,7 @@ BASE_SPECS: tuple[BindingSpec, ...] = (
         "main",
         palette="Synchronize now",
         help="Send and receive now, with progress",
+        catalogue="synchronize",
     ),
     BindingSpec(
         "refresh", "r", "refresh", "Refresh", "main", palette="Refresh", help="Ask the agent to refresh"
@@ -175,6 +176,14 @@ BASE_SPECS: tuple[BindingSpec, ...] = (
     ),
     BindingSpec("close_inspector", "escape", "close", "Back", "inspector", help="Back to the queue"),
     BindingSpec("sync_retry", "r", "retry", "Retry", "sync", help="Retry a failed sync"),
+    BindingSpec(
+        "sync_open_conflicts",
+        "4",
+        "open_conflicts",
+        "Conflicts",
+        "sync",
+        help="After a sync that left rejected entries: close and open Conflicts",
+    ),
     BindingSpec("sync_close", "escape,c", "close", "Close", "sync", help="Close the dialog"),
     BindingSpec("close_help", "escape,question_mark", "close", "Close", "help", help="Close help"),
 )
@@ -214,3 +223,34 @@ def key_label(app: Any, key: str) -> str:
 def current_keys(spec: BindingSpec, keymap: Mapping[str, str] | None) -> list[str]:
     keys = (keymap or {}).get(spec.id, spec.keys)
     return [key.strip() for key in keys.split(",") if key.strip()]
+
+
+# The bindings behind each `Reason.action` of the verdict, and the words of a next step that name it
+# (the keys go right after them; "details" leads to the details screen, whose own key follows).
+_STEP_BINDINGS = {
+    "synchronize": ("Synchronize Now", ("synchronize",)),
+    "refresh": ("refresh now", ("refresh",)),
+    "details": ("details", ("backend_details",)),
+    "check-connection": ("check the connection", ("backend_details", "check_connection")),
+    "open-outbox": ("open Outbox", ("open_outbox",)),
+    "open-inbox": ("open Inbox", ("open_inbox",)),
+    "open-admin": ("open Admin", ("open_admin",)),
+    "open-conflicts": ("Open Conflicts", ("open_conflicts",)),
+}
+
+
+def step_with_keys(app: Any, next_step: str, action: str) -> str:
+    """A verdict's next step with the keys that do it, as remapped: "Open Conflicts (4) to read why"."""
+    words, binding_ids = _STEP_BINDINGS.get(action, ("", ()))
+    keymap = getattr(app, "keymap", None)
+    keys = []
+    for binding_id in binding_ids:
+        spec = SPECS_BY_ID.get(binding_id)
+        if spec is not None and (found := current_keys(spec, keymap)):
+            keys.append(key_label(app, found[0]))
+    at = next_step.lower().find(words.lower()) if words else -1
+    if not keys or at < 0:  # a backend's own advice names no action of ours: leave it as it is
+        return next_step
+    hint = f" ({', then '.join(keys)})"
+    end = at + len(words)
+    return next_step[:end] + hint + next_step[end:]

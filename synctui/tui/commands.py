@@ -8,15 +8,18 @@ from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from synctui.tui.actions import allowed_now
 from synctui.tui.bindings import SPECS, current_keys, key_label
-
-_GLOBAL_SCOPES = ("app", "main")
 
 
 class DashboardCommands(Provider):
     def _commands(self) -> Iterator[tuple[str, str, Callable[[], Any]]]:
+        from synctui.tui.app import SyncTuiApp
+
         app = self.app
-        keymap = getattr(app, "keymap", {})
+        if not isinstance(app, SyncTuiApp):
+            return
+        keymap = app.keymap
         screen_scope = getattr(self.screen, "SCOPE", None)
         base = app.screen_stack[0] if app.screen_stack else self.screen
         order = {"main": 0, screen_scope: 1, "app": 2}
@@ -31,15 +34,13 @@ class DashboardCommands(Provider):
                 target = self.screen
             else:
                 continue
-            if spec.changes and getattr(app, "is_readonly", False):
+            if not allowed_now(app, spec.catalogue):
                 continue
             if spec.scope != "app" and not target.check_action(spec.action.split("(")[0], ()):
                 continue
             keys = ", ".join(key_label(app, key) for key in current_keys(spec, keymap))
             yield spec.palette, f"{spec.help} (key: {keys})", partial(app.run_action, spec.action, target)
-        extra = getattr(app, "palette_actions", None)
-        if extra is not None:
-            yield from extra()
+        yield from app.palette_actions()
 
     async def discover(self) -> Hits:
         for title, help_text, callback in self._commands():

@@ -21,7 +21,10 @@ def queue_label(stat: QueueStat | None, kind: QueueKind) -> str:
     return DEFAULT_LABELS.get(kind, str(kind).title())
 
 
-def count_text(count: int | None) -> str:
+def count_text(count: int | None, known: bool = True) -> str:
+    """A queue's count: "?" when it is not known (yet), "n/a" when the backend has no such queue."""
+    if not known:
+        return "?"
     return "n/a" if count is None else f"{count:,}"
 
 

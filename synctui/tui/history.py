@@ -1,4 +1,4 @@
-"""Queue-depth history: sparkline series and "stuck" detection (no Textual)."""
+"""Queue-depth history as a sparkline (no Textual). "Stuck" is judged by synctui.verdict."""
 
 from __future__ import annotations
 
@@ -37,34 +37,7 @@ def resample(
     return values
 
 
-def unchanged_since(
-    history: Sequence[DepthPoint] | None, kind: QueueKind, count: int | None
-) -> datetime | None:
-    """When the depth of `kind` last became `count`, as far as the history knows (None = cannot tell)."""
-    if count is None:
-        return None
-    points = _points(history, kind)
-    if not points or points[-1][1] != count:
-        return None
-    since = points[-1][0]
-    for at, value in reversed(points):
-        if value != count:
-            break
-        since = at
-    return since
-
-
-def is_stuck(
-    history: Sequence[DepthPoint] | None, kind: QueueKind, count: int | None, now: datetime, after: timedelta
-) -> bool:
-    if not count:
-        return False
-    since = unchanged_since(history, kind, count)
-    return since is not None and now - since >= after
-
-
 SPARK_UNICODE = " ▁▂▃▄▅▆▇█"
-SPARK_ASCII = " ._-=+*#@"
 
 
 def sparkline(values: Sequence[int | None], chars: str = SPARK_UNICODE) -> str:

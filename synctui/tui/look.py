@@ -12,6 +12,8 @@ from rich.style import Style
 from textual.app import App
 from textual.color import Color, ColorParseError
 
+from synctui.model import Level
+
 
 @dataclass(frozen=True)
 class Glyphs:
@@ -26,10 +28,30 @@ class Glyphs:
     bar_empty: str
     spark: str
     dash: str
+    safe: str  # the verdict marks (synctui.verdict): distinct shapes, so they read without colour
+    waiting: str
+    attention: str
+    unknown: str
+
+    def level(self, level: Level) -> str:
+        return {
+            Level.SAFE: self.safe,
+            Level.WAITING: self.waiting,
+            Level.ATTENTION: self.attention,
+            Level.UNKNOWN: self.unknown,
+        }[level]
 
 
-UNICODE = Glyphs("●", "✖", "◌", "✔", "⚠", "✖", "⟳", "█", "░", " ▁▂▃▄▅▆▇█", "—")
-ASCII = Glyphs("*", "x", "?", "OK", "!", "X", "~", "#", ".", " ._-=+*#@", "-")
+UNICODE = Glyphs("●", "✖", "◌", "✔", "⚠", "✖", "⟳", "█", "░", " ▁▂▃▄▅▆▇█", "—", "●", "◐", "▲", "?")
+ASCII = Glyphs("*", "x", "?", "OK", "!", "X", "~", "#", ".", " ._-=+*#@", "-", "*", "~", "!", "?")
+
+# The theme colour of each verdict level: success green only for SAFE.
+LEVEL_STYLE = {
+    Level.SAFE: "$success",
+    Level.WAITING: "$warning",
+    Level.ATTENTION: "$error",
+    Level.UNKNOWN: "$accent",
+}
 
 
 def glyphs(app: App) -> Glyphs:

@@ -129,8 +129,8 @@ async def test_synchronize_is_single_flight_and_audited(make_agent):
     service = agent.services["a"]
     backend = service.backend
     backend.sync_gate = asyncio.Event()
-    first = agent.repairs.synchronize(service, pin=None, key=None)
-    second = agent.repairs.synchronize(service, pin=None, key=None)
+    first = await agent.repairs.synchronize(service, pin=None, key=None)
+    second = await agent.repairs.synchronize(service, pin=None, key=None)
     assert first.id == second.id and second.joined and not first.joined
     await asyncio.sleep(0.05)
     assert backend.sync_started == 1
@@ -139,7 +139,7 @@ async def test_synchronize_is_single_flight_and_audited(make_agent):
     assert service.action.ok and service.action.message == "Sync finished"
     phases = [(r["action"], r["phase"]) for r in agent.store.audit.read()]
     assert phases == [("synchronize", "before"), ("synchronize", "after")]
-    third = agent.repairs.synchronize(service, pin=None, key=None)
+    third = await agent.repairs.synchronize(service, pin=None, key=None)
     assert third.id != first.id  # a new run after the first finished
 
 
@@ -148,7 +148,7 @@ async def test_synchronize_failure_carries_the_reason(make_agent):
     service = agent.services["a"]
     rejection = Rejection(Category.SERVER, "3 entries were rejected by the server", advice="Open Conflicts")
     service.backend.sync_result = SyncResult(ok=False, message="Sync Failed", rejection=rejection)
-    agent.repairs.synchronize(service, pin=None, key=None)
+    await agent.repairs.synchronize(service, pin=None, key=None)
     await wait_for(lambda: service.action.state == "failed")
     assert service.action.rejection == rejection
 

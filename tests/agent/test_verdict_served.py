@@ -58,5 +58,7 @@ async def test_metrics_carry_the_verdict_and_its_reasons(make_agent):
     text = (await api_of(agent).get("/metrics")).text
     assert 'synctui_verdict{backend="ok",kind="static"} 0.0' in text
     assert 'synctui_verdict{backend="bad",kind="static"} 2.0' in text
-    assert 'synctui_verdict_reason{backend="bad",code="conflicts",kind="static",level="attention"} 1.0' in text
+    assert (
+        'synctui_verdict_reason{backend="bad",code="conflicts",kind="static",level="attention"} 1.0' in text
+    )
     assert agent.state().backends[1].snapshot.queue(QueueKind.CONFLICTS).count == 2

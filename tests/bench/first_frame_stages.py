@@ -28,11 +28,12 @@ def stamp(what: str) -> None:
 
 def run(config_path: Path) -> None:
     import synctui.cli as cli
+    from synctui.cli.dashboard import agent_running
 
     stamp("import synctui.cli")
     config = cli.load_config(config_path, required=True)
     stamp("load config")
-    assert cli._agent_running(config.agent.socket), "no agent on the config's socket"
+    assert agent_running(config.agent.socket), "no agent on the config's socket"
     stamp("probe the agent socket")
     from synctui.client import HttpAgentClient
 

@@ -108,8 +108,14 @@ def test_repeated_failures_do_not_grow_the_error(isolated: Isolated) -> None:
     Rejection.raw (traceback.format_exc() in backend_service._call) and its log grow by a copy of the
     frames per failure, without bound, and every state sent to a dashboard carries it.
     """
-    failures = "adapter raises failed during refresh"
-    wait_until(lambda: isolated.agent.proc.stderr().count(failures) >= 3, 15, "three failed refreshes")
+    seen: set[str] = set()
+
+    def three_failed_refreshes() -> bool:
+        view = next(v for v in isolated.agent.state()["backends"] if v["snapshot"]["backend"] == "raiser")
+        seen.add(str(view["next_refresh"]))  # each refresh sets when the next one is due
+        return len(seen) >= 4
+
+    wait_until(three_failed_refreshes, 15, "three failed refreshes", interval=0.05)
     raw = isolated.agent.backend("raiser")["health"]["error"]["raw"]
     assert raw.count(", in snapshot") == 1, raw
 
@@ -119,7 +125,7 @@ def test_errors_show_in_status_and_plugins(isolated: Isolated) -> None:
     config = str(isolated.agent.config)
     result = run_cli("--config", config, "status", env=isolated.env, cwd=isolated.base)
     out = result.stdout
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 3, result.stderr  # three backends cannot be read: UNKNOWN
     assert "Traceback" not in out + result.stderr
     assert PASSWORD not in out
     assert re.search(r"^clinic \(santedb\)\s+online\b", out, re.MULTILINE), out
@@ -128,9 +134,9 @@ def test_errors_show_in_status_and_plugins(isolated: Isolated) -> None:
         ("hanger", "hangs", HANGER_ERROR),
         ("frob", "frobnicate", FROB_ERROR),
     ):
-        block = re.search(rf"^{name} \({kind}\)\s+OFFLINE\b.*\n  ! (.*)$", out, re.MULTILINE)
-        assert block, f"{name} should be OFFLINE with its reason:\n{out}"
-        assert block.group(1).startswith(error), block.group(1)
+        block = re.search(rf"^{name} \({kind}\)\s+OFFLINE\b.*\n  UNKNOWN  .*\n    - (.*)$", out, re.MULTILINE)
+        assert block, f"{name} should be OFFLINE and UNKNOWN with its reason:\n{out}"
+        assert error in block.group(1), block.group(1)
     assert f"Broken plugin {IMPORT_ERROR}: {PLUGIN_ERROR}" in out
 
     plugins = run_cli("--config", config, "plugins", env=isolated.env, cwd=isolated.base)
@@ -164,7 +170,7 @@ async def test_errors_show_in_the_dashboard(isolated: Isolated) -> None:
 
         for name, error in (("raiser", RAISER_ERROR), ("hanger", HANGER_ERROR), ("frob", FROB_ERROR)):
             app.select_backend(name)
-            await wait_text(f"{name} offline: {error}", f"the error of {name}")
+            await wait_text(error, f"the error of {name}")  # in the verdict banner: why it is not known
             assert "Traceback" not in screen_text(app)
         app.select_backend("clinic")
         await wait_text(f"plugin {IMPORT_ERROR} failed to load: {PLUGIN_ERROR}", "the broken plugin")

@@ -38,7 +38,8 @@ def test_restarted_agent_shows_last_known_counts_while_backend_is_gone(procs: Pr
     assert "\n" not in snapshot["health"]["error"]["message"]
 
     result = run_cli("--config", str(stack.config), "status", "--json", env=procs.env, cwd=procs.cwd)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 3, result.stderr  # last known data, not refreshed: UNKNOWN, never safe
+    assert json.loads(result.stdout)["verdict"] == "unknown"
     [view] = json.loads(result.stdout)["backends"]
     assert view["snapshot"]["stale"] is True
     assert queue_counts(view["snapshot"]) == known

@@ -1,4 +1,7 @@
-"""`synctui status [--json]` as a subprocess, against a running agent process and against none."""
+"""`synctui status [--json]` as a subprocess, against a running agent process and against none.
+
+The exit code is the verdict's (0 SAFE, 1 WAITING, 2 ATTENTION, 3 UNKNOWN or no agent); the simulator
+starts with entries queued and in conflict, so a healthy agent answers 2 here."""
 
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ from .stack import (
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(60)]
 
 EXIT_UNREACHABLE = 3
+LEVEL_CODES = {"safe": 0, "waiting": 1, "attention": 2, "unknown": 3}
 QUEUE_LINE = re.compile(r"^\s+(Outbox|Inbox|Admin|Conflicts)\s+(\d+|n/a)\b", re.MULTILINE)
 
 
@@ -51,11 +55,24 @@ def assert_one_line_reason(stderr: str) -> None:
     assert lines[0].startswith("synctui: ")
 
 
-def test_status_text_shows_backend_queues_and_sync_log(stack: Stack) -> None:
+def expected_exit(counts: dict[str, int]) -> int:
+    """The verdict of fresh data from the simulator: conflicts need attention, anything queued waits."""
+    if counts["conflicts"]:
+        return 2
+    return 1 if any(counts.values()) else 0
+
+
+def test_status_text_shows_verdict_queues_and_sync_log(stack: Stack) -> None:
     result = run_cli("--config", str(stack.config), "status", env=stack.env, cwd=stack.base)
-    assert result.returncode == 0, result.stderr
+    counts = stack.sim.counts()
+    assert result.returncode == expected_exit(counts) == 2, result.stdout + result.stderr
     out = result.stdout
-    assert re.search(r"^clinic \(santedb\)\s+online\b", out, re.MULTILINE), out
+    assert out.startswith("Overall: ATTENTION (clinic ATTENTION)"), out
+    assert re.search(
+        r"^clinic \(santedb\)\s+online\b.*\n  ATTENTION  Needs attention: ", out, re.MULTILINE
+    ), out
+    assert f"    - {counts['conflicts']} entries rejected by the server" in out
+    assert "      What to do: " in out
     shown = {label.lower(): int(n) for label, n in QUEUE_LINE.findall(out)}
     expected = stack.sim.counts()
     assert shown == {
@@ -71,12 +88,14 @@ def test_status_text_shows_backend_queues_and_sync_log(stack: Stack) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_status_json_has_the_counts(stack: Stack) -> None:
+def test_status_json_has_the_counts_and_the_verdict(stack: Stack) -> None:
     result = run_cli("--config", str(stack.config), "status", "--json", env=stack.env, cwd=stack.base)
-    assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
+    assert result.returncode == LEVEL_CODES[data["verdict"]] == expected_exit(stack.sim.counts())
     assert data["embedded"] is False
     [view] = data["backends"]
+    assert view["verdict"]["level"] == data["verdict"] == "attention"
+    assert "conflicts" in [reason["code"] for reason in view["verdict"]["reasons"]]
     snapshot = view["snapshot"]
     assert snapshot["backend"] == "clinic" and snapshot["kind"] == "santedb"
     assert queue_counts(snapshot) == stack.sim.counts()
@@ -117,7 +136,9 @@ def test_status_after_the_agent_stops(stack: Stack, e2e_dir: Path, procs: Proces
         backends=[stack.sim.backend()],
     )
     agent = start_agent_process(procs, config, socket_path)
-    assert run_cli("--config", str(config), "status", env=procs.env, cwd=e2e_dir).returncode == 0
+    wait_until(lambda: not agent.backend("clinic")["stale"], 15, "the second agent's first snapshot")
+    answered = run_cli("--config", str(config), "status", env=procs.env, cwd=e2e_dir)
+    assert answered.returncode == expected_exit(stack.sim.counts()), answered.stdout + answered.stderr
 
     agent.proc.popen.send_signal(signal.SIGTERM)
     assert agent.proc.popen.wait(10) == 0, agent.proc.output()
@@ -132,9 +153,8 @@ def test_status_after_the_agent_stops(stack: Stack, e2e_dir: Path, procs: Proces
 def test_config_option_is_accepted_after_the_subcommand(stack: Stack) -> None:
     """`synctui status --config F` (and `synctui agent --config F`): the spelling most people type.
 
-    --config, --socket, --readonly... are defined on the top-level parser only (synctui/cli.py,
-    build_parser), so argparse rejects them after a subcommand with "unrecognized arguments".
+    Every verb's parser takes the global options too (synctui/cli/__init__.py, build_parser).
     """
     result = run_cli("status", "--json", "--config", str(stack.config), env=stack.env, cwd=stack.base)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == expected_exit(stack.sim.counts()), result.stderr
     assert queue_counts(json.loads(result.stdout)["backends"][0]["snapshot"]) == stack.sim.counts()

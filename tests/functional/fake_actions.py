@@ -1,17 +1,22 @@
 """The change / repair half of FakeAgentClient: retry, discard, reset, compare, counts, audit, settings.
 
-Every call is recorded (with the PIN, so tests can check it was passed) before it is checked: a read-only
-agent refuses every change (403), a destructive one needs the PIN when `pin_required` (401 without,
-403 wrong). `refusals[method]` makes a method fail; `gate` holds calls in flight until it is set.
+Every call is recorded (with the PIN, so tests can check it was passed) before it is checked, and checked
+as the agent's runner checks it, from the action catalogue (synctui.actions): a backend without the
+capability refuses (501), a read-only agent refuses what the catalogue does not allow read-only (403),
+an entry action outside its queues is refused (400), and one that needs the PIN needs it when
+`pin_required` (401 without, 403 wrong). `refusals[method]` makes a method fail; `gate` holds calls in
+flight until it is set.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from synctui.actions import action, discard_action
 from synctui.client import AgentRefused
 from synctui.model import (
     ActionResult,
@@ -49,23 +54,38 @@ class FakeActions:
         self.refusals: dict[str, Exception] = {}
         self.gate: asyncio.Event | None = None
         self.audit_records: list[dict[str, Any]] = default_audit()
+        self.resubmit_plans: list[tuple[ActionStatus, ActionStatus | None]] = []
 
-    async def _change(self, method: str, pin: str | None, destructive: bool) -> None:
-        if self.gate is not None:
-            await self.gate.wait()
-        if method in self.refusals:
-            raise self.refusals[method]
-        if self.current.readonly:
+    def guard(self, name: str, backend: str, pin: str | None, queue: QueueKind | None = None) -> None:
+        """Refuse catalogue action `name` as the agent would (capability, read-only, queue, PIN)."""
+        spec = action(name)
+        view = self.current.view(backend)
+        if view is None or spec.capability not in view.snapshot.capabilities:
+            raise AgentRefused(501, f"{backend} cannot {spec.title}")
+        if self.current.readonly and not spec.allowed_readonly(
+            readonly_allows_sync=self.current.readonly_allows_sync
+        ):
             raise AgentRefused(403, "the agent is read-only: no changes are accepted")
-        if destructive and self.current.pin_required:
+        if queue is not None and not spec.applies_to(queue):
+            raise AgentRefused(400, f"{spec.title} does not apply to the {queue.value} queue")
+        if spec.pin and self.current.pin_required:
             if not pin:
                 raise AgentRefused(401, "this action needs the admin PIN")
             if pin != ADMIN_PIN:
                 raise AgentRefused(403, "wrong PIN")
 
+    async def _change(
+        self, method: str, name: str, backend: str, pin: str | None, queue: QueueKind | None = None
+    ) -> None:
+        if self.gate is not None:
+            await self.gate.wait()
+        if method in self.refusals:
+            raise self.refusals[method]
+        self.guard(name, backend, pin, queue)
+
     async def retry(self, backend: str, ids: list[str] | None, *, pin=None, key=None) -> ActionResult:
         self.calls.append(("retry", backend, None if ids is None else list(ids), pin))
-        await self._change("retry", pin, ids is None)
+        await self._change("retry", "retry" if ids is not None else "retry-all", backend, pin)
         chosen = list(ids) if ids is not None else [f"conflicts-{i:05d}" for i in range(3)]
         results = [
             EntryResult(i, False, "rejected again", STILL_DUPLICATE)
@@ -82,19 +102,20 @@ class FakeActions:
         self, backend: str, queue: QueueKind, ids: list[str], *, pin=None, key=None
     ) -> ActionResult:
         self.calls.append(("discard", backend, queue, list(ids), pin))
-        await self._change("discard", pin, True)
+        await self._change("discard", discard_action(queue).name, backend, pin, queue)
         results = [EntryResult(i, True, "archived, then discarded") for i in ids]
         return ActionResult(True, f"{len(ids)} entries discarded (archived first)", results)
 
     async def reset(self, backend: str, keys: list[str] | None, *, pin=None, key=None) -> ActionResult:
         self.calls.append(("reset", backend, None if keys is None else list(keys), pin))
-        await self._change("reset", pin, True)
+        await self._change("reset", "reset" if keys is not None else "reset-all", backend, pin)
         return ActionResult(True, f"sync markers cleared for {'all rows' if keys is None else len(keys)}")
 
     async def compare(self, backend: str, queue: QueueKind, id: str) -> Comparison:
         self.calls.append(("compare", backend, queue, id))
         if "compare" in self.refusals:
             raise self.refusals["compare"]
+        self.guard("compare", backend, None, queue)
         local = {
             "resourceType": "Patient",
             "id": id,
@@ -110,6 +131,7 @@ class FakeActions:
         self.calls.append(("count_remotes", backend))
         if "count_remotes" in self.refusals:
             raise self.refusals["count_remotes"]
+        self.guard("count-remotes", backend, None)
         view = self.current.view(backend)
         rows = view.snapshot.log if view is not None else []
         counts = [(120, 120), (40, 52), (9, 7)]
@@ -124,7 +146,14 @@ class FakeActions:
 
     async def resubmit(self, backend: str, since, until, *, pin=None, key=None) -> ActionStatus:
         self.calls.append(("resubmit", backend, since.isoformat(), until.isoformat(), pin))
-        await self._change("resubmit", pin, True)
+        await self._change("resubmit", "resubmit", backend, pin)
+        if self.resubmit_plans:
+            running, final = self.resubmit_plans.pop(0)
+            self.push(self._with_action(running))
+            if final is not None:
+                later = self._with_action(final)
+                self.push(replace(later, revision=later.revision + 1))
+            return running
         running = ActionStatus(
             "rs-1", backend, "resubmit", "running", since, progress=SyncProgress(message="12 queued so far")
         )
@@ -145,6 +174,7 @@ class FakeActions:
 
     async def check_connection(self, backend: str) -> Health:
         self.calls.append(("check_connection", backend))
+        self.guard("check-connection", backend, None)
         return Health(online=True, latency_ms=42.0, auth_ok=True, server_version="probe-7")
 
     async def settings(self, backend: str) -> list[Setting]:
@@ -158,7 +188,7 @@ class FakeActions:
         self, backend: str, values: dict[str, str], *, pin=None, key=None
     ) -> ActionResult:
         self.calls.append(("change_settings", backend, dict(values), pin))
-        await self._change("change_settings", pin, True)
+        await self._change("change_settings", "change-settings", backend, pin)
         return ActionResult(True, f"changed {', '.join(values)}")
 
 

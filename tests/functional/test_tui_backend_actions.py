@@ -132,7 +132,7 @@ async def test_palette_lists_inspector_actions() -> None:
         for title in (
             "Retry this entry",
             "Compare with server",
-            "Discard (Leave Server Version)",
+            "Discard this entry",
             "Audit log",
         ):
             assert title in prompts, title

@@ -11,6 +11,7 @@ from synctui.tui.screens.help import HelpScreen
 from synctui.tui.screens.main import MainScreen
 from synctui.tui.screens.queue_browser import QueueBrowserScreen
 from synctui.tui.screens.sync_progress import SyncProgressScreen
+from synctui.tui.widgets.all_synced_banner import AllSyncedBanner
 from synctui.tui.widgets.queue_card import QueueCard
 from synctui.tui.widgets.status_banner import StatusBanner
 from tests.functional.tui_fakes import FakeAgentClient, busy_state, make_app, until
@@ -190,8 +191,9 @@ async def test_offline_backend_shows_reason_and_broken_plugin_is_visible() -> No
         banner = app.screen.query_one(StatusBanner)
         assert "plugin synctui_acme failed to load: ImportError" in text_of(banner)
         await pilot.press("right")
-        text = text_of(banner)
-        assert "msupply offline: cannot reach https://msupply.example:8000: connection refused" in text
+        verdict = text_of(app.screen.query_one(AllSyncedBanner))
+        assert "Not known: Cannot refresh msupply: cannot reach https://msupply.example:8000" in verdict
+        assert "msupply offline" not in text_of(banner)  # said once, by the verdict banner
         card = app.screen.query_one("#card-inbox", QueueCard)
         assert card.stat.count is None and "n/a" in str(card.render())
 
@@ -203,8 +205,9 @@ async def test_agent_unreachable_keeps_last_data_marked_stale() -> None:
         await loaded(pilot)
         client.disconnect("cannot reach the agent at /run/x.sock: connection refused")
         await until(pilot, lambda: app.agent_error is not None, "agent error")
-        banner = text_of(app.screen.query_one(StatusBanner))
-        assert "agent unreachable: cannot reach the agent" in banner and "stale" in banner
+        banner = text_of(app.screen.query_one(AllSyncedBanner))
+        assert "Not known: The agent does not answer (cannot reach the agent" in banner
+        assert "showing the last data it sent" in banner
         assert app.screen.query_one("#card-outbox", QueueCard).stat.count == 12  # last data kept
         await until(pilot, lambda: client.update_streams >= 3, "retries with backoff")
         client.unavailable = None

@@ -52,7 +52,11 @@ async def test_discard_needs_the_word_and_the_pin() -> None:
         await pilot.press("d")
         dialog = await confirm_dialog(pilot)
         body = text_of(dialog.query_one("#confirm-body", Static))
-        assert "archives the entry" in body and "1 entry" in body
+        assert (
+            "what the server has stays as it is (it may have no copy). Archived first" in body
+            and "1 entry" in body
+        )
+        assert "Leave Server Version" in text_of(dialog.query_one("#confirm-title", Static))
         assert dialog.query_one("#confirm-pin", Input).password
         await pilot.press("enter")  # nothing typed: not confirmed
         assert "Type DISCARD exactly" in hint(dialog) and app.screen is dialog

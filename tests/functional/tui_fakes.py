@@ -173,6 +173,14 @@ def synced_snapshot() -> Snapshot:
     )
 
 
+CONFLICTED_QUEUES = [
+    QueueStat(OUT, 0),
+    QueueStat(INB, 0),
+    QueueStat(ADM, 0),
+    QueueStat(CON, 2, oldest=ago(minutes=20), label="Conflicts"),
+]
+
+
 def synced_state() -> AgentState:
     history = [
         DepthPoint(ago(hours=2), {OUT: 7, INB: 2, ADM: 0, CON: 0}),
@@ -181,6 +189,49 @@ def synced_state() -> AgentState:
     return AgentState(
         backends=[BackendView(snapshot=synced_snapshot(), history=history)], embedded=True, revision=1
     )
+
+
+def never_read_snapshot(backend: str, kind: str, error: Rejection | None = None) -> Snapshot:
+    """The agent's placeholder before its first good read of a backend: every queue exists, no count
+    is known (and health.error says why, when the first read failed)."""
+    return Snapshot(
+        backend=backend,
+        kind=kind,
+        queues=[QueueStat(k, None, known=False) for k in (OUT, INB, ADM, CON)],
+        health=Health(online=False, error=error),
+        taken_at=ago(seconds=20),
+        stale=True,
+        capabilities=frozenset({Capability.ENTRIES, Capability.SYNCHRONIZE, Capability.RETRY}),
+    )
+
+
+REFUSED = Rejection(
+    Category.RETRYABLE,
+    "cannot reach http://127.0.0.1:9200/sync: connection refused",
+    advice="Check that the dCDR service runs on this device, then press r.",
+)
+
+
+def first_refresh_state() -> AgentState:
+    """Two backends the agent has not read yet: santedb's first read failed, msupply's is on its way."""
+    return AgentState(
+        backends=[
+            BackendView(snapshot=never_read_snapshot("santedb", "santedb", REFUSED)),
+            BackendView(snapshot=never_read_snapshot("msupply", "msupply")),
+        ],
+        embedded=True,
+        revision=1,
+    )
+
+
+def conflicts_state(stuck_for: timedelta = timedelta(minutes=12)) -> AgentState:
+    """Everything sent and the log recent, but 2 entries rejected by the server for `stuck_for`."""
+    history = [
+        DepthPoint(NOW - stuck_for - timedelta(minutes=5), {OUT: 3, INB: 0, ADM: 0, CON: 0}),
+        DepthPoint(NOW - stuck_for, {OUT: 0, INB: 0, ADM: 0, CON: 2}),
+    ]
+    snapshot = replace(synced_snapshot(), queues=CONFLICTED_QUEUES)
+    return AgentState(backends=[BackendView(snapshot=snapshot, history=history)], embedded=True, revision=1)
 
 
 def make_entry(kind: QueueKind, index: int) -> QueueEntry:
@@ -218,6 +269,7 @@ class FakeAgentClient(FakeActions):
         self._pushes: asyncio.Queue[AgentState | Exception] | None = None
         self.closed = False
         self.sync_plans: dict[str, list[tuple[ActionStatus, ActionStatus | None]]] = {}
+        self.late: AgentState | None = None
         self.init_actions()
 
     # --- scripting ------------------------------------------------------------------------------
@@ -283,7 +335,12 @@ class FakeAgentClient(FakeActions):
         return EntryDetail(entry=make_entry(queue, index), payload=payload)
 
     async def synchronize(self, backend: str) -> ActionStatus:
+        """Outcomes (`sync_outcomes`, in order): "ok" (every queue empties, the log is recent: SAFE),
+        "conflicts" (the sync ends well but 2 entries stay rejected), "late" (like "ok", but the agent's
+        next snapshot is not pushed yet: `finish_late()` pushes it), "joined" (like "ok", the request
+        joined a sync already running) and "fail"."""
         self.calls.append(("synchronize", backend))
+        self.guard("synchronize", backend, None)
         if self.sync_plans.get(backend):
             running, final = self.sync_plans[backend].pop(0)
             self.push(self._with_action(running))
@@ -309,7 +366,18 @@ class FakeAgentClient(FakeActions):
                 ]
             ),
         )
-        if outcome == "ok":
+        if outcome == "fail":
+            final = replace(
+                running,
+                state="failed",
+                finished=NOW,
+                ok=False,
+                message="push failed",
+                rejection=AUTH_REJECTION,
+                counts={"sent": 0, "failed": 12},
+            )
+            end_state = self._with_action(final)
+        else:
             final = replace(
                 running,
                 state="done",
@@ -322,21 +390,22 @@ class FakeAgentClient(FakeActions):
                     running=False,
                 ),
             )
-            end_state = self._with_action(final, queues=synced_snapshot().queues)
-        else:
-            final = replace(
-                running,
-                state="failed",
-                finished=NOW,
-                ok=False,
-                message="push failed",
-                rejection=AUTH_REJECTION,
-                counts={"sent": 0, "failed": 12},
-            )
-            end_state = self._with_action(final)
+            synced = synced_snapshot()
+            queues = CONFLICTED_QUEUES if outcome == "conflicts" else synced.queues
+            after = {"queues": queues, "log": synced.log, "jobs": synced.jobs, "taken_at": NOW}
+            if outcome == "late":
+                self.late = self._with_action(final, **after)
+                end_state = self._with_action(final, taken_at=ago(seconds=30))
+            else:
+                end_state = self._with_action(final, **after)
         self.push(self._with_action(running))
         self.push(replace(end_state, revision=end_state.revision + 1))
-        return running
+        return replace(running, joined=True) if outcome == "joined" else running
+
+    def finish_late(self) -> None:
+        """Push the snapshot the agent takes after a "late" sync."""
+        assert self.late is not None
+        self.push(replace(self.late, revision=self.late.revision + 10))
 
     async def refresh(self, backend: str | None = None) -> None:
         self.calls.append(("refresh", backend))

@@ -83,7 +83,7 @@ def test_password_file_must_be_private(tmp_path):
         ("[[backends]]\nname='a'\n", "kind is required"),
         ("[[backends]]\nname='a b'\nkind='x'\n", "name must be"),
         ("[[backends]]\nname='a'\nkind='x'\nrefresh_interval='fast'\n", "wrong type"),
-        ("[[backends]]\nname='a'\nkind='x'\nrefresh_interval=0.1\n", "at least 0.5"),
+        ("[[backends]]\nname='a'\nkind='x'\nrefresh_interval=0.1\n", "from 0.5 to 86400"),
         ("[[backends]]\nname='a'\nkind='x'\nwarning_after='soon'\n", "expected a duration"),
         ("[[backends]]\nname='a'\nkind='x'\nwarning_after='3d'\nerror_after='1d'\n", "must not be shorter"),
         ("[[backends]]\nname='a'\nkind='x'\npasword='x'\n", "unknown key(s) pasword"),

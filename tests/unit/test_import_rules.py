@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CORE_LIGHT = ["synctui/model.py", "synctui/backend.py", "synctui/hookspecs.py"]
+CORE_LIGHT = [
+    "synctui/model.py",
+    "synctui/verdict.py",
+    "synctui/actions.py",
+    "synctui/backend.py",
+    "synctui/hookspecs.py",
+]
 PLUGIN_ALLOWED = {"synctui.model", "synctui.backend", "synctui.hookspecs", "synctui.testing"}
 
 
@@ -32,7 +38,7 @@ def offending(paths: list[Path], bad) -> list[str]:
     return [f"{p.relative_to(ROOT)}: {name}" for p in paths for name in sorted(imports(p)) if bad(name)]
 
 
-def test_model_backend_hookspecs_import_neither_textual_nor_the_agent():
+def test_model_verdict_actions_backend_hookspecs_import_neither_textual_nor_the_agent():
     paths = [ROOT / p for p in CORE_LIGHT]
     assert offending(paths, lambda n: n.startswith(("textual", "synctui.agent", "synctui.tui"))) == []
 
@@ -54,7 +60,17 @@ def test_the_tui_never_imports_a_plugin_or_the_agent():
     assert offending(under("synctui", "tui"), lambda n: n.startswith(("synctui_", "synctui.agent"))) == []
 
 
-@pytest.mark.parametrize("module", ["synctui.model", "synctui.backend", "synctui.hookspecs", "synctui.agent.run"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "synctui.model",
+        "synctui.verdict",
+        "synctui.actions",
+        "synctui.backend",
+        "synctui.hookspecs",
+        "synctui.agent.run",
+    ],
+)
 def test_light_modules_do_not_pull_in_textual_at_runtime(module):
     import subprocess
     import sys

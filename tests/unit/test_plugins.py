@@ -72,7 +72,9 @@ def test_allowlist(monkeypatch):
 
 def test_explain_rejection_hook_from_the_santedb_plugin():
     registry = load_plugins()
-    rejection = registry.explain("santedb", "SanteDB.Core.Exceptions.DetectedIssueException: Negative stock (422)", 422)
+    rejection = registry.explain(
+        "santedb", "SanteDB.Core.Exceptions.DetectedIssueException: Negative stock (422)", 422
+    )
     assert rejection is not None and rejection.category == "fix-data"
 
 

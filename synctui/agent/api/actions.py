@@ -16,7 +16,7 @@ def routes(api: Api) -> list[Route]:
     repairs = agent.repairs
 
     async def synchronize(request: Request) -> Response:
-        status = repairs.synchronize(api.service(request), **api.change_headers(request))
+        status = await repairs.synchronize(api.service(request), **api.change_headers(request))
         return json_response(status, 202)
 
     async def refresh_one(request: Request) -> Response:
@@ -48,7 +48,7 @@ def routes(api: Api) -> list[Route]:
             except ValueError:
                 raise ApiError(400, f'"{key}" must be an ISO date or time, e.g. 2026-11-01') from None
             bounds.append(value if value.tzinfo else value.replace(tzinfo=UTC))
-        status = repairs.resubmit(service, bounds[0], bounds[1], **api.change_headers(request))
+        status = await repairs.resubmit(service, bounds[0], bounds[1], **api.change_headers(request))
         return json_response(status, 202)
 
     async def cancel(request: Request) -> Response:

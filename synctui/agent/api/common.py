@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -27,8 +28,17 @@ class ApiError(Exception):
         self.message = message
 
 
+class SafeJSONResponse(JSONResponse):
+    """JSON whose text may hold lone surrogates (from a backend, kept in the audit log): they are
+    escaped instead of failing the answer with a 500."""
+
+    def render(self, content: Any) -> bytes:
+        text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        return text.encode("utf-8", "backslashreplace")
+
+
 def json_response(data: Any, status: int = 200) -> Response:
-    return JSONResponse(to_data(data), status_code=status)
+    return SafeJSONResponse(to_data(data), status_code=status)
 
 
 class Api:
@@ -93,7 +103,7 @@ class Api:
     async def body(request: Request) -> dict[str, Any]:
         try:
             body = await request.json()
-        except ValueError:
+        except (ValueError, RecursionError):
             raise ApiError(400, "the request body must be a JSON object") from None
         if not isinstance(body, dict):
             raise ApiError(400, "the request body must be a JSON object")

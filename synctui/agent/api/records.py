@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
-from synctui.agent.api.common import Api, ApiError, json_response
+from synctui.agent.api.common import Api, ApiError, SafeJSONResponse, json_response
 
 
 def routes(api: Api) -> list[Route]:
@@ -15,13 +15,13 @@ def routes(api: Api) -> list[Route]:
 
     async def audit(request: Request) -> Response:
         limit = api.int_param(request, "limit", 100, 1, 10_000)
-        return JSONResponse(agent.store.audit.read(limit))
+        return SafeJSONResponse(agent.store.audit.read(limit))
 
     async def archive(request: Request) -> Response:
         limit = api.int_param(request, "limit", 100, 1, 10_000)
         records, restored = repairs.archive_index()
         listed = list(records.values())[-limit:]
-        return JSONResponse(
+        return SafeJSONResponse(
             [
                 {**{k: v for k, v in r.items() if k != "payload"}, "restored": restored.get(r["archive_id"])}
                 for r in listed
@@ -33,7 +33,7 @@ def routes(api: Api) -> list[Route]:
         record = records.get(request.path_params["id"])
         if record is None:
             raise ApiError(404, f"nothing archived under {request.path_params['id']!r}")
-        return JSONResponse({**record, "restored": restored.get(record["archive_id"])})
+        return SafeJSONResponse({**record, "restored": restored.get(record["archive_id"])})
 
     async def restore(request: Request) -> Response:
         result = await repairs.restore(request.path_params["id"], **api.change_headers(request))

@@ -13,12 +13,14 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from synctui.actions import action
 from synctui.model import ActionResult, Capability, Health, InfoItem, Setting
-from synctui.tui.actions import backend_view, may_change, refusal_text, run_change, supports
+from synctui.tui.actions import backend_view, offers, refusal_text, run_change
 from synctui.tui.bindings import bindings_for
 from synctui.tui.format import one_line
 from synctui.tui.look import glyphs
 from synctui.tui.screens.confirm import Confirmation, ConfirmRequest, ConfirmScreen
+from synctui.tui.shows_state import ShowsState
 from synctui.tui.widgets.action_result import ActionResultView
 
 if TYPE_CHECKING:
@@ -37,13 +39,20 @@ def info_text(items: list[InfoItem]) -> Content:
     )
 
 
-def health_text(health: Health, stale: bool, g) -> Content:
-    lines = [
-        Content.assemble(
+def health_text(health: Health, stale: bool, g, known: bool = True) -> Content:
+    """`known` False: the agent has not read the backend yet, so "online" is not known either."""
+    if not known:
+        online = Content.assemble(
+            ("Online      ", "$text-muted"), (f"{g.unknown} not known yet", "$accent bold")
+        )
+    else:
+        online = Content.assemble(
             ("Online      ", "$text-muted"),
             (f"{g.online} yes", "$success bold") if health.online else (f"{g.offline} no", "$error bold"),
             (" (stale: the agent could not refresh)", "$warning") if stale else "",
-        ),
+        )
+    lines = [
+        online,
         Content.assemble(
             ("Latency     ", "$text-muted"),
             f"{health.latency_ms:.0f} ms" if health.latency_ms is not None else "—",
@@ -63,7 +72,7 @@ def health_text(health: Health, stale: bool, g) -> Content:
     return Content("\n").join(lines)
 
 
-class BackendDetailsScreen(Screen):
+class BackendDetailsScreen(ShowsState, Screen):
     SCOPE = "details"
     BINDINGS: list[Binding] = bindings_for("details")
     DEFAULT_CSS = """
@@ -97,7 +106,8 @@ class BackendDetailsScreen(Screen):
         table.border_title = "Settings"
         for name in ("Setting", "Value", "Help"):
             table.add_column(name, key=name.lower())
-        has_settings = supports(self.tui, self.backend, Capability.SETTINGS)
+        view = backend_view(self.tui, self.backend)
+        has_settings = view is not None and Capability.SETTINGS in view.snapshot.capabilities
         table.display = has_settings
         self.show_state()
         if has_settings:
@@ -112,8 +122,9 @@ class BackendDetailsScreen(Screen):
             self.query_one("#details-info", Static).update(Content("this backend is no longer reported"))
             return
         snapshot = view.snapshot
+        known = not self.tui.verdict(self.backend).has("never-refreshed")
         self.query_one("#details-health", Static).update(
-            health_text(snapshot.health, snapshot.stale, glyphs(self.app))
+            health_text(snapshot.health, snapshot.stale, glyphs(self.app), known)
         )
         self.query_one("#details-info", Static).update(info_text(snapshot.info))
         self.refresh_bindings()
@@ -162,10 +173,10 @@ class BackendDetailsScreen(Screen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "check_connection":
-            return supports(self.tui, self.backend, Capability.CHECK_CONNECTION)
+            return offers(self.tui, self.backend, "check-connection")
         if action == "change_setting":
             editable = any(s.editable for s in self.settings or [])
-            return editable and may_change(self.tui, self.backend, Capability.SETTINGS)
+            return editable and offers(self.tui, self.backend, "change-settings")
         return True
 
     def action_change_setting(self) -> None:
@@ -175,14 +186,12 @@ class BackendDetailsScreen(Screen):
         if not setting.editable:
             self.notify(f"{setting.label} cannot be changed from here", severity="warning")
             return
-        request = ConfirmRequest(
-            title=f"Change {setting.label} of {self.backend}?",
-            lines=[f"Now: {one_line(setting.value, 60)}", setting.help]
-            if setting.help
-            else [f"Now: {setting.value}"],
-            word="CHANGE",
-            pin=self.tui.pin_required,
-            confirm_label="Change",
+        lines = [f"Now: {one_line(setting.value, 60)}"] + ([setting.help] if setting.help else [])
+        request = ConfirmRequest.for_action(
+            action("change-settings"),
+            f"{setting.label} of {self.backend}",
+            pin_required=self.tui.pin_required,
+            lines=lines,
             value_label=f"new {setting.label}",
             value=setting.value,
         )
@@ -202,10 +211,11 @@ class BackendDetailsScreen(Screen):
 
     def after_change(self, result: ActionResult | None, error: str | None) -> None:
         view = self.query_one("#details-result", ActionResultView)
+        spec = action("change-settings")
         if result is None:
-            view.show_error("Change setting", error or "no answer")
+            view.show_error(spec.title, error or "no answer")
             return
-        view.show_result("Change setting", result)
+        view.show_result(spec, result)
         self.load()
 
     def action_close(self) -> None:

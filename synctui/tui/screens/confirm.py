@@ -1,7 +1,10 @@
 """The one confirmation dialog: what will happen, to how many entries, typed word and PIN when needed.
 
-Enter confirms only when the typed word matches (and a PIN was given when the agent wants one); Escape
-cancels. The PIN input is masked and the PIN is handed back to the caller only, never shown or logged.
+A change action's dialog is built from its catalogue entry (`ConfirmRequest.for_action`): title,
+sentence, confirm word and PIN. Enter confirms only when the typed word matches (and a PIN was given
+when the agent wants one); Escape cancels. A dialog answers once: whatever arrives after its first
+answer is ignored, and the rest of a key burst (Enter Enter) does not fall through to the screen
+below. The PIN input is masked and handed back to the caller only, never shown or logged.
 """
 
 from __future__ import annotations
@@ -15,7 +18,10 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
+from synctui.actions import ActionSpec
 from synctui.tui.bindings import bindings_for
+
+BURST_KEYS = ("enter", "escape", "space")
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,31 @@ class ConfirmRequest:
     confirm_label: str = "Confirm"
     value_label: str | None = None  # ask for a new value (settings)
     value: str = ""
+
+    @classmethod
+    def for_action(
+        cls,
+        spec: ActionSpec,
+        subject: str,
+        *,
+        pin_required: bool,
+        count: int | None = None,
+        lines: list[str] | tuple[str, ...] = (),
+        value_label: str | None = None,
+        value: str = "",
+    ) -> ConfirmRequest:
+        """The confirmation of catalogue action `spec` on `subject` ("3 Conflicts entries"): its
+        title, its sentence first, its confirm word, and the PIN when it needs one and one is set."""
+        return cls(
+            title=f"{spec.title}: {subject}?",
+            lines=[spec.what.rstrip(".") + ".", *lines],
+            count=count,
+            word=spec.confirm_word,
+            pin=spec.pin and pin_required,
+            confirm_label=spec.title,
+            value_label=value_label,
+            value=value,
+        )
 
 
 class ConfirmScreen(ModalScreen[Confirmation | None]):
@@ -58,6 +89,7 @@ class ConfirmScreen(ModalScreen[Confirmation | None]):
     def __init__(self, request: ConfirmRequest) -> None:
         super().__init__(classes="-destructive" if request.word else "")
         self.request = request
+        self.answered = False  # set by the first answer; everything after it is ignored
 
     def compose(self) -> ComposeResult:
         req = self.request
@@ -119,7 +151,20 @@ class ConfirmScreen(ModalScreen[Confirmation | None]):
             return "Enter a value.", "confirm-value"
         return None
 
+    def answer(self, confirmation: Confirmation | None) -> None:
+        """Close with `confirmation` (None = cancelled), once."""
+        if self.answered:
+            return
+        self.answered = True
+        from synctui.tui.app import SyncTuiApp
+
+        if isinstance(self.app, SyncTuiApp):
+            self.app.swallow_burst(BURST_KEYS)
+        self.dismiss(confirmation)
+
     def try_confirm(self) -> None:
+        if self.answered:
+            return
         problem = self.problem()
         if problem is not None:
             message, target = problem
@@ -130,7 +175,7 @@ class ConfirmScreen(ModalScreen[Confirmation | None]):
             return
         pin = self._value("confirm-pin") if self.request.pin else None
         value = self._value("confirm-value").strip() if self.request.value_label is not None else None
-        self.dismiss(Confirmation(pin=pin or None, value=value))
+        self.answer(Confirmation(pin=pin or None, value=value))
 
     # --- events ---------------------------------------------------------------------------------
 
@@ -152,4 +197,4 @@ class ConfirmScreen(ModalScreen[Confirmation | None]):
             self.action_cancel()
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.answer(None)

@@ -12,13 +12,16 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from synctui.actions import ActionSpec, action, discard_action
 from synctui.client import AgentRefused, AgentUnavailable
-from synctui.model import ActionResult, Capability, EntryDetail, QueueEntry, QueueKind, Rejection
-from synctui.tui.actions import may_change, run_change, supports
+from synctui.model import ActionResult, EntryDetail, QueueEntry, QueueKind, Rejection
+from synctui.tui.actions import offers, run_change
 from synctui.tui.bindings import bindings_for
 from synctui.tui.entry_text import entry_facts, payload_part, pretty_payload, rejection_text
 from synctui.tui.format import one_line
 from synctui.tui.screens.confirm import Confirmation, ConfirmRequest, ConfirmScreen
+from synctui.tui.screens.queue_actions import QueueActionsScreen
+from synctui.tui.shows_state import ShowsState
 from synctui.tui.widgets.action_result import ActionResultView
 
 if TYPE_CHECKING:
@@ -26,13 +29,8 @@ if TYPE_CHECKING:
 
 __all__ = ["EntryInspectorScreen", "pretty_payload"]
 
-DISCARD_LINES = [
-    "Leave Server Version: this local entry is dropped and the server keeps its copy.",
-    "The agent archives the entry (payload and details) before deleting it, so nothing is lost.",
-]
 
-
-class EntryInspectorScreen(Screen):
+class EntryInspectorScreen(ShowsState, Screen):
     SCOPE = "inspector"
     BINDINGS: list[Binding] = bindings_for("inspector")
     DEFAULT_CSS = """
@@ -125,13 +123,20 @@ class EntryInspectorScreen(Screen):
 
     # --- actions --------------------------------------------------------------------------------
 
+    @property
+    def discard_spec(self) -> ActionSpec:
+        return discard_action(self.kind)
+
+    def offers(self, spec: str | ActionSpec) -> bool:
+        return not self.discarded and offers(self.tui, self.backend, spec, self.kind)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "retry_entry":
-            return not self.discarded and may_change(self.tui, self.backend, Capability.RETRY)
+            return self.offers("retry")
         if action == "discard_entry":
-            return not self.discarded and may_change(self.tui, self.backend, Capability.DISCARD)
+            return self.offers(self.discard_spec)
         if action == "compare_entry":
-            return not self.discarded and supports(self.tui, self.backend, Capability.COMPARE)
+            return self.offers("compare")
         if action == "full_payload":
             return self.hidden_lines > 0
         return True
@@ -154,46 +159,44 @@ class EntryInspectorScreen(Screen):
     def action_retry_entry(self) -> None:
         if not self.check_action("retry_entry", ()):
             return
+        spec = action("retry")
         ids = [self.entry.id]
         run_change(
             self,
             f"retry:{self.backend}:{self.entry.id}",
             lambda: self.tui.client.retry(self.backend, ids),
-            lambda result, error: self.after("Retry", result, error),
+            lambda result, error: self.after(spec, result, error),
         )
 
     def action_discard_entry(self) -> None:
         if not self.check_action("discard_entry", ()):
             return
-        request = ConfirmRequest(
-            title=f"Discard {self.entry.record_type} {one_line(self.entry.id, 40)}?",
-            lines=DISCARD_LINES,
-            count=1,
-            word="DISCARD",
-            pin=self.tui.pin_required,
-            confirm_label="Discard",
+        subject = f"{one_line(self.entry.record_type, 30)} {one_line(self.entry.id, 40)}"
+        request = ConfirmRequest.for_action(
+            self.discard_spec, subject, pin_required=self.tui.pin_required, count=1
         )
         self.app.push_screen(ConfirmScreen(request), self.discard_confirmed)
 
     def discard_confirmed(self, answer: Confirmation | None) -> None:
         if answer is None:
             return
+        spec = self.discard_spec
         ids = [self.entry.id]
         run_change(
             self,
             f"discard:{self.backend}:{self.entry.id}",
             lambda: self.tui.client.discard(self.backend, self.kind, ids, pin=answer.pin),
-            lambda result, error: self.after("Discard", result, error),
+            lambda result, error: self.after(spec, result, error),
         )
 
-    def after(self, what: str, result: ActionResult | None, error: str | None) -> None:
+    def after(self, spec: ActionSpec, result: ActionResult | None, error: str | None) -> None:
         view = self.query_one("#result", ActionResultView)
         if result is None:
-            view.show_error(what, error or "no answer")
+            view.show_error(spec.title, error or "no answer")
             return
-        view.show_result(what, result)
+        view.show_result(spec, result)
         self.query_one("#inspector-body").scroll_home(animate=False)
-        if what == "Discard" and result.ok:
+        if spec.name.startswith("discard") and result.ok:
             self.discarded = True
             self.query_one("#inspector-title", Static).update(
                 Content(f"{self.backend} › {self.kind.value} › {one_line(self.entry.id, 50)} (discarded)")
@@ -201,9 +204,8 @@ class EntryInspectorScreen(Screen):
         else:
             self.load()
         for screen in self.app.screen_stack:
-            reload = getattr(screen, "reload_after_change", None)
-            if reload is not None:
-                reload()
+            if isinstance(screen, QueueActionsScreen):
+                screen.reload_after_change()
         self.refresh_bindings()
 
     def action_close(self) -> None:

@@ -9,15 +9,15 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from synctui.tui.actions import allowed_now
 from synctui.tui.bindings import SCOPE_TITLES, SPECS, bindings_for, current_keys, key_label
 
 
 def help_text(app) -> Content:
-    keymap = getattr(app, "keymap", {})
+    keymap = app.keymap
     lines: list[Content] = []
     for scope, title in SCOPE_TITLES.items():
-        readonly = getattr(app, "is_readonly", False)
-        specs = [spec for spec in SPECS if spec.scope == scope and not (readonly and spec.changes)]
+        specs = [spec for spec in SPECS if spec.scope == scope and allowed_now(app, spec.catalogue)]
         if not specs:
             continue
         if lines:

@@ -6,21 +6,19 @@ from typing import TYPE_CHECKING
 
 from textual.screen import Screen
 
-from synctui.model import ActionResult, BackendView, Capability, SyncLogRow
-from synctui.tui.actions import may_change, result_line, run_change, supports
+from synctui.actions import action
+from synctui.model import ActionResult, BackendView, SyncLogRow
+from synctui.tui.actions import offers, result_line, run_change
 from synctui.tui.format import one_line
 from synctui.tui.screens.confirm import Confirmation, ConfirmRequest, ConfirmScreen
+from synctui.tui.shows_state import ShowsState
 from synctui.tui.widgets.sync_log_table import SyncLogTable
 
 if TYPE_CHECKING:
     from synctui.tui.app import SyncTuiApp
 
-RESET_LINES = [
-    "Sync markers are cleared, no data is deleted; the log rows will be re-fetched from the server.",
-]
 
-
-class LogActionsScreen(Screen):
+class LogActionsScreen(ShowsState, Screen):
     """Base of MainScreen (which draws the state); remote counts are kept per backend until replaced."""
 
     def __init__(self) -> None:
@@ -34,9 +32,6 @@ class LogActionsScreen(Screen):
     def current_view(self) -> BackendView | None:
         return self.tui.selected_view()
 
-    def show_state(self) -> None:
-        raise NotImplementedError
-
     def log_check(self, action: str) -> bool | None:
         """check_action for the actions of this class; None when `action` is not one of them."""
         view = self.current_view()
@@ -44,11 +39,10 @@ class LogActionsScreen(Screen):
         if action == "backend_details":
             return view is not None
         if action == "count_remotes":
-            return view is not None and supports(self.tui, name, Capability.COUNT_REMOTES)
+            return view is not None and offers(self.tui, name, "count-remotes")
         if action in ("reset_row", "reset_all"):
-            return (
-                view is not None and bool(view.snapshot.log) and may_change(self.tui, name, Capability.RESET)
-            )
+            spec = "reset" if action == "reset_row" else "reset-all"
+            return view is not None and bool(view.snapshot.log) and offers(self.tui, name, spec)
         return None
 
     def action_backend_details(self) -> None:
@@ -82,32 +76,23 @@ class LogActionsScreen(Screen):
         row = self.query_one(SyncLogTable).selected_row()
         if row is None or not self.log_check("reset_row"):
             return
-        self.ask_reset([row.key], f"Reset the sync log row {one_line(row.record_type, 40)}?", 1)
+        self.ask_reset("reset", [row.key], f"the sync log row {one_line(row.record_type, 40)}")
 
     def action_reset_all(self) -> None:
         view = self.current_view()
         if view is None or not self.log_check("reset_all"):
             return
-        self.ask_reset(
-            None, f"Reset ALL {len(view.snapshot.log)} sync log rows of {view.snapshot.backend}?", None
-        )
+        rows = len(view.snapshot.log)
+        self.ask_reset("reset-all", None, f"all {rows} sync log rows of {view.snapshot.backend}")
 
-    def ask_reset(self, keys: list[str] | None, title: str, count: int | None) -> None:
+    def ask_reset(self, name: str, keys: list[str] | None, subject: str) -> None:
         view = self.current_view()
         if view is None:
             return
         backend = view.snapshot.backend
-        lines = list(RESET_LINES)
-        if keys is None:
-            lines.append(f"Affects all {len(view.snapshot.log)} log rows.")
-        request = ConfirmRequest(
-            title=title,
-            lines=lines,
-            count=count,
-            word="RESET",
-            pin=self.tui.pin_required,
-            confirm_label="Reset",
-        )
+        spec = action(name)
+        lines = [] if keys is not None else [f"Affects all {len(view.snapshot.log)} log rows."]
+        request = ConfirmRequest.for_action(spec, subject, pin_required=self.tui.pin_required, lines=lines)
 
         def confirmed(answer: Confirmation | None) -> None:
             if answer is not None:
@@ -115,17 +100,18 @@ class LogActionsScreen(Screen):
                     self,
                     f"reset:{backend}",
                     lambda: self.tui.client.reset(backend, keys, pin=answer.pin),
-                    self.after_reset,
+                    lambda result, error: self.after_reset(spec.name, result, error),
                 )
 
         self.app.push_screen(ConfirmScreen(request), confirmed)
 
-    def after_reset(self, result: ActionResult | None, error: str | None) -> None:
+    def after_reset(self, name: str, result: ActionResult | None, error: str | None) -> None:
+        title = action(name).title
         if result is None:
-            self.notify(f"Reset failed: {error}", severity="error", timeout=8)
+            self.notify(f"{title} failed: {error}", severity="error", timeout=8)
             return
         failed = [r for r in result.results if not r.ok]
-        text = f"Reset {result_line(result)}"
+        text = f"{title}: {result_line(name, result)}"
         if failed:
             text += "; " + "; ".join(f"{r.id}: {one_line(r.message, 60)}" for r in failed[:3])
         self.notify(text, severity="information" if result.ok else "error", timeout=8)

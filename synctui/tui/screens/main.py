@@ -7,8 +7,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Input
 
-from synctui.model import AgentState, Capability, QueueKind
-from synctui.tui.actions import may_change
+from synctui.model import AgentState, Level, QueueKind
+from synctui.tui.actions import offers
 from synctui.tui.bindings import bindings_for
 from synctui.tui.format import CARD_ORDER
 from synctui.tui.screens.log_actions import LogActionsScreen
@@ -21,6 +21,7 @@ from synctui.tui.widgets.queue_card import QueueCard
 from synctui.tui.widgets.status_banner import StatusBanner
 from synctui.tui.widgets.sync_log_table import SyncLogTable
 from synctui.tui.widgets.sync_progress_panel import SyncProgressPanel
+from synctui.verdict import never_read
 
 
 class MainScreen(LogActionsScreen):
@@ -64,28 +65,36 @@ class MainScreen(LogActionsScreen):
         error = app.agent_error
         now = app.now()
         view = app.selected_view()
-        agent_stale = error is not None
-        self.query_one(AppHeader).show(state, view.snapshot.backend if view else None, agent_stale)
-        self.query_one(StatusBanner).show(state, view, error, now)
+        verdicts = app.verdicts
+        verdict = verdicts.get(view.snapshot.backend) if view is not None else None
+        self.query_one(AppHeader).show(state, view.snapshot.backend if view else None, verdicts)
+        self.query_one(StatusBanner).show(state, view, error, now, verdict)
         if state is not None:
-            self.query_one(AllSyncedBanner).show(state, view, now, error)
-        stale = agent_stale or (view is not None and view.snapshot.stale)
+            all_safe = bool(verdicts) and all(v.level is Level.SAFE for v in verdicts.values())
+            self.query_one(AllSyncedBanner).show(state, view, verdict, now, all_safe)
+        stale = error is not None or (view is not None and view.snapshot.stale)
+        health_error = view.snapshot.health.error if view is not None else None
+        why_unknown = health_error.message if health_error is not None else None
         for kind in CARD_ORDER:
             card = self.query_one(f"#card-{kind.value}", QueueCard)
             if view is None:
                 continue
-            card.show(view.snapshot.queue(kind), view.history, now, app.STUCK_AFTER, stale)
+            card.show(view.snapshot.queue(kind), view.history, now, stale, why_unknown)
         if view is not None:
             counted = self.counted.get(view.snapshot.backend)
-            self.query_one(SyncLogTable).show(view.snapshot.log, view.snapshot.thresholds, now, counted)
-            self.query_one(JobsPanel).show(view.snapshot.jobs, now)
+            known = not never_read(view.snapshot)
+            self.query_one(SyncLogTable).show(
+                view.snapshot.log, view.snapshot.thresholds, now, counted, known
+            )
+            self.query_one(JobsPanel).show(view.snapshot.jobs, now, known)
         self.query_one(SyncProgressPanel).show(view.snapshot.progress if view is not None else None)
         # Which bindings apply depends only on these; refreshing them rebuilds the footer.
         bindings_key = (
             view.snapshot.backend if view else None,
             view.snapshot.capabilities if view else None,
             bool(view.snapshot.log) if view else False,
-            state.readonly if state else None,
+            app.is_readonly,
+            app.readonly_allows_sync,
             len(state.backends) if state else 0,
         )
         if bindings_key != self._bindings_key:
@@ -98,12 +107,9 @@ class MainScreen(LogActionsScreen):
         allowed = self.log_check(action)
         if allowed is not None:
             return allowed
-        if action == "resubmit":
+        if action in ("resubmit", "synchronize"):
             view = self.current_view()
-            return view is not None and may_change(self.tui, view.snapshot.backend, Capability.RESUBMIT)
-        if action == "synchronize":
-            view = self.current_view()
-            return view is not None and Capability.SYNCHRONIZE in view.snapshot.capabilities
+            return view is not None and offers(self.tui, view.snapshot.backend, action)
         if action in ("next_backend", "prev_backend"):
             state = self.tui.agent_state
             return state is not None and len(state.backends) > 1

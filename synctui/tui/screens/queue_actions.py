@@ -1,4 +1,9 @@
-"""The change actions of the queue browser: multi-select, retry / discard selected, Re-Queue Conflicted."""
+"""The change actions of the queue browser: multi-select, retry / discard selected, Re-Queue Conflicted.
+
+Which are offered, and how they are confirmed, comes from the catalogue for this queue: in Conflicts
+discarding is "Leave Server Version", in the Outbox it is "Drop Unsent Change" (the server never
+receives them) and the dead-letter Retry / Re-Queue are not offered there.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +13,21 @@ from rich.text import Text
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from synctui.model import ActionResult, Capability, QueueEntry, QueueKind, QueueStat
-from synctui.tui.actions import may_change, run_change
+from synctui.actions import ActionSpec, action, discard_action
+from synctui.model import ActionResult, QueueEntry, QueueKind, QueueStat
+from synctui.tui.actions import offers, run_change
+from synctui.tui.format import queue_label
 from synctui.tui.look import glyphs
 from synctui.tui.screens.confirm import Confirmation, ConfirmRequest, ConfirmScreen
+from synctui.tui.shows_state import ShowsState
 from synctui.tui.widgets.action_result import ActionResultView
 
 if TYPE_CHECKING:
     from synctui.model import EntryPage
     from synctui.tui.app import SyncTuiApp
 
-ARCHIVE_LINE = "The agent archives every discarded entry (payload and details) before deleting it."
 
-
-class QueueActionsScreen(Screen):
+class QueueActionsScreen(ShowsState, Screen):
     """Base of QueueBrowserScreen: the actions on selected entries (it provides the page and loading)."""
 
     PAGER_KEYS = "n next · p prev · / filter · Enter open"
@@ -51,17 +57,23 @@ class QueueActionsScreen(Screen):
         entry: QueueEntry | None = self.selected_entry()
         return [entry.id] if entry is not None else []
 
-    def change_allowed(self, action: str) -> bool | None:
-        """check_action for the change actions; None when `action` is not one of them."""
-        app = self.tui
-        if action in ("toggle_select", "retry_selected"):
-            return may_change(app, self.backend, Capability.RETRY) or (
-                action == "toggle_select" and may_change(app, self.backend, Capability.DISCARD)
-            )
-        if action == "discard_selected":
-            return may_change(app, self.backend, Capability.DISCARD)
-        if action == "requeue_conflicted":
-            return self.kind == QueueKind.CONFLICTS and may_change(app, self.backend, Capability.RETRY)
+    @property
+    def discard_spec(self) -> ActionSpec:
+        return discard_action(self.kind)
+
+    def offers(self, spec: str | ActionSpec) -> bool:
+        return offers(self.tui, self.backend, spec, self.kind)
+
+    def change_allowed(self, name: str) -> bool | None:
+        """check_action for the change actions; None when `name` is not one of them."""
+        if name == "toggle_select":
+            return self.offers("retry") or self.offers(self.discard_spec)
+        if name == "retry_selected":
+            return self.offers("retry")
+        if name == "discard_selected":
+            return self.offers(self.discard_spec)
+        if name == "requeue_conflicted":
+            return self.offers("retry-all")
         return None
 
     def action_toggle_select(self) -> None:
@@ -78,42 +90,42 @@ class QueueActionsScreen(Screen):
         self.show_selection()
 
     def show_selection(self) -> None:
+        keys = []
+        if self.change_allowed("retry_selected"):
+            keys.append("R retry")
+        if self.change_allowed("discard_selected"):
+            keys.append(f"D {self.discard_spec.title.lower()}")
         self.query_one("#pager-keys", Static).update(
-            f"{len(self.selected)} selected · R retry · D discard" if self.selected else self.PAGER_KEYS
+            " · ".join([f"{len(self.selected)} selected", *keys]) if self.selected else self.PAGER_KEYS
         )
+
+    def subject(self, count: int | None) -> str:
+        label = queue_label(self.stat, self.kind)
+        if count is None:
+            return f"every {label} entry"
+        return f"{count:,} {label} {'entry' if count == 1 else 'entries'}"
 
     def action_retry_selected(self) -> None:
         ids = self.chosen_ids()
         if not self.change_allowed("retry_selected") or not ids:
             return
-        run_change(
-            self,
-            f"retry:{self.backend}",
-            lambda: self.tui.client.retry(self.backend, ids),
-            lambda result, error: self.after_change("Retry", result, error),
-        )
+        self.run_entry_action(action("retry"), ids, None)
 
     def action_discard_selected(self) -> None:
         ids = self.chosen_ids()
         if not self.change_allowed("discard_selected") or not ids:
             return
-        request = ConfirmRequest(
-            title=f"Discard {len(ids)} {self.kind.value} entries (Leave Server Version)?",
-            lines=["The server keeps its version; these local entries are dropped.", ARCHIVE_LINE],
+        spec = self.discard_spec
+        request = ConfirmRequest.for_action(
+            spec,
+            self.subject(len(ids)),
+            pin_required=self.tui.pin_required,
             count=len(ids),
-            word="DISCARD",
-            pin=self.tui.pin_required,
-            confirm_label="Discard",
         )
 
         def confirmed(answer: Confirmation | None) -> None:
             if answer is not None:
-                run_change(
-                    self,
-                    f"discard:{self.backend}",
-                    lambda: self.tui.client.discard(self.backend, self.kind, ids, pin=answer.pin),
-                    lambda result, error: self.after_change("Discard", result, error),
-                )
+                self.run_entry_action(spec, ids, answer.pin)
 
         self.app.push_screen(ConfirmScreen(request), confirmed)
 
@@ -121,36 +133,40 @@ class QueueActionsScreen(Screen):
         if not self.change_allowed("requeue_conflicted"):
             return
         total = self.page.total if self.page is not None and self.page.total is not None else None
-        count = total if total is not None else self.stat.count
-        request = ConfirmRequest(
-            title="Re-Queue Conflicted: send every conflicted entry again?",
-            lines=[
-                "Every entry in Conflicts goes back to the queue and is sent at the next sync.",
-                "Entries the server rejects again come back here.",
-            ],
+        count = total if total is not None else (self.stat.count if self.stat.known else None)
+        spec = action("retry-all")
+        request = ConfirmRequest.for_action(
+            spec,
+            self.subject(count),
+            pin_required=self.tui.pin_required,
             count=count,
-            word="RETRY",
-            pin=self.tui.pin_required,
-            confirm_label="Re-Queue",
+            lines=["They are sent at the next sync."],
         )
 
         def confirmed(answer: Confirmation | None) -> None:
             if answer is not None:
-                run_change(
-                    self,
-                    f"retry:{self.backend}",
-                    lambda: self.tui.client.retry(self.backend, None, pin=answer.pin),
-                    lambda result, error: self.after_change("Re-Queue Conflicted", result, error),
-                )
+                self.run_entry_action(spec, None, answer.pin)
 
         self.app.push_screen(ConfirmScreen(request), confirmed)
 
-    def after_change(self, what: str, result: ActionResult | None, error: str | None) -> None:
+    def run_entry_action(self, spec: ActionSpec, ids: list[str] | None, pin: str | None) -> None:
+        """Retry (ids, or all with None) or discard `ids`, then show the result counted."""
+        client = self.tui.client
+        if spec.name in ("retry", "retry-all"):
+            call = lambda: client.retry(self.backend, ids, pin=pin)  # noqa: E731
+            key = f"retry:{self.backend}"
+        else:
+            chosen = list(ids or [])
+            call = lambda: client.discard(self.backend, self.kind, chosen, pin=pin)  # noqa: E731
+            key = f"discard:{self.backend}"
+        run_change(self, key, call, lambda result, error: self.after_change(spec, result, error))
+
+    def after_change(self, spec: ActionSpec, result: ActionResult | None, error: str | None) -> None:
         view = self.query_one("#action-result", ActionResultView)
         if result is None:
-            view.show_error(what, error or "no answer")
+            view.show_error(spec.title, error or "no answer")
             return
-        view.show_result(what, result)
+        view.show_result(spec, result)
         self.selected.clear()
         self.show_selection()
         self.reload_after_change()

@@ -53,7 +53,7 @@ class QueueBrowserScreen(QueueActionsScreen):
         super().__init__()
         self.backend = backend
         self.kind = kind
-        self.stat = stat or QueueStat(kind=kind, count=None)
+        self.stat = stat or QueueStat(kind=kind, count=None, known=False)
         self.page_offset = 0
         self.filter_text: str | None = None
         self.page: EntryPage | None = None
@@ -62,10 +62,11 @@ class QueueBrowserScreen(QueueActionsScreen):
 
     @property
     def page_size(self) -> int:
-        return getattr(self.app, "PAGE_SIZE", 50)
+        return self.tui.PAGE_SIZE
 
     def compose(self) -> ComposeResult:
-        title = f"{self.backend} › {queue_label(self.stat, self.kind)} ({count_text(self.stat.count)})"
+        count = count_text(self.stat.count, self.stat.known)
+        title = f"{self.backend} › {queue_label(self.stat, self.kind)} ({count})"
         yield Static(Content(title), id="browser-title")
         yield Input(placeholder="filter (Enter to apply, Esc to clear)", id="entry-filter")
         yield ActionResultView(id="action-result")
@@ -150,6 +151,7 @@ class QueueBrowserScreen(QueueActionsScreen):
 
     def show_state(self) -> None:
         self.refresh_bindings()
+        self.show_selection()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         allowed = self.change_allowed(action)

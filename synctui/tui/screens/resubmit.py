@@ -1,5 +1,7 @@
-"""Re-Submit To Server (OpenIZ): ask for a date range, confirm with the word and the PIN, then follow
-the agent's background action in the progress dialog, which can cancel it."""
+"""Re-Submit To Server (OpenIZ): ask for a date range, confirm as the catalogue says (word, PIN), then
+follow the agent's background action in the progress dialog, which can cancel it. It ends with what the
+agent counted ("queued 4 records the server lacks; 8 already waiting were not queued again") and what
+is left, as the verdict says: never "everything reached the server" while records wait to be sent."""
 
 from __future__ import annotations
 
@@ -8,17 +10,27 @@ from typing import TYPE_CHECKING
 
 from textual.screen import Screen
 
+from synctui.actions import action
 from synctui.tui.screens.confirm import Confirmation, ConfirmRequest, ConfirmScreen
-from synctui.tui.screens.sync_progress import SyncProgressScreen
+from synctui.tui.screens.sync_progress import SyncProgressScreen, Words
 
 if TYPE_CHECKING:
     from synctui.tui.app import SyncTuiApp
 
 LINES = [
-    "Records created in the range that the server does not have are queued again, as updates.",
-    "It can take 20-30 minutes on a large device; you can cancel it, and what was queued stays queued.",
+    "They are queued again, as updates, and sent at the next sync.",
+    "You can cancel it; what was queued stays queued.",
     "Enter the range as FIRST..LAST, e.g. 2026-11-01..2026-11-24 (whole days).",
 ]
+RESUBMIT_WORDS = Words(
+    "resubmit",
+    "Re-submitting…",
+    "Re-submitted",
+    "Re-Submit finished",
+    "Re-Submit Failed",
+    "Re-Submit cancelled",
+    "re-submit",
+)
 
 
 def parse_range(text: str) -> tuple[datetime, datetime]:
@@ -38,12 +50,11 @@ def parse_range(text: str) -> tuple[datetime, datetime]:
 def ask_resubmit(screen: Screen, backend: str) -> None:
     app: SyncTuiApp = screen.app  # type: ignore[assignment]
     today = app.now().date()
-    request = ConfirmRequest(
-        title=f"Re-Submit To Server: {backend}",
+    request = ConfirmRequest.for_action(
+        action("resubmit"),
+        backend,
+        pin_required=app.pin_required,
         lines=LINES,
-        word="RESUBMIT",
-        pin=app.pin_required,
-        confirm_label="Re-submit",
         value_label="Date range",
         value=f"{today - timedelta(days=7):%Y-%m-%d}..{today:%Y-%m-%d}",
     )
@@ -60,7 +71,7 @@ def ask_resubmit(screen: Screen, backend: str) -> None:
             SyncProgressScreen(
                 backend,
                 starter=lambda: app.client.resubmit(backend, since, until, pin=answer.pin),
-                labels=("Re-submitting…", "Re-submitted", "Re-Submit Failed"),
+                words=RESUBMIT_WORDS,
             )
         )
 

@@ -1,12 +1,19 @@
-"""Synchronize Now: "Synchronizing…" with step bars, then "Data Synced" (Close) or "Sync Failed" (Retry, Close).
+"""Synchronize Now (and other long actions): progress, then the truthful end.
 
-The modal starts the action with `client.synchronize()` and then follows `BackendView.action` with the same
-id in the state the agent pushes, so a sync started elsewhere (or joined) is followed the same way.
+The modal starts the action (`client.synchronize()` by default) and follows `BackendView.action` with
+the same id in the state the agent pushes, so a sync started elsewhere (or joined) is followed the
+same way. When the action ends well the dialog waits for the first snapshot the agent took after it
+ended (the agent refreshes right after), judges it (synctui.verdict) and says "Data Synced" only when
+the verdict is SAFE; otherwise "Sync finished — 3 entries need attention" with the reasons and the
+keys that open them. A failed action ends in "Sync Failed" with its reason (Retry, Close).
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
@@ -16,17 +23,40 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from synctui.actions import counted as counted_words
 from synctui.client import AgentRefused, AgentUnavailable
-from synctui.model import ActionStatus, Rejection, SyncProgress
-from synctui.tui.bindings import bindings_for
-from synctui.tui.format import bar, one_line
-from synctui.tui.look import glyphs
+from synctui.model import ActionStatus, Level, QueueKind, Rejection, SyncProgress, Verdict
+from synctui.tui.actions import offers
+from synctui.tui.bindings import bindings_for, step_with_keys
+from synctui.tui.format import bar, clock_time, one_line
+from synctui.tui.look import LEVEL_STYLE, glyphs
+from synctui.tui.shows_state import ShowsState
 from synctui.tui.widgets.steady_static import SteadyStatic
 
 if TYPE_CHECKING:
     from synctui.tui.app import SyncTuiApp
 
 FINAL_STATES = {"done", "failed", "completed", "cancelled", "error"}
+ASK_REFRESH_AFTER = 10.0  # seconds of waiting for a fresh snapshot before asking the agent for one
+MAX_REASONS = 4
+
+
+@dataclass(frozen=True)
+class Words:
+    """How a long action is named in its dialog."""
+
+    action: str  # the catalogue id (Retry is offered only when the catalogue offers it)
+    running: str
+    safe: str  # the title when the verdict afterwards is SAFE, and only then
+    finished: str  # the title's start otherwise: "Sync finished — 2 entries need attention"
+    failed: str
+    cancelled: str
+    noun: str  # "joined the sync already in progress"
+
+
+SYNC_WORDS = Words(
+    "synchronize", "Synchronizing…", "Data Synced", "Sync finished", "Sync Failed", "Sync cancelled", "sync"
+)
 
 
 def is_final(action: ActionStatus) -> bool:
@@ -39,7 +69,24 @@ def succeeded(action: ActionStatus) -> bool:
     return action.state in ("done", "completed")
 
 
-class SyncProgressScreen(ModalScreen[None]):
+def _entries(count: int) -> str:
+    return "entry" if count == 1 else "entries"
+
+
+def headline(verdict: Verdict, conflicts: int | None, waiting: int | None) -> str:
+    """What is left after the action, in a few words (the title after "Sync finished — ")."""
+    if verdict.level is Level.ATTENTION:
+        if verdict.has("conflicts") and conflicts:
+            return f"{conflicts:,} {_entries(conflicts)} {'needs' if conflicts == 1 else 'need'} attention"
+        return "needs attention"
+    if verdict.level is Level.WAITING:
+        if waiting:
+            return f"{waiting:,} {_entries(waiting)} still waiting"
+        return "still waiting"
+    return "result not confirmed"
+
+
+class SyncProgressScreen(ShowsState, ModalScreen[None]):
     SCOPE = "sync"
     BINDINGS: list[Binding] = bindings_for("sync")
     DEFAULT_CSS = """
@@ -50,9 +97,15 @@ class SyncProgressScreen(ModalScreen[None]):
     }
     SyncProgressScreen.-done #dialog { border: thick $success; }
     SyncProgressScreen.-failed #dialog { border: thick $error; }
-    SyncProgressScreen #sync-title { text-style: bold; height: 1; margin-bottom: 1; }
+    SyncProgressScreen.-attention #dialog { border: thick $error; }
+    SyncProgressScreen.-waiting #dialog { border: thick $warning; }
+    SyncProgressScreen.-unknown #dialog { border: thick $accent; }
+    SyncProgressScreen #sync-title { text-style: bold; height: auto; margin-bottom: 1; }
     SyncProgressScreen.-done #sync-title { color: $success; }
     SyncProgressScreen.-failed #sync-title { color: $error; }
+    SyncProgressScreen.-attention #sync-title { color: $error; }
+    SyncProgressScreen.-waiting #sync-title { color: $warning; }
+    SyncProgressScreen.-unknown #sync-title { color: $accent; }
     SyncProgressScreen.-hung #dialog { border: thick $warning; }
     SyncProgressScreen.-hung #sync-title { color: $warning; }
     SyncProgressScreen #sync-body { height: auto; }
@@ -62,23 +115,32 @@ class SyncProgressScreen(ModalScreen[None]):
     SyncProgressScreen.-failed #retry { display: block; }
     SyncProgressScreen #cancel { display: none; }
     SyncProgressScreen.-cancellable #cancel { display: block; }
+    SyncProgressScreen #open-conflicts { display: none; }
+    SyncProgressScreen.-conflicts #open-conflicts { display: block; }
     """
 
     def __init__(
         self,
         backend: str,
         starter: Callable[[], Awaitable[ActionStatus]] | None = None,
-        labels: tuple[str, str, str] = ("Synchronizing…", "Data Synced", "Sync Failed"),
+        words: Words = SYNC_WORDS,
     ) -> None:
-        """`starter` starts the action (default: Synchronize Now); `labels` are its running, done and
-        failed titles. A long action other than a sync can be cancelled from here."""
+        """`starter` starts the action (default: Synchronize Now); `words` name it. A long action other
+        than a sync can be cancelled from here."""
         super().__init__()
         self.backend = backend
         self.starter = starter
-        self.labels = labels
-        self.phase = "starting"  # starting, running, done, failed
+        self.words = words
+        self.phase = "starting"  # starting, running, settling, done, failed
         self.status: ActionStatus | None = None
+        self.joined = False
         self.failure: tuple[str, Rejection | None] | None = None
+        self.finished_at: datetime | None = None  # when the action ended (the agent's clock)
+        self.final_revision = 0  # the state revision in which the end was seen
+        self.verdict: Verdict | None = None  # judged on the first snapshot taken after the end
+        self.conflicts: int | None = None
+        self.waiting: int | None = None
+        self.closed = False
 
     @property
     def tui(self) -> SyncTuiApp:
@@ -89,6 +151,7 @@ class SyncProgressScreen(ModalScreen[None]):
             yield Static("", id="sync-title")
             yield SteadyStatic("", id="sync-body")
             with Horizontal(id="sync-buttons"):
+                yield Button("Open Conflicts (4)", id="open-conflicts", variant="warning")
                 yield Button("Retry", id="retry", variant="primary")
                 yield Button("Cancel it", id="cancel", variant="error")
                 yield Button("Run in background", id="close")
@@ -101,7 +164,10 @@ class SyncProgressScreen(ModalScreen[None]):
     def start(self) -> None:
         self.phase = "starting"
         self.status = None
+        self.joined = False
         self.failure = None
+        self.finished_at = None
+        self.verdict = None
         self.draw()
         self.run_worker(self._start(), group="sync", exclusive=True)
 
@@ -115,36 +181,69 @@ class SyncProgressScreen(ModalScreen[None]):
         except AgentRefused as exc:
             self.fail(f"the agent refused: {exc.message}", None)
             return
-        self.status = status
+        self.joined = status.joined
         self.absorb(status)
         self.show_state()
 
     def show_state(self) -> None:
-        """Called by the app on every pushed state."""
+        """Called by the app on every pushed state (after it judged every backend)."""
         if self.status is None or self.phase in ("done", "failed"):
             self.draw()
             return
         state = self.tui.agent_state
         view = state.view(self.backend) if state is not None else None
-        action = view.action if view is not None else None
-        if action is not None and action.id == self.status.id:
-            self.absorb(action)
-        else:
-            self.draw()
+        if self.phase in ("starting", "running"):
+            action = view.action if view is not None else None
+            if action is not None and action.id == self.status.id:
+                self.absorb(action)
+        if self.phase == "settling":
+            self.settle()
+        self.draw()
 
     def absorb(self, action: ActionStatus) -> None:
-        if self.phase in ("done", "failed"):
+        if self.phase not in ("starting", "running"):
             return
         self.status = action
         if not is_final(action):
             self.phase = "running"
         elif succeeded(action):
-            self.phase = "done"
+            self.phase = "settling"
+            self.finished_at = action.finished or self.tui.now()
+            state = self.tui.agent_state
+            self.final_revision = state.revision if state is not None else 0
+            self.set_timer(ASK_REFRESH_AFTER, self.ask_refresh)
         else:
             message = action.rejection.message if action.rejection else action.message
             self.fail(message or "the backend did not say why", action.rejection)
             return
         self.draw()
+
+    def settle(self) -> None:
+        """Judge the first snapshot taken after the action ended (or the first push that says the
+        agent could not read the backend again); until then the end is "checking the result"."""
+        state = self.tui.agent_state
+        view = state.view(self.backend) if state is not None else None
+        if view is None or self.finished_at is None or self.tui.agent_error:
+            return
+        snap = view.snapshot
+        fresh = snap.taken_at >= self.finished_at
+        refresh_failed = snap.stale and state is not None and state.revision > self.final_revision
+        if not (fresh or refresh_failed):
+            return
+        self.verdict = self.tui.verdict(self.backend)
+        conflicts = snap.queue(QueueKind.CONFLICTS)
+        self.conflicts = conflicts.count if conflicts.known else None
+        waiting = [snap.queue(k) for k in (QueueKind.OUTBOX, QueueKind.INBOX, QueueKind.ADMIN)]
+        self.waiting = sum(q.count or 0 for q in waiting if q.known)
+        self.phase = "done"
+
+    def ask_refresh(self) -> None:
+        if self.phase == "settling" and self.is_mounted:
+            self.run_worker(self._refresh(), group="refresh", exclusive=True)
+
+    async def _refresh(self) -> None:
+        with contextlib.suppress(AgentUnavailable, AgentRefused):  # the dialog says it is waiting
+            await self.tui.client.refresh(self.backend)
 
     def fail(self, message: str, rejection: Rejection | None) -> None:
         self.phase = "failed"
@@ -157,8 +256,13 @@ class SyncProgressScreen(ModalScreen[None]):
         if not self.is_mounted:
             return
         g = glyphs(self.app)
-        self.set_class(self.phase == "done", "-done")
+        level = self.verdict.level if self.phase == "done" and self.verdict is not None else None
+        self.set_class(level is Level.SAFE, "-done")
         self.set_class(self.phase == "failed", "-failed")
+        self.set_class(level is Level.ATTENTION, "-attention")
+        self.set_class(level is Level.WAITING, "-waiting")
+        self.set_class(level is Level.UNKNOWN, "-unknown")
+        self.set_class(self.phase == "done" and bool(self.conflicts), "-conflicts")
         title = self.query_one("#sync-title", Static)
         body = self.query_one("#sync-body", Static)
         close = self.query_one("#close", Button)
@@ -167,23 +271,60 @@ class SyncProgressScreen(ModalScreen[None]):
         )
         self.set_class(hung, "-hung")
         self.set_class(self.starter is not None and self.phase == "running", "-cancellable")
+        words = self.words
         if hung:
             title.update(f"{g.warning} Sync appears hung: {self.backend}")
             body.update(self.progress_text())
             close.label = "Close"
         elif self.phase in ("starting", "running"):
-            title.update(f"{g.running} {self.labels[0]} {self.backend}")
+            joined = " (joined)" if self.joined else ""
+            title.update(f"{g.running} {words.running} {self.backend}{joined}")
             body.update(self.progress_text())
             close.label = "Run in background"
-        elif self.phase == "done":
-            title.update(f"{g.ok} {self.labels[1]}")
+        elif self.phase == "settling":
+            title.update(f"{g.running} {words.finished} {g.dash} checking the result…")
+            body.update(self.settling_text())
+            close.label = "Close"
+        elif self.phase == "done" and self.verdict is not None:
+            if self.verdict.level is Level.SAFE:
+                title.update(f"{g.ok} {words.safe}")
+            else:
+                what = headline(self.verdict, self.conflicts, self.waiting)
+                title.update(f"{g.level(self.verdict.level)} {words.finished} {g.dash} {what}")
             body.update(self.done_text())
             close.label = "Close"
         else:
-            title.update(f"{g.error} {self.labels[2]}")
+            cancelled = self.status is not None and self.status.state == "cancelled"
+            title.update(f"{g.warning} {words.cancelled}" if cancelled else f"{g.error} {words.failed}")
             body.update(self.failed_text())
             close.label = "Close"
         self.refresh_bindings()
+
+    def joined_line(self) -> Content | None:
+        if not self.joined:
+            return None
+        started = ""
+        if self.status is not None:
+            started = f" (started {clock_time(self.status.started, self.tui.now())})"
+        return Content.from_markup(
+            "[$text-muted]Joined the $noun already in progress$started; it was not started again.[/]",
+            noun=self.words.noun,
+            started=started,
+        )
+
+    def outcome_lines(self) -> list[Content]:
+        """What the action reported doing, counted, as the agent said it."""
+        status = self.status
+        lines: list[Content] = []
+        if status is None:
+            return lines
+        message = one_line(status.message, 300)
+        if message:
+            lines.append(Content(message))
+        counted = one_line(counted_words(status.action, status.counts), 300)
+        if counted and not message:  # the agent's message already says what happened, counted
+            lines.append(Content.from_markup("[$text-muted]$c[/]", c=counted))
+        return lines
 
     def progress_text(self) -> Content:
         g = glyphs(self.app)
@@ -229,20 +370,61 @@ class SyncProgressScreen(ModalScreen[None]):
                 )
             if progress.message:
                 lines.append(Content(one_line(progress.message, 200)))
+        joined = self.joined_line()
+        if joined is not None:
+            lines.append(joined)
         if self.tui.agent_error:
             lines.append(
                 Content.from_markup("[$error]lost contact with the agent; the sync may still be running[/]")
             )
         return Content("\n").join(lines)
 
+    def settling_text(self) -> Content:
+        lines = self.outcome_lines()
+        lines.append(
+            Content.from_markup(
+                "[$text-muted]Waiting for the agent to read $b again, to tell what reached the server…[/]",
+                b=self.backend,
+            )
+        )
+        joined = self.joined_line()
+        if joined is not None:
+            lines.append(joined)
+        if self.tui.agent_error:
+            lines.append(Content.from_markup("[$error]lost contact with the agent[/]"))
+        return Content("\n").join(lines)
+
     def done_text(self) -> Content:
-        status = self.status
-        lines = [Content(f"Everything recorded on this device for {self.backend} reached the server.")]
-        if status is not None:
-            if status.counts:
-                lines.append(Content(" · ".join(f"{v:,} {k}" for k, v in status.counts.items())))
-            if status.message:
-                lines.append(Content.from_markup("[$text-muted]$m[/]", m=one_line(status.message, 200)))
+        verdict = self.verdict
+        lines: list[Content] = []
+        if verdict is not None and verdict.level is Level.SAFE:
+            lines.append(
+                Content(f"Everything recorded on this device for {self.backend} reached the server.")
+            )
+            lines.extend(self.outcome_lines())
+        elif verdict is not None:
+            lines.extend(self.outcome_lines())
+            if lines:
+                lines.append(Content(""))
+            g = glyphs(self.app)
+            for reason in verdict.reasons[:MAX_REASONS]:
+                lines.append(
+                    Content.assemble(
+                        (f"{g.level(reason.level)} ", f"{LEVEL_STYLE[reason.level]} bold"),
+                        (one_line(reason.line, 300), "bold"),
+                    )
+                )
+                if reason.next_step:
+                    step = step_with_keys(self.app, reason.next_step, reason.action)
+                    lines.append(Content.assemble("  ", one_line(step, 300)))
+            if len(verdict.reasons) > MAX_REASONS:
+                more = len(verdict.reasons) - MAX_REASONS
+                lines.append(
+                    Content.from_markup("[$text-muted]… and $n more on the dashboard[/]", n=str(more))
+                )
+        joined = self.joined_line()
+        if joined is not None:
+            lines.append(joined)
         return Content("\n").join(lines)
 
     def failed_text(self) -> Content:
@@ -258,19 +440,28 @@ class SyncProgressScreen(ModalScreen[None]):
                 facts.append(f"HTTP {rejection.status}")
             lines.append(Content.from_markup("[$text-muted]$f[/]", f=" · ".join(facts)))
         if self.status is not None and self.status.counts:
-            lines.append(Content(" · ".join(f"{v:,} {k}" for k, v in self.status.counts.items())))
+            lines.append(Content(one_line(counted_words(self.status.action, self.status.counts), 300)))
         return Content("\n").join(lines)
 
     # --- buttons and keys -----------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "retry":
-            return self.phase == "failed"
+            return self.phase == "failed" and offers(self.tui, self.backend, self.words.action)
+        if action == "open_conflicts":
+            return self.phase == "done" and bool(self.conflicts)
         return True
 
     def action_retry(self) -> None:
-        if self.phase == "failed":
+        if self.check_action("retry", ()):
             self.start()
+
+    def action_open_conflicts(self) -> None:
+        if not self.check_action("open_conflicts", ()):
+            return
+        app = self.tui
+        self.action_close()
+        app.call_later(app.open_queue, QueueKind.CONFLICTS)
 
     def cancel_action(self) -> None:
         if self.status is not None and self.phase == "running":
@@ -283,6 +474,11 @@ class SyncProgressScreen(ModalScreen[None]):
             self.notify(f"could not cancel: {exc}", severity="error")
 
     def action_close(self) -> None:
+        """Close once; the rest of a key burst (c c, Esc Esc) does not reach the dashboard."""
+        if self.closed:
+            return
+        self.closed = True
+        self.tui.swallow_burst(("escape", "c", "enter", "4"))
         self.dismiss()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -291,5 +487,7 @@ class SyncProgressScreen(ModalScreen[None]):
             self.action_retry()
         elif event.button.id == "cancel":
             self.cancel_action()
+        elif event.button.id == "open-conflicts":
+            self.action_open_conflicts()
         else:
             self.action_close()

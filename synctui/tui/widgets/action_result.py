@@ -1,10 +1,12 @@
-"""The outcome of a change action: the agent's message, then one line per entry (ok or why not)."""
+"""The outcome of a change action, counted ("3 re-queued, 2 still rejected"), then one line per entry
+(done, or why not). Marked as a success only when the agent says everything asked for was done."""
 
 from __future__ import annotations
 
 from textual.content import Content
 from textual.widgets import Static
 
+from synctui.actions import ActionSpec
 from synctui.model import ActionResult
 from synctui.tui.actions import result_line
 from synctui.tui.format import one_line
@@ -37,10 +39,14 @@ class ActionResultView(Static):
         g = glyphs(self.app)
         self._show(False, Content.assemble((f"{g.error} {what}: ", "$error bold"), (error, "$error")))
 
-    def show_result(self, what: str, result: ActionResult) -> None:
+    def show_result(self, spec: ActionSpec, result: ActionResult) -> None:
         g = glyphs(self.app)
         style = "$success bold" if result.ok else "$error bold"
-        lines = [Content.assemble((f"{g.ok if result.ok else g.error} {what} ", style), result_line(result))]
+        lines = [
+            Content.assemble(
+                (f"{g.ok if result.ok else g.error} {spec.title}: ", style), result_line(spec.name, result)
+            )
+        ]
         for entry in result.results[:MAX_LINES]:
             why = entry.message
             if entry.rejection is not None:

@@ -1,4 +1,5 @@
-"""The "All synced" banner, or the one-line summary of what is still waiting."""
+"""The verdict of the selected backend in one place: "All synced" only when it is SAFE; otherwise the
+verdict's level, its first reason and the next step (naming the key)."""
 
 from __future__ import annotations
 
@@ -6,17 +7,14 @@ from datetime import datetime
 
 from textual.content import Content
 
-from synctui.model import AgentState, BackendView, QueueKind
-from synctui.tui.format import clock_time
-from synctui.tui.look import glyphs
+from synctui.model import AgentState, BackendView, Level, Verdict
+from synctui.tui.bindings import step_with_keys
+from synctui.tui.format import clock_time, one_line
+from synctui.tui.look import LEVEL_STYLE, glyphs
 from synctui.tui.widgets.steady_static import SteadyStatic
+from synctui.verdict import LEVEL_WORDS
 
-_WORDS = {
-    QueueKind.OUTBOX: "waiting to send",
-    QueueKind.INBOX: "to receive",
-    QueueKind.ADMIN: "admin messages",
-    QueueKind.CONFLICTS: "rejected",
-}
+LINES = 3  # the banner's height at most
 
 
 def last_sync(view: BackendView) -> datetime | None:
@@ -27,44 +25,34 @@ def last_sync(view: BackendView) -> datetime | None:
     return max(times) if times else None
 
 
-def waiting_summary(view: BackendView) -> list[str]:
-    parts = []
-    for kind in (QueueKind.OUTBOX, QueueKind.CONFLICTS, QueueKind.INBOX, QueueKind.ADMIN):
-        count = view.snapshot.queue(kind).count
-        if count:
-            parts.append(f"{count:,} {_WORDS[kind]}")
-    return parts
-
-
-def not_synced_reason(view: BackendView, agent_error: str | None) -> str:
-    snapshot = view.snapshot
-    if agent_error:
-        return "agent unreachable: showing the last data it sent"
-    if snapshot.health is not None and not snapshot.health.online:
-        return "the backend is offline"
-    if snapshot.stale:
-        return "the data is stale: the agent could not refresh it"
-    return "some record types have not synced recently (see the log)"
-
-
 class AllSyncedBanner(SteadyStatic):
     DEFAULT_CSS = """
-    AllSyncedBanner { height: auto; padding: 0 1; }
+    AllSyncedBanner { height: auto; max-height: 3; padding: 0 1; }
     AllSyncedBanner.-synced {
         height: 3; content-align: center middle; text-style: bold;
         background: $success; color: auto 100%;
     }
     AllSyncedBanner.-waiting { background: $boost; }
+    AllSyncedBanner.-attention { background: $error 15%; }
+    AllSyncedBanner.-unknown { background: $accent 15%; }
     """
 
     def show(
-        self, state: AgentState, view: BackendView | None, now: datetime, agent_error: str | None
+        self,
+        state: AgentState,
+        view: BackendView | None,
+        verdict: Verdict | None,
+        now: datetime,
+        all_safe: bool = False,
     ) -> None:
+        """`verdict`: the selected backend's, as the app judged it; `all_safe`: every backend is SAFE."""
         g = glyphs(self.app)
-        synced = view is not None and agent_error is None and view.snapshot.all_synced
-        self.set_class(synced, "-synced")
-        self.set_class(not synced, "-waiting")
-        if view is None:
+        level = verdict.level if verdict is not None and view is not None else None
+        self.set_class(level is Level.SAFE, "-synced")
+        self.set_class(level in (Level.WAITING, None), "-waiting")
+        self.set_class(level is Level.ATTENTION, "-attention")
+        self.set_class(level is Level.UNKNOWN, "-unknown")
+        if view is None or verdict is None:
             if not state.backends:
                 self.update(
                     Content.from_markup(
@@ -75,31 +63,35 @@ class AllSyncedBanner(SteadyStatic):
             else:
                 self.update(Content.from_markup("[$text-muted]Waiting for the agent's first report…[/]"))
             return
-        if synced:
+        if verdict.level is Level.SAFE:
             when = last_sync(view)
             text = f"{g.ok} All synced"
             if when is not None:
                 text += f" {g.dash} last sync {clock_time(when, now)}"
             if len(state.backends) > 1:
-                text += " (all backends)" if state.all_synced else f" ({view.snapshot.backend})"
+                text += " (all backends)" if all_safe else f" ({view.snapshot.backend})"
             self.update(Content(text))
             return
-        parts = waiting_summary(view)
-        if parts:
-            line = Content.assemble(
-                *_join([(p, "$error bold" if "rejected" in p else "bold") for p in parts], " · ")
+        style = LEVEL_STYLE[verdict.level]
+        head = f"{g.level(verdict.level)} {LEVEL_WORDS[verdict.level]}"
+        if not verdict.reasons:
+            self.update(Content.assemble((head, f"{style} bold"), f": {one_line(verdict.summary, 200)}"))
+            return
+        first = verdict.reasons[0]
+        more = f" (+{len(verdict.reasons) - 1} more)" if len(verdict.reasons) > 1 else ""
+        fits = LINES * max(40, (self.content_region.width or self.app.size.width - 2) - 2)
+        room = fits - len(head) - len(more) - 4
+        line = f": {one_line(first.line, room - 40)}"  # the reason first; the next step gets the rest
+        if first.line.lower().startswith(LEVEL_WORDS[verdict.level].lower()):  # "Not known yet: …"
+            head, line = f"{g.level(verdict.level)}", f" {one_line(first.line, room - 40)}"
+        room = max(40, room - len(line))
+        self.update(
+            Content.assemble(
+                (head, f"{style} bold"),
+                (line, "bold"),
+                (more, "$text-muted"),
+                f" {g.dash} {one_line(step_with_keys(self.app, first.next_step, first.action), room)}"
+                if first.next_step
+                else "",
             )
-        else:
-            line = Content.assemble(
-                ("Nothing queued, but not confirmed synced: ", "bold"), not_synced_reason(view, agent_error)
-            )
-        self.update(line)
-
-
-def _join(items: list[tuple[str, str]], sep: str) -> list[tuple[str, str] | str]:
-    out: list[tuple[str, str] | str] = []
-    for index, item in enumerate(items):
-        if index:
-            out.append(sep)
-        out.append(item)
-    return out
+        )

@@ -7,7 +7,7 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Static
 
-from synctui.model import AgentState
+from synctui.model import AgentState, Verdict
 from synctui.tui.widgets.backend_tabs import BackendTabs
 
 
@@ -50,7 +50,7 @@ class AppHeader(Horizontal):
         clock = now.strftime("%H:%M:%S")
         self.query_one("#agent-status", Static).update(Content.assemble(status, "  ", (clock, "bold")))
 
-    def show(self, state: AgentState | None, selected: str | None, agent_stale: bool) -> None:
+    def show(self, state: AgentState | None, selected: str | None, verdicts: dict[str, Verdict]) -> None:
         views = state.backends if state is not None else []
-        self.query_one(BackendTabs).show(views, selected, agent_stale)
+        self.query_one(BackendTabs).show(views, selected, verdicts)
         self.refresh_status()

@@ -59,9 +59,11 @@ class JobsPanel(SteadyStatic):
         super().__init__("", **kwargs)
         self.border_title = "Jobs"
 
-    def show(self, jobs: list[Job], now: datetime) -> None:
+    def show(self, jobs: list[Job], now: datetime, known: bool = True) -> None:
+        """`known=False`: the backend has not been read yet, so no jobs is not "no jobs"."""
         if not jobs:
-            self.update(Content.from_markup("[$text-muted]this backend reports no jobs[/]"))
+            text = "this backend reports no jobs" if known else "not known yet: the backend has not been read"
+            self.update(Content.from_markup("[$text-muted]$t[/]", t=text))
             return
         g = glyphs(self.app)
         self.update(Content("\n").join(job_line(job, now, g) for job in jobs))

@@ -1,4 +1,8 @@
-"""One queue card: label, count (n/a when the backend has no such queue), trend, oldest age, stuck badge."""
+"""One queue card: label, count, trend, oldest age, stuck badge.
+
+The count is "n/a" when the backend has no such queue, and "?" with "not known yet" and the reason
+when the queue exists but its count is not known (before the first good refresh): never 0.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from synctui.tui import history as hist
 from synctui.tui.bindings import bindings_for
 from synctui.tui.format import age, count_text, one_line, queue_label
 from synctui.tui.look import glyphs
+from synctui.verdict import is_stuck
 
 SPARK_SPAN = timedelta(hours=6)
 
@@ -28,6 +33,7 @@ class QueueCard(Widget, can_focus=True):
         border-subtitle-color: $text-muted;
     }
     QueueCard.-na { border: round $panel-lighten-2; color: $text-muted; }
+    QueueCard.-unknown { border: round $accent; }
     QueueCard.-stuck { border: round $warning; }
     QueueCard.-alert { border: round $error; border-title-color: $error; }
     QueueCard:focus { border: heavy $primary; background: $boost; }
@@ -45,7 +51,8 @@ class QueueCard(Widget, can_focus=True):
     def __init__(self, kind: QueueKind, **kwargs) -> None:
         super().__init__(**kwargs)
         self.kind = kind
-        self.stat = QueueStat(kind=kind, count=None)
+        self.stat = QueueStat(kind=kind, count=None, known=False)
+        self.why_unknown = "waiting for the agent's first report"
         self.history: Sequence[DepthPoint] = ()
         self.now: datetime | None = None
         self.stuck = False
@@ -57,18 +64,21 @@ class QueueCard(Widget, can_focus=True):
         stat: QueueStat,
         history: Sequence[DepthPoint] | None,
         now: datetime,
-        stuck_after: timedelta,
         stale: bool = False,
+        why_unknown: str | None = None,
     ) -> None:
+        """`why_unknown`: why the count is not known, when it is not (e.g. the backend's health error)."""
         self.stat = stat
+        self.why_unknown = why_unknown or "waiting for the first refresh"
         self.history = history or ()
         self.now = now
         self.stale = stale
-        self.stuck = hist.is_stuck(self.history, self.kind, stat.count, now, stuck_after)
+        self.stuck = stat.known and is_stuck(self.history, self.kind, stat.count, now)
         self.border_title = queue_label(stat, self.kind)
         self.border_subtitle = one_line(stat.detail, 40) or None
-        self.set_class(stat.count is None, "-na")
-        self.set_class(self.kind == QueueKind.CONFLICTS and bool(stat.count), "-alert")
+        self.set_class(stat.known and stat.count is None, "-na")
+        self.set_class(not stat.known, "-unknown")
+        self.set_class(stat.known and self.kind == QueueKind.CONFLICTS and bool(stat.count), "-alert")
         self.set_class(self.stuck, "-stuck")
         self.set_class(stale, "-stale")
         self.refresh()
@@ -76,6 +86,13 @@ class QueueCard(Widget, can_focus=True):
     def render(self) -> Content:
         g = glyphs(self.app)
         stat = self.stat
+        if not stat.known:
+            return Content("\n").join(
+                [
+                    Content.assemble(("?", "bold $accent"), " ", ("not known yet", "$accent")),
+                    Content.assemble((one_line(stat.detail or self.why_unknown, 200), "$text-muted")),
+                ]
+            )
         count = stat.count
         if count is None:
             first = Content.from_markup("[b]n/a[/b] [$text-muted]not kept here[/]")

@@ -1,4 +1,5 @@
-"""Problems that must not be missed: agent unreachable, backend offline or stale, plugins that failed."""
+"""Problems that must not be missed: agent unreachable, backend offline or stale, refused credentials,
+plugins that failed (what the verdict banner below already says is not repeated)."""
 
 from __future__ import annotations
 
@@ -6,23 +7,29 @@ from datetime import datetime
 
 from textual.content import Content
 
-from synctui.model import AgentState, BackendView
+from synctui.model import AgentState, BackendView, Verdict
 from synctui.tui.format import ago, clock_time, one_line
 from synctui.tui.look import glyphs
 from synctui.tui.widgets.steady_static import SteadyStatic
 
 
 def notices(
-    state: AgentState | None, view: BackendView | None, agent_error: str | None, now: datetime
+    state: AgentState | None,
+    view: BackendView | None,
+    agent_error: str | None,
+    now: datetime,
+    verdict: Verdict | None = None,
 ) -> list[tuple[str, str]]:
-    """(level, text) lines, most serious first."""
+    """(level, text) lines, most serious first. With the selected backend's `verdict`, what its
+    banner already says (agent unreachable, offline, stale, not read yet) is not repeated here."""
     out: list[tuple[str, str]] = []
-    if agent_error:
+    said = {r.code for r in verdict.reasons[:1]} if verdict is not None else set()
+    if agent_error and "agent-unreachable" not in said:
         text = f"agent unreachable: {one_line(agent_error, 160)}"
         if state is not None:
             text += " — retrying; the data below is stale"
         out.append(("error", text))
-    if view is not None:
+    if view is not None and not said & {"never-refreshed", "offline", "refresh-failing", "agent-unreachable"}:
         snapshot = view.snapshot
         health = snapshot.health
         taken = f"last data {ago(snapshot.taken_at, now)} ({clock_time(snapshot.taken_at, now)})"
@@ -51,10 +58,15 @@ class StatusBanner(SteadyStatic):
     """
 
     def show(
-        self, state: AgentState | None, view: BackendView | None, agent_error: str | None, now: datetime
+        self,
+        state: AgentState | None,
+        view: BackendView | None,
+        agent_error: str | None,
+        now: datetime,
+        verdict: Verdict | None = None,
     ) -> None:
         g = glyphs(self.app)
-        lines = notices(state, view, agent_error, now)
+        lines = notices(state, view, agent_error, now, verdict)
         self.set_class(bool(lines), "-shown")
         self.update(
             Content("\n").join(

@@ -45,6 +45,7 @@ class SyncLogTable(DataTable):
         self._thresholds = Thresholds()
         self._now: datetime | None = None
         self._signature: Any = None
+        self._known = True
         self.filter_text = ""
         self.border_title = "Sync log"
 
@@ -69,7 +70,10 @@ class SyncLogTable(DataTable):
         thresholds: Thresholds | None,
         now: datetime,
         counted: Mapping[str, SyncLogRow] | None = None,
+        known: bool = True,
     ) -> None:
+        """`known=False`: the backend has not been read yet, so an empty log is not "no log"."""
+        self._known = known
         self._rows = list(rows or [])
         self._counted = counted or {}
         self._thresholds = thresholds or Thresholds()
@@ -129,7 +133,13 @@ class SyncLogTable(DataTable):
         for index, (row, row_cells) in enumerate(zip(shown, cells, strict=True)):
             self.add_row(*row_cells, key=f"{index}:{row.key}")
         if not self._shown:
-            message = "no rows match the filter" if self._rows else "the backend reports no sync log"
+            message = (
+                "no rows match the filter"
+                if self._rows
+                else "the backend reports no sync log"
+                if self._known
+                else "not known yet: the backend has not been read"
+            )
             self.add_row(Text(message, style="dim"), *[Text("")] * (len(self.columns) - 1))
         if cursor and self.row_count:
             self.move_cursor(row=min(cursor, self.row_count - 1), animate=False)

@@ -1,0 +1,163 @@
+"""What the verbs share: reaching the agent, the errors that end a command, text for a terminal.
+
+Nothing here imports httpx or the agent at module level: `synctui --help` must stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from synctui.cli import exits
+from synctui.config import Config
+from synctui.model import BackendView, Verdict
+
+if TYPE_CHECKING:
+    from synctui.client import HttpAgentClient
+
+AGENT_TIMEOUT = 30.0  # seconds for one request to the agent
+
+Work = Callable[["HttpAgentClient"], Awaitable[int]]
+
+
+class CommandError(Exception):
+    """Ends a command with a one-line reason on stderr and an exit code (no traceback)."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def usage_error(message: str) -> CommandError:
+    return CommandError(message, exits.USAGE)
+
+
+def say(message: str) -> None:
+    """One line for the person at the terminal (stderr), not part of the command's output."""
+    print(message, file=sys.stderr)
+
+
+def connect(config: Config, *, timeout: float = AGENT_TIMEOUT) -> HttpAgentClient:
+    """A client of the agent on the config's socket (`--socket` overrides it)."""
+    from synctui.client import HttpAgentClient
+
+    return HttpAgentClient(socket=config.agent.socket, timeout=timeout)
+
+
+def with_agent(config: Config, work: Work) -> int:
+    """Run `work(client)` and turn the agent's failures into exit codes: 3 when it cannot be reached,
+    4 when it refuses (read-only, PIN, lock-out), 1 for any other refusal."""
+    import asyncio
+
+    from synctui.client import AgentRefused, AgentUnavailable
+
+    async def run() -> int:
+        client = connect(config)
+        try:
+            return await work(client)
+        finally:
+            await client.aclose()
+
+    try:
+        return asyncio.run(run())
+    except AgentUnavailable as exc:
+        say(f"synctui: {clean(str(exc))}")
+        return exits.UNREACHABLE
+    except AgentRefused as exc:
+        say(f"synctui: {clean(exc.message)}")
+        return exits.of_refusal(exc.status)
+
+
+def add_change_options(parser: argparse.ArgumentParser) -> None:
+    """`--yes` and `--pin-file`, for the verbs whose actions may need a typed word or the PIN."""
+    parser.add_argument("--yes", action="store_true", help="do not ask for confirmation (scripts)")
+    parser.add_argument(
+        "--pin-file", type=str, metavar="FILE", help="file holding the admin PIN (or set $SYNCTUI_PIN)"
+    )
+
+
+# --- text for a terminal ------------------------------------------------------------------------------
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def clean(text: Any, *, multiline: bool = False) -> str:
+    """Text from a backend, a plugin or the agent, made safe to print: control characters (escape
+    sequences included) become `?` — or spaces, on one line — and are never interpreted."""
+    value = "" if text is None else str(text)
+    if multiline:
+        return _CONTROL.sub("?", value.replace("\r\n", "\n"))
+    return _CONTROL_ONE_LINE.sub(" ", value.replace("\r\n", " ")).strip()
+
+
+def when(moment: datetime | None, now: datetime) -> str:
+    if moment is None:
+        return "never"
+    return f"{moment.astimezone():%Y-%m-%d %H:%M:%S} ({age(moment, now)} ago)"
+
+
+def age(moment: datetime | None, now: datetime) -> str:
+    if moment is None:
+        return "?"
+    seconds = max(0, int((now - moment).total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    if minutes:
+        return f"{minutes}m {seconds:02d}s"
+    return f"{seconds}s"
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    return f"{count:,} {one if count == 1 else (many or one + 's')}"
+
+
+def verdict_of(view: BackendView, now: datetime) -> Verdict:
+    """The agent's verdict on a backend; judged here when an older agent sent none."""
+    if view.verdict is not None:
+        return view.verdict
+    from synctui.verdict import judge
+
+    return judge(view, now)
+
+
+def action_title(name: str) -> str:
+    from synctui.actions import action
+
+    try:
+        return action(name).title
+    except KeyError:
+        return clean(name)
+
+
+# The command behind each `Reason.action` of the verdict; {b} is the backend.
+STEP_COMMANDS = {
+    "synchronize": "synctui sync {b}",
+    "check-connection": "synctui check {b}",
+    "open-outbox": "synctui queue ls {b} outbox",
+    "open-inbox": "synctui queue ls {b} inbox",
+    "open-admin": "synctui queue ls {b} admin",
+    "open-conflicts": "synctui queue ls {b} conflicts",
+}
+
+
+def verdict_lines(verdict: Verdict, backend: str, indent: str = "  ") -> list[str]:
+    lines = [f"{indent}{verdict.level.name}  {clean(verdict.summary)}"]
+    for reason in verdict.reasons:
+        lines.append(f"{indent}  - {clean(reason.line)}")
+        if reason.next_step:
+            command = STEP_COMMANDS.get(reason.action, "").format(b=backend)
+            lines.append(
+                f"{indent}    What to do: {clean(reason.next_step)}" + (f"  ({command})" if command else "")
+            )
+    return lines

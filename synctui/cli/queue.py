@@ -1,0 +1,137 @@
+"""`synctui queue ls|show|retry|discard`: read a queue, and the entry actions of the catalogue.
+
+retry IDS is "retry", retry --all is "retry-all" (Re-Queue Conflicted); discard from Conflicts is
+"discard" (Leave Server Version), from the Outbox "discard-unsent" (Drop Unsent Change).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import TYPE_CHECKING, Any
+
+from synctui.actions import action, discard_action
+from synctui.cli import exits
+from synctui.cli.changes import prepare, report, send
+from synctui.cli.common import add_change_options, clean, plural, usage_error, with_agent
+from synctui.config import Config
+from synctui.model import QueueKind, to_data
+
+if TYPE_CHECKING:
+    from synctui.client import HttpAgentClient
+
+QUEUES = [k.value for k in QueueKind]
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    queue = sub.add_parser("queue", parents=[common], help="list, show, retry or discard queue entries")
+    verbs = queue.add_subparsers(dest="queue_command", required=True, metavar="ls|show|retry|discard")
+
+    ls = verbs.add_parser("ls", parents=[common], help="one page of a queue")
+    ls.add_argument("backend")
+    ls.add_argument("queue", choices=QUEUES)
+    ls.add_argument("--offset", type=int, default=0)
+    ls.add_argument("--limit", type=int, default=50)
+    ls.add_argument("--filter")
+    ls.add_argument("--json", action="store_true", help="print JSON instead of text")
+    ls.set_defaults(func=list_entries)
+
+    show = verbs.add_parser("show", parents=[common], help="one entry with its payload and rejection")
+    show.add_argument("backend")
+    show.add_argument("queue", choices=QUEUES)
+    show.add_argument("id")
+    show.add_argument("--json", action="store_true", help="print JSON instead of text")
+    show.set_defaults(func=show_entry)
+
+    retry = verbs.add_parser("retry", parents=[common], help="send rejected entries again")
+    retry.add_argument("backend")
+    retry.add_argument("ids", nargs="*")
+    retry.add_argument("--all", action="store_true", help="every rejected entry (Re-Queue Conflicted)")
+    add_change_options(retry)
+    retry.set_defaults(func=retry_entries)
+
+    discard = verbs.add_parser(
+        "discard",
+        parents=[common],
+        help="conflicts: Leave Server Version; outbox: Drop Unsent Change (archived first)",
+    )
+    discard.add_argument("backend")
+    discard.add_argument("queue", choices=QUEUES)
+    discard.add_argument("ids", nargs="+")
+    add_change_options(discard)
+    discard.set_defaults(func=discard_entries)
+
+
+def list_entries(args: argparse.Namespace, config: Config) -> int:
+    async def work(client: HttpAgentClient) -> int:
+        page = await client.entries(args.backend, QueueKind(args.queue), args.offset, args.limit, args.filter)
+        if args.json:
+            print(json.dumps(to_data(page), indent=2))
+            return exits.OK
+        total = "? (not known)" if page.total is None else f"{page.total:,}"
+        first = page.offset + 1 if page.entries else page.offset
+        print(f"{args.queue}: entries {first}–{page.offset + len(page.entries)} of {total}")
+        for e in page.entries:
+            reason = f"  {e.rejection.category}: {clean(e.rejection.message)[:60]}" if e.rejection else ""
+            created = e.created.astimezone().strftime("%Y-%m-%d %H:%M") if e.created else "?"
+            print(
+                f"  {clean(e.id):>8}  {created}  {clean(e.record_type):<24} {clean(e.operation):<8} "
+                f"tries {e.attempts}{reason}"
+            )
+        return exits.OK
+
+    return with_agent(config, work)
+
+
+def show_entry(args: argparse.Namespace, config: Config) -> int:
+    async def work(client: HttpAgentClient) -> int:
+        detail = await client.entry(args.backend, QueueKind(args.queue), args.id)
+        if args.json:
+            print(json.dumps(to_data(detail), indent=2))
+            return exits.OK
+        e = detail.entry
+        print(
+            f"{clean(e.record_type)} {clean(e.operation)}  id {clean(e.id)}  attempts {e.attempts}  "
+            f"correlation {clean(e.correlation) or '-'}"
+        )
+        if e.rejection:
+            r = e.rejection
+            print(f"Rejected: {clean(r.message)}  [{r.category}{f', HTTP {r.status}' if r.status else ''}]")
+            if r.advice:
+                print(f"What to do: {clean(r.advice)}")
+        print(clean(detail.payload, multiline=True) + ("\n… (truncated)" if detail.truncated else ""))
+        return exits.OK
+
+    return with_agent(config, work)
+
+
+def retry_entries(args: argparse.Namespace, config: Config) -> int:
+    if args.all == bool(args.ids):
+        raise usage_error("synctui: give entry ids or --all")
+    spec = action("retry-all" if args.all else "retry")
+    target = "every rejected entry" if args.all else plural(len(args.ids), "entry", "entries")
+    change = prepare(spec, args, config, f"{spec.title} on {args.backend}: {target}")
+    ids = None if args.all else args.ids
+
+    async def work(client: HttpAgentClient) -> int:
+        result = await send(change, lambda pin, key: client.retry(args.backend, ids, pin=pin, key=key))
+        return report(spec, clean(args.backend), result)
+
+    return with_agent(config, work)
+
+
+def discard_entries(args: argparse.Namespace, config: Config) -> int:
+    queue = QueueKind(args.queue)
+    spec = discard_action(queue)
+    if not spec.applies_to(queue):
+        raise usage_error(f"synctui: entries of {queue.value} cannot be discarded (conflicts or outbox only)")
+    target = f"{plural(len(args.ids), 'entry', 'entries')} of {queue.value}"
+    change = prepare(spec, args, config, f"{spec.title} on {args.backend}: {target}")
+
+    async def work(client: HttpAgentClient) -> int:
+        result = await send(
+            change, lambda pin, key: client.discard(args.backend, queue, args.ids, pin=pin, key=key)
+        )
+        return report(spec, clean(args.backend), result)
+
+    return with_agent(config, work)

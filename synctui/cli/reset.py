@@ -1,0 +1,38 @@
+"""`synctui reset BACKEND KEYS…|--all`: clear sync markers ("reset" / "reset-all"); no data is deleted."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+from synctui.actions import action
+from synctui.cli.changes import prepare, report, send
+from synctui.cli.common import add_change_options, clean, plural, usage_error, with_agent
+from synctui.config import Config
+
+if TYPE_CHECKING:
+    from synctui.client import HttpAgentClient
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    parser = sub.add_parser("reset", parents=[common], help="clear sync markers (no data is deleted)")
+    parser.add_argument("backend")
+    parser.add_argument("keys", nargs="*", help="sync-log row keys; none with --all")
+    parser.add_argument("--all", action="store_true", help="every sync marker (Reset All)")
+    add_change_options(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, config: Config) -> int:
+    if args.all == bool(args.keys):
+        raise usage_error("synctui: give sync-log keys or --all")
+    spec = action("reset-all" if args.all else "reset")
+    target = "every sync marker" if args.all else plural(len(args.keys), "sync-log row")
+    change = prepare(spec, args, config, f"{spec.title} on {args.backend}: {target}")
+    keys = None if args.all else args.keys
+
+    async def work(client: HttpAgentClient) -> int:
+        result = await send(change, lambda pin, key: client.reset(args.backend, keys, pin=pin, key=key))
+        return report(spec, clean(args.backend), result)
+
+    return with_agent(config, work)

@@ -1,0 +1,39 @@
+"""`synctui set-pin`: print the hash of a new admin PIN, for `[agent] admin_pin_hash` (the PIN itself is
+never written anywhere)."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from typing import Any
+
+from synctui.cli import exits
+from synctui.cli.common import say
+from synctui.config import Config
+
+MIN_LENGTH = 4
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    parser = sub.add_parser(
+        "set-pin", parents=[common], help="print a hash of a new admin PIN for [agent] admin_pin_hash"
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, config: Config) -> int:
+    from synctui.pin import hash_pin
+
+    if not sys.stdin.isatty():
+        pin = sys.stdin.readline().strip()
+    else:
+        pin = getpass.getpass("New admin PIN: ")
+        if getpass.getpass("Again: ") != pin:
+            say("synctui: the PINs differ")
+            return exits.USAGE
+    if len(pin) < MIN_LENGTH:
+        say(f"synctui: use at least {MIN_LENGTH} characters")
+        return exits.USAGE
+    print(f'admin_pin_hash = "{hash_pin(pin)}"   # put this under [agent] in the config')
+    return exits.OK
