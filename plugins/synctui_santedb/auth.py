@@ -12,7 +12,8 @@ from synctui.backend import BackendError, BackendSettings
 from synctui.model import Category, Rejection
 
 from .profiles import SANTEDB3, Profile
-from .wire import Where, decode_json, parse_oauth_error, parse_state, parse_token
+from .wire import parse_oauth_error, parse_state, parse_token
+from .wire_fields import Where, decode_json
 
 TOKEN_PATH = SANTEDB3.token
 DEFAULT_CLIENT_ID = "synctui"

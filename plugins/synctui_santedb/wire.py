@@ -5,7 +5,7 @@ message names the endpoint and what was wrong with the answer, in one line. Noth
 the fuzz tests feed these functions arbitrary JSON.
 
 The path tables (`Profile`) live in profiles.py, `Where`, JSON decoding and the field readers in
-wire_fields.py; both are re-exported here for the modules that import them from wire.
+wire_fields.py.
 """
 
 from __future__ import annotations
@@ -26,15 +26,12 @@ from synctui.model import (
     SyncLogRow,
 )
 
-from .profiles import PROFILES, SANTEDB3, Profile
+from .profiles import SANTEDB3, Profile
 from .rejections import parse_reason
 from .wire_fields import (
-    MAX_COUNT,
-    MAX_TEXT,
     Where,
     as_count,
     as_object,
-    decode_json,
     list_items,
     opt_bool,
     opt_count,
@@ -44,17 +41,10 @@ from .wire_fields import (
 
 __all__ = [
     "JOB_STATES",
-    "MAX_COUNT",
-    "MAX_TEXT",
-    "PROFILES",
-    "SANTEDB3",
     "JobInfo",
     "LogRow",
-    "Profile",
     "State",
     "Token",
-    "Where",
-    "decode_json",
     "parse_counts",
     "parse_entry",
     "parse_entry_page",
@@ -64,7 +54,6 @@ __all__ = [
     "parse_oauth_error",
     "parse_state",
     "parse_sync_log",
-    "parse_time",
     "parse_token",
     "parse_total",
 ]

@@ -9,7 +9,7 @@ import math
 import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from synctui_santedb import wire
+from synctui_santedb import wire, wire_fields
 
 from synctui.backend import BackendError
 from synctui.model import QueueKind, Rejection
@@ -79,7 +79,7 @@ hostile = (
     json_values | keyed | st.lists(keyed, max_size=3) | st.fixed_dictionaries({"resource": st.lists(keyed)})
 )
 
-WHERE = wire.Where("http://dcdr.test", "/fuzz")
+WHERE = wire_fields.Where("http://dcdr.test", "/fuzz")
 PARSERS = [
     lambda d: wire.parse_state(d, WHERE),
     lambda d: wire.parse_counts(d, WHERE),
@@ -128,7 +128,7 @@ def test_parsers_on_one_wrong_field(base: dict, key: str, value: object) -> None
 @given(st.binary(max_size=200) | st.text(max_size=200).map(str.encode))
 def test_decode_json_on_arbitrary_bytes(raw: bytes) -> None:
     with contextlib.suppress(BackendError):
-        wire.decode_json(raw, WHERE)
+        wire_fields.decode_json(raw, WHERE)
 
 
 def test_hostile_documents() -> None:
@@ -143,7 +143,7 @@ def test_hostile_documents() -> None:
         b"\x00\x00",
     ]:
         try:
-            data = wire.decode_json(raw, WHERE)
+            data = wire_fields.decode_json(raw, WHERE)
         except BackendError:
             continue
         only_backend_errors(data)
