@@ -11,12 +11,13 @@ Optional methods raise `NotSupported` by default; list the ones you implement in
 
 from __future__ import annotations
 
+import asyncio
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from synctui.model import (
     ActionResult,
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     import httpx
 
 ProgressCallback = Callable[[SyncProgress], None]
+T = TypeVar("T")
 
 
 class Secret:
@@ -93,6 +95,45 @@ class BackendError(Exception):
     def __init__(self, rejection: Rejection) -> None:
         super().__init__(rejection.message)
         self.rejection = rejection
+
+
+class LostContact(BackendError):
+    """`failures` polls in a row failed while following a long action; `rejection` is the last one.
+    The action itself may still be running: say so, never that it failed."""
+
+    def __init__(self, rejection: Rejection, failures: int) -> None:
+        super().__init__(rejection)
+        self.failures = failures
+
+
+TRANSIENT = (Category.RETRYABLE, Category.SERVER)  # a poll failing so says nothing about the action
+
+
+async def poll_through_faults(
+    call: Callable[[], Awaitable[T]],
+    *,
+    failures: int,
+    backoff: float,
+    lost: Callable[[int, Rejection], None],
+    max_backoff: float = 10.0,
+) -> T:
+    """One poll while following a long action (a sync's status, a job's progress). A transient failure
+    (network, timeout, 5xx, a garbled answer: RETRYABLE or SERVER) is retried after a pause that
+    doubles each time, up to `max_backoff`; `lost(n, why)` is told before the n-th retry. After
+    `failures` in a row: LostContact. Anything else (credentials refused, gone) is raised at once."""
+    limit = max(int(failures), 1)
+    failed = 0
+    while True:
+        try:
+            return await call()
+        except BackendError as exc:
+            if exc.rejection.category not in TRANSIENT:
+                raise
+            failed += 1
+            if failed >= limit:
+                raise LostContact(exc.rejection, failed) from None
+            lost(failed, exc.rejection)
+            await asyncio.sleep(min(backoff * 2 ** (failed - 1), max_backoff))
 
 
 class NotSupported(BackendError):

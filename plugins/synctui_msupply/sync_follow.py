@@ -14,46 +14,23 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
-from synctui.backend import BackendError, ProgressCallback
+from synctui.backend import LostContact, ProgressCallback, poll_through_faults
 from synctui.model import Category, Rejection, SyncProgress, SyncResult
 
 from . import mapping
 from .options import MSupplyOptions
 from .parsers import SyncStatus
 
-TRANSIENT = (Category.RETRYABLE, Category.SERVER)  # a poll failing so says nothing about the sync
-MAX_BACKOFF = 10.0
-
 T = TypeVar("T")
-
-
-class LostContact(BackendError):
-    """`poll_failures` polls in a row failed; `rejection` is the last failure."""
-
-    def __init__(self, rejection: Rejection, failures: int) -> None:
-        super().__init__(rejection)
-        self.failures = failures
 
 
 async def poll(
     call: Callable[[], Awaitable[T]], options: MSupplyOptions, lost: Callable[[int, Rejection], None]
 ) -> T:
-    """One poll of a long action: transient failures are retried with a doubling pause (`lost(n, why)`
-    is told before the n-th retry); LostContact after `poll_failures` in a row; anything else (auth
-    refused, a field the user may not read) is raised at once."""
-    limit = max(int(options.poll_failures), 1)
-    failures = 0
-    while True:
-        try:
-            return await call()
-        except BackendError as exc:
-            if exc.rejection.category not in TRANSIENT:
-                raise
-            failures += 1
-            if failures >= limit:
-                raise LostContact(exc.rejection, failures) from None
-            lost(failures, exc.rejection)
-            await asyncio.sleep(min(options.poll_backoff_seconds * 2 ** (failures - 1), MAX_BACKOFF))
+    """One poll of a long action, through transient faults (synctui.backend.poll_through_faults)."""
+    return await poll_through_faults(
+        call, failures=options.poll_failures, backoff=options.poll_backoff_seconds, lost=lost
+    )
 
 
 async def trigger_and_follow(

@@ -33,7 +33,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from synctui.backend import BackendError, ProgressCallback
+from synctui.backend import BackendError, LostContact, ProgressCallback
 from synctui.model import (
     ActionResult,
     Category,
@@ -50,7 +50,6 @@ from .dcdr_client import DcdrClient
 from .reading import GUID
 from .sync_now import (
     OUTGOING,
-    LostContact,
     StepTracker,
     lost_contact,
     poll,

@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TypeVar
 
-from synctui.backend import BackendError, ProgressCallback
+from synctui.backend import BackendError, LostContact, ProgressCallback, poll_through_faults
 from synctui.model import Category, JobState, QueueKind, Rejection, SyncProgress, SyncResult, SyncStep
 
 from . import reading
@@ -29,41 +29,20 @@ from .wire import JobInfo
 
 OUTGOING = (QueueKind.OUTBOX, QueueKind.ADMIN)
 DONE_STATES = {"completed", "aborted", "cancelled", "canceled", "stopped"}
-TRANSIENT = (Category.RETRYABLE, Category.SERVER)  # a poll failing so says nothing about the sync
-MAX_BACKOFF = 10.0
-
 T = TypeVar("T")
-
-
-class LostContact(BackendError):
-    """`sync_poll_failures` polls in a row failed; `rejection` is the last failure."""
-
-    def __init__(self, rejection: Rejection, failures: int) -> None:
-        super().__init__(rejection)
-        self.failures = failures
 
 
 async def poll(
     client: DcdrClient, call: Callable[[], Awaitable[T]], lost: Callable[[int, Rejection], None]
 ) -> T:
-    """One poll while following a long action. A transient failure (network, timeout, 5xx, garbled
-    answer) is retried after a pause that doubles each time; `lost(n, why)` is told before the n-th
-    retry. After `sync_poll_failures` failures in a row: LostContact. Other failures (auth refused,
-    gone) are raised at once."""
-    limit = max(int(client.options["sync_poll_failures"]), 1)
-    backoff = float(client.options["sync_poll_backoff"])
-    failures = 0
-    while True:
-        try:
-            return await call()
-        except BackendError as exc:
-            if exc.rejection.category not in TRANSIENT:
-                raise
-            failures += 1
-            if failures >= limit:
-                raise LostContact(exc.rejection, failures) from None
-            lost(failures, exc.rejection)
-            await asyncio.sleep(min(backoff * 2 ** (failures - 1), MAX_BACKOFF))
+    """One poll while following a long action, through transient faults
+    (synctui.backend.poll_through_faults with the `sync_poll_failures` / `sync_poll_backoff` options)."""
+    return await poll_through_faults(
+        call,
+        failures=client.options["sync_poll_failures"],
+        backoff=float(client.options["sync_poll_backoff"]),
+        lost=lost,
+    )
 
 
 class StepTracker:
