@@ -311,7 +311,8 @@ def _running(view: BackendView) -> bool:
 # --- history: "unchanged since" (what makes a queue stuck) ---------------------------------------
 
 
-def _points(history: Sequence[DepthPoint] | None, kind: QueueKind) -> list[tuple[datetime, int]]:
+def depth_points(history: Sequence[DepthPoint] | None, kind: QueueKind) -> list[tuple[datetime, int]]:
+    """The known depths of one queue, oldest first."""
     points = []
     for point in history or ():
         value = (point.counts or {}).get(kind)
@@ -327,7 +328,7 @@ def unchanged_since(
     """When the depth of `kind` last became `count`, as far as the history knows (None = cannot tell)."""
     if count is None:
         return None
-    points = _points(history, kind)
+    points = depth_points(history, kind)
     if not points or points[-1][1] != count:
         return None
     since = points[-1][0]

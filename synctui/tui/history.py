@@ -6,23 +6,14 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from synctui.model import DepthPoint, QueueKind
-
-
-def _points(history: Sequence[DepthPoint] | None, kind: QueueKind) -> list[tuple[datetime, int]]:
-    points = []
-    for point in history or ():
-        value = (point.counts or {}).get(kind)
-        if isinstance(value, int) and point.at is not None:
-            points.append((point.at, value))
-    points.sort(key=lambda p: p[0])
-    return points
+from synctui.verdict import depth_points
 
 
 def resample(
     history: Sequence[DepthPoint] | None, kind: QueueKind, now: datetime, width: int, span: timedelta
 ) -> list[int | None]:
     """The depth at the end of each of `width` equal slots up to `now` (a step function; None = unknown)."""
-    points = _points(history, kind)
+    points = depth_points(history, kind)
     if not points or width <= 0:
         return []
     start = max(points[0][0], now - span)
