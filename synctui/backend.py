@@ -11,7 +11,6 @@ Optional methods raise `NotSupported` by default; list the ones you implement in
 
 from __future__ import annotations
 
-import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -121,6 +120,8 @@ async def poll_through_faults(
     (network, timeout, 5xx, a garbled answer: RETRYABLE or SERVER) is retried after a pause that
     doubles each time, up to `max_backoff`; `lost(n, why)` is told before the n-th retry. After
     `failures` in a row: LostContact. Anything else (credentials refused, gone) is raised at once."""
+    import asyncio  # here: the CLI imports this module and must start without asyncio
+
     limit = max(int(failures), 1)
     failed = 0
     while True:
