@@ -137,6 +137,45 @@ async def poll_through_faults(
             await asyncio.sleep(min(backoff * 2 ** (failed - 1), max_backoff))
 
 
+class AnswerTooLarge(Exception):
+    """An answer larger than the adapter's limit; nothing of it is kept."""
+
+
+async def read_limited(
+    http: httpx.AsyncClient, method: str, url: str | httpx.URL, limit: int, **kwargs: Any
+) -> httpx.Response:
+    """Send one request and read its answer as it streams in, at most `limit` bytes (decoded): a
+    larger answer (declared or counted) raises AnswerTooLarge and its connection is dropped unread,
+    so memory never holds more than the limit. The response returned is fully read."""
+    import httpx  # here: this module stays free of HTTP for the CLI and the plugins' light imports
+
+    async with http.stream(method, url, **kwargs) as response:
+        declared = response.headers.get("content-length", "")
+        encoded = response.headers.get("content-encoding", "identity").strip().lower() != "identity"
+        if declared.isdigit() and int(declared) > limit and not encoded:
+            raise AnswerTooLarge
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > limit:
+                chunks.clear()  # the exception's traceback holds this frame: let what was read go now
+                raise AnswerTooLarge
+            chunks.append(chunk)
+    headers = [
+        (key, value)
+        for key, value in response.headers.multi_items()
+        if key.lower() not in ("content-length", "content-encoding", "transfer-encoding")
+    ]  # the content is decoded and complete now
+    return httpx.Response(
+        response.status_code,
+        headers=headers,
+        content=b"".join(chunks),
+        request=response.request,
+        extensions=response.extensions,
+    )
+
+
 class NotSupported(BackendError):
     def __init__(self, what: str) -> None:
         super().__init__(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -46,6 +46,17 @@ class AgentRefused(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+
+class AgentTokenRefused(AgentRefused):
+    """The agent refused the bearer token (HTTP 401 of its token check, not of a PIN check): the token
+    is wrong or missing. The message never holds the token."""
+
+    def __init__(self, where: str) -> None:
+        super().__init__(401, f"refused: wrong or missing token (the agent at {where})")
+
+
+TOKEN_REFUSAL = "bearer token"  # in the agent's 401 answer to a request without the right token
 
 
 class AgentClient(Protocol):
@@ -141,12 +152,17 @@ class HttpAgentClient:
         transport: httpx.AsyncBaseTransport | None = None,
         description: str | None = None,
         timeout: float = 10.0,
+        token_refused: Callable[[AgentTokenRefused], BaseException] | None = None,
     ) -> None:
+        """`token_refused` turns the agent's refusal of the token into what is raised instead (a
+        command ends on it); without it, AgentTokenRefused is raised. The token is only ever sent in
+        the Authorization header, never put in a message."""
         if transport is None and socket is not None:
             transport = httpx.AsyncHTTPTransport(uds=str(socket), verify=False)  # no TLS on a Unix socket
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.description = description or (str(socket) if socket else url or "agent")
         self._where = self.description
+        self._token_refused = token_refused
         self._http = httpx.AsyncClient(
             base_url=url or "http://synctui-agent",
             transport=transport,
@@ -164,11 +180,18 @@ class HttpAgentClient:
                 message = response.json().get("error", response.text)
             except (ValueError, AttributeError):
                 message = response.text or response.reason_phrase
+            self._check_token(response.status_code, str(message), bearer=_asks_bearer(response))
             raise AgentRefused(response.status_code, str(message))
         try:
             return response.json()
         except ValueError as exc:
             raise AgentUnavailable(f"the agent at {self._where} sent something that is not JSON") from exc
+
+    def _check_token(self, status: int, message: str, *, bearer: bool = False) -> None:
+        """Raise the token refusal when the agent's 401 comes from its token check."""
+        if status == 401 and (bearer or TOKEN_REFUSAL in message.lower()):
+            refused = AgentTokenRefused(self._where)
+            raise (self._token_refused(refused) if self._token_refused else refused) from None
 
     async def _get(self, cls: type[T], path: str, **kwargs: Any) -> T:
         return _decode(cls, await self._request("GET", path, **kwargs))
@@ -187,6 +210,8 @@ class HttpAgentClient:
                     timeout=httpx.Timeout(10.0, read=None),
                 ) as response:
                     if response.status_code >= 400:
+                        await response.aread()
+                        self._check_token(response.status_code, response.text, bearer=_asks_bearer(response))
                         raise AgentRefused(response.status_code, "the agent refused the event stream")
                     async for data in _sse_data(response):
                         state = _decode(AgentState, json.loads(data))
@@ -317,6 +342,11 @@ async def _sse_data(response: httpx.Response) -> AsyncIterator[str]:
         elif not line and lines:
             yield "\n".join(lines)
             lines = []
+
+
+def _asks_bearer(response: httpx.Response) -> bool:
+    """The agent's token check answers 401 with `WWW-Authenticate: Bearer`; a PIN check does not."""
+    return response.headers.get("www-authenticate", "").lower().startswith("bearer")
 
 
 def _decode(cls: type[T], data: Any) -> T:

@@ -54,6 +54,28 @@ class AgentSettings:
     watch_step_ms: int = 30
     plugins: list[str] = field(default_factory=list)  # extra plugin modules to load
     admin_pin_hash: str | None = None  # from `synctui set-pin`; destructive actions then need the PIN
+    remote: RemoteAgent | None = None  # `--agent tcp://HOST:PORT --token-file F`: talk to that agent
+
+
+@dataclass(frozen=True)
+class RemoteAgent:
+    """An agent reached over TCP with its bearer token (support staff: `synctui --agent tcp://…`)."""
+
+    host: str
+    port: int
+    token: Secret
+
+    @property
+    def address(self) -> str:
+        return f"tcp://{_url_host(self.host)}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return f"http://{_url_host(self.host)}:{self.port}"
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
 
 
 @dataclass
@@ -256,25 +278,7 @@ def _secret(raw: dict[str, Any], key: str, where: str, private: bool, path: Path
         file = _path(raw[f"{key}_file"], path, f"{where}: {key}_file")
         if file is None:
             raise ConfigError(f"{where}: {key}_file must be a path")
-        if not file.exists():
-            raise ConfigError(f"{where}: {key}_file {file} does not exist")
-        if file.is_dir():
-            raise ConfigError(f"{where}: {key}_file {file} is a folder, not a file")
-        if not _is_private(file):
-            raise ConfigError(
-                f"{where}: refusing {key}_file {file}: other users can read it. Run `chmod 600 {file}`."
-            )
-        try:
-            value = file.read_bytes()
-        except OSError as exc:
-            raise ConfigError(f"{where}: cannot read {key}_file {file}: {exc.strerror or exc}") from None
-        try:
-            secret = value.decode("utf-8").strip()
-        except UnicodeDecodeError:
-            raise ConfigError(f"{where}: {key}_file {file} is not UTF-8 text") from None
-        if not secret:
-            raise ConfigError(f"{where}: {key}_file {file} is empty")
-        return Secret(secret)
+        return read_secret_file(file, f"{where}: {key}_file")
     if f"{key}_env" in raw:
         var = raw[f"{key}_env"]
         if not isinstance(var, str):
@@ -284,6 +288,30 @@ def _secret(raw: dict[str, Any], key: str, where: str, private: bool, path: Path
             raise ConfigError(f"{where}: environment variable {var} ({key}_env) is not set")
         return Secret(value)
     return None
+
+
+def read_secret_file(file: Path, label: str) -> Secret:
+    """The secret held in `file` (surrounding white space dropped). The file must exist, be private
+    (no access for group or others) and hold UTF-8 text; else ConfigError, starting with `label`
+    (e.g. "--token-file") and never showing the file's content."""
+    _no_nul(file, label)
+    if not file.exists():
+        raise ConfigError(f"{label} {file} does not exist")
+    if file.is_dir():
+        raise ConfigError(f"{label} {file} is a folder, not a file")
+    if not _is_private(file):
+        raise ConfigError(f"{label}: refusing {file}: other users can read it. Run `chmod 600 {file}`.")
+    try:
+        value = file.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{label}: cannot read {file}: {exc.strerror or exc}") from None
+    try:
+        secret = value.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise ConfigError(f"{label} {file} is not UTF-8 text") from None
+    if not secret:
+        raise ConfigError(f"{label} {file} is empty")
+    return Secret(secret)
 
 
 def _is_private(path: Path) -> bool:

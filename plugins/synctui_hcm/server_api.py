@@ -9,7 +9,8 @@ from typing import Any
 
 import httpx
 
-from synctui.backend import Secret
+from synctui.backend import AnswerTooLarge, Secret, read_limited
+from synctui.model import Category, Rejection
 from synctui_hcm.errors import garbage_rejection, http_rejection, transport_rejection
 from synctui_hcm.options import HCMOptions
 from synctui_hcm.sync_outcome import Abort, Failure
@@ -22,6 +23,20 @@ from synctui_hcm.wire import (
     request_info,
     search_body,
 )
+
+MAX_ANSWER = 32 * 1024 * 1024  # bytes of one answer of the server; a larger one is not read further
+
+
+def too_large_rejection() -> Rejection:
+    """The answer was too large to read. A send may have reached the server: like a lost answer, the
+    rows stay queued and are verified (search by clientReferenceId) before any re-send."""
+    return Rejection(
+        category=Category.SERVER,
+        message=f"The server sent an answer larger than {MAX_ANSWER // 2**20} MB; synctui stopped reading it.",
+        advice="Nothing was lost; the rows stay queued and will be verified before any re-send. Check the "
+        "base URL; report it if it keeps happening.",
+        code="ANSWER_TOO_LARGE",
+    )
 
 
 class ServerApi:
@@ -41,7 +56,16 @@ class ServerApi:
     async def post(self, path: str, body: dict[str, Any], **params: Any) -> httpx.Response:
         url = f"{self.base_url}{path}"
         try:
-            return await self.http.post(url, params={"tenantId": self.opts.tenant_id, **params}, json=body)
+            return await read_limited(
+                self.http,
+                "POST",
+                url,
+                MAX_ANSWER,
+                params={"tenantId": self.opts.tenant_id, **params},
+                json=body,
+            )
+        except AnswerTooLarge:
+            raise Failure(too_large_rejection()) from None
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             raise Failure(transport_rejection(exc, self.base_url)) from None
 
@@ -59,12 +83,11 @@ class ServerApi:
             self._urls[path] = url
         extensions = {"trace": _on_written(written)} if written is not None else None
         try:
-            return await self.http.post(
-                url,
-                content=content,
-                headers=_JSON,
-                extensions=extensions,
+            return await read_limited(
+                self.http, "POST", url, MAX_ANSWER, content=content, headers=_JSON, extensions=extensions
             )
+        except AnswerTooLarge:
+            raise Failure(too_large_rejection()) from None
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             raise Failure(transport_rejection(exc, self.base_url)) from None
         finally:

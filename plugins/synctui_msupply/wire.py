@@ -10,13 +10,25 @@ from typing import Any
 
 import httpx
 
-from synctui.backend import BackendError, Secret
+from synctui.backend import AnswerTooLarge, BackendError, Secret, read_limited
 from synctui.model import Category, Rejection
 
 from . import queries
 from .codes import explain
 from .options import MSupplyOptions
 from .parsers import GqlResponse, ParseError, parse_auth_token, parse_envelope, parse_v5_error
+
+MAX_ANSWER = 32 * 1024 * 1024  # bytes of one answer (site or central); a larger one is not read further
+
+
+def too_large(what: str) -> BackendError:
+    return _rejection(
+        Category.SERVER,
+        f"{what} sent an answer larger than {MAX_ANSWER // 2**20} MB; synctui stopped reading it.",
+        "Check that the URL points at the server itself, not a proxy or a download; report it if it "
+        "keeps happening.",
+        code="ANSWER_TOO_LARGE",
+    )
 
 
 def _rejection(category: Category, message: str, advice: str = "", **kw: Any) -> BackendError:
@@ -98,7 +110,11 @@ class SiteClient:
         payload = {"query": query, "variables": variables or {}}
         started = time.perf_counter()
         try:
-            response = await self.http.post(self.endpoint, json=payload, headers=headers)
+            response = await read_limited(
+                self.http, "POST", self.endpoint, MAX_ANSWER, json=payload, headers=headers
+            )
+        except AnswerTooLarge:
+            raise too_large(self.what) from None
         except (httpx.HTTPError, OSError, TimeoutError) as exc:
             raise transport_error(exc, self.what) from None
         self.last_latency_ms = (time.perf_counter() - started) * 1000
@@ -207,7 +223,11 @@ class CentralClient:
         what = f"The central server at {self.base}"
         started = time.perf_counter()
         try:
-            response = await self.http.get(url, params=params, headers=self._headers(mobile))
+            response = await read_limited(
+                self.http, "GET", url, MAX_ANSWER, params=params, headers=self._headers(mobile)
+            )
+        except AnswerTooLarge:
+            raise too_large(what) from None
         except (httpx.HTTPError, OSError, TimeoutError) as exc:
             raise transport_error(exc, what) from None
         latency = (time.perf_counter() - started) * 1000

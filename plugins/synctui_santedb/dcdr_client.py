@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 
-from synctui.backend import BackendError, BackendSettings
+from synctui.backend import AnswerTooLarge, BackendError, BackendSettings, read_limited
 from synctui.model import Category, Job, QueueKind, Rejection
 
 from .auth import TokenCache
@@ -39,7 +39,7 @@ DEFAULTS: dict[str, Any] = {
     "resubmit_max_waiting": 200,  # OpenIZ re-submit: most outbox entries / waiting records it leaves out
     "payload_limit": 256 * 1024,  # characters of a payload shown; the rest is cut (truncated=True)
 }
-MAX_BODY = 32 * 1024 * 1024  # an answer bigger than this is refused, not parsed
+MAX_BODY = 32 * 1024 * 1024  # an answer bigger than this is refused: read no further, not parsed
 
 
 class DcdrClient:
@@ -133,9 +133,18 @@ class DcdrClient:
             if auth:
                 sent_headers["Authorization"] = f"BEARER {await self.auth.token()}"
             try:
-                response = await self.http.request(
-                    method, url, params=params, json=json_body, data=data, headers=sent_headers
+                response = await read_limited(
+                    self.http,
+                    method,
+                    url,
+                    MAX_BODY,
+                    params=params,
+                    json=json_body,
+                    data=data,
+                    headers=sent_headers,
                 )
+            except AnswerTooLarge:
+                raise Where(self.base, path).fail(f"an answer larger than {MAX_BODY // 2**20} MB") from None
             except httpx.TimeoutException:
                 raise self._unreachable(path, "did not answer in time") from None
             except httpx.ConnectError:
@@ -144,8 +153,6 @@ class DcdrClient:
                 raise self._unreachable(path, "dropped the connection before answering") from None
             except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError) as exc:
                 raise self._unreachable(path, f"could not be reached ({type(exc).__name__})") from None
-            if len(response.content) > MAX_BODY:
-                raise Where(self.base, path).fail("an answer larger than 32 MB")
             if response.status_code == 401 and auth and attempt == 1:
                 self.auth.invalidate()
                 continue

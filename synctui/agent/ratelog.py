@@ -11,22 +11,14 @@ import logging
 import time
 from collections.abc import Callable
 
+from synctui.text import one_line as _one_line
+
 MAX_REASON = 300  # characters of a reason in one log line
 
 
 def one_line(text: object, limit: int = MAX_REASON) -> str:
     """`text` as one printable line: control characters and escape sequences shown as `\\x1b`."""
-    out = []
-    for ch in str(text):
-        if ch.isprintable() or ch == " ":
-            out.append(ch)
-        elif ch in "\n\r\t":
-            out.append(" ")
-        else:
-            code = ord(ch)
-            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
-    line = " ".join("".join(out).split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
+    return _one_line(text, limit)
 
 
 class Streak:

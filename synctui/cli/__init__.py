@@ -30,7 +30,8 @@ from synctui.cli import (
     sync,
 )
 from synctui.cli.common import CommandError
-from synctui.config import Config, ConfigError, load_config
+from synctui.config import Config, ConfigError, RemoteAgent, load_config, parse_tcp, read_secret_file
+from synctui.text import visible_logs
 
 VERBS = (
     dashboard,
@@ -56,6 +57,20 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
         "--config", type=Path, help="config file (default: $SYNCTUI_CONFIG or XDG config dir)", **default
     )
     parser.add_argument("--socket", type=Path, help="agent socket (default: from config)", **default)
+    parser.add_argument(
+        "--agent",
+        dest="agent_address",
+        metavar="tcp://HOST:PORT",
+        help="reach the agent over TCP instead of its socket (support staff; needs --token-file)",
+        **default,
+    )
+    parser.add_argument(
+        "--token-file",
+        type=Path,
+        metavar="FILE",
+        help="private file (chmod 600) holding the agent's bearer token, for --agent",
+        **default,
+    )
     parser.add_argument("--theme", help="dashboard theme: dark, light, sunlight, console", **default)
     parser.add_argument(
         "--readonly",
@@ -94,8 +109,14 @@ def main(argv: list[str] | None = None) -> int:
         config.agent.readonly = True
     if args.socket:
         config.agent.socket = args.socket
+    try:
+        config.agent.remote = remote_agent(args)
+    except ConfigError as exc:
+        print(f"synctui: {exc}", file=sys.stderr)
+        return exits.USAGE
     # The dashboard owns the terminal, so it logs to a file; every other verb, the agent included, to stderr.
     _setup_logging(config, verbose=args.verbose, to_file=getattr(args, "log_to_file", args.command is None))
+    visible_logs()  # a backend's text in a log line shows its control characters as escapes
     try:
         return args.func(args, config)
     except CommandError as exc:
@@ -103,6 +124,52 @@ def main(argv: list[str] | None = None) -> int:
         return exc.code
     except KeyboardInterrupt:
         return exits.INTERRUPTED
+
+
+# Verbs that work on this machine, never through an agent: `--agent` makes no sense with them.
+LOCAL_VERBS = frozenset({"agent", "demo", "plugins", "set-pin"})
+
+
+def remote_agent(args: argparse.Namespace) -> RemoteAgent | None:
+    """The agent of `--agent tcp://HOST:PORT --token-file F`, checked; ConfigError (one line, never the
+    token) when either is wrong or they do not fit the command."""
+    address = getattr(args, "agent_address", None)
+    token_file = getattr(args, "token_file", None)
+    if address is None:
+        if token_file is not None:
+            raise ConfigError("--token-file is only used with --agent tcp://HOST:PORT")
+        return None
+    host, port = parse_agent_address(address)
+    if args.command in LOCAL_VERBS:
+        raise ConfigError(f"--agent does not apply to `synctui {args.command}`, which works on this machine")
+    if getattr(args, "socket", None):
+        raise ConfigError("give --agent or --socket, not both")
+    if token_file is None:
+        raise ConfigError("--agent needs --token-file FILE, the file holding the agent's bearer token")
+    token = read_secret_file(token_file, "--token-file")
+    if not all("!" <= c <= "~" for c in token.reveal()):
+        raise ConfigError(
+            f"--token-file {token_file} does not hold a token (one line of ASCII letters, digits "
+            "and punctuation, no spaces)"
+        )
+    return RemoteAgent(host=host, port=port, token=token)
+
+
+def parse_agent_address(address: str) -> tuple[str, int]:
+    """ "tcp://HOST:PORT" ("tcp://[::1]:8765" for IPv6) as (host, port), or ConfigError."""
+    expected = f'--agent: expected tcp://HOST:PORT such as "tcp://192.0.2.10:8765", got {address[:200]!r}'
+    scheme, sep, rest = address.strip().partition("://")
+    if not sep or scheme.lower() != "tcp":
+        raise ConfigError(expected)
+    _, colon, port = rest.rpartition(":")
+    if not colon or not port.isdigit() or len(port) > 5 or rest.startswith(":"):
+        raise ConfigError(expected)
+    try:
+        return parse_tcp(rest, "--agent")
+    except ConfigError as exc:
+        if "port must be" in str(exc):
+            raise
+        raise ConfigError(expected) from None
 
 
 def _setup_logging(config: Config, *, verbose: bool, to_file: bool) -> None:

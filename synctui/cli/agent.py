@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from synctui.cli import exits
-from synctui.cli.common import say
+from synctui.cli.common import clean, say
 from synctui.cli.plugins import load_registry
 from synctui.config import Config
 
@@ -25,6 +25,6 @@ def run(args: argparse.Namespace, config: Config) -> int:
     try:
         asyncio.run(run_agent_forever(config, load_registry(config)))
     except StartError as exc:  # socket or port in use, state folder unusable: one line
-        say(f"synctui: {exc}")
+        say(f"synctui: {clean(str(exc))}")
         return exits.FAILED
     return exits.OK

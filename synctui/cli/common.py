@@ -6,7 +6,6 @@ Nothing here imports httpx or the agent at module level: `synctui --help` must s
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from synctui.cli import exits
 from synctui.config import Config
 from synctui.model import BackendView, Verdict
+from synctui.text import visible
 
 if TYPE_CHECKING:
     from synctui.client import HttpAgentClient
@@ -42,11 +42,29 @@ def say(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def connect(config: Config, *, timeout: float = AGENT_TIMEOUT) -> HttpAgentClient:
-    """A client of the agent on the config's socket (`--socket` overrides it)."""
-    from synctui.client import HttpAgentClient
+def connect(config: Config, *, timeout: float = AGENT_TIMEOUT, command: bool = True) -> HttpAgentClient:
+    """A client of the agent on the config's socket (`--socket` overrides it), or of the agent given
+    by `--agent tcp://HOST:PORT`, over TCP with the bearer token of `--token-file`.
 
-    return HttpAgentClient(socket=config.agent.socket, timeout=timeout)
+    For a `command`, the agent's refusal of the token ends it (one line, exit 4): no verb retries
+    it, asks for a PIN or reports it as an unknown verdict. The dashboard (`command=False`) gets
+    AgentTokenRefused, an AgentRefused, which its screens show."""
+    from synctui.client import AgentTokenRefused, HttpAgentClient
+
+    remote = config.agent.remote
+    if remote is None:
+        return HttpAgentClient(socket=config.agent.socket, timeout=timeout)
+
+    def end_command(refused: AgentTokenRefused) -> BaseException:
+        return CommandError(f"synctui: {clean(refused.message)}", exits.REFUSED)
+
+    return HttpAgentClient(
+        url=remote.url,
+        token=remote.token.reveal(),
+        description=remote.address,
+        timeout=timeout,
+        token_refused=end_command if command else None,
+    )
 
 
 def with_agent(config: Config, work: Work) -> int:
@@ -83,17 +101,17 @@ def add_change_options(parser: argparse.ArgumentParser) -> None:
 
 # --- text for a terminal ------------------------------------------------------------------------------
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_CONTROL_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
 
 def clean(text: Any, *, multiline: bool = False) -> str:
-    """Text from a backend, a plugin or the agent, made safe to print: control characters (escape
-    sequences included) become `?` — or spaces, on one line — and are never interpreted."""
-    value = "" if text is None else str(text)
+    """Text from a backend, a plugin or the agent, made safe to print: control characters and escape
+    sequences are shown as escapes (`\\x1b`, see `synctui.text.visible`) and never interpreted; on
+    one line (the default) line breaks and tabs become spaces."""
     if multiline:
-        return _CONTROL.sub("?", value.replace("\r\n", "\n"))
-    return _CONTROL_ONE_LINE.sub(" ", value.replace("\r\n", " ")).strip()
+        return visible(text, multiline=True)
+    value = "" if text is None else str(text)
+    return visible(
+        value.replace("\r\n", " ").replace("\n", " ").replace("\r", " ").replace("\t", " ")
+    ).strip()
 
 
 def when(moment: datetime | None, now: datetime) -> str:
@@ -156,7 +174,7 @@ def verdict_lines(verdict: Verdict, backend: str, indent: str = "  ") -> list[st
     for reason in verdict.reasons:
         lines.append(f"{indent}  - {clean(reason.line)}")
         if reason.next_step:
-            command = STEP_COMMANDS.get(reason.action, "").format(b=backend)
+            command = STEP_COMMANDS.get(reason.action, "").format(b=clean(backend))
             lines.append(
                 f"{indent}    What to do: {clean(reason.next_step)}" + (f"  ({command})" if command else "")
             )

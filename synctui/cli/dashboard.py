@@ -1,14 +1,16 @@
 """`synctui` / `synctui dashboard`: the dashboard on the running agent, or on an agent embedded in it
-when none runs; `synctui demo`: on simulated backends, always embedded."""
+when none runs; `synctui demo`: on simulated backends, always embedded; `synctui --agent tcp://HOST:PORT
+--token-file F`: on that agent over TCP, never embedded."""
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from synctui.cli import exits
-from synctui.cli.common import say
+from synctui.cli.common import CommandError, clean, connect, say
 from synctui.cli.plugins import load_registry
 from synctui.config import Config
 
@@ -41,6 +43,9 @@ def run(args: argparse.Namespace, config: Config) -> int:
             close_client=True,
         )
 
+    if not demo and config.agent.remote is not None:
+        return asyncio.run(remote(config, make_app))
+
     if not demo and agent_running(config.agent.socket):
         make_app(HttpAgentClient(socket=config.agent.socket)).run()  # the app closes the client
         return exits.OK
@@ -62,8 +67,30 @@ def run(args: argparse.Namespace, config: Config) -> int:
     try:
         asyncio.run(embedded())
     except StartError as exc:
-        say(f"synctui: {exc}")
+        say(f"synctui: {clean(str(exc))}")
         return exits.FAILED
+    return exits.OK
+
+
+async def remote(config: Config, make_app: Callable[[AgentClient], SyncTuiApp]) -> int:
+    """The dashboard on the agent of `--agent`: asked once before the screen opens, so that an agent
+    that cannot be reached, or refuses the token, ends it with one line (exit 3 or 4) instead of an
+    empty dashboard. Never starts an agent of its own."""
+    from synctui.client import AgentTokenRefused, AgentUnavailable
+
+    client = connect(config, timeout=10.0, command=False)
+    try:
+        await client.state()
+    except AgentTokenRefused as exc:
+        await client.aclose()
+        raise CommandError(f"synctui: {exc.message}", exits.REFUSED) from None
+    except AgentUnavailable as exc:
+        await client.aclose()
+        raise CommandError(f"synctui: {clean(str(exc))}", exits.UNREACHABLE) from None
+    except BaseException:
+        await client.aclose()
+        raise
+    await make_app(client).run_async()  # the app closes the client
     return exits.OK
 
 

@@ -25,7 +25,7 @@ def load_registry(config: Config) -> Any:
     try:
         return load_plugins(config.agent.plugins)
     except PluginLoadError as exc:
-        raise CommandError(f"synctui: {exc}", exits.FAILED) from None
+        raise CommandError(f"synctui: {clean(str(exc))}", exits.FAILED) from None
 
 
 def run(args: argparse.Namespace, config: Config) -> int:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from synctui.actions import ActionSpec, action, offered
 from synctui.actions import counted as counted_words
-from synctui.client import AgentRefused, AgentUnavailable
+from synctui.client import AgentRefused, AgentTokenRefused, AgentUnavailable
 from synctui.model import ActionResult, BackendView, QueueKind
 from synctui.tui.format import one_line
 
@@ -36,6 +36,8 @@ REFUSALS = {
 
 
 def refusal_text(exc: BaseException) -> str:
+    if isinstance(exc, AgentTokenRefused):
+        return one_line(str(exc), 300) or "refused: wrong or missing token"
     if isinstance(exc, AgentRefused):
         prefix = REFUSALS.get(exc.status, f"the agent refused ({exc.status})")
         return f"{prefix}: {one_line(exc.message, 300)}"

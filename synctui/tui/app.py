@@ -19,12 +19,14 @@ from typing import Any
 from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from synctui.client import AgentClient, AgentRefused, AgentUnavailable
 from synctui.model import AgentState, BackendView, Level, QueueKind, Verdict
 from synctui.tui.bindings import bindings_for, clean_keymap
 from synctui.tui.commands import DashboardCommands
+from synctui.tui.format import safe
 from synctui.tui.screens.main import MainScreen
 from synctui.tui.shows_state import ShowsState
 from synctui.tui.themes import default_theme_name, load_themes, stylesheets
@@ -87,6 +89,25 @@ class SyncTuiApp(App[None]):
             self.startup_warnings.append(f"keymap names unknown binding ids: {', '.join(sorted(unknown))}")
         if self.keymap:
             self.set_keymap(self.keymap)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification goes through here (a widget's `notify` calls the app's): what it says
+        often quotes a backend or the agent, so control characters are shown as escapes, never obeyed."""
+        super().notify(
+            safe(message, multiline=True),
+            title=safe(title),
+            severity=severity,
+            timeout=timeout,
+            markup=markup,
+        )
 
     # --- time and selection ---------------------------------------------------------------------
 
@@ -316,8 +337,8 @@ class SyncTuiApp(App[None]):
         for view in self.agent_state.backends if self.agent_state else []:
             name = view.snapshot.backend
             yield (
-                f"Show backend {name}",
-                f"Switch the dashboard to {name}",
+                f"Show backend {safe(name)}",
+                f"Switch the dashboard to {safe(name)}",
                 lambda n=name: self.select_backend(n),
             )
         for name in self.theme_names:

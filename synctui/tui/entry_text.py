@@ -8,14 +8,19 @@ from datetime import datetime
 from textual.content import Content
 
 from synctui.model import QueueEntry, Rejection
-from synctui.tui.format import ago, clock_time, one_line
+from synctui.tui.format import ago, clock_time, one_line, safe
 
 MAX_PAYLOAD_CHARS = 200_000  # never draw more than this, even when "show all" is asked
 PREVIEW_LINES = 60  # the first part shown until the user asks for all of it
 
 
 def pretty_payload(text: str, content_type: str) -> str:
-    """Indented JSON / XML when it parses, the text as stored otherwise."""
+    """Indented JSON / XML when it parses, the text as stored otherwise; safe to draw (control
+    characters and escape sequences shown as `\\x1b`, line breaks kept)."""
+    return safe(_pretty(text, content_type), multiline=True)
+
+
+def _pretty(text: str, content_type: str) -> str:
     text = text or ""
     if len(text) > MAX_PAYLOAD_CHARS:
         return text[:MAX_PAYLOAD_CHARS] + f"\n… ({len(text) - MAX_PAYLOAD_CHARS:,} more characters not shown)"
@@ -83,12 +88,12 @@ def rejection_text(rejection: Rejection, raw_key: str = "v") -> Content:
 
     lines = [
         row("HTTP status", str(rejection.status) if rejection.status else "—"),
-        row("Code", rejection.code or "—"),
+        row("Code", one_line(rejection.code, 80) or "—"),
         row("Category", str(rejection.category)),
         row("Message", (one_line(rejection.message, 400) or "—", "bold")),
     ]
     if rejection.advice:
-        lines.append(row("Advice", (rejection.advice, "$success")))
+        lines.append(row("Advice", (safe(rejection.advice, multiline=True), "$success")))
     if rejection.raw:
         lines.append(Content.from_markup("[$text-muted]press $key for the raw reason[/]", key=raw_key))
     return Content("\n").join(lines)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from synctui.model import QueueKind, QueueStat
+from synctui.text import one_line as _one_line
+from synctui.text import visible
 
 DEFAULT_LABELS = {
     QueueKind.OUTBOX: "Outbox",
@@ -17,7 +19,7 @@ CARD_ORDER = (QueueKind.OUTBOX, QueueKind.INBOX, QueueKind.ADMIN, QueueKind.CONF
 
 def queue_label(stat: QueueStat | None, kind: QueueKind) -> str:
     if stat is not None and stat.label:
-        return stat.label
+        return _one_line(stat.label, 200)  # the backend names it: drawn safe
     return DEFAULT_LABELS.get(kind, str(kind).title())
 
 
@@ -67,11 +69,14 @@ def clock_time(when: datetime | None, now: datetime) -> str:
 
 
 def one_line(text: str | None, limit: int = 200) -> str:
-    """Collapse whitespace so odd backend text cannot break a table row."""
-    if not text:
-        return ""
-    flat = " ".join(str(text).split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    """Backend text as one safe line: whitespace collapsed so it cannot break a table row, control
+    characters and escape sequences shown as escapes (`\\x1b`) so the terminal never obeys them."""
+    return _one_line(text, limit)
+
+
+def safe(text: object, *, multiline: bool = False) -> str:
+    """Backend text made safe to draw, uncut (`synctui.text.visible`); `multiline` keeps line breaks."""
+    return visible(text, multiline=multiline)
 
 
 def bar(fraction: float | None, width: int, full: str = "█", empty: str = "░") -> str:

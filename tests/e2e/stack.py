@@ -328,6 +328,8 @@ def _toml_value(value: Any) -> str:
         return json.dumps(value)  # a JSON string is a valid TOML basic string
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):  # an inline table (keys written as quoted strings)
+        return "{" + ", ".join(f"{json.dumps(str(k))} = {_toml_value(v)}" for k, v in value.items()) + "}"
     raise TypeError(f"cannot write {value!r} as TOML")
 
 
@@ -339,14 +341,17 @@ def write_config(
     backends: Sequence[dict[str, Any]] = (),
     plugins: Sequence[str] = (),
     flush_interval: float = 1.0,
+    agent_extra: dict[str, Any] | None = None,
 ) -> Path:
-    """A config TOML with mode 0600 (it may hold a password in the clear)."""
+    """A config TOML with mode 0600 (it may hold a password in the clear). `agent_extra`: more
+    [agent] keys (e.g. admin_pin_hash)."""
     lines = [
         "[agent]",
         f"socket = {_toml_value(str(socket_path))}",
         f"state_dir = {_toml_value(str(state_dir))}",
         f"flush_interval = {flush_interval!r}",
     ]
+    lines += [f"{k} = {_toml_value(v)}" for k, v in (agent_extra or {}).items()]
     if plugins:
         lines.append(f"plugins = {_toml_value(list(plugins))}")
     for backend in backends:

@@ -24,10 +24,13 @@ from synctui.model import (
     AgentState,
     BackendView,
     Category,
+    EntryDetail,
+    EntryPage,
     Health,
     QueueKind,
     QueueStat,
     Rejection,
+    Setting,
     Snapshot,
     SyncLogRow,
     to_data,
@@ -129,6 +132,13 @@ class FakeAgent:
     health: Health = field(default_factory=lambda: Health(online=True, latency_ms=12.0, auth_ok=True))
     audit: list[dict[str, Any]] = field(default_factory=list)
     streams: list[list[StreamItem]] = field(default_factory=list)
+    # what the read routes answer (None: 404, as an agent without them)
+    entries: EntryPage | None = None
+    entry: EntryDetail | None = None
+    settings: list[Setting] | None = None
+    archive: list[dict[str, Any]] = field(default_factory=list)
+    archived: dict[str, Any] | None = None
+    refuse_reads: tuple[int, str] | None = None  # every GET but the event stream refused so
     refuse: tuple[int, str] | None = None  # every change answered with this status and message
     refuse_next: list[tuple[int, str]] = field(default_factory=list)  # the next changes, one each
     drop_next_change: int = 0  # the next changes get no answer (a read timeout)
@@ -166,10 +176,16 @@ class FakeAgent:
         self.requests.append(Recorded(request.method, path, dict(request.headers), body))
         if path == "/v1/events":
             return self._events()
+        if request.method == "GET" and self.refuse_reads is not None:
+            return _json({"error": self.refuse_reads[1]}, self.refuse_reads[0])
         if path == "/v1/state":
             return _json(self.state)
         if path == "/v1/audit":
             return _json(self.audit)
+        if request.method == "GET":
+            found = self._read(path)
+            if found is not None:
+                return _json(found)
         if request.method != "POST":
             return _json({"error": f"no route {path}"}, 404)
         if path.endswith("/refresh"):
@@ -187,6 +203,21 @@ class FakeAgent:
         if path.endswith(("/synchronize", "/resubmit")):
             return _json(self.long_status, 202)
         return _json(self.result)
+
+    def _read(self, path: str) -> Any:
+        """The answer of a read route other than state, events and audit (None: not found)."""
+        parts = path.strip("/").split(
+            "/"
+        )  # v1 backends B queues Q [ID] | v1 backends B settings | v1 archive [ID]
+        if parts[1:2] == ["archive"]:
+            return self.archive if len(parts) == 2 else self.archived
+        if len(parts) == 4 and parts[3] == "settings":
+            return self.settings
+        if len(parts) == 5 and parts[3] == "queues":
+            return self.entries
+        if len(parts) == 6 and parts[3] == "queues":
+            return self.entry
+        return None
 
     def _events(self) -> httpx.Response:
         self.stream_connections += 1

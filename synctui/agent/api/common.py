@@ -56,7 +56,11 @@ class Api:
             if token is not None:
                 given = request.headers.get("authorization", "")
                 if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
-                    return JSONResponse({"error": "missing or wrong bearer token"}, status_code=401)
+                    return JSONResponse(
+                        {"error": "missing or wrong bearer token"},
+                        status_code=401,
+                        headers={"WWW-Authenticate": 'Bearer realm="synctui"'},
+                    )
             try:
                 return await fn(request)
             except ApiError as exc:

@@ -48,7 +48,7 @@ def target_text(target: Any) -> str:
     if target is None:
         return "—"
     if isinstance(target, (list, tuple)):
-        shown = ", ".join(str(t) for t in target[:3])
+        shown = ", ".join(one_line(str(t), 60) for t in target[:3])
         return shown + (f" +{len(target) - 3}" if len(target) > 3 else "") if target else "all"
     if isinstance(target, dict):
         return one_line(", ".join(f"{k}={v}" for k, v in target.items()), 60)

@@ -17,7 +17,7 @@ from synctui.actions import action
 from synctui.model import ActionResult, Capability, Health, InfoItem, Setting
 from synctui.tui.actions import backend_view, offers, refusal_text, run_change
 from synctui.tui.bindings import bindings_for
-from synctui.tui.format import one_line
+from synctui.tui.format import one_line, safe
 from synctui.tui.look import glyphs
 from synctui.tui.screens.confirm import Confirmation, ConfirmRequest, ConfirmScreen
 from synctui.tui.shows_state import ShowsState
@@ -57,7 +57,7 @@ def health_text(health: Health, stale: bool, g, known: bool = True) -> Content:
             ("Latency     ", "$text-muted"),
             f"{health.latency_ms:.0f} ms" if health.latency_ms is not None else "—",
         ),
-        Content.assemble(("Server      ", "$text-muted"), health.server_version or "—"),
+        Content.assemble(("Server      ", "$text-muted"), one_line(health.server_version, 120) or "—"),
         Content.assemble(
             ("Credentials ", "$text-muted"),
             {True: "accepted", False: ("refused", "$error bold"), None: "not checked"}[health.auth_ok],
@@ -68,7 +68,11 @@ def health_text(health: Health, stale: bool, g, known: bool = True) -> Content:
             Content.assemble(("Error       ", "$text-muted"), (one_line(health.error.message, 300), "$error"))
         )
         if health.error.advice:
-            lines.append(Content.assemble(("Advice      ", "$text-muted"), (health.error.advice, "$success")))
+            lines.append(
+                Content.assemble(
+                    ("Advice      ", "$text-muted"), (safe(health.error.advice, multiline=True), "$success")
+                )
+            )
     return Content("\n").join(lines)
 
 
@@ -91,7 +95,7 @@ class BackendDetailsScreen(ShowsState, Screen):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        yield Static(Content(f"{self.backend} › details"), id="details-title")
+        yield Static(Content(f"{safe(self.backend)} › details"), id="details-title")
         with VerticalScroll(id="details-body"):
             yield ActionResultView(id="details-result")
             yield Static("", id="details-health", classes="section")
@@ -135,7 +139,7 @@ class BackendDetailsScreen(ShowsState, Screen):
         try:
             self.settings = await self.tui.client.settings(self.backend)
         except Exception as exc:  # refused, unreachable or broken: say so
-            table.border_subtitle = one_line(f"could not read the settings: {refusal_text(exc)}", 70)
+            table.border_subtitle = Content(one_line(f"could not read the settings: {refusal_text(exc)}", 70))
             return
         table.clear()
         for index, setting in enumerate(self.settings):

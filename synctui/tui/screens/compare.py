@@ -21,7 +21,7 @@ from synctui.tui.actions import refusal_text
 from synctui.tui.bindings import bindings_for
 from synctui.tui.diff import DiffRow, diff_rows, differing, fit
 from synctui.tui.entry_text import pretty_payload
-from synctui.tui.format import one_line
+from synctui.tui.format import one_line, safe
 
 if TYPE_CHECKING:
     from synctui.tui.app import SyncTuiApp
@@ -60,7 +60,7 @@ class CompareScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static(
-            Content(f"{self.backend} › {self.kind.value} › {one_line(self.entry_id, 40)} › compare"),
+            Content(f"{safe(self.backend)} › {self.kind.value} › {one_line(self.entry_id, 40)} › compare"),
             id="compare-title",
         )
         yield Static("", id="compare-reason")
@@ -98,7 +98,7 @@ class CompareScreen(Screen):
         body = self.query_one("#compare-body", Static)
         if self.error is not None:
             reason.set_classes("-shown -missing")
-            reason.update(Content(f"Could not compare: {self.error}"))
+            reason.update(Content(f"Could not compare: {safe(self.error)}"))
             summary.update("")
             return
         comparison = self.comparison

@@ -20,6 +20,7 @@ from textual.widgets import Button, Input, Static
 
 from synctui.actions import ActionSpec
 from synctui.tui.bindings import bindings_for
+from synctui.tui.format import safe
 
 BURST_KEYS = ("enter", "escape", "space")
 
@@ -94,10 +95,10 @@ class ConfirmScreen(ModalScreen[Confirmation | None]):
     def compose(self) -> ComposeResult:
         req = self.request
         with Vertical(id="confirm-dialog"):
-            yield Static(Content(req.title), id="confirm-title")
+            yield Static(Content(safe(req.title)), id="confirm-title")
             yield Static(self.body(), id="confirm-body")
             if req.value_label is not None:
-                yield Input(value=req.value, placeholder=req.value_label, id="confirm-value")
+                yield Input(value=safe(req.value), placeholder=safe(req.value_label), id="confirm-value")
             if req.word:
                 yield Input(placeholder=f"type {req.word} to confirm", id="confirm-word")
             if req.pin:
@@ -109,7 +110,7 @@ class ConfirmScreen(ModalScreen[Confirmation | None]):
 
     def body(self) -> Content:
         req = self.request
-        lines = [Content(line) for line in req.lines]
+        lines = [Content(safe(line, multiline=True)) for line in req.lines]
         if req.count is not None:
             noun = "entry" if req.count == 1 else "entries"
             lines.insert(

@@ -18,7 +18,7 @@ from synctui.model import ActionResult, EntryDetail, QueueEntry, QueueKind, Reje
 from synctui.tui.actions import offers, run_change
 from synctui.tui.bindings import bindings_for
 from synctui.tui.entry_text import entry_facts, payload_part, pretty_payload, rejection_text
-from synctui.tui.format import one_line
+from synctui.tui.format import one_line, safe
 from synctui.tui.screens.confirm import Confirmation, ConfirmRequest, ConfirmScreen
 from synctui.tui.screens.queue_actions import QueueActionsScreen
 from synctui.tui.shows_state import ShowsState
@@ -59,7 +59,7 @@ class EntryInspectorScreen(ShowsState, Screen):
 
     def compose(self) -> ComposeResult:
         yield Static(
-            Content(f"{self.backend} › {self.kind.value} › {one_line(self.entry.id, 60)}"),
+            Content(f"{safe(self.backend)} › {self.kind.value} › {one_line(self.entry.id, 60)}"),
             id="inspector-title",
         )
         with VerticalScroll(id="inspector-body"):
@@ -86,7 +86,9 @@ class EntryInspectorScreen(ShowsState, Screen):
         box.display = rejection is not None
         if rejection is not None:
             box.update(rejection_text(rejection))
-            self.query_one("#raw", Static).update(Content(rejection.raw or "(no raw text)"))
+            self.query_one("#raw", Static).update(
+                Content(safe(rejection.raw, multiline=True) or "(no raw text)")
+            )
 
     @work(exclusive=True, group="entry")
     async def load(self) -> None:
@@ -94,7 +96,9 @@ class EntryInspectorScreen(ShowsState, Screen):
         try:
             detail = await self.tui.client.entry(self.backend, self.kind, self.entry.id)
         except (AgentUnavailable, AgentRefused) as exc:
-            payload.update(Content.from_markup("[$error]could not load the entry: $why[/]", why=str(exc)))
+            payload.update(
+                Content.from_markup("[$error]could not load the entry: $why[/]", why=one_line(str(exc), 400))
+            )
             return
         self.detail = detail
         self.entry = detail.entry
@@ -115,7 +119,7 @@ class EntryInspectorScreen(ShowsState, Screen):
             notes.append(f"… {hidden:,} more lines: press f to see all")
         if detail.truncated:
             notes.append("⚠ the agent cut this payload: it is incomplete here (the backend keeps all of it)")
-        payload.border_title = f"Payload ({detail.content_type})"
+        payload.border_title = Content(f"Payload ({one_line(detail.content_type, 60)})")
         body = Content(text or "(empty)")
         if notes:
             body = Content.assemble(body, "\n", ("\n".join(notes), "$warning bold"))
@@ -199,7 +203,9 @@ class EntryInspectorScreen(ShowsState, Screen):
         if spec.name.startswith("discard") and result.ok:
             self.discarded = True
             self.query_one("#inspector-title", Static).update(
-                Content(f"{self.backend} › {self.kind.value} › {one_line(self.entry.id, 50)} (discarded)")
+                Content(
+                    f"{safe(self.backend)} › {self.kind.value} › {one_line(self.entry.id, 50)} (discarded)"
+                )
             )
         else:
             self.load()

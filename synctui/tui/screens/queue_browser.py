@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from synctui.client import AgentRefused, AgentUnavailable
 from synctui.model import EntryPage, QueueEntry, QueueKind, QueueStat
 from synctui.tui.bindings import bindings_for
-from synctui.tui.format import ago, count_text, one_line, queue_label
+from synctui.tui.format import ago, count_text, one_line, queue_label, safe
 from synctui.tui.screens.queue_actions import QueueActionsScreen
 from synctui.tui.widgets.action_result import ActionResultView
 
@@ -66,7 +66,7 @@ class QueueBrowserScreen(QueueActionsScreen):
 
     def compose(self) -> ComposeResult:
         count = count_text(self.stat.count, self.stat.known)
-        title = f"{self.backend} › {queue_label(self.stat, self.kind)} ({count})"
+        title = f"{safe(self.backend)} › {queue_label(self.stat, self.kind)} ({count})"
         yield Static(Content(title), id="browser-title")
         yield Input(placeholder="filter (Enter to apply, Esc to clear)", id="entry-filter")
         yield ActionResultView(id="action-result")
@@ -104,7 +104,9 @@ class QueueBrowserScreen(QueueActionsScreen):
             )
         except (AgentUnavailable, AgentRefused) as exc:
             self.error = str(exc)
-            caption.update(Content.from_markup("[$error]could not load entries: $why[/]", why=str(exc)))
+            caption.update(
+                Content.from_markup("[$error]could not load entries: $why[/]", why=one_line(str(exc), 300))
+            )
             return
         self.error = None
         self.page = page
@@ -127,7 +129,7 @@ class QueueBrowserScreen(QueueActionsScreen):
     def cells(entry: QueueEntry, now) -> list[Text]:
         problem = Text("")
         if entry.rejection is not None:
-            code = entry.rejection.code or str(entry.rejection.category)
+            code = one_line(entry.rejection.code, 40) or str(entry.rejection.category)
             problem = Text(f"{code}: {one_line(entry.rejection.message, 80)}", style="bold")
         return [
             Text(one_line(entry.record_type, 24) or "?"),

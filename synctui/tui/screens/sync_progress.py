@@ -28,7 +28,7 @@ from synctui.client import AgentRefused, AgentUnavailable
 from synctui.model import ActionStatus, Level, QueueKind, Rejection, SyncProgress, Verdict
 from synctui.tui.actions import offers
 from synctui.tui.bindings import bindings_for, step_with_keys
-from synctui.tui.format import bar, clock_time, one_line
+from synctui.tui.format import bar, clock_time, one_line, safe
 from synctui.tui.look import LEVEL_STYLE, glyphs
 from synctui.tui.shows_state import ShowsState
 from synctui.tui.widgets.steady_static import SteadyStatic
@@ -273,12 +273,12 @@ class SyncProgressScreen(ShowsState, ModalScreen[None]):
         self.set_class(self.starter is not None and self.phase == "running", "-cancellable")
         words = self.words
         if hung:
-            title.update(f"{g.warning} Sync appears hung: {self.backend}")
+            title.update(Content(f"{g.warning} Sync appears hung: {safe(self.backend)}"))
             body.update(self.progress_text())
             close.label = "Close"
         elif self.phase in ("starting", "running"):
             joined = " (joined)" if self.joined else ""
-            title.update(f"{g.running} {words.running} {self.backend}{joined}")
+            title.update(Content(f"{g.running} {words.running} {safe(self.backend)}{joined}"))
             body.update(self.progress_text())
             close.label = "Run in background"
         elif self.phase == "settling":
@@ -333,7 +333,9 @@ class SyncProgressScreen(ShowsState, ModalScreen[None]):
         if self.status is None:
             lines.append(Content.from_markup("[$text-muted]asking the agent to start…[/]"))
         elif progress is None or not progress.steps:
-            lines.append(Content(self.status.message or "waiting for the backend to report progress…"))
+            lines.append(
+                Content(one_line(self.status.message, 300) or "waiting for the backend to report progress…")
+            )
         else:
             for step in progress.steps:
                 mark = g.ok if step.finished else (g.running if step.started else " ")
@@ -384,7 +386,7 @@ class SyncProgressScreen(ShowsState, ModalScreen[None]):
         lines.append(
             Content.from_markup(
                 "[$text-muted]Waiting for the agent to read $b again, to tell what reached the server…[/]",
-                b=self.backend,
+                b=safe(self.backend),
             )
         )
         joined = self.joined_line()
@@ -399,7 +401,7 @@ class SyncProgressScreen(ShowsState, ModalScreen[None]):
         lines: list[Content] = []
         if verdict is not None and verdict.level is Level.SAFE:
             lines.append(
-                Content(f"Everything recorded on this device for {self.backend} reached the server.")
+                Content(f"Everything recorded on this device for {safe(self.backend)} reached the server.")
             )
             lines.extend(self.outcome_lines())
         elif verdict is not None:
@@ -435,7 +437,7 @@ class SyncProgressScreen(ShowsState, ModalScreen[None]):
                 lines.append(Content.assemble(("What to do: ", "bold"), one_line(rejection.advice, 300)))
             facts = [str(rejection.category)]
             if rejection.code:
-                facts.append(rejection.code)
+                facts.append(one_line(rejection.code, 80))
             if rejection.status:
                 facts.append(f"HTTP {rejection.status}")
             lines.append(Content.from_markup("[$text-muted]$f[/]", f=" · ".join(facts)))

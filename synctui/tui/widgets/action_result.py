@@ -9,7 +9,7 @@ from textual.widgets import Static
 from synctui.actions import ActionSpec
 from synctui.model import ActionResult
 from synctui.tui.actions import result_line
-from synctui.tui.format import one_line
+from synctui.tui.format import one_line, safe
 from synctui.tui.look import glyphs
 
 MAX_LINES = 50
@@ -37,7 +37,12 @@ class ActionResultView(Static):
 
     def show_error(self, what: str, error: str) -> None:
         g = glyphs(self.app)
-        self._show(False, Content.assemble((f"{g.error} {what}: ", "$error bold"), (error, "$error")))
+        self._show(
+            False,
+            Content.assemble(
+                (f"{g.error} {safe(what)}: ", "$error bold"), (safe(error, multiline=True), "$error")
+            ),
+        )
 
     def show_result(self, spec: ActionSpec, result: ActionResult) -> None:
         g = glyphs(self.app)

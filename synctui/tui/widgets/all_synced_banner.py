@@ -9,7 +9,7 @@ from textual.content import Content
 
 from synctui.model import AgentState, BackendView, Level, Verdict
 from synctui.tui.bindings import step_with_keys
-from synctui.tui.format import clock_time, one_line
+from synctui.tui.format import clock_time, one_line, safe
 from synctui.tui.look import LEVEL_STYLE, glyphs
 from synctui.tui.widgets.steady_static import SteadyStatic
 from synctui.verdict import LEVEL_WORDS
@@ -69,7 +69,7 @@ class AllSyncedBanner(SteadyStatic):
             if when is not None:
                 text += f" {g.dash} last sync {clock_time(when, now)}"
             if len(state.backends) > 1:
-                text += " (all backends)" if all_safe else f" ({view.snapshot.backend})"
+                text += " (all backends)" if all_safe else f" ({safe(view.snapshot.backend)})"
             self.update(Content(text))
             return
         style = LEVEL_STYLE[verdict.level]

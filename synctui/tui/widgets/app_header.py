@@ -8,6 +8,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from synctui.model import AgentState, Verdict
+from synctui.tui.format import safe
 from synctui.tui.widgets.backend_tabs import BackendTabs
 
 
@@ -38,7 +39,7 @@ class AppHeader(Horizontal):
         state: AgentState | None = getattr(app, "agent_state", None)
         error: str | None = getattr(app, "agent_error", None)
         now = app.now()
-        where = agent_location(getattr(app.client, "description", ""), state)
+        where = safe(agent_location(getattr(app.client, "description", ""), state))
         if error:
             status = Content.from_markup("[$error bold]agent unreachable[/] [dim]$where[/]", where=where)
         elif state is None:

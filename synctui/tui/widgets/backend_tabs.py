@@ -15,6 +15,7 @@ from textual.message import Message
 from textual.widget import Widget
 
 from synctui.model import BackendView, Level, Verdict
+from synctui.tui.format import safe
 from synctui.tui.look import LEVEL_STYLE, glyphs
 
 # The few UNKNOWN causes worth a word on the tab itself (the banner says the rest).
@@ -89,8 +90,8 @@ class BackendTabs(Widget):
         for index, tab in enumerate(self._tabs, 1):
             marker, style = g.level(tab.level), LEVEL_STYLE[tab.level]
             selected = tab.name == self._selected
-            word = f" {tab.word}" if tab.word and (selected or not squeeze) else ""
-            name = tab.name
+            word = f" {safe(tab.word)}" if tab.word and (selected or not squeeze) else ""
+            name = safe(tab.name)
             if compact and not selected:
                 labels.append(Content.assemble(f" {index} ", (marker, f"{style} bold"), " "))
                 continue

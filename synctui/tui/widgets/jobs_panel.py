@@ -20,7 +20,7 @@ _STATE_STYLE = {
 
 
 def job_line(job: Job, now: datetime, g: Glyphs = UNICODE, name_width: int = 18) -> Content:
-    state = job.state.value if isinstance(job.state, JobState) else str(job.state)
+    state = job.state.value if isinstance(job.state, JobState) else one_line(str(job.state), 9)
     name = one_line(job.name, name_width).ljust(name_width)
     if job.progress is not None:
         fraction = min(max(job.progress, 0.0), 1.0)

@@ -74,8 +74,8 @@ class QueueCard(Widget, can_focus=True):
         self.now = now
         self.stale = stale
         self.stuck = stat.known and is_stuck(self.history, self.kind, stat.count, now)
-        self.border_title = queue_label(stat, self.kind)
-        self.border_subtitle = one_line(stat.detail, 40) or None
+        self.border_title = Content(queue_label(stat, self.kind))  # literal: a backend names it
+        self.border_subtitle = Content(one_line(stat.detail, 40)) if stat.detail else None
         self.set_class(stat.known and stat.count is None, "-na")
         self.set_class(not stat.known, "-unknown")
         self.set_class(stat.known and self.kind == QueueKind.CONFLICTS and bool(stat.count), "-alert")

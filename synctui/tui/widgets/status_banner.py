@@ -8,7 +8,7 @@ from datetime import datetime
 from textual.content import Content
 
 from synctui.model import AgentState, BackendView, Verdict
-from synctui.tui.format import ago, clock_time, one_line
+from synctui.tui.format import ago, clock_time, one_line, safe
 from synctui.tui.look import glyphs
 from synctui.tui.widgets.steady_static import SteadyStatic
 
@@ -72,7 +72,7 @@ class StatusBanner(SteadyStatic):
             Content("\n").join(
                 Content.assemble(
                     (f"{g.error if level == 'error' else g.warning} ", f"${level} bold"),
-                    (text, f"${level}"),
+                    (safe(text), f"${level}"),
                 )
                 for level, text in lines
             )
