@@ -276,18 +276,22 @@ class HCMBackend(Backend):
         self._read(lambda: self.store.discard_rows([r.id for r in chosen]))
         fates = Counter(_server_side(r) for r in chosen)
         results += [EntryResult(str(r.id), True, _discarded(r)) for r in chosen]
-        parts = [f"{len(chosen)} rows discarded"]
+        refused = len(results) - len(chosen)
+        parts = [f"{len(chosen)} row{'' if len(chosen) == 1 else 's'} discarded"]
         if fates["never"]:
             parts.append(f"{fates['never']} never sent: the server never had them")
         if fates["maybe"]:
             parts.append(f"{fates['maybe']} sent but never confirmed: they may be on the server")
         if fates["has"]:
             parts.append(f"{fates['has']} confirmed earlier: the server has them")
+        if refused:
+            parts.append(f"{refused} not discarded (see each row)")
+        kept = " Discarded rows stay in the OpLog file, marked, and are no longer counted." if chosen else ""
         return ActionResult(
             ok=all(r.ok for r in results),
-            message="; ".join(parts) + ". They stay in the OpLog file, marked, and are no longer counted.",
+            message="; ".join(parts) + "." + kept,
             results=results,
-            counts={"discarded": len(chosen), "refused": len(results) - len(chosen)},
+            counts={"discarded": len(chosen), "refused": refused},
         )
 
     async def restore(self, queue: QueueKind, entry: QueueEntry, payload: str) -> ActionResult:

@@ -140,3 +140,11 @@ async def test_discarding_a_row_sent_but_never_confirmed_says_it_may_be_there(ma
     assert result.ok
     assert "may or may not be on the server" in result.results[0].message
     assert "1 sent but never confirmed: they may be on the server" in result.message
+
+
+async def test_a_discard_that_took_nothing_does_not_say_rows_were_marked(make_backend, worker):
+    backend = make_backend()
+    result = await backend.discard(QueueKind.OUTBOX, ["999999"])
+    assert not result.ok and result.counts == {"discarded": 0, "refused": 1}
+    assert result.message.startswith("0 rows discarded; 1 not discarded")
+    assert "marked" not in result.message
