@@ -17,3 +17,34 @@ def _isolated_dirs(tmp_path_factory, monkeypatch):
     monkeypatch.delenv("SYNCTUI_PLUGINS", raising=False)
     monkeypatch.delenv("SYNCTUI_LOAD_PLUGINS", raising=False)
     monkeypatch.delenv("SYNCTUI_STRICT_PLUGINS", raising=False)
+
+
+CHAOS_SHORT_SECONDS = 60.0  # the default chaos run: fits CI on 2 cores
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--minutes",
+        type=float,
+        default=None,
+        help="run the chaos test (tests/e2e/test_chaos.py) for N minutes instead of its short CI run "
+        f"({CHAOS_SHORT_SECONDS:g} s)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "chaos: the chaos run; its length is the --minutes option (default: a short run)"
+    )
+
+
+def chaos_seconds(config: pytest.Config) -> float:
+    minutes = config.getoption("--minutes")
+    return CHAOS_SHORT_SECONDS if minutes is None else max(0.5, float(minutes)) * 60.0
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # The chaos test's time limit follows its length: the run, then settling, checks and teardown.
+    for item in items:
+        if item.get_closest_marker("chaos") is not None:
+            item.add_marker(pytest.mark.timeout(chaos_seconds(config) + 300))
