@@ -195,11 +195,15 @@ class Journal:
 
     def read(self, limit: int | None = None) -> list[dict[str, Any]]:
         """Newest last; with `limit`, only the newest `limit` records. Never raises on content."""
-        records: list[dict[str, Any]] = []
         skipped = 0
         max_line = self.max_record + 2 * KiB
-        files = [p for _, p in reversed(self._rotated())] + [self.path]
-        for p in files:
+        # Newest file first, so that a `limit` stops before the older rotated files are read at all.
+        newest_first = [self.path] + [p for _, p in self._rotated()]
+        chunks: list[list[dict[str, Any]]] = []
+        held = 0
+        for p in newest_first:
+            if limit and held >= limit:
+                break
             try:
                 handle = p.open("rb")
             except FileNotFoundError:
@@ -207,12 +211,16 @@ class Journal:
             except OSError as exc:
                 log.warning("%s: cannot read %s: %s", self.label, p, exc.strerror or exc)
                 continue
+            found: list[dict[str, Any]] = []
             with handle:
                 for record in _records(handle, max_line):
                     if record is None:
                         skipped += 1
                     else:
-                        records.append(record)
+                        found.append(record)
+            chunks.append(found)
+            held += len(found)
+        records = [record for chunk in reversed(chunks) for record in chunk]
         self.skipped = skipped
         if skipped and skipped != self._warned:
             log.warning(

@@ -242,3 +242,20 @@ def _deep(depth: int) -> list:
     for _ in range(depth):
         value = [value]
     return value
+
+
+def test_a_limited_read_stops_before_the_older_rotated_files(tmp_path, caplog):
+    journal = Journal(tmp_path / "audit.jsonl", max_bytes=400, keep=None)
+    for n in range(60):
+        journal.append({"n": n, "pad": "x" * 40})
+    rotated = sorted(tmp_path.glob("audit.jsonl.*"))
+    assert len(rotated) > 3
+    oldest = max(rotated, key=lambda p: int(p.name.rsplit(".", 1)[-1]))
+    oldest.unlink()
+    oldest.mkdir()  # reading it would log "cannot read"
+    with caplog.at_level(logging.WARNING):
+        newest = journal.read(limit=3)
+    assert [r["n"] for r in newest] == [57, 58, 59]
+    assert "cannot read" not in caplog.text
+    everything = journal.read()
+    assert [r["n"] for r in everything] == sorted(r["n"] for r in everything) and everything[-1]["n"] == 59
