@@ -25,7 +25,6 @@ class ActionSpec:
     pin: bool = False  # needs the admin PIN when one is configured
     long_running: bool = False  # runs in the background with progress; one at a time per backend
     queues: frozenset[QueueKind] = frozenset()  # entry actions: the queues whose entries it takes
-    rejected_only: bool = False  # entry actions: only entries the server rejected
     readonly_key: str | None = None  # the [agent] setting that allows it on a read-only agent
     done_word: str = "done"  # what an entry it took is called afterwards: "re-queued"
     failed_word: str = "failed"  # … and one it could not take: "still rejected"
@@ -72,7 +71,6 @@ CATALOGUE: tuple[ActionSpec, ...] = (
         "Send the chosen rejected entries again",
         changes=True,
         queues=_CONFLICTS,
-        rejected_only=True,
         done_word="re-queued",
         failed_word="still rejected",
     ),
@@ -85,7 +83,6 @@ CATALOGUE: tuple[ActionSpec, ...] = (
         confirm_word="RETRY",
         pin=True,
         queues=_CONFLICTS,
-        rejected_only=True,
         done_word="re-queued",
         failed_word="still rejected",
     ),
@@ -98,7 +95,6 @@ CATALOGUE: tuple[ActionSpec, ...] = (
         confirm_word="DISCARD",
         pin=True,
         queues=_CONFLICTS,
-        rejected_only=True,
         done_word="discarded (archived first)",
         failed_word="not discarded",
     ),

@@ -106,7 +106,7 @@ def _freshness(view: BackendView, now: datetime, agent_error: str | None, reason
             Reason(
                 Level.UNKNOWN,
                 "not-refreshed-yet",
-                f"Last known data of {snap.backend}, from {_ago(snap.taken_at, now)} ago: "
+                f"Last known data of {snap.backend}, from {age_text(snap.taken_at, now)} ago: "
                 "not refreshed since the agent started",
                 "Wait for the first refresh, or refresh now.",
                 "refresh",
@@ -118,7 +118,7 @@ def _freshness(view: BackendView, now: datetime, agent_error: str | None, reason
             Reason(
                 Level.UNKNOWN,
                 "refresh-failing",
-                f"Cannot refresh {snap.backend}{why}; the numbers are from {_ago(snap.taken_at, now)} ago",
+                f"Cannot refresh {snap.backend}{why}; the numbers are from {age_text(snap.taken_at, now)} ago",
                 (error.advice if error is not None and error.advice else "")
                 or "synctui keeps trying; refresh now to try at once.",
                 "refresh",
@@ -142,7 +142,7 @@ def _freshness(view: BackendView, now: datetime, agent_error: str | None, reason
             Reason(
                 Level.UNKNOWN,
                 "data-late",
-                f"No refresh of {snap.backend} since {_ago(snap.taken_at, now)} ago",
+                f"No refresh of {snap.backend} since {age_text(snap.taken_at, now)} ago",
                 "The agent may be overloaded or stopped; refresh now, or restart it.",
                 "refresh",
             )
@@ -206,7 +206,7 @@ def _problems(view: BackendView, now: datetime) -> list[Reason]:
                 Reason(
                     Level.ATTENTION,
                     "stuck",
-                    f"{_queue_name(stat)}: {stat.count:,} {_entries(stat.count)} unchanged for {_ago(since, now)}",
+                    f"{_queue_name(stat)}: {stat.count:,} {_entries(stat.count)} unchanged for {age_text(since, now)}",
                     f"Synchronize Now; if the count stays, open {_queue_name(stat)} and check the connection.",
                     "synchronize",
                 )
@@ -242,7 +242,7 @@ def _log_reasons(snap: Snapshot, now: datetime) -> list[Reason]:
     for row in snap.log:
         level = snap.thresholds.level(row.last_success, now)
         if level in levels:
-            when = "never" if row.last_success is None else f"{_ago(row.last_success, now)} ago"
+            when = "never" if row.last_success is None else f"{age_text(row.last_success, now)} ago"
             levels[level].append(f"{row.record_type} ({when})")
     reasons = []
     if levels["error"]:
@@ -296,7 +296,7 @@ def _sync_reasons(view: BackendView, now: datetime) -> list[Reason]:
                 Reason(
                     Level.ATTENTION,
                     "sync-failed",
-                    f"The last {_action_word(action.action)} failed {_ago(finished, now)} ago: {why}",
+                    f"The last {_action_word(action.action)} failed {age_text(finished, now)} ago: {why}",
                     advice or "Read the reason, fix what it names, then Synchronize Now.",
                     "synchronize",
                 )
@@ -352,6 +352,22 @@ def is_stuck(
     return since is not None and now - since >= after
 
 
+# --- after an action -------------------------------------------------------------------------------
+
+
+def outcome_headline(verdict: Verdict, conflicts: int | None, waiting: int | None) -> str:
+    """What is left after a sync that is not SAFE, in a few words ("2 entries need attention"), for the
+    title after "Sync finished — "; the reasons follow it. `conflicts` and `waiting` are the counts read
+    after the action (None when not known)."""
+    if verdict.level is Level.ATTENTION:
+        if verdict.has("conflicts") and conflicts:
+            return f"{conflicts:,} {_entries(conflicts)} {'needs' if conflicts == 1 else 'need'} attention"
+        return "needs attention"
+    if verdict.level is Level.WAITING:
+        return f"{waiting:,} {_entries(waiting)} still waiting" if waiting else "still waiting"
+    return "not verified: what is on the server is not known"
+
+
 # --- wording ----------------------------------------------------------------------------------------
 
 
@@ -395,7 +411,8 @@ def _span(delta: timedelta) -> str:
     return f"{max(1, seconds // 60)} min"
 
 
-def _ago(moment: datetime, now: datetime) -> str:
+def age_text(moment: datetime, now: datetime) -> str:
+    """How long ago, shortly: "3 s", "12 min", "2h 05m", "3d 4h" (the verdict's lines and the CLI)."""
     seconds = max(0, int((now - moment).total_seconds()))
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)

@@ -36,8 +36,7 @@ REMEMBERED_KEYS = 200
 class _Answer:
     scope: str
     result: ActionResult | None = None  # a short change
-    backend: str = ""  # a long action: followed by its id on its backend
-    action_id: str = ""
+    action_id: str = ""  # a long action: followed by its id on its backend
     final: ActionStatus | None = None
 
 
@@ -186,7 +185,7 @@ class ActionRunner:
             )  # fmt: skip
             raise
         if not status.joined:
-            self._remember(status.id, _Answer(scope, backend=service.name, action_id=status.id))
+            self._remember(status.id, _Answer(scope, action_id=status.id))
             if key and key != status.id:
                 self._remember(key, self._answers[status.id])
         return status

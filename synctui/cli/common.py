@@ -15,6 +15,7 @@ from synctui.cli import exits
 from synctui.config import Config
 from synctui.model import BackendView, Verdict
 from synctui.text import visible
+from synctui.verdict import age_text
 
 if TYPE_CHECKING:
     from synctui.client import HttpAgentClient
@@ -121,19 +122,7 @@ def when(moment: datetime | None, now: datetime) -> str:
 
 
 def age(moment: datetime | None, now: datetime) -> str:
-    if moment is None:
-        return "?"
-    seconds = max(0, int((now - moment).total_seconds()))
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, seconds = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h"
-    if hours:
-        return f"{hours}h {minutes:02d}m"
-    if minutes:
-        return f"{minutes}m {seconds:02d}s"
-    return f"{seconds}s"
+    return "?" if moment is None else age_text(moment, now)
 
 
 def plural(count: int, one: str, many: str | None = None) -> str:

@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING, Any
 from synctui.actions import action
 from synctui.cli import exits
 from synctui.cli.changes import counted, prepare, send
-from synctui.cli.common import clean, plural, say, verdict_lines, verdict_of, with_agent
+from synctui.cli.common import clean, say, verdict_lines, verdict_of, with_agent
 from synctui.cli.follow import Follower, settle_bound
 from synctui.config import Config
-from synctui.model import ActionStatus, BackendView, Level, QueueKind, Snapshot, Verdict
+from synctui.model import ActionStatus, BackendView, Level, QueueKind, Snapshot
+from synctui.verdict import outcome_headline
 
 if TYPE_CHECKING:
     from synctui.client import HttpAgentClient
@@ -89,7 +90,7 @@ def outcome(final: ActionStatus, fresh: BackendView | None, waited: float) -> in
     elif verdict.level is Level.SAFE:
         print("Data Synced — everything recorded on this device reached the server")
     else:
-        print(f"Sync finished — {headline(verdict, fresh.snapshot)}")
+        print(f"Sync finished — {outcome_headline(verdict, *left_after(fresh.snapshot))}")
     if this_sync:
         print(f"  This sync: {this_sync}")
     if final.state == "cancelled":
@@ -111,16 +112,9 @@ def failed(final: ActionStatus) -> int:
     return exits.ATTENTION
 
 
-def headline(verdict: Verdict, snap: Snapshot) -> str:
-    """ "2 entries need attention", "3 entries still waiting", "not verified": the end of a sync that
-    is not SAFE, in a few words; the reasons follow."""
-    if verdict.level is Level.ATTENTION:
-        conflicts = snap.queue(QueueKind.CONFLICTS)
-        if conflicts.known and conflicts.count:
-            return f"{plural(conflicts.count, 'entry', 'entries')} need{'s' if conflicts.count == 1 else ''} attention"
-        return "needs attention"
-    if verdict.level is Level.WAITING:
-        kinds = (QueueKind.OUTBOX, QueueKind.INBOX, QueueKind.ADMIN)
-        waiting = sum(s.count or 0 for s in (snap.queue(k) for k in kinds) if s.known)
-        return f"{plural(waiting, 'entry', 'entries')} still waiting" if waiting else "still waiting"
-    return "not verified: what is on the server is not known"
+def left_after(snap: Snapshot) -> tuple[int | None, int]:
+    """Conflicts (None when not known) and entries still waiting, as read after the action."""
+    conflicts = snap.queue(QueueKind.CONFLICTS)
+    kinds = (QueueKind.OUTBOX, QueueKind.INBOX, QueueKind.ADMIN)
+    waiting = sum(s.count or 0 for s in (snap.queue(k) for k in kinds) if s.known)
+    return (conflicts.count if conflicts.known else None), waiting
