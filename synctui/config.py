@@ -7,27 +7,35 @@ environment variable (`password_env`).
 
 from __future__ import annotations
 
-import math
 import os
 import re
-import stat
 import tomllib
 import warnings
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import platformdirs
 
 from synctui.backend import BackendSettings, Secret
+from synctui.config_values import (
+    ConfigError,
+    check_folder,
+    check_socket_path,
+    is_private,
+    parse_duration,
+    parse_path,
+    parse_seconds,
+    parse_tcp,
+    parse_whole,
+    read_secret_file,
+    typed_value,
+)
 from synctui.model import Thresholds
 from synctui.pin import valid_pin_hash
 
 APP = "synctui"
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-UNIX_PATH_MAX = 107  # bytes of a Unix socket path: sun_path holds 108 with the final NUL
-LONGEST_DURATION = timedelta(days=3650)
 # (lowest, highest) seconds of each number the agent waits on; outside, it would busy-loop or never wake
 FLUSH_INTERVAL = (0.1, 86400.0)
 REFRESH_INTERVAL = (0.5, 86400.0)
@@ -35,10 +43,6 @@ TIMEOUT = (0.1, 3600.0)
 LONG_ACTION_TIMEOUT = (1.0, 7 * 86400.0)  # options sync_timeout / resubmit_timeout, read by the agent
 WATCH_DEBOUNCE_MS = (0, 60_000)
 WATCH_STEP_MS = (1, 10_000)
-
-
-class ConfigError(Exception):
-    """The configuration cannot be used; the message says what to fix."""
 
 
 @dataclass
@@ -133,7 +137,7 @@ def load_config(path: Path | None = None, *, required: bool = False) -> Config:
 def parse_config(raw: dict[str, Any], path: Path | None = None) -> Config:
     where = str(path) if path else "config"
     _check_keys(raw, {"agent", "backends", "keymap", "theme"}, where)
-    private = path is None or _is_private(path)
+    private = path is None or is_private(path)
     agent = _parse_agent(_table(raw, "agent", where), where, private, path)
     backends_raw = raw.get("backends", [])
     if not isinstance(backends_raw, list):
@@ -176,11 +180,11 @@ def _parse_agent(raw: dict[str, Any], where: str, private: bool, path: Path | No
         f"{where}: [agent]",
     )
     at = f"{where}: [agent]"
-    pin_hash = _opt(raw, "admin_pin_hash", str, at)
+    pin_hash = typed_value(raw, "admin_pin_hash", str, at)
     if pin_hash is not None and not valid_pin_hash(pin_hash):
         raise ConfigError(f"{at} admin_pin_hash is not a hash made by `synctui set-pin`")
     token = _secret(raw, "token", at, private, path)
-    tcp = _opt(raw, "tcp", str, at)
+    tcp = typed_value(raw, "tcp", str, at)
     if tcp is not None:
         parse_tcp(tcp, f"{at} tcp")
         if token is None:
@@ -188,20 +192,20 @@ def _parse_agent(raw: dict[str, Any], where: str, private: bool, path: Path | No
     plugins = raw.get("plugins", [])
     if not isinstance(plugins, list) or not all(isinstance(p, str) for p in plugins):
         raise ConfigError(f"{at} plugins must be a list of module names")
-    socket = _path(raw.get("socket"), path, f"{at} socket") or default_socket()
+    socket = parse_path(raw.get("socket"), path, f"{at} socket") or default_socket()
     check_socket_path(socket, f"{at} socket")
-    state_dir = _path(raw.get("state_dir"), path, f"{at} state_dir") or default_state_dir()
+    state_dir = parse_path(raw.get("state_dir"), path, f"{at} state_dir") or default_state_dir()
     check_folder(state_dir, f"{at} state_dir")
     return AgentSettings(
         socket=socket,
         state_dir=state_dir,
         tcp=tcp,
         token=token,
-        readonly=bool(_opt(raw, "readonly", bool, at) or False),
-        readonly_allows_sync=bool(_opt(raw, "readonly_allows_sync", bool, at) or False),
-        flush_interval=_seconds(raw, "flush_interval", at, 15.0, FLUSH_INTERVAL),
-        watch_debounce_ms=_whole(raw, "watch_debounce_ms", at, 200, WATCH_DEBOUNCE_MS),
-        watch_step_ms=_whole(raw, "watch_step_ms", at, 30, WATCH_STEP_MS),
+        readonly=bool(typed_value(raw, "readonly", bool, at) or False),
+        readonly_allows_sync=bool(typed_value(raw, "readonly_allows_sync", bool, at) or False),
+        flush_interval=parse_seconds(raw, "flush_interval", at, 15.0, FLUSH_INTERVAL),
+        watch_debounce_ms=parse_whole(raw, "watch_debounce_ms", at, 200, WATCH_DEBOUNCE_MS),
+        watch_step_ms=parse_whole(raw, "watch_step_ms", at, 30, WATCH_STEP_MS),
         plugins=list(plugins),
         admin_pin_hash=pin_hash,
     )
@@ -234,12 +238,12 @@ def _parse_backend(raw: Any, where: str, private: bool, path: Path | None) -> Ba
     if not isinstance(kind, str) or not kind:
         raise ConfigError(f'{where} ({name}): kind is required, e.g. kind = "santedb"')
     at = f"{where} ({name}):"
-    interval = _seconds(raw, "refresh_interval", at, 5.0, REFRESH_INTERVAL)
-    timeout = _seconds(raw, "timeout", at, 10.0, TIMEOUT)
+    interval = parse_seconds(raw, "refresh_interval", at, 5.0, REFRESH_INTERVAL)
+    timeout = parse_seconds(raw, "timeout", at, 10.0, TIMEOUT)
     defaults = Thresholds()
     thresholds = Thresholds(
-        warning=_duration(raw.get("warning_after"), defaults.warning, f"{at} warning_after"),
-        error=_duration(raw.get("error_after"), defaults.error, f"{at} error_after"),
+        warning=parse_duration(raw.get("warning_after"), defaults.warning, f"{at} warning_after"),
+        error=parse_duration(raw.get("error_after"), defaults.error, f"{at} error_after"),
     )
     if thresholds.error < thresholds.warning:
         raise ConfigError(f"{at} error_after must not be shorter than warning_after")
@@ -249,12 +253,12 @@ def _parse_backend(raw: Any, where: str, private: bool, path: Path | None) -> Ba
     options = dict(options)
     for key in ("sync_timeout", "resubmit_timeout"):  # read by the agent itself, not the adapter
         if key in options:
-            options[key] = _seconds(options, key, at, 0.0, LONG_ACTION_TIMEOUT, label=f"options.{key}")
+            options[key] = parse_seconds(options, key, at, 0.0, LONG_ACTION_TIMEOUT, label=f"options.{key}")
     return BackendSettings(
         name=name,
         kind=kind,
-        url=_opt(raw, "url", str, at) or "",
-        username=_opt(raw, "username", str, at),
+        url=typed_value(raw, "url", str, at) or "",
+        username=typed_value(raw, "username", str, at),
         secret=_secret(raw, "password", at.rstrip(":"), private, path),
         refresh_interval=interval,
         timeout=timeout,
@@ -275,7 +279,7 @@ def _secret(raw: dict[str, Any], key: str, where: str, private: bool, path: Path
             raise ConfigError(f"{where}: {key} must be a string")
         return Secret(value)
     if f"{key}_file" in raw:
-        file = _path(raw[f"{key}_file"], path, f"{where}: {key}_file")
+        file = parse_path(raw[f"{key}_file"], path, f"{where}: {key}_file")
         if file is None:
             raise ConfigError(f"{where}: {key}_file must be a path")
         return read_secret_file(file, f"{where}: {key}_file")
@@ -290,196 +294,11 @@ def _secret(raw: dict[str, Any], key: str, where: str, private: bool, path: Path
     return None
 
 
-def read_secret_file(file: Path, label: str) -> Secret:
-    """The secret held in `file` (surrounding white space dropped). The file must exist, be private
-    (no access for group or others) and hold UTF-8 text; else ConfigError, starting with `label`
-    (e.g. "--token-file") and never showing the file's content."""
-    _no_nul(file, label)
-    if not file.exists():
-        raise ConfigError(f"{label} {file} does not exist")
-    if file.is_dir():
-        raise ConfigError(f"{label} {file} is a folder, not a file")
-    if not _is_private(file):
-        raise ConfigError(f"{label}: refusing {file}: other users can read it. Run `chmod 600 {file}`.")
-    try:
-        value = file.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"{label}: cannot read {file}: {exc.strerror or exc}") from None
-    try:
-        secret = value.decode("utf-8").strip()
-    except UnicodeDecodeError:
-        raise ConfigError(f"{label} {file} is not UTF-8 text") from None
-    if not secret:
-        raise ConfigError(f"{label} {file} is empty")
-    return Secret(secret)
-
-
-def _is_private(path: Path) -> bool:
-    try:
-        mode = path.stat().st_mode
-    except OSError:
-        return False
-    return not mode & (stat.S_IRWXG | stat.S_IRWXO)
-
-
-def _duration(value: Any, default: timedelta, where: str) -> timedelta:
-    """ "90m", "12h", "1d", "2d12h", "30s" or a number of seconds; more than 0, at most 10 years."""
-    if value is None:
-        return default
-    expected = f'{where}: expected a duration such as "1d", "12h" or "90m" (at most 3650d), got {value!r}'
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        seconds = float(value)
-    elif isinstance(value, str):
-        parts = re.fullmatch(
-            r"\s*(?:(\d{1,9})\s*d)?\s*(?:(\d{1,9})\s*h)?\s*(?:(\d{1,9})\s*m)?\s*(?:(\d{1,9})\s*s)?\s*",
-            value,
-        )
-        if not parts or not any(parts.groups()):
-            raise ConfigError(expected[:300])
-        d, h, m, sec = (int(x or 0) for x in parts.groups())
-        seconds = float(((d * 24 + h) * 60 + m) * 60 + sec)
-    else:
-        raise ConfigError(expected[:300])
-    if not math.isfinite(seconds) or seconds > LONGEST_DURATION.total_seconds():
-        raise ConfigError(expected[:300])
-    if seconds <= 0:
-        raise ConfigError(f"{where}: must be longer than 0, got {value!r}")
-    return timedelta(seconds=seconds)
-
-
-def _seconds(
-    raw: dict[str, Any],
-    key: str,
-    where: str,
-    default: float,
-    bounds: tuple[float, float],
-    *,
-    label: str | None = None,
-) -> float:
-    """A number of seconds: finite and within `bounds` (else one line naming the key)."""
-    label = label or key
-    value = _opt({label: raw.get(key)}, label, (int, float), where)
-    if value is None:
-        return default
-    low, high = bounds
-    number = float(value)
-    if not math.isfinite(number) or not low <= number <= high:
-        raise ConfigError(
-            f"{where} {label} must be a number of seconds from {low:g} to {high:g}, got {_show(value)}"
-        )
-    return number
-
-
-def _whole(raw: dict[str, Any], key: str, where: str, default: int, bounds: tuple[int, int]) -> int:
-    value = _opt(raw, key, int, where)
-    if value is None:
-        return default
-    low, high = bounds
-    if not low <= value <= high:
-        raise ConfigError(f"{where} {key} must be a whole number from {low} to {high}, got {value}")
-    return int(value)
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, float):
-        return "nan" if math.isnan(value) else "inf" if math.isinf(value) else f"{value:g}"
-    return str(value)
-
-
-def parse_tcp(address: str, where: str = "tcp") -> tuple[str, int]:
-    """ "127.0.0.1:8765", "[::1]:8765" or ":8765" (loopback) as (host, port)."""
-    expected = f'{where}: expected HOST:PORT such as "127.0.0.1:8765", got {address!r}'
-    host, sep, port = address.strip().rpartition(":")
-    if not sep or not port.isdigit() or len(port) > 5:
-        raise ConfigError(expected[:300])
-    number = int(port)
-    if not 1 <= number <= 65535:
-        raise ConfigError(f"{where}: port must be from 1 to 65535, got {number}")
-    if host.startswith("[") != host.endswith("]"):
-        raise ConfigError(expected[:300])
-    host = host.strip("[]") or "127.0.0.1"
-    if not re.fullmatch(r"[A-Za-z0-9.:%_-]{1,253}", host):
-        raise ConfigError(expected[:300])
-    return host, number
-
-
-def check_socket_path(path: Path, where: str = "socket") -> None:
-    """A path the agent can bind a Unix socket at: short enough, not a file or folder, under a folder."""
-    _no_nul(path, where)
-    size = len(os.fsencode(str(path)))
-    if size > UNIX_PATH_MAX:
-        raise ConfigError(
-            f"{where}: {path} is {size} bytes long; a Unix socket path can be at most {UNIX_PATH_MAX}"
-        )
-    try:
-        mode = path.lstat().st_mode
-    except FileNotFoundError:
-        mode = None
-    except OSError as exc:
-        raise ConfigError(f"{where}: cannot use {path}: {exc.strerror or exc}") from None
-    if mode is not None and not stat.S_ISSOCK(mode):
-        what = "a folder" if stat.S_ISDIR(mode) else "a file"
-        raise ConfigError(f"{where}: {path} is {what}, not a socket; choose another path or remove it")
-    _under_a_folder(path.parent, where)
-
-
-def check_folder(path: Path, where: str) -> None:
-    """A folder that exists, or can be made (every existing part of the path is a folder)."""
-    _no_nul(path, where)
-    _under_a_folder(path, where)
-
-
-def _under_a_folder(folder: Path, where: str) -> None:
-    for part in (folder, *folder.parents):
-        try:
-            mode = part.stat().st_mode
-        except FileNotFoundError:
-            continue
-        except NotADirectoryError:
-            continue  # a parent higher up is a file: found when the loop reaches it
-        except OSError as exc:
-            raise ConfigError(f"{where}: cannot use {part}: {exc.strerror or exc}") from None
-        if not stat.S_ISDIR(mode):
-            raise ConfigError(f"{where}: {part} is a file, not a folder")
-        return
-
-
-def _no_nul(path: Path | str, where: str) -> None:
-    if "\x00" in str(path):
-        raise ConfigError(f"{where}: the path contains a NUL character")
-
-
 def _table(raw: dict[str, Any], key: str, where: str) -> dict[str, Any]:
     value = raw.get(key, {})
     if not isinstance(value, dict):
         raise ConfigError(f"{where}: [{key}] must be a table")
     return value
-
-
-def _opt(raw: dict[str, Any], key: str, types: type | tuple[type, ...], where: str) -> Any:
-    value = raw.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) and types is not bool:
-        raise ConfigError(f"{where} {key} has the wrong type (got true/false)")
-    if not isinstance(value, types):
-        raise ConfigError(f"{where} {key} has the wrong type (got {type(value).__name__})")
-    return value
-
-
-def _path(value: Any, config_path: Path | None, where: str = "path") -> Path | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{where}: expected a path, got {value!r}"[:300])
-    _no_nul(value, where)
-    try:
-        p = Path(value).expanduser()
-    except RuntimeError:  # "~nobody/x": no such user
-        raise ConfigError(f"{where}: cannot expand {value!r}: no such user") from None
-    if not p.is_absolute() and config_path is not None:
-        p = config_path.parent / p
-    return p
 
 
 def _check_keys(raw: dict[str, Any], allowed: set[str], where: str) -> None:

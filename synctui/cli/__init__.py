@@ -30,7 +30,8 @@ from synctui.cli import (
     sync,
 )
 from synctui.cli.common import CommandError
-from synctui.config import Config, ConfigError, RemoteAgent, load_config, parse_tcp, read_secret_file
+from synctui.config import Config, RemoteAgent, load_config
+from synctui.config_values import ConfigError, parse_tcp, read_secret_file
 from synctui.text import visible_logs
 
 VERBS = (

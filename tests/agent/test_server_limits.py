@@ -14,10 +14,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from synctui.agent.connections import Limits
 from synctui.agent.run import start_agent
 from synctui.agent.server import (
     ApiServer,
-    Limits,
     SocketInUse,
     StartError,
     bind_tcp,

@@ -16,7 +16,8 @@ from synctui.backend import Secret
 from synctui.cli import main
 from synctui.cli.common import CommandError, connect, with_agent
 from synctui.client import AgentRefused, AgentTokenRefused, HttpAgentClient
-from synctui.config import AgentSettings, Config, RemoteAgent, read_secret_file
+from synctui.config import AgentSettings, Config, RemoteAgent
+from synctui.config_values import read_secret_file
 
 TOKEN = "unit-T0ken-never-shown-7c3e"
 

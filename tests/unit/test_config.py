@@ -5,7 +5,8 @@ from datetime import timedelta
 
 import pytest
 
-from synctui.config import ConfigError, load_config
+from synctui.config import load_config
+from synctui.config_values import ConfigError
 
 
 def write(tmp_path, text, mode=0o600, name="config.toml"):

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from synctui.config import ConfigError, load_config
+from synctui.config import load_config
+from synctui.config_values import ConfigError
 
 B = "[[backends]]\nname = 'a'\nkind = 'santedb'\n"  # a backend, to which a case adds keys
 

@@ -23,22 +23,22 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from synctui.actions import counted as counted_words
 from synctui.client import AgentRefused, AgentUnavailable
-from synctui.model import ActionStatus, Level, QueueKind, Rejection, SyncProgress, Verdict
+from synctui.model import ActionStatus, Level, QueueKind, Rejection, Verdict
 from synctui.tui.actions import offers
-from synctui.tui.bindings import bindings_for, step_with_keys
-from synctui.tui.format import bar, clock_time, one_line, safe
-from synctui.tui.look import LEVEL_STYLE, glyphs
+from synctui.tui.bindings import bindings_for
+from synctui.tui.format import safe
+from synctui.tui.look import glyphs
 from synctui.tui.shows_state import ShowsState
+from synctui.tui.sync_text import done_text, failed_text, joined_line, progress_text, settling_text
 from synctui.tui.widgets.steady_static import SteadyStatic
+from synctui.verdict import outcome_headline
 
 if TYPE_CHECKING:
     from synctui.tui.app import SyncTuiApp
 
 FINAL_STATES = {"done", "failed", "completed", "cancelled", "error"}
 ASK_REFRESH_AFTER = 10.0  # seconds of waiting for a fresh snapshot before asking the agent for one
-MAX_REASONS = 4
 
 
 @dataclass(frozen=True)
@@ -67,23 +67,6 @@ def succeeded(action: ActionStatus) -> bool:
     if action.ok is not None:
         return action.ok
     return action.state in ("done", "completed")
-
-
-def _entries(count: int) -> str:
-    return "entry" if count == 1 else "entries"
-
-
-def headline(verdict: Verdict, conflicts: int | None, waiting: int | None) -> str:
-    """What is left after the action, in a few words (the title after "Sync finished — ")."""
-    if verdict.level is Level.ATTENTION:
-        if verdict.has("conflicts") and conflicts:
-            return f"{conflicts:,} {_entries(conflicts)} {'needs' if conflicts == 1 else 'need'} attention"
-        return "needs attention"
-    if verdict.level is Level.WAITING:
-        if waiting:
-            return f"{waiting:,} {_entries(waiting)} still waiting"
-        return "still waiting"
-    return "result not confirmed"
 
 
 class SyncProgressScreen(ShowsState, ModalScreen[None]):
@@ -274,176 +257,38 @@ class SyncProgressScreen(ShowsState, ModalScreen[None]):
         words = self.words
         if hung:
             title.update(Content(f"{g.warning} Sync appears hung: {safe(self.backend)}"))
-            body.update(self.progress_text())
+            body.update(progress_text(g, self.status, self.joined_note(), bool(self.tui.agent_error)))
             close.label = "Close"
         elif self.phase in ("starting", "running"):
             joined = " (joined)" if self.joined else ""
             title.update(Content(f"{g.running} {words.running} {safe(self.backend)}{joined}"))
-            body.update(self.progress_text())
+            body.update(progress_text(g, self.status, self.joined_note(), bool(self.tui.agent_error)))
             close.label = "Run in background"
         elif self.phase == "settling":
             title.update(f"{g.running} {words.finished} {g.dash} checking the result…")
-            body.update(self.settling_text())
+            body.update(
+                settling_text(self.status, self.backend, self.joined_note(), bool(self.tui.agent_error))
+            )
             close.label = "Close"
         elif self.phase == "done" and self.verdict is not None:
             if self.verdict.level is Level.SAFE:
                 title.update(f"{g.ok} {words.safe}")
             else:
-                what = headline(self.verdict, self.conflicts, self.waiting)
+                what = outcome_headline(self.verdict, self.conflicts, self.waiting)
                 title.update(f"{g.level(self.verdict.level)} {words.finished} {g.dash} {what}")
-            body.update(self.done_text())
+            body.update(done_text(self.app, self.verdict, self.status, self.backend, self.joined_note()))
             close.label = "Close"
         else:
             cancelled = self.status is not None and self.status.state == "cancelled"
             title.update(f"{g.warning} {words.cancelled}" if cancelled else f"{g.error} {words.failed}")
-            body.update(self.failed_text())
+            body.update(failed_text(self.failure, self.status))
             close.label = "Close"
         self.refresh_bindings()
 
-    def joined_line(self) -> Content | None:
+    def joined_note(self) -> Content | None:
         if not self.joined:
             return None
-        started = ""
-        if self.status is not None:
-            started = f" (started {clock_time(self.status.started, self.tui.now())})"
-        return Content.from_markup(
-            "[$text-muted]Joined the $noun already in progress$started; it was not started again.[/]",
-            noun=self.words.noun,
-            started=started,
-        )
-
-    def outcome_lines(self) -> list[Content]:
-        """What the action reported doing, counted, as the agent said it."""
-        status = self.status
-        lines: list[Content] = []
-        if status is None:
-            return lines
-        message = one_line(status.message, 300)
-        if message:
-            lines.append(Content(message))
-        counted = one_line(counted_words(status.action, status.counts), 300)
-        if counted and not message:  # the agent's message already says what happened, counted
-            lines.append(Content.from_markup("[$text-muted]$c[/]", c=counted))
-        return lines
-
-    def progress_text(self) -> Content:
-        g = glyphs(self.app)
-        progress: SyncProgress | None = self.status.progress if self.status else None
-        lines: list[Content] = []
-        if self.status is None:
-            lines.append(Content.from_markup("[$text-muted]asking the agent to start…[/]"))
-        elif progress is None or not progress.steps:
-            lines.append(
-                Content(one_line(self.status.message, 300) or "waiting for the backend to report progress…")
-            )
-        else:
-            for step in progress.steps:
-                mark = g.ok if step.finished else (g.running if step.started else " ")
-                fraction = None
-                if step.total:
-                    fraction = (step.done or 0) / step.total
-                elif step.finished:
-                    fraction = 1.0
-                counts = f"{step.done or 0}/{step.total}" if step.total else ""
-                lines.append(
-                    Content.assemble(
-                        (f"{mark} ", "$success" if step.finished else "$primary"),
-                        one_line(step.name, 22).ljust(22),
-                        " ",
-                        (bar(fraction, 20, g.bar_full, g.bar_empty), "$primary"),
-                        f" {counts}",
-                    )
-                )
-            overall = progress.fraction
-            if overall is not None:
-                lines.append(
-                    Content.assemble(
-                        ("\n  overall".ljust(24), "bold"),
-                        " ",
-                        (bar(overall, 20, g.bar_full, g.bar_empty), "$primary bold"),
-                        f" {round(overall * 100)}%",
-                    )
-                )
-            if progress.hung:
-                lines.append(
-                    Content.from_markup(
-                        "[$warning bold]The sync appears hung: no progress and no error for a long time.[/]"
-                    )
-                )
-            if progress.message:
-                lines.append(Content(one_line(progress.message, 200)))
-        joined = self.joined_line()
-        if joined is not None:
-            lines.append(joined)
-        if self.tui.agent_error:
-            lines.append(
-                Content.from_markup("[$error]lost contact with the agent; the sync may still be running[/]")
-            )
-        return Content("\n").join(lines)
-
-    def settling_text(self) -> Content:
-        lines = self.outcome_lines()
-        lines.append(
-            Content.from_markup(
-                "[$text-muted]Waiting for the agent to read $b again, to tell what reached the server…[/]",
-                b=safe(self.backend),
-            )
-        )
-        joined = self.joined_line()
-        if joined is not None:
-            lines.append(joined)
-        if self.tui.agent_error:
-            lines.append(Content.from_markup("[$error]lost contact with the agent[/]"))
-        return Content("\n").join(lines)
-
-    def done_text(self) -> Content:
-        verdict = self.verdict
-        lines: list[Content] = []
-        if verdict is not None and verdict.level is Level.SAFE:
-            lines.append(
-                Content(f"Everything recorded on this device for {safe(self.backend)} reached the server.")
-            )
-            lines.extend(self.outcome_lines())
-        elif verdict is not None:
-            lines.extend(self.outcome_lines())
-            if lines:
-                lines.append(Content(""))
-            g = glyphs(self.app)
-            for reason in verdict.reasons[:MAX_REASONS]:
-                lines.append(
-                    Content.assemble(
-                        (f"{g.level(reason.level)} ", f"{LEVEL_STYLE[reason.level]} bold"),
-                        (one_line(reason.line, 300), "bold"),
-                    )
-                )
-                if reason.next_step:
-                    step = step_with_keys(self.app, reason.next_step, reason.action)
-                    lines.append(Content.assemble("  ", one_line(step, 300)))
-            if len(verdict.reasons) > MAX_REASONS:
-                more = len(verdict.reasons) - MAX_REASONS
-                lines.append(
-                    Content.from_markup("[$text-muted]… and $n more on the dashboard[/]", n=str(more))
-                )
-        joined = self.joined_line()
-        if joined is not None:
-            lines.append(joined)
-        return Content("\n").join(lines)
-
-    def failed_text(self) -> Content:
-        message, rejection = self.failure or ("unknown reason", None)
-        lines = [Content.assemble(("Reason: ", "bold"), (one_line(message, 300), "$error bold"))]
-        if rejection is not None:
-            if rejection.advice:
-                lines.append(Content.assemble(("What to do: ", "bold"), one_line(rejection.advice, 300)))
-            facts = [str(rejection.category)]
-            if rejection.code:
-                facts.append(one_line(rejection.code, 80))
-            if rejection.status:
-                facts.append(f"HTTP {rejection.status}")
-            lines.append(Content.from_markup("[$text-muted]$f[/]", f=" · ".join(facts)))
-        if self.status is not None and self.status.counts:
-            lines.append(Content(one_line(counted_words(self.status.action, self.status.counts), 300)))
-        return Content("\n").join(lines)
+        return joined_line(self.status, self.words.noun, self.tui.now())
 
     # --- buttons and keys -----------------------------------------------------------------------
 

@@ -1,0 +1,165 @@
+"""Text of the long-action dialog: progress while it runs, what it did, the verdict afterwards, why it failed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from textual.content import Content
+
+from synctui.actions import counted as counted_words
+from synctui.model import ActionStatus, Level, Rejection, SyncProgress, Verdict
+from synctui.tui.bindings import step_with_keys
+from synctui.tui.format import bar, clock_time, one_line, safe
+from synctui.tui.look import LEVEL_STYLE, Glyphs, glyphs
+
+MAX_REASONS = 4
+
+
+def _entries(count: int) -> str:
+    return "entry" if count == 1 else "entries"
+
+
+def joined_line(status: ActionStatus | None, noun: str, now: datetime) -> Content:
+    """Said when the dialog joined an action already in progress instead of starting one."""
+    started = ""
+    if status is not None:
+        started = f" (started {clock_time(status.started, now)})"
+    return Content.from_markup(
+        "[$text-muted]Joined the $noun already in progress$started; it was not started again.[/]",
+        noun=noun,
+        started=started,
+    )
+
+
+def outcome_lines(status: ActionStatus | None) -> list[Content]:
+    """What the action reported doing, counted, as the agent said it."""
+    lines: list[Content] = []
+    if status is None:
+        return lines
+    message = one_line(status.message, 300)
+    if message:
+        lines.append(Content(message))
+    counted = one_line(counted_words(status.action, status.counts), 300)
+    if counted and not message:  # the agent's message already says what happened, counted
+        lines.append(Content.from_markup("[$text-muted]$c[/]", c=counted))
+    return lines
+
+
+def progress_text(
+    g: Glyphs, status: ActionStatus | None, joined: Content | None, agent_lost: bool
+) -> Content:
+    progress: SyncProgress | None = status.progress if status else None
+    lines: list[Content] = []
+    if status is None:
+        lines.append(Content.from_markup("[$text-muted]asking the agent to start…[/]"))
+    elif progress is None or not progress.steps:
+        lines.append(Content(one_line(status.message, 300) or "waiting for the backend to report progress…"))
+    else:
+        for step in progress.steps:
+            mark = g.ok if step.finished else (g.running if step.started else " ")
+            fraction = None
+            if step.total:
+                fraction = (step.done or 0) / step.total
+            elif step.finished:
+                fraction = 1.0
+            counts = f"{step.done or 0}/{step.total}" if step.total else ""
+            lines.append(
+                Content.assemble(
+                    (f"{mark} ", "$success" if step.finished else "$primary"),
+                    one_line(step.name, 22).ljust(22),
+                    " ",
+                    (bar(fraction, 20, g.bar_full, g.bar_empty), "$primary"),
+                    f" {counts}",
+                )
+            )
+        overall = progress.fraction
+        if overall is not None:
+            lines.append(
+                Content.assemble(
+                    ("\n  overall".ljust(24), "bold"),
+                    " ",
+                    (bar(overall, 20, g.bar_full, g.bar_empty), "$primary bold"),
+                    f" {round(overall * 100)}%",
+                )
+            )
+        if progress.hung:
+            lines.append(
+                Content.from_markup(
+                    "[$warning bold]The sync appears hung: no progress and no error for a long time.[/]"
+                )
+            )
+        if progress.message:
+            lines.append(Content(one_line(progress.message, 200)))
+    if joined is not None:
+        lines.append(joined)
+    if agent_lost:
+        lines.append(
+            Content.from_markup("[$error]lost contact with the agent; the sync may still be running[/]")
+        )
+    return Content("\n").join(lines)
+
+
+def settling_text(
+    status: ActionStatus | None, backend: str, joined: Content | None, agent_lost: bool
+) -> Content:
+    lines = outcome_lines(status)
+    lines.append(
+        Content.from_markup(
+            "[$text-muted]Waiting for the agent to read $b again, to tell what reached the server…[/]",
+            b=safe(backend),
+        )
+    )
+    if joined is not None:
+        lines.append(joined)
+    if agent_lost:
+        lines.append(Content.from_markup("[$error]lost contact with the agent[/]"))
+    return Content("\n").join(lines)
+
+
+def done_text(
+    app: Any, verdict: Verdict | None, status: ActionStatus | None, backend: str, joined: Content | None
+) -> Content:
+    """The verdict on the first snapshot after the action: its reasons and the keys that act on them."""
+    lines: list[Content] = []
+    if verdict is not None and verdict.level is Level.SAFE:
+        lines.append(Content(f"Everything recorded on this device for {safe(backend)} reached the server."))
+        lines.extend(outcome_lines(status))
+    elif verdict is not None:
+        lines.extend(outcome_lines(status))
+        if lines:
+            lines.append(Content(""))
+        g = glyphs(app)
+        for reason in verdict.reasons[:MAX_REASONS]:
+            lines.append(
+                Content.assemble(
+                    (f"{g.level(reason.level)} ", f"{LEVEL_STYLE[reason.level]} bold"),
+                    (one_line(reason.line, 300), "bold"),
+                )
+            )
+            if reason.next_step:
+                step = step_with_keys(app, reason.next_step, reason.action)
+                lines.append(Content.assemble("  ", one_line(step, 300)))
+        if len(verdict.reasons) > MAX_REASONS:
+            more = len(verdict.reasons) - MAX_REASONS
+            lines.append(Content.from_markup("[$text-muted]… and $n more on the dashboard[/]", n=str(more)))
+    if joined is not None:
+        lines.append(joined)
+    return Content("\n").join(lines)
+
+
+def failed_text(failure: tuple[str, Rejection | None] | None, status: ActionStatus | None) -> Content:
+    message, rejection = failure or ("unknown reason", None)
+    lines = [Content.assemble(("Reason: ", "bold"), (one_line(message, 300), "$error bold"))]
+    if rejection is not None:
+        if rejection.advice:
+            lines.append(Content.assemble(("What to do: ", "bold"), one_line(rejection.advice, 300)))
+        facts = [str(rejection.category)]
+        if rejection.code:
+            facts.append(one_line(rejection.code, 80))
+        if rejection.status:
+            facts.append(f"HTTP {rejection.status}")
+        lines.append(Content.from_markup("[$text-muted]$f[/]", f=" · ".join(facts)))
+    if status is not None and status.counts:
+        lines.append(Content(one_line(counted_words(status.action, status.counts), 300)))
+    return Content("\n").join(lines)
