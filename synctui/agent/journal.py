@@ -16,6 +16,7 @@ an older version is recovered.
 from __future__ import annotations
 
 import errno
+import io
 import json
 import logging
 import os
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 KiB = 1024
 MiB = 1024 * KiB
+TAIL_WINDOW = 64 * KiB  # the first bite of a limited read, from the end of a file
 SHORTENED = "…[shortened: {} more {}]"
 # (longest string kept, most items of a list or object kept, deepest nesting kept), tried in turn
 SHORTEN_STEPS = ((4096, 200, 24), (1024, 50, 12), (256, 20, 8), (64, 8, 4), (16, 4, 2))
@@ -195,32 +197,52 @@ class Journal:
 
     def read(self, limit: int | None = None) -> list[dict[str, Any]]:
         """Newest last; with `limit`, only the newest `limit` records. Never raises on content."""
+        if not limit:
+            return list(self.scan())
         skipped = 0
-        max_line = self.max_record + 2 * KiB
-        # Newest file first, so that a `limit` stops before the older rotated files are read at all.
-        newest_first = [self.path] + [p for _, p in self._rotated()]
+        # Newest file first, from its end, so that a `limit` stops before older files are read at all.
         chunks: list[list[dict[str, Any]]] = []
         held = 0
-        for p in newest_first:
-            if limit and held >= limit:
+        for handle in self._open(newest_first=True):
+            with handle:
+                lines = _tail(handle, limit - held, self._max_line)
+            found = [record for record in lines if record is not None]
+            skipped += len(lines) - len(found)
+            chunks.append(found)
+            held += len(found)
+            if held >= limit:
                 break
+        self._report_skipped(skipped)
+        return [record for chunk in reversed(chunks) for record in chunk][-limit:]
+
+    def scan(self) -> Iterator[dict[str, Any]]:
+        """Every record, oldest first, one at a time (a caller that keeps little holds little).
+        Never raises on content."""
+        skipped = 0
+        for handle in self._open(newest_first=False):
+            with handle:
+                for record in _records(handle, self._max_line):
+                    if record is None:
+                        skipped += 1
+                    else:
+                        yield record
+        self._report_skipped(skipped)
+
+    @property
+    def _max_line(self) -> int:
+        return self.max_record + 2 * KiB
+
+    def _open(self, *, newest_first: bool) -> Iterator[BinaryIO]:
+        paths = [self.path] + [p for _, p in self._rotated()]
+        for p in paths if newest_first else reversed(paths):
             try:
-                handle = p.open("rb")
+                yield p.open("rb")
             except FileNotFoundError:
                 continue
             except OSError as exc:
                 log.warning("%s: cannot read %s: %s", self.label, p, exc.strerror or exc)
-                continue
-            found: list[dict[str, Any]] = []
-            with handle:
-                for record in _records(handle, max_line):
-                    if record is None:
-                        skipped += 1
-                    else:
-                        found.append(record)
-            chunks.append(found)
-            held += len(found)
-        records = [record for chunk in reversed(chunks) for record in chunk]
+
+    def _report_skipped(self, skipped: int) -> None:
         self.skipped = skipped
         if skipped and skipped != self._warned:
             log.warning(
@@ -230,7 +252,30 @@ class Journal:
                 self.path.name,
             )
         self._warned = skipped or None
-        return records[-limit:] if limit else records
+
+
+def _tail(handle: BinaryIO, wanted: int, max_line: int) -> list[dict[str, Any] | None]:
+    """The last `wanted` records of a file, with the unreadable lines among them, read from its end:
+    a limited read costs what it returns, not the file's size. The window grows until it holds
+    enough whole lines or the whole file."""
+    size = handle.seek(0, os.SEEK_END)
+    window = TAIL_WINDOW
+    while True:
+        start = max(0, size - window)
+        handle.seek(start)
+        data = handle.read(size - start)
+        if start:
+            first_end = data.find(b"\n")  # the window's first line may have begun before it
+            data = data[first_end + 1 :] if first_end != -1 else b""
+        lines = list(_records(io.BytesIO(data), max_line))
+        held = 0
+        for i in range(len(lines) - 1, -1, -1):
+            held += lines[i] is not None
+            if held == wanted:
+                return lines[i:]
+        if start == 0:
+            return lines
+        window *= 4
 
 
 def _records(handle: BinaryIO, max_line: int) -> Iterator[dict[str, Any] | None]:

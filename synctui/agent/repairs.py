@@ -233,7 +233,7 @@ class Repairs:
 
     def _restorable(self, archive_id: str, *, repeat: bool) -> tuple[BackendService, dict[str, Any]]:
         """The archive record and its backend; a repeated request (same key) gets its first answer."""
-        records, restored = self.archive_index()
+        records, restored = self.archive_index(with_payload=archive_id)
         record = records.get(archive_id)
         if record is None:
             raise Refused(f"nothing archived under {archive_id!r}", 404)
@@ -251,13 +251,18 @@ class Repairs:
             raise Refused(f"archive record {archive_id} is unreadable: {exc}", 422) from None
         return service, record
 
-    def archive_index(self) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
-        """One read of the archive: the discarded entries by id (oldest first) and when each restored
-        one was restored."""
+    def archive_index(
+        self, with_payload: str | None = None
+    ) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+        """One streaming read of the archive: the discarded entries by id (oldest first) and when each
+        restored one was restored. Payloads, the bulk of the archive, are dropped as they are read,
+        except the one of `with_payload`."""
         records: dict[str, dict[str, Any]] = {}
         restored: dict[str, str] = {}
-        for record in self.agent.store.archive.read():
+        for record in self.agent.store.archive.scan():
             if "archive_id" in record:
+                if record["archive_id"] != with_payload:
+                    record.pop("payload", None)
                 records[record["archive_id"]] = record
             elif "restored" in record:
                 restored[record["restored"]] = record.get("time", "")

@@ -259,3 +259,32 @@ def test_a_limited_read_stops_before_the_older_rotated_files(tmp_path, caplog):
     assert "cannot read" not in caplog.text
     everything = journal.read()
     assert [r["n"] for r in everything] == sorted(r["n"] for r in everything) and everything[-1]["n"] == 59
+
+
+def test_a_limited_read_takes_the_newest_records_from_the_end_of_a_large_file(tmp_path, monkeypatch):
+    journal = Journal(tmp_path / "audit.jsonl", max_bytes=50 * MiB)
+    with journal.path.open("ab") as f:  # faster than 20,000 fsynced appends
+        for n in range(20_000):
+            f.write(b'{"n": %d, "pad": "%s"}\n' % (n, b"x" * 60))
+        f.write(b'{"n": "torn')  # a torn last line is skipped, counted
+    journal.append({"n": 20_000})
+    parsed = []
+    real_parse = journal_module._parse
+    monkeypatch.setattr(journal_module, "_parse", lambda line: parsed.append(1) or real_parse(line))
+    assert [r["n"] for r in journal.read(limit=3)] == [19_998, 19_999, 20_000]
+    assert len(parsed) < 2_000  # the end of the file, not its 20,000 lines
+    assert journal.skipped == 1
+    # more than the first window holds: the window grows, order and count stay exact
+    many = journal.read(limit=5_000)
+    assert [r["n"] for r in many] == list(range(15_001, 20_001))
+    assert len(journal.read()) == 20_001
+
+
+def test_a_limited_read_of_a_file_with_one_huge_line_still_finds_the_records_before_it(tmp_path):
+    j = audit(tmp_path, max_record=1 * KiB)
+    j.append({"i": 1})
+    with j.path.open("ab") as f:
+        f.write(b'{"huge": "' + b"x" * 300_000 + b'"}\n')
+    j.append({"i": 2})
+    assert j.read(limit=2) == [{"i": 1}, {"i": 2}]
+    assert j.skipped == 1

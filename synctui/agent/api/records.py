@@ -21,15 +21,10 @@ def routes(api: Api) -> list[Route]:
         limit = api.int_param(request, "limit", 100, 1, 10_000)
         records, restored = repairs.archive_index()
         listed = list(records.values())[-limit:]
-        return SafeJSONResponse(
-            [
-                {**{k: v for k, v in r.items() if k != "payload"}, "restored": restored.get(r["archive_id"])}
-                for r in listed
-            ]
-        )
+        return SafeJSONResponse([{**r, "restored": restored.get(r["archive_id"])} for r in listed])
 
     async def archived(request: Request) -> Response:
-        records, restored = repairs.archive_index()
+        records, restored = repairs.archive_index(with_payload=request.path_params["id"])
         record = records.get(request.path_params["id"])
         if record is None:
             raise ApiError(404, f"nothing archived under {request.path_params['id']!r}")
