@@ -481,8 +481,13 @@ class MSupplyBackend(Backend):
                     error = exc.rejection
         probe = await probe_central(self.http, self._central_url(), self._site_name(), self.options)
         self._probe = probe
-        if probe.skipped:
-            return Health(online=True, latency_ms=site_latency, auth_ok=site_auth, error=error)
+        if probe.skipped:  # the site's login says nothing about the sync credentials central checks
+            return Health(
+                online=True,
+                latency_ms=site_latency,
+                auth_ok=False if site_auth is False else None,
+                error=error or _not_probed(probe.skipped, site_auth),
+            )
         auth_ok: bool | None = None
         if site_auth is False or probe.auth_ok is False:
             auth_ok = False
@@ -508,6 +513,16 @@ class MSupplyBackend(Backend):
             self._probe_task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._probe_task
+
+
+def _not_probed(why: str, site_auth: bool | None) -> Rejection:
+    login = "The site accepted synctui's login; " if site_auth else ""
+    return Rejection(
+        Category.FIX_DATA,
+        f"{login}the central server was not probed, so the site's sync credentials are not verified.",
+        advice=f"To check them, {why}.",
+        code="CENTRAL_NOT_PROBED",
+    )
 
 
 def _clock(status: SyncStatus | None) -> str:
