@@ -141,10 +141,15 @@ def queues(
     ]
 
 
-def _progress_text(step: StepStatus) -> str:
-    if step.total is None:
-        return "done" if step.finished else ("running" if step.started else "")
-    return f"{step.done or 0}/{step.total}"
+def _progress_text(step: StepStatus, verdict: Assessment) -> str:
+    counted = f"{step.done or 0}/{step.total}" if step.total is not None else ""
+    if step.finished or not step.started:
+        return counted or ("done" if step.finished else "")
+    # started, not finished: running only while the sync runs; else it is where the sync stopped
+    state = {"failed": "failed", "hung": "appears hung"}.get(verdict.state, "running")
+    if state == "running" and verdict.state != "running":
+        state = "did not finish"
+    return f"{state} at {counted}" if counted else state
 
 
 def log_rows(status: SyncStatus | None, verdict: Assessment) -> list[SyncLogRow]:
@@ -176,7 +181,7 @@ def log_rows(status: SyncStatus | None, verdict: Assessment) -> list[SyncLogRow]
             SyncLogRow(
                 key=key,
                 record_type=label,
-                filter=_progress_text(step),
+                filter=_progress_text(step, verdict),
                 last_success=step.finished or last_success,
                 last_attempt=step.started,
                 last_error=error_text if verdict.failed_step == gql else None,
