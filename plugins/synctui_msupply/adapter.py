@@ -155,7 +155,7 @@ class MSupplyBackend(Backend):
 
     def _hung_threshold(self, settings: SyncSettings | None) -> timedelta:
         return mapping.hung_after(
-            settings.interval_seconds if settings else None,
+            site_settings.scheduled_seconds(settings),
             self.options.hung_after_intervals,
             self.options.hung_min_seconds,
         )
@@ -200,7 +200,7 @@ class MSupplyBackend(Backend):
             thresholds = Thresholds(
                 warning=timedelta(days=status.warning_threshold), error=timedelta(days=status.error_threshold)
             )
-        interval = fetched.settings.interval_seconds if fetched.settings else None
+        interval = site_settings.scheduled_seconds(fetched.settings)
         return Snapshot(
             backend=self.settings.name,
             kind=self.kind,
@@ -221,7 +221,7 @@ class MSupplyBackend(Backend):
                 initialisation=self._init,
                 settings=fetched.settings,
                 settings_note=fetched.settings_note,
-                batch_size=self.options.batch_size,
+                batch_size=site_settings.batch_text(self.options),
                 status=status,
                 verdict=verdict,
                 probe=self._probe,
@@ -421,7 +421,7 @@ class MSupplyBackend(Backend):
     async def settings_list(self) -> list[Setting]:
         self._check_config()
         current = await self._current_settings()
-        return site_settings.listed(current, self.options.batch_size)
+        return site_settings.listed(current, self.options)
 
     async def change_settings(self, values: dict[str, str]) -> ActionResult:
         """The backend call only: the agent checks the admin PIN and writes the audit log."""

@@ -10,6 +10,7 @@ from synctui_msupply.adapter import MSupplyBackend
 from synctui_msupply.codes import SYNC_ERROR_VARIANTS
 from synctui_msupply.conflicts import SYNC_ENTRY_ID
 from synctui_msupply.simulator import STEPS, Simulator
+from synctui_msupply.site_settings import PAUSED_SECONDS
 
 from synctui.backend import BackendError
 from synctui.model import Category, JobState, QueueKind, Rejection, SyncProgress, Thresholds
@@ -47,8 +48,8 @@ async def test_site_panel(backend: MSupplyBackend) -> None:
     assert info["store"] == "PHS — Pharmacy Store"
     assert info["central_url"] == "http://central.msupply.test"
     assert info["role"].startswith("Satellite")
-    assert info["interval"] == "300 s (5 min)"
-    assert "push 1024" in info["batch_size"] and "pull 500" in info["batch_size"]
+    assert info["interval"] == "5 min"
+    assert info["batch_size"].startswith("push 1024 · pull 500 · central pull 500 (Open mSupply's built-in")
 
 
 async def test_primary_role(backend: MSupplyBackend, sim: Simulator) -> None:
@@ -297,14 +298,42 @@ async def test_a_second_sync_request_joins_the_running_one(backend: MSupplyBacke
 
 async def test_settings_list_and_change(backend: MSupplyBackend, sim: Simulator) -> None:
     settings = {s.key: s for s in await backend.settings_list()}
-    assert settings["interval_seconds"].value == "300" and settings["interval_seconds"].editable
+    assert settings["interval_minutes"].value == "5" and settings["interval_minutes"].editable
+    assert "interval_seconds" not in settings
     assert settings["url"].editable and not settings["username"].editable
-    assert (
-        settings["batch_size.remote_push"].value == "1024" and not settings["batch_size.remote_push"].editable
-    )
-    result = await backend.change_settings({"interval_seconds": "600"})
-    assert result.ok and "300 s → 600 s" in result.message
+    push = settings["batch_size.remote_push"]
+    assert push.value == "1024" and not push.editable
+    assert "built-in" in push.help and "neither reports nor changes" in push.help  # read-only, and why
+    result = await backend.change_settings({"interval_minutes": "10"})
+    assert result.ok and "5 min → 10 min" in result.message
     assert sim.s.interval_seconds == 600
+
+
+async def test_interval_zero_pauses_scheduled_syncs(backend: MSupplyBackend, sim: Simulator) -> None:
+    assert (await backend.synchronize(lambda p: None)).ok
+    result = await backend.change_settings({"interval_minutes": "0"})
+    assert result.ok and "→ 0 (paused)" in result.message
+    assert sim.s.interval_seconds == PAUSED_SECONDS  # what Open mSupply's own CLI writes to disable sync
+    settings = {s.key: s for s in await backend.settings_list()}
+    assert settings["interval_minutes"].value == "0"
+    snap = await backend.snapshot()
+    info = {i.key: i.value for i in snap.info}
+    assert info["interval"].startswith("0 (paused)")
+    assert snap.jobs[0].next_run is None  # no scheduled sync, not one in three years
+
+
+async def test_an_interval_set_in_seconds_on_the_site_reads_in_minutes(
+    backend: MSupplyBackend, sim: Simulator
+) -> None:
+    sim.s.interval_seconds = 90
+    settings = {s.key: s for s in await backend.settings_list()}
+    assert settings["interval_minutes"].value == "1.5"
+
+
+async def test_request_size_from_the_config_says_so(make_backend) -> None:
+    backend = make_backend(batch_size={"remote_pull": 100})
+    info = {i.key: i.value for i in (await backend.snapshot()).info}
+    assert info["batch_size"].startswith("push 1024 · pull 100 · central pull 500 (from synctui's config")
 
 
 @pytest.mark.parametrize(
@@ -312,8 +341,11 @@ async def test_settings_list_and_change(backend: MSupplyBackend, sim: Simulator)
     [
         ({"url": "not a url"}, "INVALID_URL"),
         ({"username": "other-site"}, "BAD_SETTING"),
-        ({"interval_seconds": "soon"}, "BAD_SETTING"),
-        ({"interval_seconds": "0"}, "BAD_SETTING"),
+        ({"interval_minutes": "soon"}, "BAD_SETTING"),
+        ({"interval_minutes": "-1"}, "BAD_SETTING"),
+        ({"interval_minutes": "1.5"}, "BAD_SETTING"),
+        ({"interval_minutes": "600000"}, "BAD_SETTING"),
+        ({"interval_seconds": "60"}, "BAD_SETTING"),
     ],
 )
 async def test_settings_errors(backend: MSupplyBackend, values: dict[str, str], code: str) -> None:
@@ -325,7 +357,7 @@ async def test_settings_errors(backend: MSupplyBackend, values: dict[str, str], 
 async def test_settings_need_the_plain_site_password(make_backend) -> None:
     backend = make_backend(site_password=None, site_password_sha256="ab" * 32)
     with pytest.raises(BackendError) as err:
-        await backend.change_settings({"interval_seconds": "60"})
+        await backend.change_settings({"interval_minutes": "1"})
     assert "site_password" in err.value.rejection.message
 
 

@@ -120,7 +120,7 @@ async def test_the_adapter_never_changes_centrals_queues(backend: MSupplyBackend
     await backend.retry(None)
     await sim.s.wait_idle()
     await backend.settings_list()
-    await backend.change_settings({"interval_seconds": "120"})
+    await backend.change_settings({"interval_minutes": "2"})
     await backend.check_connection()
     await backend.snapshot()
     called = set(sim.calls)
