@@ -10,6 +10,7 @@ from .mapping import Assessment
 from .parsers import InitialisationStatus, StoreInfo, SyncSettings, SyncStatus
 from .probe import CentralProbe
 from .site_settings import interval_text, scheduled_seconds
+from .sync_with import store_label, sync_with
 
 
 def site_panel(
@@ -32,11 +33,8 @@ def site_panel(
         InfoItem("site_name", "Site name", site_name or "unknown"),
         InfoItem("site_url", "Site URL", site_url),
     ]
-    if store is not None:
-        label = " — ".join(part for part in (store.code, store.name) if part)
-        items.append(InfoItem("store", "Store", label or store.id or "?"))
-    else:
-        items.append(InfoItem("store", "Store", store_note or "not reported"))
+    store_text = store_label(store, store_note)
+    items.append(InfoItem("store", "Store", store_text))
     if initialisation is not None:
         items.append(
             InfoItem("initialisation", "Initialisation", initialisation.status.replace("_", " ").lower())
@@ -69,6 +67,9 @@ def site_panel(
     else:
         items.append(InfoItem("central_url", "Central server URL", central_url or "unknown"))
         items.append(InfoItem("role", "Role", "remote site (run Check connection for primary/satellite)"))
+    items += sync_with(
+        site_name=site_name, site_url=site_url, store=store_text, central_url=central_url, probe=probe
+    )
     if db_note:
         items.append(InfoItem("database", "Site database", db_note))
     return items

@@ -59,6 +59,37 @@ async def test_primary_role(backend: MSupplyBackend, sim: Simulator) -> None:
     assert info["role"].startswith("Primary")
 
 
+async def test_sync_with_lists_every_server_the_site_syncs_with(
+    backend: MSupplyBackend, sim: Simulator
+) -> None:
+    """Seed 004: "This site" and the "Sync with" list, each with Sync ID, name, store and URL."""
+    sim.central.om_central_url = "http://om-central.msupply.test"
+    await backend.check_connection()
+    info = {i.key: i.value for i in (await backend.snapshot()).info}
+    assert info["this_site"] == (
+        "Sync ID 2 · pharmacy-site · store PHS — Pharmacy Store · http://site.msupply.test"
+    )
+    assert info["sync_with"] == (
+        "Sync ID 1 · legacy mSupply central · store not reported by the site · http://central.msupply.test"
+    )
+    assert info["sync_with_om_central"].endswith(
+        "Open mSupply central · store not reported by the site · http://om-central.msupply.test"
+    )
+
+
+async def test_sync_with_before_central_is_probed_says_what_is_unknown(make_backend) -> None:
+    info = {i.key: i.value for i in (await make_backend(hardware_id=None).snapshot()).info}
+    assert info["this_site"].startswith("Sync ID unknown (")
+    assert info["sync_with"].endswith("http://central.msupply.test")
+
+
+async def test_a_primary_syncs_with_its_satellites(backend: MSupplyBackend, sim: Simulator) -> None:
+    sim.central.site_id = sim.central.central_site_id = 1
+    await backend.check_connection()
+    info = {i.key: i.value for i in (await backend.snapshot()).info}
+    assert info["sync_with"].startswith("its satellite sites")
+
+
 async def test_synchronize_reports_every_step(backend: MSupplyBackend, sim: Simulator) -> None:
     sim.central.om_central_url = "http://central.msupply.test"
     sim.central.v6_pending = 7
