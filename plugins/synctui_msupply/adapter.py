@@ -202,7 +202,7 @@ class MSupplyBackend(Backend):
                 auth_ok=True if self.initialised else None,
             ),
             log=mapping.log_rows(status, verdict),
-            jobs=[mapping.job(status, verdict, interval)],
+            jobs=[mapping.job(status, verdict, interval, paused=site_settings.is_paused(fetched.settings))],
             progress=mapping.progress(status, verdict),
             info=panel.site_panel(
                 site_name=self._site_name(),

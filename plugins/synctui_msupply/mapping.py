@@ -218,7 +218,11 @@ def progress(status: SyncStatus | None, verdict: Assessment) -> SyncProgress | N
     )
 
 
-def job(status: SyncStatus | None, verdict: Assessment, interval_seconds: int | None) -> Job:
+def job(
+    status: SyncStatus | None, verdict: Assessment, interval_seconds: int | None, paused: bool = False
+) -> Job:
+    """The site's sync job. `interval_seconds` None: not known, or `paused` (interval 0: nothing is
+    scheduled, so the job is idle, not "scheduled")."""
     summary = status.summary if status else None
     started = summary.started if summary else None
     finished = summary.finished if summary else None
@@ -242,6 +246,9 @@ def job(status: SyncStatus | None, verdict: Assessment, interval_seconds: int | 
         message = "Last sync succeeded"
     else:
         message = verdict.rejection.message if verdict.rejection else "Last sync failed"
+    if paused:
+        state = JobState.IDLE if state == JobState.SCHEDULED else state
+        message += "; scheduled syncs paused (interval 0)"
     return Job(
         id="sync",
         name="Sync with central",

@@ -9,7 +9,7 @@ from synctui.model import InfoItem
 from .mapping import Assessment
 from .parsers import InitialisationStatus, StoreInfo, SyncSettings, SyncStatus
 from .probe import CentralProbe
-from .site_settings import interval_text, scheduled_seconds
+from .site_settings import interval_text, is_paused
 from .sync_with import store_label, sync_with
 
 
@@ -41,7 +41,7 @@ def site_panel(
         )
     if settings is not None:
         interval = interval_text(settings.interval_seconds)
-        if scheduled_seconds(settings) is None:
+        if is_paused(settings):
             interval += ": no scheduled sync; Synchronize Now still runs one"
         items.append(InfoItem("interval", "Sync time interval", interval))
     else:

@@ -26,22 +26,29 @@ def _fix(message: str) -> BackendError:
     return BackendError(Rejection(Category.FIX_DATA, message, code="BAD_SETTING"))
 
 
+def is_paused(settings: SyncSettings | None) -> bool:
+    return settings is not None and settings.interval_seconds >= PAUSED_SECONDS
+
+
 def scheduled_seconds(settings: SyncSettings | None) -> int | None:
     """Seconds between the site's scheduled syncs; None when unknown or paused."""
-    if settings is None or settings.interval_seconds >= PAUSED_SECONDS:
-        return None
-    return settings.interval_seconds
+    return None if settings is None or is_paused(settings) else settings.interval_seconds
 
 
 def minutes_value(seconds: int) -> str:
-    """The interval as the setting shows it: whole minutes, a fraction for a site set in seconds, 0 paused."""
+    """The interval as the setting shows it: whole minutes, a fraction for a site set in seconds, 0 paused.
+    A site set to 0 seconds (which syncs back to back, it is not paused) says so."""
     if seconds >= PAUSED_SECONDS:
         return "0"
+    if seconds == 0:
+        return "0 s (back to back, not paused)"
     return str(seconds // 60) if seconds % 60 == 0 else f"{seconds / 60:.2f}".rstrip("0")
 
 
 def interval_text(seconds: int) -> str:
-    return "0 (paused)" if seconds >= PAUSED_SECONDS else f"{minutes_value(seconds)} min"
+    if seconds >= PAUSED_SECONDS:
+        return "0 (paused)"
+    return minutes_value(seconds) if seconds == 0 else f"{minutes_value(seconds)} min"
 
 
 def batch_sizes(options: MSupplyOptions) -> tuple[dict[str, int], str]:
@@ -86,7 +93,7 @@ def listed(current: SyncSettings, options: MSupplyOptions) -> list[Setting]:
                 f"Sync request size: {label}",
                 str(sizes[key]),
                 False,
-                f"Read-only: {source}.",
+                f"{source[0].upper()}{source[1:]}.",
             )
             for key, label in _BATCH_LABELS.items()
         ),

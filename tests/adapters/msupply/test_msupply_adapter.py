@@ -350,7 +350,9 @@ async def test_interval_zero_pauses_scheduled_syncs(backend: MSupplyBackend, sim
     snap = await backend.snapshot()
     info = {i.key: i.value for i in snap.info}
     assert info["interval"].startswith("0 (paused)")
-    assert snap.jobs[0].next_run is None  # no scheduled sync, not one in three years
+    job = snap.jobs[0]
+    assert job.next_run is None  # no scheduled sync, not one in three years
+    assert job.state == JobState.IDLE and job.message.endswith("scheduled syncs paused (interval 0)")
 
 
 async def test_an_interval_set_in_seconds_on_the_site_reads_in_minutes(
@@ -359,6 +361,10 @@ async def test_an_interval_set_in_seconds_on_the_site_reads_in_minutes(
     sim.s.interval_seconds = 90
     settings = {s.key: s for s in await backend.settings_list()}
     assert settings["interval_minutes"].value == "1.5"
+    sim.s.interval_seconds = 0  # Open mSupply then syncs back to back: the opposite of paused
+    settings = {s.key: s for s in await backend.settings_list()}
+    assert settings["interval_minutes"].value == "0 s (back to back, not paused)"
+    assert (await backend.snapshot()).jobs[0].state != JobState.IDLE
 
 
 async def test_request_size_from_the_config_says_so(make_backend) -> None:
