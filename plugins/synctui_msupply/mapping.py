@@ -200,8 +200,16 @@ def progress(status: SyncStatus | None, verdict: Assessment) -> SyncProgress | N
         step = status.steps.get(gql)
         if step is None or step.started is None:
             continue
+        stopped = verdict.state in ("failed", "hung") and gql == verdict.failed_step
         steps.append(
-            SyncStep(label, total=step.total, done=step.done, started=step.started, finished=step.finished)
+            SyncStep(
+                label,
+                total=step.total,
+                done=step.done,
+                started=step.started,
+                finished=step.finished,
+                failed=stopped,
+            )
         )
     if verdict.state == "running":
         where = STEP_LABELS.get(verdict.failed_step or "") if verdict.failed_step else None

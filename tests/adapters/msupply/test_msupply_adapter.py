@@ -231,6 +231,7 @@ async def test_failure_is_pinned_to_its_step(make_backend, sim: Simulator, step:
     failing = [key for key, row in rows.items() if key != "sync" and row.last_error]
     assert failing == [step]
     assert rows[step].filter.startswith("failed") and "running" not in rows[step].filter
+    assert snap.progress and [s.name for s in snap.progress.steps if s.failed] == [STEP_LABEL[step]]
     assert f"(during {STEP_LABEL[step]})" in rows[step].last_error
 
 
