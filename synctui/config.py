@@ -227,6 +227,10 @@ BACKEND_KEYS = {
 }
 
 
+# adapters' file options, relative to the config file's folder like every path in it (README)
+PATH_OPTIONS = ("database", "oplog")
+
+
 def _parse_backend(raw: Any, where: str, private: bool, path: Path | None) -> BackendSettings:
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: must be a table")
@@ -251,6 +255,9 @@ def _parse_backend(raw: Any, where: str, private: bool, path: Path | None) -> Ba
     if not isinstance(options, dict):
         raise ConfigError(f"{at} [backends.options] must be a table")
     options = dict(options)
+    for key in PATH_OPTIONS:
+        if options.get(key) is not None:
+            options[key] = str(parse_path(options[key], path, f"{at} options.{key}"))
     for key in ("sync_timeout", "resubmit_timeout"):  # read by the agent itself, not the adapter
         if key in options:
             options[key] = parse_seconds(options, key, at, 0.0, LONG_ACTION_TIMEOUT, label=f"options.{key}")

@@ -81,23 +81,34 @@ def is_private(path: Path) -> bool:
     return not mode & (stat.S_IRWXG | stat.S_IRWXO)
 
 
+_DURATION_TEXT = re.compile(
+    r"\s*(?:(\d{1,9})\s*d)?\s*(?:(\d{1,9})\s*h)?\s*(?:(\d{1,9})\s*m)?\s*(?:(\d{1,9})\s*s)?\s*", re.ASCII
+)
+
+
+def _duration_text(value: str) -> float | None:
+    """Seconds in "2d12h", "90m", "20s" (None when it is not such a text)."""
+    parts = _DURATION_TEXT.fullmatch(value)
+    if not parts or not any(parts.groups()):
+        return None
+    d, h, m, sec = (int(x or 0) for x in parts.groups())
+    return float(((d * 24 + h) * 60 + m) * 60 + sec)
+
+
 def parse_duration(value: Any, default: timedelta, where: str) -> timedelta:
     """ "90m", "12h", "1d", "2d12h", "30s" or a number of seconds; more than 0, at most 10 years."""
     if value is None:
         return default
-    expected = f'{where}: expected a duration such as "1d", "12h" or "90m" (at most 3650d), got {value!r}'
+    expected = (
+        f'{where}: expected a duration such as "1d", "12h", "90m" or "20s" (at most 3650d), got {value!r}'
+    )
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        seconds = float(value)
+        seconds: float | None = float(value)
     elif isinstance(value, str):
-        parts = re.fullmatch(
-            r"\s*(?:(\d{1,9})\s*d)?\s*(?:(\d{1,9})\s*h)?\s*(?:(\d{1,9})\s*m)?\s*(?:(\d{1,9})\s*s)?\s*",
-            value,
-        )
-        if not parts or not any(parts.groups()):
-            raise ConfigError(expected[:300])
-        d, h, m, sec = (int(x or 0) for x in parts.groups())
-        seconds = float(((d * 24 + h) * 60 + m) * 60 + sec)
+        seconds = _duration_text(value)
     else:
+        seconds = None
+    if seconds is None:
         raise ConfigError(expected[:300])
     if not math.isfinite(seconds) or seconds > LONGEST_DURATION.total_seconds():
         raise ConfigError(expected[:300])
@@ -115,13 +126,23 @@ def parse_seconds(
     *,
     label: str | None = None,
 ) -> float:
-    """A number of seconds: finite and within `bounds` (else one line naming the key)."""
+    """A number of seconds, or a duration text such as "20s" or "2m": finite and within `bounds` (else one
+    line naming the key)."""
     label = label or key
-    value = typed_value({label: raw.get(key)}, label, (int, float), where)
-    if value is None:
-        return default
+    value = raw.get(key)
+    number = _duration_text(value) if isinstance(value, str) else None
+    if isinstance(value, str) and number is None:
+        raise ConfigError(
+            f'{where} {label} must be a number of seconds or a duration such as "20s" or "2m", got {value!r}'[
+                :300
+            ]
+        )
+    if number is None:
+        value = typed_value({label: value}, label, (int, float), where)
+        if value is None:
+            return default
+        number = float(value)
     low, high = bounds
-    number = float(value)
     if not math.isfinite(number) or not low <= number <= high:
         raise ConfigError(
             f"{where} {label} must be a number of seconds from {low:g} to {high:g}, got {_show(value)}"

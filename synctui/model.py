@@ -148,6 +148,7 @@ class SyncStep:
     done: int | None = None
     started: datetime | None = None
     finished: datetime | None = None
+    failed: bool = False  # the step the sync failed or hangs at: started, never finished, not running
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from synctui.model import (
     Thresholds,
 )
 
-from . import conflicts, database, mapping, panel, queries, site_settings
+from . import conflicts, database, mapping, panel, queries, retry_outcome, site_settings
 from .codes import explain
 from .conflict_pages import buffer_detail, conflicts_page, gone, not_listable, sync_error_detail
 from .options import MSupplyOptions, parse_options
@@ -155,19 +155,10 @@ class MSupplyBackend(Backend):
 
     def _hung_threshold(self, settings: SyncSettings | None) -> timedelta:
         return mapping.hung_after(
-            settings.interval_seconds if settings else None,
+            site_settings.scheduled_seconds(settings),
             self.options.hung_after_intervals,
             self.options.hung_min_seconds,
         )
-
-    async def _integration_errors(self) -> tuple[int | None, str | None]:
-        if self.options.database is None:
-            return None, None
-        try:
-            total, _ = await database.integration_errors(self.options.database, limit=0)
-        except BackendError as exc:
-            return None, exc.rejection.message
-        return total, None
 
     def _start_background_probe(self) -> None:
         if self._probe is not None or self._probe_task is not None:
@@ -189,7 +180,7 @@ class MSupplyBackend(Backend):
         now = datetime.now(UTC)
         status = fetched.status
         verdict = mapping.assess(status, now, self._hung_threshold(fetched.settings))
-        errors, db_note = await self._integration_errors()
+        errors, db_note = await database.error_count(self.options.database)
         thresholds = self.settings.thresholds
         if (
             self.options.use_site_thresholds
@@ -200,7 +191,7 @@ class MSupplyBackend(Backend):
             thresholds = Thresholds(
                 warning=timedelta(days=status.warning_threshold), error=timedelta(days=status.error_threshold)
             )
-        interval = fetched.settings.interval_seconds if fetched.settings else None
+        interval = site_settings.scheduled_seconds(fetched.settings)
         return Snapshot(
             backend=self.settings.name,
             kind=self.kind,
@@ -211,7 +202,7 @@ class MSupplyBackend(Backend):
                 auth_ok=True if self.initialised else None,
             ),
             log=mapping.log_rows(status, verdict),
-            jobs=[mapping.job(status, verdict, interval)],
+            jobs=[mapping.job(status, verdict, interval, paused=site_settings.is_paused(fetched.settings))],
             progress=mapping.progress(status, verdict),
             info=panel.site_panel(
                 site_name=self._site_name(),
@@ -221,7 +212,7 @@ class MSupplyBackend(Backend):
                 initialisation=self._init,
                 settings=fetched.settings,
                 settings_note=fetched.settings_note,
-                batch_size=self.options.batch_size,
+                batch_size=site_settings.batch_text(self.options),
                 status=status,
                 verdict=verdict,
                 probe=self._probe,
@@ -272,7 +263,7 @@ class MSupplyBackend(Backend):
             return result
         # The site says the sync finished without an error; records that failed to integrate are in
         # its sync_buffer, which only the database shows. Counted, or said to be unknown.
-        errors, note = await self._integration_errors()
+        errors, note = await database.error_count(self.options.database)
         counts = dict(result.counts)
         message = f"Sync finished: {describe(counts)}"
         if errors is not None:
@@ -300,10 +291,10 @@ class MSupplyBackend(Backend):
         if verdict.state == "hung":
             step = verdict.failed_step
             where = f" at step {mapping.STEP_LABELS[step]}" if step else ""
-            why = f"not retried: the sync started at {_clock(status)} appears hung{where}"
+            why = f"not retried: the sync started at {retry_outcome.clock(status)} appears hung{where}"
             return ActionResult(
                 False,
-                f"Not retried: the sync started at {_clock(status)} appears hung{where}, so no new sync "
+                f"Not retried: the sync started at {retry_outcome.clock(status)} appears hung{where}, so no new sync "
                 "can start. Restart Open mSupply on the site, then retry.",
                 [EntryResult(id, False, why, verdict.rejection) for id in wanted],
                 counts={"retried": 0, "not_retried": len(wanted)},
@@ -318,66 +309,7 @@ class MSupplyBackend(Backend):
         )
         with contextlib.suppress(BackendError):
             status = await self._status_now()
-        return await self._retry_result(wanted, result, status)
-
-    async def _retry_result(
-        self, wanted: list[str], result: SyncResult, status: SyncStatus | None
-    ) -> ActionResult:
-        when = _clock(status)
-        if not result.ok:
-            code = result.rejection.code if result.rejection else None
-            reason = result.rejection.message if result.rejection else result.message
-            why, key = {
-                "SYNC_NOT_STARTED": ("not retried: the site did not start a sync", "not_retried"),
-                "SYNC_APPEARS_HUNG": (f"not retried: the sync started at {when} appears hung", "not_retried"),
-                "SYNC_STILL_RUNNING": (
-                    f"not known yet: the sync started at {when} is still running",
-                    "unknown",
-                ),
-                "LOST_CONTACT": ("not known: synctui lost contact with the site", "unknown"),
-            }.get(code or "", (f"retried, but the sync failed again: {reason}", "still_failing"))
-            message = why[0].upper() + why[1:]
-            if key != "still_failing":
-                message += f" ({reason})"
-            return ActionResult(
-                False,
-                message + ".",
-                [EntryResult(id, False, why, result.rejection) for id in wanted],
-                counts={"retried": 0, key: len(wanted)},
-            )
-        finished = f"the sync started at {when} finished without an error"
-        results = [await self._entry_after_sync(id, finished) for id in wanted]
-        errors, _ = await self._integration_errors()
-        counts = {"retried": sum(r.ok for r in results), "still_failing": sum(not r.ok for r in results)}
-        message = f"Retried: {finished}"
-        if wanted:
-            message += f"; {counts['retried']} of {len(wanted)} entries cleared"
-        if errors is not None:
-            counts["rejected"] = errors
-            message += f"; {errors} records still fail to integrate" if errors else "; no integration errors"
-        else:
-            message += "; records that fail to integrate are not known (set options.database to see them)"
-        ok = all(r.ok for r in results) and (bool(wanted) or not errors)  # all: none left failing
-        return ActionResult(ok, message + ".", results, counts=counts)
-
-    async def _entry_after_sync(self, id: str, finished: str) -> EntryResult:
-        if id == conflicts.SYNC_ENTRY_ID:
-            return EntryResult(id, True, f"retried: {finished}")
-        if id.startswith(conflicts.BUFFER_PREFIX) and self.options.database:
-            record_id = id[len(conflicts.BUFFER_PREFIX) :]
-            try:
-                _, rows = await database.integration_errors(self.options.database, record_id=record_id)
-            except BackendError as exc:
-                return EntryResult(
-                    id, False, f"{finished}; whether it integrates now is not known", exc.rejection
-                )
-            if rows:
-                rejection = conflicts.integration_rejection(rows[0])
-                return EntryResult(
-                    id, False, f"retried: {finished}, but it still fails to integrate", rejection
-                )
-            return EntryResult(id, True, f"retried: {finished}; it no longer fails to integrate")
-        return EntryResult(id, False, f"{finished}; whether this entry went through is not known")
+        return await retry_outcome.after_sync(wanted, result, status, self.options.database)
 
     # --- conflicts ------------------------------------------------------------------------------------
 
@@ -421,7 +353,7 @@ class MSupplyBackend(Backend):
     async def settings_list(self) -> list[Setting]:
         self._check_config()
         current = await self._current_settings()
-        return site_settings.listed(current, self.options.batch_size)
+        return site_settings.listed(current, self.options)
 
     async def change_settings(self, values: dict[str, str]) -> ActionResult:
         """The backend call only: the agent checks the admin PIN and writes the audit log."""
@@ -481,8 +413,13 @@ class MSupplyBackend(Backend):
                     error = exc.rejection
         probe = await probe_central(self.http, self._central_url(), self._site_name(), self.options)
         self._probe = probe
-        if probe.skipped:
-            return Health(online=True, latency_ms=site_latency, auth_ok=site_auth, error=error)
+        if probe.skipped:  # the site's login says nothing about the sync credentials central checks
+            return Health(
+                online=True,
+                latency_ms=site_latency,
+                auth_ok=False if site_auth is False else None,
+                error=error or _not_probed(probe.skipped, site_auth),
+            )
         auth_ok: bool | None = None
         if site_auth is False or probe.auth_ok is False:
             auth_ok = False
@@ -510,6 +447,11 @@ class MSupplyBackend(Backend):
                 await self._probe_task
 
 
-def _clock(status: SyncStatus | None) -> str:
-    started = status.summary.started if status and status.summary else None
-    return f"{started.astimezone(UTC):%H:%M} UTC" if started else "an unknown time"
+def _not_probed(why: str, site_auth: bool | None) -> Rejection:
+    login = "The site accepted synctui's login; " if site_auth else ""
+    return Rejection(
+        Category.FIX_DATA,
+        f"{login}the central server was not probed, so the site's sync credentials are not verified.",
+        advice=f"To check them, {why}.",
+        code="CENTRAL_NOT_PROBED",
+    )

@@ -1,8 +1,9 @@
 """mSupply error codes → a category, a plain message and advice (reference §8).
 
 Covers the stored sync_log `error_code`s (SyncApiErrorCode), the GraphQL `SyncErrorVariant`s, the legacy v5
-error codes and site_status codes, the Open mSupply Central v6 error variants and the mobile/legacy text
-errors. `UNKNOWN` is refined by reading the full error text, so a timeout is never shown as "Unknown".
+error codes and site_status codes, the Open mSupply Central v6 error variants (with the v5 code inside a
+`legacyServerError`), the sync v7 variants and the mobile/legacy text errors. `UNKNOWN` is refined by
+reading the full error text, so a timeout is never shown as "Unknown".
 """
 
 from __future__ import annotations
@@ -22,6 +23,14 @@ class Meaning:
 
 
 _BUSY_ADVICE = "Nothing was lost: the records stay queued on this site. Try again later."
+# synctui cannot change the sync password (the site API takes it only with the whole settings): say who can
+_PASSWORD_ADVICE = (
+    "The site administrator enters the site's sync password again in Open mSupply's sync settings; ask the "
+    "central administrator if it was changed."
+)
+_INITIALISE_ADVICE = (
+    "The site administrator initialises the site again in Open mSupply (synctui never initialises a site)."
+)
 
 MEANINGS: dict[str, Meaning] = {
     "CONNECTION_ERROR": Meaning(
@@ -34,15 +43,14 @@ MEANINGS: dict[str, Meaning] = {
     "SITE_NAME_NOT_FOUND": Meaning(
         Category.AUTH,
         "The central server has no site with this site name.",
-        "Check the site name (the sync user name) in the sync settings against the site registered on "
-        "central.",
+        "The site name (read-only in synctui's settings) must be a site registered on central: the site "
+        "administrator corrects it in Open mSupply's sync settings, or the central administrator registers it.",
         "auth",
     ),
     "INCORRECT_PASSWORD": Meaning(
         Category.AUTH,
         "The central server rejected the site's sync password.",
-        "Enter the site's sync password again in the sync settings; ask the central administrator if it "
-        "was changed.",
+        _PASSWORD_ADVICE,
         "auth",
     ),
     "HARDWARE_ID_MISMATCH": Meaning(
@@ -106,7 +114,8 @@ MEANINGS: dict[str, Meaning] = {
     "INVALID_URL": Meaning(
         Category.FIX_DATA,
         "The central server URL is not a valid URL.",
-        "Enter the full URL of the central server, e.g. https://central.example.org:2048.",
+        "Set the full URL of the central server in synctui's settings for this backend (key url, e.g. "
+        "https://central.example.org:2048).",
         "config",
     ),
     # legacy v5 site_status codes (central is busy with this site)
@@ -164,6 +173,96 @@ MEANINGS: dict[str, Meaning] = {
         "An attachment is no longer on the central server.",
         "The file was removed on central; nothing to do on this site.",
         "integration",
+    ),
+    # sync v7 (SyncErrorVariantV7, branch 11165.4 server/graphql/general/src/sync_v7/sync_api_error.rs)
+    "DATABASE_ERROR": Meaning(
+        Category.SERVER,
+        "The site's database failed during the sync.",
+        "Nothing queued is lost. Restart Open mSupply on this device; if it persists send the full error "
+        "to support.",
+        "unknown",
+    ),
+    "SYNC_RECORD_SERIALIZE_ERROR": Meaning(
+        Category.SERVER,
+        "A record could not be prepared for sync.",
+        "Send the full error to support; the record stays queued on this site.",
+        "integration",
+    ),
+    "RECORD_NOT_FOUND": Meaning(
+        Category.SERVER,
+        "A record the sync refers to is missing.",
+        "It may arrive with a later sync; if it persists send the full error (it names the table and id) "
+        "to support.",
+        "integration",
+    ),
+    "SYNC_VERSION_MISMATCH": Meaning(
+        Category.SERVER,
+        "This site and Open mSupply central run incompatible versions (sync v7).",
+        "Upgrade this site or Open mSupply central so that the versions match.",
+        "version",
+    ),
+    "AUTHENTICATION": Meaning(
+        Category.AUTH,
+        "Open mSupply central could not authenticate this site.",
+        _PASSWORD_ADVICE,
+        "auth",
+    ),
+    "INVALID_SITE_NAME_OR_PASSWORD": Meaning(
+        Category.AUTH,
+        "The central server rejected the site name or the sync password.",
+        _PASSWORD_ADVICE,
+        "auth",
+    ),
+    "TOKEN_ALREADY_ALLOCATED": Meaning(
+        Category.AUTH,
+        "Central has already given this site's sync token to another installation.",
+        "The central administrator must clear the site's token before this installation is initialised "
+        "again.",
+        "device_bound",
+    ),
+    "TOKEN_NOT_FOUND": Meaning(
+        Category.AUTH,
+        "This site has no sync token: it was not initialised for sync v7, or its token was cleared.",
+        _INITIALISE_ADVICE,
+        "device_bound",
+    ),
+    "FAILED_TO_GET_HARDWARE_ID": Meaning(
+        Category.SERVER,
+        "Open mSupply could not read this device's hardware id.",
+        "Restart Open mSupply on this device; if it persists send the full error to support.",
+        "device_bound",
+    ),
+    "MISSING_AUTH_HEADER": Meaning(
+        Category.AUTH,
+        "Central received a sync call without its credentials headers.",
+        "Check that no proxy between the site and central removes the Authorization, hardware-id or "
+        "app-version headers.",
+        "config",
+    ),
+    "SITE_ID_NOT_SET": Meaning(
+        Category.FIX_DATA,
+        "This site's id is not set: its initialisation did not finish.",
+        _INITIALISE_ADVICE,
+        "config",
+    ),
+    "SITE_ID_MISMATCH": Meaning(
+        Category.AUTH,
+        "Central knows this installation under another site id.",
+        "Ask the central administrator which site this installation belongs to; moving it to another site "
+        "needs a fresh initialisation.",
+        "device_bound",
+    ),
+    "SITE_IS_NOT_V7": Meaning(
+        Category.FIX_DATA,
+        "The legacy central server has not moved this site to sync v7 yet.",
+        "Ask the central administrator to transition the site to v7 on the legacy server.",
+        "config",
+    ),
+    "REQUEST_SITE_AUTH_ERROR": Meaning(
+        Category.RETRYABLE,
+        "Open mSupply central could not check this site's credentials with the legacy central server.",
+        "A problem between the central servers, not on this site. " + _BUSY_ADVICE,
+        "offline",
     ),
     # text-only errors (legacy / mobile) and what the adapter itself detects
     "TIMEOUT": Meaning(
@@ -237,6 +336,7 @@ V5_CODES = {
 # Open mSupply Central v6 error variants
 V6_VARIANTS = {
     "cannotConnectToLegacyServer": "CANNOT_CONNECT_TO_LEGACY_SERVER",
+    "legacyServerError": "OTHER_LEGACY_SERVER_ERROR",  # unless it wraps a known v5 code (explain)
     "otherLegacyServerError": "OTHER_LEGACY_SERVER_ERROR",
     "otherServerError": "OTHER_SERVER_ERROR",
     "notACentralServer": "NOT_A_CENTRAL_SERVER",
@@ -245,6 +345,40 @@ V6_VARIANTS = {
     "syncFileNotFound": "SYNC_FILE_NOT_FOUND",
     "syncVersionMismatch": "V6_API_VERSION_INCOMPATIBLE",
 }
+
+# v7 variants (SyncErrorVariantV7) that mean what an existing code means
+V7_ALIASES = {
+    "SITE_LOCK_ERROR": "INTEGRATION_IN_PROGRESS",  # SiteLockError::IntegrationInProgress
+    "PARSING_ERROR": "UNEXPECTED_RESPONSE",
+    "GET_CURRENT_SITE_ID_ERROR": "SITE_ID_NOT_SET",
+    "OTHER": "UNKNOWN",  # "Unmatched error …": refined from its text
+}
+
+# every SyncErrorVariantV7 (branch 11165.4), spelled as the site's GraphQL sends them
+SYNC_ERROR_VARIANTS_V7 = (
+    "DATABASE_ERROR",
+    "SYNC_RECORD_SERIALIZE_ERROR",
+    "RECORD_NOT_FOUND",
+    "SYNC_VERSION_MISMATCH",
+    "NOT_A_CENTRAL_SERVER",
+    "AUTHENTICATION",
+    "INVALID_SITE_NAME_OR_PASSWORD",
+    "TOKEN_ALREADY_ALLOCATED",
+    "TOKEN_NOT_FOUND",
+    "HARDWARE_ID_MISMATCH",
+    "FAILED_TO_GET_HARDWARE_ID",
+    "MISSING_AUTH_HEADER",
+    "SITE_LOCK_ERROR",
+    "CONNECTION_ERROR",
+    "PARSING_ERROR",
+    "INTEGRATION_TIMEOUT_REACHED",
+    "SITE_ID_NOT_SET",
+    "GET_CURRENT_SITE_ID_ERROR",
+    "SITE_ID_MISMATCH",
+    "SITE_IS_NOT_V7",
+    "REQUEST_SITE_AUTH_ERROR",
+    "OTHER",
+)
 
 # reference §8: the stored codes plus the GraphQL-only variants
 SYNC_ERROR_VARIANTS = (
@@ -340,8 +474,20 @@ def normalise_code(code: str | None) -> str:
     lowered = code.strip().lower()
     if lowered in V5_CODES:
         return V5_CODES[lowered]
-    upper = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", code.strip()).upper().replace("-", "_").replace(" ", "_")
+    upper = (
+        re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", code.strip())
+        .upper()
+        .replace("-", "_")
+        .replace(" ", "_")
+    )
+    upper = V7_ALIASES.get(upper, upper)
     return upper if upper in MEANINGS else "UNKNOWN"
+
+
+def _wrapped_v5_code(raw: str) -> str | None:
+    """The v5 code inside a v6 `legacyServerError` (it wraps the legacy server's {code, message, data})."""
+    found = re.search(r"\b(" + "|".join(V5_CODES) + r")\b", raw or "")
+    return V5_CODES[found.group(1)] if found else None
 
 
 def classify_text(text: str) -> str:
@@ -355,6 +501,8 @@ def classify_text(text: str) -> str:
 def explain(code: str | None, raw: str = "", status: int | None = None, step: str | None = None) -> Rejection:
     """A Rejection for an mSupply error. `raw` is kept whole (never truncated) for the detail view."""
     key = normalise_code(code)
+    if code == "legacyServerError":
+        key = _wrapped_v5_code(raw) or "OTHER_LEGACY_SERVER_ERROR"
     if key == "UNKNOWN" and raw:
         key = classify_text(raw)
     if key in ("INTEGRATION_ERROR", "SERVER_REJECTED_PUSH", "UNKNOWN"):

@@ -88,3 +88,14 @@ async def integration_errors(
                 raw=str(exc),
             )
         ) from None
+
+
+async def error_count(path: Path | None) -> tuple[int | None, str | None]:
+    """How many records fail to integrate, or None and why it is not known (no database, unreadable)."""
+    if path is None:
+        return None, None
+    try:
+        total, _ = await integration_errors(path, limit=0)
+    except BackendError as exc:
+        return None, exc.rejection.message
+    return total, None

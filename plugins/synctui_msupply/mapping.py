@@ -141,10 +141,15 @@ def queues(
     ]
 
 
-def _progress_text(step: StepStatus) -> str:
-    if step.total is None:
-        return "done" if step.finished else ("running" if step.started else "")
-    return f"{step.done or 0}/{step.total}"
+def _progress_text(step: StepStatus, verdict: Assessment) -> str:
+    counted = f"{step.done or 0}/{step.total}" if step.total is not None else ""
+    if step.finished or not step.started:
+        return counted or ("done" if step.finished else "")
+    # started, not finished: running only while the sync runs; else it is where the sync stopped
+    state = {"failed": "failed", "hung": "appears hung"}.get(verdict.state, "running")
+    if state == "running" and verdict.state != "running":
+        state = "did not finish"
+    return f"{state} at {counted}" if counted else state
 
 
 def log_rows(status: SyncStatus | None, verdict: Assessment) -> list[SyncLogRow]:
@@ -176,7 +181,7 @@ def log_rows(status: SyncStatus | None, verdict: Assessment) -> list[SyncLogRow]
             SyncLogRow(
                 key=key,
                 record_type=label,
-                filter=_progress_text(step),
+                filter=_progress_text(step, verdict),
                 last_success=step.finished or last_success,
                 last_attempt=step.started,
                 last_error=error_text if verdict.failed_step == gql else None,
@@ -195,8 +200,16 @@ def progress(status: SyncStatus | None, verdict: Assessment) -> SyncProgress | N
         step = status.steps.get(gql)
         if step is None or step.started is None:
             continue
+        stopped = verdict.state in ("failed", "hung") and gql == verdict.failed_step
         steps.append(
-            SyncStep(label, total=step.total, done=step.done, started=step.started, finished=step.finished)
+            SyncStep(
+                label,
+                total=step.total,
+                done=step.done,
+                started=step.started,
+                finished=step.finished,
+                failed=stopped,
+            )
         )
     if verdict.state == "running":
         where = STEP_LABELS.get(verdict.failed_step or "") if verdict.failed_step else None
@@ -213,7 +226,11 @@ def progress(status: SyncStatus | None, verdict: Assessment) -> SyncProgress | N
     )
 
 
-def job(status: SyncStatus | None, verdict: Assessment, interval_seconds: int | None) -> Job:
+def job(
+    status: SyncStatus | None, verdict: Assessment, interval_seconds: int | None, paused: bool = False
+) -> Job:
+    """The site's sync job. `interval_seconds` None: not known, or `paused` (interval 0: nothing is
+    scheduled, so the job is idle, not "scheduled")."""
     summary = status.summary if status else None
     started = summary.started if summary else None
     finished = summary.finished if summary else None
@@ -237,6 +254,9 @@ def job(status: SyncStatus | None, verdict: Assessment, interval_seconds: int | 
         message = "Last sync succeeded"
     else:
         message = verdict.rejection.message if verdict.rejection else "Last sync failed"
+    if paused:
+        state = JobState.IDLE if state == JobState.SCHEDULED else state
+        message += "; scheduled syncs paused (interval 0)"
     return Job(
         id="sync",
         name="Sync with central",

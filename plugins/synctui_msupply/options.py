@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from synctui.backend import BackendError, Secret
 from synctui.model import Category, Rejection
 
-DEFAULT_BATCH_SIZE = {"remote_push": 1024, "remote_pull": 500, "central_pull": 500}  # settings.rs BatchSize
+# settings.rs BatchSize::default(). The sync driver loads its settings from the site's database with these
+# (settings_service.rs), so they are what a site runs with; the site API neither reports nor changes them.
+DEFAULT_BATCH_SIZE = {"remote_push": 1024, "remote_pull": 500, "central_pull": 500}
 SYNC_V5_VERSION = 14
 
 
@@ -35,7 +37,7 @@ class MSupplyOptions:
     poll_backoff_seconds: float = 0.5  # pause before the first retry of a failed poll, doubled each time
     retry_wait_seconds: float = 8.0  # how long Retry waits for its sync to finish before saying so
     database: Path | None = None  # the site's SQLite file, read-only (sync_buffer integration errors)
-    batch_size: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_BATCH_SIZE))
+    batch_size: dict[str, int] | None = None  # only for a site known to run with other sizes
     use_site_thresholds: bool = False
 
     def password_sha256(self) -> str | None:

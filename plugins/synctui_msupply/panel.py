@@ -9,6 +9,8 @@ from synctui.model import InfoItem
 from .mapping import Assessment
 from .parsers import InitialisationStatus, StoreInfo, SyncSettings, SyncStatus
 from .probe import CentralProbe
+from .site_settings import interval_text, is_paused
+from .sync_with import store_label, sync_with
 
 
 def site_panel(
@@ -20,7 +22,7 @@ def site_panel(
     initialisation: InitialisationStatus | None,
     settings: SyncSettings | None,
     settings_note: str | None,
-    batch_size: dict[str, int],
+    batch_size: str,
     status: SyncStatus | None,
     verdict: Assessment,
     probe: CentralProbe | None,
@@ -31,27 +33,20 @@ def site_panel(
         InfoItem("site_name", "Site name", site_name or "unknown"),
         InfoItem("site_url", "Site URL", site_url),
     ]
-    if store is not None:
-        label = " — ".join(part for part in (store.code, store.name) if part)
-        items.append(InfoItem("store", "Store", label or store.id or "?"))
-    else:
-        items.append(InfoItem("store", "Store", store_note or "not reported"))
+    store_text = store_label(store, store_note)
+    items.append(InfoItem("store", "Store", store_text))
     if initialisation is not None:
         items.append(
             InfoItem("initialisation", "Initialisation", initialisation.status.replace("_", " ").lower())
         )
     if settings is not None:
-        items.append(InfoItem("interval", "Sync interval", interval_text(settings.interval_seconds)))
+        interval = interval_text(settings.interval_seconds)
+        if is_paused(settings):
+            interval += ": no scheduled sync; Synchronize Now still runs one"
+        items.append(InfoItem("interval", "Sync time interval", interval))
     else:
-        items.append(InfoItem("interval", "Sync interval", settings_note or "unknown"))
-    items.append(
-        InfoItem(
-            "batch_size",
-            "Sync request size",
-            f"push {batch_size['remote_push']} · pull {batch_size['remote_pull']} · central pull "
-            f"{batch_size['central_pull']} (from synctui's config; the site API does not report it)",
-        )
-    )
+        items.append(InfoItem("interval", "Sync time interval", settings_note or "unknown"))
+    items.append(InfoItem("batch_size", "Sync request size", batch_size))
     last_ok = status.last_successful_sync.finished if status and status.last_successful_sync else None
     items.append(InfoItem("last_success", "Last successful sync", when(last_ok) if last_ok else "never"))
     if status and status.summary and status.summary.started:
@@ -72,15 +67,12 @@ def site_panel(
     else:
         items.append(InfoItem("central_url", "Central server URL", central_url or "unknown"))
         items.append(InfoItem("role", "Role", "remote site (run Check connection for primary/satellite)"))
+    items += sync_with(
+        site_name=site_name, site_url=site_url, store=store_text, central_url=central_url, probe=probe
+    )
     if db_note:
         items.append(InfoItem("database", "Site database", db_note))
     return items
-
-
-def interval_text(seconds: int) -> str:
-    if seconds % 60 == 0 and seconds >= 60:
-        return f"{seconds} s ({seconds // 60} min)"
-    return f"{seconds} s"
 
 
 def when(moment: datetime) -> str:

@@ -57,7 +57,7 @@ def progress_text(
         lines.append(Content(one_line(status.message, 300) or "waiting for the backend to report progress…"))
     else:
         for step in progress.steps:
-            mark = g.ok if step.finished else (g.running if step.started else " ")
+            mark = g.ok if step.finished else g.error if step.failed else g.running if step.started else " "
             fraction = None
             if step.total:
                 fraction = (step.done or 0) / step.total
@@ -66,7 +66,7 @@ def progress_text(
             counts = f"{step.done or 0}/{step.total}" if step.total else ""
             lines.append(
                 Content.assemble(
-                    (f"{mark} ", "$success" if step.finished else "$primary"),
+                    (f"{mark} ", "$success" if step.finished else "$error" if step.failed else "$primary"),
                     one_line(step.name, 22).ljust(22),
                     " ",
                     (bar(fraction, 20, g.bar_full, g.bar_empty), "$primary"),

@@ -33,9 +33,9 @@ async def site(tmp_path, registry):
 async def test_settings_change_needs_the_pin_and_is_audited(site):
     _demo, agent, api, name = site
     listed = (await api.get(f"/v1/backends/{name}/settings")).json()
-    interval = next(s for s in listed if s["key"] == "interval_seconds")
+    interval = next(s for s in listed if s["key"] == "interval_minutes")
     assert interval["editable"]
-    body = {"values": {"interval_seconds": "120"}}
+    body = {"values": {"interval_minutes": "2"}}
     refused = await api.post(f"/v1/backends/{name}/settings", json=body)
     assert refused.status_code == 401 and "PIN" in refused.json()["error"]
     wrong = await api.post(f"/v1/backends/{name}/settings", json=body, headers={"X-Synctui-Pin": "1"})
@@ -43,11 +43,11 @@ async def test_settings_change_needs_the_pin_and_is_audited(site):
     ok = await api.post(f"/v1/backends/{name}/settings", json=body, headers={"X-Synctui-Pin": "2468"})
     assert ok.status_code == 200 and ok.json()["ok"], ok.text
     listed = (await api.get(f"/v1/backends/{name}/settings")).json()
-    assert next(s for s in listed if s["key"] == "interval_seconds")["value"] == "120"
+    assert next(s for s in listed if s["key"] == "interval_minutes")["value"] == "2"
     audit = [r for r in agent.store.audit.read() if r["action"] == "change-settings"]
     assert [r["phase"] for r in audit] == ["refused", "refused", "before", "after"]  # no PIN, wrong PIN
     assert [r["result"]["status"] for r in audit[:2]] == [401, 403]
-    assert audit[2]["params"] == {"interval_seconds": "120"} and audit[3]["result"]["ok"]
+    assert audit[2]["params"] == {"interval_minutes": "2"} and audit[3]["result"]["ok"]
     assert "2468" not in str(agent.store.audit.read())  # the PIN is never written down
 
 

@@ -83,7 +83,7 @@ def test_password_file_must_be_private(tmp_path):
     [
         ("[[backends]]\nname='a'\n", "kind is required"),
         ("[[backends]]\nname='a b'\nkind='x'\n", "name must be"),
-        ("[[backends]]\nname='a'\nkind='x'\nrefresh_interval='fast'\n", "wrong type"),
+        ("[[backends]]\nname='a'\nkind='x'\nrefresh_interval='fast'\n", "seconds or a duration such as"),
         ("[[backends]]\nname='a'\nkind='x'\nrefresh_interval=0.1\n", "from 0.5 to 86400"),
         ("[[backends]]\nname='a'\nkind='x'\nwarning_after='soon'\n", "expected a duration"),
         ("[[backends]]\nname='a'\nkind='x'\nwarning_after='3d'\nerror_after='1d'\n", "must not be shorter"),
@@ -98,3 +98,33 @@ def test_password_file_must_be_private(tmp_path):
 def test_bad_config_gets_a_clear_message(tmp_path, text, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
         load_config(write(tmp_path, text))
+
+
+def test_backend_option_paths_are_relative_to_the_config_file(tmp_path, monkeypatch):
+    """README: paths may be relative to the config file, so `database` and `oplog` are read from its
+    folder, whatever the working directory."""
+    folder = tmp_path / "etc"
+    folder.mkdir()
+    monkeypatch.chdir(tmp_path)
+    text = (
+        "[[backends]]\nname = 'a'\nkind = 'msupply'\n[backends.options]\ndatabase = 'data/site.sqlite'\n"
+        "[[backends]]\nname = 'b'\nkind = 'hcm'\n[backends.options]\noplog = '/abs/oplog.sqlite'\n"
+    )
+    a, b = load_config(write(folder, text)).backends
+    assert a.options["database"] == str(folder / "data" / "site.sqlite")
+    assert b.options["oplog"] == "/abs/oplog.sqlite"
+
+
+@pytest.mark.parametrize(
+    ("line", "attribute", "seconds"),
+    [
+        ("warning_after = '20s'", "warning", 20.0),
+        ("refresh_interval = '20s'", "refresh_interval", 20.0),
+        ("timeout = '1m30s'", "timeout", 90.0),
+        ("refresh_interval = 20", "refresh_interval", 20.0),
+    ],
+)
+def test_durations_accept_seconds_as_text(tmp_path, line, attribute, seconds):
+    (backend,) = load_config(write(tmp_path, f"[[backends]]\nname='a'\nkind='x'\n{line}\n")).backends
+    value = getattr(backend.thresholds, attribute, None) or getattr(backend, attribute)
+    assert (value.total_seconds() if isinstance(value, timedelta) else value) == seconds

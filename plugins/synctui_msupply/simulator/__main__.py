@@ -71,6 +71,7 @@ async def _serve(ns: argparse.Namespace) -> None:
         f"(site {creds.site_name} / {creds.password}, hardware id {sim.s.hardware_id})",
         file=sys.stderr,
     )
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s", stream=sys.stderr)
     logging.getLogger("uvicorn.error").addFilter(_QuietSimulatedResets())
     config = uvicorn.Config(sim.app(), host="127.0.0.1", port=ns.port, log_level="warning", lifespan="off")
     try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import Any
 import httpx
 
 FAULT_KINDS = ("reset", "timeout", "500", "malformed", "types")
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -93,6 +95,8 @@ class FaultMiddleware:
         if kind is None:
             await self.app(scope, receive, send)
             return
+        # expected, so one line and never a traceback (uvicorn's for the reset is filtered in __main__)
+        log.warning("simulated fault %s: %s %s", kind, scope.get("method", "?"), scope.get("path", "?"))
         if kind == "timeout":
             if self.in_process:
                 raise TimeoutError("simulated timeout")

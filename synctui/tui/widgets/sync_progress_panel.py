@@ -15,6 +15,8 @@ def steps_text(progress: SyncProgress, g: Glyphs) -> str:
     for step in progress.steps:
         if step.finished:
             parts.append(f"{step.name} {g.ok}")
+        elif step.failed:
+            parts.append(f"{step.name} {g.error}")
         elif step.started:
             counts = f" {step.done or 0:,}/{step.total:,}" if step.total else ""
             parts.append(f"{step.name}{counts}")

@@ -10,6 +10,7 @@ from synctui_msupply.adapter import MSupplyBackend
 from synctui_msupply.codes import SYNC_ERROR_VARIANTS
 from synctui_msupply.conflicts import SYNC_ENTRY_ID
 from synctui_msupply.simulator import STEPS, Simulator
+from synctui_msupply.site_settings import PAUSED_SECONDS
 
 from synctui.backend import BackendError
 from synctui.model import Category, JobState, QueueKind, Rejection, SyncProgress, Thresholds
@@ -47,8 +48,8 @@ async def test_site_panel(backend: MSupplyBackend) -> None:
     assert info["store"] == "PHS — Pharmacy Store"
     assert info["central_url"] == "http://central.msupply.test"
     assert info["role"].startswith("Satellite")
-    assert info["interval"] == "300 s (5 min)"
-    assert "push 1024" in info["batch_size"] and "pull 500" in info["batch_size"]
+    assert info["interval"] == "5 min"
+    assert info["batch_size"].startswith("push 1024 · pull 500 · central pull 500 (Open mSupply's built-in")
 
 
 async def test_primary_role(backend: MSupplyBackend, sim: Simulator) -> None:
@@ -56,6 +57,31 @@ async def test_primary_role(backend: MSupplyBackend, sim: Simulator) -> None:
     await backend.check_connection()
     info = {i.key: i.value for i in (await backend.snapshot()).info}
     assert info["role"].startswith("Primary")
+    assert info["sync_with"].startswith("its satellite sites")  # seed 004: a primary lists its satellites
+
+
+async def test_sync_with_lists_every_server_the_site_syncs_with(
+    backend: MSupplyBackend, sim: Simulator
+) -> None:
+    """Seed 004: "This site" and the "Sync with" list, each with Sync ID, name, store and URL."""
+    sim.central.om_central_url = "http://om-central.msupply.test"
+    await backend.check_connection()
+    info = {i.key: i.value for i in (await backend.snapshot()).info}
+    assert info["this_site"] == (
+        "Sync ID 2 · pharmacy-site · store PHS — Pharmacy Store · http://site.msupply.test"
+    )
+    assert info["sync_with"] == (
+        "Sync ID 1 · legacy mSupply central · store not reported by the site · http://central.msupply.test"
+    )
+    assert info["sync_with_om_central"].endswith(
+        "Open mSupply central · store not reported by the site · http://om-central.msupply.test"
+    )
+
+
+async def test_sync_with_before_central_is_probed_says_what_is_unknown(make_backend) -> None:
+    info = {i.key: i.value for i in (await make_backend(hardware_id=None).snapshot()).info}
+    assert info["this_site"].startswith("Sync ID unknown (")
+    assert info["sync_with"].endswith("http://central.msupply.test")
 
 
 async def test_synchronize_reports_every_step(backend: MSupplyBackend, sim: Simulator) -> None:
@@ -198,6 +224,8 @@ async def test_failure_is_pinned_to_its_step(make_backend, sim: Simulator, step:
     rows = {r.key: r for r in snap.log}
     failing = [key for key, row in rows.items() if key != "sync" and row.last_error]
     assert failing == [step]
+    assert rows[step].filter.startswith("failed") and "running" not in rows[step].filter
+    assert snap.progress and [s.name for s in snap.progress.steps if s.failed] == [STEP_LABEL[step]]
     assert f"(during {STEP_LABEL[step]})" in rows[step].last_error
 
 
@@ -296,14 +324,48 @@ async def test_a_second_sync_request_joins_the_running_one(backend: MSupplyBacke
 
 async def test_settings_list_and_change(backend: MSupplyBackend, sim: Simulator) -> None:
     settings = {s.key: s for s in await backend.settings_list()}
-    assert settings["interval_seconds"].value == "300" and settings["interval_seconds"].editable
+    assert settings["interval_minutes"].value == "5" and settings["interval_minutes"].editable
+    assert "interval_seconds" not in settings
     assert settings["url"].editable and not settings["username"].editable
-    assert (
-        settings["batch_size.remote_push"].value == "1024" and not settings["batch_size.remote_push"].editable
-    )
-    result = await backend.change_settings({"interval_seconds": "600"})
-    assert result.ok and "300 s → 600 s" in result.message
+    push = settings["batch_size.remote_push"]
+    assert push.value == "1024" and not push.editable
+    assert "built-in" in push.help and "neither reports nor changes" in push.help  # read-only, and why
+    result = await backend.change_settings({"interval_minutes": "10"})
+    assert result.ok and "5 min → 10 min" in result.message
     assert sim.s.interval_seconds == 600
+
+
+async def test_interval_zero_pauses_scheduled_syncs(backend: MSupplyBackend, sim: Simulator) -> None:
+    assert (await backend.synchronize(lambda p: None)).ok
+    result = await backend.change_settings({"interval_minutes": "0"})
+    assert result.ok and "→ 0 (paused)" in result.message
+    assert sim.s.interval_seconds == PAUSED_SECONDS  # what Open mSupply's own CLI writes to disable sync
+    settings = {s.key: s for s in await backend.settings_list()}
+    assert settings["interval_minutes"].value == "0"
+    snap = await backend.snapshot()
+    info = {i.key: i.value for i in snap.info}
+    assert info["interval"].startswith("0 (paused)")
+    job = snap.jobs[0]
+    assert job.next_run is None  # no scheduled sync, not one in three years
+    assert job.state == JobState.IDLE and job.message.endswith("scheduled syncs paused (interval 0)")
+
+
+async def test_an_interval_set_in_seconds_on_the_site_reads_in_minutes(
+    backend: MSupplyBackend, sim: Simulator
+) -> None:
+    sim.s.interval_seconds = 90
+    settings = {s.key: s for s in await backend.settings_list()}
+    assert settings["interval_minutes"].value == "1.5"
+    sim.s.interval_seconds = 0  # Open mSupply then syncs back to back: the opposite of paused
+    settings = {s.key: s for s in await backend.settings_list()}
+    assert settings["interval_minutes"].value == "0 s (back to back, not paused)"
+    assert (await backend.snapshot()).jobs[0].state != JobState.IDLE
+
+
+async def test_request_size_from_the_config_says_so(make_backend) -> None:
+    backend = make_backend(batch_size={"remote_pull": 100})
+    info = {i.key: i.value for i in (await backend.snapshot()).info}
+    assert info["batch_size"].startswith("push 1024 · pull 100 · central pull 500 (from synctui's config")
 
 
 @pytest.mark.parametrize(
@@ -311,8 +373,11 @@ async def test_settings_list_and_change(backend: MSupplyBackend, sim: Simulator)
     [
         ({"url": "not a url"}, "INVALID_URL"),
         ({"username": "other-site"}, "BAD_SETTING"),
-        ({"interval_seconds": "soon"}, "BAD_SETTING"),
-        ({"interval_seconds": "0"}, "BAD_SETTING"),
+        ({"interval_minutes": "soon"}, "BAD_SETTING"),
+        ({"interval_minutes": "-1"}, "BAD_SETTING"),
+        ({"interval_minutes": "1.5"}, "BAD_SETTING"),
+        ({"interval_minutes": "600000"}, "BAD_SETTING"),
+        ({"interval_seconds": "60"}, "BAD_SETTING"),
     ],
 )
 async def test_settings_errors(backend: MSupplyBackend, values: dict[str, str], code: str) -> None:
@@ -324,7 +389,7 @@ async def test_settings_errors(backend: MSupplyBackend, values: dict[str, str], 
 async def test_settings_need_the_plain_site_password(make_backend) -> None:
     backend = make_backend(site_password=None, site_password_sha256="ab" * 32)
     with pytest.raises(BackendError) as err:
-        await backend.change_settings({"interval_seconds": "60"})
+        await backend.change_settings({"interval_minutes": "1"})
     assert "site_password" in err.value.rejection.message
 
 

@@ -6,6 +6,7 @@ import pytest
 from synctui_msupply.codes import (
     MEANINGS,
     SYNC_ERROR_VARIANTS,
+    SYNC_ERROR_VARIANTS_V7,
     V5_CODES,
     V6_VARIANTS,
     central_table_in,
@@ -118,3 +119,61 @@ def test_ownership() -> None:
     assert rejection.code == "CENTRAL_DATA_READ_ONLY" and rejection.category == Category.FIX_DATA
     assert central_table_in("invoice_line rows failed: foreign key") is None
     assert central_table_in("table invoice cannot be changed on central") is None
+
+
+# SyncError (branch 11165.4 server/repository/src/syncv7/sync_record.rs), as serde names it on the wire
+V7_RUST_NAMES = (
+    "DatabaseError",
+    "SyncRecordSerializeError",
+    "RecordNotFound",
+    "SyncVersionMismatch",
+    "NotACentralServer",
+    "Authentication",
+    "InvalidSiteNameOrPassword",
+    "TokenAlreadyAllocated",
+    "TokenNotFound",
+    "HardwareIdMismatch",
+    "FailedToGetHardwareId",
+    "MissingAuthHeader",
+    "SiteLockError",
+    "ConnectionError",
+    "ParsingError",
+    "IntegrationTimeoutReached",
+    "SiteIdNotSet",
+    "GetCurrentSiteIdError",
+    "SiteIdMismatch",
+    "SiteIsNotV7",
+    "RequestSiteAuthError",
+)
+
+
+@pytest.mark.parametrize("variant", [v for v in SYNC_ERROR_VARIANTS_V7 if v != "OTHER"] + list(V7_RUST_NAMES))
+def test_every_v7_kind_is_classified(variant: str) -> None:
+    rejection = explain(variant, "full error text")
+    assert rejection.code != "UNKNOWN" and rejection.category != Category.UNKNOWN
+    assert "did not classify" not in rejection.message and rejection.advice
+
+
+def test_v7_other_is_read_from_its_text() -> None:
+    assert explain("OTHER", "Unmatched error operation timed out").code == "TIMEOUT"
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ('{"code": "site_incorrect_password", "message": "Invalid password"}', "INCORRECT_PASSWORD"),
+        ('{"code": "site_incorrect_hardware_id", "message": "…"}', "HARDWARE_ID_MISMATCH"),
+        ('{"code": "something_new", "message": "…"}', "OTHER_LEGACY_SERVER_ERROR"),
+    ],
+)
+def test_v6_legacy_server_error_reads_the_wrapped_v5_code(raw: str, code: str) -> None:
+    assert explain("legacyServerError", raw).code == code
+
+
+@pytest.mark.parametrize("code", sorted(MEANINGS))
+def test_advice_names_only_what_synctui_offers(code: str) -> None:
+    """synctui's settings change only the URL and the interval: advice never sends the user to a
+    password or site-name field it does not have."""
+    advice = MEANINGS[code].advice
+    assert "password again in the sync settings" not in advice
+    assert "in the sync settings against" not in advice

@@ -13,6 +13,7 @@ import synctui_msupply
 from synctui_msupply.adapter import MSupplyBackend
 from synctui_msupply.simulator import QUEUE_CHANGING_CALLS, READ_ONLY_CENTRAL_CALLS, Simulator
 
+from synctui.cli import check
 from synctui.model import Category, QueueKind
 
 
@@ -76,7 +77,9 @@ async def test_v5_errors(backend: MSupplyBackend, sim: Simulator, v5_code: str, 
 async def test_probe_is_skipped_without_a_hardware_id(make_backend, sim: Simulator) -> None:
     backend = make_backend(hardware_id=None)
     health = await backend.check_connection()
-    assert health.online and health.error is None
+    assert health.online and health.auth_ok is None  # central never saw the sync credentials
+    assert health.error and health.error.code == "CENTRAL_NOT_PROBED" and "hardware_id" in health.error.advice
+    assert "credentials accepted" not in check.describe("pharmacy", health)
     assert backend.last_probe and "hardware_id" in (backend.last_probe.skipped or "")
     assert not [c for c in sim.calls if c[1].startswith("/sync/")]
 
@@ -117,7 +120,7 @@ async def test_the_adapter_never_changes_centrals_queues(backend: MSupplyBackend
     await backend.retry(None)
     await sim.s.wait_idle()
     await backend.settings_list()
-    await backend.change_settings({"interval_seconds": "120"})
+    await backend.change_settings({"interval_minutes": "2"})
     await backend.check_connection()
     await backend.snapshot()
     called = set(sim.calls)

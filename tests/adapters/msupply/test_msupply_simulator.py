@@ -135,6 +135,9 @@ async def test_fault_kinds(kind: str) -> None:
     assert sim.faults.counts == {kind: 1}
 
 
+SIMULATOR = (sys.executable, "-m", "synctui_msupply.simulator")
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -164,3 +167,40 @@ async def test_standalone_on_loopback() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=5)
+
+
+async def test_each_injected_fault_is_one_log_line_without_a_traceback(tmp_path) -> None:
+    """An injected fault is expected: one line each on stderr, never uvicorn's "Exception in ASGI
+    application" traceback (a reset is an exception inside the app)."""
+    port = _free_port()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    errors = tmp_path / "stderr"
+    with errors.open("w") as sink:
+        proc = subprocess.Popen(
+            [*SIMULATOR, "--port", str(port), "--no-traffic", "--faults", "1", "--fault-kinds", "reset,500"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=sink,
+        )
+        try:
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=2.0) as c:
+                answered = 0
+                for _ in range(200):
+                    try:
+                        await c.post("/graphql", json={"query": queries.INITIALISATION_STATUS})
+                        answered += 1  # a 500
+                    except httpx.ConnectError:
+                        await asyncio.sleep(0.05)  # not listening yet
+                        continue
+                    except httpx.TransportError:
+                        answered += 1  # a reset
+                    if answered == 6:
+                        break
+            assert answered == 6
+        finally:
+            proc.terminate()
+            proc.wait(timeout=5)
+    text = errors.read_text()
+    assert "Traceback" not in text and "Exception in ASGI application" not in text
+    faults = [line for line in text.splitlines() if "simulated fault" in line]
+    assert len(faults) == 6 and all("POST /graphql" in line for line in faults)
