@@ -79,6 +79,32 @@ async def test_synchronize_new_dead_letters_are_counted_with_their_reason(backen
     assert result.counts["rejected"] == 2
 
 
+async def test_synchronize_different_reasons_are_counted_per_reason(backend, fake: FakeDcdr) -> None:
+    """Three rejected for two reasons: counted per reason, and no one reason's advice for all."""
+    fake.queues["out"].append(entry(3))
+    reason_422 = REASON_409.replace("(409) Conflict", "(422) Unprocessable Entity").replace(
+        '"$type":"PreconditionFailedException"', '"$type":"DetectedIssueException"'
+    )
+    reasons = iter([reason_422, REASON_409, reason_422])
+
+    def reject(fake: FakeDcdr) -> None:
+        if fake.queues["out"]:
+            sent = fake.queues["out"].pop(0)
+            fake.queues["deadletter"].append(entry(sent["id"] + 50, "deadletter", reason=next(reasons)))
+        else:
+            fake.jobs[SYNC_JOB] = job("Completed")
+
+    fake.on_job_poll = reject
+    result = await backend.synchronize(lambda p: None)
+    rejection = result.rejection
+    assert (
+        rejection.message == "3 entries were rejected by the server: 2 business rule (422), 1 conflict (409)"
+    )
+    assert "negative stock" not in rejection.advice and "Compare" not in rejection.advice
+    assert rejection.status is None and rejection.category == Category.UNKNOWN
+    assert "(422)" in rejection.raw and "(409)" in rejection.raw
+
+
 async def test_synchronize_times_out(fake: FakeDcdr) -> None:
     adapter = make_backend(fake, sync_max_duration=0)
     result = await adapter.synchronize(lambda p: None)
