@@ -16,20 +16,27 @@ MAX_SCAN = 20_000  # characters of the reason searched for a status; stack trace
 MAX_MESSAGE = 300
 
 DO_NOT_REENTER = "Do not re-enter the data: it is not lost, only waiting in the Conflicts queue."
+CONFLICT_ADVICE = (
+    f"{DO_NOT_REENTER} Compare it with the server copy, then retry it to overwrite the server "
+    "or discard it to keep the server version."
+)
+# 2.x and OpenIZ: synctui cannot fetch the server copy there, so no advice may point at comparing.
+CONFLICT_ADVICE_NO_COMPARE = (
+    f"{DO_NOT_REENTER} Retry it to overwrite the server with this device's version, "
+    "or discard it to keep the server version."
+)
 
 # status → (category, message, advice)
 _BY_STATUS: dict[int, tuple[Category, str, str]] = {
     409: (
         Category.CONFLICT,
         "The server has a newer version: someone changed this record at the same time",
-        f"{DO_NOT_REENTER} Compare it with the server copy, then retry it to overwrite the server "
-        "or discard it to keep the server version.",
+        CONFLICT_ADVICE,
     ),
     412: (
         Category.CONFLICT,
         "The server has a newer version: someone changed this record at the same time",
-        f"{DO_NOT_REENTER} Compare it with the server copy, then retry it to overwrite the server "
-        "or discard it to keep the server version.",
+        CONFLICT_ADVICE,
     ),
     422: (
         Category.FIX_DATA,
@@ -323,8 +330,9 @@ def _shorten(line: str, room: int = MAX_MESSAGE) -> str:
     return line if len(line) <= room else line[: max(room - 1, 0)] + "…"
 
 
-def parse_reason(raw: str | None, status: int | None = None) -> Rejection:
-    """Explain a dead-letter reason. Always returns a Rejection; never raises on odd text."""
+def parse_reason(raw: str | None, status: int | None = None, *, compare: bool = True) -> Rejection:
+    """Explain a dead-letter reason. Always returns a Rejection; never raises on odd text. `compare`:
+    the backend can show the server copy (3.x), so the advice for a conflict may say to compare."""
     text = raw if isinstance(raw, str) else ""
     if status is None:
         status = find_status(text)
@@ -354,6 +362,8 @@ def parse_reason(raw: str | None, status: int | None = None) -> Rejection:
             raw=text,
         )
     category, message, advice = known
+    if advice == CONFLICT_ADVICE and not compare:
+        advice = CONFLICT_ADVICE_NO_COMPARE
     said = cause(text, fault, MAX_MESSAGE - len(message) - 2)
     if said and said.lower() not in message.lower():
         message = f"{message}: {said}"

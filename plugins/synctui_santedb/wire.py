@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from synctui.model import (
+    Capability,
     Category,
     EntryPage,
     Job,
@@ -126,7 +127,7 @@ def parse_entry(data: Any, queue: QueueKind, where: Where, profile: Profile = SA
     rejection = None
     reason = opt_text(obj, "reason", where, "a reason")
     if reason is not None:
-        rejection = parse_reason(reason)
+        rejection = parse_reason(reason, compare=Capability.COMPARE in profile.capabilities)
     elif queue == QueueKind.CONFLICTS:
         rejection = NO_REASON
     return QueueEntry(
