@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 
@@ -187,6 +189,20 @@ async def test_compare_fetches_the_server_copy(backend, fake: FakeDcdr) -> None:
     assert comparison.server and '"server"' in comparison.server and comparison.reason == ""
     assert fake.requests[-1].headers["x-santedb-upstream"] == "true"
     assert fake.requests[-1].url.path == f"/hdsi/Patient/{key}"
+
+
+async def test_compare_sets_the_bundles_focal_object_against_the_server_object(
+    backend, fake: FakeDcdr
+) -> None:
+    """Not the whole local Bundle against the bare server object: the object the entry is about."""
+    key = "7d2e5c1a-9f43-4b7e-a2c1-0e8d6b4f3a21"
+    place = {"$type": "Place", "id": "8f1c2b64-1d3e-4a57-9b0f-2f6c7d8e9a10"}
+    patient = {"$type": "Patient", "id": key, "versionSequence": 1}
+    bundle = {"$type": "Bundle", "focal": [key], "resource": [place, patient], "count": 2}
+    fake.payload = (json.dumps(bundle).encode(), "application/json")
+    comparison = await backend.compare(QueueKind.CONFLICTS, "7")
+    assert json.loads(comparison.local) == patient
+    assert comparison.reason == "The queued Bundle holds 2 objects; its focal Patient is compared."
 
 
 async def test_compare_unknown_type_or_missing_on_server(backend, fake: FakeDcdr) -> None:
