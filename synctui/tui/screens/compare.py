@@ -44,7 +44,9 @@ class CompareScreen(Screen):
     CompareScreen #compare-reason.-missing {
         background: $error; color: auto 100%; text-style: bold; padding: 1 1;
     }
-    CompareScreen #compare-summary { height: 1; padding: 0 1; background: $boost; }
+    CompareScreen #compare-summary {
+        height: 1; padding: 0 1; background: $boost; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     CompareScreen #compare-body { text-wrap: nowrap; width: auto; min-width: 100%; padding: 0 1; }
     CompareScreen #compare-scroll { height: 1fr; overflow-x: auto; }
     """
