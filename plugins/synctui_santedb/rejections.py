@@ -136,6 +136,7 @@ _EXCEPTION = re.compile(r"(?:^|--->\s*|\n\s*)\[?" + _TYPE + r"\s*:")
 _REST_CLIENT = re.compile(r"^\[RestClientException: (.*?), Status=\w*, HttpResult=\w*\]$")
 _SERVER_FAULT = re.compile(r"--SERVER FAULT--\s*(.*?)\s*--END SERVER FAULT--", re.DOTALL)
 MAX_CAUSES = 10  # nested `cause` objects followed in a server fault
+MAX_PARTS = 40  # messages of a chain weighed for the one-line cause (odd texts can have thousands)
 # Wrappers that only say "an HTTP call failed"; the type that names the cause is elsewhere.
 _WRAPPERS = {
     "RestClientException",
@@ -315,7 +316,7 @@ def cause(text: str, fault: list[tuple[str, str]] | None = None, room: int = MAX
     if fault is None:
         fault = server_fault(scan)
     parts: list[str] = []
-    for message in _chain(scan) + [message for _, message in fault]:
+    for message in (_chain(scan) + [message for _, message in fault])[-MAX_PARTS:]:
         folded = message.lower().rstrip(". ")
         if not folded or _BOILERPLATE.match(message) or any(folded in p.lower() for p in parts):
             continue
