@@ -40,6 +40,7 @@ class JobState(enum.StrEnum):
     COMPLETED = "completed"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    UNKNOWN = "unknown"  # the backend reported a state synctui does not know (shown as unknown)
 
 
 class Capability(enum.StrEnum):

@@ -11,7 +11,6 @@ import json
 import re
 import time
 from datetime import UTC, datetime
-from typing import Any
 
 from synctui.backend import BackendError
 from synctui.model import (
@@ -83,11 +82,12 @@ async def _oldest(client: DcdrClient, queue: QueueKind) -> datetime | None:
 
 async def _oldest_entries(
     client: DcdrClient, queue_counts: dict[QueueKind, int]
-) -> dict[QueueKind, datetime | None]:
-    """The oldest entry of each non-empty queue. A queue whose count has not moved keeps the answer
-    of its last look for up to `log_interval`: an idle device then costs one request per refresh
-    instead of five (a send and an add between two refreshes can leave the count alike with a new
-    head; the age is corrected at the next look)."""
+) -> tuple[dict[QueueKind, datetime | None], dict[QueueKind, Rejection]]:
+    """The oldest entry of each non-empty queue, and why it is not known for those whose look failed
+    (one failed look leaves the other queues and every count as they are). A queue whose count has
+    not moved keeps the answer of its last look for up to `log_interval`: an idle device then costs
+    one request per refresh instead of five (a send and an add between two refreshes can leave the
+    count alike with a new head; the age is corrected at the next look)."""
     cache = client.oldest_cache
     fresh_after = time.monotonic() - client.log_interval
     wanted = [
@@ -95,10 +95,18 @@ async def _oldest_entries(
         for queue, count in queue_counts.items()
         if count and not (queue in cache and cache[queue][0] == count and cache[queue][2] >= fresh_after)
     ]
-    found = await _gather(*(_oldest(client, queue) for queue in wanted))
+    found = await asyncio.gather(*(_oldest(client, queue) for queue in wanted), return_exceptions=True)
+    failed: dict[QueueKind, Rejection] = {}
     for queue, created in zip(wanted, found, strict=True):
-        cache[queue] = (queue_counts[queue], created, time.monotonic())
-    return {queue: cache[queue][1] for queue, count in queue_counts.items() if count}
+        if isinstance(created, BackendError):
+            cache.pop(queue, None)
+            failed[queue] = created.rejection
+        elif isinstance(created, BaseException):
+            raise created
+        else:
+            cache[queue] = (queue_counts[queue], created, time.monotonic())
+    oldest = {queue: cache[queue][1] for queue, count in queue_counts.items() if count and queue in cache}
+    return oldest, failed
 
 
 async def sync_log(client: DcdrClient, fresh: bool = False) -> list[LogRow]:
@@ -113,21 +121,23 @@ async def sync_log(client: DcdrClient, fresh: bool = False) -> list[LogRow]:
     return rows
 
 
-async def _jobs(client: DcdrClient) -> list[Job]:
+async def _jobs(client: DcdrClient) -> tuple[list[Job], Rejection | None]:
+    """The dCDR's jobs, and why they are not known when reading them failed (the rest of the
+    dashboard does not depend on them)."""
     cache = client.jobs_cache
     if cache and time.monotonic() - cache[0] < client.log_interval:
-        return cache[1]
+        return cache[1], None
     if client.profile.jobs is None:
-        return []  # 2.x and OpenIZ show no jobs through their sync centre API
+        return [], None  # 2.x and OpenIZ show no jobs through their sync centre API
     try:
         data, where = await client.get_json(client.profile.jobs)
         jobs = [info.job for info in parse_jobs(data, where)]
     except BackendError as exc:
         if exc.rejection.status != 403:
-            raise
+            return [], exc.rejection
         jobs = []  # this user may not read system jobs; the rest of the dashboard still works
     client.jobs_cache = (time.monotonic(), jobs)
-    return jobs
+    return jobs, None
 
 
 async def job(client: DcdrClient, job_id: str) -> JobInfo:
@@ -149,14 +159,49 @@ async def _state_and_counts(client: DcdrClient) -> tuple[State, float, dict[Queu
     return State(online=True), (time.perf_counter() - started) * 1000, queue_counts
 
 
+def _queue_stat(
+    client: DcdrClient,
+    queue: QueueKind,
+    queue_counts: dict[QueueKind, int],
+    oldest: dict[QueueKind, datetime | None],
+    why: dict[QueueKind, Rejection],
+) -> QueueStat:
+    label = client.profile.labels[queue]
+    detail = "oldest entry: age not known" if queue in why else None
+    return QueueStat(
+        kind=queue, count=queue_counts[queue], oldest=oldest.get(queue), label=label, detail=detail
+    )
+
+
+def upstream_offline(current: State) -> Rejection | None:
+    """Why a dCDR that answers says it is offline: it cannot reach its central server."""
+    if current.online:
+        return None
+    down = " and ".join(name for name, up in (("HDSI", current.hdsi), ("AMI", current.ami)) if up is False)
+    return Rejection(
+        category=Category.RETRYABLE,
+        message="The dCDR answers but cannot reach the central server"
+        + (f" ({down} unreachable)" if down else ""),
+        advice="Check the device's connection to the central server; what is queued stays on the device "
+        "and is sent when the connection is back.",
+        code="UPSTREAM_OFFLINE",
+    )
+
+
+def _not_known(rejection: Rejection) -> str:
+    return f"not known: {rejection.message}"
+
+
 async def snapshot(client: DcdrClient, kind: str, capabilities: frozenset[Capability]) -> Snapshot:
+    """One read of the dCDR. The state, the counts or the sync log failing fails the read (the agent
+    keeps the last data, marked stale); the age of a queue or the jobs that cannot be read are marked
+    not known in a partial snapshot."""
     current, latency, queue_counts = await _state_and_counts(client)
-    oldest = await _oldest_entries(client, queue_counts)
+    oldest, why = await _oldest_entries(client, queue_counts)
     log = await sync_log(client)
-    jobs = await _jobs(client)
-    labels = client.profile.labels
+    jobs, jobs_error = await _jobs(client)
     queues = [
-        QueueStat(kind=queue, count=queue_counts[queue], oldest=oldest.get(queue), label=labels[queue])
+        _queue_stat(client, queue, queue_counts, oldest, why)
         for queue in (QueueKind.OUTBOX, QueueKind.INBOX, QueueKind.ADMIN, QueueKind.CONFLICTS)
     ]
     sync_job_id = client.profile.sync_job_id.lower()
@@ -179,11 +224,19 @@ async def snapshot(client: DcdrClient, kind: str, capabilities: frozenset[Capabi
         info.append(InfoItem("hdsi", "Upstream HDSI", "reachable" if current.hdsi else "unreachable"))
     if current.ami is not None:
         info.append(InfoItem("ami", "Upstream AMI", "reachable" if current.ami else "unreachable"))
+    if jobs_error is not None:
+        info.append(InfoItem("jobs", "Jobs", _not_known(jobs_error)))
+    for queue, rejection in why.items():
+        info.append(
+            InfoItem(f"oldest_{queue.value}", f"Oldest {client.profile.labels[queue]}", _not_known(rejection))
+        )
     return Snapshot(
         backend=client.settings.name,
         kind=kind,
         queues=queues,
-        health=Health(online=current.online, latency_ms=round(latency, 1), auth_ok=True),
+        health=Health(
+            online=current.online, latency_ms=round(latency, 1), auth_ok=True, error=upstream_offline(current)
+        ),
         log=[row.row for row in log],
         jobs=jobs,
         progress=progress,
@@ -215,7 +268,11 @@ async def check_connection(client: DcdrClient) -> Health:
         refused = exc.rejection.category == Category.AUTH  # 401 after a fresh login, or 403
         return Health(online=False, auth_ok=not refused, error=exc.rejection)
     return Health(
-        online=current.online, latency_ms=round(latency, 1), auth_ok=True, server_version=current.version
+        online=current.online,
+        latency_ms=round(latency, 1),
+        auth_ok=True,
+        server_version=current.version,
+        error=upstream_offline(current),
     )
 
 
@@ -325,12 +382,3 @@ async def entry(client: DcdrClient, queue: QueueKind, id: str) -> EntryDetail:
     meta = await find_entry(client, queue, id)
     text, content_type, truncated = await payload(client, queue, id, limit)
     return EntryDetail(entry=meta, payload=text, content_type=content_type, truncated=truncated)
-
-
-async def _gather(*aws: Any) -> list[Any]:
-    """Run concurrently; re-raise the first failure only after all have finished."""
-    results = await asyncio.gather(*aws, return_exceptions=True)
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
-    return list(results)

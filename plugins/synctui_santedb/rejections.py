@@ -7,6 +7,7 @@ and advice after OpenIZ KB005 ("Synchronization Issues on Mobile").
 
 from __future__ import annotations
 
+import json
 import re
 
 from synctui.model import Category, Rejection
@@ -15,20 +16,27 @@ MAX_SCAN = 20_000  # characters of the reason searched for a status; stack trace
 MAX_MESSAGE = 300
 
 DO_NOT_REENTER = "Do not re-enter the data: it is not lost, only waiting in the Conflicts queue."
+CONFLICT_ADVICE = (
+    f"{DO_NOT_REENTER} Compare it with the server copy, then retry it to overwrite the server "
+    "or discard it to keep the server version."
+)
+# 2.x and OpenIZ: synctui cannot fetch the server copy there, so no advice may point at comparing.
+CONFLICT_ADVICE_NO_COMPARE = (
+    f"{DO_NOT_REENTER} Retry it to overwrite the server with this device's version, "
+    "or discard it to keep the server version."
+)
 
 # status → (category, message, advice)
 _BY_STATUS: dict[int, tuple[Category, str, str]] = {
     409: (
         Category.CONFLICT,
         "The server has a newer version: someone changed this record at the same time",
-        f"{DO_NOT_REENTER} Compare it with the server copy, then retry it to overwrite the server "
-        "or discard it to keep the server version.",
+        CONFLICT_ADVICE,
     ),
     412: (
         Category.CONFLICT,
         "The server has a newer version: someone changed this record at the same time",
-        f"{DO_NOT_REENTER} Compare it with the server copy, then retry it to overwrite the server "
-        "or discard it to keep the server version.",
+        CONFLICT_ADVICE,
     ),
     422: (
         Category.FIX_DATA,
@@ -117,13 +125,18 @@ _STATUS_PATTERNS = [
         re.IGNORECASE,
     ),
 ]
-_STATUS_NAME = re.compile(r"\bStatusCode\s*[:=]\s*([A-Za-z]+)")
+_STATUS_NAME = re.compile(r"\b(?:StatusCode|HttpResult)\s*[:=]\s*([A-Za-z]+)")
 
 # "SanteDB.Core.Exceptions.DetectedIssueException: message" at the start of a line or after "--->";
 # generic types come out as "RestClientException`1[SanteDB.Core.Model.Interfaces.IResourceCollection]:".
 _TYPE = r"((?:[A-Za-z_][\w`]*\.)*([A-Za-z_]\w*(?:Exception|Error|Fault)))(?:`\d+(?:\[[^\n]*?\]+)?)?"
-_EXCEPTION = re.compile(r"(?:^|--->\s*|\n\s*|Server fault:\s*)" + _TYPE + r"\s*:")
-_FAULT = re.compile(r"Server fault:\s*(?:" + _TYPE + r"\s*:)?[ \t]*")
+_EXCEPTION = re.compile(r"(?:^|--->\s*|\n\s*)\[?" + _TYPE + r"\s*:")
+# RestClientException.ToString(): "[RestClientException: message, Status=ProtocolError, HttpResult=Conflict]",
+# then the server's RestServiceFault as JSON between the two markers (santedb-api Http/RestClientException.cs).
+_REST_CLIENT = re.compile(r"^\[RestClientException: (.*?), Status=\w*, HttpResult=\w*\]$")
+_SERVER_FAULT = re.compile(r"--SERVER FAULT--\s*(.*?)\s*--END SERVER FAULT--", re.DOTALL)
+MAX_CAUSES = 10  # nested `cause` objects followed in a server fault
+MAX_PARTS = 40  # messages of a chain weighed for the one-line cause (odd texts can have thousands)
 # Wrappers that only say "an HTTP call failed"; the type that names the cause is elsewhere.
 _WRAPPERS = {
     "RestClientException",
@@ -131,10 +144,16 @@ _WRAPPERS = {
     "HttpRequestException",
     "AggregateException",
     "TargetInvocationException",
+    "UpstreamIntegrationException",
     "Exception",
 }
-_BOILERPLATE = re.compile(r"^(?:.*remote server returned an error.*|[A-Za-z ]+\(\d{3}\)\.?)$", re.IGNORECASE)
-_STACK_LINE = re.compile(r"^\s*(?:at |---|\s*$)")
+# Messages that say no more than the status or "something failed".
+_BOILERPLATE = re.compile(
+    r"^(?:.*remote server returned an error.*|[A-Za-z ]+\(\d{3}\)\.?|One or more errors occurred\.?|"
+    r"Exception of type .* was thrown\.?|Request failed\.?)$",
+    re.IGNORECASE,
+)
+_STACK_LINE = re.compile(r"^\s*(?:at |--|\s*$)")
 
 # Exception types that say what happened when no status is in the text.
 _BY_TYPE: dict[str, tuple[Category, str, str]] = {
@@ -231,66 +250,96 @@ def find_exception_types(text: str) -> list[str]:
     return names
 
 
-def _cause_type(text: str, types: list[str]) -> str | None:
+def server_fault(text: str) -> list[tuple[str, str]]:
+    """(type, message) of the server's RestServiceFault and of each `cause` in it, outermost first;
+    the business-rule issues (`rules`) are added to the message that lacks them. [] when the text has
+    no readable fault."""
+    match = _SERVER_FAULT.search(text[:MAX_SCAN])
+    if not match:
+        return []
+    try:
+        fault = json.loads(match.group(1))
+    except (ValueError, RecursionError):
+        return []
+    chain: list[tuple[str, str]] = []
+    while isinstance(fault, dict) and len(chain) < MAX_CAUSES:
+        kind, message = fault.get("$type"), fault.get("message")
+        message = " ".join(message.split()) if isinstance(message, str) else ""
+        for rule in fault.get("rules") if isinstance(fault.get("rules"), list) else []:
+            said = rule.get("text") if isinstance(rule, dict) else None
+            if isinstance(said, str) and said.strip() and " ".join(said.split()) not in message:
+                message = f"{message} - {' '.join(said.split())}" if message else " ".join(said.split())
+        chain.append((kind.split(".")[-1] if isinstance(kind, str) else "", message))
+        fault = fault.get("cause")
+    return chain
+
+
+def _cause_type(fault: list[tuple[str, str]], types: list[str]) -> str | None:
     """The exception type that names the cause: the server fault's, else the first non-wrapper."""
-    fault = _FAULT.search(text[:MAX_SCAN])
-    if fault and fault.group(2):
-        return fault.group(2)
-    for name in types:
+    for name in [kind for kind, _ in fault if kind] + types:
         if name not in _WRAPPERS:
             return name
     return types[0] if types else None
 
 
-def _message_lines(text: str) -> list[str]:
-    """Non-stack lines with exception-type prefixes removed."""
-    lines = []
-    for line in text.splitlines():
+def _chain(text: str) -> list[str]:
+    """The messages of the .NET chain, outermost first: each inner exception follows ` ---> `, on the
+    same line or the next; stack-trace lines, type prefixes and the server fault block are left out."""
+    messages = []
+    for line in _SERVER_FAULT.sub("\n", text).splitlines():
         if _STACK_LINE.match(line):
             continue
-        line = " ".join(line.split())
-        match = _EXCEPTION.match(line)
-        if match:
-            line = line[match.end() :].strip()
-        line = line.split(" ---> ")[0].strip()
-        if line:
-            lines.append(line)
-    return lines
+        for segment in " ".join(line.split()).split("--->"):
+            segment = segment.strip()
+            rest = _REST_CLIENT.match(segment)
+            if rest:
+                segment = rest.group(1)
+            match = _EXCEPTION.match(segment)
+            if match:
+                segment = segment[match.end() :].strip()
+            if segment:
+                messages.append(segment)
+    return messages
 
 
 def first_message_line(text: str) -> str:
     """The first meaningful line of an exception text without the type prefix, shortened."""
-    lines = _message_lines(text[:MAX_SCAN])
-    return _shorten(lines[0]) if lines else ""
+    messages = _chain(text[:MAX_SCAN])
+    return _shorten(messages[0]) if messages else ""
 
 
-def _detail(text: str) -> str:
-    """What the server said (its fault message), else the first line that is not HTTP boilerplate."""
+def cause(text: str, fault: list[tuple[str, str]] | None = None, room: int = MAX_MESSAGE) -> str:
+    """What the server said, in its own words and in one line: the chain's messages that are not HTTP
+    boilerplate, outermost first, then the server fault's. When they do not fit in `room` characters
+    the outermost go first: the innermost names the rule, the record and the value."""
     scan = text[:MAX_SCAN]
-    fault = _FAULT.search(scan)
-    if fault:
-        lines = _message_lines(scan[fault.end() :])[:2]
-        if lines:
-            return _shorten(": ".join(lines))
-    for line in _message_lines(scan):
-        if not _BOILERPLATE.match(line) and not line.lower().startswith("server fault"):
-            return _shorten(line)
-    return ""
+    if fault is None:
+        fault = server_fault(scan)
+    parts: list[str] = []
+    for message in (_chain(scan) + [message for _, message in fault])[-MAX_PARTS:]:
+        folded = message.lower().rstrip(". ")
+        if not folded or _BOILERPLATE.match(message) or any(folded in p.lower() for p in parts):
+            continue
+        parts = [p for p in parts if p.lower().rstrip(". ") not in folded] + [message.rstrip(" .")]
+    while len(parts) > 1 and len(": ".join(parts)) > room:
+        parts.pop(0)
+    return _shorten(": ".join(parts), room)
 
 
-def _shorten(line: str) -> str:
+def _shorten(line: str, room: int = MAX_MESSAGE) -> str:
     line = " ".join(line.split())
-    return line if len(line) <= MAX_MESSAGE else line[: MAX_MESSAGE - 1] + "…"
+    return line if len(line) <= room else line[: max(room - 1, 0)] + "…"
 
 
-def parse_reason(raw: str | None, status: int | None = None) -> Rejection:
-    """Explain a dead-letter reason. Always returns a Rejection; never raises on odd text."""
+def parse_reason(raw: str | None, status: int | None = None, *, compare: bool = True) -> Rejection:
+    """Explain a dead-letter reason. Always returns a Rejection; never raises on odd text. `compare`:
+    the backend can show the server copy (3.x), so the advice for a conflict may say to compare."""
     text = raw if isinstance(raw, str) else ""
     if status is None:
         status = find_status(text)
     types = find_exception_types(text)
-    code = _cause_type(text, types)
-    detail = _detail(text)
+    fault = server_fault(text)
+    code = _cause_type(fault, types)
     known = _BY_STATUS.get(status) if status is not None else None
     if known is None:
         for name in ([code] if code else []) + types:
@@ -306,7 +355,7 @@ def parse_reason(raw: str | None, status: int | None = None) -> Rejection:
     if known is None:
         return Rejection(
             category=Category.UNKNOWN,
-            message=detail or first_message_line(text) or "The server refused it without saying why",
+            message=cause(text, fault) or "The server refused it without saying why",
             advice=f"{DO_NOT_REENTER} Inspect the entry; if retrying does not help, report it to support "
             "with the full reason.",
             status=status,
@@ -314,6 +363,9 @@ def parse_reason(raw: str | None, status: int | None = None) -> Rejection:
             raw=text,
         )
     category, message, advice = known
-    if detail and detail.lower() not in message.lower():
-        message = _shorten(f"{message}: {detail}")
+    if advice == CONFLICT_ADVICE and not compare:
+        advice = CONFLICT_ADVICE_NO_COMPARE
+    said = cause(text, fault, MAX_MESSAGE - len(message) - 2)
+    if said and said.lower() not in message.lower():
+        message = f"{message}: {said}"
     return Rejection(category=category, message=message, advice=advice, status=status, code=code, raw=text)

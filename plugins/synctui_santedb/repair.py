@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 from synctui.backend import BackendError
 from synctui.model import (
@@ -157,11 +158,14 @@ def _hdsi(client: DcdrClient) -> str:
 
 
 async def compare(client: DcdrClient, queue: QueueKind, id: str) -> Comparison:
+    """The record the entry is about beside the server's copy of it: for a Bundle, its focal object
+    (the server is asked for that object, not for the Bundle)."""
     id = reading.entry_id(client, id)
     meta = await reading.find_entry(client, queue, id)
     limit = int(client.options["payload_limit"])
-    local, _, _ = await reading.payload(client, queue, id, limit)
-    record_type, key = _focal(local, meta)
+    payload, _, _ = await reading.payload(client, queue, id, limit)
+    record_type, key, focal, items = _focal(payload, meta)
+    local = json.dumps(focal, indent=2, ensure_ascii=False) if focal is not None else payload
     if not record_type or not key or not TYPE_NAME.match(record_type) or not GUID.match(key):
         return Comparison(
             id=id,
@@ -190,7 +194,10 @@ async def compare(client: DcdrClient, queue: QueueKind, id: str) -> Comparison:
         server = json.dumps(json.loads(response.content), indent=2, ensure_ascii=False)
     except (ValueError, RecursionError):
         server = response.content[:limit].decode("utf-8", "replace")
-    return Comparison(id=id, local=local, server=server)
+    note = ""
+    if focal is not None and items > 1:
+        note = f"The queued Bundle holds {items} objects; its focal {record_type} is compared."
+    return Comparison(id=id, local=local, server=server, reason=note)
 
 
 def _failed(id: object, exc: BackendError) -> EntryResult:
@@ -206,26 +213,28 @@ def _summary(results: list[EntryResult], verb: str) -> ActionResult:
     return ActionResult(ok=bad == 0, message=message, results=results)
 
 
-def _focal(payload: str, meta: QueueEntry) -> tuple[str | None, str | None]:
-    """The type and key of the record a queued payload is about (a Bundle's focal object, or itself)."""
+def _focal(payload: str, meta: QueueEntry) -> tuple[str | None, str | None, dict[str, Any] | None, int]:
+    """The type and key of the record a queued payload is about (a Bundle's focal object, or itself),
+    that object when the payload holds it whole, and how many objects a Bundle holds (0 otherwise)."""
     try:
         data = json.loads(payload)
     except (ValueError, RecursionError):
-        return None, None
+        return None, None, None, 0
     if not isinstance(data, dict):
-        return None, None
+        return None, None, None, 0
     key = meta.correlation or (data.get("id") if isinstance(data.get("id"), str) else None)
     kind = data.get("$type")
     if kind == "Bundle" and isinstance(data.get("resource"), list):
+        items = data["resource"]
         focal = data.get("focal")
         wanted = {key} | (set(f for f in focal if isinstance(f, str)) if isinstance(focal, list) else set())
-        for item in data["resource"]:
+        for item in items:
             if isinstance(item, dict) and item.get("id") in wanted and isinstance(item.get("$type"), str):
-                return item["$type"], item["id"]
-        return None, key
+                return item["$type"], item["id"], item, len(items)
+        return None, key, None, len(items)
     if kind == "Patch":
         target = data.get("appliesTo")
         if isinstance(target, dict) and all(isinstance(target.get(k), str) for k in ("type", "id")):
-            return target["type"].split(",")[0].split(".")[-1], target["id"]
-        return None, key
-    return (kind if isinstance(kind, str) else meta.record_type or None), key
+            return target["type"].split(",")[0].split(".")[-1], target["id"], None, 0
+        return None, key, None, 0
+    return (kind if isinstance(kind, str) else meta.record_type or None), key, data, 0

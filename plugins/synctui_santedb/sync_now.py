@@ -16,6 +16,7 @@ import asyncio
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import TypeVar
 
@@ -239,12 +240,26 @@ async def sync_result(
     )
 
 
+# How a group of rejections is named when several reasons are counted: "2 business rule (422)".
+REASON_WORDS = {
+    Category.CONFLICT: "conflict",
+    Category.FIX_DATA: "business rule",
+    Category.SERVER: "server error",
+    Category.GONE: "not on the server",
+    Category.AUTH: "refused access",
+    Category.RETRYABLE: "temporary failure",
+    Category.UNKNOWN: "unexplained",
+}
+SAMPLE = 20  # newest dead letters read to say why they were rejected
+
+
 async def _rejected(client: DcdrClient, rejected: int, counts: dict[QueueKind, int]) -> Rejection:
-    """Summarise the newest dead-letter entries: the most common reason decides the category."""
+    """Why the newest dead letters were rejected, counted per reason. One reason's words and advice
+    are given only when every entry read has that reason."""
     message = f"{rejected} {'entry was' if rejected == 1 else 'entries were'} rejected by the server"
     reasons: list[Rejection] = []
     try:
-        sample = min(rejected, 20)
+        sample = min(rejected, SAMPLE)
         newest = max(counts[QueueKind.CONFLICTS] - sample, 0)
         page = await reading.page(client, QueueKind.CONFLICTS, newest, sample)
         reasons = [e.rejection for e in page.entries if e.rejection]
@@ -257,15 +272,23 @@ async def _rejected(client: DcdrClient, rejected: int, counts: dict[QueueKind, i
             advice="Open the Conflicts queue to see why. Do not re-enter the data: it is not lost.",
             code="REJECTED",
         )
-    common = Counter((r.category, r.status, r.code) for r in reasons).most_common(1)[0][0]
-    example = next(r for r in reasons if (r.category, r.status, r.code) == common)
+    groups = Counter((r.category, r.status) for r in reasons).most_common()
+    read = f" (the {len(reasons)} newest)" if len(reasons) < rejected else ""
+    if len(groups) == 1:
+        example = reasons[0]
+        return replace(example, message=f"{message}{read}: {example.message}")
+    counted = ", ".join(
+        f"{n} {REASON_WORDS[category]}" + (f" ({status})" if status else "")
+        for (category, status), n in groups
+    )
+    examples = [next(r for r in reasons if (r.category, r.status) == group) for group, _ in groups]
     return Rejection(
-        category=example.category,
-        message=f"{message}: {example.message}",
-        advice=example.advice,
-        status=example.status,
-        code=example.code,
-        raw=example.raw,
+        category=Category.UNKNOWN,
+        message=f"{message}{read}: {counted}",
+        advice="Do not re-enter the data: it is not lost. Open Conflicts: each entry says why it was "
+        "rejected and what to do about it.",
+        code="REJECTED",
+        raw="\n\n".join(r.raw for r in examples if r.raw),
     )
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from synctui.model import (
+    Capability,
     Category,
     EntryPage,
     Job,
@@ -126,7 +127,7 @@ def parse_entry(data: Any, queue: QueueKind, where: Where, profile: Profile = SA
     rejection = None
     reason = opt_text(obj, "reason", where, "a reason")
     if reason is not None:
-        rejection = parse_reason(reason)
+        rejection = parse_reason(reason, compare=Capability.COMPARE in profile.capabilities)
     elif queue == QueueKind.CONFLICTS:
         rejection = NO_REASON
     return QueueEntry(
@@ -213,9 +214,8 @@ def parse_job(data: Any, where: Where) -> JobInfo:
     obj = as_object(data, where, "a job")
     job_id = opt_text(obj, "id", where, "a job id", required=True) or ""
     wire_state = opt_text(obj, "state", where, "a job state") or "NotRun"
-    state = JOB_STATES.get(wire_state.lower())
-    if state is None:
-        raise where.fail(f"an unknown job state {wire_state[:40]!r}")
+    # A state this list lacks (a newer dCDR's "Paused"...) is shown as unknown, with its own name
+    state = JOB_STATES.get(wire_state.lower(), JobState.UNKNOWN)
     progress = obj.get("progress")
     if progress is not None:
         number = isinstance(progress, (int, float)) and not isinstance(progress, bool)
@@ -226,6 +226,10 @@ def parse_job(data: Any, where: Where) -> JobInfo:
     if progress == 0.0:
         progress = None
     status = opt_text(obj, "status", where, "a job status") or ""
+    if state is JobState.UNKNOWN:
+        status = f"state {' '.join(wire_state.split())[:40]!r} not known to synctui" + (
+            f": {status}" if status else ""
+        )
     job = Job(
         id=job_id[:100],
         name=(opt_text(obj, "name", where, "a job name") or job_id)[:200],

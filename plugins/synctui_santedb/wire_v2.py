@@ -14,7 +14,7 @@ import binascii
 from typing import Any
 from urllib.parse import unquote
 
-from synctui.model import EntryPage, QueueEntry, QueueKind, SyncLogRow
+from synctui.model import Capability, EntryPage, QueueEntry, QueueKind, SyncLogRow
 
 from .profiles import Profile
 from .rejections import parse_reason
@@ -102,7 +102,8 @@ def parse_entry(data: Any, queue: QueueKind, where: Where, profile: Profile) -> 
     rejection = None
     tag = decode_base64(obj.get("tag"), where, "a tag", limit=MAX_TEXT)
     if tag is not None:
-        rejection = parse_reason(tag[:MAX_TEXT].decode("utf-8", errors="replace"))
+        text = tag[:MAX_TEXT].decode("utf-8", errors="replace")
+        rejection = parse_reason(text, compare=Capability.COMPARE in profile.capabilities)
     elif queue == QueueKind.CONFLICTS:
         rejection = NO_REASON
     return QueueEntry(

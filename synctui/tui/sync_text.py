@@ -43,6 +43,9 @@ def outcome_lines(status: ActionStatus | None) -> list[Content]:
     counted = one_line(counted_words(status.action, status.counts), 300)
     if counted and not message:  # the agent's message already says what happened, counted
         lines.append(Content.from_markup("[$text-muted]$c[/]", c=counted))
+    left = status.rejection if status.ok else None  # what a completed run left, e.g. rejected per reason
+    if left is not None and left.message and left.message not in message:
+        lines.append(Content.from_markup("[$text-muted]$r[/]", r=one_line(left.message, 300)))
     return lines
 
 

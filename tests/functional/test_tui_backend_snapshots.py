@@ -88,7 +88,7 @@ def test_compare_view(snap_compare, size):
         await open_inspector(pilot)
         await pilot.press("c")
         await until(
-            pilot, lambda: isinstance(pilot.app.screen, CompareScreen) and pilot.app.screen.rows, "diff"
+            pilot, lambda: isinstance(pilot.app.screen, CompareScreen) and pilot.app.screen.fields, "diff"
         )
         await pilot.pause()
 

@@ -121,13 +121,16 @@ async def test_compare_without_server_copy_shows_reason_not_a_diff() -> None:
         await until(pilot, lambda: screen.comparison is not None, "comparison")
         reason = text_of(screen.query_one("#compare-reason", Static))
         assert "The server copy cannot be fetched: the server answered 404" in reason
-        assert screen.rows == []
+        assert screen.rows == [] and screen.fields is None
         await pilot.press("escape")
         await pilot.press("escape")
         browser.query_one(DataTable).move_cursor(row=0)
         await pilot.press("enter", "c")
-        await until(pilot, lambda: isinstance(app.screen, CompareScreen) and app.screen.rows, "diff")
-        assert "3 lines differ" in text_of(app.screen.query_one("#compare-summary", Static))
+        await until(pilot, lambda: isinstance(app.screen, CompareScreen) and app.screen.fields, "diff")
+        summary = text_of(app.screen.query_one("#compare-summary", Static))
+        assert summary.startswith(
+            '2 fields differ: birthDate "1990-04-02" → "1990-02-04", active (absent) → true'
+        )
 
 
 async def test_browser_multi_select_retry_and_discard() -> None:

@@ -13,6 +13,7 @@ import uvicorn
 
 from .app import create_app
 from .faults import FAULT_KINDS, Faults, SimulatedFault
+from .faults import log as fault_log
 from .state import PROFILES, SimulatorState
 from .statefile import StateFileWriter
 from .traffic import Traffic
@@ -68,8 +69,19 @@ def _is_loopback(host: str) -> bool:
 
 
 class _DropSimulatedFaults(logging.Filter):
+    """uvicorn logs "Exception in ASGI application" with a traceback for every exception an app raises;
+    the injected ones are expected and already logged in one line (faults.log)."""
+
     def filter(self, record: logging.LogRecord) -> bool:
         return not (record.exc_info and isinstance(record.exc_info[1], SimulatedFault))
+
+
+def _log_faults_in_one_line() -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    fault_log.addHandler(handler)
+    fault_log.setLevel(logging.WARNING)
+    fault_log.propagate = False
 
 
 async def serve(args: argparse.Namespace) -> None:
@@ -94,6 +106,7 @@ async def serve(args: argparse.Namespace) -> None:
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
     server = uvicorn.Server(config)
     logging.getLogger("uvicorn.error").addFilter(_DropSimulatedFaults())
+    _log_faults_in_one_line()
     if traffic is not None:
         traffic.start()
     task = asyncio.create_task(server.serve(sockets=[sock]))

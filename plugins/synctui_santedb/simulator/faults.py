@@ -13,12 +13,17 @@ Kinds:
 - `server-error`: 500 with a RestServiceFault body.
 - `malformed-json`: the real response, truncated plus garbage, still `application/json`.
 - `wrong-types`: the real JSON with wrong types: numbers as strings, `id` as an object, dates as numbers.
+
+Every injected fault is logged in one line ("injected fault reset: GET '/app/Queue'") on the
+`synctui_santedb.simulator.faults` logger; the exceptions raised on purpose are `SimulatedFault`s, whose
+tracebacks the command line drops.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import random
 import re
 from collections.abc import Sequence
@@ -29,6 +34,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 FAULT_KINDS = ("reset", "timeout", "server-error", "malformed-json", "wrong-types")
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
+log = logging.getLogger(__name__)
 
 
 class SimulatedFault(Exception):
@@ -149,6 +155,8 @@ class FaultMiddleware:
         if kind is None:
             await self.app(scope, receive, send)
             return
+        # %r: the path as a Python literal, so a control character in it is shown, never obeyed
+        log.warning("injected fault %s: %s %r", kind, scope.get("method", ""), scope.get("path", "")[:200])
         if kind == "timeout":
             await asyncio.sleep(self.faults.timeout_delay)
             raise SimulatedTimeout()

@@ -1,7 +1,9 @@
 """Local copy beside the server copy of one entry, differences highlighted.
 
-Side by side when the terminal is wide enough, one unified listing (− local, + server) when narrow. When
-the server copy cannot be fetched the reason is the headline: never a local-vs-local diff.
+Two JSON objects of one type are aligned by field (one row per field, only the differing ones
+highlighted, a one-line summary of what differs); anything else is a line diff. Side by side when the
+terminal is wide enough, one listing (− local, + server) when narrow. When the server copy cannot be
+fetched the reason is the headline: never a local-vs-local diff.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from textual.widgets import Footer, Static
 from synctui.model import Comparison, QueueKind
 from synctui.tui.actions import refusal_text
 from synctui.tui.bindings import bindings_for
-from synctui.tui.diff import DiffRow, diff_rows, differing, fit
+from synctui.tui.diff import DiffRow, FieldRow, diff_rows, differing, field_rows, field_summary, fit
 from synctui.tui.entry_text import pretty_payload
 from synctui.tui.format import one_line, safe
 
@@ -28,6 +30,8 @@ if TYPE_CHECKING:
 
 SIDE_BY_SIDE_MIN = 100  # columns needed for two readable halves
 STYLES = {"change": ("$error", "$success"), "local": ("$error", ""), "server": ("", "$success")}
+FIELD_WIDTH = 36  # at most, for the field column side by side
+ABSENT = "(absent)"
 
 
 class CompareScreen(Screen):
@@ -40,7 +44,9 @@ class CompareScreen(Screen):
     CompareScreen #compare-reason.-missing {
         background: $error; color: auto 100%; text-style: bold; padding: 1 1;
     }
-    CompareScreen #compare-summary { height: 1; padding: 0 1; background: $boost; }
+    CompareScreen #compare-summary {
+        height: 1; padding: 0 1; background: $boost; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     CompareScreen #compare-body { text-wrap: nowrap; width: auto; min-width: 100%; padding: 0 1; }
     CompareScreen #compare-scroll { height: 1fr; overflow-x: auto; }
     """
@@ -52,6 +58,7 @@ class CompareScreen(Screen):
         self.entry_id = entry_id
         self.comparison: Comparison | None = None
         self.rows: list[DiffRow] = []
+        self.fields: list[FieldRow] | None = None
         self.error: str | None = None
 
     @property
@@ -83,8 +90,10 @@ class CompareScreen(Screen):
             return
         self.comparison = comparison
         if comparison.server is not None:
-            local = pretty_payload(comparison.local, "")
-            self.rows = diff_rows(local, pretty_payload(comparison.server, ""))
+            self.fields = field_rows(comparison.local, comparison.server)
+            if self.fields is None:
+                local = pretty_payload(comparison.local, "")
+                self.rows = diff_rows(local, pretty_payload(comparison.server, ""))
         self.draw()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -115,17 +124,81 @@ class CompareScreen(Screen):
             return
         reason.set_classes("-shown" if comparison.reason else "")
         reason.update(Content.assemble(("Note: ", "bold $warning"), one_line(comparison.reason, 300)))
+        wide = self.size.width >= SIDE_BY_SIDE_MIN
+        if self.fields is not None:
+            what = field_summary(self.fields)
+            if what:
+                summary.update(Content.assemble((what, "bold $warning"), self.legend()))
+            else:
+                summary.update(
+                    Content.from_markup("[$success bold]The local and server copies are the same[/]")
+                )
+            body.update(self.fields_side_by_side() if wide else self.fields_listed())
+            return
         changed = differing(self.rows)
         if changed:
             summary.update(Content.assemble((f"{changed} lines differ", "bold $warning"), self.legend()))
         else:
             summary.update(Content.from_markup("[$success bold]The local and server copies are the same[/]"))
-        body.update(self.side_by_side() if self.size.width >= SIDE_BY_SIDE_MIN else self.unified())
+        body.update(self.side_by_side() if wide else self.unified())
 
     def legend(self) -> Content:
         if self.size.width >= SIDE_BY_SIDE_MIN:
             return Content.from_markup("  [$text-muted]local (left) │ server (right)[/]")
         return Content.from_markup("  [$error]− local[/] [$success]+ server[/]")
+
+    def fields_side_by_side(self) -> Content:
+        fields = self.fields or []
+        name = min(max((len(one_line(f.path, FIELD_WIDTH)) for f in fields), default=5), FIELD_WIDTH)
+        half = max((self.size.width - name - 8) // 2, 10)
+        lines = [
+            Content.assemble(
+                (fit("FIELD", name), "bold"),
+                "   ",
+                (fit("LOCAL", half), "bold"),
+                " │ ",
+                (fit("SERVER", half), "bold"),
+            )
+        ]
+        for field in fields:
+            local, server = one_line(field.local or ABSENT), one_line(field.server or ABSENT)
+            if not field.differs:
+                lines.append(
+                    Content.assemble(
+                        (fit(one_line(field.path), name), "$text-muted"),
+                        "   ",
+                        fit(local, half),
+                        (" │ ", "$text-muted"),
+                        fit(server, half),
+                    )
+                )
+                continue
+            lines.append(
+                Content.assemble(
+                    (fit(one_line(field.path), name), "bold $warning"),
+                    (" ┃ ", "$warning"),
+                    (fit(local, half), "$text-muted" if field.local is None else "$error"),
+                    (" ┃ ", "$warning"),
+                    (fit(server, half), "$text-muted" if field.server is None else "$success"),
+                )
+            )
+        return Content("\n").join(lines)
+
+    def fields_listed(self) -> Content:
+        lines: list[Content] = []
+        for field in self.fields or []:
+            path = one_line(field.path)
+            if not field.differs:
+                lines.append(
+                    Content.assemble(("  ", ""), (f"{path} = ", "$text-muted"), one_line(field.local))
+                )
+                continue
+            lines.append(Content.assemble(("! ", "bold $warning"), (path, "bold $warning")))
+            lines.append(Content.assemble(("    - ", "$error"), (one_line(field.local or ABSENT), "$error")))
+            lines.append(
+                Content.assemble(("    + ", "$success"), (one_line(field.server or ABSENT), "$success"))
+            )
+        return Content("\n").join(lines)
 
     def side_by_side(self) -> Content:
         half = max((self.size.width - 5) // 2, 10)

@@ -34,7 +34,7 @@ def notices(
         health = snapshot.health
         taken = f"last data {ago(snapshot.taken_at, now)} ({clock_time(snapshot.taken_at, now)})"
         if health is not None and not health.online:
-            reason = health.error.message if health.error is not None else "no answer"
+            reason = health.error.message if health.error is not None else "cannot reach its server"
             advice = f" {health.error.advice}" if health.error is not None and health.error.advice else ""
             sentence = one_line(reason, 120).rstrip(".")
             out.append(("error", f"{snapshot.backend} offline: {sentence}.{advice} {taken}"))

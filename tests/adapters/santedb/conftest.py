@@ -17,15 +17,24 @@ from synctui.backend import BackendSettings, Secret
 URL = "http://dcdr.test:9200"
 SYNC_JOB = "E511689A-98E1-47CD-8933-6A8CEF8AE014"
 PASSWORD = "s3cret-pass"
-REASON_409 = (
-    "SanteDB.Core.Exceptions.RestClientException`1[SanteDB.Core.Model.Interfaces.IResourceCollection]: "
-    "Conflict (409) - The remote server returned an error: (409) Conflict.\r\n"
-    " ---> System.Net.WebException: The remote server returned an error: (409) Conflict.\r\n"
-    "   at System.Net.HttpWebRequest.GetResponse()\r\n"
+# What a 3.x dCDR stores as a dead-letter `reason`: UpstreamIntegrationException.ToString(), with the
+# RestClientException and the server's RestServiceFault (JSON) inside (santedb-api RestClientException.cs).
+STACK_3X = (
+    "-- STACK TRACE--\r\n"
+    "   at SanteDB.Core.Http.RestClient.InvokeInternal[TBody,TResult](String method, String url)\r\n"
+    "   at SanteDB.Client.Upstream.Management.DefaultUpstreamIntegrationService.Update(IdentifiedData data)\r\n"
     "   --- End of inner exception stack trace ---\r\n"
-    "   at SanteDB.Core.Http.RestClientBase.Invoke[TBody,TResult](String method, String url)\r\n"
-    "Server fault: SanteDB.Core.Exceptions.PreconditionFailedException: Object Patient/"
-    "7d2e5c1a-9f43-4b7e-a2c1-0e8d6b4f3a21 version 2 is not the current version"
+    "   at SanteDB.Client.Disconnected.Synchronization.UpstreamSynchronizationService.SendOutboundEntryInternal("
+    "ISynchronizationQueueEntry entry, Boolean automatedRetry)"
+)
+REASON_409 = (
+    "SanteDB.Client.Exceptions.UpstreamIntegrationException: Error sending Patient "
+    "(K:7d2e5c1a-9f43-4b7e-a2c1-0e8d6b4f3a21) to the upstream server ---> [RestClientException: The remote "
+    "server returned an error: (409) Conflict., Status=ProtocolError, HttpResult=Conflict]\r\n"
+    "--SERVER FAULT--\r\n"
+    '{"$type":"PreconditionFailedException","message":"Object Patient/7d2e5c1a-9f43-4b7e-a2c1-0e8d6b4f3a21 '
+    'version 2 is not the current version (the server has version 3)"}\r\n'
+    "--END SERVER FAULT--\r\n" + STACK_3X
 )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 
@@ -77,6 +79,32 @@ async def test_synchronize_new_dead_letters_are_counted_with_their_reason(backen
     assert result.rejection.message.startswith("2 entries were rejected by the server")
     assert result.rejection.category == Category.CONFLICT and result.rejection.status == 409
     assert result.counts["rejected"] == 2
+
+
+async def test_synchronize_different_reasons_are_counted_per_reason(backend, fake: FakeDcdr) -> None:
+    """Three rejected for two reasons: counted per reason, and no one reason's advice for all."""
+    fake.queues["out"].append(entry(3))
+    reason_422 = REASON_409.replace("(409) Conflict", "(422) Unprocessable Entity").replace(
+        '"$type":"PreconditionFailedException"', '"$type":"DetectedIssueException"'
+    )
+    reasons = iter([reason_422, REASON_409, reason_422])
+
+    def reject(fake: FakeDcdr) -> None:
+        if fake.queues["out"]:
+            sent = fake.queues["out"].pop(0)
+            fake.queues["deadletter"].append(entry(sent["id"] + 50, "deadletter", reason=next(reasons)))
+        else:
+            fake.jobs[SYNC_JOB] = job("Completed")
+
+    fake.on_job_poll = reject
+    result = await backend.synchronize(lambda p: None)
+    rejection = result.rejection
+    assert (
+        rejection.message == "3 entries were rejected by the server: 2 business rule (422), 1 conflict (409)"
+    )
+    assert "negative stock" not in rejection.advice and "Compare" not in rejection.advice
+    assert rejection.status is None and rejection.category == Category.UNKNOWN
+    assert "(422)" in rejection.raw and "(409)" in rejection.raw
 
 
 async def test_synchronize_times_out(fake: FakeDcdr) -> None:
@@ -161,6 +189,20 @@ async def test_compare_fetches_the_server_copy(backend, fake: FakeDcdr) -> None:
     assert comparison.server and '"server"' in comparison.server and comparison.reason == ""
     assert fake.requests[-1].headers["x-santedb-upstream"] == "true"
     assert fake.requests[-1].url.path == f"/hdsi/Patient/{key}"
+
+
+async def test_compare_sets_the_bundles_focal_object_against_the_server_object(
+    backend, fake: FakeDcdr
+) -> None:
+    """Not the whole local Bundle against the bare server object: the object the entry is about."""
+    key = "7d2e5c1a-9f43-4b7e-a2c1-0e8d6b4f3a21"
+    place = {"$type": "Place", "id": "8f1c2b64-1d3e-4a57-9b0f-2f6c7d8e9a10"}
+    patient = {"$type": "Patient", "id": key, "versionSequence": 1}
+    bundle = {"$type": "Bundle", "focal": [key], "resource": [place, patient], "count": 2}
+    fake.payload = (json.dumps(bundle).encode(), "application/json")
+    comparison = await backend.compare(QueueKind.CONFLICTS, "7")
+    assert json.loads(comparison.local) == patient
+    assert comparison.reason == "The queued Bundle holds 2 objects; its focal Patient is compared."
 
 
 async def test_compare_unknown_type_or_missing_on_server(backend, fake: FakeDcdr) -> None:

@@ -78,9 +78,6 @@ async def test_queue_answer_problems(fake: FakeDcdr, response, words: str, categ
         ("/app/Sync", {"resource": 5}, "'resource' is not a list"),
         ("/app/Sync", [{"ResourceType": "Patient"}], "without a Key"),
         ("/app/Sync", [{"Key": "k", "ResourceType": "Patient", "LastSync": "yesterday"}], "not a timestamp"),
-        ("/ami/JobInfo", {"resource": [{"id": "x", "state": "Exploded"}]}, "unknown job state"),
-        ("/ami/JobInfo", {"resource": [{"id": "x", "state": "Running", "progress": "half"}]}, "progress"),
-        ("/ami/JobInfo", "jobs", "not a list"),
     ],
 )
 async def test_other_shapes(fake: FakeDcdr, path: str, body: object, words: str) -> None:

@@ -213,3 +213,15 @@ async def test_wrong_password_is_an_auth_error(sim) -> None:
     with pytest.raises(BackendError) as caught:
         await adapter.snapshot()
     assert caught.value.rejection.category == Category.AUTH and "wrong" not in str(caught.value)
+
+
+async def test_conflict_advice_names_compare_only_where_it_exists(sim) -> None:
+    """2.x and OpenIZ have no compare: their conflicts must not say "Compare it with the server copy"."""
+    _, adapter = sim
+    listed = await adapter.entries(QueueKind.CONFLICTS, limit=200)
+    conflicts = [e.rejection for e in listed.entries if e.rejection and e.rejection.status == 409]
+    assert conflicts
+    can_compare = Capability.COMPARE in type(adapter).capabilities
+    for rejection in conflicts:
+        assert ("Compare it with the server copy" in rejection.advice) == can_compare
+        assert "discard it to keep the server version" in rejection.advice

@@ -6,9 +6,11 @@ import httpx
 import pytest
 from synctui_santedb.adapter import SanteDBBackend
 from synctui_santedb.simulator import FAULT_KINDS, Faults, SimulatorState, create_app
+from synctui_santedb.simulator.payloads import bundle
 
 from synctui.backend import BackendError, BackendSettings, Secret
 from synctui.model import Category, QueueKind
+from synctui.tui.diff import field_rows, field_summary
 
 URL = "http://127.0.0.1:9200"
 
@@ -147,3 +149,22 @@ async def test_demo_backend_drives_the_adapter(tmp_path) -> None:
             assert adapter.watch_paths()
     finally:
         await demo.stop()
+
+
+async def test_compare_a_conflict_field_by_field(sim) -> None:
+    """A 409 against the simulated iCDR: the focal object against the server object, so what
+    differs is what the server changed (version, etag, time, and the edited field), not every line."""
+    state, _, adapter = sim
+    obj = state.new_record("Patient")
+    state.record_local_change(obj, "Update")
+    state.enqueue("out", "Bundle", "Update", bundle([obj, state.new_record("Place")]), fate=409)
+    await adapter.synchronize(lambda p: None)
+    page = await adapter.entries(QueueKind.CONFLICTS, 0, 200)
+    (entry,) = [e for e in page.entries if e.correlation == obj["id"]]
+    comparison = await adapter.compare(QueueKind.CONFLICTS, entry.id)
+    assert comparison.server is not None
+    rows = field_rows(comparison.local, comparison.server)
+    assert rows is not None and len(rows) > 10
+    changed = {row.path for row in rows if row.differs}
+    assert {"versionSequence", "etag", "modifiedOn"} <= changed and len(changed) <= 8
+    assert field_summary(rows).startswith(f"{len(changed)} fields differ: ")

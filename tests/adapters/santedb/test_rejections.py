@@ -4,30 +4,38 @@ from __future__ import annotations
 
 import pytest
 from synctui_santedb.plugin import synctui_explain_rejection
-from synctui_santedb.rejections import find_exception_types, find_status, first_message_line, parse_reason
+from synctui_santedb.rejections import (
+    find_exception_types,
+    find_status,
+    first_message_line,
+    parse_reason,
+    server_fault,
+)
 
 from synctui.model import Category
 
-from .conftest import REASON_409
+from .conftest import REASON_409, STACK_3X
 
 STACK = (
     "\r\n   at SanteDB.Core.Http.RestClientBase.InvokeInternal[TBody,TResult](String method, String url)\r\n"
     "   at SanteDB.Client.Disconnected.Synchronization.SynchronizationMessagePump.Run(Object state)"
 )
 REASON_422 = (
-    "SanteDB.Core.BusinessRules.DetectedIssueException: Business rule violation: STOCK_NEG "
-    "(Unprocessable Entity (422))\r\n ---> SanteDB.Core.Exceptions.RestClientException`1"
-    "[SanteDB.Core.Model.Interfaces.IResourceCollection]: Unprocessable Entity (422)" + STACK + "\r\n"
-    "Server fault: SanteDB.Core.Exceptions.DetectedIssueException: Business rule violation\r\n"
-    "  [Error] STOCK_NEG: Stock balance for ManufacturedMaterial 0f2d4c6b at Place 8f1c2b64 would become "
-    "negative (-3 doses)\r\n   at SanteDB.Core.Services.Impl.BusinessRulesTriggerService.Validate(IdentifiedData data)"
+    "SanteDB.Client.Exceptions.UpstreamIntegrationException: Error sending SubstanceAdministration "
+    "(K:5e1b0c4a-1111-4222-8333-944455556666) to the upstream server ---> [RestClientException: The remote "
+    "server returned an error: (422) Unprocessable Entity., Status=ProtocolError, HttpResult=422]\r\n"
+    "--SERVER FAULT--\r\n"
+    '{"$type":"DetectedIssueException","message":"Business Rules Violation","rules":[{"id":"STOCK_NEG",'
+    '"priority":"Error","text":"STOCK_NEG: Stock balance for ManufacturedMaterial 0f2d4c6b at Place 8f1c2b64 '
+    'would become negative (-3 doses)"}]}\r\n'
+    "--END SERVER FAULT--\r\n" + STACK_3X
 )
+# A .NET chain with no server fault: the inner exceptions follow " ---> " on the same line.
 REASON_500 = (
-    "System.Net.WebException: The remote server returned an error: (500) Internal Server Error."
-    + STACK
-    + "\r\n"
-    "Server fault: SanteDB.Core.Exceptions.DataPersistenceException: Error inserting Act/5e1b ---> "
-    'Npgsql.PostgresException: 23503: insert or update on table "act_ptcpt_tbl" violates foreign key constraint'
+    "SanteDB.Core.Exceptions.DataPersistenceException: Error inserting Act/5e1b ---> "
+    'Npgsql.PostgresException: 23503: insert or update on table "act_ptcpt_tbl" violates foreign key '
+    'constraint "fk_act_ptcpt_ent_id" ---> System.Net.WebException: The remote server returned an error: '
+    "(500) Internal Server Error." + STACK + "\r\n   --- End of inner exception stack trace ---" + STACK
 )
 REASON_404 = (
     "System.Net.Http.HttpRequestException: Response status code does not indicate success: 404 (Not Found)."
@@ -111,7 +119,8 @@ def test_find_status(text: str, status: int | None) -> None:
 
 
 def test_exception_types_and_first_line() -> None:
-    assert find_exception_types(REASON_422)[:2] == ["DetectedIssueException", "RestClientException"]
+    assert find_exception_types(REASON_422) == ["UpstreamIntegrationException", "RestClientException"]
+    assert server_fault(REASON_422)[0][0] == "DetectedIssueException"
     assert first_message_line(REASON_TIMEOUT) == "The operation has timed out."
     assert first_message_line("\n   at X.Y()\n") == ""
 
@@ -131,3 +140,38 @@ def test_explain_hook_only_for_santedb() -> None:
     assert synctui_explain_rejection(kind="msupply", raw=REASON_409, status=None) is None
     rejection = synctui_explain_rejection(kind="santedb", raw=REASON_409, status=None)
     assert rejection and rejection.category == Category.CONFLICT
+
+
+def test_the_cause_in_the_servers_words_reaches_the_one_line_reason() -> None:
+    """Which rule, which record, which value: from the server fault (3.x) or the inner exceptions
+    after ` ---> ` (a plain .NET chain), never only the outer, generic part."""
+    business = parse_reason(REASON_422).message
+    assert "Business Rules Violation" in business and "-3 doses" in business and "0f2d4c6b" in business
+    assert "Object Patient/7d2e5c1a-9f43-4b7e-a2c1-0e8d6b4f3a21 version 2" in parse_reason(REASON_409).message
+    chained = parse_reason(REASON_500).message
+    assert "Error inserting Act/5e1b" in chained and "fk_act_ptcpt_ent_id" in chained
+    assert "remote server returned an error" not in chained
+
+
+def test_a_long_chain_keeps_its_innermost_cause() -> None:
+    outer = "Error while processing the outbound queue entry for a very long reason " * 4
+    raw = (
+        f"SanteDB.Core.Exceptions.DataPersistenceException: {outer}---> "
+        "System.ArgumentException: Value of dateOfBirth 2091-01-01 is in the future" + STACK
+    )
+    rejection = parse_reason(raw, status=500)
+    assert len(rejection.message) <= 300
+    assert rejection.message.endswith("Value of dateOfBirth 2091-01-01 is in the future")
+    assert rejection.raw == raw
+
+
+def test_a_server_fault_cause_chain_is_followed() -> None:
+    fault = '{"$type":"DataPersistenceException","message":"Error inserting Patient/ab","cause":{"$type":"X",'
+    fault += '"message":"duplicate key value violates unique constraint \\"ent_id_pk\\""}}'
+    raw = "[RestClientException: Request failed, Status=ProtocolError, HttpResult=InternalServerError]\r\n"
+    raw += f"--SERVER FAULT--\r\n{fault}\r\n--END SERVER FAULT--\r\n-- STACK TRACE--" + STACK
+    rejection = parse_reason(raw)
+    assert rejection.status == 500 and rejection.code == "DataPersistenceException"
+    assert rejection.message.endswith(
+        'Error inserting Patient/ab: duplicate key value violates unique constraint "ent_id_pk"'
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 
 import httpx
 import pytest
@@ -104,3 +105,14 @@ def test_bad_configuration_is_refused() -> None:
         Faults(1.5)
     with pytest.raises(ValueError):
         Faults(0.1, ["nope"])
+
+
+async def test_each_injected_fault_is_logged_in_one_line(caplog: pytest.LogCaptureFixture) -> None:
+    client, _, token = await _client("server-error")
+    async with client:
+        with caplog.at_level(logging.WARNING, logger="synctui_santedb.simulator.faults"):
+            await client.get("/app/Queue%1b[2J", headers={"Authorization": f"Bearer {token}"})
+            await client.get("/__sim/state")  # never faulted, never logged
+    (record,) = caplog.records
+    assert record.getMessage() == "injected fault server-error: GET '/app/Queue\\x1b[2J'"
+    assert record.exc_info is None

@@ -68,7 +68,9 @@ def test_real_socket_round_trip_and_reset(tmp_path: Path) -> None:
             assert client.get("/app/Queue", headers=headers).status_code == 200
     finally:
         err = _stop(proc)
-    assert "Traceback" not in err and "pw-1" not in err
+    assert "Traceback" not in err and "Exception in ASGI" not in err and "pw-1" not in err
+    # the injected reset is logged in one line (as it is expected, not as an error with a traceback)
+    assert [line.split(" ", 2)[2] for line in err.splitlines()] == ["injected fault reset: GET '/app/Queue'"]
 
 
 def test_refuses_remote_host() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from synctui_santedb.rejections import parse_reason
 from synctui_santedb.simulator import SimulatorError, SimulatorState
 from synctui_santedb.simulator.payloads import bundle
 
@@ -141,3 +142,23 @@ def test_populated_state_looks_like_a_tablet() -> None:
     assert counts["out"] > 0 and counts["deadletter"] == 2 and counts["admin"] == 1
     assert any(isinstance(p, str) and p.startswith("<") for p in state.payloads.values())
     assert state.jobs["e511689a-98e1-47cd-8933-6a8cef8ae014"].state == "Completed"
+
+
+@pytest.mark.parametrize("status", [409, 422, 500, 404, 410])
+def test_rejection_texts_are_real_net_chains(state: SimulatorState, status: int) -> None:
+    """UpstreamIntegrationException ---> RestClientException on one line, the server's fault as JSON
+    between RestClientException's markers, stack-trace lines; no invented prefix. The parser finds
+    the server's own words (which record, rule or constraint) in it."""
+    entry = _enqueue(state, fate=status)
+    state.push(entry)
+    (dead,) = state.queue_entries("deadletter")
+    reason = dead.to_json()["reason"]
+    first = reason.splitlines()[0]
+    assert first.startswith("SanteDB.Client.Exceptions.UpstreamIntegrationException: ")
+    assert " ---> [RestClientException: " in first and f"({status})" in first
+    assert "--SERVER FAULT--\r\n{" in reason and "}\r\n--END SERVER FAULT--" in reason
+    assert "\r\n   at SanteDB." in reason and "Server fault:" not in reason
+    rejection = parse_reason(reason)
+    assert rejection.status == status
+    said = {422: "would become negative (-", 500: 'violates foreign key constraint "fk_act_ptcpt_ent_id"'}
+    assert said.get(status, entry.correlation_key) in rejection.message
