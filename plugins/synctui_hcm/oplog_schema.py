@@ -224,6 +224,9 @@ def open_oplog(path: Path) -> sqlite3.Connection:
             raise OpLogMissing(f"the oplog table of {path} lacks columns: {', '.join(missing)}")
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
+        # The connection lives as long as the agent: SQLite's default 2 MB page cache would fill with
+        # the OpLog's pages as it grows. Counts and pages come through indexes; the OS caches the file.
+        conn.execute("PRAGMA cache_size=-512")
         conn.executescript(STATE_DDL)
     except sqlite3.DatabaseError as exc:
         conn.close()

@@ -16,6 +16,7 @@ from synctui._httpx import httpx
 from synctui.agent.backend_service import BackendService, now
 from synctui.agent.guard import Guard
 from synctui.agent.journal import JournalError
+from synctui.agent.memory import FreeMemory
 from synctui.agent.ratelog import Streak
 from synctui.agent.repairs import Repairs
 from synctui.agent.runner import ActionRunner
@@ -59,6 +60,7 @@ class Agent:
         self._transports = dict(transports or {})
         self._clients: list[httpx.AsyncClient] = []
         self._tasks: list[asyncio.Task[Any]] = []
+        self.memory = FreeMemory()
         self._watch_enabled = watch
         self._stop_watch = asyncio.Event()
         self.services: dict[str, BackendService] = {}
@@ -101,6 +103,7 @@ class Agent:
     # --- lifecycle --------------------------------------------------------------------------------
 
     async def start(self) -> None:
+        self.memory.fix_thresholds()
         for service in self.services.values():
             self._tasks.append(asyncio.create_task(service.run(), name=f"refresh {service.name}"))
         self._tasks.append(asyncio.create_task(self._flush_loop(), name="store flush"))
@@ -157,6 +160,7 @@ class Agent:
                 failing.failed(exc.strerror or exc)
             else:
                 failing.recovered()
+            self.memory.release()  # after a burst of work, its freed pages go back to the system
 
     # --- change notification ------------------------------------------------------------------------
 
