@@ -185,10 +185,12 @@ class Health:
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Age of the last successful sync that turns a log row amber (warning) or red (error)."""
+    """Age of the last successful sync that turns a log row amber (warning) or red (error), and how long
+    a non-empty queue may stay unchanged before it is stuck (seed 000: "for several minutes")."""
 
     warning: timedelta = timedelta(days=1)
     error: timedelta = timedelta(days=3)
+    stuck_after: timedelta = timedelta(minutes=10)
 
     def level(self, last_success: datetime | None, now: datetime) -> str:
         if last_success is None:

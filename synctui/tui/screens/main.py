@@ -21,7 +21,7 @@ from synctui.tui.widgets.queue_card import QueueCard
 from synctui.tui.widgets.status_banner import StatusBanner
 from synctui.tui.widgets.sync_log_table import SyncLogTable
 from synctui.tui.widgets.sync_progress_panel import SyncProgressPanel
-from synctui.verdict import never_read
+from synctui.verdict import never_read, stuck_queues
 
 
 class MainScreen(LogActionsScreen):
@@ -75,11 +75,12 @@ class MainScreen(LogActionsScreen):
         stale = error is not None or (view is not None and view.snapshot.stale)
         health_error = view.snapshot.health.error if view is not None else None
         why_unknown = health_error.message if health_error is not None else None
+        stuck = {s.stat.kind for s in stuck_queues(view, now)} if view is not None else set()
         for kind in CARD_ORDER:
             card = self.query_one(f"#card-{kind.value}", QueueCard)
             if view is None:
                 continue
-            card.show(view.snapshot.queue(kind), view.history, now, stale, why_unknown)
+            card.show(view.snapshot.queue(kind), view.history, now, stale, why_unknown, kind in stuck)
         if view is not None:
             counted = self.counted.get(view.snapshot.backend)
             known = not never_read(view.snapshot)
