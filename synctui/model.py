@@ -361,12 +361,24 @@ class ActionStatus:
 
 
 @dataclass(frozen=True)
+class RejectedCount:
+    """How many entries of the Conflicts queue the adapter explains the same way (category and HTTP
+    status, `status` None when the backend gives none)."""
+
+    category: Category
+    count: int
+    status: int | None = None
+
+
+@dataclass(frozen=True)
 class BackendView:
     snapshot: Snapshot
     history: list[DepthPoint] = field(default_factory=list)
     action: ActionStatus | None = None
     next_refresh: datetime | None = None
     verdict: Verdict | None = None  # as the agent judged it when it served this view
+    # the Conflicts queue by reason, as the agent last read it; None when not read (or not listable)
+    rejected: list[RejectedCount] | None = None
 
 
 @dataclass(frozen=True)
@@ -421,6 +433,7 @@ __all__ = [
     "QueueKind",
     "QueueStat",
     "Reason",
+    "RejectedCount",
     "Rejection",
     "Setting",
     "Snapshot",
