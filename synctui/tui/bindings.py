@@ -24,6 +24,7 @@ SCOPE_TITLES = {
     "compare": "Compare",
     "confirm": "Confirmation",
     "audit": "Audit log",
+    "archive": "Archive",
     "details": "Backend details",
     "help": "Help",
 }

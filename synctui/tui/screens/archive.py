@@ -1,0 +1,176 @@
+"""The archive: entries that were discarded (archived first), newest first, and Restore of one.
+
+Restore is the catalogue's `restore`: offered only where the entry's backend can re-queue and the entry
+was not restored yet, confirmed with its word (and the PIN when one is set), told counted.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from synctui.actions import action
+from synctui.model import ActionResult
+from synctui.tui.actions import offers, refusal_text, run_change
+from synctui.tui.bindings import bindings_for
+from synctui.tui.format import one_line
+from synctui.tui.screens.audit import when
+from synctui.tui.screens.confirm import Confirmation, ConfirmRequest, ConfirmScreen
+from synctui.tui.widgets.action_result import ActionResultView
+
+if TYPE_CHECKING:
+    from synctui.tui.app import SyncTuiApp
+
+LIMIT = 200
+COLUMNS = ("Discarded", "Backend", "Queue", "Record", "By", "Restored")
+
+
+def entry_of(record: dict[str, Any]) -> dict[str, Any]:
+    entry = record.get("entry")
+    return entry if isinstance(entry, dict) else {}
+
+
+def record_words(record: dict[str, Any]) -> str:
+    """ "Patient Insert from conflicts of santedb", from what the agent archived."""
+    entry = entry_of(record)
+    what = " ".join(one_line(str(entry.get(k) or ""), 40) for k in ("record_type", "operation")).strip()
+    queue = one_line(str(record.get("queue") or "?"), 20)
+    backend = one_line(str(record.get("backend") or "?"), 40)
+    return f"{what or 'entry'} from {queue} of {backend}"
+
+
+class ArchiveScreen(Screen):
+    SCOPE = "archive"
+    BINDINGS: list[Binding] = bindings_for("archive")
+    DEFAULT_CSS = """
+    ArchiveScreen #archive-title { height: 1; background: $panel; padding: 0 1; text-style: bold; }
+    ArchiveScreen #archive-table { height: 1fr; }
+    ArchiveScreen #archive-caption { height: 1; padding: 0 1; background: $boost; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[dict[str, Any]] = []
+
+    @property
+    def tui(self) -> SyncTuiApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Static("Archive: discarded entries (newest first)", id="archive-title")
+        yield DataTable(cursor_type="row", id="archive-table")
+        yield ActionResultView(id="action-result")
+        yield Static("loading…", id="archive-caption")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for name in COLUMNS:
+            table.add_column(name, key=name.lower())
+        table.focus()
+        self.load()
+
+    @work(exclusive=True, group="archive")
+    async def load(self) -> None:
+        caption = self.query_one("#archive-caption", Static)
+        caption.update("loading…")
+        try:
+            records = await self.tui.client.archive(LIMIT)
+        except Exception as exc:  # refused, unreachable or broken: say so
+            caption.update(
+                Content.from_markup("[$error]could not read the archive: $why[/]", why=refusal_text(exc))
+            )
+            return
+        self.records = sorted(
+            (r for r in records if isinstance(r, dict)), key=lambda r: str(r.get("time", "")), reverse=True
+        )
+        self.draw()
+
+    def draw(self) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        now = self.tui.now()
+        for index, record in enumerate(self.records):
+            entry = entry_of(record)
+            restored = record.get("restored")
+            table.add_row(
+                Text(when(record.get("time"), now)),
+                Text(one_line(str(record.get("backend") or "—"), 16)),
+                Text(one_line(str(record.get("queue") or "?"), 10)),
+                Text(
+                    one_line(f"{entry.get('record_type') or '?'} {entry.get('operation') or ''}".strip(), 30),
+                    style="bold",
+                ),
+                Text(one_line(str(record.get("user") or "?"), 16)),
+                Text(when(restored, now) if restored else "no", style="dim" if restored else ""),
+                key=str(index),
+            )
+        count = len(self.records)
+        self.query_one("#archive-caption", Static).update(
+            f"{count} archived" + (f" (the last {LIMIT})" if count >= LIMIT else "")
+            if count
+            else "nothing archived: no entry was discarded"
+        )
+        self.refresh_bindings()
+
+    def selected(self) -> dict[str, Any] | None:
+        table = self.query_one(DataTable)
+        if not self.records or not 0 <= table.cursor_row < len(self.records):
+            return None
+        return self.records[table.cursor_row]
+
+    def on_data_table_row_highlighted(self) -> None:
+        self.refresh_bindings()
+
+    def check_action(self, name: str, parameters: tuple[object, ...]) -> bool | None:
+        if name != "restore_archived":
+            return True
+        record = self.selected()
+        if record is None or not offers(self.tui, str(record.get("backend")), "restore"):
+            return False
+        return None if record.get("restored") else True  # shown, greyed, once it was restored
+
+    def action_restore_archived(self) -> None:
+        record = self.selected()
+        if record is None or self.check_action("restore_archived", ()) is not True:
+            return
+        spec = action("restore")
+        archive_id = str(record.get("archive_id"))
+        request = ConfirmRequest.for_action(
+            spec, f"archived {record_words(record)}", pin_required=self.tui.pin_required, count=1
+        )
+
+        def confirmed(answer: Confirmation | None) -> None:
+            if answer is None:
+                return
+            client = self.tui.client
+            run_change(
+                self,
+                f"restore:{archive_id}",
+                lambda: client.restore(archive_id, pin=answer.pin),
+                self.after_restore,
+            )
+
+        self.app.push_screen(ConfirmScreen(request), confirmed)
+
+    def after_restore(self, result: ActionResult | None, error: str | None) -> None:
+        spec = action("restore")
+        view = self.query_one("#action-result", ActionResultView)
+        if result is None:
+            view.show_error(spec.title, error or "no answer")
+        else:
+            view.show_result(spec, result)
+        self.load()
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def action_close(self) -> None:
+        self.dismiss()
