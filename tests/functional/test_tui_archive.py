@@ -36,7 +36,8 @@ async def test_restore_an_archived_entry_with_its_word_and_pin() -> None:
             ["santedb", "outbox", "Patient Update", "nurse"],
         ]
         assert rows(screen)[0][5] == "no" and rows(screen)[1][5] != "no"
-        assert text_of(screen.query_one("#archive-caption", Static)) == "2 archived"
+        caption = screen.query_one("#archive-caption", Static)
+        assert text_of(caption) == "2 archived · R puts it back in its queue"
         await pilot.press("R")
         dialog = await confirm_dialog(pilot)
         assert text_of(dialog.query_one("#confirm-title", Static)) == (
@@ -60,17 +61,27 @@ async def test_an_entry_already_restored_is_not_restored_again() -> None:
         screen = await open_archive(pilot)
         await pilot.press("down")
         assert screen.check_action("restore_archived", ()) is None
+        caption = screen.query_one("#archive-caption", Static)
+        assert text_of(caption) == "2 archived · this one was restored already"
         await pilot.press("R")
         await pilot.pause()
         assert app.screen is screen and calls(client, "restore") == []
 
 
 async def test_restore_is_not_offered_where_the_backend_cannot_restore_or_the_agent_is_read_only() -> None:
-    for changes in ({"caps": ALL_CAPS - {Capability.RESTORE}}, {"readonly": True}):
+    cases = [
+        (
+            {"caps": ALL_CAPS - {Capability.RESTORE}},
+            "santedb cannot take an entry back: no restore in its plugin",
+        ),
+        ({"readonly": True}, "restoring is a change: this dashboard is read-only"),
+    ]
+    for changes, why in cases:
         client, app = repair_app(**changes)
         async with app.run_test(size=(80, 24)) as pilot:
             screen = await open_archive(pilot)
             assert screen.check_action("restore_archived", ()) is False
+            assert text_of(screen.query_one("#archive-caption", Static)) == f"2 archived · {why}"
             await pilot.press("R")
             await pilot.pause()
             assert app.screen is screen and calls(client, "restore") == []

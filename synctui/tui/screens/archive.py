@@ -17,8 +17,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from synctui.actions import action
-from synctui.model import ActionResult
-from synctui.tui.actions import offers, refusal_text, run_change
+from synctui.model import ActionResult, Capability
+from synctui.tui.actions import backend_view, offers, refusal_text, run_change
 from synctui.tui.bindings import bindings_for
 from synctui.tui.format import one_line
 from synctui.tui.screens.audit import when
@@ -112,13 +112,31 @@ class ArchiveScreen(Screen):
                 Text(when(restored, now) if restored else "no", style="dim" if restored else ""),
                 key=str(index),
             )
+        self.show_caption()
+
+    def show_caption(self) -> None:
+        """How many, then what Restore would do for the selected entry, or why it is not offered."""
         count = len(self.records)
-        self.query_one("#archive-caption", Static).update(
-            f"{count} archived" + (f" (the last {LIMIT})" if count >= LIMIT else "")
-            if count
-            else "nothing archived: no entry was discarded"
-        )
+        if not count:
+            self.query_one("#archive-caption", Static).update("nothing archived: no entry was discarded")
+            return
+        text = f"{count} archived" + (f" (the last {LIMIT})" if count >= LIMIT else "")
+        record = self.selected()
+        if record is not None:
+            text += f" · {self.restore_note(record)}"
+        self.query_one("#archive-caption", Static).update(text)
         self.refresh_bindings()
+
+    def restore_note(self, record: dict[str, Any]) -> str:
+        backend = str(record.get("backend") or "?")
+        if record.get("restored"):
+            return "this one was restored already"
+        if offers(self.tui, backend, "restore"):
+            return "R puts it back in its queue"
+        view = backend_view(self.tui, backend)
+        if view is not None and Capability.RESTORE in view.snapshot.capabilities:
+            return "restoring is a change: this dashboard is read-only"
+        return f"{one_line(backend, 40)} cannot take an entry back: no restore in its plugin"
 
     def selected(self) -> dict[str, Any] | None:
         table = self.query_one(DataTable)
@@ -127,7 +145,7 @@ class ArchiveScreen(Screen):
         return self.records[table.cursor_row]
 
     def on_data_table_row_highlighted(self) -> None:
-        self.refresh_bindings()
+        self.show_caption()
 
     def check_action(self, name: str, parameters: tuple[object, ...]) -> bool | None:
         if name != "restore_archived":
