@@ -6,30 +6,23 @@ was not restored yet, confirmed with its word (and the PIN when one is set), tol
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
 
 from rich.text import Text
-from textual import work
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.content import Content
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widget import Widget
+from textual.widgets import DataTable
 
 from synctui.actions import action
 from synctui.model import ActionResult, Capability
-from synctui.tui.actions import backend_view, offers, refusal_text, run_change
+from synctui.tui.actions import backend_view, offers, run_change
 from synctui.tui.bindings import bindings_for
 from synctui.tui.format import one_line
-from synctui.tui.screens.audit import when
 from synctui.tui.screens.confirm import Confirmation, ConfirmRequest, ConfirmScreen
+from synctui.tui.screens.records import RecordsScreen, when
 from synctui.tui.widgets.action_result import ActionResultView
-
-if TYPE_CHECKING:
-    from synctui.tui.app import SyncTuiApp
-
-LIMIT = 200
-COLUMNS = ("Discarded", "Backend", "Queue", "Record", "By", "Restored")
 
 
 def entry_of(record: dict[str, Any]) -> dict[str, Any]:
@@ -46,85 +39,41 @@ def record_words(record: dict[str, Any]) -> str:
     return f"{what or 'entry'} from {queue} of {backend}"
 
 
-class ArchiveScreen(Screen):
+class ArchiveScreen(RecordsScreen):
     SCOPE = "archive"
     BINDINGS: list[Binding] = bindings_for("archive")
-    DEFAULT_CSS = """
-    ArchiveScreen #archive-title { height: 1; background: $panel; padding: 0 1; text-style: bold; }
-    ArchiveScreen #archive-table { height: 1fr; }
-    ArchiveScreen #archive-caption { height: 1; padding: 0 1; background: $boost; }
-    """
+    PREFIX = "archive"
+    HEADING = "Archive: discarded entries (newest first)"
+    COLUMNS = ("Discarded", "Backend", "Queue", "Record", "By", "Restored")
+    WHAT = "the archive"
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.records: list[dict[str, Any]] = []
-
-    @property
-    def tui(self) -> SyncTuiApp:
-        return self.app  # type: ignore[return-value]
-
-    def compose(self) -> ComposeResult:
-        yield Static("Archive: discarded entries (newest first)", id="archive-title")
-        yield DataTable(cursor_type="row", id="archive-table")
+    def compose_below_table(self) -> Iterator[Widget]:
         yield ActionResultView(id="action-result")
-        yield Static("loading…", id="archive-caption")
-        yield Footer()
 
-    def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for name in COLUMNS:
-            table.add_column(name, key=name.lower())
-        table.focus()
-        self.load()
+    async def read(self, limit: int) -> list[dict[str, Any]]:
+        return await self.tui.client.archive(limit)
 
-    @work(exclusive=True, group="archive")
-    async def load(self) -> None:
-        caption = self.query_one("#archive-caption", Static)
-        caption.update("loading…")
-        try:
-            records = await self.tui.client.archive(LIMIT)
-        except Exception as exc:  # refused, unreachable or broken: say so
-            caption.update(
-                Content.from_markup("[$error]could not read the archive: $why[/]", why=refusal_text(exc))
-            )
-            return
-        self.records = sorted(
-            (r for r in records if isinstance(r, dict)), key=lambda r: str(r.get("time", "")), reverse=True
-        )
-        self.draw()
-
-    def draw(self) -> None:
-        table = self.query_one(DataTable)
-        table.clear()
-        now = self.tui.now()
-        for index, record in enumerate(self.records):
-            entry = entry_of(record)
-            restored = record.get("restored")
-            table.add_row(
-                Text(when(record.get("time"), now)),
-                Text(one_line(str(record.get("backend") or "—"), 16)),
-                Text(one_line(str(record.get("queue") or "?"), 10)),
-                Text(
-                    one_line(f"{entry.get('record_type') or '?'} {entry.get('operation') or ''}".strip(), 30),
-                    style="bold",
-                ),
-                Text(one_line(str(record.get("user") or "?"), 16)),
-                Text(when(restored, now) if restored else "no", style="dim" if restored else ""),
-                key=str(index),
-            )
-        self.show_caption()
+    def cells(self, record: dict[str, Any], now: datetime) -> list[Text]:
+        entry = entry_of(record)
+        restored = record.get("restored")
+        what = f"{entry.get('record_type') or '?'} {entry.get('operation') or ''}".strip()
+        return [
+            Text(when(record.get("time"), now)),
+            Text(one_line(str(record.get("backend") or "—"), 16)),
+            Text(one_line(str(record.get("queue") or "?"), 10)),
+            Text(one_line(what, 30), style="bold"),
+            Text(one_line(str(record.get("user") or "?"), 16)),
+            Text(when(restored, now) if restored else "no", style="dim" if restored else ""),
+        ]
 
     def show_caption(self) -> None:
         """How many, then what Restore would do for the selected entry, or why it is not offered."""
-        count = len(self.records)
-        if not count:
-            self.query_one("#archive-caption", Static).update("nothing archived: no entry was discarded")
+        if not self.records:
+            self.caption.update("nothing archived: no entry was discarded")
             return
-        text = f"{count} archived" + (f" (the last {LIMIT})" if count >= LIMIT else "")
         record = self.selected()
-        if record is not None:
-            text += f" · {self.restore_note(record)}"
-        self.query_one("#archive-caption", Static).update(text)
+        note = f" · {self.restore_note(record)}" if record is not None else ""
+        self.caption.update(self.count_text("archived") + note)
         self.refresh_bindings()
 
     def restore_note(self, record: dict[str, Any]) -> str:
@@ -140,9 +89,8 @@ class ArchiveScreen(Screen):
 
     def selected(self) -> dict[str, Any] | None:
         table = self.query_one(DataTable)
-        if not self.records or not 0 <= table.cursor_row < len(self.records):
-            return None
-        return self.records[table.cursor_row]
+        records = self.records or []
+        return records[table.cursor_row] if 0 <= table.cursor_row < len(records) else None
 
     def on_data_table_row_highlighted(self) -> None:
         self.show_caption()
@@ -186,9 +134,3 @@ class ArchiveScreen(Screen):
         else:
             view.show_result(spec, result)
         self.load()
-
-    def action_reload(self) -> None:
-        self.load()
-
-    def action_close(self) -> None:
-        self.dismiss()
