@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from synctui.model import BackendView, DepthPoint, Level, QueueKind, QueueStat, Reason, Snapshot, Verdict
 
 LATE_GRACE = timedelta(seconds=60)  # a refresh this late past its due time makes the data not fresh
+MOVING_QUEUES = (QueueKind.OUTBOX, QueueKind.INBOX, QueueKind.ADMIN)  # what a sync empties by itself
 LEVEL_WORDS = {  # how every client names a level
     Level.SAFE: "All synced",
     Level.WAITING: "Waiting",
@@ -335,9 +336,6 @@ def unchanged_since(
             break
         since = at
     return since
-
-
-MOVING_QUEUES = (QueueKind.OUTBOX, QueueKind.INBOX, QueueKind.ADMIN)  # what a sync empties by itself
 
 
 @dataclass(frozen=True)
