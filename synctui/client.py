@@ -131,6 +131,14 @@ class AgentClient(Protocol):
 
     async def audit(self, limit: int = 100) -> list[dict[str, Any]]: ...
 
+    async def archive(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The newest discarded (archived) entries, each with when it was restored, if it was."""
+        ...
+
+    async def restore(
+        self, archive_id: str, *, pin: str | None = None, key: str | None = None
+    ) -> ActionResult: ...
+
     async def settings(self, backend: str) -> list[Setting]: ...
 
     async def change_settings(

@@ -223,6 +223,7 @@ BACKEND_KEYS = {
     "timeout",
     "warning_after",
     "error_after",
+    "stuck_after",
     "options",
 }
 
@@ -248,6 +249,7 @@ def _parse_backend(raw: Any, where: str, private: bool, path: Path | None) -> Ba
     thresholds = Thresholds(
         warning=parse_duration(raw.get("warning_after"), defaults.warning, f"{at} warning_after"),
         error=parse_duration(raw.get("error_after"), defaults.error, f"{at} error_after"),
+        stuck_after=parse_duration(raw.get("stuck_after"), defaults.stuck_after, f"{at} stuck_after"),
     )
     if thresholds.error < thresholds.warning:
         raise ConfigError(f"{at} error_after must not be shorter than warning_after")

@@ -187,10 +187,12 @@ class Health:
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Age of the last successful sync that turns a log row amber (warning) or red (error)."""
+    """Age of the last successful sync that turns a log row amber (warning) or red (error), and how long
+    a non-empty queue may stay unchanged before it is stuck (seed 000: "for several minutes")."""
 
     warning: timedelta = timedelta(days=1)
     error: timedelta = timedelta(days=3)
+    stuck_after: timedelta = timedelta(minutes=10)
 
     def level(self, last_success: datetime | None, now: datetime) -> str:
         if last_success is None:
@@ -361,12 +363,24 @@ class ActionStatus:
 
 
 @dataclass(frozen=True)
+class RejectedCount:
+    """How many entries of the Conflicts queue the adapter explains the same way (category and HTTP
+    status, `status` None when the backend gives none)."""
+
+    category: Category
+    count: int
+    status: int | None = None
+
+
+@dataclass(frozen=True)
 class BackendView:
     snapshot: Snapshot
     history: list[DepthPoint] = field(default_factory=list)
     action: ActionStatus | None = None
     next_refresh: datetime | None = None
     verdict: Verdict | None = None  # as the agent judged it when it served this view
+    # the Conflicts queue by reason, as the agent last read it; None when not read (or not listable)
+    rejected: list[RejectedCount] | None = None
 
 
 @dataclass(frozen=True)
@@ -421,6 +435,7 @@ __all__ = [
     "QueueKind",
     "QueueStat",
     "Reason",
+    "RejectedCount",
     "Rejection",
     "Setting",
     "Snapshot",

@@ -16,20 +16,19 @@ from that last data are still listed, so a person sees what was last known.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from synctui.model import BackendView, DepthPoint, Level, QueueKind, QueueStat, Reason, Snapshot, Verdict
 
-STUCK_AFTER = timedelta(
-    minutes=10
-)  # a non-zero queue unchanged this long is stuck (seed 000: "several minutes")
-LATE_GRACE = timedelta(seconds=60)
+LATE_GRACE = timedelta(seconds=60)  # a refresh this late past its due time makes the data not fresh
+MOVING_QUEUES = (QueueKind.OUTBOX, QueueKind.INBOX, QueueKind.ADMIN)  # what a sync empties by itself
 LEVEL_WORDS = {  # how every client names a level
     Level.SAFE: "All synced",
     Level.WAITING: "Waiting",
     Level.ATTENTION: "Needs attention",
     Level.UNKNOWN: "Not known",
-}  # a refresh this late past its due time makes the data not fresh
+}
 
 # what N entries of a queue are, in words: (one, many)
 QUEUE_WORDS = {
@@ -196,17 +195,17 @@ def _problems(view: BackendView, now: datetime) -> list[Reason]:
                 "open-conflicts",
             )
         )
-    for kind in (QueueKind.OUTBOX, QueueKind.INBOX, QueueKind.ADMIN):
+    stuck = {s.stat.kind: s for s in stuck_queues(view, now)}
+    for kind in MOVING_QUEUES:
         stat = snap.queue(kind)
         if not stat.count:
             continue
-        since = unchanged_since(view.history, kind, stat.count)
-        if since is not None and now - since >= STUCK_AFTER:
+        if kind in stuck:
             reasons.append(
                 Reason(
                     Level.ATTENTION,
                     "stuck",
-                    f"{_queue_name(stat)}: {stat.count:,} {_entries(stat.count)} unchanged for {age_text(since, now)}",
+                    stuck[kind].line(now),
                     f"Synchronize Now; if the count stays, open {_queue_name(stat)} and check the connection.",
                     "synchronize",
                 )
@@ -339,17 +338,36 @@ def unchanged_since(
     return since
 
 
-def is_stuck(
-    history: Sequence[DepthPoint] | None,
-    kind: QueueKind,
-    count: int | None,
-    now: datetime,
-    after: timedelta = STUCK_AFTER,
-) -> bool:
-    if not count:
-        return False
-    since = unchanged_since(history, kind, count)
-    return since is not None and now - since >= after
+@dataclass(frozen=True)
+class StuckQueue:
+    """A queue whose non-zero count has not changed for the backend's `stuck_after`."""
+
+    stat: QueueStat
+    since: datetime
+
+    def line(self, now: datetime) -> str:
+        count = self.stat.count or 0
+        return (
+            f"{_queue_name(self.stat)}: {count:,} {_entries(count)} unchanged for {age_text(self.since, now)}"
+        )
+
+
+def stuck_queues(view: BackendView, now: datetime) -> list[StuckQueue]:
+    """The stuck queues of a backend, in card order; none before the first good refresh. Conflicts
+    count too (the card, the CLI, JSON and /metrics mark them), but their verdict reason is "conflicts"
+    whether or not they moved: nothing empties them but a person."""
+    snap = view.snapshot
+    if never_read(snap):
+        return []
+    stuck = []
+    for kind in QueueKind:
+        stat = snap.queue(kind)
+        if not stat.known or not stat.count:
+            continue
+        since = unchanged_since(view.history, kind, stat.count)
+        if since is not None and now - since >= snap.thresholds.stuck_after:
+            stuck.append(StuckQueue(stat, since))
+    return stuck
 
 
 # --- after an action -------------------------------------------------------------------------------

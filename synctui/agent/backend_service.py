@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from synctui.agent.ratelog import Streak, one_line
+from synctui.agent.rejected import RejectedTally
 from synctui.backend import Backend, BackendError, BackendSettings, ProgressCallback
 from synctui.model import (
     ActionResult,
@@ -83,6 +84,7 @@ class BackendService:
         self._saved_at: datetime | None = None
         self._saved_content: Any = None
         self.refreshes = 0
+        self.rejected = RejectedTally()
         # Refresh failures: the first logged at once (WARNING), then a count per minute, the recovery
         # once (INFO); a backend down for a day leaves a few lines, not thousands.
         self.failure_log = Streak(log, f"backend {settings.name}", "refresh", interval=FAILURE_LOG_INTERVAL)
@@ -101,6 +103,7 @@ class BackendService:
             history=self.agent.store.history(self.name).recent(),
             action=self.action,
             next_refresh=self.next_refresh,
+            rejected=self.rejected.counts,
         )
         return replace(view, verdict=judge(view, now()))
 
@@ -135,9 +138,10 @@ class BackendService:
             self.failure_log.failed(error.message)
             self._set(self._failed(error))
             return
+        backend = self.backend
         started = now()
         try:
-            snap = await self._call(self.backend.snapshot(), "refresh")
+            snap = await self._call(backend.snapshot(), "refresh")
             if not isinstance(snap, Snapshot):
                 raise BackendError(
                     Rejection(
@@ -163,6 +167,12 @@ class BackendService:
             stale=False,
             thresholds=self.settings.thresholds,
             capabilities=self.capabilities,
+        )
+        await self.rejected.update(
+            snap,
+            Capability.ENTRIES in self.capabilities,
+            lambda limit: self._call(backend.entries(QueueKind.CONFLICTS, 0, limit), "rejection tally"),
+            now(),
         )
         self._set(snap)
         self.agent.registry.on_snapshot(snap)

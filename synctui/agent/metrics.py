@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from synctui.verdict import stuck_queues
 
 if TYPE_CHECKING:
     from synctui.agent.core import Agent
@@ -24,6 +27,11 @@ class AgentCollector:
         oldest = GaugeMetricFamily(
             "synctui_queue_oldest_timestamp_seconds",
             "Creation time of the oldest entry in a queue",
+            labels=["backend", "kind", "queue"],
+        )
+        stuck = GaugeMetricFamily(
+            "synctui_queue_stuck",
+            "1 when a non-empty queue has not changed for the backend's stuck_after, else 0",
             labels=["backend", "kind", "queue"],
         )
         online = GaugeMetricFamily(
@@ -55,7 +63,9 @@ class AgentCollector:
         for service in self.agent.services.values():
             snap = service.snapshot
             labels = [snap.backend, snap.kind]
-            judged = service.view().verdict
+            view = service.view()
+            judged = view.verdict
+            stuck_kinds = {s.stat.kind for s in stuck_queues(view, datetime.now(UTC))}
             if judged is not None:
                 verdict.add_metric(labels, float(judged.level.exit_code))
                 for code, level in sorted({(r.code, r.level.value) for r in judged.reasons}):
@@ -64,6 +74,7 @@ class AgentCollector:
                 if stat.count is None:  # no such queue, or not known: no sample rather than a false 0
                     continue
                 depth.add_metric([*labels, stat.kind.value], stat.count)
+                stuck.add_metric([*labels, stat.kind.value], 1.0 if stat.kind in stuck_kinds else 0.0)
                 if stat.oldest is not None:
                     oldest.add_metric([*labels, stat.kind.value], stat.oldest.timestamp())
             online.add_metric(labels, 1.0 if snap.health.online and not snap.stale else 0.0)
@@ -74,7 +85,7 @@ class AgentCollector:
                     last_success.add_metric(
                         [*labels, row.record_type, row.filter], row.last_success.timestamp()
                     )
-        yield from (verdict, reason, depth, oldest, online, stale, taken, last_success)
+        yield from (verdict, reason, depth, oldest, stuck, online, stale, taken, last_success)
 
 
 def metrics_registry(agent: Agent) -> CollectorRegistry:

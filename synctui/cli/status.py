@@ -12,11 +12,24 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from synctui.actions import action, offered
 from synctui.cli import exits
 from synctui.cli.changes import counted
-from synctui.cli.common import action_title, age, clean, connect, say, verdict_lines, verdict_of, when
+from synctui.cli.common import (
+    STEP_COMMANDS,
+    action_title,
+    age,
+    clean,
+    connect,
+    say,
+    verdict_lines,
+    verdict_of,
+    when,
+)
 from synctui.config import Config
-from synctui.model import AgentState, QueueKind, QueueStat, to_data
+from synctui.diagnosis import diagnoses, step_words
+from synctui.model import AgentState, BackendView, QueueKind, QueueStat, to_data
+from synctui.verdict import stuck_queues
 
 QUEUE_NAMES = {
     QueueKind.OUTBOX: "Outbox",
@@ -25,6 +38,7 @@ QUEUE_NAMES = {
     QueueKind.CONFLICTS: "Conflicts",
 }
 NOT_KNOWN = "? (not known yet)"
+WIDTH = 80
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -61,12 +75,47 @@ def run(args: argparse.Namespace, config: Config) -> int:
     state = judged(state, now)
     level = overall(state)
     if args.json:
-        data = to_data(state)
-        data["verdict"] = level.value
-        print(json.dumps(data, indent=2))
+        print(json.dumps(status_data(state, now), indent=2))
     else:
         print(format_status(state, now))
     return level.exit_code
+
+
+def status_data(state: AgentState, now: datetime) -> dict[str, Any]:
+    """The JSON of `status --json`: the state, the worst level, and on each backend its diagnoses and
+    on each queue whether it is stuck (and since when its count has not changed)."""
+    data = to_data(state)
+    data["verdict"] = overall(state).value
+    for view, backend in zip(state.backends, data["backends"], strict=True):
+        stuck = {s.stat.kind.value: s.since.isoformat() for s in stuck_queues(view, now)}
+        for queue in backend["snapshot"]["queues"]:
+            queue["stuck"] = queue["kind"] in stuck
+            queue["unchanged_since"] = stuck.get(queue["kind"])
+        backend["diagnoses"] = [
+            {"queue": d.queue.value, "line": d.line("", WIDTH), "action": d.action}
+            for d in diagnoses(view, now)
+        ]
+    return data
+
+
+def diagnosis_lines(view: BackendView, state: AgentState, now: datetime) -> list[str]:
+    """The dashboard's one-line diagnosis of each stuck or rejected queue, then the command that takes
+    its next step."""
+    can_sync = offered(
+        action("synchronize"),
+        view.snapshot.capabilities,
+        readonly=state.readonly,
+        readonly_allows_sync=state.readonly_allows_sync,
+    )
+    lines = []
+    for d in diagnoses(view, now):
+        step = d.action_when(can_sync)
+        command = STEP_COMMANDS.get(step, "").format(b=clean(view.snapshot.backend))
+        how = f"to {step_words(step)}, run:" if command else ""
+        lines.append("  " + clean(d.line(how, WIDTH - 2)))
+        if command:
+            lines.append(f"      {command}")
+    return lines
 
 
 def judged(state: AgentState, now: datetime) -> AgentState:
@@ -108,9 +157,13 @@ def format_status(state: AgentState, now: datetime) -> str:
         )
         if view.verdict is not None:
             lines.extend(verdict_lines(view.verdict, snap.backend))
+        lines.extend(diagnosis_lines(view, state, now))
+        stuck = {s.stat.kind: s.since for s in stuck_queues(view, now)}
         for stat in snap.queues:
             label = clean(stat.label) or QUEUE_NAMES[stat.kind]
             extra = f"   oldest {age(stat.oldest, now)}" if stat.known and stat.count and stat.oldest else ""
+            if stat.kind in stuck:
+                extra += f"   STUCK (unchanged for {age(stuck[stat.kind], now)})"
             detail = f"   ({clean(stat.detail)})" if stat.detail else ""
             lines.append(f"  {label:<22} {count_text(stat):>6}{extra}{detail}")
         if snap.log:

@@ -1,4 +1,5 @@
-"""Bindings of the actions that repair stuck queues (retry, discard, compare, reset, settings, audit).
+"""Bindings of the actions that repair stuck queues (retry, discard, compare, reset, settings, audit,
+restore from the archive).
 
 `catalogue` names the synctui.actions entry a binding runs: the screens offer it only when
 `synctui.actions.offered` says so (capability, read-only, queue), and confirm it as the entry says.
@@ -146,6 +147,30 @@ ACTION_SPECS: tuple[BindingSpec, ...] = (
         "reload_audit", "r", "reload", "Reload", "audit", palette="Reload audit log", help="Read it again"
     ),
     BindingSpec("close_audit", "escape", "close", "Back", "audit", help="Back"),
+    BindingSpec(
+        "archive",
+        "u",
+        "archive",
+        "Archive",
+        "app",
+        show=False,
+        palette="Archive (discarded entries)",
+        help="Entries that were discarded, archived first; restore one (undo a discard)",
+    ),
+    BindingSpec(
+        "restore_archived",
+        "R",
+        "restore_archived",
+        "Restore",
+        "archive",
+        palette="Restore archived entry",
+        help="Put the selected discarded entry back in its queue, to be sent again",
+        catalogue="restore",
+    ),
+    BindingSpec(
+        "reload_archive", "r", "reload", "Reload", "archive", palette="Reload archive", help="Read it again"
+    ),
+    BindingSpec("close_archive", "escape", "close", "Back", "archive", help="Back"),
     BindingSpec(
         "change_setting",
         "e",

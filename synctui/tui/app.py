@@ -283,6 +283,12 @@ class SyncTuiApp(App[None]):
         if not isinstance(self.screen, AuditScreen):
             self.push_screen(AuditScreen())
 
+    def action_archive(self) -> None:
+        from synctui.tui.screens.archive import ArchiveScreen
+
+        if not isinstance(self.screen, ArchiveScreen):
+            self.push_screen(ArchiveScreen())
+
     def action_cycle_theme(self) -> None:
         names = self.theme_names
         index = names.index(self.theme) if self.theme in names else -1

@@ -24,6 +24,7 @@ SCOPE_TITLES = {
     "compare": "Compare",
     "confirm": "Confirmation",
     "audit": "Audit log",
+    "archive": "Archive",
     "details": "Backend details",
     "help": "Help",
 }
@@ -239,15 +240,21 @@ _STEP_BINDINGS = {
 }
 
 
-def step_with_keys(app: Any, next_step: str, action: str) -> str:
-    """A verdict's next step with the keys that do it, as remapped: "Open Conflicts (4) to read why"."""
-    words, binding_ids = _STEP_BINDINGS.get(action, ("", ()))
+def step_keys(app: Any, action: str) -> list[str]:
+    """The keys, as remapped, that take a verdict's step `action` ("open-conflicts": ["4"]), in order."""
     keymap = getattr(app, "keymap", None)
     keys = []
-    for binding_id in binding_ids:
+    for binding_id in _STEP_BINDINGS.get(action, ("", ()))[1]:
         spec = SPECS_BY_ID.get(binding_id)
         if spec is not None and (found := current_keys(spec, keymap)):
             keys.append(key_label(app, found[0]))
+    return keys
+
+
+def step_with_keys(app: Any, next_step: str, action: str) -> str:
+    """A verdict's next step with the keys that do it, as remapped: "Open Conflicts (4) to read why"."""
+    words = _STEP_BINDINGS.get(action, ("", ()))[0]
+    keys = step_keys(app, action)
     at = next_step.lower().find(words.lower()) if words else -1
     if not keys or at < 0:  # a backend's own advice names no action of ours: leave it as it is
         return next_step

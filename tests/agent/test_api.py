@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 import stat
+from dataclasses import replace
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -12,7 +14,7 @@ import pytest
 from synctui.agent.api import create_api
 from synctui.agent.run import start_agent
 from synctui.client import AgentUnavailable, HttpAgentClient
-from synctui.model import AgentState, QueueKind, from_data
+from synctui.model import AgentState, QueueKind, Thresholds, from_data
 from synctui.testing import make_snapshot
 
 from .conftest import agent_config, static_settings, wait_for
@@ -135,3 +137,27 @@ async def test_client_says_clearly_when_no_agent_runs(tmp_path):
     with pytest.raises(AgentUnavailable, match="no agent is running"):
         await client.state()
     await client.aclose()
+
+
+async def test_metrics_mark_a_stuck_queue(make_agent):
+    """synctui_queue_stuck follows the backend's own stuck_after: 1 for a queue unchanged that long, 0 for
+    every other counted queue, no sample for a queue the backend does not have."""
+    agent = make_agent(static_settings("a"))
+    service = agent.services["a"]
+    service.backend.next = make_snapshot("a", outbox=3, conflicts=0, admin=None)
+    await service.refresh_once()
+    transport = httpx.ASGITransport(app=create_api(agent))
+    async with httpx.AsyncClient(transport=transport, base_url="http://agent") as client:
+        fresh = (await client.get("/metrics")).text  # unchanged for far less than the default 10 min
+        assert 'synctui_queue_stuck{backend="a",kind="static",queue="outbox"} 0.0' in fresh
+        service.settings = replace(
+            service.settings, thresholds=Thresholds(stuck_after=timedelta(microseconds=1))
+        )
+        await service.refresh_once()  # refreshed, and nothing moved
+        text = (await client.get("/metrics")).text
+    stuck = text.split("# TYPE synctui_queue_stuck gauge\n", 1)[1].split("# HELP", 1)[0]
+    assert stuck.splitlines() == [
+        'synctui_queue_stuck{backend="a",kind="static",queue="outbox"} 1.0',
+        'synctui_queue_stuck{backend="a",kind="static",queue="inbox"} 0.0',
+        'synctui_queue_stuck{backend="a",kind="static",queue="conflicts"} 0.0',
+    ]

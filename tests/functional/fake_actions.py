@@ -54,6 +54,7 @@ class FakeActions:
         self.refusals: dict[str, Exception] = {}
         self.gate: asyncio.Event | None = None
         self.audit_records: list[dict[str, Any]] = default_audit()
+        self.archive_records: list[dict[str, Any]] = default_archive()
         self.resubmit_plans: list[tuple[ActionStatus, ActionStatus | None]] = []
 
     def guard(self, name: str, backend: str, pin: str | None, queue: QueueKind | None = None) -> None:
@@ -144,6 +145,20 @@ class FakeActions:
         self.calls.append(("audit", limit))
         return self.audit_records[:limit]
 
+    async def archive(self, limit: int = 100) -> list[dict[str, Any]]:
+        self.calls.append(("archive", limit))
+        return self.archive_records[:limit]
+
+    async def restore(self, archive_id: str, *, pin=None, key=None) -> ActionResult:
+        """As the agent: once per archived entry; a second restore is refused by its result."""
+        self.calls.append(("restore", archive_id, pin))
+        [record] = [r for r in self.archive_records if r["archive_id"] == archive_id]
+        await self._change("restore", "restore", record["backend"], pin)
+        if record.get("restored"):
+            return ActionResult(False, f"{archive_id} was already restored; not queued again")
+        record["restored"] = "2025-03-10T10:00:00+00:00"
+        return ActionResult(True, f"re-queued in {record['queue']}", counts={"restored": 1})
+
     async def resubmit(self, backend: str, since, until, *, pin=None, key=None) -> ActionStatus:
         self.calls.append(("resubmit", backend, since.isoformat(), until.isoformat(), pin))
         await self._change("resubmit", "resubmit", backend, pin)
@@ -190,6 +205,22 @@ class FakeActions:
         self.calls.append(("change_settings", backend, dict(values), pin))
         await self._change("change_settings", "change-settings", backend, pin)
         return ActionResult(True, f"changed {', '.join(values)}")
+
+
+def default_archive() -> list[dict[str, Any]]:
+    """Two discarded entries of santedb, the older already restored."""
+    entry = {"queue": "conflicts", "record_type": "Patient", "operation": "Insert", "attempts": 1}
+    return [
+        dict(
+            archive_id="ar-2", time="2025-03-10T09:40:00+00:00", backend="santedb", queue="conflicts",
+            user="nurse", entry=dict(entry, id="conflicts-00002"), restored=None,
+        ),
+        dict(
+            archive_id="ar-1", time="2025-03-09T08:00:00+00:00", backend="santedb", queue="outbox",
+            user="nurse", entry=dict(entry, id="outbox-00001", queue="outbox", operation="Update"),
+            restored="2025-03-09T09:00:00+00:00",
+        ),
+    ]  # fmt: skip
 
 
 def default_audit() -> list[dict[str, Any]]:

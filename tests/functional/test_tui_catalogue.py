@@ -18,6 +18,7 @@ from synctui.actions import CATALOGUE, ActionSpec, discard_action, offered
 from synctui.client import AgentRefused
 from synctui.model import Capability, QueueKind
 from synctui.tui.bindings import SPECS
+from synctui.tui.screens.archive import ArchiveScreen
 from synctui.tui.screens.backend_details import BackendDetailsScreen
 from synctui.tui.screens.confirm import ConfirmScreen
 from synctui.tui.screens.entry_inspector import EntryInspectorScreen
@@ -38,7 +39,6 @@ from tests.functional.repair_helpers import (
 )
 from tests.functional.tui_fakes import FakeAgentClient, make_app, make_entry, until
 
-NOT_IN_THE_DASHBOARD = {"restore": "archive restore is a support task: `synctui archive restore`"}
 MODES = [  # (readonly, readonly_allows_sync)
     (False, False),
     (True, False),
@@ -71,6 +71,10 @@ async def screen_for(pilot, scope: str, kind: QueueKind | None):
         screen = EntryInspectorScreen("santedb", kind, make_entry(kind, 0))
         app.push_screen(screen)
         await until(pilot, lambda: screen.detail is not None, "entry")
+    elif scope == "archive":
+        screen = ArchiveScreen()
+        app.push_screen(screen)
+        await until(pilot, lambda: bool(screen.records), "archive")
     else:
         assert scope == "details", scope
         screen = BackendDetailsScreen("santedb")
@@ -92,9 +96,6 @@ STATES = [(caps, readonly, allows) for caps in ("all", "without") for readonly, 
 @pytest.mark.parametrize("spec", CATALOGUE, ids=lambda spec: spec.name)
 async def test_the_dashboard_offers_each_action_exactly_when_the_catalogue_does(spec: ActionSpec) -> None:
     bindings = bindings_of(spec)
-    if spec.name in NOT_IN_THE_DASHBOARD:
-        assert not bindings, f"{spec.name} is offered after all: take it out of NOT_IN_THE_DASHBOARD"
-        return
     assert bindings, f"the catalogue action {spec.name} has no binding in the dashboard"
     client = FakeAgentClient(repair_state(ALL_CAPS))
     app = make_app(client)
@@ -139,9 +140,7 @@ async def test_the_dashboard_offers_each_action_exactly_when_the_catalogue_does(
 
 
 @pytest.mark.parametrize("pin_required", [True, False])
-@pytest.mark.parametrize(
-    "spec", [s for s in CATALOGUE if s.name not in NOT_IN_THE_DASHBOARD], ids=lambda s: s.name
-)
+@pytest.mark.parametrize("spec", CATALOGUE, ids=lambda s: s.name)
 async def test_confirmation_asks_what_the_catalogue_declares(spec: ActionSpec, pin_required: bool) -> None:
     client = FakeAgentClient(repair_state(ALL_CAPS, pin_required=pin_required))
     app = make_app(client)
@@ -313,7 +312,8 @@ def fake_call(client: FakeAgentClient, name: str):
         "count-remotes": lambda: client.count_remotes("santedb"),
         "compare": lambda: client.compare("santedb", CON, "conflicts-00000"),
         "check-connection": lambda: client.check_connection("santedb"),
-    }.get(name)
+        "restore": lambda: client.restore("ar-2", pin=ADMIN_PIN),
+    }[name]
 
 
 @pytest.mark.parametrize("readonly, allows_sync", MODES)
@@ -323,9 +323,6 @@ async def test_the_fake_agent_refuses_what_the_catalogue_refuses(spec, readonly,
         repair_state(ALL_CAPS, readonly=readonly, readonly_allows_sync=allows_sync, pin_required=True)
     )
     call = fake_call(client, spec.name)
-    if call is None:
-        assert spec.name in NOT_IN_THE_DASHBOARD
-        return
     if readonly and not spec.allowed_readonly(readonly_allows_sync=allows_sync):
         with pytest.raises(AgentRefused) as refused:
             await call()
@@ -356,4 +353,5 @@ async def _without_pin(client: FakeAgentClient, name: str):
         "reset-all": lambda: client.reset("santedb", None),
         "resubmit": lambda: client.resubmit("santedb", since, until_),
         "change-settings": lambda: client.change_settings("santedb", {"interval": "600"}),
+        "restore": lambda: client.restore("ar-2"),
     }[name]()

@@ -41,6 +41,7 @@ from synctui.model import (
     SyncStep,
 )
 from synctui.text import is_safe, one_line, visible
+from synctui.tui.screens.archive import ArchiveScreen
 from synctui.tui.screens.audit import AuditScreen
 from synctui.tui.screens.backend_details import BackendDetailsScreen
 from synctui.tui.screens.compare import CompareScreen
@@ -163,6 +164,17 @@ class HostileClient(FakeAgentClient):
                 "result": {"ok": False, "message": evil("wrong PIN")},
             },
             {"time": "2025-03-10T09:30:00+00:00", "action": "retry", "target": {"id": evil("x")}},
+        ]
+        self.archive_records = [
+            {
+                "archive_id": evil("ar-1"),
+                "time": evil("2025-03-10"),
+                "backend": EVIL_BACKEND,
+                "queue": evil("conflicts"),
+                "user": evil("nurse"),
+                "entry": {"record_type": evil("Patient"), "operation": evil("Insert")},
+                "restored": evil("2025-03-11"),
+            }
         ]
 
     async def entries(self, backend, queue, offset=0, limit=50, filter=None) -> EntryPage:
@@ -347,6 +359,13 @@ async def test_every_screen_shows_hostile_backend_text_as_escapes() -> None:
         await pilot.pause()
         assert_neutralised(app, "audit")
         assert audit.query_one(DataTable).row_count == 2
+        await back_to_dashboard(pilot)
+
+        await pilot.press("u")
+        archive = await opened(pilot, ArchiveScreen, "archive")
+        await until(pilot, lambda: bool(archive.records), "archive read")
+        await pilot.pause()
+        assert_neutralised(app, "archive")
         await back_to_dashboard(pilot)
 
         await pilot.press("question_mark")

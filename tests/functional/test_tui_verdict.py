@@ -13,11 +13,13 @@ from synctui.model import (
     ActionStatus,
     AgentState,
     BackendView,
+    Category,
     DepthPoint,
     EntryResult,
     Level,
     QueueKind,
     QueueStat,
+    RejectedCount,
 )
 from synctui.tui.actions import result_line
 from synctui.tui.screens.main import MainScreen
@@ -26,6 +28,7 @@ from synctui.tui.screens.sync_progress import SyncProgressScreen
 from synctui.tui.widgets.all_synced_banner import AllSyncedBanner
 from synctui.tui.widgets.backend_tabs import BackendTabs
 from synctui.tui.widgets.queue_card import QueueCard
+from synctui.tui.widgets.queue_diagnosis import QueueDiagnosis
 from synctui.tui.widgets.status_banner import StatusBanner
 from tests.functional.repair_helpers import ALL_CAPS, confirm_dialog, repair_state
 from tests.functional.tui_fakes import (
@@ -313,3 +316,44 @@ async def test_every_tab_keeps_its_verdict_mark_when_the_names_do_not_fit() -> N
         await pilot.pause()
         header = tabs_text(app)
         assert "hcm-device-district ▲" in header and " 1 ● " in header
+
+
+# --- the one-line diagnosis of stuck and rejected queues ---------------------------------------------
+
+
+async def test_main_screen_says_why_entries_were_rejected_and_which_key_reviews_them() -> None:
+    state = conflicts_state()
+    rejected = [RejectedCount(Category.FIX_DATA, 1, 422), RejectedCount(Category.CONFLICT, 1, 409)]
+    state = replace(state, backends=[replace(state.backends[0], rejected=rejected)])
+    app = make_app(FakeAgentClient(state))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        diagnosis = app.screen.query_one(QueueDiagnosis)
+        assert diagnosis.display
+        assert (
+            text_of(diagnosis) == "✖ 2 rejected: 1 business rule (422), 1 conflict (409) — press 4 to review"
+        )
+        await pilot.press("4")
+        await until(pilot, lambda: isinstance(app.screen, QueueBrowserScreen), "conflicts browser")
+
+
+async def test_a_stuck_outbox_gets_its_own_line_and_it_follows_the_configured_stuck_after() -> None:
+    moments = [NOW]
+    snapshot = replace(
+        synced_snapshot(),
+        queues=[QueueStat(kind, 5 if kind == OUT else 0) for kind in QueueKind],
+        thresholds=replace(synced_snapshot().thresholds, stuck_after=timedelta(minutes=3)),
+    )
+    history = [DepthPoint(ago(minutes=2), {kind: 5 if kind == OUT else 0 for kind in QueueKind})]
+    state = AgentState(backends=[BackendView(snapshot, history=history)], embedded=True, revision=1)
+    app = make_app(FakeAgentClient(state), clock=lambda: moments[0])
+    app.JUDGE_EVERY = 0.05
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        diagnosis = app.screen.query_one(QueueDiagnosis)
+        assert not diagnosis.display  # 2 minutes unchanged: still moving by a 3-minute stuck_after
+        moments[0] = NOW + timedelta(minutes=2)
+        await until(pilot, lambda: diagnosis.display, "stuck after 3 minutes")
+        line = text_of(diagnosis)
+        assert line == "⚠ Outbox: 5 entries unchanged for 4 min — press s to synchronize", line
+        assert app.screen.query_one("#card-outbox", QueueCard).stuck

@@ -6,12 +6,23 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from synctui.cli import main
-from synctui.model import AgentState, Level, Reason, Verdict
+from synctui.model import (
+    AgentState,
+    Capability,
+    Category,
+    DepthPoint,
+    Level,
+    QueueKind,
+    Reason,
+    RejectedCount,
+    Verdict,
+)
 
 from .cli_fake_agent import FakeAgent, failure, snapshot, state, view
 
@@ -133,3 +144,56 @@ def test_control_characters_from_a_backend_are_neutralised(monkeypatch, capsys):
     run_status(fake, monkeypatch)
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\x07" not in out
+
+
+def stuck_and_rejected() -> AgentState:
+    """Outbox at 5 for 12 minutes (stuck by the default 10), 2 entries rejected for different reasons."""
+    snap = dataclasses.replace(
+        snapshot(outbox=5, conflicts=2), capabilities=frozenset({Capability.SYNCHRONIZE})
+    )
+    since = snap.taken_at - timedelta(minutes=12)
+    rejected = [RejectedCount(Category.FIX_DATA, 1, 422), RejectedCount(Category.CONFLICT, 1, 409)]
+    history = [DepthPoint(since, {QueueKind.OUTBOX: 5, QueueKind.CONFLICTS: 2})]
+    return state(dataclasses.replace(view(snap), history=history, rejected=rejected))
+
+
+def test_status_text_marks_stuck_queues_and_says_what_to_do_in_one_line_each(monkeypatch, capsys):
+    assert run_status(FakeAgent(state=stuck_and_rejected()), monkeypatch) == 2
+    lines = capsys.readouterr().out.splitlines()
+    at = lines.index("  Outbox: 5 entries unchanged for 12 min — to synchronize, run:")
+    assert lines[at + 1] == "      synctui sync clinic"
+    at = lines.index("  2 rejected: 1 business rule (422), 1 conflict (409) — to review, run:")
+    assert lines[at + 1] == "      synctui queue ls clinic conflicts"
+    [outbox] = [line for line in lines if line.startswith("  Outbox  ")]
+    assert outbox.endswith("STUCK (unchanged for 12 min)"), outbox
+    [conflicts] = [line for line in lines if line.startswith("  Conflicts  ")]
+    assert "STUCK" in conflicts  # unchanged as long: marked like the dashboard's card
+    assert all(len(line) <= 80 for line in lines if "rejected:" in line or "unchanged for" in line)
+
+
+def test_status_json_says_which_queues_are_stuck_and_the_diagnoses(monkeypatch, capsys):
+    assert run_status(FakeAgent(state=stuck_and_rejected()), monkeypatch, "--json") == 2
+    backend = json.loads(capsys.readouterr().out)["backends"][0]
+    queues = {q["kind"]: q for q in backend["snapshot"]["queues"]}
+    assert queues["outbox"]["stuck"] is True and queues["outbox"]["unchanged_since"]
+    assert queues["inbox"]["stuck"] is False and queues["inbox"]["unchanged_since"] is None
+    assert backend["rejected"] == [
+        {"category": "fix-data", "count": 1, "status": 422},
+        {"category": "conflict", "count": 1, "status": 409},
+    ]
+    assert backend["diagnoses"] == [
+        {"queue": "outbox", "line": "Outbox: 5 entries unchanged for 12 min", "action": "synchronize"},
+        {
+            "queue": "conflicts",
+            "line": "2 rejected: 1 business rule (422), 1 conflict (409)",
+            "action": "open-conflicts",
+        },
+    ]
+
+
+def test_a_read_only_agent_is_told_to_review_a_stuck_queue_not_to_sync(monkeypatch, capsys):
+    fake = FakeAgent(state=dataclasses.replace(stuck_and_rejected(), readonly=True))
+    run_status(fake, monkeypatch)
+    lines = capsys.readouterr().out.splitlines()
+    at = lines.index("  Outbox: 5 entries unchanged for 12 min — to review, run:")
+    assert lines[at + 1] == "      synctui queue ls clinic outbox"

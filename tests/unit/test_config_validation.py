@@ -94,6 +94,9 @@ CASES: list[tuple[str, Callable[[Path], str] | bytes, str]] = [
     ("warning-after-zero", _text(B + "warning_after = '0d'\n"), "warning_after"),
     ("warning-after-bool", _text(B + "warning_after = true\n"), "warning_after"),
     ("error-after-negative", _text(B + "error_after = -5\n"), "error_after"),
+    ("stuck-after-zero", _text(B + "stuck_after = '0m'\n"), "stuck_after"),
+    ("stuck-after-words", _text(B + "stuck_after = 'a while'\n"), "stuck_after"),
+    ("stuck-after-bool", _text(B + "stuck_after = false\n"), "stuck_after"),
     ("refresh-interval-nan", _text(B + "refresh_interval = nan\n"), "refresh_interval"),
     ("refresh-interval-inf", _text(B + "refresh_interval = inf\n"), "refresh_interval"),
     ("refresh-interval-negative", _text(B + "refresh_interval = -1\n"), "refresh_interval"),
@@ -158,6 +161,7 @@ def test_good_values_within_bounds_are_kept(tmp_path, monkeypatch):
         "[agent]\nflush_interval = 0.5\nwatch_debounce_ms = 0\ntcp = '[::1]:8765'\ntoken_env = 'TOKEN'\n"
         + B
         + "refresh_interval = 86400\ntimeout = 0.5\nwarning_after = '1d 12h'\nerror_after = 172800\n"
+        + "stuck_after = '3m 30s'\n"
         + "[backends.options]\nsync_timeout = 600\n"
     )
     monkeypatch.setenv("TOKEN", "t")
@@ -167,4 +171,5 @@ def test_good_values_within_bounds_are_kept(tmp_path, monkeypatch):
     assert backend.refresh_interval == 86400 and backend.timeout == 0.5
     assert backend.thresholds.warning.total_seconds() == 36 * 3600
     assert backend.thresholds.error.total_seconds() == 172800
+    assert backend.thresholds.stuck_after.total_seconds() == 210
     assert backend.options["sync_timeout"] == 600.0

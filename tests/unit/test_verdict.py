@@ -22,7 +22,7 @@ from synctui.model import (
     SyncProgress,
     Thresholds,
 )
-from synctui.verdict import STUCK_AFTER, judge, worst
+from synctui.verdict import judge, stuck_queues, worst
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 OUT, INB, ADM, CON = QueueKind.OUTBOX, QueueKind.INBOX, QueueKind.ADMIN, QueueKind.CONFLICTS
@@ -70,7 +70,7 @@ def view(family: str, *, counts=None, log=None, history=(), action=None, **snap)
         health=snap.pop("health", Health(online=True, latency_ms=20.0, auth_ok=True)),
         log=spec["log"] if log is None else log,
         taken_at=snap.pop("taken_at", ago(seconds=3)),
-        thresholds=Thresholds(warning=timedelta(days=1), error=timedelta(days=3)),
+        thresholds=snap.pop("thresholds", Thresholds(warning=timedelta(days=1), error=timedelta(days=3))),
         **snap,
     )
     return BackendView(
@@ -192,8 +192,29 @@ def test_a_failed_sync_older_than_a_later_success_no_longer_counts():
 def test_a_queue_becomes_stuck_as_time_passes():
     waiting = view("santedb", counts={OUT: 5}, history=[DepthPoint(ago(minutes=1), {OUT: 5})])
     assert judge(waiting, NOW).level is Level.WAITING
-    later = replace(waiting, next_refresh=NOW + STUCK_AFTER)  # refreshed all along, nothing moved
-    assert judge(later, NOW + STUCK_AFTER).level is Level.ATTENTION
+    after = waiting.snapshot.thresholds.stuck_after
+    later = replace(waiting, next_refresh=NOW + after)  # refreshed all along, nothing moved
+    assert judge(later, NOW + after).level is Level.ATTENTION
+
+
+def test_stuck_after_is_the_backends_own():
+    brisk = Thresholds(stuck_after=timedelta(minutes=2))
+    moving = view("santedb", counts={OUT: 5}, history=steady(OUT, 5, 3))
+    assert judge(moving, NOW).level is Level.WAITING  # 3 min unchanged: not stuck by the default 10 min
+    stuck = view("santedb", counts={OUT: 5}, history=steady(OUT, 5, 3), thresholds=brisk)
+    verdict = judge(stuck, NOW)
+    assert verdict.level is Level.ATTENTION and verdict.has("stuck")
+    assert [(s.stat.kind, s.since) for s in stuck_queues(stuck, NOW)] == [(OUT, ago(minutes=3))]
+
+
+def test_unchanged_conflicts_are_stuck_but_judged_as_conflicts_and_empty_queues_never_stuck():
+    history = [
+        DepthPoint(ago(hours=2), {OUT: 0, CON: 4, INB: 3}),
+        DepthPoint(ago(minutes=1), {OUT: 0, CON: 4}),
+    ]
+    unchanged = view("santedb", counts={CON: 4, INB: None}, history=history)
+    assert [s.stat.kind for s in stuck_queues(unchanged, NOW)] == [CON]
+    assert [r.code for r in judge(unchanged, NOW).reasons] == ["conflicts"]
 
 
 def test_worst_and_exit_codes():

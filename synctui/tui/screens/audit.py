@@ -3,33 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
-from textual import work
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.content import Content
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
 
-from synctui.tui.actions import refusal_text
 from synctui.tui.bindings import bindings_for
-from synctui.tui.format import clock_time, one_line
+from synctui.tui.format import one_line
 from synctui.tui.look import theme_style
-
-if TYPE_CHECKING:
-    from synctui.tui.app import SyncTuiApp
-
-LIMIT = 200
-COLUMNS = ("Time", "User", "Backend", "Action", "Phase", "Result", "Target")
-
-
-def when(value: Any, now: datetime) -> str:
-    try:
-        return clock_time(datetime.fromisoformat(str(value)), now)
-    except (TypeError, ValueError):
-        return one_line(str(value or "—"), 16)
+from synctui.tui.screens.records import RecordsScreen, when
 
 
 def result_text(result: Any) -> tuple[str, str | None]:
@@ -55,77 +37,28 @@ def target_text(target: Any) -> str:
     return one_line(str(target), 60)
 
 
-class AuditScreen(Screen):
+class AuditScreen(RecordsScreen):
     SCOPE = "audit"
     BINDINGS: list[Binding] = bindings_for("audit")
-    DEFAULT_CSS = """
-    AuditScreen #audit-title { height: 1; background: $panel; padding: 0 1; text-style: bold; }
-    AuditScreen #audit-table { height: 1fr; }
-    AuditScreen #audit-caption { height: 1; padding: 0 1; background: $boost; }
-    """
+    PREFIX = "audit"
+    HEADING = "Audit log (newest first)"
+    COLUMNS = ("Time", "User", "Backend", "Action", "Phase", "Result", "Target")
+    WHAT = "the audit log"
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.records: list[dict[str, Any]] | None = None
+    async def read(self, limit: int) -> list[dict[str, Any]]:
+        return await self.tui.client.audit(limit)
 
-    @property
-    def tui(self) -> SyncTuiApp:
-        return self.app  # type: ignore[return-value]
+    def cells(self, record: dict[str, Any], now: datetime) -> list[Text]:
+        text, level = result_text(record.get("result"))
+        return [
+            Text(when(record.get("time"), now)),
+            Text(one_line(str(record.get("user") or "?"), 16)),
+            Text(one_line(str(record.get("backend") or "—"), 16)),
+            Text(one_line(str(record.get("action") or "?"), 20), style="bold"),
+            Text(one_line(str(record.get("phase") or ""), 10)),
+            Text(text, style=theme_style(self.app, level) if level else ""),
+            Text(target_text(record.get("target")), style="dim"),
+        ]
 
-    def compose(self) -> ComposeResult:
-        yield Static("Audit log (newest first)", id="audit-title")
-        yield DataTable(cursor_type="row", id="audit-table")
-        yield Static("loading…", id="audit-caption")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for name in COLUMNS:
-            table.add_column(name, key=name.lower())
-        table.focus()
-        self.load()
-
-    @work(exclusive=True, group="audit")
-    async def load(self) -> None:
-        caption = self.query_one("#audit-caption", Static)
-        caption.update("loading…")
-        try:
-            records = await self.tui.client.audit(LIMIT)
-        except Exception as exc:  # refused, unreachable or broken: say so
-            caption.update(
-                Content.from_markup("[$error]could not read the audit log: $why[/]", why=refusal_text(exc))
-            )
-            return
-        self.records = [r for r in records if isinstance(r, dict)]
-        self.draw()
-
-    def draw(self) -> None:
-        table = self.query_one(DataTable)
-        table.clear()
-        now = self.tui.now()
-        records = sorted(self.records or [], key=lambda r: str(r.get("time", "")), reverse=True)
-        for index, record in enumerate(records):
-            text, level = result_text(record.get("result"))
-            style = theme_style(self.app, level) if level else ""
-            table.add_row(
-                Text(when(record.get("time"), now)),
-                Text(one_line(str(record.get("user") or "?"), 16)),
-                Text(one_line(str(record.get("backend") or "—"), 16)),
-                Text(one_line(str(record.get("action") or "?"), 20), style="bold"),
-                Text(one_line(str(record.get("phase") or ""), 10)),
-                Text(text, style=style),
-                Text(target_text(record.get("target")), style="dim"),
-                key=str(index),
-            )
-        count = len(records)
-        self.query_one("#audit-caption", Static).update(
-            f"{count} records" + (f" (the last {LIMIT})" if count >= LIMIT else "")
-            if count
-            else "no records yet"
-        )
-
-    def action_reload(self) -> None:
-        self.load()
-
-    def action_close(self) -> None:
-        self.dismiss()
+    def show_caption(self) -> None:
+        self.caption.update(self.count_text("records") if self.records else "no records yet")

@@ -18,10 +18,11 @@ from synctui.tui.widgets.app_header import AppHeader
 from synctui.tui.widgets.backend_tabs import BackendTabs
 from synctui.tui.widgets.jobs_panel import JobsPanel
 from synctui.tui.widgets.queue_card import QueueCard
+from synctui.tui.widgets.queue_diagnosis import QueueDiagnosis
 from synctui.tui.widgets.status_banner import StatusBanner
 from synctui.tui.widgets.sync_log_table import SyncLogTable
 from synctui.tui.widgets.sync_progress_panel import SyncProgressPanel
-from synctui.verdict import never_read
+from synctui.verdict import never_read, stuck_queues
 
 
 class MainScreen(LogActionsScreen):
@@ -42,6 +43,7 @@ class MainScreen(LogActionsScreen):
         yield StatusBanner(id="notices")
         yield AllSyncedBanner("", id="synced")
         yield SyncProgressPanel("", id="progress")
+        yield QueueDiagnosis("", id="diagnosis")
         with Horizontal(id="cards"):
             for kind in CARD_ORDER:
                 yield QueueCard(kind, id=f"card-{kind.value}")
@@ -75,11 +77,13 @@ class MainScreen(LogActionsScreen):
         stale = error is not None or (view is not None and view.snapshot.stale)
         health_error = view.snapshot.health.error if view is not None else None
         why_unknown = health_error.message if health_error is not None else None
+        self.query_one(QueueDiagnosis).show(view, now)
+        stuck = {s.stat.kind for s in stuck_queues(view, now)} if view is not None else set()
         for kind in CARD_ORDER:
             card = self.query_one(f"#card-{kind.value}", QueueCard)
             if view is None:
                 continue
-            card.show(view.snapshot.queue(kind), view.history, now, stale, why_unknown)
+            card.show(view.snapshot.queue(kind), view.history, now, stale, why_unknown, kind in stuck)
         if view is not None:
             counted = self.counted.get(view.snapshot.backend)
             known = not never_read(view.snapshot)

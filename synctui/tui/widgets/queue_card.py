@@ -20,7 +20,6 @@ from synctui.tui import history as hist
 from synctui.tui.bindings import bindings_for
 from synctui.tui.format import age, count_text, one_line, queue_label
 from synctui.tui.look import glyphs
-from synctui.verdict import is_stuck
 
 SPARK_SPAN = timedelta(hours=6)
 
@@ -66,14 +65,16 @@ class QueueCard(Widget, can_focus=True):
         now: datetime,
         stale: bool = False,
         why_unknown: str | None = None,
+        stuck: bool = False,
     ) -> None:
-        """`why_unknown`: why the count is not known, when it is not (e.g. the backend's health error)."""
+        """`why_unknown`: why the count is not known, when it is not (e.g. the backend's health error);
+        `stuck`: the verdict found the queue stuck (`synctui.verdict.stuck_queues`)."""
         self.stat = stat
         self.why_unknown = why_unknown or "waiting for the first refresh"
         self.history = history or ()
         self.now = now
         self.stale = stale
-        self.stuck = stat.known and is_stuck(self.history, self.kind, stat.count, now)
+        self.stuck = stuck
         self.border_title = Content(queue_label(stat, self.kind))  # literal: a backend names it
         self.border_subtitle = Content(one_line(stat.detail, 40)) if stat.detail else None
         self.set_class(stat.known and stat.count is None, "-na")

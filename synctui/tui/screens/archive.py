@@ -1,0 +1,136 @@
+"""The archive: entries that were discarded (archived first), newest first, and Restore of one.
+
+Restore is the catalogue's `restore`: offered only where the entry's backend can re-queue and the entry
+was not restored yet, confirmed with its word (and the PIN when one is set), told counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widget import Widget
+from textual.widgets import DataTable
+
+from synctui.actions import action
+from synctui.model import ActionResult, Capability
+from synctui.tui.actions import backend_view, offers, run_change
+from synctui.tui.bindings import bindings_for
+from synctui.tui.format import one_line
+from synctui.tui.screens.confirm import Confirmation, ConfirmRequest, ConfirmScreen
+from synctui.tui.screens.records import RecordsScreen, when
+from synctui.tui.widgets.action_result import ActionResultView
+
+
+def entry_of(record: dict[str, Any]) -> dict[str, Any]:
+    entry = record.get("entry")
+    return entry if isinstance(entry, dict) else {}
+
+
+def record_words(record: dict[str, Any]) -> str:
+    """ "Patient Insert from conflicts of santedb", from what the agent archived."""
+    entry = entry_of(record)
+    what = " ".join(one_line(str(entry.get(k) or ""), 40) for k in ("record_type", "operation")).strip()
+    queue = one_line(str(record.get("queue") or "?"), 20)
+    backend = one_line(str(record.get("backend") or "?"), 40)
+    return f"{what or 'entry'} from {queue} of {backend}"
+
+
+class ArchiveScreen(RecordsScreen):
+    SCOPE = "archive"
+    BINDINGS: list[Binding] = bindings_for("archive")
+    PREFIX = "archive"
+    HEADING = "Archive: discarded entries (newest first)"
+    COLUMNS = ("Discarded", "Backend", "Queue", "Record", "By", "Restored")
+    WHAT = "the archive"
+
+    def compose_below_table(self) -> Iterator[Widget]:
+        yield ActionResultView(id="action-result")
+
+    async def read(self, limit: int) -> list[dict[str, Any]]:
+        return await self.tui.client.archive(limit)
+
+    def cells(self, record: dict[str, Any], now: datetime) -> list[Text]:
+        entry = entry_of(record)
+        restored = record.get("restored")
+        what = f"{entry.get('record_type') or '?'} {entry.get('operation') or ''}".strip()
+        return [
+            Text(when(record.get("time"), now)),
+            Text(one_line(str(record.get("backend") or "—"), 16)),
+            Text(one_line(str(record.get("queue") or "?"), 10)),
+            Text(one_line(what, 30), style="bold"),
+            Text(one_line(str(record.get("user") or "?"), 16)),
+            Text(when(restored, now) if restored else "no", style="dim" if restored else ""),
+        ]
+
+    def show_caption(self) -> None:
+        """How many, then what Restore would do for the selected entry, or why it is not offered."""
+        if not self.records:
+            self.caption.update("nothing archived: no entry was discarded")
+            return
+        record = self.selected()
+        note = f" · {self.restore_note(record)}" if record is not None else ""
+        self.caption.update(self.count_text("archived") + note)
+        self.refresh_bindings()
+
+    def restore_note(self, record: dict[str, Any]) -> str:
+        backend = str(record.get("backend") or "?")
+        if record.get("restored"):
+            return "this one was restored already"
+        if offers(self.tui, backend, "restore"):
+            return "R puts it back in its queue"
+        view = backend_view(self.tui, backend)
+        if view is not None and Capability.RESTORE in view.snapshot.capabilities:
+            return "restoring is a change: this dashboard is read-only"
+        return f"{one_line(backend, 40)} cannot take an entry back: no restore in its plugin"
+
+    def selected(self) -> dict[str, Any] | None:
+        table = self.query_one(DataTable)
+        records = self.records or []
+        return records[table.cursor_row] if 0 <= table.cursor_row < len(records) else None
+
+    def on_data_table_row_highlighted(self) -> None:
+        self.show_caption()
+
+    def check_action(self, name: str, parameters: tuple[object, ...]) -> bool | None:
+        if name != "restore_archived":
+            return True
+        record = self.selected()
+        if record is None or not offers(self.tui, str(record.get("backend")), "restore"):
+            return False
+        return None if record.get("restored") else True  # shown, greyed, once it was restored
+
+    def action_restore_archived(self) -> None:
+        record = self.selected()
+        if record is None or self.check_action("restore_archived", ()) is not True:
+            return
+        spec = action("restore")
+        archive_id = str(record.get("archive_id"))
+        request = ConfirmRequest.for_action(
+            spec, f"archived {record_words(record)}", pin_required=self.tui.pin_required, count=1
+        )
+
+        def confirmed(answer: Confirmation | None) -> None:
+            if answer is None:
+                return
+            client = self.tui.client
+            run_change(
+                self,
+                f"restore:{archive_id}",
+                lambda: client.restore(archive_id, pin=answer.pin),
+                self.after_restore,
+            )
+
+        self.app.push_screen(ConfirmScreen(request), confirmed)
+
+    def after_restore(self, result: ActionResult | None, error: str | None) -> None:
+        spec = action("restore")
+        view = self.query_one("#action-result", ActionResultView)
+        if result is None:
+            view.show_error(spec.title, error or "no answer")
+        else:
+            view.show_result(spec, result)
+        self.load()

@@ -1,0 +1,121 @@
+"""A table of records the agent keeps (the audit log, the archive of discarded entries), newest first.
+
+Read when the screen opens and on reload; a read that fails says why in the caption, never a stale or
+empty table passed off as the answer. Subclasses say what to read and how to draw a row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.content import Content
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import DataTable, Footer, Static
+
+from synctui.tui.actions import refusal_text
+from synctui.tui.format import clock_time, one_line
+
+if TYPE_CHECKING:
+    from synctui.tui.app import SyncTuiApp
+
+LIMIT = 200
+
+
+def when(value: Any, now: datetime) -> str:
+    """A record's ISO time on the clock (as stored when it is not a time)."""
+    try:
+        return clock_time(datetime.fromisoformat(str(value)), now)
+    except (TypeError, ValueError):
+        return one_line(str(value or "—"), 16)
+
+
+class RecordsScreen(Screen):
+    PREFIX: ClassVar[str]  # of the widget ids: "audit" gives #audit-title, #audit-table, #audit-caption
+    HEADING: ClassVar[str]
+    COLUMNS: ClassVar[tuple[str, ...]]
+    WHAT: ClassVar[str]  # what is read, for "could not read the audit log: …"
+    DEFAULT_CSS = """
+    RecordsScreen .-title { height: 1; background: $panel; padding: 0 1; text-style: bold; }
+    RecordsScreen .-table { height: 1fr; }
+    RecordsScreen .-caption { height: 1; padding: 0 1; background: $boost; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[dict[str, Any]] | None = None  # None until read
+
+    @property
+    def tui(self) -> SyncTuiApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def caption(self) -> Static:
+        return self.query_one(f"#{self.PREFIX}-caption", Static)
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.HEADING, id=f"{self.PREFIX}-title", classes="-title")
+        yield DataTable(cursor_type="row", id=f"{self.PREFIX}-table", classes="-table")
+        yield from self.compose_below_table()
+        yield Static("loading…", id=f"{self.PREFIX}-caption", classes="-caption")
+        yield Footer()
+
+    def compose_below_table(self) -> Iterator[Widget]:
+        yield from ()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for name in self.COLUMNS:
+            table.add_column(name, key=name.lower())
+        table.focus()
+        self.load()
+
+    async def read(self, limit: int) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def cells(self, record: dict[str, Any], now: datetime) -> list[Text]:
+        """One row of the table, one cell per column."""
+        raise NotImplementedError
+
+    def show_caption(self) -> None:
+        raise NotImplementedError
+
+    def draw(self) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        now = self.tui.now()
+        for index, record in enumerate(self.records or []):
+            table.add_row(*self.cells(record, now), key=str(index))
+        self.show_caption()
+
+    @work(exclusive=True, group="records")
+    async def load(self) -> None:
+        self.caption.update("loading…")
+        try:
+            records = await self.read(LIMIT)
+        except Exception as exc:  # refused, unreachable or broken: say so
+            self.caption.update(
+                Content.from_markup(
+                    "[$error]could not read $what: $why[/]", what=self.WHAT, why=refusal_text(exc)
+                )
+            )
+            return
+        self.records = sorted(
+            (r for r in records if isinstance(r, dict)), key=lambda r: str(r.get("time", "")), reverse=True
+        )
+        self.draw()
+
+    def count_text(self, noun: str) -> str:
+        count = len(self.records or [])
+        return f"{count} {noun}" + (f" (the last {LIMIT})" if count >= LIMIT else "")
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def action_close(self) -> None:
+        self.dismiss()
