@@ -14,19 +14,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from synctui.model import BackendView, Category, QueueEntry, QueueKind, RejectedCount
+from synctui.model import BackendView, Category, QueueEntry, QueueKind, RejectedCount, rejected_words
 from synctui.verdict import never_read, stuck_queues
 
-# what N entries rejected for one kind of reason are called: (one, many)
-CATEGORY_WORDS = {
-    Category.FIX_DATA: ("business rule", "business rules"),
-    Category.CONFLICT: ("conflict", "conflicts"),
-    Category.RETRYABLE: ("temporary failure", "temporary failures"),
-    Category.GONE: ("gone from the server", "gone from the server"),
-    Category.AUTH: ("not allowed", "not allowed"),
-    Category.SERVER: ("server error", "server errors"),
-    Category.UNKNOWN: ("unexplained", "unexplained"),
-}
 DASH = " — "
 
 
@@ -122,10 +112,7 @@ def _breakdown(rejected: list[RejectedCount] | None, count: int) -> list[tuple[i
     parts = []
     for category, rows in by_category.items():
         n = sum(r.count for r in rows)
-        statuses = sorted({r.status for r in rows if r.status is not None})
-        one, many = CATEGORY_WORDS[category]
-        codes = f" ({', '.join(str(s) for s in statuses)})" if statuses else ""
-        parts.append((n, f"{n:,} {one if n == 1 else many}{codes}"))
+        parts.append((n, rejected_words(n, category, (r.status for r in rows))))
     parts.sort(key=lambda p: -p[0])
     if read < count:
         parts.append((count - read, f"{count - read:,} not read yet"))

@@ -8,6 +8,7 @@ them across the agent API).
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -31,6 +32,26 @@ class Category(enum.StrEnum):
     AUTH = "auth"  # credentials, permissions, device binding
     SERVER = "server"  # the server failed (500 and friends)
     UNKNOWN = "unknown"
+
+
+# what N entries rejected for one kind of reason are called: (one, many)
+CATEGORY_WORDS = {
+    Category.FIX_DATA: ("business rule", "business rules"),
+    Category.CONFLICT: ("conflict", "conflicts"),
+    Category.RETRYABLE: ("temporary failure", "temporary failures"),
+    Category.GONE: ("gone from the server", "gone from the server"),
+    Category.AUTH: ("not allowed", "not allowed"),
+    Category.SERVER: ("server error", "server errors"),
+    Category.UNKNOWN: ("unexplained", "unexplained"),
+}
+
+
+def rejected_words(n: int, category: Category, statuses: Iterable[int | None] = ()) -> str:
+    """ "2 business rules (422)", "1 conflict (409, 412)": N entries rejected for one kind of reason."""
+    codes = sorted({s for s in statuses if s is not None})
+    one, many = CATEGORY_WORDS[category]
+    shown = f" ({', '.join(str(s) for s in codes)})" if codes else ""
+    return f"{n:,} {one if n == 1 else many}{shown}"
 
 
 class JobState(enum.StrEnum):

@@ -9,7 +9,7 @@ from synctui.tui.sync_text import outcome_lines
 
 LEFT = Rejection(
     Category.UNKNOWN,
-    "3 entries were rejected by the server: 2 business rule (422), 1 conflict (409)",
+    "3 entries were rejected by the server: 2 business rules (422), 1 conflict (409)",
     "Open Conflicts: each entry says why it was rejected and what to do about it.",
     code="REJECTED",
 )
@@ -35,7 +35,7 @@ def test_a_completed_sync_shows_the_rejections_counted_per_reason() -> None:
     lines = [line.plain for line in outcome_lines(_status(True, LEFT))]
     assert lines == [
         "Sync finished: 3 sent, 0 received, 3 rejected by the server (in Conflicts)",
-        "3 entries were rejected by the server: 2 business rule (422), 1 conflict (409)",
+        "3 entries were rejected by the server: 2 business rules (422), 1 conflict (409)",
     ]
 
 

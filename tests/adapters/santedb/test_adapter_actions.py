@@ -100,7 +100,7 @@ async def test_synchronize_different_reasons_are_counted_per_reason(backend, fak
     result = await backend.synchronize(lambda p: None)
     rejection = result.rejection
     assert (
-        rejection.message == "3 entries were rejected by the server: 2 business rule (422), 1 conflict (409)"
+        rejection.message == "3 entries were rejected by the server: 2 business rules (422), 1 conflict (409)"
     )
     assert "negative stock" not in rejection.advice and "Compare" not in rejection.advice
     assert rejection.status is None and rejection.category == Category.UNKNOWN
