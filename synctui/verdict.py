@@ -324,17 +324,19 @@ def depth_points(history: Sequence[DepthPoint] | None, kind: QueueKind) -> list[
 def unchanged_since(
     history: Sequence[DepthPoint] | None, kind: QueueKind, count: int | None
 ) -> datetime | None:
-    """When the depth of `kind` last became `count`, as far as the history knows (None = cannot tell)."""
+    """When the depth of `kind` last became `count`, as far as the history knows (None = cannot tell).
+    A point where the depth was not known (a count that could not be read, or the agent's restart: it
+    did not watch while it was down) ends the run: the queue may have moved then."""
     if count is None:
         return None
-    points = depth_points(history, kind)
-    if not points or points[-1][1] != count:
+    points = sorted((p for p in history or () if p.at is not None), key=lambda p: p.at)
+    if not points or (points[-1].counts or {}).get(kind) != count:
         return None
-    since = points[-1][0]
-    for at, value in reversed(points):
-        if value != count:
+    since = points[-1].at
+    for point in reversed(points):
+        if (point.counts or {}).get(kind) != count:
             break
-        since = at
+        since = point.at
     return since
 
 
@@ -365,6 +367,8 @@ def stuck_queues(view: BackendView, now: datetime) -> list[StuckQueue]:
         if not stat.known or not stat.count:
             continue
         since = unchanged_since(view.history, kind, stat.count)
+        if since is not None and stat.oldest is not None and stat.oldest > since:
+            since = stat.oldest  # its oldest entry came in later: the queue moved then
         if since is not None and now - since >= snap.thresholds.stuck_after:
             stuck.append(StuckQueue(stat, since))
     return stuck

@@ -87,6 +87,13 @@ class History:
             expired += 1
         del oldest[:expired]
 
+    def mark_gap(self, at: int) -> None:
+        """A point of unknown depths: the agent was not watching before `at` (it was stopped), so no
+        depth counts as unchanged across it."""
+        last = self.last()
+        if last is not None and any(v is not None for v in last[1:]):
+            self.levels[0].append([max(at, last[0]), *(None for _ in KINDS)])
+
     def recent(self, limit: int = 60) -> list[DepthPoint]:
         tail: list[Point] = []
         for level in self.levels:

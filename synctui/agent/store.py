@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -81,7 +82,9 @@ class Store:
         if backend not in self.histories:
             doc = self._history.get(Query().backend == backend)
             points = doc.get("points") if doc else None
-            self.histories[backend] = History(points if isinstance(points, list) else None)
+            history = History(points if isinstance(points, list) else None)
+            history.mark_gap(int(time.time()))  # what happened while the agent was down is not known
+            self.histories[backend] = history
         return self.histories[backend]
 
     def record_depths(self, snapshot: Snapshot, at: datetime | None = None) -> bool:

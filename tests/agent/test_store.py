@@ -137,3 +137,15 @@ def test_kill_9_during_writes_never_breaks_the_store(tmp_path):
         store.audit.read()
         assert not any(p.name.startswith("state.json.corrupt") for p in path.iterdir())
     assert last_outbox > 0
+
+
+def test_a_restart_marks_a_gap_in_the_depth_history(tmp_path):
+    store = Store(tmp_path)
+    snap = make_snapshot("b", outbox=5)
+    store.record_depths(snap, at=datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
+    store.close()
+    again = Store(tmp_path)
+    points = again.history("b").points
+    assert points[-1][1:] == [None] * len(KINDS)  # the agent was not watching: not known
+    assert again.record_depths(snap, at=datetime.now(UTC))  # the same depth is recorded anew
+    again.close()

@@ -222,3 +222,22 @@ def test_worst_and_exit_codes():
     verdicts = [judge(view("santedb"), NOW), judge(view("hcm", counts={CON: 1}), NOW)]
     assert worst(verdicts) is Level.ATTENTION
     assert worst([]) is Level.UNKNOWN  # never safe by default
+
+
+def test_a_queue_whose_oldest_entry_is_newer_than_its_unchanged_count_is_not_stuck():
+    # 5 entries for 25 minutes, but the oldest of them came in 2 minutes ago: the queue moved then
+    moved = view("santedb", counts={OUT: 5}, history=steady(OUT, 5, 25))
+    fresh = replace(
+        moved.snapshot,
+        queues=[replace(q, oldest=ago(minutes=2)) if q.kind is OUT else q for q in moved.snapshot.queues],
+    )
+    assert stuck_queues(replace(moved, snapshot=fresh), NOW) == []
+    assert not judge(replace(moved, snapshot=fresh), NOW).has("stuck")
+
+
+def test_an_unknown_depth_ends_the_unchanged_run():
+    # the agent restarted 3 minutes ago: what the outbox did while it was down is not known
+    history = [*steady(OUT, 5, 25)[:1], DepthPoint(ago(minutes=3), {}), DepthPoint(ago(minutes=1), {OUT: 5})]
+    restarted = view("santedb", counts={OUT: 5}, history=history)
+    assert stuck_queues(restarted, NOW) == []
+    assert judge(restarted, NOW).level is Level.WAITING
