@@ -26,6 +26,7 @@ SCOPE_TITLES = {
     "audit": "Audit log",
     "details": "Backend details",
     "help": "Help",
+    "bugreport": "Submit a Bug",
 }
 
 BASE_SPECS: tuple[BindingSpec, ...] = (
@@ -133,6 +134,18 @@ BASE_SPECS: tuple[BindingSpec, ...] = (
         palette="Filter sync log",
         help="Filter the sync log by record type",
     ),
+    BindingSpec(
+        "bug_report",
+        "b",
+        "bug_report",
+        "Bug report",
+        "main",
+        show=False,
+        palette="Submit a Bug",
+        help="Write a support bundle: what goes in, part by part, never a secret",
+    ),
+    BindingSpec("bug_report_write", "w", "write", "Write", "bugreport", help="Write the bundle"),
+    BindingSpec("bug_report_close", "escape", "close", "Close", "bugreport", help="Close the dialog"),
     BindingSpec("open_card", "enter", "open", "Open", "card", help="Open the focused queue"),
     BindingSpec(
         "next_page",
