@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import html
 import json
 import re
@@ -28,7 +27,6 @@ _SHAPES = (
         rf"\1{REMOVED}",
     ),
 )
-_BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{8,}={0,2}")
 
 
 def secret_forms(secret: str) -> set[str]:
@@ -43,17 +41,20 @@ class Scrubber:
 
     def __init__(self, secrets: Iterable[str]) -> None:
         self.secrets = sorted({s for s in secrets if len(s) >= SHORTEST_SECRET}, key=len, reverse=True)
-        self._raw = [s.encode() for s in self.secrets]
         forms = {form for secret in self.secrets for form in secret_forms(secret)}
         self._forms = sorted(forms, key=len, reverse=True)
+        self._cores = sorted({core for secret in self.secrets for core in base64_cores(secret.encode())})
+        # base64 of n bytes is at least 4n/3 characters: shorter runs cannot hold a whole secret
+        shortest = min((len(secret.encode()) for secret in self.secrets), default=SHORTEST_SECRET)
+        self._base64_run = re.compile(rf"[A-Za-z0-9+/_-]{{{max(6, shortest * 4 // 3)},}}={{0,2}}")
 
     def text(self, text: str) -> str:
         for form in self._forms:
             text = text.replace(form, REMOVED)
         for pattern, replacement in _SHAPES:
             text = pattern.sub(replacement, text)
-        if self._raw:
-            text = _BASE64_RUN.sub(self._unless_secret_inside, text)
+        if self._cores:
+            text = self._base64_run.sub(self._unless_secret_inside, text)
         return text
 
     def data(self, data: Any) -> Any:
@@ -68,20 +69,17 @@ class Scrubber:
 
     def _unless_secret_inside(self, match: re.Match[str]) -> str:
         run = match.group(0)
-        for decoded in _decodings(run):
-            if any(secret in decoded for secret in self._raw):
-                return REMOVED
-        return run
+        return REMOVED if any(core in run for core in self._cores) else run
 
 
-def _decodings(run: str) -> Iterable[bytes]:
-    """`run` decoded as base64 (standard or URL-safe alphabet) from each of its first four characters:
-    a secret inside a longer base64 text (`Basic dXNlcjpwYXNz`) starts at any alignment."""
-    standard = run.rstrip("=").replace("-", "+").replace("_", "/")
-    for start in range(4):
-        chunk = standard[start:]
-        chunk = chunk[: len(chunk) - len(chunk) % 4] if len(chunk) % 4 == 1 else chunk
-        try:
-            yield base64.b64decode(chunk + "=" * (-len(chunk) % 4))
-        except (binascii.Error, ValueError):
-            continue
+def base64_cores(raw: bytes) -> set[str]:
+    """What base64 of any text holding `raw` must contain, whatever the alignment: for each of the three
+    offsets, the characters that depend on `raw`'s bits alone (standard and URL-safe alphabets)."""
+    cores: set[str] = set()
+    for offset in range(3):
+        encoded = base64.b64encode(bytes(offset) + raw).decode()
+        first = -(-8 * offset // 6)  # the first character made only of raw's bits
+        last = 8 * (offset + len(raw)) // 6  # one past the last
+        core = encoded[first:last]
+        cores |= {core, core.replace("+", "-").replace("/", "_")}
+    return cores

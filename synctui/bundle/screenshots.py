@@ -1,5 +1,7 @@
 """SVG screenshots of the dashboard, drawn by the dashboard itself from a bundle's (cleaned) data:
-each backend's main screen (cards, sync log, jobs) and the first page of each of its non-empty queues."""
+each backend's main screen (cards, sync log, jobs) at the user's terminal size and at 120×40, and the
+first page of each of its non-empty queues at 120×40 (a queue page costs four times a main screen to
+draw; at 120 columns it shows every column)."""
 
 from __future__ import annotations
 
@@ -44,15 +46,18 @@ async def render(
 
     taken_at = client.contents.taken_at
     shots: dict[str, tuple[str, str]] = {}
-    for size in at:
-        app = SyncTuiApp(client, readonly=readonly, theme=theme, clock=lambda: taken_at)
-        async with app.run_test(size=size) as pilot:
-            shots.update(await _shoot(app, pilot, size, title))
+    app = SyncTuiApp(client, readonly=readonly, theme=theme, clock=lambda: taken_at)
+    async with app.run_test(size=at[0]) as pilot:
+        await _until(pilot, lambda: app.agent_state is not None)
+        for size in at:
+            if size != app.size:
+                await pilot.resize_terminal(*size)
+            shots.update(await _shoot(app, pilot, size, title, queues=size == SUPPORT_SIZE))
     return shots
 
 
 async def _shoot(
-    app: SyncTuiApp, pilot: Pilot, size: tuple[int, int], title: str
+    app: SyncTuiApp, pilot: Pilot, size: tuple[int, int], title: str, *, queues: bool
 ) -> dict[str, tuple[str, str]]:
     from synctui.tui.screens.queue_browser import QueueBrowserScreen
 
@@ -64,21 +69,20 @@ async def _shoot(
 
     client: BundleClient = app.client  # type: ignore[assignment]
     shots: dict[str, tuple[str, str]] = {}
-    await _until(pilot, lambda: app.agent_state is not None)
     state = app.agent_state
     for view in state.backends if state else []:
         backend = view.snapshot.backend
         app.select_backend(backend)
         await pilot.pause()
-        shot = app.export_screenshot(title=f"{title} — {backend}")
+        shot = app.export_screenshot(title=f"{title} — {backend}", simplify=True)
         shots[layout.dashboard_screen(backend, size)] = ("screenshots", shot)
         for stat in view.snapshot.queues:
-            if not stat.count or (backend, stat.kind) not in client.contents.pages:
+            if not queues or not stat.count or (backend, stat.kind) not in client.contents.pages:
                 continue
             app.open_queue(stat.kind)
             await _until(pilot, page_drawn)
             await pilot.pause()
-            shot = app.export_screenshot(title=f"{title} — {backend} {stat.kind.value}")
+            shot = app.export_screenshot(title=f"{title} — {backend} {stat.kind.value}", simplify=True)
             shots[layout.queue_screen(backend, stat.kind, size)] = ("queues", shot)
             app.pop_screen()
             await pilot.pause()
