@@ -59,7 +59,8 @@ class Prepared:
         return sum(len(data) for owner, data in self.files.values() if owner == part)
 
     def parts(self) -> list[str]:
-        return [part.name for part in PARTS if any(owner == part.name for owner, _ in self.files.values())]
+        """The parts that hold something."""
+        return [part.name for part in PARTS if self.size(part.name) > 0]
 
 
 async def prepare(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from synctui.bundle.parts import PARTS
+from synctui.bundle.parts import PARTS_BY_NAME
 from synctui.bundle.write import Written
 
 
@@ -19,12 +19,11 @@ def spoken_id(bundle_id: str) -> str:
     return f"{bundle_id[:5]}-{bundle_id[5:]}" if len(bundle_id) == 10 else bundle_id
 
 
-def written_lines(written: Written, include: set[str]) -> list[str]:
-    left_out = [part for part in PARTS if part.name not in include]
+def written_lines(written: Written) -> list[str]:
     lines = [
         f"Bug report written: {written.path} ({size_text(written.size)}, {written.files} files"
         f"{', encrypted with age' if written.encrypted else ''})",
         f"Bundle id: {spoken_id(written.bundle_id)} — read it to support over the phone",
     ]
-    lines += [f"Left out: {part.name} — {part.loss}" for part in left_out]
+    lines += [f"Left out: {name} — {PARTS_BY_NAME[name].loss}" for name in written.left_out]
     return lines

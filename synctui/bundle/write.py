@@ -14,7 +14,7 @@ from pathlib import Path
 from synctui import __version__
 from synctui.bundle import age, layout
 from synctui.bundle.build import Prepared
-from synctui.bundle.parts import PARTS, PARTS_BY_NAME
+from synctui.bundle.parts import PARTS_BY_NAME
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,7 @@ class Written:
     bundle_id: str
     encrypted: bool
     files: int
+    left_out: list[str]  # parts that had something and were left out
 
 
 def manifest(prepared: Prepared, include: set[str]) -> dict[str, object]:
@@ -44,7 +45,9 @@ def manifest(prepared: Prepared, include: set[str]) -> dict[str, object]:
             }
             for name, data in sorted(kept.items())
         ],
-        "left_out": [{"part": part.name, "loss": part.loss} for part in PARTS if part.name not in include],
+        "left_out": [
+            {"part": name, "loss": PARTS_BY_NAME[name].loss} for name in left_out(prepared, include)
+        ],
         "notes": prepared.notes,
     }
 
@@ -84,4 +87,10 @@ def write(prepared: Prepared, include: set[str], output: Path, *, encrypt_to: st
         temp.unlink(missing_ok=True)
         raise
     kept = sum(1 for part, _ in prepared.files.values() if part in include)
-    return Written(output, len(data), prepared.bundle_id, bool(encrypt_to), kept + 1)
+    return Written(
+        output, len(data), prepared.bundle_id, bool(encrypt_to), kept + 1, left_out(prepared, include)
+    )
+
+
+def left_out(prepared: Prepared, include: set[str]) -> list[str]:
+    return [name for name in prepared.parts() if name not in include]

@@ -98,6 +98,6 @@ def run(args: argparse.Namespace, config: Config) -> int:
         raise usage_error(f"synctui: {clean(str(exc))}") from None
     except OSError as exc:
         raise CommandError(f"synctui: cannot write {output}: {exc.strerror or exc}", exits.FAILED) from None
-    for line in written_lines(written, include):
+    for line in written_lines(written):
         print(clean(line))
     return exits.OK

@@ -149,7 +149,7 @@ async def test_parts_left_out_are_not_in_it_and_the_manifest_says_what_support_l
     left = {item["part"]: item["loss"] for item in manifest["left_out"]}
     assert set(left) == {"screenshots", "logs", "payloads"}
     assert left["logs"] == "support cannot read the errors that were logged"
-    lines = written_lines(written, include)
+    lines = written_lines(written)
     assert lines[0].startswith(f"Bug report written: {written.path} (")
     assert (
         lines[1]

@@ -67,3 +67,24 @@ async def test_submit_a_bug_is_in_the_palette_and_hidden_without_a_config(tmp_pa
             await pilot.press("b")
             await pilot.pause()
             assert isinstance(app.screen, BugReportScreen) is offered
+
+
+async def test_pseudonymise_collects_again_with_pseudonyms(tmp_path) -> None:
+    from textual.widgets import Checkbox
+
+    app = make_app(LeakyAgent(), config=canary_config(tmp_path / "state"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.agent_state is not None, "the first state")
+        await pilot.press("b")
+        await until(pilot, lambda: isinstance(app.screen, BugReportScreen), "the dialog")
+        screen: BugReportScreen = app.screen  # type: ignore[assignment]
+        await until(pilot, lambda: screen.prepared is not None, "the parts collected", steps=3000)
+        first = screen.prepared
+        screen.query_one("#bug-pseudonymise", Checkbox).value = True
+        await until(pilot, lambda: screen.prepared is not first, "collected again", steps=3000)
+        await pilot.pause()
+        assert screen.prepared.pseudonymised
+        assert "names pseudonymised" in status_text(screen)
+        config = screen.prepared.files["config.json"][1]
+        assert b"clinic-7.health.example" not in config and b"host-" in config
+    assert (tmp_path / "state" / "bundle-pseudonyms.json").exists()

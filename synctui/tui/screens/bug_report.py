@@ -141,7 +141,10 @@ class BugReportScreen(ModalScreen[None]):
         total = sum(prepared.size(name) for name in chosen)
         notes = "".join(f"\n{safe(note)}" for note in prepared.notes)
         self.query_one("#bug-status", Static).update(
-            Content(f"{len(chosen)} parts, {size_text(total)} before compression; W writes it.{notes}")
+            Content(
+                f"{len(chosen)} parts, {size_text(total)} before compression"
+                f"{', names pseudonymised' if prepared.pseudonymised else ''}; W writes it.{notes}"
+            )
         )
 
     def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
@@ -179,7 +182,7 @@ class BugReportScreen(ModalScreen[None]):
             )
             self.app.call_from_thread(self.query_one("#bug-status", Static).update, message)
             return
-        self.app.call_from_thread(self.show_written, written_lines(written, include))
+        self.app.call_from_thread(self.show_written, written_lines(written))
 
     def show_written(self, lines: list[str]) -> None:
         self.written = True
