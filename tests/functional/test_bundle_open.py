@@ -55,7 +55,9 @@ async def test_the_bundles_screenshot_is_the_live_dashboards_svg(tmp_path) -> No
     async with live.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: live.agent_state is not None, "the first state")
         await pilot.pause()
-        shown = live.export_screenshot(title=f"synctui bug report {prepared.bundle_id} — santedb", simplify=True)
+        shown = live.export_screenshot(
+            title=f"synctui bug report {prepared.bundle_id} — santedb", simplify=True
+        )
     assert svg.decode() == shown
 
 
