@@ -54,6 +54,7 @@ class Prepared:
     files: dict[str, tuple[str, bytes]]  # name → (part, content), cleaned
     pseudonymised: bool
     notes: list[str] = field(default_factory=list)  # what could not be collected, for the manifest
+    agent_answered: bool = True  # False: the agent could not be reached, the bundle holds no state
 
     def size(self, part: str) -> int:
         return sum(len(data) for owner, data in self.files.values() if owner == part)
@@ -86,29 +87,36 @@ async def prepare(
     texts = {layout.PLUGINS_TEXT: ("plugins", device.plugins_text(plugins))}
     for name, tail in device.log_tails(sources.config.agent.state_dir).items():
         texts[layout.LOGS + name] = ("logs", tail)
-    contents = from_files({name: data for name, (_, data) in cleaned.items()})
-    shown = BundleClient(contents, sources.description, opened=False)
-    at = screenshots.sizes(sources.terminal)
-    title = f"synctui bug report {bundle_id}"
-    options: dict[str, Any] = {"readonly": sources.readonly, "theme": sources.theme, "title": title}
-    if apart:
-        svgs = await asyncio.to_thread(screenshots.render_apart, shown, at, **options)
-    else:
-        svgs = await screenshots.render(shown, at, **options)
-    texts.update(svgs)
+    if found.state is not None:  # screenshots of the state: none without one
+        texts.update(await _screenshots(cleaned, sources, bundle_id, apart=apart))
 
     files = {name: (part, _json_bytes(data)) for name, (part, data) in cleaned.items()}
     files.update(
         {name: (part, cleaner.text(part, name, text).encode()) for name, (part, text) in texts.items()}
     )
-    if pseudonymise:
-        cleaner.pseudonyms.save()  # type: ignore[union-attr]
+    if cleaner.pseudonyms is not None:
+        cleaner.pseudonyms.save()
     notes = [f"not collected: {what}: {why}" for what, why in found.errors.items()]
     if not any(name.startswith(layout.LOGS) for name in files):
         notes.append(
             f"no log found in {sources.config.agent.state_dir} (a standalone agent logs to its stderr)"
         )
-    return Prepared(bundle_id, sources.now, files, pseudonymise, notes)
+    return Prepared(bundle_id, sources.now, files, pseudonymise, notes, found.state is not None)
+
+
+async def _screenshots(
+    cleaned: dict[str, tuple[str, Any]], sources: Sources, bundle_id: str, *, apart: bool
+) -> dict[str, tuple[str, str]]:
+    """The screens drawn from the cleaned data, through the same client `synctui open` uses."""
+    contents = from_files({name: data for name, (_, data) in cleaned.items()})
+    shown = BundleClient(contents, sources.description, opened=False)
+    at = screenshots.sizes(sources.terminal)
+    title = f"synctui bug report {bundle_id}"
+    if apart:
+        return await asyncio.to_thread(
+            screenshots.render_apart, shown, at, readonly=sources.readonly, theme=sources.theme, title=title
+        )
+    return await screenshots.render(shown, at, readonly=sources.readonly, theme=sources.theme, title=title)
 
 
 class _Cleaner:

@@ -40,7 +40,7 @@ class BundleClient:
     def __init__(self, contents: Contents, description: str, *, opened: bool = True) -> None:
         self.contents = contents
         self.description = description
-        state = contents.state or AgentState(backends=[])
+        state = contents.state
         if opened:
             state = replace(
                 state,

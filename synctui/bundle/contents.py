@@ -31,7 +31,7 @@ class Contents:
     taken_at: datetime  # the dashboard's clock when the bundle was made: the opened one stands still there
     description: str  # where the dashboard's agent was ("embedded agent", a socket, tcp://…)
     readonly: bool  # whether that dashboard was read-only (its screenshots show what it offered)
-    state: AgentState | None
+    state: AgentState
     errors: dict[str, str] = field(default_factory=dict)  # what the agent could not give
     pages: dict[tuple[str, QueueKind], EntryPage] = field(default_factory=dict)
     conflicts: dict[str, list[QueueEntry]] = field(default_factory=dict)
@@ -77,12 +77,15 @@ def from_files(files: dict[str, Any]) -> Contents:
     head = files.get(layout.STATE)
     if not isinstance(head, dict):
         raise BundleError("it holds no device state (the state part was left out when it was made)")
+    if head.get("state") is None:
+        why = (head.get("errors") or {}).get("state", "the agent did not answer")
+        raise BundleError(f"it holds no device state: {why}")
     try:
         contents = Contents(
             taken_at=from_data(datetime, head.get("taken_at")),
             description=str(head.get("description", "")),
             readonly=bool(head.get("readonly", False)),
-            state=from_data(AgentState, state) if (state := head.get("state")) is not None else None,
+            state=from_data(AgentState, head["state"]),
             errors={str(k): str(v) for k, v in (head.get("errors") or {}).items()},
             plugins=from_data(list[PluginInfo], files.get(layout.PLUGINS_JSON, [])),
         )

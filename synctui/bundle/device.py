@@ -10,6 +10,7 @@ import sys
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from synctui import __version__
 from synctui.backend import Secret
@@ -132,8 +133,6 @@ def secrets(config: Config) -> list[str]:
 
 def names(config: Config) -> tuple[list[str], list[str]]:
     """(host names, user names) this device knows, for pseudonyms."""
-    from urllib.parse import urlsplit
-
     hosts = [platform.node()]
     users = [b.username for b in config.backends if b.username]
     for backend in config.backends:

@@ -74,6 +74,7 @@ async def _shoot(
         backend = view.snapshot.backend
         app.select_backend(backend)
         await pilot.pause()
+        await pilot.pause()  # a layout change after the first frame (sparkline widths) is drawn too
         shot = app.export_screenshot(title=f"{title} — {backend}", simplify=True)
         shots[layout.dashboard_screen(backend, size)] = ("screenshots", shot)
         for stat in view.snapshot.queues:

@@ -1,4 +1,6 @@
-"""`synctui bug-report`: write a support bundle (Submit a Bug) of this device's state, without secrets."""
+"""`synctui bug-report`: write a support bundle (Submit a Bug) of this device's state, without secrets.
+
+With no agent to ask, the bundle still holds the config, logs, plugins and versions; the exit code is 3."""
 
 from __future__ import annotations
 
@@ -100,4 +102,4 @@ def run(args: argparse.Namespace, config: Config) -> int:
         raise CommandError(f"synctui: cannot write {output}: {exc.strerror or exc}", exits.FAILED) from None
     for line in written_lines(written):
         print(clean(line))
-    return exits.OK
+    return exits.OK if prepared.agent_answered else exits.UNREACHABLE

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from synctui.backend import BackendSettings, Secret
 from synctui.bundle.build import Prepared, Sources, prepare
+from synctui.client import AgentUnavailable
 from synctui.config import AgentSettings, Config, RemoteAgent
 from synctui.model import AgentState, Category, EntryDetail, EntryPage, Health, QueueKind, Rejection
 from synctui.plugins import Registry, load_plugins
@@ -66,6 +67,11 @@ class LeakyAgent(FakeAgentClient):
             for view in state.backends
         ]
         super().__init__(replace(state, backends=views), **kwargs)
+
+    async def state(self) -> AgentState:
+        if self.unavailable:
+            raise AgentUnavailable(self.unavailable)
+        return await super().state()
 
     async def entries(self, backend, queue, offset=0, limit=50, filter=None) -> EntryPage:
         page = await super().entries(backend, queue, offset, limit, filter)

@@ -29,6 +29,12 @@ from tests.functional.tui_fakes import NOW, clock, make_app, until
 SIZE = (80, 24)
 
 
+async def settled(pilot) -> None:
+    """Two rounds of messages: a layout change after the first frame is drawn too (as in screenshots)."""
+    await pilot.pause()
+    await pilot.pause()
+
+
 def screen_lines(app: SyncTuiApp) -> list[str]:
     width, height = app.size
     console = Console(width=width, height=height, file=io.StringIO(), record=True, legacy_windows=False)
@@ -54,7 +60,7 @@ async def test_the_bundles_screenshot_is_the_live_dashboards_svg(tmp_path) -> No
     live = make_app(LeakyAgent())
     async with live.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: live.agent_state is not None, "the first state")
-        await pilot.pause()
+        await settled(pilot)
         shown = live.export_screenshot(
             title=f"synctui bug report {prepared.bundle_id} — santedb", simplify=True
         )
@@ -65,12 +71,12 @@ async def test_open_draws_the_same_main_screen_read_only(bundle: Path) -> None:
     live = make_app(LeakyAgent())
     async with live.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: live.agent_state is not None, "the first state")
-        await pilot.pause()
+        await settled(pilot)
         live_lines = screen_lines(live)
     app = opened_app(bundle)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.agent_state is not None, "the bundle's state")
-        await pilot.pause()
+        await settled(pilot)
         opened_lines = screen_lines(app)
         assert app.is_readonly
     # the header names the bundle instead of the agent, and the footer offers no change
