@@ -109,7 +109,7 @@ async def _screenshots(
 ) -> dict[str, tuple[str, str]]:
     """The screens drawn from the cleaned data, through the same client `synctui open` uses."""
     contents = from_files({name: data for name, (_, data) in cleaned.items()})
-    shown = BundleClient(contents, sources.description, opened=False)
+    shown = BundleClient(contents, contents.description, opened=False)  # cleaned, as the rest
     at = screenshots.sizes(sources.terminal)
     title = f"synctui bug report {bundle_id}"
     if apart:
