@@ -13,6 +13,17 @@ from tests.functional.bundle_fakes import LeakyAgent, canary_config
 from tests.functional.tui_fakes import make_app, until
 
 
+async def open_dialog(app, pilot) -> BugReportScreen:
+    """`b`, then wait until the dialog has collected the parts."""
+    await until(pilot, lambda: app.agent_state is not None, "the first state")
+    await pilot.press("b")
+    await until(pilot, lambda: isinstance(app.screen, BugReportScreen), "the dialog")
+    screen: BugReportScreen = app.screen  # type: ignore[assignment]
+    await until(pilot, lambda: screen.prepared is not None, "the parts collected", steps=3000)
+    await pilot.pause()
+    return screen
+
+
 def status_text(screen: BugReportScreen) -> str:
     return str(screen.query_one("#bug-status", Static).render())
 
@@ -21,12 +32,7 @@ async def test_b_opens_submit_a_bug_and_writes_the_parts_kept(tmp_path) -> None:
     config = canary_config(tmp_path / "state")
     app = make_app(LeakyAgent(), config=config)
     async with app.run_test(size=(80, 24)) as pilot:
-        await until(pilot, lambda: app.agent_state is not None, "the first state")
-        await pilot.press("b")
-        await until(pilot, lambda: isinstance(app.screen, BugReportScreen), "the dialog")
-        screen: BugReportScreen = app.screen  # type: ignore[assignment]
-        await until(pilot, lambda: screen.prepared is not None, "the parts collected", steps=3000)
-        await pilot.pause()
+        screen = await open_dialog(app, pilot)
         parts = screen.query_one("#bug-parts", SelectionList)
         prompts = [str(parts.get_option_at_index(i).prompt) for i in range(parts.option_count)]
         assert prompts[0].startswith("screenshots") and "KiB" in prompts[0]
@@ -74,11 +80,7 @@ async def test_pseudonymise_collects_again_with_pseudonyms(tmp_path) -> None:
 
     app = make_app(LeakyAgent(), config=canary_config(tmp_path / "state"))
     async with app.run_test(size=(120, 40)) as pilot:
-        await until(pilot, lambda: app.agent_state is not None, "the first state")
-        await pilot.press("b")
-        await until(pilot, lambda: isinstance(app.screen, BugReportScreen), "the dialog")
-        screen: BugReportScreen = app.screen  # type: ignore[assignment]
-        await until(pilot, lambda: screen.prepared is not None, "the parts collected", steps=3000)
+        screen = await open_dialog(app, pilot)
         first = screen.prepared
         screen.query_one("#bug-pseudonymise", Checkbox).value = True
         await until(pilot, lambda: screen.prepared is not first, "collected again", steps=3000)
