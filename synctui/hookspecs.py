@@ -38,7 +38,8 @@ def synctui_explain_rejection(kind: str, raw: str, status: int | None) -> Reject
 @hookspec
 def synctui_redact(data: dict[str, Any]) -> dict[str, Any] | None:
     """Strip secrets or personal data from something about to be exported; return the new dict
-    or None to leave it as it is."""
+    or None to leave it as it is. A support bundle calls it for each of its files with
+    {"part": "payloads", "file": "payloads/clinic.json", "content": <JSON data, or the text>}."""
 
 
 @hookspec

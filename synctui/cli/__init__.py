@@ -17,9 +17,11 @@ from synctui.cli import (
     agent,
     archive,
     audit,
+    bug_report,
     check,
     dashboard,
     exits,
+    open_bundle,
     plugins,
     queue,
     reset,
@@ -48,6 +50,8 @@ VERBS = (
     audit,
     archive,
     set_pin,
+    bug_report,
+    open_bundle,
 )
 
 
@@ -128,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # Verbs that work on this machine, never through an agent: `--agent` makes no sense with them.
-LOCAL_VERBS = frozenset({"agent", "demo", "plugins", "set-pin"})
+LOCAL_VERBS = frozenset({"agent", "demo", "plugins", "set-pin", "open"})
 
 
 def remote_agent(args: argparse.Namespace) -> RemoteAgent | None:

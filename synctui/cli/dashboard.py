@@ -41,6 +41,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
             keymap=config.keymap,
             readonly=config.agent.readonly,
             close_client=True,
+            config=config,
         )
 
     if not demo and config.agent.remote is not None:

@@ -23,6 +23,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from synctui.client import AgentClient, AgentRefused, AgentUnavailable
+from synctui.config import Config
 from synctui.model import AgentState, BackendView, Level, QueueKind, Verdict
 from synctui.tui.bindings import bindings_for, clean_keymap
 from synctui.tui.commands import DashboardCommands
@@ -60,9 +61,11 @@ class SyncTuiApp(App[None]):
         readonly: bool = False,
         clock: Clock | None = None,
         close_client: bool = False,
+        config: Config | None = None,
     ) -> None:
         super().__init__()
         self.client = client
+        self.config = config  # this device's config: Submit a Bug needs it (none: not offered)
         self.readonly = readonly
         self.clock: Clock = clock or _local_now
         self.close_client = close_client

@@ -27,6 +27,7 @@ SCOPE_TITLES = {
     "archive": "Archive",
     "details": "Backend details",
     "help": "Help",
+    "bugreport": "Submit a Bug",
 }
 
 BASE_SPECS: tuple[BindingSpec, ...] = (
@@ -134,6 +135,18 @@ BASE_SPECS: tuple[BindingSpec, ...] = (
         palette="Filter sync log",
         help="Filter the sync log by record type",
     ),
+    BindingSpec(
+        "bug_report",
+        "b",
+        "bug_report",
+        "Bug report",
+        "main",
+        show=False,
+        palette="Submit a Bug",
+        help="Write a support bundle: what goes in, part by part, never a secret",
+    ),
+    BindingSpec("bug_report_write", "w", "write", "Write", "bugreport", help="Write the bundle"),
+    BindingSpec("bug_report_close", "escape", "close", "Close", "bugreport", help="Close the dialog"),
     BindingSpec("open_card", "enter", "open", "Open", "card", help="Open the focused queue"),
     BindingSpec(
         "next_page",

@@ -114,6 +114,8 @@ class MainScreen(LogActionsScreen):
         if action in ("resubmit", "synchronize"):
             view = self.current_view()
             return view is not None and offers(self.tui, view.snapshot.backend, action)
+        if action == "bug_report":
+            return self.tui.config is not None
         if action in ("next_backend", "prev_backend"):
             state = self.tui.agent_state
             return state is not None and len(state.backends) > 1
@@ -130,6 +132,12 @@ class MainScreen(LogActionsScreen):
 
     def action_refresh(self) -> None:
         self.tui.action_refresh()
+
+    def action_bug_report(self) -> None:
+        from synctui.tui.screens.bug_report import BugReportScreen
+
+        if self.check_action("bug_report", ()):
+            self.app.push_screen(BugReportScreen())
 
     def action_open_queue(self, kind: str) -> None:
         self.tui.open_queue(QueueKind(kind))

@@ -1,0 +1,158 @@
+"""Making a bundle: collect from the agent, let plugins redact each file, pseudonymise when asked,
+remove every secret, draw the screenshots from the cleaned data. `prepare` gathers everything (the
+dialog then shows each part's size); `synctui.bundle.write` packs the parts the user keeps."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from synctui.bundle import device, layout, screenshots
+from synctui.bundle.clean import Scrubber
+from synctui.bundle.client import BundleClient
+from synctui.bundle.collect import collect
+from synctui.bundle.contents import from_files, to_files
+from synctui.bundle.parts import PARTS
+from synctui.bundle.pseudonyms import MAP_FILE, Pseudonyms
+from synctui.client import AgentClient
+from synctui.config import Config
+
+if TYPE_CHECKING:
+    from synctui.plugins import Registry
+
+ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U: read over the phone without doubt
+ID_LENGTH = 10
+
+
+def new_bundle_id() -> str:
+    return "".join(secrets.choice(ID_ALPHABET) for _ in range(ID_LENGTH))
+
+
+@dataclass
+class Sources:
+    """Where a bundle's data comes from besides the agent: this device's config and plugins, and how
+    the dashboard looked (its agent, read-only flag, theme, terminal size, clock)."""
+
+    config: Config
+    registry: Registry
+    description: str
+    now: datetime
+    readonly: bool = False
+    theme: str | None = None
+    terminal: tuple[int, int] | None = None
+
+
+@dataclass
+class Prepared:
+    bundle_id: str
+    created: datetime
+    files: dict[str, tuple[str, bytes]]  # name → (part, content), cleaned
+    pseudonymised: bool
+    notes: list[str] = field(default_factory=list)  # what could not be collected, for the manifest
+    agent_answered: bool = True  # False: the agent could not be reached, the bundle holds no state
+
+    def size(self, part: str) -> int:
+        return sum(len(data) for owner, data in self.files.values() if owner == part)
+
+    def parts(self) -> list[str]:
+        """The parts that hold something."""
+        return [part.name for part in PARTS if self.size(part.name) > 0]
+
+
+async def prepare(
+    client: AgentClient, sources: Sources, *, payloads: bool, pseudonymise: bool, apart: bool = False
+) -> Prepared:
+    """Everything a bundle may hold, cleaned. `apart`: draw the screenshots on a thread of their own
+    (from inside a running dashboard)."""
+    bundle_id = new_bundle_id()
+    found = await collect(client, payloads=payloads)
+    plugins = sources.registry.plugins
+    cleaner = _Cleaner(sources, pseudonymise)
+    data_files = to_files(
+        found,
+        taken_at=sources.now,
+        description=sources.description,
+        readonly=sources.readonly,
+        plugins=plugins,
+    )
+    data_files[layout.VERSIONS] = ("versions", device.versions(plugins))
+    data_files[layout.CONFIG] = ("config", device.config_data(sources.config))
+    cleaned = {name: (part, cleaner.data(part, name, data)) for name, (part, data) in data_files.items()}
+
+    texts = {layout.PLUGINS_TEXT: ("plugins", device.plugins_text(plugins))}
+    for name, tail in device.log_tails(sources.config.agent.state_dir).items():
+        texts[layout.LOGS + name] = ("logs", tail)
+    if found.state is not None:  # screenshots of the state: none without one
+        texts.update(await _screenshots(cleaned, sources, bundle_id, apart=apart))
+
+    files = {name: (part, _json_bytes(data)) for name, (part, data) in cleaned.items()}
+    files.update(
+        {name: (part, cleaner.text(part, name, text).encode()) for name, (part, text) in texts.items()}
+    )
+    if cleaner.pseudonyms is not None:
+        cleaner.pseudonyms.save()
+    notes = [f"not collected: {what}: {why}" for what, why in found.errors.items()]
+    if not any(name.startswith(layout.LOGS) for name in files):
+        notes.append(
+            f"no log found in {sources.config.agent.state_dir} (a standalone agent logs to its stderr)"
+        )
+    return Prepared(bundle_id, sources.now, files, pseudonymise, notes, found.state is not None)
+
+
+async def _screenshots(
+    cleaned: dict[str, tuple[str, Any]], sources: Sources, bundle_id: str, *, apart: bool
+) -> dict[str, tuple[str, str]]:
+    """The screens drawn from the cleaned data, through the same client `synctui open` uses."""
+    contents = from_files({name: data for name, (_, data) in cleaned.items()})
+    shown = BundleClient(contents, contents.description, opened=False)  # cleaned, as the rest
+    at = screenshots.sizes(sources.terminal)
+    title = f"synctui bug report {bundle_id}"
+    if apart:
+        return await asyncio.to_thread(
+            screenshots.render_apart, shown, at, readonly=sources.readonly, theme=sources.theme, title=title
+        )
+    return await screenshots.render(shown, at, readonly=sources.readonly, theme=sources.theme, title=title)
+
+
+class _Cleaner:
+    """Each file, in this order: the plugins' `synctui_redact` hook, pseudonyms, secret removal."""
+
+    def __init__(self, sources: Sources, pseudonymise: bool) -> None:
+        self.registry = sources.registry
+        self.scrubber = Scrubber(device.secrets(sources.config))
+        self.pseudonyms: Pseudonyms | None = None
+        if pseudonymise:
+            self.pseudonyms = Pseudonyms(sources.config.agent.state_dir / MAP_FILE)
+            hosts, users = device.names(sources.config)
+            self.pseudonyms.add("host", hosts)
+            self.pseudonyms.add("user", users)
+
+    def _redact(self, part: str, name: str, content: Any) -> Any:
+        result = self.registry.redact({"part": part, "file": name, "content": content})
+        return result.get("content", content) if isinstance(result, dict) else content
+
+    def data(self, part: str, name: str, data: Any) -> Any:
+        data = self._redact(part, name, data)
+        if self.pseudonyms is not None:
+            data = self.pseudonyms.data(data)
+        return self.scrubber.data(data)
+
+    def text(self, part: str, name: str, text: str) -> str:
+        text = self._redact(part, name, text)
+        text = text if isinstance(text, str) else str(text)
+        if self.pseudonyms is not None:
+            text = self.pseudonyms.text(text)
+        return self.scrubber.text(text)
+
+
+def _json_bytes(data: Any) -> bytes:
+    return json.dumps(data, indent=1, ensure_ascii=False).encode()
+
+
+def default_output(state_dir: Path, bundle_id: str, created: datetime) -> Path:
+    return state_dir / "bug-reports" / f"synctui-bug-{created:%Y%m%d-%H%M}-{bundle_id}.tar.gz"

@@ -1,0 +1,47 @@
+"""`synctui open BUNDLE`: the dashboard on a support bundle's state, read-only, as the technician saw it."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from synctui.cli import exits
+from synctui.cli.common import CommandError, clean
+from synctui.config import Config
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    parser = sub.add_parser(
+        "open", parents=[common], help="open a support bundle (from `synctui bug-report`) read-only"
+    )
+    parser.add_argument("bundle", type=Path, metavar="BUNDLE", help="the .tar.gz (or .tar.gz.age) file")
+    parser.add_argument(
+        "--identity", "-i", type=Path, metavar="FILE", help="age or SSH private key, for an encrypted bundle"
+    )
+    parser.set_defaults(func=run, log_to_file=True)
+
+
+def run(args: argparse.Namespace, config: Config) -> int:
+    from synctui.bundle.client import BundleClient
+    from synctui.bundle.contents import BundleError
+    from synctui.bundle.reader import open_bundle
+    from synctui.bundle.words import spoken_id
+    from synctui.tui.app import SyncTuiApp
+
+    try:
+        opened = open_bundle(args.bundle, args.identity)
+    except BundleError as exc:
+        message = f"synctui: {args.bundle} is not a readable support bundle: {exc}"
+        raise CommandError(clean(message), exits.FAILED) from None
+    contents = opened.contents
+    client = BundleClient(contents, f"bundle {spoken_id(opened.bundle_id)}")
+    SyncTuiApp(
+        client,
+        theme=args.theme or config.theme,
+        keymap=config.keymap,
+        readonly=True,
+        clock=lambda: contents.taken_at,
+        close_client=True,
+    ).run()
+    return exits.OK

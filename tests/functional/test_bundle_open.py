@@ -1,0 +1,175 @@
+"""`synctui open`: the same dashboard on a bundle's state, read-only, through a client of the same
+interface as the live agent; a damaged bundle ends in one line."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from synctui.actions import CATALOGUE
+from synctui.bundle import layout
+from synctui.bundle.client import BundleClient
+from synctui.bundle.contents import BundleError
+from synctui.bundle.parts import DEFAULT_PARTS
+from synctui.bundle.reader import open_bundle
+from synctui.bundle.write import write
+from synctui.cli import main
+from synctui.client import AgentRefused
+from synctui.model import QueueKind
+from synctui.tui.actions import offers
+from synctui.tui.app import SyncTuiApp
+from synctui.tui.screens.queue_browser import QueueBrowserScreen
+from tests.functional.bundle_fakes import LeakyAgent, canary_config, make_bundle
+from tests.functional.tui_fakes import NOW, clock, make_app, until
+
+SIZE = (80, 24)
+
+
+async def settled(pilot) -> None:
+    """Two rounds of messages: a layout change after the first frame is drawn too (as in screenshots)."""
+    await pilot.pause()
+    await pilot.pause()
+
+
+def screen_lines(app: SyncTuiApp) -> list[str]:
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), record=True, legacy_windows=False)
+    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
+    return console.export_text().splitlines()
+
+
+@pytest.fixture
+async def bundle(tmp_path) -> Path:
+    prepared = await make_bundle(LeakyAgent(), canary_config(tmp_path / "state"))
+    return write(prepared, set(DEFAULT_PARTS), tmp_path / "bundle.tar.gz").path
+
+
+def opened_app(path: Path) -> SyncTuiApp:
+    opened = open_bundle(path)
+    client = BundleClient(opened.contents, f"bundle {opened.bundle_id}")
+    return SyncTuiApp(client, theme="dark", readonly=True, clock=lambda: opened.contents.taken_at)
+
+
+async def test_the_bundles_screenshot_is_the_live_dashboards_svg(tmp_path) -> None:
+    prepared = await make_bundle(LeakyAgent(), canary_config(tmp_path / "state"))
+    _, svg = prepared.files[layout.dashboard_screen("santedb", SIZE)]
+    live = make_app(LeakyAgent())
+    async with live.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: live.agent_state is not None, "the first state")
+        await settled(pilot)
+        shown = live.export_screenshot(
+            title=f"synctui bug report {prepared.bundle_id} — santedb", simplify=True
+        )
+    assert svg.decode() == shown
+
+
+async def test_open_draws_the_same_main_screen_read_only(bundle: Path) -> None:
+    live = make_app(LeakyAgent())
+    async with live.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: live.agent_state is not None, "the first state")
+        await settled(pilot)
+        live_lines = screen_lines(live)
+    app = opened_app(bundle)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.agent_state is not None, "the bundle's state")
+        await settled(pilot)
+        opened_lines = screen_lines(app)
+        assert app.is_readonly
+    # the header names the bundle instead of the agent, and the footer offers no change
+    assert opened_lines[1:-1] == live_lines[1:-1]
+    assert "read-only" in opened_lines[0] and "bundle" in opened_lines[0]
+    assert "Sync now" in live_lines[-1] and "Sync now" not in opened_lines[-1]
+
+
+async def test_every_change_is_hidden_and_refused(bundle: Path) -> None:
+    app = opened_app(bundle)
+    client: BundleClient = app.client  # type: ignore[assignment]
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.agent_state is not None, "the bundle's state")
+        for spec in CATALOGUE:
+            for view in app.agent_state.backends:
+                for queue in (None, *QueueKind):
+                    assert not offers(app, view.snapshot.backend, spec, queue), spec.name
+        await pilot.press("s")
+        await pilot.pause()
+        assert app.screen_stack[-1].__class__.__name__ == "MainScreen"
+    changes = [
+        client.synchronize("santedb"),
+        client.retry("santedb", None),
+        client.discard("santedb", QueueKind.CONFLICTS, ["conflicts-00000"]),
+        client.reset("santedb", None),
+        client.resubmit("santedb", NOW, NOW),
+        client.cancel("santedb", "a"),
+        client.change_settings("santedb", {"a": "b"}),
+        client.check_connection("santedb"),
+        client.count_remotes("santedb"),
+        client.refresh(),
+    ]
+    for change in changes:
+        with pytest.raises(AgentRefused) as refused:
+            await change
+        assert refused.value.status == 403 and "support bundle" in refused.value.message
+
+
+async def test_support_browses_the_queues_and_reads_each_rejection(bundle: Path) -> None:
+    app = opened_app(bundle)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.agent_state is not None, "the bundle's state")
+        await pilot.press("4")
+        await until(pilot, lambda: isinstance(app.screen, QueueBrowserScreen) and app.screen.page is not None)
+        page = app.screen.page
+        assert page.total == 3 and [e.rejection.code for e in page.entries] == ["INCORRECT_PASSWORD"] * 3
+        text = "\n".join(screen_lines(app))
+        assert "login refused for nurse" in text and "Pa55word" not in text
+    client: BundleClient = app.client  # type: ignore[assignment]
+    with pytest.raises(AgentRefused, match="does not hold it"):
+        await client.entry("santedb", QueueKind.CONFLICTS, "conflicts-00000")  # payloads were left out
+    with pytest.raises(AgentRefused, match="only the first page"):
+        await client.entries("santedb", QueueKind.OUTBOX, offset=50)
+
+
+def damaged(path: Path, how: str) -> Path:
+    data = path.read_bytes()
+    if how == "truncated":
+        data = data[: len(data) // 2]
+    elif how == "flipped":
+        middle = len(data) // 2
+        data = data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1 :]
+    elif how == "not-a-bundle":
+        data = b"hello, this is not a tar.gz\n"
+    elif how == "no-manifest":
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+            info = tarfile.TarInfo("synctui-bug-X/state.json")
+            info.size = 2
+            tar.addfile(info, io.BytesIO(b"{}"))
+        data = buffer.getvalue()
+    out = path.with_name(f"{how}.tar.gz")
+    out.write_bytes(data)
+    return out
+
+
+@pytest.mark.parametrize("how", ["truncated", "flipped", "not-a-bundle", "no-manifest"])
+def test_a_damaged_bundle_is_one_line(bundle: Path, how: str, capsys) -> None:
+    path = damaged(bundle, how)
+    with pytest.raises(BundleError):
+        open_bundle(path)
+    assert main(["open", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"synctui: {path} is not a readable support bundle: ")
+
+
+def test_a_missing_bundle_is_one_line(tmp_path, capsys) -> None:
+    assert main(["open", str(tmp_path / "nothing.tar.gz")]) == 1
+    assert capsys.readouterr().err.strip().endswith("cannot read it: No such file or directory")
+
+
+async def test_frozen_clock_shows_ages_as_they_were(bundle: Path) -> None:
+    opened = open_bundle(bundle)
+    assert opened.contents.taken_at == clock() == NOW
