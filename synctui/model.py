@@ -365,6 +365,7 @@ class BackendView:
     action: ActionStatus | None = None
     next_refresh: datetime | None = None
     verdict: Verdict | None = None  # as the agent judged it when it served this view
+    sync_schedule: Job | None = None  # the agent's background sync (its next run), where one is set
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ MAX_PAYLOAD = 256 * 1024
 class HCMBackend(Backend):
     kind: ClassVar[str] = "hcm"
     description: ClassVar[str] = "DIGIT Health Campaign Management device: OpLog + DIGIT bulk APIs"
+    sync_at_start: ClassVar[bool] = True  # the field app syncs at login; on a terminal the agent does
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
         {
             Capability.ENTRIES,

@@ -36,6 +36,7 @@ from synctui.verdict import judge
 
 if TYPE_CHECKING:
     from synctui.agent.core import Agent
+    from synctui.agent.schedule import SyncSchedule
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -80,6 +81,7 @@ class BackendService:
         self._long_task: asyncio.Task[None] | None = None  # the running sync / re-submit
         self._cancel_requested = False
         self.action_lock = asyncio.Lock()  # one repair action at a time on this backend
+        self.schedule: SyncSchedule | None = None  # the background sync, set by the agent
         self._saved_at: datetime | None = None
         self._saved_content: Any = None
         self.refreshes = 0
@@ -101,6 +103,7 @@ class BackendService:
             history=self.agent.store.history(self.name).recent(),
             action=self.action,
             next_refresh=self.next_refresh,
+            sync_schedule=self.schedule.job() if self.schedule is not None else None,
         )
         return replace(view, verdict=judge(view, now()))
 
@@ -279,6 +282,14 @@ class BackendService:
         self._long_task = asyncio.create_task(self._run_long(status.id, title, run, timeout, on_done))
         self.agent.publish()
         return status
+
+    async def long_done(self) -> ActionStatus | None:
+        """Wait until the long action running now (if any) has ended; its final status. Being
+        cancelled while waiting does not cancel the action."""
+        task = self._long_task
+        if task is not None and not task.done():
+            await asyncio.wait({task})
+        return self.action
 
     def long_running(self) -> bool:
         """Whether a long action (sync, re-submit) is running now."""
