@@ -139,6 +139,8 @@ class SyncRunner:
             self.progress.say(f"Pass {pass_no + 1}: confirming records on the server")
             rows = self.store.unfinished()
             self.progress.add(rows)
+            if pass_no == 0:
+                await self.confirmation.recheck(rows, outcome)
             await self.confirm(rows, outcome)
             self.progress.say(f"Pass {pass_no + 1}: sending records")
             await self.sync_up(outcome)
