@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from synctui.model import DecodeError, QueueKind, Rejection, from_data
-from synctui_hcm.wire import QUEUED_OPERATIONS
+from synctui_hcm.wire import NOT_AWAITED_TYPES, QUEUED_OPERATIONS
 
 Query = Callable[[str, Any], list[Any]]  # (sql, params) -> rows
 Statement = tuple[str, Any]  # (sql, params); a list of params runs as executemany
@@ -57,18 +57,22 @@ OPLOG_COLUMNS = (
 )  # fmt: skip
 
 OPS_SQL = ",".join(f"'{op}'" for op in QUEUED_OPERATIONS)
+NOT_AWAITED_SQL = ",".join(f"'{t}'" for t in NOT_AWAITED_TYPES)
 # Row states as SQL over `o` (oplog) LEFT JOIN `s` (synctui_oplog_state); :max = confirmation attempts.
 LIVE = f"s.discardedAt IS NULL AND o.operation IN ({OPS_SQL})"
 OUTBOX_SQL = f"{LIVE} AND o.nonRecoverableError = 0 AND o.syncedUp = 0"
 INBOX_SQL = (
     f"{LIVE} AND o.nonRecoverableError = 0 AND o.syncedUp = 1 AND o.syncedDown = 0 "
-    "AND o.syncDownRetryCount < :max"
+    f"AND o.syncDownRetryCount < :max AND o.entityType NOT IN ({NOT_AWAITED_SQL})"
 )
 CONFLICTS_SQL = (
     f"{LIVE} AND (o.nonRecoverableError = 1 "
     "OR (o.syncedUp = 1 AND o.syncedDown = 0 AND o.syncDownRetryCount >= :max))"
 )
-NOT_DONE_SQL = f"{LIVE} AND NOT (o.syncedUp = 1 AND o.syncedDown = 1 AND o.nonRecoverableError = 0)"
+NOT_DONE_SQL = (
+    f"{LIVE} AND NOT (o.syncedUp = 1 AND o.nonRecoverableError = 0 "
+    f"AND (o.syncedDown = 1 OR o.entityType IN ({NOT_AWAITED_SQL})))"
+)
 QUEUE_SQL = {QueueKind.OUTBOX: OUTBOX_SQL, QueueKind.INBOX: INBOX_SQL, QueueKind.CONFLICTS: CONFLICTS_SQL}
 FROM = "oplog o LEFT JOIN synctui_oplog_state s ON s.oplogId = o.id"
 
@@ -151,7 +155,7 @@ class OpRow:
             return QueueKind.CONFLICTS
         if not self.synced_up:
             return QueueKind.OUTBOX
-        if not self.synced_down:
+        if not self.synced_down and self.entity_type not in NOT_AWAITED_TYPES:
             return QueueKind.INBOX if self.retries < max_attempts else QueueKind.CONFLICTS
         return None
 
