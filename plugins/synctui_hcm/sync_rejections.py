@@ -7,7 +7,8 @@ from synctui.model import Category, Rejection
 NO_CLIENT_REFERENCE_ID = Rejection(
     category=Category.FIX_DATA,
     message="The row has no clientReferenceId, so the server copy can never be confirmed.",
-    advice="Inspect the entity; discard the row once it is archived, or fix it on the device.",
+    advice="synctui can never confirm it: discard the row (archived first) and give its OpLog row id to "
+    "the field supervisor, who can say whether the record must be recorded again.",
     code="NO_CLIENT_REFERENCE_ID",
 )
 
@@ -51,7 +52,7 @@ _SEARCHED_AGAIN = "The next sync searches for it once more, as the server may on
 _WHAT_TO_DO = (
     "Compare it with the server copy, then Retry it (it is searched for before any re-send) or discard "
     "it (archived first). If it keeps failing, give its clientReferenceId to the HCM server "
-    "administrator: the server's tracer says why its consumer refused it."
+    "administrator, who can see why the server refused it."
 )
 
 
