@@ -117,8 +117,11 @@ class BackendService:
             await self.refresh_once()
             assert self.next_refresh is not None
             delay = max(0.0, (self.next_refresh - now()).total_seconds())
+            # asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancel that arrives as what it
+            # waits for completes (a sync ending as the agent stops), and this loop would never end.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), delay)
+                async with asyncio.timeout(delay):
+                    await self._wake.wait()
             self._wake.clear()
 
     def _next_delay(self) -> float:
@@ -210,7 +213,8 @@ class BackendService:
         """Run an adapter call under a timeout; every failure becomes a BackendError."""
         timeout = timeout or self.settings.timeout
         try:
-            return await asyncio.wait_for(coro, timeout)
+            async with asyncio.timeout(timeout):  # not wait_for: see run()
+                return await coro
         except BackendError:
             raise
         except TimeoutError:

@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 from synctui_hcm.adapter import HCMBackend
+from synctui_hcm.demo import HCMDemo
 
 from synctui.agent.core import Agent
 from synctui.agent.schedule import SyncSchedule
 from synctui.backend import BackendSettings
 from synctui.cli.status import format_status, judged
 from synctui.config import ConfigError, load_config, parse_config
-from synctui.model import JobState, SyncResult
+from synctui.model import JobState, QueueKind, SyncResult
 from synctui.tui.widgets.jobs_panel import job_line
 
 from .conftest import agent_config, static_settings, wait_for
@@ -61,7 +62,13 @@ async def test_a_failing_background_sync_is_not_retried_faster_than_its_interval
     agent = make_agent(static_settings("s", sync_at_start=True, sync_every=0.4))
     agent.services["s"].backend.sync_result = SyncResult(ok=False, message="server refused the token")
     await agent.start()
-    await wait_for(lambda: len(_syncs(agent, "after")) >= 3, timeout=10)
+    await wait_for(
+        lambda: (
+            len(_syncs(agent, "after")) >= 3
+            and agent.state().backends[0].sync_schedule.state == JobState.SCHEDULED
+        ),
+        timeout=10,
+    )
     records = agent.store.audit.read()
     starts = [datetime.fromisoformat(r["time"]) for r in records if r["phase"] == "before"]
     ends = [datetime.fromisoformat(r["time"]) for r in records if r["phase"] == "after"]
@@ -164,3 +171,24 @@ def test_token_is_the_backend_secret_and_never_echoes(tmp_path) -> None:
     with pytest.raises(ConfigError, match="refusing a token") as shared:
         load_config(config)
     assert "t0k3n-value" not in str(shared.value)
+
+
+async def test_an_hcm_device_is_synced_when_the_agent_starts(tmp_path, registry) -> None:
+    demo = HCMDemo(worker_interval=0)
+    settings, transport = await demo.start(tmp_path / "device")
+    agent = Agent(
+        agent_config(tmp_path, [settings]), registry, transports={settings.name: transport}, watch=False
+    )
+    try:
+        await agent.start()
+        await wait_for(lambda: len(_syncs(agent, "after")) == 1, timeout=30)
+        (before,) = _syncs(agent)
+        assert before["params"] == {"started_by": "schedule"}
+        await agent.services[settings.name].refresh_once()
+        view = agent.state().backends[0]
+        (job,) = [j for j in view.snapshot.jobs if j.id == "sync"]
+        assert job.message != "No sync run by synctui yet" and job.last_finish is not None
+        assert view.snapshot.queue(QueueKind.OUTBOX).count == 0
+    finally:
+        await agent.stop()
+        await demo.stop()
