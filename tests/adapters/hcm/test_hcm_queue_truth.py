@@ -8,12 +8,11 @@ import sqlite3
 
 import httpx
 import pytest
-from synctui_hcm.adapter import HCMBackend
 
-from synctui.backend import BackendError, BackendSettings, Secret
+from synctui.backend import BackendError
 from synctui.model import Category, QueueKind
 
-from .conftest import counts, sync_until_settled
+from .conftest import counts, mocked_backend, sync_until_settled
 
 
 async def test_detail_under_a_queue_the_row_left_says_it_is_no_longer_queued(make_backend, worker, server):
@@ -78,21 +77,12 @@ async def test_discarding_a_create_the_server_refused_does_not_say_it_may_be_the
             return httpx.Response(200, json={"Households": [], "TotalCount": 0})
         return httpx.Response(400, json={"Errors": [{"code": "INVALID_ENTITY", "message": "bad"}]})
 
-    settings = BackendSettings(
-        name="d",
-        kind="hcm",
-        url="http://x",
-        secret=Secret("t"),
-        options={"oplog": str(oplog), "max_passes": 1},
-    )
-    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
-        backend = HCMBackend(settings, http)
+    async with mocked_backend(oplog, handler) as backend:
         await backend.synchronize(lambda p: None)
         (entry,) = [
             e for e in (await backend.entries(QueueKind.CONFLICTS)).entries if e.record_type == "household"
         ]
         result = await backend.discard(QueueKind.CONFLICTS, [entry.id])
-        await backend.aclose()
     (row,) = result.results
     assert row.message == (
         "discarded: the local record is dropped; the server refused it (INVALID_ENTITY), so it never had it"
