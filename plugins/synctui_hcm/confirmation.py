@@ -15,7 +15,7 @@ from synctui_hcm.options import HCMOptions
 from synctui_hcm.server_api import ServerApi
 from synctui_hcm.sync_outcome import Abort, Failure, Outcome
 from synctui_hcm.sync_progress import ProgressTracker
-from synctui_hcm.sync_rejections import MAY_BE_LATE, no_wire, not_applied, not_confirmed, rechecked
+from synctui_hcm.sync_rejections import no_wire, not_applied, not_confirmed, rechecked
 from synctui_hcm.wire import CREATE_OPERATIONS, UPDATE_OPERATIONS, EntityWire, ServerEntity, order_index
 
 Confirmed = tuple[OpRow, str | None, int | None, list]
@@ -55,23 +55,16 @@ class Confirmation:
 
     async def confirm(self, rows: Sequence[OpRow], outcome: Outcome) -> None:
         self.index(rows)
-        awaiting = [r for r in rows if r.queue(self.opts.max_attempts) == QueueKind.INBOX]
+        awaiting = [r for r in rows if r.queue(self.opts.max_attempts) == QueueKind.INBOX and not r.late]
         async for chunk, found in self._searched(awaiting, outcome):
             self.settle(chunk, found, outcome, count_misses=True)
 
     async def recheck(self, rows: Sequence[OpRow], outcome: Outcome) -> None:
-        """Search once more for the rows a sync moved to conflicts because it did not find them (they
-        may only have been late: the server saves what it accepted after a delay). Those found applied
-        are confirmed and leave conflicts; the others stay, marked as searched again."""
+        """Search once more for the rows an earlier sync did not find (they may only have been late:
+        the server saves what it accepted after a delay). Those found applied are confirmed; the others
+        go to conflicts now."""
         self.index(rows)
-        late = [
-            r
-            for r in rows
-            if r.queue(self.opts.max_attempts) == QueueKind.CONFLICTS
-            and r.synced_up
-            and r.last_error is not None
-            and r.last_error.code in MAY_BE_LATE
-        ]
+        late = [r for r in rows if r.late]
         if late:
             self.progress.say("Searching again for records not found by the last sync")
         async for chunk, found in self._searched(late, outcome, report_no_wire=False):
@@ -80,8 +73,11 @@ class Confirmation:
                 assert row.last_error is not None
                 again = rechecked(row.last_error)
                 still.setdefault(again.message, (again, []))[1].append(row.id)
+                self.progress.advance(row, confirmed=True)  # done with, for this run: in conflicts now
             for again, ids in still.values():
                 self.store.set_error(ids, again, non_recoverable=True)
+                outcome.counts["conflicts"] += len(ids)
+            self.progress.publish()
 
     async def _searched(
         self, rows: Sequence[OpRow], outcome: Outcome, report_no_wire: bool = True
@@ -175,12 +171,10 @@ class Confirmation:
                 return not_applied(row.operation, attempts, row.row_version, entity.row_version)
 
             exhausted = set(self.store.mark_missed(missed, why))
-            outcome.counts["conflicts"] += len(exhausted)
+            outcome.counts["late"] += len(exhausted)
             for row in missed:
                 if row.id in exhausted:
-                    self.progress.advance(
-                        row, confirmed=True
-                    )  # done with, for this run: it is in conflicts now
+                    self.progress.advance(row, confirmed=True)  # done with: searched again next sync
         self.progress.publish()
         return missed
 

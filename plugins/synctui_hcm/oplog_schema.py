@@ -58,16 +58,26 @@ OPLOG_COLUMNS = (
 
 OPS_SQL = ",".join(f"'{op}'" for op in QUEUED_OPERATIONS)
 NOT_AWAITED_SQL = ",".join(f"'{t}'" for t in NOT_AWAITED_TYPES)
+# Rows whose confirmation searches ran out without finding them (or their change) may only be late: the
+# server saves what it accepted after a delay. They await one more search at the next sync (in the
+# inbox), and count as conflicts only if that search misses them too (their code changes then).
+LATE_CODES = frozenset({"NOT_CONFIRMED", "UPDATE_NOT_APPLIED"})
+LATE_SQL = (
+    "COALESCE(o.nonRecoverableError = 1 AND o.syncedUp = 1 AND o.syncedDown = 0 AND (CASE WHEN "
+    "json_valid(s.lastError) THEN json_extract(s.lastError, '$.code') END) IN ("
+    + ",".join(f"'{c}'" for c in sorted(LATE_CODES))
+    + "), 0)"
+)
 # Row states as SQL over `o` (oplog) LEFT JOIN `s` (synctui_oplog_state); :max = confirmation attempts.
 LIVE = f"s.discardedAt IS NULL AND o.operation IN ({OPS_SQL})"
 OUTBOX_SQL = f"{LIVE} AND o.nonRecoverableError = 0 AND o.syncedUp = 0"
 INBOX_SQL = (
-    f"{LIVE} AND o.nonRecoverableError = 0 AND o.syncedUp = 1 AND o.syncedDown = 0 "
-    f"AND o.syncDownRetryCount < :max AND o.entityType NOT IN ({NOT_AWAITED_SQL})"
+    f"{LIVE} AND ((o.nonRecoverableError = 0 AND o.syncedUp = 1 AND o.syncedDown = 0 "
+    f"AND o.syncDownRetryCount < :max AND o.entityType NOT IN ({NOT_AWAITED_SQL})) OR {LATE_SQL})"
 )
 CONFLICTS_SQL = (
     f"{LIVE} AND (o.nonRecoverableError = 1 "
-    "OR (o.syncedUp = 1 AND o.syncedDown = 0 AND o.syncDownRetryCount >= :max))"
+    f"OR (o.syncedUp = 1 AND o.syncedDown = 0 AND o.syncDownRetryCount >= :max)) AND NOT {LATE_SQL}"
 )
 NOT_DONE_SQL = (
     f"{LIVE} AND NOT (o.syncedUp = 1 AND o.nonRecoverableError = 0 "
@@ -139,6 +149,18 @@ class OpRow:
         return (self.entity_type, self.cref)
 
     @property
+    def late(self) -> bool:
+        """Its confirmation searches ran out without finding it: it awaits one more search at the next
+        sync before it counts as a conflict (see LATE_CODES)."""
+        return (
+            self.non_recoverable
+            and self.synced_up
+            and not self.synced_down
+            and self.last_error is not None
+            and self.last_error.code in LATE_CODES
+        )
+
+    @property
     def pending_up(self) -> bool:
         """In the outbox: live, not given up on, not synced up."""
         return (
@@ -152,7 +174,7 @@ class OpRow:
         if self.discarded or self.operation not in QUEUED_OPERATIONS:
             return None
         if self.non_recoverable:
-            return QueueKind.CONFLICTS
+            return QueueKind.INBOX if self.late else QueueKind.CONFLICTS
         if not self.synced_up:
             return QueueKind.OUTBOX
         if not self.synced_down and self.entity_type not in NOT_AWAITED_TYPES:

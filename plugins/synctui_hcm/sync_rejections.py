@@ -44,9 +44,6 @@ def no_wire(etype: str) -> Rejection:
     )
 
 
-# Rows that exhausted their confirmation searches may only be late (the server saves what it accepted
-# after a delay): the next sync searches them once more before they stay in conflicts for good.
-MAY_BE_LATE = frozenset({"NOT_CONFIRMED", "UPDATE_NOT_APPLIED"})
 _RECHECKED = {"NOT_CONFIRMED": "STILL_NOT_CONFIRMED", "UPDATE_NOT_APPLIED": "STILL_NOT_APPLIED"}
 _SEARCHED_AGAIN = "The next sync searches for it once more, as the server may only be saving it late."
 _WHAT_TO_DO = (
@@ -99,8 +96,8 @@ def moved_to_conflicts(count: int) -> Rejection:
     return Rejection(
         category=Category.CONFLICT,
         message=f"{count} records could not be confirmed on the server.",
-        advice="They are searched for once more at the next sync (the server may only be late); those "
-        "still missing stay in Conflicts: compare them with the server, then retry or discard them.",
+        advice="Open Conflicts: compare them with the server copy, then Retry or discard them (archived "
+        "first).",
         code="NOT_CONFIRMED",
     )
 

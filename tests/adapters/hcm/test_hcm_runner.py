@@ -52,7 +52,7 @@ async def test_a_row_the_server_never_saves_ends_in_conflicts_and_stays(make_bac
     page = await backend.entries(QueueKind.CONFLICTS)
     (entry,) = page.entries
     assert entry.correlation == lost
-    assert entry.rejection is not None and entry.rejection.code == "NOT_CONFIRMED"
+    assert entry.rejection is not None and entry.rejection.code == "STILL_NOT_CONFIRMED"
     assert entry.original_queue == QueueKind.INBOX
     (row,) = raw_rows(oplog, f"clientReferenceId = '{lost}'")
     assert row["nonRecoverableError"] == 1 and row["syncedDown"] == 0  # not dumped as "synced"
