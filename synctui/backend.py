@@ -86,6 +86,8 @@ class BackendSettings:
     timeout: float = 10.0  # seconds for one call to the adapter
     thresholds: Thresholds = field(default_factory=Thresholds)
     options: dict[str, Any] = field(default_factory=dict)  # adapter-specific keys of the config
+    sync_at_start: bool | None = None  # Synchronize Now when the agent starts (None: as the adapter says)
+    sync_every: float = 0.0  # seconds between background syncs; 0: none
 
 
 class BackendError(Exception):
@@ -192,6 +194,9 @@ class Backend(ABC):
     kind: ClassVar[str]
     description: ClassVar[str] = ""
     capabilities: ClassVar[frozenset[Capability]] = frozenset()
+    # Whether the agent runs Synchronize Now when it starts, unless the config says otherwise: true
+    # where the device's own app syncs at login and nothing else would run the sync on a terminal.
+    sync_at_start: ClassVar[bool] = False
 
     def __init__(self, settings: BackendSettings, http: httpx.AsyncClient) -> None:
         self.settings = settings

@@ -12,6 +12,7 @@ import re
 import tomllib
 import warnings
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from synctui.config_values import (
     check_socket_path,
     is_private,
     parse_duration,
+    parse_interval,
     parse_path,
     parse_seconds,
     parse_tcp,
@@ -43,6 +45,7 @@ TIMEOUT = (0.1, 3600.0)
 LONG_ACTION_TIMEOUT = (1.0, 7 * 86400.0)  # options sync_timeout / resubmit_timeout, read by the agent
 WATCH_DEBOUNCE_MS = (0, 60_000)
 WATCH_STEP_MS = (1, 10_000)
+SHORTEST_SYNC_EVERY = timedelta(minutes=1)  # a background sync more often would load device and server
 
 
 @dataclass
@@ -219,11 +222,16 @@ BACKEND_KEYS = {
     "password",
     "password_file",
     "password_env",
+    "token",
+    "token_file",
+    "token_env",
     "refresh_interval",
     "timeout",
     "warning_after",
     "error_after",
     "stuck_after",
+    "sync_at_start",
+    "sync_every",
     "options",
 }
 
@@ -268,12 +276,23 @@ def _parse_backend(raw: Any, where: str, private: bool, path: Path | None) -> Ba
         kind=kind,
         url=typed_value(raw, "url", str, at) or "",
         username=typed_value(raw, "username", str, at),
-        secret=_secret(raw, "password", at.rstrip(":"), private, path),
+        secret=_backend_secret(raw, at.rstrip(":"), private, path),
         refresh_interval=interval,
         timeout=timeout,
         thresholds=thresholds,
         options=options,
+        sync_at_start=typed_value(raw, "sync_at_start", bool, at),
+        sync_every=parse_interval(raw.get("sync_every"), SHORTEST_SYNC_EVERY, f"{at} sync_every"),
     )
+
+
+def _backend_secret(raw: dict[str, Any], where: str, private: bool, path: Path | None) -> Secret | None:
+    """The backend's secret: a password, or a token (an API token such as DIGIT's authToken)."""
+    given = sorted(k for k in raw if k.split("_")[0] in ("password", "token"))
+    if {k.split("_")[0] for k in given} == {"password", "token"}:
+        raise ConfigError(f"{where}: give either a password or a token, not both ({', '.join(given)})")
+    key = "token" if given and given[0].startswith("token") else "password"
+    return _secret(raw, key, where, private, path)
 
 
 def _secret(raw: dict[str, Any], key: str, where: str, private: bool, path: Path | None) -> Secret | None:

@@ -117,6 +117,19 @@ def parse_duration(value: Any, default: timedelta, where: str) -> timedelta:
     return timedelta(seconds=seconds)
 
 
+def parse_interval(value: Any, shortest: timedelta, where: str) -> float:
+    """An interval in seconds where 0 means off: 0 or "0", else a duration (see parse_duration) of at
+    least `shortest`."""
+    if value is None or (value in (0, "0") and not isinstance(value, bool)):
+        return 0.0
+    interval = parse_duration(value, timedelta(0), where)
+    if interval < shortest:
+        raise ConfigError(
+            f"{where}: must be 0 (off) or at least {int(shortest.total_seconds())} s, got {value!r}"[:300]
+        )
+    return interval.total_seconds()
+
+
 def parse_seconds(
     raw: dict[str, Any],
     key: str,

@@ -402,6 +402,7 @@ class BackendView:
     verdict: Verdict | None = None  # as the agent judged it when it served this view
     # the Conflicts queue by reason, as the agent last read it; None when not read (or not listable)
     rejected: list[RejectedCount] | None = None
+    sync_schedule: Job | None = None  # the agent's background sync (its next run), where one is set
 
 
 @dataclass(frozen=True)

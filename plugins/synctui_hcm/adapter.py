@@ -30,7 +30,7 @@ from synctui.model import (
     SyncResult,
 )
 from synctui_hcm import flight
-from synctui_hcm.entry_view import queue_entry
+from synctui_hcm.entry_view import not_in_queue, queue_entry
 from synctui_hcm.oplog import OpLogMissing, OpLogStore, OpRow
 from synctui_hcm.options import HCMOptions, parse_options
 from synctui_hcm.runner import LAST_RUN_KEY, Failure, SyncRunner
@@ -43,6 +43,7 @@ MAX_PAYLOAD = 256 * 1024
 class HCMBackend(Backend):
     kind: ClassVar[str] = "hcm"
     description: ClassVar[str] = "DIGIT Health Campaign Management device: OpLog + DIGIT bulk APIs"
+    sync_at_start: ClassVar[bool] = True  # the field app syncs at login; on a terminal the agent does
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
         {
             Capability.ENTRIES,
@@ -208,12 +209,15 @@ class HCMBackend(Backend):
 
     async def entry(self, queue: QueueKind, id: str) -> EntryDetail:
         row, text = self._get(id)
+        actual = self._queue_of(row)
+        if actual != queue:
+            raise BackendError(not_in_queue(row, queue, actual))
         blocker = (
             self._read(lambda: self.store.blockers([row])).get(row.id) if queue == QueueKind.OUTBOX else None
         )
         truncated = len(text) > MAX_PAYLOAD
         return EntryDetail(
-            entry=self._entry(row, self._queue_of(row) or queue, blocker),
+            entry=self._entry(row, queue, blocker),
             payload=text[:MAX_PAYLOAD],
             content_type="application/json",
             truncated=truncated,
@@ -280,6 +284,8 @@ class HCMBackend(Backend):
         parts = [f"{len(chosen)} row{'' if len(chosen) == 1 else 's'} discarded"]
         if fates["never"]:
             parts.append(f"{fates['never']} never sent: the server never had them")
+        if fates["refused"]:
+            parts.append(f"{fates['refused']} refused by the server: it saved nothing of them")
         if fates["maybe"]:
             parts.append(f"{fates['maybe']} sent but never confirmed: they may be on the server")
         if fates["has"]:
@@ -371,18 +377,40 @@ class HCMBackend(Backend):
 
 
 def _server_side(row: OpRow) -> str:
-    """What the server has of this row's change: "never" (not sent), "maybe" (sent, never confirmed),
-    "has" (confirmed)."""
+    """What the server has of this row's change: "never" (not sent), "refused" (its last send was
+    refused for this record: the server saved nothing of it), "maybe" (sent, never confirmed), "has"
+    (confirmed)."""
     if row.synced_down:
         return "has"
+    if not row.synced_up and _refused(row):
+        return "refused"
     if row.synced_up or row.send_count > 0:
         return "maybe"
     return "never"
 
 
+def _refused(row: OpRow) -> bool:
+    """The server answered this row's last send with a 4xx about the record itself (not the token)."""
+    error = row.last_error
+    return (
+        error is not None
+        and error.status is not None
+        and 400 <= error.status < 500
+        and error.category not in (Category.AUTH, Category.RETRYABLE)
+    )
+
+
 def _discarded(row: OpRow) -> str:
     fate = _server_side(row)
     create = row.operation in CREATE_OPERATIONS
+    if fate == "refused":
+        what = "record" if create else row.operation
+        code = f" ({row.last_error.code})" if row.last_error is not None and row.last_error.code else ""
+        return (
+            f"discarded: the local {what} is dropped; the server refused it{code}, so it never had it"
+            if create
+            else f"discarded: the local {what} is dropped; the server refused it{code} and kept its version"
+        )
     if fate == "never":
         if create:
             return "discarded: the local record is dropped; it was never sent, so the server never had it"

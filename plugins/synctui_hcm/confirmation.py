@@ -6,16 +6,16 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
-from synctui.model import Category, QueueKind
+from synctui.model import Category, QueueKind, Rejection
 from synctui_hcm.oplog import OpLogStore, OpRow
 from synctui_hcm.options import HCMOptions
 from synctui_hcm.server_api import ServerApi
 from synctui_hcm.sync_outcome import Abort, Failure, Outcome
 from synctui_hcm.sync_progress import ProgressTracker
-from synctui_hcm.sync_rejections import no_wire, not_confirmed
+from synctui_hcm.sync_rejections import no_wire, not_applied, not_confirmed, rechecked
 from synctui_hcm.wire import CREATE_OPERATIONS, UPDATE_OPERATIONS, EntityWire, ServerEntity, order_index
 
 Confirmed = tuple[OpRow, str | None, int | None, list]
@@ -55,21 +55,50 @@ class Confirmation:
 
     async def confirm(self, rows: Sequence[OpRow], outcome: Outcome) -> None:
         self.index(rows)
-        awaiting = [r for r in rows if r.queue(self.opts.max_attempts) == QueueKind.INBOX]
+        awaiting = [r for r in rows if r.queue(self.opts.max_attempts) == QueueKind.INBOX and not r.late]
+        async for chunk, found in self._searched(awaiting, outcome):
+            self.settle(chunk, found, outcome, count_misses=True)
+
+    async def recheck(self, rows: Sequence[OpRow], outcome: Outcome) -> None:
+        """Search once more for the rows an earlier sync did not find (they may only have been late:
+        the server saves what it accepted after a delay). Those found applied are confirmed; the others
+        go to conflicts now."""
+        self.index(rows)
+        late = [r for r in rows if r.late]
+        if late:
+            self.progress.say("Searching again for records not found by the last sync")
+        async for chunk, found in self._searched(late, outcome, report_no_wire=False):
+            still: dict[str, tuple[Rejection, list[int]]] = {}
+            for row in self.settle(chunk, found, outcome, count_misses=False):
+                assert row.last_error is not None
+                again = rechecked(row.last_error)
+                still.setdefault(again.message, (again, []))[1].append(row.id)
+                self.progress.advance(row, confirmed=True)  # done with, for this run: in conflicts now
+            for again, ids in still.values():
+                self.store.set_error(ids, again, non_recoverable=True)
+                outcome.counts["conflicts"] += len(ids)
+            self.progress.publish()
+
+    async def _searched(
+        self, rows: Sequence[OpRow], outcome: Outcome, report_no_wire: bool = True
+    ) -> AsyncIterator[tuple[list[OpRow], dict[str, ServerEntity]]]:
+        """The rows by entity type (in the app's order), in chunks of `search_limit`, each with what the
+        server has of them; chunks whose search failed are left out (recorded in the outcome)."""
         by_type: dict[str, list[OpRow]] = defaultdict(list)
-        for row in awaiting:
+        for row in rows:
             by_type[row.entity_type].append(row)
         for etype in sorted(by_type, key=lambda t: (order_index(t), t)):
             wire = self.opts.wires.get(etype)
             if wire is None:
-                outcome.fail(etype, len(by_type[etype]), no_wire(etype))
+                if report_no_wire:
+                    outcome.fail(etype, len(by_type[etype]), no_wire(etype))
                 continue
             type_rows = [r for r in by_type[etype] if r.cref]
             for start in range(0, len(type_rows), self.opts.search_limit):
                 chunk = type_rows[start : start + self.opts.search_limit]
                 found = await self.search(wire, chunk, outcome)
                 if found is not None:
-                    self.settle(chunk, found, outcome, count_misses=True)
+                    yield chunk, found
 
     async def search(
         self, wire: EntityWire, rows: Sequence[OpRow], outcome: Outcome
@@ -133,13 +162,19 @@ class Confirmation:
             for row, *_ in confirmed:
                 self.progress.advance(row, confirmed=True)
         if missed and count_misses:
-            exhausted = set(self.store.mark_missed(missed, not_confirmed(self.opts.max_attempts)))
-            outcome.counts["conflicts"] += len(exhausted)
+            attempts = self.opts.max_attempts
+
+            def why(row: OpRow) -> Rejection:
+                entity = found.get(row.cref or "")
+                if entity is None:
+                    return not_confirmed(attempts)
+                return not_applied(row.operation, attempts, row.row_version, entity.row_version)
+
+            exhausted = set(self.store.mark_missed(missed, why))
+            outcome.counts["late"] += len(exhausted)
             for row in missed:
                 if row.id in exhausted:
-                    self.progress.advance(
-                        row, confirmed=True
-                    )  # done with, for this run: it is in conflicts now
+                    self.progress.advance(row, confirmed=True)  # done with: searched again next sync
         self.progress.publish()
         return missed
 

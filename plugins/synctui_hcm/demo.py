@@ -90,7 +90,7 @@ class HCMDemo(DemoBackend):
             store.mark_synced_up([r.id for r in rows])
             for _ in range(3):
                 rows = [r for r in store.unfinished() if r.cref == lost]
-                store.mark_missed(rows, not_confirmed(3))
+                store.mark_missed(rows, lambda _: not_confirmed(3))
             server._trace(
                 DEFAULT_WIRES["household"],
                 "/household/v1/bulk/_create",
@@ -102,10 +102,14 @@ class HCMDemo(DemoBackend):
                 [r.id for r in rows],
                 Rejection(
                     category=Category.CONFLICT,
-                    message="Not found on the server after 3 confirmation searches.",
-                    advice="The server tracer shows TENANT_ID_INVALID for it: fix the tenant on the device, "
-                    "then retry, or discard it.",
-                    code="NOT_CONFIRMED",
+                    message="Not found on the server after 3 confirmation searches; still so when the next "
+                    "sync searched again. The server's tracer shows TENANT_ID_INVALID: it was saved under "
+                    "tenant 'mz.wrong', which this server does not know.",
+                    advice="Retrying sends the same record again and fails the same way. Give its "
+                    "clientReferenceId to the HCM server administrator, who can say which tenant it "
+                    "belongs to and whether the household must be registered again; then discard it "
+                    "(archived first).",
+                    code="STILL_NOT_CONFIRMED",
                 ),
             )
         finally:

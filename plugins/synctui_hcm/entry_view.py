@@ -52,3 +52,32 @@ def why(row: OpRow, queue: QueueKind, max_attempts: int, blocker: OpRow | None) 
         advice="Inspect the entity; retry or discard it.",
         code="NON_RECOVERABLE",
     )
+
+
+QUEUE_LABELS = {
+    QueueKind.OUTBOX: "Data unsynced",
+    QueueKind.INBOX: "Awaiting confirmation",
+    QueueKind.CONFLICTS: "Not confirmed / errors",
+}
+
+
+def not_in_queue(row: OpRow, asked: QueueKind, actual: QueueKind | None) -> Rejection:
+    """Asked for under a queue the row is not (or no longer) in: where it is now, never a rejection."""
+    label = QUEUE_LABELS.get(asked, asked.value)
+    if actual is not None:
+        where = f"it is in {QUEUE_LABELS.get(actual, actual.value)} now"
+    elif row.discarded:
+        where = "it was discarded (it stays in the OpLog file, marked)"
+    elif row.synced_down:
+        where = "the server confirmed it"
+    elif row.synced_up:
+        where = "it was sent; the app awaits no confirmation for this entity type"
+    else:
+        where = f"a {row.operation} row is never queued"
+    return Rejection(
+        category=Category.GONE,
+        message=f"OpLog row {row.id} is no longer in {label}: {where}.",
+        advice="Refresh the list.",
+        code="NOT_QUEUED",
+        status=404,
+    )

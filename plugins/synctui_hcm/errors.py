@@ -21,6 +21,14 @@ class CodeInfo:
 
 _NR = False
 _R = True
+# synctui cannot edit a record: what it offers is Compare, Retry and discarding the row (archived first);
+# a record that must change is changed by the people below.
+_ADMIN = "the HCM server administrator"
+_NEEDS_A_PERSON = (
+    f"synctui cannot edit the record: give its clientReferenceId and the raw answer to {_ADMIN} or the "
+    "field supervisor, who can say what to correct; once it is recorded again correctly, discard this row "
+    "(archived first)."
+)
 
 CODES: dict[str, CodeInfo] = {
     # NON_RECOVERABLE on the server
@@ -28,78 +36,85 @@ CODES: dict[str, CodeInfo] = {
         _NR,
         Category.CONFLICT,
         "The server copy changed since this record was read (row version mismatch).",
-        "Compare the local entity with the server's, keep one version, then retry or discard the row.",
+        "Compare it with the server copy. Discard the row (archived first) to keep the server's version; "
+        "Retry sends the same out-of-date version and fails again.",
     ),
     "NON_EXISTENT_ENTITY": CodeInfo(
         _NR,
         Category.GONE,
         "The server does not know this record.",
-        "Check whether its create was ever confirmed; discard the row if the record is gone for good.",
+        "Look in Conflicts and Data unsynced for its create: once that is confirmed, Retry this row. If the "
+        f"record is gone for good, discard the row (archived first); ask {_ADMIN} when in doubt.",
     ),
     "NON_EXISTENT_RELATED_ENTITY": CodeInfo(
         _NR,
         Category.FIX_DATA,
         "A record this one points to (household, individual, beneficiary...) is missing on the server.",
-        "Sync or fix the parent record first, then retry this row.",
+        "Look in Conflicts and Data unsynced for that record: once it is confirmed, Retry this row.",
     ),
     "INVALID_ENTITY": CodeInfo(
-        _NR,
-        Category.FIX_DATA,
-        "The server found the record invalid.",
-        "Inspect the entity, fix it, then retry.",
+        _NR, Category.FIX_DATA, "The server found the record invalid.", _NEEDS_A_PERSON
     ),
     "INVALID_RELATED_ENTITY_ID": CodeInfo(
         _NR,
         Category.FIX_DATA,
         "The record refers to an id the server does not accept.",
-        "Inspect the link fields (…ClientReferenceId), fix them, then retry.",
+        _NEEDS_A_PERSON,
     ),
     "NON_EXISTENT_SUB_ENTITY": CodeInfo(
         _NR,
         Category.FIX_DATA,
         "A child record (address, identifier, resource) is unknown to the server.",
-        "Inspect the child ids of the entity, fix them, then retry.",
+        _NEEDS_A_PERSON,
     ),
     "DUPLICATE_ENTITY": CodeInfo(
         _NR,
         Category.CONFLICT,
         "The server already has a record with this clientReferenceId.",
-        "Compare with the server copy: if it is the same record, it is already synced and the row can be "
-        "retried (it will be confirmed by search, not sent again).",
+        "Compare it with the server copy: if it is the same record, it is already synced: Retry it (it is "
+        "confirmed by a search, not sent again).",
     ),
     "DUPLICATE_SUB_ENTITY": CodeInfo(
         _NR,
         Category.CONFLICT,
         "A child record of this entity already exists on the server.",
-        "Compare with the server copy, then keep one version.",
+        "Compare it with the server copy: if the server's is right, discard the row (archived first); "
+        f"otherwise give its clientReferenceId to {_ADMIN}.",
     ),
     "TENANT_ID_INVALID": CodeInfo(
         _NR,
         Category.FIX_DATA,
         "The record's tenantId is not valid on this server.",
-        "Check the tenant of the device and of the record; fix the configuration or the record.",
+        "If every record fails so, the backend's option tenant_id in synctui's config is wrong: correct it. "
+        f"Otherwise the record carries a wrong tenant: {_NEEDS_A_PERSON}",
     ),
     "QUERY_EXECUTION_ERROR": CodeInfo(
-        _NR, Category.SERVER, "The server's database failed.", "Report it to the server administrators."
+        _NR,
+        Category.SERVER,
+        "The server's database failed.",
+        f"Nothing is lost: Retry later. If it keeps failing, give the raw answer to {_ADMIN}.",
     ),
     "INTERNAL_SERVER_ERROR": CodeInfo(
-        _NR, Category.SERVER, "The server failed.", "Retry later; report it if it keeps happening."
+        _NR,
+        Category.SERVER,
+        "The server failed.",
+        f"Nothing is lost: Retry later. If it keeps failing, give the raw answer to {_ADMIN}.",
     ),
     "IDGEN_ERROR": CodeInfo(
         _NR,
         Category.SERVER,
         "The server could not generate an id.",
-        "Report it to the server administrators.",
+        f"Nothing is lost: Retry later. If it keeps failing, give the raw answer to {_ADMIN}.",
     ),
     # RECOVERABLE on the server
     "NULL_ID": CodeInfo(
         _R,
         Category.RETRYABLE,
         "The record has no server id yet.",
-        "Its create has not been confirmed yet: sync again once the create is confirmed.",
+        "Its create has not been confirmed yet: synchronize again once the create is confirmed.",
     ),
     "INVALID_ADDRESS": CodeInfo(
-        _R, Category.FIX_DATA, "The address of the record is not valid.", "Fix the address, then retry."
+        _R, Category.FIX_DATA, "The address of the record is not valid.", _NEEDS_A_PERSON
     ),
     "NETWORK_ERROR": CodeInfo(
         _R, Category.RETRYABLE, "The server reported a network error.", "Retry; it is safe."
@@ -108,13 +123,15 @@ CODES: dict[str, CodeInfo] = {
         _R,
         Category.GONE,
         "The record is deleted on the server.",
-        "Discard the local change, or restore the record on the server first.",
+        f"Discard the local change (archived first); ask {_ADMIN} if the record should be restored, and "
+        "Retry once it is.",
     ),
     "IS_DELETED_TRUE_SUB_ENTITY": CodeInfo(
         _R,
         Category.GONE,
         "A child record is deleted on the server.",
-        "Discard the local change, or restore the child on the server first.",
+        f"Discard the local change (archived first); ask {_ADMIN} if the child should be restored, and "
+        "Retry once it is.",
     ),
 }
 
@@ -140,7 +157,7 @@ def explain_code(code: str, message: str = "", status: int | None = None, raw: s
     return Rejection(
         category=Category.UNKNOWN,
         message=f"The server refused it with an unknown code {code[:60]}: {message[:120]}".rstrip(": "),
-        advice="Needs review: inspect the row and the server logs.",
+        advice=f"Needs review: give the raw answer to {_ADMIN}; Retry or discard the row as they say.",
         status=status,
         code=code,
         raw=raw or message,
@@ -151,7 +168,8 @@ def auth_rejection(status: int | None, code: str | None = None, raw: str = "") -
     return Rejection(
         category=Category.AUTH,
         message="The server refused the auth token.",
-        advice="Log in again on the device and update the token (the secret of this backend).",
+        advice=f"The token has expired or was revoked: ask {_ADMIN} for a new one, put it in this backend's "
+        "token file (token_file in synctui's config), then synchronize again.",
         status=status,
         code=code,
         raw=raw,
@@ -174,19 +192,20 @@ def http_rejection(response: httpx.Response) -> Rejection:
         category, message, advice = (
             Category.SERVER,
             f"The server failed (HTTP {status}).",
-            "Nothing was lost; sync again later. Report it if it keeps happening.",
+            f"Nothing was lost; synchronize again later. If it keeps failing, tell {_ADMIN}.",
         )
     elif status == 404:
         category, message, advice = (
             Category.FIX_DATA,
             "The server has no such endpoint (HTTP 404).",
-            "Check the base URL and the API paths in the settings of this backend.",
+            "Check url and options.paths of this backend in synctui's config.",
         )
     else:
         category, message, advice = (
             Category.UNKNOWN,
             f"The server refused the request (HTTP {status}).",
-            "Inspect the raw answer; check the settings of this backend.",
+            f"Check url and options of this backend in synctui's config; if they are right, give the raw "
+            f"answer to {_ADMIN}.",
         )
     return Rejection(category=category, message=message, advice=advice, status=status, raw=text)
 

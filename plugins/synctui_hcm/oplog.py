@@ -11,7 +11,7 @@ OpLogStore holds the connection and runs them.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -195,7 +195,8 @@ class OpLogStore:
             self._write(writes.synced_up_statements(ids, now_ms()))
 
     def mark_confirmed(self, confirmations: Sequence[tuple[OpRow, str | None, int | None, list]]) -> None:
-        """Rows found on the server: store its id, row version and child ids, set syncedDown."""
+        """Rows found on the server: store its id, row version and child ids, set syncedDown (and clear a
+        non-recoverable mark: a row re-checked from conflicts is found after all)."""
         self._write(writes.mark_confirmed(confirmations, now_ms()))
 
     def propagate(self, updates: Sequence[tuple[int, str | None, int | None]]) -> None:
@@ -203,12 +204,13 @@ class OpLogStore:
         if updates:
             self._write(writes.propagate(updates))
 
-    def mark_missed(self, rows: Sequence[OpRow], exhausted_error: Rejection) -> list[int]:
-        """A confirmation search did not find these: one attempt more; at the maximum the row turns
-        non-recoverable and stays in conflicts (never marked synced). Returns the exhausted ids."""
-        exhausted = [r.id for r in rows if r.retries + 1 >= self.max_attempts]
-        self._write(writes.mark_missed(rows, exhausted, exhausted_error))
-        return exhausted
+    def mark_missed(self, rows: Sequence[OpRow], exhausted_error: Callable[[OpRow], Rejection]) -> list[int]:
+        """A confirmation search did not find these applied: one attempt more; at the maximum the row
+        turns non-recoverable with `exhausted_error(row)` and stays in conflicts (never marked synced).
+        Returns the exhausted ids."""
+        exhausted = [(r.id, exhausted_error(r)) for r in rows if r.retries + 1 >= self.max_attempts]
+        self._write(writes.mark_missed(rows, exhausted))
+        return [i for i, _ in exhausted]
 
     def set_error(
         self, ids: Sequence[int], rejection: Rejection | None, non_recoverable: bool = False

@@ -12,6 +12,7 @@ from synctui_hcm.oplog_schema import (
     CONFLICTS_SQL,
     FROM,
     INBOX_SQL,
+    NOT_AWAITED_SQL,
     NOT_DONE_SQL,
     OPS_SQL,
     OUTBOX_SQL,
@@ -21,6 +22,9 @@ from synctui_hcm.oplog_schema import (
     Query,
     op_row,
 )
+from synctui_hcm.wire import COUNTED_TYPES
+
+COUNTED_SQL = ",".join(f"'{t}'" for t in COUNTED_TYPES)
 
 
 def counts(query: Query, max_attempts: int) -> dict[str, Any]:
@@ -44,12 +48,12 @@ def counts(query: Query, max_attempts: int) -> dict[str, Any]:
             p,
         )
     )
-    # What the HCM home card shows: rows not synced up + rows awaiting confirmation, as the app
-    # counts them (non-recoverable rows it has dumped are not in it).
+    # What the HCM home card shows: rows of the counted types not synced up + those awaiting
+    # confirmation (types the app awaits), as the app counts them (rows it has dumped are not in it).
     out["hcm_unsynced"] = query(
-        "SELECT COUNT(*) FROM oplog WHERE (syncedUp = 0 OR (syncedUp = 1 AND syncedDown = 0)) "
-        "AND NOT (nonRecoverableError = 1 AND syncedDown = 1) "
-        f"AND operation IN ({OPS_SQL})",
+        f"SELECT COUNT(*) FROM oplog WHERE operation IN ({OPS_SQL}) AND entityType IN ({COUNTED_SQL}) "
+        "AND NOT (nonRecoverableError = 1 AND syncedDown = 1) AND (syncedUp = 0 OR (syncedDown = 0 "
+        f"AND entityType NOT IN ({NOT_AWAITED_SQL})))",
         (),
     )[0][0]
     return out

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from synctui.model import DecodeError, QueueKind, Rejection, from_data
-from synctui_hcm.wire import QUEUED_OPERATIONS
+from synctui_hcm.wire import NOT_AWAITED_TYPES, QUEUED_OPERATIONS
 
 Query = Callable[[str, Any], list[Any]]  # (sql, params) -> rows
 Statement = tuple[str, Any]  # (sql, params); a list of params runs as executemany
@@ -57,18 +57,32 @@ OPLOG_COLUMNS = (
 )  # fmt: skip
 
 OPS_SQL = ",".join(f"'{op}'" for op in QUEUED_OPERATIONS)
+NOT_AWAITED_SQL = ",".join(f"'{t}'" for t in NOT_AWAITED_TYPES)
+# Rows whose confirmation searches ran out without finding them (or their change) may only be late: the
+# server saves what it accepted after a delay. They await one more search at the next sync (in the
+# inbox), and count as conflicts only if that search misses them too (their code changes then).
+LATE_CODES = frozenset({"NOT_CONFIRMED", "UPDATE_NOT_APPLIED"})
+LATE_SQL = (
+    "COALESCE(o.nonRecoverableError = 1 AND o.syncedUp = 1 AND o.syncedDown = 0 AND (CASE WHEN "
+    "json_valid(s.lastError) THEN json_extract(s.lastError, '$.code') END) IN ("
+    + ",".join(f"'{c}'" for c in sorted(LATE_CODES))
+    + "), 0)"
+)
 # Row states as SQL over `o` (oplog) LEFT JOIN `s` (synctui_oplog_state); :max = confirmation attempts.
 LIVE = f"s.discardedAt IS NULL AND o.operation IN ({OPS_SQL})"
 OUTBOX_SQL = f"{LIVE} AND o.nonRecoverableError = 0 AND o.syncedUp = 0"
 INBOX_SQL = (
-    f"{LIVE} AND o.nonRecoverableError = 0 AND o.syncedUp = 1 AND o.syncedDown = 0 "
-    "AND o.syncDownRetryCount < :max"
+    f"{LIVE} AND ((o.nonRecoverableError = 0 AND o.syncedUp = 1 AND o.syncedDown = 0 "
+    f"AND o.syncDownRetryCount < :max AND o.entityType NOT IN ({NOT_AWAITED_SQL})) OR {LATE_SQL})"
 )
 CONFLICTS_SQL = (
     f"{LIVE} AND (o.nonRecoverableError = 1 "
-    "OR (o.syncedUp = 1 AND o.syncedDown = 0 AND o.syncDownRetryCount >= :max))"
+    f"OR (o.syncedUp = 1 AND o.syncedDown = 0 AND o.syncDownRetryCount >= :max)) AND NOT {LATE_SQL}"
 )
-NOT_DONE_SQL = f"{LIVE} AND NOT (o.syncedUp = 1 AND o.syncedDown = 1 AND o.nonRecoverableError = 0)"
+NOT_DONE_SQL = (
+    f"{LIVE} AND NOT (o.syncedUp = 1 AND o.nonRecoverableError = 0 "
+    f"AND (o.syncedDown = 1 OR o.entityType IN ({NOT_AWAITED_SQL})))"
+)
 QUEUE_SQL = {QueueKind.OUTBOX: OUTBOX_SQL, QueueKind.INBOX: INBOX_SQL, QueueKind.CONFLICTS: CONFLICTS_SQL}
 FROM = "oplog o LEFT JOIN synctui_oplog_state s ON s.oplogId = o.id"
 
@@ -135,6 +149,18 @@ class OpRow:
         return (self.entity_type, self.cref)
 
     @property
+    def late(self) -> bool:
+        """Its confirmation searches ran out without finding it: it awaits one more search at the next
+        sync before it counts as a conflict (see LATE_CODES)."""
+        return (
+            self.non_recoverable
+            and self.synced_up
+            and not self.synced_down
+            and self.last_error is not None
+            and self.last_error.code in LATE_CODES
+        )
+
+    @property
     def pending_up(self) -> bool:
         """In the outbox: live, not given up on, not synced up."""
         return (
@@ -148,10 +174,10 @@ class OpRow:
         if self.discarded or self.operation not in QUEUED_OPERATIONS:
             return None
         if self.non_recoverable:
-            return QueueKind.CONFLICTS
+            return QueueKind.INBOX if self.late else QueueKind.CONFLICTS
         if not self.synced_up:
             return QueueKind.OUTBOX
-        if not self.synced_down:
+        if not self.synced_down and self.entity_type not in NOT_AWAITED_TYPES:
             return QueueKind.INBOX if self.retries < max_attempts else QueueKind.CONFLICTS
         return None
 

@@ -64,7 +64,7 @@ def mark_confirmed(
     return [
         (
             "UPDATE oplog SET syncedUp = 1, syncedUpOn = COALESCE(syncedUpOn, ?), syncedDown = 1, "
-            "syncedDownOn = ?, serverGeneratedId = COALESCE(?, serverGeneratedId), "
+            "nonRecoverableError = 0, syncedDownOn = ?, serverGeneratedId = COALESCE(?, serverGeneratedId), "
             "rowVersion = COALESCE(?, rowVersion), additionalIds = ? WHERE id = ?",
             [(ts, ts, sid, version, json.dumps(extra), row.id) for row, sid, version, extra in confirmations],
         ),
@@ -85,18 +85,19 @@ def propagate(updates: Sequence[tuple[int, str | None, int | None]]) -> list[Sta
     ]
 
 
-def mark_missed(
-    rows: Sequence[OpRow], exhausted: Sequence[int], exhausted_error: Rejection
-) -> list[Statement]:
-    text = json.dumps(to_data(exhausted_error))
+def mark_missed(rows: Sequence[OpRow], exhausted: Sequence[tuple[int, Rejection]]) -> list[Statement]:
+    """One confirmation miss more for `rows`; the `exhausted` ones turn non-recoverable with their error."""
     return [
         (
             "UPDATE oplog SET syncDownRetryCount = syncDownRetryCount + 1 WHERE id = ?",
             [(r.id,) for r in rows],
         ),
-        ("UPDATE oplog SET nonRecoverableError = 1 WHERE id = ?", [(i,) for i in exhausted]),
-        (_ENSURE, [(i,) for i in exhausted]),
-        ("UPDATE synctui_oplog_state SET lastError = ? WHERE oplogId = ?", [(text, i) for i in exhausted]),
+        ("UPDATE oplog SET nonRecoverableError = 1 WHERE id = ?", [(i,) for i, _ in exhausted]),
+        (_ENSURE, [(i,) for i, _ in exhausted]),
+        (
+            "UPDATE synctui_oplog_state SET lastError = ? WHERE oplogId = ?",
+            [(json.dumps(to_data(error)), i) for i, error in exhausted],
+        ),
     ]
 
 

@@ -139,11 +139,13 @@ class SyncRunner:
             self.progress.say(f"Pass {pass_no + 1}: confirming records on the server")
             rows = self.store.unfinished()
             self.progress.add(rows)
+            if pass_no == 0:
+                await self.confirmation.recheck(rows, outcome)
             await self.confirm(rows, outcome)
             self.progress.say(f"Pass {pass_no + 1}: sending records")
             await self.sync_up(outcome)
             rows = self.store.unfinished()
-            awaiting = [r for r in rows if r.queue(self.opts.max_attempts) == QueueKind.INBOX]
+            awaiting = [r for r in rows if r.queue(self.opts.max_attempts) == QueueKind.INBOX and not r.late]
             sendable = plan(rows, self.opts.max_attempts)[0]
             if not awaiting and not sendable:
                 break
@@ -176,6 +178,11 @@ class SyncRunner:
         tail = f"{counts['sent']} sent, {counts['confirmed']} confirmed"
         if counts["awaiting"]:
             tail += f", {counts['awaiting']} awaiting confirmation"
+            if outcome.counts["late"]:
+                tail += (
+                    f" ({outcome.counts['late']} not found after {self.opts.max_attempts} searches: "
+                    "the next sync searches for them again)"
+                )
         if counts["conflicts"]:
             tail += f", {counts['conflicts']} moved to conflicts"
         held = sum(unsent.values())

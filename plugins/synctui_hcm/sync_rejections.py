@@ -7,7 +7,8 @@ from synctui.model import Category, Rejection
 NO_CLIENT_REFERENCE_ID = Rejection(
     category=Category.FIX_DATA,
     message="The row has no clientReferenceId, so the server copy can never be confirmed.",
-    advice="Inspect the entity; discard the row once it is archived, or fix it on the device.",
+    advice="synctui can never confirm it: discard the row (archived first) and give its OpLog row id to "
+    "the field supervisor, who can say whether the record must be recorded again.",
     code="NO_CLIENT_REFERENCE_ID",
 )
 
@@ -43,17 +44,51 @@ def no_wire(etype: str) -> Rejection:
     )
 
 
+_RECHECKED = {"NOT_CONFIRMED": "STILL_NOT_CONFIRMED", "UPDATE_NOT_APPLIED": "STILL_NOT_APPLIED"}
+_SEARCHED_AGAIN = "The next sync searches for it once more, as the server may only be saving it late."
+_WHAT_TO_DO = (
+    "Compare it with the server copy, then Retry it (it is searched for before any re-send) or discard "
+    "it (archived first). If it keeps failing, give its clientReferenceId to the HCM server "
+    "administrator, who can see why the server refused it."
+)
+
+
 def not_confirmed(attempts: int) -> Rejection:
     return Rejection(
         category=Category.CONFLICT,
         message=f"Not found on the server after {attempts} confirmation searches.",
-        advice=(
-            "The server accepted the call (202) but did not save the change: its consumer may have "
-            "rejected it (DUPLICATE_ENTITY, MISMATCHED_ROW_VERSION, INVALID_ENTITY...; see the server's "
-            "tracer). Compare with the server, then retry (it is searched for before any re-send) or "
-            "discard it."
-        ),
+        advice=f"The server accepted the call (202) but has not saved the change. {_SEARCHED_AGAIN} "
+        + _WHAT_TO_DO,
         code="NOT_CONFIRMED",
+    )
+
+
+def not_applied(operation: str, attempts: int, sent_version: int, server_version: int | None) -> Rejection:
+    """The server has the record, but not this change (an update at an unmoved row version, a delete
+    of a record not marked deleted)."""
+    if operation == "delete":
+        state = "it is not marked deleted"
+    elif server_version is None or server_version == sent_version:
+        state = f"its row version is still {sent_version}"
+    else:
+        state = f"its row version is {server_version}, not the {sent_version + 1} this {operation} makes"
+    return Rejection(
+        category=Category.CONFLICT,
+        message=f"The server has this record but not this {operation}: {state} after {attempts} "
+        "confirmation searches.",
+        advice=f"The server accepted the call (202); its consumer may have refused the change "
+        f"(MISMATCHED_ROW_VERSION...). {_SEARCHED_AGAIN} " + _WHAT_TO_DO,
+        code="UPDATE_NOT_APPLIED",
+    )
+
+
+def rechecked(first: Rejection) -> Rejection:
+    """A row that may only have been late, still missing when the next sync searched again."""
+    return Rejection(
+        category=first.category,
+        message=f"{first.message} Still so when the next sync searched again.",
+        advice=_WHAT_TO_DO,
+        code=_RECHECKED.get(first.code or "", first.code),
     )
 
 
@@ -61,7 +96,8 @@ def moved_to_conflicts(count: int) -> Rejection:
     return Rejection(
         category=Category.CONFLICT,
         message=f"{count} records could not be confirmed on the server.",
-        advice="Open Conflicts: inspect, compare with the server, then retry or discard.",
+        advice="Open Conflicts: compare them with the server copy, then Retry or discard them (archived "
+        "first).",
         code="NOT_CONFIRMED",
     )
 

@@ -24,6 +24,15 @@ ENTITY_ORDER: tuple[str, ...] = (
     "userLocation", "userAction", "uniqueId",
 )  # fmt: skip
 
+# Entity types the app counts in "Data unsynced" (getSyncCount's whitelist), and those of them it never
+# awaits a confirmation for: for these a bulk call's 202 is the end (reference hcm-api.md §1, §3).
+COUNTED_TYPES: tuple[str, ...] = (
+    "household", "individual", "householdMember", "projectBeneficiary", "task", "stock",
+    "stockReconciliation", "service", "complaints", "sideEffect", "referral", "hFReferral", "attendance",
+    "userLocation", "userAction",
+)  # fmt: skip
+NOT_AWAITED_TYPES: tuple[str, ...] = ("complaints", "userLocation", "userAction")
+
 # Operations an OpLog row can carry (DataOperation). `search` rows are never queued.
 QUEUED_OPERATIONS: tuple[str, ...] = ("create", "singleCreate", "update", "singleUpdate", "delete")
 CREATE_OPERATIONS = frozenset({"create", "singleCreate"})

@@ -37,6 +37,7 @@ from synctui.verdict import judge
 
 if TYPE_CHECKING:
     from synctui.agent.core import Agent
+    from synctui.agent.schedule import SyncSchedule
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -81,6 +82,7 @@ class BackendService:
         self._long_task: asyncio.Task[None] | None = None  # the running sync / re-submit
         self._cancel_requested = False
         self.action_lock = asyncio.Lock()  # one repair action at a time on this backend
+        self.schedule: SyncSchedule | None = None  # the background sync, set by the agent
         self._saved_at: datetime | None = None
         self._saved_content: Any = None
         self.refreshes = 0
@@ -104,6 +106,7 @@ class BackendService:
             action=self.action,
             next_refresh=self.next_refresh,
             rejected=self.rejected.counts,
+            sync_schedule=self.schedule.job() if self.schedule is not None else None,
         )
         return replace(view, verdict=judge(view, now()))
 
@@ -117,8 +120,11 @@ class BackendService:
             await self.refresh_once()
             assert self.next_refresh is not None
             delay = max(0.0, (self.next_refresh - now()).total_seconds())
+            # asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancel that arrives as what it
+            # waits for completes (a sync ending as the agent stops), and this loop would never end.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), delay)
+                async with asyncio.timeout(delay):
+                    await self._wake.wait()
             self._wake.clear()
 
     def _next_delay(self) -> float:
@@ -217,7 +223,8 @@ class BackendService:
         """Run an adapter call under a timeout; every failure becomes a BackendError."""
         timeout = timeout or self.settings.timeout
         try:
-            return await asyncio.wait_for(coro, timeout)
+            async with asyncio.timeout(timeout):  # not wait_for: see run()
+                return await coro
         except BackendError:
             raise
         except TimeoutError:
@@ -289,6 +296,14 @@ class BackendService:
         self._long_task = asyncio.create_task(self._run_long(status.id, title, run, timeout, on_done))
         self.agent.publish()
         return status
+
+    async def long_done(self) -> ActionStatus | None:
+        """Wait until the long action running now (if any) has ended; its final status. Being
+        cancelled while waiting does not cancel the action."""
+        task = self._long_task
+        if task is not None and not task.done():
+            await asyncio.wait({task})
+        return self.action
 
     def long_running(self) -> bool:
         """Whether a long action (sync, re-submit) is running now."""

@@ -20,6 +20,7 @@ from synctui.agent.memory import FreeMemory
 from synctui.agent.ratelog import Streak
 from synctui.agent.repairs import Repairs
 from synctui.agent.runner import ActionRunner
+from synctui.agent.schedule import SyncSchedule
 from synctui.agent.store import Store
 from synctui.agent.watch import watch_files
 from synctui.backend import BackendSettings
@@ -66,6 +67,8 @@ class Agent:
         self.services: dict[str, BackendService] = {}
         for settings in backends if backends is not None else config.backends:
             self.services[settings.name] = self._make_service(settings)
+        for service in self.services.values():
+            service.schedule = SyncSchedule.for_service(self, service)
 
     def _make_service(self, settings: BackendSettings) -> BackendService:
         try:
@@ -106,6 +109,10 @@ class Agent:
         self.memory.fix_thresholds()
         for service in self.services.values():
             self._tasks.append(asyncio.create_task(service.run(), name=f"refresh {service.name}"))
+            if service.schedule is not None:
+                self._tasks.append(
+                    asyncio.create_task(service.schedule.run(), name=f"background sync {service.name}")
+                )
         self._tasks.append(asyncio.create_task(self._flush_loop(), name="store flush"))
         if self._watch_enabled:
             paths = self._watch_paths()

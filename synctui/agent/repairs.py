@@ -47,12 +47,20 @@ class Repairs:
         self.agent = agent
         self.runner = runner
 
-    async def synchronize(self, service: BackendService, *, pin: str | None, key: str | None) -> ActionStatus:
-        """Start Synchronize Now, or join the run in progress (a second press never sends twice)."""
+    async def synchronize(
+        self,
+        service: BackendService,
+        *,
+        pin: str | None,
+        key: str | None,
+        params: dict[str, str] | None = None,
+    ) -> ActionStatus:
+        """Start Synchronize Now, or join the run in progress (a second press never sends twice).
+        `params` go to the audit records (the schedule marks its runs so)."""
         timeout = float(service.settings.options.get("sync_timeout", 1800))
         return await self.runner.start_long(
             service, action("synchronize"), lambda progress: service.require(Capability.SYNCHRONIZE).synchronize(progress),
-            pin=pin, key=key, timeout=timeout,
+            pin=pin, key=key, timeout=timeout, params=params,
         )  # fmt: skip
 
     async def retry(

@@ -176,20 +176,31 @@ def format_status(state: AgentState, now: datetime) -> str:
                 lines.append(f"    {name[:40]:<40} last success {when(row.last_success, now)}{mark}")
                 if row.last_error:
                     lines.append(f"      error: {clean(row.last_error.splitlines()[0])[:100]}")
-        if snap.jobs:
+        jobs = ([view.sync_schedule] if view.sync_schedule is not None else []) + snap.jobs
+        if jobs:
             lines.append("  Jobs:")
-            for job in snap.jobs:
+            for job in jobs:
                 running = job.progress is not None and job.state == "running"
                 progress = f" {job.progress:.0%}" if running else ""
                 finished = f", last finished {when(job.last_finish, now)}" if job.last_finish else ""
+                upcoming = f", next run {when_next(job.next_run, now)}" if job.next_run else ""
                 message = f" — {clean(job.message)}" if job.message else ""
-                lines.append(f"    {clean(job.name)[:40]:<40} {job.state.value}{progress}{finished}{message}")
+                lines.append(
+                    f"    {clean(job.name)[:40]:<40} {job.state.value}{progress}{finished}{upcoming}{message}"
+                )
         if view.action:
             lines.append("  " + action_line(view.action, now))
     for plugin in state.plugins:
         if plugin.error:
             lines.append(f"Broken plugin {clean(plugin.name)}: {clean(plugin.error)}")
     return "\n".join(lines)
+
+
+def when_next(moment: datetime, now: datetime) -> str:
+    """A time to come: "2026-03-10 09:42:00 (in 12 min)", or "due now" once it has passed."""
+    if moment <= now:
+        return f"{moment.astimezone():%Y-%m-%d %H:%M:%S} (due now)"
+    return f"{moment.astimezone():%Y-%m-%d %H:%M:%S} (in {age(now, moment)})"
 
 
 def action_line(action: Any, now: datetime) -> str:

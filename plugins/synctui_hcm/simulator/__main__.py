@@ -6,17 +6,25 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 import sys
 from pathlib import Path
 
 from synctui_hcm.simulator import FieldWorker, SimConfig, SimServer, simulator_app
+from synctui_hcm.simulator.faults import QuietInjectedFaults
+
+DEFAULT_TOKEN = "sim-token"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m synctui_hcm.simulator", description=__doc__)
     p.add_argument("--port", type=int, required=True, help="TCP port on 127.0.0.1")
     p.add_argument("--oplog", type=Path, required=True, help="OpLog SQLite file the field worker writes")
-    p.add_argument("--token", default="sim-token", help="auth token the server accepts ('' accepts any)")
+    p.add_argument(
+        "--token",
+        default=DEFAULT_TOKEN,
+        help=f"auth token the server accepts (default {DEFAULT_TOKEN}; '' accepts any)",
+    )
     p.add_argument("--tenant", default="default", help="tenant id of the server and of the records")
     p.add_argument("--delay", type=float, default=0.5, help="seconds between a 202 and the record persisting")
     p.add_argument("--faults", type=float, default=0.0, help="fraction of API calls that fail (0..1)")
@@ -45,6 +53,9 @@ async def serve(args: argparse.Namespace) -> None:
     for _ in range(args.households):
         worker.register_household()
     stop = asyncio.Event()
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s", stream=sys.stderr)
+    logging.getLogger("synctui_hcm.simulator").setLevel(logging.INFO)  # one line per injected fault
+    logging.getLogger("uvicorn.error").addFilter(QuietInjectedFaults())
     uv = uvicorn.Server(
         uvicorn.Config(
             simulator_app(server), host="127.0.0.1", port=args.port, log_level="warning", lifespan="off"
@@ -53,7 +64,12 @@ async def serve(args: argparse.Namespace) -> None:
     tasks = [asyncio.create_task(uv.serve())]
     if args.interval > 0:
         tasks.append(asyncio.create_task(worker.run(args.interval, stop)))
-    print(f"HCM simulator on http://127.0.0.1:{args.port} (OpLog {args.oplog})", file=sys.stderr, flush=True)
+    token = f"token {args.token!r}" if args.token else "any token"
+    print(
+        f"HCM simulator on http://127.0.0.1:{args.port} (OpLog {args.oplog}; {token}, tenant {args.tenant!r})",
+        file=sys.stderr,
+        flush=True,
+    )
     try:
         await tasks[0]
     finally:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import random
 from typing import Any
 
@@ -15,6 +16,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from synctui_hcm.simulator.server import SimConfig
 
+log = logging.getLogger("synctui_hcm.simulator")
+
 
 class SimulatedReset(ConnectionResetError):
     pass
@@ -22,6 +25,15 @@ class SimulatedReset(ConnectionResetError):
 
 class SimulatedTimeout(TimeoutError):
     pass
+
+
+class QuietInjectedFaults(logging.Filter):
+    """For uvicorn's error logger: an injected reset or timeout is expected and already logged in one
+    line by the middleware, so uvicorn's "Exception in ASGI application" traceback of it is dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, (SimulatedReset, SimulatedTimeout))
 
 
 def _wrong_types(body: bytes, rng: random.Random) -> bytes:
@@ -91,6 +103,13 @@ class FaultMiddleware:
             or (phase == "random" and self.rng.random() < 0.5)
         )
         self.injected[kind] = self.injected.get(kind, 0) + 1
+        log.info(
+            "injected fault: %s on %s %s (%s the server acted)",
+            kind,
+            scope.get("method", "?"),
+            scope["path"],
+            "after" if after else "before",
+        )
         status, body = 500, b""
         if after:
             status, body = await self._capture(scope, receive)

@@ -90,7 +90,8 @@ class MainScreen(LogActionsScreen):
             self.query_one(SyncLogTable).show(
                 view.snapshot.log, view.snapshot.thresholds, now, counted, known
             )
-            self.query_one(JobsPanel).show(view.snapshot.jobs, now, known)
+            schedule = [view.sync_schedule] if view.sync_schedule is not None else []
+            self.query_one(JobsPanel).show([*schedule, *view.snapshot.jobs], now, known)
         self.query_one(SyncProgressPanel).show(view.snapshot.progress if view is not None else None)
         # Which bindings apply depends only on these; refreshing them rebuilds the footer.
         bindings_key = (

@@ -28,12 +28,12 @@ def job_line(job: Job, now: datetime, g: Glyphs = UNICODE, name_width: int = 18)
     else:
         progress = " " * 11
     run = ""
-    if job.last_start is not None:
+    if job.next_run is not None and (job.state == JobState.SCHEDULED or job.last_start is None):
+        run = f"next {clock_time(job.next_run, now)}"  # what matters of a scheduled job: when it runs
+    elif job.last_start is not None:
         run = clock_time(job.last_start, now)
         if job.last_finish is not None and job.last_finish >= job.last_start:
             run += f"–{clock_time(job.last_finish, now)}"
-    elif job.next_run is not None:
-        run = f"next {clock_time(job.next_run, now)}"
     return Content.assemble(
         name,
         " ",

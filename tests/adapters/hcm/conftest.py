@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -94,3 +95,23 @@ async def sync_until_settled(backend: HCMBackend, server: SimServer, rounds: int
             break
     await server.drain()
     return snap
+
+
+@asynccontextmanager
+async def mocked_backend(
+    oplog: Path, handler: Callable[[httpx.Request], httpx.Response]
+) -> AsyncIterator[HCMBackend]:
+    """An adapter whose server is `handler` (httpx.MockTransport), one pass per sync."""
+    settings = BackendSettings(
+        name="d",
+        kind="hcm",
+        url="http://x",
+        secret=Secret("t"),
+        options={"oplog": str(oplog), "max_passes": 1},
+    )
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
+        backend = HCMBackend(settings, http)
+        try:
+            yield backend
+        finally:
+            await backend.aclose()

@@ -50,7 +50,9 @@ async def test_a_clean_run_is_a_counted_sentence(make_backend, worker, server):
 async def test_rows_moved_to_conflicts_are_counted(make_backend, worker, server):
     worker.register_household(members=0, tenant_id="nope")  # the server's consumer drops it
     backend = make_backend(max_attempts=1, max_passes=3)
-    result = await backend.synchronize(lambda p: None)
+    first = await backend.synchronize(lambda p: None)  # not found: it may only be late
+    assert first.counts["awaiting"] == 1 and "the next sync searches for them again" in first.message
+    result = await backend.synchronize(lambda p: None)  # still not found: a conflict now
     assert result.counts["rejected"] == 1 and "1 moved to conflicts" in result.message
     assert not result.message.startswith(("Data Synced", "Sync Failed"))
     assert result.rejection is not None and result.rejection.code == "NOT_CONFIRMED"
@@ -135,6 +137,7 @@ async def test_discarding_a_row_sent_but_never_confirmed_says_it_may_be_there(ma
     worker.register_household(members=0, tenant_id="nope")
     backend = make_backend(max_attempts=1, max_passes=3)
     await backend.synchronize(lambda p: None)
+    await backend.synchronize(lambda p: None)  # searched again: still missing, a conflict now
     (entry,) = (await backend.entries(QueueKind.CONFLICTS)).entries
     result = await backend.discard(QueueKind.CONFLICTS, [entry.id])
     assert result.ok

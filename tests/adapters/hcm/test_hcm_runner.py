@@ -7,13 +7,11 @@ import json
 from collections import Counter
 
 import httpx
-from synctui_hcm.adapter import HCMBackend
 from synctui_hcm.simulator import SimConfig, SimServer
 
-from synctui.backend import BackendSettings, Secret
 from synctui.model import Category, QueueKind
 
-from .conftest import counts, raw_rows, sync_until_settled
+from .conftest import counts, mocked_backend, raw_rows, sync_until_settled
 
 
 async def test_faults_at_30_percent_every_row_confirmed_exactly_once(make_backend, worker, oplog):
@@ -54,7 +52,7 @@ async def test_a_row_the_server_never_saves_ends_in_conflicts_and_stays(make_bac
     page = await backend.entries(QueueKind.CONFLICTS)
     (entry,) = page.entries
     assert entry.correlation == lost
-    assert entry.rejection is not None and entry.rejection.code == "NOT_CONFIRMED"
+    assert entry.rejection is not None and entry.rejection.code == "STILL_NOT_CONFIRMED"
     assert entry.original_queue == QueueKind.INBOX
     (row,) = raw_rows(oplog, f"clientReferenceId = '{lost}'")
     assert row["nonRecoverableError"] == 1 and row["syncedDown"] == 0  # not dumped as "synced"
@@ -213,18 +211,9 @@ async def test_a_batch_refused_for_one_record_is_split_to_find_it(oplog, worker)
             return httpx.Response(400, json={"Errors": [{"code": "INVALID_ENTITY", "message": "bad"}]})
         return httpx.Response(202, json={"apiId": "x", "status": "successful"})
 
-    settings = BackendSettings(
-        name="d",
-        kind="hcm",
-        url="http://x",
-        secret=Secret("t"),
-        options={"oplog": str(oplog), "max_passes": 1},
-    )
-    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
-        backend = HCMBackend(settings, http)
+    async with mocked_backend(oplog, handler) as backend:
         result = await backend.synchronize(lambda p: None)
         (entry,) = (await backend.entries(QueueKind.CONFLICTS)).entries
-        await backend.aclose()
     assert entry.correlation == bad
     assert entry.rejection is not None and entry.rejection.code == "INVALID_ENTITY"
     assert entry.rejection.category == Category.FIX_DATA
@@ -238,17 +227,8 @@ async def test_garbage_from_the_server_is_a_clear_failure(oplog, worker):
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(202, content=b"<html>proxy error</html>")
 
-    settings = BackendSettings(
-        name="d",
-        kind="hcm",
-        url="http://x",
-        secret=Secret("t"),
-        options={"oplog": str(oplog), "max_passes": 1},
-    )
-    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
-        backend = HCMBackend(settings, http)
+    async with mocked_backend(oplog, handler) as backend:
         result = await backend.synchronize(lambda p: None)
-        await backend.aclose()
     assert not result.ok
     assert result.rejection is not None and result.rejection.code == "MALFORMED_RESPONSE"
     assert "1 household not sent" in result.rejection.message

@@ -156,4 +156,10 @@ async def test_standalone_simulator_over_loopback(tmp_path: Path):
             await backend.aclose()
     finally:
         proc.terminate()
-        proc.wait(timeout=5)
+        _, err = proc.communicate(timeout=5)
+    log = err.decode()
+    assert f"HCM simulator on http://127.0.0.1:{port}" in log and "token 'sim-token'" in log.splitlines()[0]
+    # every injected fault is one line, never uvicorn's traceback of it
+    faults = [line for line in log.splitlines() if "injected fault: " in line]
+    assert any("injected fault: reset on POST " in line for line in faults), log[-2000:]
+    assert "Exception in ASGI application" not in log and "Traceback" not in log, log[-2000:]

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from synctui_hcm.errors import CODES, explain_code, explain_raw, http_rejection
+from synctui_hcm.sync_rejections import NO_CLIENT_REFERENCE_ID, not_applied, not_confirmed
 from synctui_hcm.wire import (
     DEFAULT_WIRES,
     ENTITY_ORDER,
@@ -211,3 +212,31 @@ def test_only_strict_json_objects_are_sent(text):
 def test_an_entity_with_no_json_form_is_not_encoded():
     assert encode_json({"a": "\ud800"}) is None  # a lone surrogate has no UTF-8 form
     assert encode_json({"a": float("nan")}) is None
+
+
+OFFERED = ("Compare", "Retry", "discard", "synchronize", "synctui's config", "Look in")  # what synctui does
+PEOPLE = ("administrator", "field supervisor")  # who can act where synctui cannot
+NOT_OFFERED = ("on the device", "Log in again", "fix it", "Fix the", "fix the", "server logs", "tracer")
+
+
+def _advice_of_every_rejection() -> dict[str, str]:
+    def resp(status: int, body: object) -> httpx.Response:
+        return httpx.Response(status, content=json.dumps(body).encode())
+
+    advice = {code: explain_code(code, "msg", 400).advice for code in CODES}
+    advice["auth"] = http_rejection(resp(401, {})).advice
+    advice["unknown code"] = http_rejection(resp(400, {"Errors": [{"code": "NEW", "message": "m"}]})).advice
+    advice["5xx"] = http_rejection(resp(502, {})).advice
+    advice["404"] = http_rejection(resp(404, {})).advice
+    advice["other 4xx"] = http_rejection(resp(418, {})).advice
+    advice["no cref"] = NO_CLIENT_REFERENCE_ID.advice
+    advice["not confirmed"] = not_confirmed(3).advice
+    advice["not applied"] = not_applied("update", 3, 2, 2).advice
+    return advice
+
+
+@pytest.mark.parametrize("case", sorted(_advice_of_every_rejection()))
+def test_advice_names_only_what_synctui_offers_or_who_to_ask(case):
+    advice = _advice_of_every_rejection()[case]
+    assert not [phrase for phrase in NOT_OFFERED if phrase in advice], advice
+    assert any(word in advice for word in OFFERED + PEOPLE), advice
