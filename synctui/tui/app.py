@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable, Collection, Iterable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from textual import events
@@ -22,7 +23,9 @@ from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
+from synctui.attention import AttentionWatch
 from synctui.client import AgentClient, AgentRefused, AgentUnavailable
+from synctui.config import default_state_dir
 from synctui.model import AgentState, BackendView, Level, QueueKind, Verdict
 from synctui.tui.bindings import bindings_for, clean_keymap
 from synctui.tui.commands import DashboardCommands
@@ -39,6 +42,10 @@ Clock = Callable[[], datetime]
 
 def _local_now() -> datetime:
     return datetime.now(UTC).astimezone()
+
+
+def default_screenshot_dir() -> Path:
+    return default_state_dir() / "screenshots"
 
 
 class SyncTuiApp(App[None]):
@@ -60,7 +67,11 @@ class SyncTuiApp(App[None]):
         readonly: bool = False,
         clock: Clock | None = None,
         close_client: bool = False,
+        bell: bool = False,
+        screenshot_dir: Path | None = None,
     ) -> None:
+        """`bell`: ring the terminal bell when a backend turns to ATTENTION. `screenshot_dir`: where
+        Screenshot saves its SVG files (default: screenshots/ in the state folder)."""
         super().__init__()
         self.client = client
         self.readonly = readonly
@@ -72,6 +83,9 @@ class SyncTuiApp(App[None]):
         self.startup_warnings: list[str] = []
         self.in_flight: set[str] = set()  # change actions running now (one call per key)
         self.verdicts: dict[str, Verdict] = {}  # per backend, judged here with self.now()
+        self.ring_bell = bell
+        self.attention = AttentionWatch()
+        self.screenshot_dir = screenshot_dir or default_screenshot_dir()
         self._swallow: tuple[frozenset[str], float, Screen | None] = (frozenset(), 0.0, None)
 
         self.theme_set = load_themes()
@@ -144,6 +158,8 @@ class SyncTuiApp(App[None]):
         }
         changed = verdicts != self.verdicts
         self.verdicts = verdicts
+        if self.attention.turned(verdicts) and self.ring_bell:
+            self.bell()
         return changed
 
     @property
@@ -282,6 +298,26 @@ class SyncTuiApp(App[None]):
 
         if not isinstance(self.screen, AuditScreen):
             self.push_screen(AuditScreen())
+
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
+        """Textual's Screenshot (palette and action) saves to ~/Downloads, and fails where there is
+        none: save the SVG in the screenshot folder instead, and say where (or why not)."""
+        folder = Path(path) if path else self.screenshot_dir
+        try:
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            saved = self.save_screenshot(filename, str(folder), time_format)
+        except OSError as exc:
+            self.notify(
+                f"Screenshot not saved: cannot write in {folder}: {exc.strerror or exc}",
+                title="Screenshot",
+                severity="error",
+                markup=False,
+            )
+            return None
+        self.notify(f"Screenshot saved to {saved}", title="Screenshot", markup=False, timeout=8)
+        return saved
 
     def action_cycle_theme(self) -> None:
         names = self.theme_names
