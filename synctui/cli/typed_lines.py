@@ -1,0 +1,102 @@
+"""Lines typed at the terminal (or piped in), for the plain dashboard: read in a thread, so that the
+agent's updates keep printing while nobody types.
+
+The thread reads the file descriptor with `os.read`, not `sys.stdin`: a daemon thread blocked in a
+buffered read would hold the buffer's lock when the interpreter shuts down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import contextlib
+import os
+import sys
+import threading
+from collections.abc import Iterator
+
+READ_SIZE = 4096
+
+
+class TypedLines:
+    """The lines of file descriptor `fd`, one `await next()` each; None once the input has ended."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self._queue: asyncio.Queue[str | None] = asyncio.Queue()
+        self._ended = False
+        self._thread: threading.Thread | None = None
+        self._prompt: str | None = None  # shown and waiting for a line
+
+    def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._thread = threading.Thread(target=self._read, args=(loop,), name="typed lines", daemon=True)
+        self._thread.start()
+
+    def _read(self, loop: asyncio.AbstractEventLoop) -> None:
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        pending = ""
+        while True:
+            try:
+                chunk = os.read(self.fd, READ_SIZE)
+            except OSError:
+                chunk = b""
+            pending += decoder.decode(chunk, final=not chunk)
+            *lines, pending = pending.split("\n")
+            for line in lines:
+                loop.call_soon_threadsafe(self._queue.put_nowait, line.rstrip("\r"))
+            if not chunk:
+                if pending:
+                    loop.call_soon_threadsafe(self._queue.put_nowait, pending.rstrip("\r"))
+                loop.call_soon_threadsafe(self._queue.put_nowait, None)
+                return
+
+    async def next(self, prompt: str = "> ") -> str | None:
+        """The next line (without its line break) after showing `prompt`; None at the end of input."""
+        if self._ended:
+            return None
+        print(prompt, end="", flush=True)
+        self._prompt = prompt
+        try:
+            line = await self._queue.get()
+        finally:
+            self._prompt = None
+        if line is None:
+            self._ended = True
+            print()
+        return line
+
+    def interrupt(self) -> None:
+        """Before printing while a prompt waits: end its line."""
+        if self._prompt is not None:
+            print()
+
+    def prompt_again(self) -> None:
+        """After printing while a prompt waits: show it again."""
+        if self._prompt is not None:
+            print(self._prompt, end="", flush=True)
+
+    async def secret(self, prompt: str) -> str | None:
+        """Like `next`, but what is typed is not echoed when the input is a terminal (a PIN)."""
+        with _no_echo(self.fd):
+            line = await self.next(prompt)
+        if os.isatty(self.fd):
+            print()  # the Enter that ended it was not echoed either
+        return line
+
+
+@contextlib.contextmanager
+def _no_echo(fd: int) -> Iterator[None]:
+    if not os.isatty(fd) or sys.platform == "win32":
+        yield
+        return
+    import termios
+
+    before = termios.tcgetattr(fd)
+    quiet = list(before)
+    quiet[3] &= ~termios.ECHO
+    termios.tcsetattr(fd, termios.TCSANOW, quiet)
+    try:
+        yield
+    finally:
+        termios.tcsetattr(fd, termios.TCSANOW, before)
