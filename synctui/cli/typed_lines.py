@@ -15,6 +15,8 @@ import sys
 import threading
 from collections.abc import Iterator
 
+from synctui.text import visible
+
 READ_SIZE = 4096
 
 
@@ -52,7 +54,15 @@ class TypedLines:
                 return
 
     async def next(self, prompt: str = "> ") -> str | None:
-        """The next line (without its line break) after showing `prompt`; None at the end of input."""
+        """The next line (without its line break) after showing `prompt`; None at the end of input.
+        Input that is not a terminal does not echo: the line is printed after the prompt, so that the
+        transcript reads as it was typed."""
+        line = await self._line(prompt)
+        if line is not None and not os.isatty(self.fd):
+            print(visible(line))
+        return line
+
+    async def _line(self, prompt: str) -> str | None:
         if self._ended:
             return None
         print(prompt, end="", flush=True)
@@ -77,11 +87,11 @@ class TypedLines:
             print(self._prompt, end="", flush=True)
 
     async def secret(self, prompt: str) -> str | None:
-        """Like `next`, but what is typed is not echoed when the input is a terminal (a PIN)."""
+        """Like `next`, but what is typed is never shown: not echoed by a terminal, not printed."""
         with _no_echo(self.fd):
-            line = await self.next(prompt)
-        if os.isatty(self.fd):
-            print()  # the Enter that ended it was not echoed either
+            line = await self._line(prompt)
+        if line is not None:
+            print()
         return line
 
 

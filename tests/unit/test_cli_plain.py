@@ -138,7 +138,7 @@ def test_synchronize_now_from_the_menu_follows_it_to_the_verdict(monkeypatch, ca
     out = capsys.readouterr().out
     [post] = fake.changes
     assert post.path == "/v1/backends/clinic/synchronize" and post.headers.get("idempotency-key")
-    assert "> Synchronize Now started on clinic\n" in out
+    assert "> 1\nSynchronize Now started on clinic\n" in out
     assert "Data Synced — everything recorded on this device reached the server" in out
     assert "Menu: 1 sync, 2 retry, 3 check, 4 refresh, 5 status, q quit" in out
 
