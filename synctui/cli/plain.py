@@ -319,7 +319,19 @@ class PlainDashboard:
         change = Change(action("synchronize"), None, uuid.uuid4().hex)
         status = await send(change, lambda pin, key: self.client.synchronize(name, key=key))
         print(started_line(name, status))
-        await follow(self.client, name, status, timeout=SYNC_TIMEOUT)
+        if not self.lines.interactive:  # the lines that follow in a script are the next choices
+            await follow(self.client, name, status, timeout=SYNC_TIMEOUT)
+            return
+        print("Following it; Enter stops watching (the sync goes on in the agent).")
+        following = asyncio.create_task(follow(self.client, name, status, timeout=SYNC_TIMEOUT))
+        typed = asyncio.create_task(self.lines.next(prompt=""))
+        done, _ = await asyncio.wait({following, typed}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (following, typed):
+            if task not in done:
+                task.cancel()
+        await asyncio.gather(following, typed, return_exceptions=True)
+        if following not in done:
+            print(f"Status (5) shows where it is; a change of {clean(name)}'s verdict shows here.")
 
     async def requeue_conflicted(self, view: BackendView) -> None:
         spec = action("retry-all")

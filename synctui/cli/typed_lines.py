@@ -30,6 +30,11 @@ class TypedLines:
         self._thread: threading.Thread | None = None
         self._prompt: str | None = None  # shown and waiting for a line
 
+    @property
+    def interactive(self) -> bool:
+        """A person types at a terminal (not a script piped in)."""
+        return os.isatty(self.fd)
+
     def start(self) -> None:
         loop = asyncio.get_running_loop()
         self._thread = threading.Thread(target=self._read, args=(loop,), name="typed lines", daemon=True)
@@ -58,7 +63,7 @@ class TypedLines:
         Input that is not a terminal does not echo: the line is printed after the prompt, so that the
         transcript reads as it was typed."""
         line = await self._line(prompt)
-        if line is not None and not os.isatty(self.fd):
+        if line is not None and not self.interactive:
             print(visible(line))
         return line
 
@@ -78,12 +83,12 @@ class TypedLines:
 
     def interrupt(self) -> None:
         """Before printing while a prompt waits: end its line."""
-        if self._prompt is not None:
+        if self._prompt:
             print()
 
     def prompt_again(self) -> None:
         """After printing while a prompt waits: show it again."""
-        if self._prompt is not None:
+        if self._prompt:
             print(self._prompt, end="", flush=True)
 
     async def secret(self, prompt: str) -> str | None:

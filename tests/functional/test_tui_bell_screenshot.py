@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from synctui.model import Level
+from synctui.tui.look import ASCII, glyphs
 from tests.functional.tui_fakes import FakeAgentClient, conflicts_state, make_app, synced_state, until
 
 
@@ -86,3 +87,12 @@ async def test_screenshot_dir_defaults_to_the_state_folder(monkeypatch, tmp_path
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
     app = make_app(FakeAgentClient(synced_state()))
     assert app.screenshot_dir == Path(tmp_path) / "synctui" / "screenshots"
+
+
+async def test_the_bare_linux_console_gets_the_console_theme_and_ascii_marks(monkeypatch):
+    monkeypatch.setenv("TERM", "linux")
+    app = make_app(FakeAgentClient(synced_state()), theme=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.agent_state is not None, "first state")
+        assert app.theme == "synctui-console"
+        assert glyphs(app) is ASCII
