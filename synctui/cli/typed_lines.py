@@ -50,13 +50,22 @@ class TypedLines:
                 chunk = b""
             pending += decoder.decode(chunk, final=not chunk)
             *lines, pending = pending.split("\n")
-            for line in lines:
-                loop.call_soon_threadsafe(self._queue.put_nowait, line.rstrip("\r"))
             if not chunk:
-                if pending:
-                    loop.call_soon_threadsafe(self._queue.put_nowait, pending.rstrip("\r"))
-                loop.call_soon_threadsafe(self._queue.put_nowait, None)
+                lines += [pending] if pending else []
+            for line in lines:
+                if not self._hand_over(loop, line.rstrip("\r")):
+                    return
+            if not chunk:
+                self._hand_over(loop, None)
                 return
+
+    def _hand_over(self, loop: asyncio.AbstractEventLoop, line: str | None) -> bool:
+        """Give a line to the loop; False when the loop has ended (nobody reads any more)."""
+        try:
+            loop.call_soon_threadsafe(self._queue.put_nowait, line)
+        except RuntimeError:
+            return False
+        return True
 
     async def next(self, prompt: str = "> ") -> str | None:
         """The next line (without its line break) after showing `prompt`; None at the end of input.

@@ -236,3 +236,23 @@ def test_a_backend_already_in_attention_rings_once_when_first_seen(monkeypatch, 
     config.write_text("[dashboard]\nbell = true\n")
     plain(monkeypatch, FakeAgent(state=state(able(conflicts=2))), "5", "q", options=("--config", str(config)))
     assert capsys.readouterr().out.count("\a") == 1
+
+
+def test_at_a_terminal_enter_stops_watching_a_sync_and_the_menu_comes_back(monkeypatch, capsys):
+    running = sync_status(started=now() - timedelta(seconds=5))
+    fake = FakeAgent(state=state(able(outbox=3)), long_status=running)
+    fake.streams = [[state(able(outbox=3)), 3600.0], [state(able(outbox=3), revision=2), 3600.0]]
+    fake.install(monkeypatch)
+    monkeypatch.setattr(dashboard, "agent_running", lambda socket: True)
+    typist, terminal = os.openpty()  # stdin is a terminal: what is typed there
+    os.write(typist, b"1\n\nq\n")
+    monkeypatch.setattr(sys, "stdin", os.fdopen(terminal))
+    try:
+        assert main(["--plain"]) == 0
+    finally:
+        os.close(typist)
+    captured = capsys.readouterr()
+    assert "Following it; Enter stops watching (the sync goes on in the agent)." in captured.out
+    assert "Stopped watching; the sync goes on in the agent." in captured.err
+    assert "Status (5) shows where it is; a change of clinic's verdict shows here." in captured.out
+    assert len(fake.changes) == 1
