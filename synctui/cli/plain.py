@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import logging
 import sys
 import uuid
 from collections.abc import Callable
@@ -39,7 +38,6 @@ from synctui.verdict import judge, never_read
 if TYPE_CHECKING:
     from synctui.client import HttpAgentClient
 
-log = logging.getLogger(__name__)
 
 JUDGE_EVERY = 5.0  # seconds: judge again with the clock even when the agent pushes nothing
 FIRST_READ_WAIT = 10.0  # seconds to wait for the first reading of every backend before the status
@@ -142,34 +140,20 @@ class PlainDashboard:
             await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _follow_agent(self) -> None:
-        from synctui.client import AgentRefused, AgentUnavailable
+        from synctui.client import follow_updates
 
-        attempt = 0
-        while True:
-            stream = self.client.updates()
-            try:
-                async for state in stream:
-                    attempt = 0
-                    if self.agent_error is not None:
-                        self.notice("The agent answers again.")
-                    self.apply_state(state)
-                reason = "the agent closed the update stream"
-            except AgentUnavailable as exc:
-                reason = str(exc) or "no answer"
-            except AgentRefused as exc:
-                reason = f"the agent refused the update stream ({exc.status}): {exc.message}"
-            except Exception as exc:  # a broken client must not end the plain dashboard
-                log.exception("update stream failed")
-                reason = f"{type(exc).__name__}: {exc}"
-            finally:
-                with contextlib.suppress(Exception):
-                    await stream.aclose()
-            if self.agent_error is None:
-                self.notice(f"Lost the agent: {clean(reason)}. Trying again; what follows is its last data.")
-            self.agent_error = reason
-            self.judge_all()
-            await asyncio.sleep(RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)])
-            attempt += 1
+        async for update in follow_updates(self.client, RETRY_DELAYS):
+            if isinstance(update, str):
+                if self.agent_error is None:
+                    self.notice(
+                        f"Lost the agent: {clean(update)}. Trying again; what follows is its last data."
+                    )
+                self.agent_error = update
+                self.judge_all()
+                continue
+            if self.agent_error is not None:
+                self.notice("The agent answers again.")
+            self.apply_state(update)
 
     async def _tick(self) -> None:
         while True:

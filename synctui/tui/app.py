@@ -9,7 +9,6 @@ on screen reads `app.verdicts` and nothing else.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Callable, Collection, Iterable
@@ -24,7 +23,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from synctui.attention import AttentionWatch
-from synctui.client import AgentClient, AgentRefused, AgentUnavailable
+from synctui.client import AgentClient, AgentRefused, AgentUnavailable, follow_updates
 from synctui.config import default_state_dir
 from synctui.model import AgentState, BackendView, Level, QueueKind, Verdict
 from synctui.tui.bindings import bindings_for, clean_keymap
@@ -207,34 +206,11 @@ class SyncTuiApp(App[None]):
         self.run_worker(self._follow_agent(), name="agent-updates", group="agent", exclusive=True)
 
     async def _follow_agent(self) -> None:
-        attempt = 0
-        while True:
-            stream = self.client.updates()
-            try:
-                async for state in stream:
-                    attempt = 0
-                    self.apply_state(state)
-                reason = "the agent closed the update stream"
-            except AgentUnavailable as exc:
-                reason = str(exc) or "no answer"
-            except AgentRefused as exc:
-                reason = f"the agent refused the update stream ({exc.status}): {exc.message}"
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # a broken client must not take the dashboard down
-                log.exception("update stream failed")
-                reason = f"{type(exc).__name__}: {exc}"
-            finally:
-                closer = getattr(stream, "aclose", None)
-                if closer is not None:
-                    try:
-                        await closer()
-                    except Exception:
-                        log.debug("closing the update stream failed", exc_info=True)
-            delay = self.RETRY_DELAYS[min(attempt, len(self.RETRY_DELAYS) - 1)]
-            attempt += 1
-            self.apply_error(reason)
-            await asyncio.sleep(delay)
+        async for update in follow_updates(self.client, self.RETRY_DELAYS):
+            if isinstance(update, str):
+                self.apply_error(update)
+            else:
+                self.apply_state(update)
 
     def apply_state(self, state: AgentState) -> None:
         self.agent_state = state

@@ -10,16 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from .stack import (
-    PASSWORD,
-    ProcessGroup,
-    Stack,
-    build_stack,
-    child_env,
-    short_temp_dir,
-    synctui_cmd,
-    wait_until,
-)
+from .stack import PASSWORD, Stack, running_stack, synctui_cmd
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 
@@ -29,14 +20,8 @@ RAW = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[Stack]:
-    with short_temp_dir() as base:
-        group = ProcessGroup(child_env(base), base)
-        try:
-            running = build_stack(base, group)
-            wait_until(lambda: not running.agent.backend("clinic")["stale"], 15, "the agent's first snapshot")
-            yield running
-        finally:
-            group.stop_all()
+    with running_stack() as running:
+        yield running
 
 
 def typed(stack: Stack, *lines: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
