@@ -74,11 +74,18 @@ def choice_for(typed: str) -> Choice | None:
     return next((c for c in CHOICES if word in (c.number, c.word)), None)
 
 
+def tried_once(view: BackendView) -> bool:
+    """The agent has read the backend, or tried and said why it could not."""
+    return not never_read(view.snapshot) or view.snapshot.health.error is not None
+
+
 def _local_now() -> datetime:
     return datetime.now(UTC).astimezone()
 
 
 class PlainDashboard:
+    """The agent's state as lines, and the menu read from `lines`, until Quit or the end of input."""
+
     def __init__(
         self,
         client: HttpAgentClient,
@@ -110,8 +117,7 @@ class PlainDashboard:
         tasks = [asyncio.create_task(self._follow_agent()), asyncio.create_task(self._tick())]
         try:
             print(f"synctui, plain mode, on {clean(self.client.description)}")
-            if not self.first_reading.is_set():
-                print("Reading the backends…")
+            print("Reading the backends…")
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(FIRST_READ_WAIT):
                     await self.first_reading.wait()
@@ -127,7 +133,7 @@ class PlainDashboard:
                 choice = choice_for(typed)
                 if choice is None:
                     print(
-                        f"Not a choice: {clean(typed)[:40]!r}. Type a number from the menu (Enter shows it)."
+                        f"Not a choice: '{clean(typed)[:40]}'. Type a number from the menu (Enter shows it)."
                     )
                     continue
                 if choice.word == "quit":
@@ -165,7 +171,7 @@ class PlainDashboard:
     def apply_state(self, state: AgentState) -> None:
         self.state = state
         self.agent_error = None
-        if not any(never_read(view.snapshot) for view in state.backends):
+        if all(tried_once(view) for view in state.backends):
             self.first_reading.set()
         self.judge_all()
         for name, asked_at in list(self.refreshing.items()):
@@ -350,7 +356,7 @@ class PlainDashboard:
         typed = (await self.lines.next("Which backend (number or name)? ") or "").strip()
         chosen = next((n for i, n in enumerate(names, 1) if typed in (str(i), n)), None)
         if chosen is None:
-            print(f"No backend {clean(typed)[:40]!r}; still on {clean(self.selected_view_name())}.")
+            print(f"No backend '{clean(typed)[:40]}'; still on {clean(self.selected_view_name())}.")
             return
         self.selected = chosen
         print(f"Now on {clean(chosen)}, {self.verdict(chosen).level.name}.")
