@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -33,6 +34,7 @@ from synctui.model import (
 )
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class AgentUnavailable(Exception):
@@ -339,6 +341,38 @@ class HttpAgentClient:
 
     async def aclose(self) -> None:
         await self._http.aclose()
+
+
+async def follow_updates(client: AgentClient, delays: Sequence[float]) -> AsyncIterator[AgentState | str]:
+    """The agent's states for as long as it is followed, through lost connections: each pushed state,
+    and, when the stream ends or fails, one line saying why (a `str`) before trying again after the
+    next of `delays` (the last one repeats; a state resets them). A broken client is logged and
+    retried like a lost agent: a dashboard must not end on it."""
+    attempt = 0
+    while True:
+        stream = client.updates()
+        try:
+            async for state in stream:
+                attempt = 0
+                yield state
+            reason = "the agent closed the update stream"
+        except AgentUnavailable as exc:
+            reason = str(exc) or "no answer"
+        except AgentRefused as exc:
+            reason = f"the agent refused the update stream ({exc.status}): {exc.message}"
+        except Exception as exc:
+            log.exception("update stream failed")
+            reason = f"{type(exc).__name__}: {exc}"
+        finally:
+            closer = getattr(stream, "aclose", None)
+            if closer is not None:
+                try:
+                    await closer()
+                except Exception:
+                    log.debug("closing the update stream failed", exc_info=True)
+        yield reason
+        await asyncio.sleep(delays[min(attempt, len(delays) - 1)])
+        attempt += 1
 
 
 async def _sse_data(response: httpx.Response) -> AsyncIterator[str]:

@@ -86,11 +86,17 @@ def _url_host(host: str) -> str:
 
 
 @dataclass
+class DashboardSettings:
+    bell: bool = False  # ring the terminal bell when a backend turns to ATTENTION
+
+
+@dataclass
 class Config:
     agent: AgentSettings
     backends: list[BackendSettings] = field(default_factory=list)
     keymap: dict[str, str] = field(default_factory=dict)
     theme: str | None = None
+    dashboard: DashboardSettings = field(default_factory=DashboardSettings)
     path: Path | None = None  # where it was read from, None for defaults
 
 
@@ -139,7 +145,7 @@ def load_config(path: Path | None = None, *, required: bool = False) -> Config:
 
 def parse_config(raw: dict[str, Any], path: Path | None = None) -> Config:
     where = str(path) if path else "config"
-    _check_keys(raw, {"agent", "backends", "keymap", "theme"}, where)
+    _check_keys(raw, {"agent", "backends", "keymap", "theme", "dashboard"}, where)
     private = path is None or is_private(path)
     agent = _parse_agent(_table(raw, "agent", where), where, private, path)
     backends_raw = raw.get("backends", [])
@@ -159,7 +165,17 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> Config:
     theme = raw.get("theme")
     if theme is not None and not isinstance(theme, str):
         raise ConfigError(f"{where}: theme must be a string")
-    return Config(agent=agent, backends=backends, keymap=dict(keymap), theme=theme, path=path)
+    dashboard = _table(raw, "dashboard", where)
+    _check_keys(dashboard, {"bell"}, f"{where}: [dashboard]")
+    bell = bool(typed_value(dashboard, "bell", bool, f"{where}: [dashboard]"))
+    return Config(
+        agent=agent,
+        backends=backends,
+        keymap=dict(keymap),
+        theme=theme,
+        dashboard=DashboardSettings(bell=bell),
+        path=path,
+    )
 
 
 def _parse_agent(raw: dict[str, Any], where: str, private: bool, path: Path | None) -> AgentSettings:

@@ -92,10 +92,16 @@ def confirm(spec: ActionSpec, args: argparse.Namespace, sentence: str) -> None:
         raise usage_error("synctui: not confirmed. Nothing was sent.")
 
 
-async def send(change: Change, call: Callable[[str | None, str], Awaitable[T]]) -> T:
+async def send(
+    change: Change,
+    call: Callable[[str | None, str], Awaitable[T]],
+    *,
+    ask_pin: Callable[[str], Awaitable[str]] | None = None,
+) -> T:
     """`call(pin, key)` to the agent. When the agent did not answer, once more under the same key (the
     agent answers a repeat with the first result, never runs it twice); when it asks for the PIN and a
-    person is at the terminal, ask them."""
+    person is at the terminal, ask them (with `ask_pin(prompt)` when given: the plain dashboard reads
+    its own lines)."""
     from synctui._httpx import httpx
     from synctui.client import AgentRefused, AgentUnavailable
 
@@ -117,9 +123,15 @@ async def send(change: Change, call: Callable[[str | None, str], Awaitable[T]]) 
                 exits.UNREACHABLE,
             ) from None
     except AgentRefused as exc:
-        if exc.status != 401 or not change.spec.pin or change.pin or not sys.stdin.isatty():
+        if exc.status != 401 or not change.spec.pin or change.pin:
             raise
-        pin = getpass.getpass(f"{change.spec.title} needs the admin PIN: ")
+        prompt = f"{change.spec.title} needs the admin PIN: "
+        if ask_pin is not None:
+            pin = await ask_pin(prompt)
+        elif sys.stdin.isatty():
+            pin = getpass.getpass(prompt)
+        else:
+            raise
         return await call(pin or None, uuid.uuid4().hex)
 
 

@@ -34,14 +34,20 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, config: Config) -> int:
     async def work(client: HttpAgentClient) -> int:
         health = await client.check_connection(args.backend)
-        print(describe(clean(args.backend), health))
-        if health.error:
-            print(f"  {clean(health.error.message)}")
-            if health.error.advice:
-                print(f"  What to do: {clean(health.error.advice)}")
+        print(*health_lines(args.backend, health), sep="\n")
         return exits.OK if health.online and health.auth_ok is not False else exits.FAILED
 
     return with_agent(config, work)
+
+
+def health_lines(backend: str, health: Health) -> list[str]:
+    """What a probe found, and the server's reason and advice when it failed."""
+    lines = [describe(clean(backend), health)]
+    if health.error:
+        lines.append(f"  {clean(health.error.message)}")
+        if health.error.advice:
+            lines.append(f"  What to do: {clean(health.error.advice)}")
+    return lines
 
 
 def describe(name: str, health: Health) -> str:

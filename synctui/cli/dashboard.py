@@ -1,11 +1,16 @@
 """`synctui` / `synctui dashboard`: the dashboard on the running agent, or on an agent embedded in it
 when none runs; `synctui demo`: on simulated backends, always embedded; `synctui --agent tcp://HOST:PORT
---token-file F`: on that agent over TCP, never embedded."""
+--token-file F`: on that agent over TCP, never embedded.
+
+`--plain` (and a terminal that cannot draw a screen: `TERM=dumb`, or stdout not a terminal) gives the
+plain dashboard of synctui.cli.plain instead of the Textual one, on the same agent."""
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+import os
+import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,8 +20,7 @@ from synctui.cli.plugins import load_registry
 from synctui.config import Config
 
 if TYPE_CHECKING:
-    from synctui.client import AgentClient
-    from synctui.tui.app import SyncTuiApp
+    from synctui.client import HttpAgentClient
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -24,17 +28,51 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     dashboard.set_defaults(func=run, demo=False, log_to_file=True)
     demo = sub.add_parser("demo", parents=[common], help="open the dashboard on simulated backends")
     demo.set_defaults(func=run, demo=True, log_to_file=True)
+    for parser in (dashboard, demo):
+        add_options(parser, suppress=True)
+
+
+def add_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    """The dashboard's own options, on `synctui` itself too (the dashboard is its default verb); a verb's
+    copy is suppressed so that it does not reset what was given before the verb."""
+    hidden = {"default": argparse.SUPPRESS} if suppress else {}
+    parser.add_argument(
+        "--plain",
+        action="store_true",
+        help="the dashboard as plain lines and a numbered menu (screen readers, serial lines; "
+        "automatic when TERM=dumb or stdout is not a terminal)",
+        **hidden,
+    )
+    parser.add_argument(
+        "--screenshot-dir",
+        type=Path,
+        metavar="DIR",
+        help="where Screenshot saves its SVG files (default: screenshots/ in the state folder)",
+        **hidden,
+    )
+
+
+def plain_wanted(args: argparse.Namespace) -> bool:
+    """`--plain`, or a terminal that cannot show the full-screen dashboard."""
+    return bool(getattr(args, "plain", False)) or os.environ.get("TERM") == "dumb" or not sys.stdout.isatty()
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
     import asyncio
 
     from synctui.client import HttpAgentClient
-    from synctui.tui.app import SyncTuiApp
 
     demo = bool(getattr(args, "demo", False))
+    screenshot_dir = getattr(args, "screenshot_dir", None) or config.agent.state_dir / "screenshots"
 
-    def make_app(client: AgentClient) -> SyncTuiApp:
+    def open_dashboard(client: HttpAgentClient) -> Awaitable[Any]:
+        """The plain or the Textual dashboard on `client`, which it closes when it ends."""
+        if plain_wanted(args):
+            from synctui.cli.plain import run_plain
+
+            return run_plain(client, bell=config.dashboard.bell, readonly=config.agent.readonly)
+        from synctui.tui.app import SyncTuiApp
+
         return SyncTuiApp(
             client,
             theme=args.theme or config.theme,
@@ -42,13 +80,15 @@ def run(args: argparse.Namespace, config: Config) -> int:
             readonly=config.agent.readonly,
             close_client=True,
             config=config,
-        )
+            bell=config.dashboard.bell,
+            screenshot_dir=screenshot_dir,
+        ).run_async()
 
     if not demo and config.agent.remote is not None:
-        return asyncio.run(remote(config, make_app))
+        return asyncio.run(remote(config, open_dashboard))
 
     if not demo and agent_running(config.agent.socket):
-        make_app(HttpAgentClient(socket=config.agent.socket)).run()  # the app closes the client
+        asyncio.run(open_dashboard(HttpAgentClient(socket=config.agent.socket)))
         return exits.OK
 
     async def embedded() -> None:
@@ -59,7 +99,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
             socket=running.socket, description="demo (embedded agent)" if demo else "embedded agent"
         )
         try:
-            await make_app(client).run_async()
+            await open_dashboard(client)
         finally:
             await running.stop()
 
@@ -73,7 +113,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     return exits.OK
 
 
-async def remote(config: Config, make_app: Callable[[AgentClient], SyncTuiApp]) -> int:
+async def remote(config: Config, open_dashboard: Callable[[HttpAgentClient], Awaitable[Any]]) -> int:
     """The dashboard on the agent of `--agent`: asked once before the screen opens, so that an agent
     that cannot be reached, or refuses the token, ends it with one line (exit 3 or 4) instead of an
     empty dashboard. Never starts an agent of its own."""
@@ -91,7 +131,7 @@ async def remote(config: Config, make_app: Callable[[AgentClient], SyncTuiApp]) 
     except BaseException:
         await client.aclose()
         raise
-    await make_app(client).run_async()  # the app closes the client
+    await open_dashboard(client)  # which closes the client
     return exits.OK
 
 

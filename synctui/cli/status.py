@@ -147,53 +147,60 @@ def format_status(state: AgentState, now: datetime) -> str:
     if not state.backends:
         lines.append("No backends configured. Add [[backends]] to the config, or try `synctui demo`.")
     for view in state.backends:
-        snap = view.snapshot
-        health = "online" if snap.health.online and not snap.stale else "OFFLINE"
-        if snap.stale and snap.health.online:
-            health = "stale"
         lines.append("")
-        lines.append(
-            f"{clean(snap.backend)} ({clean(snap.kind)})  {health}  data of {when(snap.taken_at, now)}"
-        )
-        if view.verdict is not None:
-            lines.extend(verdict_lines(view.verdict, snap.backend))
-        lines.extend(diagnosis_lines(view, state, now))
-        stuck = {s.stat.kind: s.since for s in stuck_queues(view, now)}
-        for stat in snap.queues:
-            label = clean(stat.label) or QUEUE_NAMES[stat.kind]
-            extra = f"   oldest {age(stat.oldest, now)}" if stat.known and stat.count and stat.oldest else ""
-            if stat.kind in stuck:
-                extra += f"   STUCK (unchanged for {age(stuck[stat.kind], now)})"
-            detail = f"   ({clean(stat.detail)})" if stat.detail else ""
-            lines.append(f"  {label:<22} {count_text(stat):>6}{extra}{detail}")
-        if snap.log:
-            lines.append("  Sync log:")
-            for row in snap.log:
-                mark = {"ok": "", "warning": "  [old]", "error": "  [TOO OLD]"}[
-                    snap.thresholds.level(row.last_success, now)
-                ]
-                name = clean(row.record_type) + (f" {clean(row.filter)}" if row.filter else "")
-                lines.append(f"    {name[:40]:<40} last success {when(row.last_success, now)}{mark}")
-                if row.last_error:
-                    lines.append(f"      error: {clean(row.last_error.splitlines()[0])[:100]}")
-        jobs = ([view.sync_schedule] if view.sync_schedule is not None else []) + snap.jobs
-        if jobs:
-            lines.append("  Jobs:")
-            for job in jobs:
-                running = job.progress is not None and job.state == "running"
-                progress = f" {job.progress:.0%}" if running else ""
-                finished = f", last finished {when(job.last_finish, now)}" if job.last_finish else ""
-                upcoming = f", next run {when_next(job.next_run, now)}" if job.next_run else ""
-                message = f" — {clean(job.message)}" if job.message else ""
-                lines.append(
-                    f"    {clean(job.name)[:40]:<40} {job.state.value}{progress}{finished}{upcoming}{message}"
-                )
-        if view.action:
-            lines.append("  " + action_line(view.action, now))
+        lines.extend(backend_lines(view, state, now))
     for plugin in state.plugins:
         if plugin.error:
             lines.append(f"Broken plugin {clean(plugin.name)}: {clean(plugin.error)}")
     return "\n".join(lines)
+
+
+def backend_lines(view: BackendView, state: AgentState, now: datetime) -> list[str]:
+    """One backend as `synctui status` prints it: its health, verdict and reasons, the diagnosis of each
+    stuck or rejected queue, counts, sync log, jobs and last action (control characters in its texts
+    shown as escapes)."""
+    lines: list[str] = []
+    snap = view.snapshot
+    health = "online" if snap.health.online and not snap.stale else "OFFLINE"
+    if snap.stale and snap.health.online:
+        health = "stale"
+    lines.append(f"{clean(snap.backend)} ({clean(snap.kind)})  {health}  data of {when(snap.taken_at, now)}")
+    if view.verdict is not None:
+        lines.extend(verdict_lines(view.verdict, snap.backend))
+    lines.extend(diagnosis_lines(view, state, now))
+    stuck = {s.stat.kind: s.since for s in stuck_queues(view, now)}
+    for stat in snap.queues:
+        label = clean(stat.label) or QUEUE_NAMES[stat.kind]
+        extra = f"   oldest {age(stat.oldest, now)}" if stat.known and stat.count and stat.oldest else ""
+        if stat.kind in stuck:
+            extra += f"   STUCK (unchanged for {age(stuck[stat.kind], now)})"
+        detail = f"   ({clean(stat.detail)})" if stat.detail else ""
+        lines.append(f"  {label:<22} {count_text(stat):>6}{extra}{detail}")
+    if snap.log:
+        lines.append("  Sync log:")
+        for row in snap.log:
+            mark = {"ok": "", "warning": "  [old]", "error": "  [TOO OLD]"}[
+                snap.thresholds.level(row.last_success, now)
+            ]
+            name = clean(row.record_type) + (f" {clean(row.filter)}" if row.filter else "")
+            lines.append(f"    {name[:40]:<40} last success {when(row.last_success, now)}{mark}")
+            if row.last_error:
+                lines.append(f"      error: {clean(row.last_error.splitlines()[0])[:100]}")
+    jobs = ([view.sync_schedule] if view.sync_schedule is not None else []) + snap.jobs
+    if jobs:
+        lines.append("  Jobs:")
+        for job in jobs:
+            running = job.progress is not None and job.state == "running"
+            progress = f" {job.progress:.0%}" if running else ""
+            finished = f", last finished {when(job.last_finish, now)}" if job.last_finish else ""
+            upcoming = f", next run {when_next(job.next_run, now)}" if job.next_run else ""
+            message = f" — {clean(job.message)}" if job.message else ""
+            lines.append(
+                f"    {clean(job.name)[:40]:<40} {job.state.value}{progress}{finished}{upcoming}{message}"
+            )
+    if view.action:
+        lines.append("  " + action_line(view.action, now))
+    return lines
 
 
 def when_next(moment: datetime, now: datetime) -> str:

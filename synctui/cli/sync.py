@@ -41,17 +41,20 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
     async def synchronize(client: HttpAgentClient) -> int:
         status = await send(change, lambda pin, key: client.synchronize(args.backend, key=key))
-        if status.joined:
-            since = status.started.astimezone().strftime("%H:%M")
-            say(f"Joined the sync already running on {clean(args.backend)} since {since}")
-        else:
-            say(f"Synchronize Now started on {clean(args.backend)}")
+        say(started_line(args.backend, status))
         if args.no_wait:
             say("Not waiting for it: nothing is verified yet (see `synctui status`).")
             return exits.WAITING
         return await follow(client, args.backend, status, timeout=args.timeout)
 
     return with_agent(config, synchronize)
+
+
+def started_line(backend: str, status: ActionStatus) -> str:
+    if status.joined:
+        since = status.started.astimezone().strftime("%H:%M")
+        return f"Joined the sync already running on {clean(backend)} since {since}"
+    return f"Synchronize Now started on {clean(backend)}"
 
 
 async def follow(client: HttpAgentClient, backend: str, status: ActionStatus, *, timeout: float) -> int:

@@ -9,11 +9,11 @@ on screen reads `app.verdicts` and nothing else.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Callable, Collection, Iterable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from textual import events
@@ -22,8 +22,9 @@ from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from synctui.client import AgentClient, AgentRefused, AgentUnavailable
-from synctui.config import Config
+from synctui.attention import AttentionWatch
+from synctui.client import AgentClient, AgentRefused, AgentUnavailable, follow_updates
+from synctui.config import Config, default_state_dir
 from synctui.model import AgentState, BackendView, Level, QueueKind, Verdict
 from synctui.tui.bindings import bindings_for, clean_keymap
 from synctui.tui.commands import DashboardCommands
@@ -40,6 +41,10 @@ Clock = Callable[[], datetime]
 
 def _local_now() -> datetime:
     return datetime.now(UTC).astimezone()
+
+
+def default_screenshot_dir() -> Path:
+    return default_state_dir() / "screenshots"
 
 
 class SyncTuiApp(App[None]):
@@ -62,7 +67,11 @@ class SyncTuiApp(App[None]):
         clock: Clock | None = None,
         close_client: bool = False,
         config: Config | None = None,
+        bell: bool = False,
+        screenshot_dir: Path | None = None,
     ) -> None:
+        """`bell`: ring the terminal bell when a backend turns to ATTENTION. `screenshot_dir`: where
+        Screenshot saves its SVG files (default: screenshots/ in the state folder)."""
         super().__init__()
         self.client = client
         self.config = config  # this device's config: Submit a Bug needs it (none: not offered)
@@ -75,6 +84,9 @@ class SyncTuiApp(App[None]):
         self.startup_warnings: list[str] = []
         self.in_flight: set[str] = set()  # change actions running now (one call per key)
         self.verdicts: dict[str, Verdict] = {}  # per backend, judged here with self.now()
+        self.ring_bell = bell
+        self.attention = AttentionWatch()
+        self.screenshot_dir = screenshot_dir or default_screenshot_dir()
         self._swallow: tuple[frozenset[str], float, Screen | None] = (frozenset(), 0.0, None)
 
         self.theme_set = load_themes()
@@ -147,6 +159,8 @@ class SyncTuiApp(App[None]):
         }
         changed = verdicts != self.verdicts
         self.verdicts = verdicts
+        if self.attention.turned(verdicts) and self.ring_bell:
+            self.bell()
         return changed
 
     @property
@@ -194,34 +208,11 @@ class SyncTuiApp(App[None]):
         self.run_worker(self._follow_agent(), name="agent-updates", group="agent", exclusive=True)
 
     async def _follow_agent(self) -> None:
-        attempt = 0
-        while True:
-            stream = self.client.updates()
-            try:
-                async for state in stream:
-                    attempt = 0
-                    self.apply_state(state)
-                reason = "the agent closed the update stream"
-            except AgentUnavailable as exc:
-                reason = str(exc) or "no answer"
-            except AgentRefused as exc:
-                reason = f"the agent refused the update stream ({exc.status}): {exc.message}"
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # a broken client must not take the dashboard down
-                log.exception("update stream failed")
-                reason = f"{type(exc).__name__}: {exc}"
-            finally:
-                closer = getattr(stream, "aclose", None)
-                if closer is not None:
-                    try:
-                        await closer()
-                    except Exception:
-                        log.debug("closing the update stream failed", exc_info=True)
-            delay = self.RETRY_DELAYS[min(attempt, len(self.RETRY_DELAYS) - 1)]
-            attempt += 1
-            self.apply_error(reason)
-            await asyncio.sleep(delay)
+        async for update in follow_updates(self.client, self.RETRY_DELAYS):
+            if isinstance(update, str):
+                self.apply_error(update)
+            else:
+                self.apply_state(update)
 
     def apply_state(self, state: AgentState) -> None:
         self.agent_state = state
@@ -291,6 +282,26 @@ class SyncTuiApp(App[None]):
 
         if not isinstance(self.screen, ArchiveScreen):
             self.push_screen(ArchiveScreen())
+
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
+        """Textual's Screenshot (palette and action) saves to ~/Downloads, and fails where there is
+        none: save the SVG in the screenshot folder instead, and say where (or why not)."""
+        folder = Path(path) if path else self.screenshot_dir
+        try:
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            saved = self.save_screenshot(filename, str(folder), time_format)
+        except OSError as exc:
+            self.notify(
+                f"Screenshot not saved: cannot write in {folder}: {exc.strerror or exc}",
+                title="Screenshot",
+                severity="error",
+                markup=False,
+            )
+            return None
+        self.notify(f"Screenshot saved to {saved}", title="Screenshot", markup=False, timeout=8)
+        return saved
 
     def action_cycle_theme(self) -> None:
         names = self.theme_names

@@ -432,3 +432,17 @@ def build_stack(base: Path, group: ProcessGroup, *sim_args: str, **backend_overr
     )
     agent = start_agent_process(group, config, socket_path)
     return Stack(base, group.env, group, sim, agent)
+
+
+@contextlib.contextmanager
+def running_stack() -> Iterator[Stack]:
+    """A private folder, one simulator (no background traffic, so counts hold still) and one agent
+    that has read it once; every process is stopped on the way out. For a module-scoped fixture."""
+    with short_temp_dir() as base:
+        group = ProcessGroup(child_env(base), base)
+        try:
+            running = build_stack(base, group)
+            wait_until(lambda: not running.agent.backend("clinic")["stale"], 15, "the agent's first snapshot")
+            yield running
+        finally:
+            group.stop_all()

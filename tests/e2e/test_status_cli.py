@@ -18,11 +18,10 @@ from .stack import (
     PASSWORD,
     ProcessGroup,
     Stack,
-    build_stack,
     child_env,
     queue_counts,
     run_cli,
-    short_temp_dir,
+    running_stack,
     start_agent_process,
     wait_until,
     write_config,
@@ -38,14 +37,8 @@ QUEUE_LINE = re.compile(r"^\s+(Outbox|Inbox|Admin|Conflicts)\s+(\d+|n/a)\b", re.
 @pytest.fixture(scope="module")
 def stack() -> Iterator[Stack]:
     """One simulator (no background traffic, so counts hold still) and one agent for this module."""
-    with short_temp_dir() as base:
-        group = ProcessGroup(child_env(base), base)
-        try:
-            running = build_stack(base, group)
-            wait_until(lambda: not running.agent.backend("clinic")["stale"], 15, "the agent's first snapshot")
-            yield running
-        finally:
-            group.stop_all()
+    with running_stack() as running:
+        yield running
 
 
 def assert_one_line_reason(stderr: str) -> None:

@@ -81,7 +81,9 @@ async def test_open_draws_the_same_main_screen_read_only(bundle: Path) -> None:
         assert app.is_readonly
     # the header names the bundle instead of the agent, the footer offers no change, and a step the
     # reader cannot take is not offered: a stuck queue is reviewed, not synchronized
-    read_only_steps = [line.replace("press s to synchronize", "press 1 to review     ") for line in live_lines]
+    read_only_steps = [
+        line.replace("press s to synchronize", "press 1 to review     ") for line in live_lines
+    ]
     assert opened_lines[1:-1] == read_only_steps[1:-1]
     assert "read-only" in opened_lines[0] and "bundle" in opened_lines[0]
     assert "Sync now" in live_lines[-1] and "Sync now" not in opened_lines[-1]

@@ -130,6 +130,10 @@ CASES: list[tuple[str, Callable[[Path], str] | bytes, str]] = [
     ("tcp-empty", _text("[agent]\ntcp = ''\ntoken_env = 'HOME'\n"), "tcp"),
     ("tcp-no-port", _text("[agent]\ntcp = '127.0.0.1:'\ntoken_env = 'HOME'\n"), "tcp"),
     ("tcp-not-a-string", _text("[agent]\ntcp = 8765\ntoken_env = 'HOME'\n"), "tcp"),
+    ("dashboard-bell-a-string", _text("[dashboard]\nbell = 'yes'\n"), "bell"),
+    ("dashboard-bell-a-number", _text("[dashboard]\nbell = 1\n"), "bell"),
+    ("dashboard-unknown-key", _text("[dashboard]\nbeep = true\n"), "beep"),
+    ("dashboard-not-a-table", _text("dashboard = true\n"), "dashboard"),
     ("admin-pin-hash-huge-iterations", _text("[agent]\nadmin_pin_hash = 'pbkdf2_sha256$99999999999$00$00'\n"), "admin_pin_hash"),
 ]  # fmt: skip
 
@@ -173,3 +177,8 @@ def test_good_values_within_bounds_are_kept(tmp_path, monkeypatch):
     assert backend.thresholds.error.total_seconds() == 172800
     assert backend.thresholds.stuck_after.total_seconds() == 210
     assert backend.options["sync_timeout"] == 600.0
+
+
+def test_the_bell_is_off_unless_the_dashboard_table_turns_it_on(tmp_path):
+    assert load_config(_file(tmp_path / "none.toml", "")).dashboard.bell is False
+    assert load_config(_file(tmp_path / "on.toml", "[dashboard]\nbell = true\n")).dashboard.bell is True
