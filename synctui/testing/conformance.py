@@ -460,21 +460,22 @@ class BackendConformance:
     async def _faulted_call(
         self, backend: Backend, call: Awaitable[Any], what: str, proxy: FaultProxy
     ) -> None:
-        faults = ", ".join(sorted(proxy.injected)) or "none yet"
-        where = f"{what} under faults ({faults})"
+        def where() -> str:
+            return f"{what} under faults ({', '.join(sorted(proxy.injected)) or 'none'})"
+
         try:
             answer = await asyncio.wait_for(call, self.call_limit)
         except TimeoutError:
             raise ConformanceError(
-                f"{backend.kind}: {where} did not finish within {self.call_limit:g} s"
+                f"{backend.kind}: {where()} did not finish within {self.call_limit:g} s"
             ) from None
         except Exception as exc:
-            checks.check_error(exc, backend, where)
-            checks.check_no_secret(exc.rejection, backend, where)  # type: ignore[attr-defined]
+            checks.check_error(exc, backend, where())
+            checks.check_no_secret(exc.rejection, backend, where())  # type: ignore[attr-defined]
             return
         if isinstance(answer, Snapshot):
             checks.check_snapshot(answer, backend)
-        checks.check_no_secret(answer, backend, where)
+        checks.check_no_secret(answer, backend, where())
 
     @pytest.mark.parametrize("fault", FAULTS)
     async def test_fault(self, target: Target, fault: str) -> None:

@@ -85,7 +85,7 @@ class FaultProxy:
         self.injected: Counter[str] = Counter()
         self._upstream = httpx.AsyncClient(base_url=upstream, transport=transport, timeout=hold)
         self._server: asyncio.Server | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._open: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
         self.port = 0
 
     @property
@@ -100,17 +100,16 @@ class FaultProxy:
     async def __aexit__(self, *exc: object) -> None:
         if self._server is not None:
             self._server.close()
-        for task in list(self._tasks):
-            task.cancel()
-        for task in list(self._tasks):
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        for writer in self._open.values():
+            writer.transport.abort()  # each handler then sees its connection end and returns
+        if self._open:
+            await asyncio.wait(list(self._open), timeout=self.hold)
         await self._upstream.aclose()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
-        self._tasks.add(task)
+        self._open[task] = writer
         conn = h11.Connection(h11.SERVER)
         try:
             while True:
@@ -127,7 +126,7 @@ class FaultProxy:
         except (ConnectionError, h11.ProtocolError, asyncio.IncompleteReadError):
             writer.transport.abort()
         finally:
-            self._tasks.discard(task)
+            self._open.pop(task, None)
 
     async def _answer(
         self,
