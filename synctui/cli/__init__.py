@@ -20,6 +20,7 @@ from synctui.cli import (
     check,
     dashboard,
     exits,
+    new_plugin,
     plugins,
     queue,
     reset,
@@ -39,6 +40,7 @@ VERBS = (
     agent,
     status,
     plugins,
+    new_plugin,
     sync,
     queue,
     resubmit,
@@ -128,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # Verbs that work on this machine, never through an agent: `--agent` makes no sense with them.
-LOCAL_VERBS = frozenset({"agent", "demo", "plugins", "set-pin"})
+LOCAL_VERBS = frozenset({"agent", "demo", "new-plugin", "plugins", "set-pin"})
 
 
 def remote_agent(args: argparse.Namespace) -> RemoteAgent | None:
