@@ -379,11 +379,15 @@ class BackendConformance:
             f"{self.adapter.kind}: synctui_register_backends does not register {self.adapter.__name__}"
         )
 
-    def test_explain_rejection_hook(self) -> None:
-        manager = self._manager()
-        hook = manager.hook.synctui_explain_rejection
+    def _implemented(self, name: str) -> Any:
+        """The plugin's implementation of hook `name`, as a caller; skips when it has none."""
+        hook = getattr(self._manager().hook, name)
         if not hook.get_hookimpls():
-            pytest.skip("the plugin does not implement synctui_explain_rejection")
+            pytest.skip(f"the plugin does not implement {name}")
+        return hook
+
+    def test_explain_rejection_hook(self) -> None:
+        hook = self._implemented("synctui_explain_rejection")
         other = hook(kind=OTHER_KIND, raw="HTTP 409 Conflict", status=409)
         if other is not None:
             raise ConformanceError(
@@ -409,10 +413,7 @@ class BackendConformance:
                         )
 
     def test_redact_hook(self) -> None:
-        manager = self._manager()
-        hook = manager.hook.synctui_redact
-        if not hook.get_hookimpls():
-            pytest.skip("the plugin does not implement synctui_redact")
+        hook = self._implemented("synctui_redact")
         record = {"backend": "b", "action": "retry", "target": ["1"], "params": {}, "result": {"ok": True}}
         for answer in hook(data=dict(record)):
             if answer is not None and not isinstance(answer, dict):
