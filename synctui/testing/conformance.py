@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from types import ModuleType
@@ -36,7 +36,7 @@ import pytest_asyncio
 
 from synctui import hookspecs
 from synctui.backend import Backend, BackendError, BackendSettings, NotSupported
-from synctui.model import Capability, QueueEntry, QueueKind, Rejection, Snapshot, SyncProgress
+from synctui.model import Capability, QueueEntry, QueueKind, Rejection, Snapshot, SyncProgress, SyncResult
 from synctui.testing import checks
 from synctui.testing.checks import UNCLAIMED_CALLS, ConformanceError
 from synctui.testing.faults import FAULTS, HOSTILE, FaultPlan, FaultProxy
@@ -441,21 +441,41 @@ class BackendConformance:
             calls.append(("settings_list()", lambda b: b.settings_list()))
         return calls
 
-    async def _under_faults(self, target: Target, plan: FaultPlan, rounds: int) -> FaultProxy:
+    def _mixed_calls(self) -> list[tuple[str, Callable[[Backend], Awaitable[Any]]]]:
+        """The reads, and Synchronize Now when claimed (the action a field worker runs most)."""
+        calls = self._read_calls()
+        if Capability.SYNCHRONIZE in self.adapter.capabilities:
+            calls.append(("synchronize()", lambda b: b.synchronize(lambda _: None)))
+        return calls
+
+    async def _under_faults(
+        self,
+        target: Target,
+        plan: FaultPlan,
+        rounds: int,
+        calls: list[tuple[str, Callable[[Backend], Awaitable[Any]]]] | None = None,
+        hostile: Sequence[str] = HOSTILE,
+    ) -> FaultProxy:
         url = httpx.URL(target.settings.url)
         upstream = str(url.copy_with(path="/", query=None))
-        async with FaultProxy(upstream, plan, transport=target.transport, seed=self.fault_seed) as proxy:
+        async with FaultProxy(
+            upstream, plan, transport=target.transport, seed=self.fault_seed, hostile=hostile
+        ) as proxy:
             proxied = str(url.copy_with(scheme="http", host="127.0.0.1", port=proxy.port))
             settings = replace(target.settings, url=proxied, timeout=self.fault_timeout)
             async with _client(settings, None) as http:
                 backend = self.adapter(settings, http)
                 try:
-                    calls = self._read_calls()
+                    calls = calls or self._read_calls()
                     for n in range(rounds):
                         what, call = calls[n % len(calls)]
                         await self._faulted_call(backend, call(backend), what, proxy)
                 finally:
                     await backend.aclose()
+        if proxy.errors:
+            raise AssertionError(
+                f"the fault proxy itself failed (a bug in synctui.testing): {proxy.errors[0]}"
+            )
         return proxy
 
     async def _faulted_call(
@@ -476,21 +496,27 @@ class BackendConformance:
             return
         if isinstance(answer, Snapshot):
             checks.check_snapshot(answer, backend)
+        if isinstance(answer, SyncResult):
+            checks.check_sync_result(answer, backend)
         checks.check_no_secret(answer, backend, where())
 
     @pytest.mark.parametrize("fault", FAULTS)
     async def test_fault(self, target: Target, fault: str) -> None:
-        plan = FaultPlan([fault], rate=1.0, seed=self.fault_seed)
-        proxy = await self._under_faults(target, plan, len(self._read_calls()))
-        if not proxy.injected:
-            raise ConformanceError(
-                f"the proxy injected no {fault}: the adapter's reads never reached the server"
-            )
+        # Hostile strings one at a time, each with a fresh adapter: every one reaches every field,
+        # those read once (a login's token) included.
+        variants = [[text] for text in HOSTILE] if fault == "hostile-strings" else [list(HOSTILE)]
+        for hostile in variants:
+            plan = FaultPlan([fault], rate=1.0, seed=self.fault_seed)
+            proxy = await self._under_faults(target, plan, len(self._read_calls()), hostile=hostile)
+            if not proxy.injected:
+                raise ConformanceError(
+                    f"the proxy injected no {fault}: the adapter's reads never reached the server"
+                )
 
     @pytest.mark.slow
     async def test_faults_mixed(self, target: Target) -> None:
         plan = FaultPlan(FAULTS, rate=self.fault_rate, seed=self.fault_seed)
-        proxy = await self._under_faults(target, plan, self.fault_calls)
+        proxy = await self._under_faults(target, plan, self.fault_calls, self._mixed_calls())
         if not proxy.injected:
             raise ConformanceError(
                 "the proxy injected no fault: the adapter's reads never reached the server"

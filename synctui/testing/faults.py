@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import random
 import socket
@@ -68,7 +69,8 @@ class FaultPlan:
 
 class FaultProxy:
     """Serve on 127.0.0.1 (a free port) and forward to `upstream` (the simulator's base URL, reached
-    through `transport` when given, e.g. an in-process ASGI app). `injected` counts the faults used."""
+    through `transport` when given, e.g. an in-process ASGI app). `injected` counts the faults used;
+    `hostile` are the strings that replace every string of an answer under "hostile-strings"."""
 
     def __init__(
         self,
@@ -78,11 +80,14 @@ class FaultProxy:
         transport: httpx.AsyncBaseTransport | None = None,
         hold: float = 30.0,
         seed: int = 0,
+        hostile: Sequence[str] = HOSTILE,
     ) -> None:
         self.plan = plan
         self.hold = hold  # the longest a "timeout" answer waits for the client to give up
         self.random = random.Random(seed)
+        self._texts = itertools.cycle(hostile)  # each string the next one: all of them in any answer
         self.injected: Counter[str] = Counter()
+        self.errors: list[str] = []  # the proxy's own failures: a test must not pass on them
         self._upstream = httpx.AsyncClient(base_url=upstream, transport=transport, timeout=hold)
         self._server: asyncio.Server | None = None
         self._open: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
@@ -124,6 +129,9 @@ class FaultProxy:
                 conn.start_next_cycle()
             writer.close()
         except (ConnectionError, h11.ProtocolError, asyncio.IncompleteReadError):
+            writer.transport.abort()
+        except Exception as exc:
+            self.errors.append(f"{type(exc).__name__}: {exc}")
             writer.transport.abort()
         finally:
             self._open.pop(task, None)
@@ -212,7 +220,7 @@ class FaultProxy:
         if isinstance(value, list):
             return [self._hostile(v) for v in value]
         if isinstance(value, str):
-            return self.random.choice(HOSTILE)
+            return next(self._texts)
         return value
 
 

@@ -29,9 +29,9 @@ from synctui.model import (
 from synctui.testing import checks
 from synctui.testing.checks import ConformanceError
 from synctui.testing.conformance import BackendConformance, Target
-from synctui.testing.faults import FaultPlan
+from synctui.testing.faults import HOSTILE, FaultPlan, FaultProxy
 from tests.unit import conformance_toy
-from tests.unit.conformance_toy import ToyBackend, ToyServer
+from tests.unit.conformance_toy import TOKEN, URL, ToyBackend, ToyServer
 
 
 class TestToyConforms(BackendConformance):
@@ -280,3 +280,40 @@ def test_the_checks_name_the_entry_page_and_detail_types() -> None:
         checks.check_page([], backend, QueueKind.OUTBOX, 0, 1)  # type: ignore[arg-type]
     with pytest.raises(ConformanceError, match="not an EntryDetail"):
         checks.check_detail(EntryPage([], 0, 1), backend, QueueKind.OUTBOX, "x")  # type: ignore[arg-type]
+
+
+# --- the proxy itself -------------------------------------------------------------------------------
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return [value] if isinstance(value, str) else []
+
+
+async def _through(fault: str, **proxy_options: Any) -> httpx.Response:
+    target = conformance_toy.target()
+    proxy = FaultProxy(URL, FaultPlan([fault]), transport=target.transport, **proxy_options)
+    async with proxy, httpx.AsyncClient(timeout=1.0) as http:
+        response = await http.get(f"{proxy.url}/queues", headers={"authorization": f"Bearer {TOKEN}"})
+    assert proxy.injected == {fault: 1} and proxy.errors == []
+    return response
+
+
+async def test_the_proxy_breaks_answers_as_it_says() -> None:
+    plain = ToyServer().queues
+    hostile = (await _through("hostile-strings")).json()
+    assert _strings(hostile) and set(_strings(hostile)) <= set(HOSTILE)
+    assert len(_strings(hostile)) == len(_strings(plain))  # every string, and only strings
+    assert set(_strings((await _through("hostile-strings", hostile=["\x9b"])).json())) == {"\x9b"}
+    assert (await _through("wrong-types")).json() != plain
+    with pytest.raises(ValueError):
+        (await _through("malformed-json")).json()
+    failed = await _through("status-500")
+    assert failed.status_code == 500 and "Internal Server Error" in failed.text
+    assert (await _through("slow-drip")).json() == plain
+    for fault in ("reset", "cut-off", "timeout"):
+        with pytest.raises(httpx.TransportError):
+            await _through(fault, hold=2.0)
