@@ -130,8 +130,10 @@ class BackendConformance:
     ) -> list[QueueEntry]:
         """The first entries of `queue` (or of the first listable queue that has some); skips when
         there are none."""
-        found = queue if queue is not None and snap.queue(queue).count else None
-        found = found or (None if queue is not None else await self._listable(backend, snap))
+        if queue is None:
+            found = await self._listable(backend, snap)
+        else:
+            found = queue if snap.queue(queue).count else None
         if found is not None:
             page = await self._call(backend, backend.entries(found, 0, 5), f"entries({found})")
             checks.check_page(page, backend, found, 0, 5)
