@@ -32,7 +32,11 @@ def synctui_demo_backends(register: Callable[[DemoBackend], None]) -> None:
 
 @hookspec(firstresult=True)
 def synctui_explain_rejection(kind: str, raw: str, status: int | None) -> Rejection | None:
-    """Turn a backend's raw reason into a Rejection, or return None to let others try."""
+    """Turn a backend's raw reason into a Rejection, or return None to let others try.
+
+    The agent asks for every rejection an adapter served as category UNKNOWN (entries and entry
+    details), so a site plugin can explain its own business rules for any backend kind. An answer of
+    category UNKNOWN explains nothing: the next plugin is asked."""
 
 
 @hookspec

@@ -19,7 +19,7 @@ import pluggy
 
 from synctui import hookspecs
 from synctui.backend import Backend, DemoBackend
-from synctui.model import PluginInfo, Rejection
+from synctui.model import Category, PluginInfo, Rejection
 
 log = logging.getLogger(__name__)
 GROUP = "synctui"
@@ -78,11 +78,17 @@ class Registry:
         return demos
 
     def explain(self, kind: str, raw: str, status: int | None) -> Rejection | None:
-        try:
-            return self.manager.hook.synctui_explain_rejection(kind=kind, raw=raw, status=status)
-        except Exception:
-            log.exception("a plugin failed in synctui_explain_rejection")
-            return None
+        """The first plugin's explanation of a backend's raw reason; an answer of category UNKNOWN
+        explains nothing, so the next plugin is asked. None when no plugin knows it."""
+        for name, impl in self._impls("synctui_explain_rejection"):
+            try:
+                answer = impl(kind=kind, raw=raw, status=status)
+            except Exception:
+                log.exception("plugin %s failed in synctui_explain_rejection", name)
+                continue
+            if isinstance(answer, Rejection) and answer.category is not Category.UNKNOWN:
+                return answer
+        return None
 
     def redact(self, data: dict[str, Any]) -> dict[str, Any]:
         for name, impl in self._impls("synctui_redact"):
@@ -145,6 +151,7 @@ def load_plugins(extra_modules: Iterable[str] = ()) -> Registry:
             registry._fail(name, _describe(exc))
             continue
         registry.plugins.append(PluginInfo(name=name, source=source))
+    _check_hook_names(manager)
 
     for name, impl in list(registry._impls("synctui_register_backends")):
         kinds: list[str] = []
@@ -178,6 +185,16 @@ def load_plugins(extra_modules: Iterable[str] = ()) -> Registry:
             if info.name == name:
                 registry.plugins[i] = PluginInfo(name=name, source=info.source, kinds=kinds, error=info.error)
     return registry
+
+
+def _check_hook_names(manager: pluggy.PluginManager) -> None:
+    """A hook implementation whose name matches no hookspec (a typo) is never called: say so."""
+    try:
+        manager.check_pending()
+    except pluggy.PluginValidationError as exc:
+        if os.environ.get("SYNCTUI_STRICT_PLUGINS") == "1":
+            raise PluginLoadError(str(exc)) from None
+        log.warning("%s; it is never called", exc)
 
 
 def _allowlist() -> set[str] | None:

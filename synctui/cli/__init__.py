@@ -21,6 +21,7 @@ from synctui.cli import (
     check,
     dashboard,
     exits,
+    new_plugin,
     open_bundle,
     plugins,
     queue,
@@ -41,6 +42,7 @@ VERBS = (
     agent,
     status,
     plugins,
+    new_plugin,
     sync,
     queue,
     resubmit,
@@ -133,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # Verbs that work on this machine, never through an agent: `--agent` makes no sense with them.
-LOCAL_VERBS = frozenset({"agent", "demo", "plugins", "set-pin", "open"})
+LOCAL_VERBS = frozenset({"agent", "demo", "new-plugin", "open", "plugins", "set-pin"})
 
 
 def remote_agent(args: argparse.Namespace) -> RemoteAgent | None:

@@ -166,5 +166,6 @@ async def test_last_snapshot_is_restored_stale_after_restart(tmp_path, registry)
     second = Agent(config, registry, watch=False)
     snap = second.services["a"].snapshot
     assert snap.stale and snap.queue(QueueKind.CONFLICTS).count == 5
-    assert second.store.history("a").points[-1][4] == 5
+    points = second.store.history("a").points
+    assert points[-2][4] == 5 and points[-1][1:] == [None] * 4  # then the gap of the restart
     await second.stop()

@@ -115,3 +115,57 @@ def test_builtin_adapters_are_not_imported_until_needed():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# Each hookspec and the Registry method that calls it; that method must be called by the core.
+HOOK_CALLERS = {
+    "synctui_register_backends": "load_plugins",
+    "synctui_demo_backends": "demos",
+    "synctui_explain_rejection": "explain",
+    "synctui_redact": "redact",
+    "synctui_on_snapshot": "on_snapshot",
+}
+
+
+def test_every_hookspec_has_a_call_site_in_the_core():
+    from pathlib import Path
+
+    from synctui import hookspecs
+
+    specs = {name for name in dir(hookspecs) if name.startswith("synctui_")}
+    assert specs == set(HOOK_CALLERS), "a new hookspec needs a caller in the core (and a row here)"
+    root = Path(hookspecs.__file__).parent
+    plugins_py = (root / "plugins.py").read_text()
+    core = [
+        p.read_text()
+        for p in root.rglob("*.py")
+        if p not in (root / "plugins.py", root / "hookspecs.py") and "testing" not in p.parts
+    ]
+    for hook, caller in HOOK_CALLERS.items():
+        assert f'"{hook}"' in plugins_py, f"{hook} is not called in synctui/plugins.py"
+        assert any(f"{caller}(" in text for text in core), f"nothing in the core calls Registry.{caller}"
+
+
+def test_the_builtin_plugins_implement_only_known_hooks():
+    load_plugins().manager.check_pending()  # raises PluginValidationError naming a misspelt hook
+
+
+MISSPELT = """
+from synctui.hookspecs import hookimpl
+
+@hookimpl
+def synctui_explain_rejections(kind, raw, status):
+    return None
+"""
+
+
+def test_a_misspelt_hook_is_a_warning_and_fatal_in_strict_mode(tmp_path, monkeypatch, caplog):
+    (tmp_path / "misspelt_plugin.py").write_text(MISSPELT)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("SYNCTUI_PLUGINS", "misspelt_plugin")
+    load_plugins()
+    assert "unknown hook 'synctui_explain_rejections'" in caplog.text and "never called" in caplog.text
+    monkeypatch.setenv("SYNCTUI_STRICT_PLUGINS", "1")
+    with pytest.raises(PluginLoadError, match="synctui_explain_rejections"):
+        load_plugins()
+    sys.modules.pop("misspelt_plugin", None)

@@ -7,6 +7,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from synctui.agent.api.common import MAX_PAGE, Api, json_response
+from synctui.agent.explain import explain_detail, explain_page
 from synctui.model import Capability
 
 
@@ -19,7 +20,7 @@ def routes(api: Api) -> list[Route]:
         page = await service.call(
             Capability.ENTRIES, lambda b: b.entries(queue, offset, limit, filter_), "listing entries"
         )
-        return json_response(page)
+        return json_response(explain_page(api.agent.registry, service.settings.kind, page))
 
     async def entry(request: Request) -> Response:
         service, queue = api.service(request), api.queue(request.path_params["queue"])
@@ -27,7 +28,7 @@ def routes(api: Api) -> list[Route]:
         detail = await service.call(
             Capability.ENTRIES, lambda b: b.entry(queue, entry_id), "reading an entry"
         )
-        return json_response(detail)
+        return json_response(explain_detail(api.agent.registry, service.settings.kind, detail))
 
     async def compare(request: Request) -> Response:
         service, queue = api.service(request), api.queue(request.path_params["queue"])

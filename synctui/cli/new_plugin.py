@@ -1,0 +1,96 @@
+"""`synctui new-plugin NAME [--dir D]`: write a new backend plugin project — pyproject with the
+`synctui` entry point, an adapter, its options, a minimal simulator, the conformance test class and
+a README — whose tests pass as generated. The templates are package data (synctui/testing/template)."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from string import Template
+from typing import Any
+
+from synctui.cli import exits
+from synctui.cli.common import CommandError, clean
+from synctui.config import Config
+
+NAME = re.compile(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*")
+BUILT_IN = frozenset({"santedb", "msupply", "hcm", "static"})
+PACKAGE_DIR = "package"  # the template's folder that becomes the plugin's package
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    parser = sub.add_parser(
+        "new-plugin",
+        parents=[common],
+        help="write a new backend plugin project: adapter, simulator, conformance tests",
+    )
+    parser.add_argument("name", help="the backend kind, e.g. acme or acme-field (lower case)")
+    parser.add_argument(
+        "--dir", type=Path, default=Path("."), help="where to create the synctui-NAME folder (default: here)"
+    )
+    parser.set_defaults(func=run)
+
+
+def names(name: str) -> dict[str, str]:
+    """The template's variables for a backend kind, or ValueError saying what a name may be."""
+    if len(name) > 24 or not NAME.fullmatch(name):
+        raise ValueError(
+            f"{name!r} is not a plugin name: use lower-case letters and digits, words joined by - or _ "
+            "(e.g. acme-field), at most 24 characters"
+        )
+    if name in BUILT_IN:
+        raise ValueError(f"{name!r} is a kind synctui already has; choose another name")
+    words = re.split(r"[-_]", name)
+    return {
+        "kind": name,
+        "dist": f"synctui-{name}",
+        "package": "synctui_" + "_".join(words),
+        "class_name": "".join(w.capitalize() for w in words) + "Backend",
+        "title": " ".join(w.capitalize() for w in words),
+    }
+
+
+def write_plugin(name: str, where: Path) -> tuple[Path, list[Path]]:
+    """Render the templates into `where`/synctui-NAME; returns the folder and the files written."""
+    values = names(name)
+    project = where / values["dist"]
+    if project.exists() and any(project.iterdir()):
+        raise ValueError(f"{project} exists and is not empty; remove it or choose another --dir")
+    written: list[Path] = []
+    template = files("synctui.testing") / "template"
+    for source, relative in _walk(template, ()):
+        parts = [values["package"] if p == PACKAGE_DIR else p for p in relative]
+        target = project.joinpath(*parts).with_suffix("")  # drop .tmpl
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(Template(source.read_text(encoding="utf-8")).substitute(values), encoding="utf-8")
+        written.append(target)
+    return project, written
+
+
+def _walk(node: Traversable, relative: tuple[str, ...]) -> list[tuple[Traversable, tuple[str, ...]]]:
+    found: list[tuple[Traversable, tuple[str, ...]]] = []
+    for child in sorted(node.iterdir(), key=lambda c: c.name):
+        if child.is_dir():
+            found += _walk(child, (*relative, child.name))
+        elif child.name.endswith(".tmpl"):
+            found.append((child, (*relative, child.name)))
+    return found
+
+
+def run(args: argparse.Namespace, config: Config) -> int:
+    try:
+        project, written = write_plugin(args.name, args.dir)
+    except ValueError as exc:
+        raise CommandError(f"synctui: {clean(str(exc))}", exits.USAGE) from None
+    except OSError as exc:
+        raise CommandError(
+            f"synctui: cannot write the plugin: {clean(exc.strerror or exc)}", exits.FAILED
+        ) from None
+    print(f"wrote {clean(project)} ({len(written)} files)")
+    print(
+        f"next: cd {clean(project)} && pip install -e '.[test]' && pytest   (then `synctui plugins` lists it)"
+    )
+    return exits.OK
