@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -86,6 +87,10 @@ class Timed:
     latency_ms: float
 
 
+# RFC 6750's b64token: what an Authorization header can carry (a JWT is one)
+TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+
+
 class SiteClient:
     """GraphQL of one Open mSupply site (`POST {url}/graphql`) with its authToken login."""
 
@@ -160,6 +165,10 @@ class SiteClient:
             result = parse_auth_token(answer.data["authToken"])
         except ParseError as exc:
             raise shape_error(exc, self.what) from None
+        if result.token and not TOKEN.fullmatch(result.token):
+            raise shape_error(
+                ParseError("authToken: not a bearer token (characters a header cannot carry)"), self.what
+            )
         if result.error or not result.token:
             raise _rejection(
                 Category.AUTH,
@@ -228,6 +237,14 @@ class CentralClient:
             )
         except AnswerTooLarge:
             raise too_large(what) from None
+        except httpx.InvalidURL as exc:
+            shown = self.base if len(self.base) <= 80 else self.base[:80] + "…"
+            raise _rejection(
+                Category.UNKNOWN,
+                f"The central server URL the site reports is not a usable URL ({exc}): {shown!r}",
+                "Check the central server URL in the site's sync settings (Open mSupply, as its administrator).",
+                code="BAD_CENTRAL_URL",
+            ) from None
         except (httpx.HTTPError, OSError, TimeoutError) as exc:
             raise transport_error(exc, what) from None
         latency = (time.perf_counter() - started) * 1000
