@@ -24,7 +24,7 @@ from synctui.config_values import (
 LABEL_NAME_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]{0,62}$")  # Prometheus label names (no "__" prefix)
 # Labels that synctui's own series carry, or that Prometheus sets: a free label may not take these names.
 RESERVED_LABELS = frozenset(
-    {"device", "backend", "kind", "queue", "code", "level", "record_type", "filter", "version"}
+    {"device", "backend", "kind", "queue", "code", "level", "record_type", "filter", "version", "reason"}
     | {"adapter_version", "server_version", "job", "instance", "le", "quantile", "alertname"}
 )
 LABEL_VALUE_MAX = 200

@@ -121,6 +121,30 @@ class AgentCollector:
             )
         yield from (verdict, reason, depth, oldest, online, stale, taken, last_success, last_full)
         yield from (last_attempt, contact, agent_info, backend_info)
+        if self.agent.pusher is not None:
+            yield from self._push_families(ident)
+
+    def _push_families(self, ident: list[str]) -> Iterator[Metric]:
+        pusher = self.agent.pusher
+        assert pusher is not None
+        buffered = self._family("synctui_push_buffer_samples", "Samples waiting in the push buffer", [])
+        buffered.add_metric(ident, pusher.buffer.samples)
+        size = self._family("synctui_push_buffer_bytes", "Bytes of the push buffer on disk", [])
+        size.add_metric(ident, pusher.buffer.size)
+        dropped = self._family(
+            "synctui_push_dropped_samples",
+            "Samples never sent since the agent started, by why (buffer caps, refused by the receiver)",
+            ["reason"],
+        )
+        for why, count in sorted(pusher.buffer.dropped_reason.items()):
+            dropped.add_metric([*ident, why], count)
+        yield from (buffered, size, dropped)
+        if pusher.last_success_ms is not None:
+            success = self._family(
+                "synctui_push_last_success_timestamp_seconds", "Last time the receiver accepted a push", []
+            )
+            success.add_metric(ident, pusher.last_success_ms / 1000)
+            yield success
 
     def _adapter_version(self, kind: str) -> str:
         """The version of the distribution whose plugin registered `kind` (synctui's for built-ins)."""

@@ -20,6 +20,7 @@ from synctui.cli import (
     check,
     dashboard,
     exits,
+    fleet,
     plugins,
     queue,
     reset,
@@ -48,6 +49,7 @@ VERBS = (
     audit,
     archive,
     set_pin,
+    fleet,
 )
 
 
