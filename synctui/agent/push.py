@@ -4,8 +4,9 @@ on-disk buffer, and send the buffer oldest first to a Prometheus remote-write re
 Imported only when `[agent.push]` is set (it loads the wire libraries). While the receiver cannot be
 reached the buffer grows (within its caps); when the link returns it is replayed in order, several
 takes per request. A 2xx removes what was sent; a 5xx, a 429 or a network error keeps it for the next
-try; any other 4xx means the receiver will never take those samples (too old for its
-`out_of_order_time_window`, malformed): they are dropped, counted, and replay goes on.
+try; any other 4xx, or an answer saying the sample can never be stored (too old for the receiver's
+`out_of_order_time_window`: Prometheus 2.42 says so with a 500), means those samples are dropped,
+counted, and replay goes on.
 """
 
 from __future__ import annotations
@@ -21,13 +22,16 @@ from prometheus_client import CollectorRegistry
 
 from synctui._httpx import httpx
 from synctui.agent import remote_write
-from synctui.agent.push_buffer import PushBuffer
+from synctui.agent.push_buffer import PushBuffer, Segment
 from synctui.agent.ratelog import Streak
 from synctui.config_fleet import PushSettings
 from synctui.text import one_line
 
 log = logging.getLogger(__name__)
 REQUEST_MAX_BYTES = 1024 * 1024  # compressed bodies per replay request
+# Prometheus 2.42 answers these with HTTP 500 (not 400), yet no retry will ever store the sample: older
+# than its out_of_order_time_window, or before its head. Retrying would block the buffer for good.
+NEVER_STORED = ("too old sample", "out of bounds", "out of order sample", "duplicate sample for timestamp")
 
 
 @dataclass(frozen=True)
@@ -90,24 +94,49 @@ class Pusher:
         self.buffer.enforce_caps()
         while self.buffer.segments:
             batch = self.buffer.oldest(REQUEST_MAX_BYTES)
-            raw = b"".join(remote_write.decompress(self.buffer.read(s)) for s in batch)  # repeated field
-            count = sum(s.samples for s in batch)
-            try:
-                response = await self.http.post(self.settings.url, content=remote_write.compress(raw))
-            except httpx.HTTPError as exc:
-                return self._failed(sent, requests, f"{type(exc).__name__}: {exc}")
+            outcome = await self._send(batch)
             requests += 1
-            if response.is_success:
-                self.buffer.remove(batch)
-                sent += count
-                self.last_success_ms = int(time.time() * 1000)
+            if outcome == "refused" and len(batch) > 1:
+                # The receiver rolls back a whole request for one bad sample: find which take it was.
+                for segment in batch:
+                    outcome = await self._send([segment])
+                    requests += 1
+                    if outcome == "sent":
+                        sent += segment.samples
+                    elif outcome != "refused":
+                        return self._failed(sent, requests, outcome)
                 continue
-            answer = one_line(response.text, 200)
-            if response.status_code == 429 or response.status_code >= 500:
-                return self._failed(sent, requests, f"HTTP {response.status_code}: {answer}")
-            self.buffer.drop(batch, f"refused by the receiver (HTTP {response.status_code}: {answer})")
+            if outcome == "sent":
+                sent += sum(s.samples for s in batch)
+            elif outcome != "refused":
+                return self._failed(sent, requests, outcome)
         self._failing.recovered()
         return FlushResult(sent, requests)
+
+    async def _send(self, batch: list[Segment]) -> str:
+        """ "sent" (and removed), "refused" (dropped, counted), or why it must wait for the next try."""
+        raw = b"".join(remote_write.decompress(self.buffer.read(s)) for s in batch)  # a repeated field
+        try:
+            response = await self.http.post(self.settings.url, content=remote_write.compress(raw))
+        except httpx.HTTPError as exc:
+            return f"{type(exc).__name__}: {exc}"
+        if response.is_success:
+            self.buffer.remove(batch)
+            self.last_success_ms = int(time.time() * 1000)
+            return "sent"
+        answer = one_line(response.text, 200)
+        permanent = any(words in answer for words in NEVER_STORED)
+        if not permanent and (response.status_code == 429 or response.status_code >= 500):
+            return f"HTTP {response.status_code}: {answer}"
+        if len(batch) == 1:
+            log.warning(
+                "remote write to %s refused a take: HTTP %d: %s",
+                self.settings.url,
+                response.status_code,
+                answer,
+            )
+            self.buffer.drop(batch, f"refused by the receiver (HTTP {response.status_code})")
+        return "refused"
 
     def _failed(self, sent: int, requests: int, why: str) -> FlushResult:
         self._failing.failed(why)

@@ -39,13 +39,14 @@ def _message_classes() -> tuple[type, type, type, type]:
     def message(name: str, *fields: tuple[str, int, int, str | None, bool]) -> None:
         msg = proto.message_type.add(name=name)
         for field_name, number, kind, type_name, repeated in fields:
-            msg.field.add(
+            added = msg.field.add(
                 name=field_name,
                 number=number,
                 type=kind,
-                type_name=type_name or "",
                 label=F.LABEL_REPEATED if repeated else F.LABEL_OPTIONAL,
             )
+            if type_name:
+                added.type_name = type_name
 
     message("Label", ("name", 1, F.TYPE_STRING, None, False), ("value", 2, F.TYPE_STRING, None, False))
     message("Sample", ("value", 1, F.TYPE_DOUBLE, None, False), ("timestamp", 2, F.TYPE_INT64, None, False))
