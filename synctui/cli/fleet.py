@@ -74,10 +74,12 @@ def run_rules(args: argparse.Namespace, config: Config) -> int:
 
 
 def _labels(pairs: list[str]) -> dict[str, str]:
+    from synctui.fleet.queries import SELECTOR_NAME_RE
+
     labels = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
-        if not sep or not name:
+        if not sep or not SELECTOR_NAME_RE.match(name.strip()):
             raise ConfigError(f"--label expects NAME=VALUE such as site=Kisumu-03, got {pair[:100]!r}")
         labels[name.strip()] = value
     return labels

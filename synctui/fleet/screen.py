@@ -93,7 +93,8 @@ def matches(row: DeviceRow, words: str, level: Level) -> bool:
 class FleetApp(App[None]):
     TITLE = "synctui fleet"
     CSS = """
-    #summary { height: 2; padding: 0 1; }
+    #summary { height: auto; max-height: 3; padding: 0 1; }
+    #diagnosis { height: auto; max-height: 2; padding: 0 1; background: $boost; }
     #filter { display: none; }
     #filter.shown { display: block; }
     #fleet { height: 1fr; }
@@ -137,6 +138,7 @@ class FleetApp(App[None]):
             yield Static("reading the fleet from Prometheus…", id="summary")
             yield Input(placeholder="filter: device, site=X, attention …", id="filter")
             yield DataTable(id="fleet", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="diagnosis")
             yield Static("", id="status")
         yield Footer()
 
@@ -224,6 +226,14 @@ class FleetApp(App[None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.query_one("#fleet", DataTable).focus()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        row = next((r for r in self.shown if r.device == event.row_key.value), None)
+        line = Text()
+        if row is not None:
+            line.append(visible(row.device), "bold")
+            line.append(f": {diagnosis(row, self.clock(), self.silent_after)}")
+        self.query_one("#diagnosis", Static).update(line)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         device = event.row_key.value
