@@ -1,0 +1,127 @@
+"""Benchmark: the fleet screen on 10,000 devices × 3 backends in a real Prometheus.
+
+A real Prometheus (Debian's, temporary TSDB, remote-write receiver on, synctui's rules evaluated every
+5 s) receives the fleet from the generator (tests/fleet/generator.py, through synctui's remote-write
+code), `--takes` times one minute apart. Once the recording rules hold every device, it measures, each
+`--rounds` times:
+
+- queries: the PromQL the fleet screen runs for its table (FleetClient.devices, concurrent);
+- first frame: FleetApp started headless (120×40) until its table holds every device and is drawn;
+- stuck: "which devices are stuck" (FleetClient.stuck).
+
+Printed: medians and the worst, Prometheus' resident memory and TSDB size, then
+`ratio fleet ... = <slowest of first frame and stuck, median> / 1 s ... PASS|MISS` (target ≤ 1.0).
+`--quick`: 300 devices, one take, 2 rounds (for tests/bench/test_bench_smoke.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository, for tests.fleet
+
+from harness import verdict
+
+from synctui.fleet.queries import FleetClient
+from synctui.fleet.screen import FleetApp
+from tests.fleet.generator import push_fleet
+from tests.fleet.prometheus_server import MISSING, binaries_present, running_prometheus
+
+TARGET_SECONDS = 1.0
+
+
+async def time_queries(url: str) -> tuple[float, float, int]:
+    client = FleetClient(url)
+    try:
+        start = time.perf_counter()
+        rows = await client.devices()
+        devices = time.perf_counter() - start
+        start = time.perf_counter()
+        await client.stuck()
+        stuck = time.perf_counter() - start
+    finally:
+        await client.aclose()
+    return devices, stuck, len(rows)
+
+
+async def time_first_frame(url: str, expected: int) -> float:
+    start = time.perf_counter()
+    app = FleetApp(FleetClient(url), clock=lambda: datetime.now(UTC))
+    async with app.run_test(size=(120, 40)) as pilot:
+        while not (app.loaded and len(app.shown) == expected):
+            await pilot.pause(0.005)
+        await pilot.pause()  # the frame with the rows is drawn
+        return time.perf_counter() - start
+
+
+def wait_recorded(prom, devices: int, timeout: float) -> float:
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        answer = prom.query("count(synctui_device:verdict:max)")
+        if answer and int(answer[0]["value"][1]) >= devices:
+            return time.monotonic() - start
+        time.sleep(0.5)
+    raise SystemExit(f"the recording rules did not reach {devices} devices within {timeout:g} s")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--devices", type=int, default=10_000)
+    parser.add_argument("--takes", type=int, default=5, help="pushes of the whole fleet, one minute apart")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    if args.quick:
+        args.devices, args.takes, args.rounds = 300, 1, 2
+    if not binaries_present():
+        print(MISSING, file=sys.stderr)
+        return 2
+    folder = Path(tempfile.mkdtemp(prefix="synctui-bench-fleet-"))
+    try:
+        with running_prometheus(folder / "prometheus", evaluation_interval="5s") as prom:
+            now = time.time()
+            start = time.perf_counter()
+            samples = 0
+            for take in range(args.takes - 1, -1, -1):
+                samples += push_fleet(prom.write_url, args.devices, now - take * 60)
+            pushed = time.perf_counter() - start
+            print(f"pushed {args.devices:,} devices × 3 backends, {args.takes} take(s): {samples:,} samples")
+            print(
+                f"  in {pushed:.1f} s ({samples / pushed:,.0f} samples/s through synctui's remote-write code)"
+            )
+            print(f"recording rules held every device after {wait_recorded(prom, args.devices, 300):.1f} s")
+            devices, stuck, frames = [], [], []
+            for _ in range(args.rounds):
+                d, s, found = asyncio.run(time_queries(prom.url))
+                assert found == args.devices, f"the table holds {found} devices, not {args.devices}"
+                devices.append(d)
+                stuck.append(s)
+                frames.append(asyncio.run(time_first_frame(prom.url, args.devices)))
+            for name, values in (("table queries", devices), ("first full frame", frames), ("stuck", stuck)):
+                print(f"{name:>16}: median {statistics.median(values):.3f} s, worst {max(values):.3f} s")
+            print(
+                f"prometheus: RSS {prom.rss_bytes() / 2**20:.0f} MiB, TSDB on disk {prom.disk_bytes() / 2**20:.1f} MiB"
+            )
+            worst = max(statistics.median(frames), statistics.median(stuck))
+            ratio = worst / TARGET_SECONDS
+            print(
+                f"ratio fleet slowest of (first frame, stuck) / {TARGET_SECONDS:g} s = {ratio:.2f} "
+                f"(target <= 1.00, {args.devices} devices) {verdict(ratio <= 1.0)}"
+            )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
