@@ -134,7 +134,7 @@ class Agent:
 
         folder = self.config.agent.state_dir / "push"
         buffer = PushBuffer(folder, max_bytes=settings.buffer_max_bytes, max_age=settings.buffer_max_age)
-        return Pusher(settings, metrics_registry(self), buffer, transport=self._transports.get("push"))
+        return Pusher(settings, metrics_registry(self), buffer)
 
     def _watch_paths(self) -> dict[Any, list[BackendService]]:
         paths: dict[Any, list[BackendService]] = {}

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -20,19 +19,14 @@ from typing import Any
 import httpx
 
 from synctui.fleet.rules import rules_text
+from tests.e2e.stack import LOOPBACK, free_port
 
-LOOPBACK = "127.0.0.1"
+__all__ = ["free_port"]  # for the fleet tests
 MISSING = "prometheus is not installed (Debian: apt-get install prometheus; .ci/run installs it)"
 
 
 def binaries_present() -> bool:
     return shutil.which("prometheus") is not None and shutil.which("promtool") is not None
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((LOOPBACK, 0))
-        return sock.getsockname()[1]
 
 
 def config_text(evaluation_interval: str, scrape_configs: list[str]) -> str:

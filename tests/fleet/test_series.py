@@ -15,7 +15,7 @@ from synctui.agent.metrics import metrics_registry, render_metrics
 from synctui.config_fleet import DeviceIdentity
 from synctui.model import SyncLogRow
 from synctui.testing import make_snapshot
-from tests.agent.conftest import agent_config, registry, static_settings
+from tests.agent.conftest import agent_config, registry, static_settings, wait_for
 
 __all__ = ["registry"]  # the fixture, used by name
 
@@ -76,3 +76,25 @@ async def test_no_log_no_contact_means_no_sample_rather_than_zero(tmp_path, regi
     info = [s for s in samples_of(agent) if s.name == "synctui_agent_info"]
     assert [s.labels["version"] for s in info] == [__version__]
     await agent.stop()
+
+
+async def test_a_pushing_agent_buffers_while_the_receiver_is_down_and_says_so(tmp_path, registry):
+    from synctui.config_fleet import PushSettings
+    from tests.e2e.stack import free_port
+
+    config = agent_config(tmp_path, [static_settings("dcdr")])
+    config.agent.identity = IDENTITY
+    config.agent.push = PushSettings(url=f"http://127.0.0.1:{free_port()}/api/v1/write", interval=1.0)
+    agent = Agent(config, registry, watch=False)
+    await agent.start()
+    try:
+        await wait_for(
+            lambda: agent.pusher is not None and len(agent.pusher.buffer.segments) >= 2, timeout=10
+        )
+        by_name = {s.name: s for s in samples_of(agent)}
+        assert by_name["synctui_push_buffer_samples"].value == agent.pusher.buffer.samples > 0
+        assert by_name["synctui_push_buffer_bytes"].labels["site"] == "Kisumu-03"
+        assert "synctui_push_last_success_timestamp_seconds" not in by_name  # never reached: no sample
+        assert sorted(p.name for p in (tmp_path / "state" / "push").iterdir())[0].startswith("000000000001-")
+    finally:
+        await agent.stop()
