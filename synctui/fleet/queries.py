@@ -36,6 +36,7 @@ DEVICE_SERIES = {
     "synctui_device:last_seen_timestamp:max": "last_seen",
 }
 REASONS = "synctui_device:reason:count"
+HISTOGRAM_BARS = 32  # days since the last full sync: 0..30, then 31 or more
 
 
 class FleetError(Exception):
@@ -77,9 +78,13 @@ def selector(labels: Mapping[str, str]) -> str:
     for name, value in labels.items():
         if not SELECTOR_NAME_RE.match(name):
             raise FleetError(f"--label {name[:60]!r}: a label name is letters, digits and '_'")
-        escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-        parts.append(f'{name}="{escaped}"')
+        parts.append(f'{name}="{_escaped(value)}"')
     return "{" + ",".join(parts) + "}"
+
+
+def _escaped(value: str) -> str:
+    """`value` inside a PromQL double-quoted string."""
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
 def _time(value: float) -> datetime | None:
@@ -138,9 +143,13 @@ class FleetClient:
                 raise FleetError(f"{self.url}: a result that is not a PromQL sample") from None
         return found
 
-    async def devices(self, labels: Mapping[str, str] | None = None) -> list[DeviceRow]:
+    async def devices(
+        self, labels: Mapping[str, str] | None = None, *, device_regex: str | None = None
+    ) -> list[DeviceRow]:
         """Every device the recording rules know of (matching `labels`), its values filled in."""
         match = selector(labels or {})
+        if device_regex is not None:
+            match = match[:-1] + ("," if len(match) > 2 else "") + f'device=~"{_escaped(device_regex)}"' + "}"
         names = [*DEVICE_SERIES, REASONS]
         answers = await asyncio.gather(*(self.query(f"{name}{match}") for name in names))
         rows: dict[str, DeviceRow] = {}
@@ -158,6 +167,39 @@ class FleetClient:
                 else:
                     _fill(row, DEVICE_SERIES[name], value)
         return sorted(rows.values(), key=lambda r: r.device)
+
+    async def first_page(self, labels: Mapping[str, str] | None, count: int) -> list[DeviceRow]:
+        """The `count` riskiest devices (by the recording rule's risk, then level), read without
+        reading every device: one topk, then their values only."""
+        match = selector(labels or {})
+        verdict = f"synctui_device:verdict:max{match}"
+        top = await self.query(
+            f"topk({count}, (synctui_device:risk:score{match} or 0 * {verdict}) + 0.1 * {verdict})"
+        )
+        names = sorted({series["device"] for series, _ in top if "device" in series})
+        if not names:
+            return []
+        alternatives = "|".join(re.escape(name) for name in names)
+        return await self.devices({**(labels or {})}, device_regex=f"^(?:{alternatives})$")
+
+    async def full_sync_counts(self, labels: Mapping[str, str] | None = None) -> tuple[int, list[int], int]:
+        """(devices, devices by whole days since their last full sync 0..30 then 31+, never synced),
+        counted by Prometheus (the summary without reading every device)."""
+        match = selector(labels or {})
+        full = f"synctui_device:last_full_sync_timestamp:min{match}"
+        devices, by_day, never = await asyncio.gather(
+            self.query(f"count(synctui_device:verdict:max{match})"),
+            self.query(
+                f'count_values("days", clamp_max(floor((time() - ({full} > 0)) / 86400), {HISTOGRAM_BARS - 1}))'
+            ),
+            self.query(f"count({full} == 0)"),
+        )
+        histogram = [0] * HISTOGRAM_BARS
+        for series, value in by_day:
+            day = int(float(series.get("days", "-1")))
+            if 0 <= day < HISTOGRAM_BARS:
+                histogram[day] += int(value)
+        return (int(devices[0][1]) if devices else 0), histogram, (int(never[0][1]) if never else 0)
 
     async def stuck(self, labels: Mapping[str, str] | None = None) -> set[str]:
         """The devices whose last known verdict has a stuck queue."""

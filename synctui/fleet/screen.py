@@ -8,6 +8,7 @@ dashboard when its agent can be reached. Every text from Prometheus is shown as 
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from collections.abc import Callable
@@ -29,6 +30,7 @@ from synctui.fleet.queries import BackendDetail, DeviceRow, FleetClient, FleetEr
 from synctui.fleet.table import (
     AMBER_AFTER,
     RED_AFTER,
+    Summary,
     age_level,
     age_or,
     by_risk,
@@ -63,6 +65,8 @@ COLUMNS = (
     "Diagnosis",
 )
 REFRESH_SECONDS = 30.0
+FIRST_PAGE = 100  # devices read first, riskiest: more than a screen holds
+TABLE_ROWS = 500  # rows in the table at most; nobody reads more, and the filter narrows
 
 
 def _count(value: int | None) -> Text:
@@ -130,7 +134,8 @@ class FleetApp(App[None]):
         self.refresh_seconds = refresh_seconds
         self.rows: list[DeviceRow] = []
         self.shown: list[DeviceRow] = []
-        self.loaded = False
+        self.loaded = False  # every device read (before: the first page only)
+        self.counted: Summary | None = None  # the summary counted by Prometheus, until every device is read
         self.error: str | None = None
 
     def compose(self) -> ComposeResult:
@@ -153,14 +158,23 @@ class FleetApp(App[None]):
 
     @work(exclusive=True, group="load")
     async def load(self) -> None:
+        """First the riskiest page and the summary counted by Prometheus (a full screen at once, even
+        for 10,000 devices), then every device (for the filter and the complete summary)."""
         try:
+            if not self.loaded:
+                first, counts = await asyncio.gather(
+                    self.client.first_page(self.labels, FIRST_PAGE),
+                    self.client.full_sync_counts(self.labels),
+                )
+                self.rows, self.counted = by_risk(first, self.clock(), self.silent_after), Summary.of(*counts)
+                self.redraw()
             rows = await self.client.devices(self.labels)
         except FleetError as exc:
             self.error = str(exc)
             self.query_one("#status", Static).update(Text(one_line(f"cannot read the fleet: {exc}", 300)))
             return
         self.error = None
-        self.rows = by_risk(rows, self.clock(), self.silent_after)
+        self.rows, self.counted = by_risk(rows, self.clock(), self.silent_after), None
         self.loaded = True
         self.redraw()
 
@@ -173,7 +187,7 @@ class FleetApp(App[None]):
             if (not self.levels or level_of(row, now, self.silent_after).value in self.levels)
             and matches(row, words, level_of(row, now, self.silent_after))
         ]
-        summary = summarise(self.shown, now)
+        summary = self.counted if self.counted is not None and not words else summarise(self.shown, now)
         histogram = sparkline(summary.histogram)
         self.query_one("#summary", Static).update(
             Text.assemble(
@@ -185,7 +199,7 @@ class FleetApp(App[None]):
         )
         table = self.query_one("#fleet", DataTable)
         table.clear()
-        for row in self.shown:
+        for row in self.shown[:TABLE_ROWS]:
             level = level_of(row, now, self.silent_after)
             table.add_row(
                 Text(visible(row.device)),
@@ -203,8 +217,13 @@ class FleetApp(App[None]):
                 Text(diagnosis(row, now, self.silent_after)),
                 key=row.device,
             )
-        status = f"{len(self.shown)} of {len(self.rows)} device(s) · ages amber after "
-        status += f"{AMBER_AFTER.days} days, red after {RED_AFTER.days} · Enter: details"
+        if not self.loaded:
+            status = f"the {len(self.shown)} riskiest of {summary.devices:,} devices; reading the others…"
+        elif len(self.shown) > TABLE_ROWS:
+            status = f"the {TABLE_ROWS} riskiest of {len(self.shown):,} devices; / filters"
+        else:
+            status = f"{len(self.shown):,} of {len(self.rows):,} device(s)"
+        status += f" · ages amber after {AMBER_AFTER.days} days, red after {RED_AFTER.days} · Enter: details"
         self.query_one("#status", Static).update(Text(status))
 
     def action_refresh(self) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from synctui.fleet.queries import DeviceRow
+from synctui.fleet.queries import HISTOGRAM_BARS, DeviceRow
 from synctui.model import Level
 from synctui.text import one_line
 from synctui.verdict import LEVEL_WORDS, age_text
@@ -33,9 +33,9 @@ def _days(since: datetime | None, now: datetime) -> float:
 
 
 def risk(row: DeviceRow, now: datetime) -> float:
-    """unsent × (1 + days since the oldest unsent entry) × (1 + days since the server was reached)."""
-    contact = row.last_contact or row.last_seen
-    return (row.unsent or 0) * (1 + _days(row.oldest_pending, now)) * (1 + _days(contact, now))
+    """unsent × (1 + days since the oldest unsent entry) × (1 + days since the server was reached), an
+    unknown age counting 0 days: the recording rule synctui_device:risk:score, computed here too."""
+    return (row.unsent or 0) * (1 + _days(row.oldest_pending, now)) * (1 + _days(row.last_contact, now))
 
 
 def by_risk(rows: list[DeviceRow], now: datetime, silent_after: timedelta) -> list[DeviceRow]:
@@ -93,24 +93,28 @@ def diagnosis(row: DeviceRow, now: datetime, silent_after: timedelta) -> str:
 @dataclass(frozen=True)
 class Summary:
     devices: int
-    synced_within: dict[int, int]  # days -> devices fully synced within that many days
+    synced_within: dict[int, int]  # days -> devices fully synced less than that many whole days ago
     never: int
     unknown: int  # no full-sync figure at all
     histogram: list[int]  # devices by whole days since their last full sync, 0..30, then 31+
 
+    @classmethod
+    def of(cls, devices: int, histogram: list[int], never: int) -> Summary:
+        return cls(
+            devices=devices,
+            synced_within={d: sum(histogram[:d]) for d in SUMMARY_DAYS},
+            never=never,
+            unknown=max(0, devices - never - sum(histogram)),
+            histogram=histogram,
+        )
+
 
 def summarise(rows: list[DeviceRow], now: datetime) -> Summary:
-    ages = [(now - r.last_full_sync) / DAY for r in rows if r.last_full_sync is not None]
-    histogram = [0] * 32
-    for days in ages:
-        histogram[min(31, max(0, int(days)))] += 1
-    return Summary(
-        devices=len(rows),
-        synced_within={d: sum(1 for a in ages if a <= d) for d in SUMMARY_DAYS},
-        never=sum(1 for r in rows if r.never_fully_synced),
-        unknown=sum(1 for r in rows if r.last_full_sync is None and not r.never_fully_synced),
-        histogram=histogram,
-    )
+    histogram = [0] * HISTOGRAM_BARS
+    for row in rows:
+        if row.last_full_sync is not None:
+            histogram[min(HISTOGRAM_BARS - 1, max(0, int((now - row.last_full_sync) / DAY)))] += 1
+    return Summary.of(len(rows), histogram, sum(1 for r in rows if r.never_fully_synced))
 
 
 BLOCKS = " ▁▂▃▄▅▆▇█"

@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Input
 
 from synctui.fleet.queries import FleetClient
 from synctui.fleet.screen import DeviceScreen, FleetApp
-from synctui.fleet.table import risk
+from synctui.fleet.table import Summary, risk, summarise
 from tests.functional.tui_fakes import until
 
 from .generator import device_name
@@ -71,3 +71,21 @@ def test_fleet_80x24(snap_compare, generated_fleet):
 
 def test_fleet_120x40(snap_compare, generated_fleet):
     assert snap_compare(fleet_app(generated_fleet), run_before=loaded, terminal_size=(120, 40))
+
+
+async def test_the_first_page_and_the_counted_summary_agree_with_reading_every_device(generated_fleet):
+    prom, _ = generated_fleet
+    client = FleetClient(prom.url)
+    try:
+        at = datetime.now(UTC)  # the time Prometheus counts at, give or take the queries
+        every = await client.devices()
+        first = await client.first_page({}, 5)
+        devices, histogram, never = await client.full_sync_counts()
+    finally:
+        await client.aclose()
+    riskiest = sorted(every, key=lambda row: -risk(row, at))[:5]
+    assert {row.device for row in first} == {row.device for row in riskiest}
+    counted = Summary.of(devices, histogram, never)
+    read = summarise(every, at)
+    assert (counted.devices, counted.never, counted.unknown) == (read.devices, read.never, read.unknown)
+    assert counted.histogram == read.histogram
