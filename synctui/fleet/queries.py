@@ -143,57 +143,43 @@ class FleetClient:
                 raise FleetError(f"{self.url}: a result that is not a PromQL sample") from None
         return found
 
-    async def devices(
-        self, labels: Mapping[str, str] | None = None, *, device_regex: str | None = None
-    ) -> list[DeviceRow]:
+    async def devices(self, labels: Mapping[str, str] | None = None) -> list[DeviceRow]:
         """Every device the recording rules know of (matching `labels`), its values filled in."""
         match = selector(labels or {})
-        if device_regex is not None:
-            match = match[:-1] + ("," if len(match) > 2 else "") + f'device=~"{_escaped(device_regex)}"' + "}"
-        names = [*DEVICE_SERIES, REASONS]
-        answers = await asyncio.gather(*(self.query(f"{name}{match}") for name in names))
-        rows: dict[str, DeviceRow] = {}
-        for name, answer in zip(names, answers, strict=True):
-            for series, value in answer:
-                device = series.pop("device", None)
-                if device is None:
-                    continue
-                code = series.pop("code", None)
-                series.pop("__name__", None)
-                row = rows.setdefault(device, DeviceRow(device=device, labels=series))
-                if name == REASONS:
-                    if code is not None:
-                        row.reasons[code] = int(value)
-                else:
-                    _fill(row, DEVICE_SERIES[name], value)
-        return sorted(rows.values(), key=lambda r: r.device)
+        answers = await asyncio.gather(*(self.query(f"{name}{match}") for name in (*DEVICE_SERIES, REASONS)))
+        return _rows([series for answer in answers for series in answer])
 
     async def first_page(self, labels: Mapping[str, str] | None, count: int) -> list[DeviceRow]:
-        """The `count` riskiest devices (by the recording rule's risk, then level), read without
-        reading every device: one topk, then their values only."""
+        """The `count` riskiest devices (the rules' rank: risk, then level), without reading every
+        device: one topk over one series per device, then all the values of those devices at once."""
         match = selector(labels or {})
-        verdict = f"synctui_device:verdict:max{match}"
-        top = await self.query(
-            f"topk({count}, (synctui_device:risk:score{match} or 0 * {verdict}) + 0.1 * {verdict})"
-        )
+        top = await self.query(f"topk({count}, synctui_device:rank:score{match})")
         names = sorted({series["device"] for series, _ in top if "device" in series})
         if not names:
             return []
-        alternatives = "|".join(re.escape(name) for name in names)
-        return await self.devices({**(labels or {})}, device_regex=f"^(?:{alternatives})$")
+        devices = "|".join(re.escape(name) for name in names)  # a plain alternation: a set lookup
+        inner = match[1:-1] + ("," if len(match) > 2 else "")
+        answer = await self.query(f'{{__name__=~"synctui_device:.+",{inner}device=~"{_escaped(devices)}"}}')
+        return _rows(answer)
 
     async def full_sync_counts(self, labels: Mapping[str, str] | None = None) -> tuple[int, list[int], int]:
         """(devices, devices by whole days since their last full sync 0..30 then 31+, never synced),
-        counted by Prometheus (the summary without reading every device)."""
-        match = selector(labels or {})
-        full = f"synctui_device:last_full_sync_timestamp:min{match}"
-        devices, by_day, never = await asyncio.gather(
-            self.query(f"count(synctui_device:verdict:max{match})"),
-            self.query(
-                f'count_values("days", clamp_max(floor((time() - ({full} > 0)) / 86400), {HISTOGRAM_BARS - 1}))'
-            ),
-            self.query(f"count({full} == 0)"),
-        )
+        counted by Prometheus: from the rules' fleet series without a filter, else counted now."""
+        if labels:
+            match = selector(labels)
+            full = f"synctui_device:last_full_sync_timestamp:min{match}"
+            queries = (
+                f"count(synctui_device:verdict:max{match})",
+                f'count_values("days", clamp_max(floor((time() - ({full} > 0)) / 86400), {HISTOGRAM_BARS - 1}))',
+                f"count({full} == 0)",
+            )
+        else:
+            queries = (
+                "synctui_fleet:devices:count",
+                "synctui_fleet:full_sync_days:count",
+                "synctui_fleet:never_fully_synced:count",
+            )
+        devices, by_day, never = await asyncio.gather(*(self.query(q) for q in queries))
         histogram = [0] * HISTOGRAM_BARS
         for series, value in by_day:
             day = int(float(series.get("days", "-1")))
@@ -249,6 +235,24 @@ class FleetClient:
             )
             for name, b in sorted(backends.items())
         ]
+
+
+def _rows(answer: list[tuple[dict[str, str], float]]) -> list[DeviceRow]:
+    """Device rows from samples of the device-level series (any of them, in any order)."""
+    rows: dict[str, DeviceRow] = {}
+    for series, value in answer:
+        name = series.pop("__name__", "")
+        device = series.pop("device", None)
+        if device is None or (name != REASONS and name not in DEVICE_SERIES):
+            continue
+        code = series.pop("code", None)
+        row = rows.setdefault(device, DeviceRow(device=device, labels=series))
+        if name == REASONS:
+            if code is not None:
+                row.reasons[code] = int(value)
+        else:
+            _fill(row, DEVICE_SERIES[name], value)
+    return sorted(rows.values(), key=lambda r: r.device)
 
 
 def _fill(row: DeviceRow, what: str, value: float) -> None:

@@ -89,7 +89,8 @@ async def test_a_pushing_agent_buffers_while_the_receiver_is_down_and_says_so(tm
     await agent.start()
     try:
         await wait_for(
-            lambda: agent.pusher is not None and len(agent.pusher.buffer.segments) >= 2, timeout=10
+            lambda: agent.pusher is not None and len(agent.pusher.buffer.segments) >= 2,
+            timeout=30,  # 1 s apart; more under load
         )
         by_name = {s.name: s for s in samples_of(agent)}
         assert by_name["synctui_push_buffer_samples"].value == agent.pusher.buffer.samples > 0
