@@ -65,7 +65,7 @@ COLUMNS = (
     "Diagnosis",
 )
 REFRESH_SECONDS = 30.0
-FIRST_PAGE = 100  # devices read first, riskiest: more than a screen holds
+FIRST_PAGE = 50  # devices read first, riskiest: more than a 40-line screen holds
 TABLE_ROWS = 500  # rows in the table at most; nobody reads more, and the filter narrows
 
 
