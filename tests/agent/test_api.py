@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import stat
 
 import httpx
@@ -79,10 +80,11 @@ async def test_metrics_in_prometheus_text_format(api):
     _, client = api
     response = await client.get("/metrics")
     assert response.headers["content-type"].startswith("text/plain")
+    device = f'device="{socket.gethostname()}"'  # no [agent] device: the host name, on every series
     text = response.text
-    assert 'synctui_queue_depth{backend="a",kind="static",queue="outbox"} 2.0' in text
-    assert 'synctui_backend_online{backend="a",kind="static"} 1.0' in text
-    assert 'synctui_backend_stale{backend="b",kind="static"} 1.0' in text
+    assert f'synctui_queue_depth{{backend="a",{device},kind="static",queue="outbox"}} 2.0' in text
+    assert f'synctui_backend_online{{backend="a",{device},kind="static"}} 1.0' in text
+    assert f'synctui_backend_stale{{backend="b",{device},kind="static"}} 1.0' in text
 
 
 async def test_plugins_endpoint_lists_builtin_santedb(api):
