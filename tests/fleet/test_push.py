@@ -3,6 +3,7 @@ period, every sample with its own time, none sent twice, a too-old one refused, 
 
 from __future__ import annotations
 
+import base64
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -118,3 +119,39 @@ async def test_an_offline_period_is_replayed_in_order_with_its_own_times(
     assert len(stored_keys) == len(set(stored_keys)) == per_take * len(takes)  # none twice
     await online.aclose()
     await agent.stop()
+
+
+async def test_each_push_says_its_wire_and_its_credentials_never_in_the_log(tmp_path, caplog):
+    from prometheus_client import CollectorRegistry, Gauge
+
+    from synctui.backend import Secret
+
+    seen: list[httpx.Request] = []
+
+    def receiver(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(503, text="busy")
+
+    registry = CollectorRegistry()
+    Gauge("synctui_agent_info", "x", registry=registry).set(1)
+    for settings, expected in (
+        (PushSettings(url="https://r/api/v1/write", token=Secret("tok-123")), "Bearer tok-123"),
+        (
+            PushSettings(url="https://r/api/v1/write", username="u", password=Secret("pw-456")),
+            "Basic " + base64.b64encode(b"u:pw-456").decode(),
+        ),
+    ):
+        pusher = Pusher(
+            settings, registry, buffer_in(tmp_path / expected[:5]), transport=httpx.MockTransport(receiver)
+        )
+        pusher.take()
+        result = await pusher.flush()
+        assert result.error == "HTTP 503: busy" and len(pusher.buffer.segments) == 1  # kept for the next try
+        request = seen[-1]
+        assert request.headers["Authorization"] == expected
+        assert request.headers["Content-Encoding"] == "snappy"
+        assert request.headers["X-Prometheus-Remote-Write-Version"] == "0.1.0"
+        [sample] = remote_write.decode(remote_write.decompress(request.content))
+        assert sample.labels == {"__name__": "synctui_agent_info"} and sample.value == 1.0
+        await pusher.aclose()
+    assert "tok-123" not in caplog.text and "pw-456" not in caplog.text
