@@ -19,6 +19,7 @@ from typing import Any
 import platformdirs
 
 from synctui.backend import BackendSettings, Secret
+from synctui.config_fleet import DeviceIdentity, PushSettings, parse_identity, parse_push
 from synctui.config_values import (
     ConfigError,
     check_folder,
@@ -62,6 +63,8 @@ class AgentSettings:
     plugins: list[str] = field(default_factory=list)  # extra plugin modules to load
     admin_pin_hash: str | None = None  # from `synctui set-pin`; destructive actions then need the PIN
     remote: RemoteAgent | None = None  # `--agent tcp://HOST:PORT --token-file F`: talk to that agent
+    identity: DeviceIdentity | None = None  # `device` + `[agent.labels]`, on every series; None: host name
+    push: PushSettings | None = None  # `[agent.push]`: remote write to a Prometheus receiver
 
 
 @dataclass(frozen=True)
@@ -195,6 +198,9 @@ def _parse_agent(raw: dict[str, Any], where: str, private: bool, path: Path | No
             "watch_step_ms",
             "plugins",
             "admin_pin_hash",
+            "device",
+            "labels",
+            "push",
         },
         f"{where}: [agent]",
     )
@@ -227,6 +233,8 @@ def _parse_agent(raw: dict[str, Any], where: str, private: bool, path: Path | No
         watch_step_ms=parse_whole(raw, "watch_step_ms", at, 30, WATCH_STEP_MS),
         plugins=list(plugins),
         admin_pin_hash=pin_hash,
+        identity=parse_identity(raw, at),
+        push=parse_push(raw.get("push"), at, path, lambda t, key, w: _secret(t, key, w, private, path)),
     )
 
 

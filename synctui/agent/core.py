@@ -9,7 +9,7 @@ import getpass
 import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from synctui import __version__
 from synctui._httpx import httpx
@@ -27,6 +27,10 @@ from synctui.backend import BackendSettings
 from synctui.config import Config
 from synctui.model import AgentState, Category, Rejection
 from synctui.plugins import Registry
+
+if TYPE_CHECKING:
+    from synctui.agent.push import Pusher
+    from synctui.config_fleet import PushSettings
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +69,7 @@ class Agent:
         self._watch_enabled = watch
         self._stop_watch = asyncio.Event()
         self.services: dict[str, BackendService] = {}
+        self.pusher: Pusher | None = None  # `[agent.push]`, made on start
         for settings in backends if backends is not None else config.backends:
             self.services[settings.name] = self._make_service(settings)
         for service in self.services.values():
@@ -114,6 +119,9 @@ class Agent:
                     asyncio.create_task(service.schedule.run(), name=f"background sync {service.name}")
                 )
         self._tasks.append(asyncio.create_task(self._flush_loop(), name="store flush"))
+        if self.config.agent.push is not None:
+            self.pusher = self._make_pusher(self.config.agent.push)
+            self._tasks.append(asyncio.create_task(self.pusher.run(), name="remote write"))
         if self._watch_enabled:
             paths = self._watch_paths()
             if paths:
@@ -128,6 +136,15 @@ class Agent:
                         name="watch files",
                     )
                 )
+
+    def _make_pusher(self, settings: PushSettings) -> Pusher:
+        from synctui.agent.metrics import metrics_registry
+        from synctui.agent.push import Pusher  # loads the wire libraries: only in an agent that pushes
+        from synctui.agent.push_buffer import PushBuffer
+
+        folder = self.config.agent.state_dir / "push"
+        buffer = PushBuffer(folder, max_bytes=settings.buffer_max_bytes, max_age=settings.buffer_max_age)
+        return Pusher(settings, metrics_registry(self), buffer)
 
     def _watch_paths(self) -> dict[Any, list[BackendService]]:
         paths: dict[Any, list[BackendService]] = {}
@@ -155,6 +172,8 @@ class Agent:
             await service.aclose()
         for client in self._clients:
             await client.aclose()
+        if self.pusher is not None:
+            await self.pusher.aclose()
         self.store.close()
 
     async def _flush_loop(self) -> None:

@@ -21,6 +21,7 @@ from synctui.cli import (
     check,
     dashboard,
     exits,
+    fleet,
     new_plugin,
     open_bundle,
     plugins,
@@ -54,6 +55,7 @@ VERBS = (
     set_pin,
     bug_report,
     open_bundle,
+    fleet,
 )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import stat
 from dataclasses import replace
 from datetime import timedelta
@@ -81,10 +82,11 @@ async def test_metrics_in_prometheus_text_format(api):
     _, client = api
     response = await client.get("/metrics")
     assert response.headers["content-type"].startswith("text/plain")
+    device = f'device="{socket.gethostname()}"'  # no [agent] device: the host name, on every series
     text = response.text
-    assert 'synctui_queue_depth{backend="a",kind="static",queue="outbox"} 2.0' in text
-    assert 'synctui_backend_online{backend="a",kind="static"} 1.0' in text
-    assert 'synctui_backend_stale{backend="b",kind="static"} 1.0' in text
+    assert f'synctui_queue_depth{{backend="a",{device},kind="static",queue="outbox"}} 2.0' in text
+    assert f'synctui_backend_online{{backend="a",{device},kind="static"}} 1.0' in text
+    assert f'synctui_backend_stale{{backend="b",{device},kind="static"}} 1.0' in text
 
 
 async def test_plugins_endpoint_lists_builtin_santedb(api):
@@ -142,6 +144,7 @@ async def test_client_says_clearly_when_no_agent_runs(tmp_path):
 async def test_metrics_mark_a_stuck_queue(make_agent):
     """synctui_queue_stuck follows the backend's own stuck_after: 1 for a queue unchanged that long, 0 for
     every other counted queue, no sample for a queue the backend does not have."""
+    device = f'device="{socket.gethostname()}"'
     agent = make_agent(static_settings("a"))
     service = agent.services["a"]
     service.backend.next = make_snapshot("a", outbox=3, conflicts=0, admin=None)
@@ -149,7 +152,7 @@ async def test_metrics_mark_a_stuck_queue(make_agent):
     transport = httpx.ASGITransport(app=create_api(agent))
     async with httpx.AsyncClient(transport=transport, base_url="http://agent") as client:
         fresh = (await client.get("/metrics")).text  # unchanged for far less than the default 10 min
-        assert 'synctui_queue_stuck{backend="a",kind="static",queue="outbox"} 0.0' in fresh
+        assert f'synctui_queue_stuck{{backend="a",{device},kind="static",queue="outbox"}} 0.0' in fresh
         service.settings = replace(
             service.settings, thresholds=Thresholds(stuck_after=timedelta(microseconds=1))
         )
@@ -157,7 +160,7 @@ async def test_metrics_mark_a_stuck_queue(make_agent):
         text = (await client.get("/metrics")).text
     stuck = text.split("# TYPE synctui_queue_stuck gauge\n", 1)[1].split("# HELP", 1)[0]
     assert stuck.splitlines() == [
-        'synctui_queue_stuck{backend="a",kind="static",queue="outbox"} 1.0',
-        'synctui_queue_stuck{backend="a",kind="static",queue="inbox"} 0.0',
-        'synctui_queue_stuck{backend="a",kind="static",queue="conflicts"} 0.0',
+        f'synctui_queue_stuck{{backend="a",{device},kind="static",queue="outbox"}} 1.0',
+        f'synctui_queue_stuck{{backend="a",{device},kind="static",queue="inbox"}} 0.0',
+        f'synctui_queue_stuck{{backend="a",{device},kind="static",queue="conflicts"}} 0.0',
     ]

@@ -6,6 +6,7 @@ import asyncio
 import time
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 from synctui.agent.api import create_api
 from synctui.backend import BackendError
@@ -56,9 +57,13 @@ async def test_metrics_carry_the_verdict_and_its_reasons(make_agent):
     agent.services["bad"].backend.next = make_snapshot("bad", conflicts=2)
     await asyncio.gather(*(s.refresh_once() for s in agent.services.values()))
     text = (await api_of(agent).get("/metrics")).text
-    assert 'synctui_verdict{backend="ok",kind="static"} 0.0' in text
-    assert 'synctui_verdict{backend="bad",kind="static"} 2.0' in text
-    assert (
-        'synctui_verdict_reason{backend="bad",code="conflicts",kind="static",level="attention"} 1.0' in text
-    )
+    samples = {
+        (s.name, tuple(sorted((k, v) for k, v in s.labels.items() if k != "device"))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+    assert samples[("synctui_verdict", (("backend", "ok"), ("kind", "static")))] == 0.0
+    assert samples[("synctui_verdict", (("backend", "bad"), ("kind", "static")))] == 2.0
+    reason = (("backend", "bad"), ("code", "conflicts"), ("kind", "static"), ("level", "attention"))
+    assert samples[("synctui_verdict_reason", reason)] == 1.0
     assert agent.state().backends[1].snapshot.queue(QueueKind.CONFLICTS).count == 2

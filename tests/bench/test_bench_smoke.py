@@ -25,9 +25,14 @@ RATIO_LINE = re.compile(r"^ratio (\w+) .*= \d+\.\d+ .*(PASS|MISS)", re.MULTILINE
         ("bench_agent_idle.py", "agent_idle"),
         ("bench_store_size.py", "store_size"),
         ("bench_bundle.py", "bundle"),
+        ("bench_fleet.py", "fleet"),
     ],
 )
 def test_benchmark_runs_quick(script: str, name: str) -> None:
+    if script == "bench_fleet.py":
+        from tests.fleet.conftest import need_prometheus
+
+        need_prometheus()  # a real Prometheus: fails under CI=true without it, skips locally
     result = subprocess.run(
         [sys.executable, str(HERE / script), "--quick"],
         capture_output=True,

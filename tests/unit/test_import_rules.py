@@ -78,3 +78,24 @@ def test_light_modules_do_not_pull_in_textual_at_runtime(module):
     code = f"import sys, {module}; print('textual' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+WIRE_LIBRARIES = ("google.protobuf", "cramjam")
+
+
+def test_only_the_remote_write_module_imports_the_push_wire_libraries():
+    allowed = {ROOT / "synctui" / "agent" / "remote_write.py"}
+    paths = [p for p in under("synctui") if p not in allowed]
+    assert offending(paths, lambda n: n.startswith(WIRE_LIBRARIES)) == []
+
+
+def test_an_agent_that_does_not_push_loads_no_wire_library():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, synctui.agent.run, synctui.agent.metrics, synctui.agent.push_buffer, synctui.config; "
+        f"print(any(m.startswith({WIRE_LIBRARIES!r}) for m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -1,0 +1,215 @@
+"""`synctui fleet`: every device's verdict, read from Prometheus (any PromQL HTTP API).
+
+    synctui fleet --prometheus URL [--label site=X] [--verdict attention]   the screen
+    synctui fleet --prometheus URL --json | --stuck                          for scripts
+    synctui fleet gate --prometheus URL [--label site=X]                     exit 0 only if all SAFE
+    synctui fleet rules                                                      the rules file to load
+
+Exit codes of `--json`, `--stuck` and `gate`: the worst level among the selected devices (0 safe,
+1 waiting, 2 attention, 3 unknown, silent, none selected, or Prometheus unreachable); 2 on bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from synctui.cli import exits
+from synctui.cli.common import clean, say
+from synctui.config import Config
+from synctui.config_values import ConfigError, parse_duration, read_secret_file
+from synctui.model import Level
+
+if TYPE_CHECKING:
+    from synctui.fleet.queries import DeviceRow, FleetClient
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    reading = argparse.ArgumentParser(add_help=False)
+    reading.add_argument(
+        "--prometheus", metavar="URL", help="Prometheus (or Thanos, Mimir, VictoriaMetrics) URL"
+    )
+    reading.add_argument(
+        "--prometheus-token-file", metavar="FILE", help="private file holding a bearer token"
+    )
+    reading.add_argument("--prometheus-user", metavar="NAME", help="basic-auth user name")
+    reading.add_argument(
+        "--prometheus-password-file", metavar="FILE", help="private file holding the password"
+    )
+    reading.add_argument("--prometheus-ca-file", metavar="FILE", help="CA certificate for an https:// URL")
+    reading.add_argument(
+        "--label", action="append", default=[], metavar="NAME=VALUE", help="only devices with this label"
+    )
+    reading.add_argument(
+        "--silent-after",
+        default="15m",
+        metavar="DURATION",
+        help="a device whose newest data is older is shown as unknown (default 15m)",
+    )
+    parser = sub.add_parser(
+        "fleet", parents=[common, reading], help="every device's verdict, from Prometheus (support staff)"
+    )
+    parser.add_argument(
+        "--verdict", action="append", default=[], choices=[lv.value for lv in Level], help="only these levels"
+    )
+    parser.add_argument("--json", action="store_true", help="print the devices as JSON, riskiest first")
+    parser.add_argument("--stuck", action="store_true", help="only the devices with a stuck queue")
+    parser.set_defaults(func=run, fleet_command=None)
+    verbs = parser.add_subparsers(dest="fleet_command", metavar="{gate,rules}")
+    gate = verbs.add_parser(
+        "gate", parents=[common, reading], help="exit 0 only when every selected device is SAFE"
+    )
+    gate.set_defaults(func=run_gate)
+    rules = verbs.add_parser("rules", parents=[common], help="print the Prometheus rules file synctui ships")
+    rules.set_defaults(func=run_rules)
+
+
+def run_rules(args: argparse.Namespace, config: Config) -> int:
+    from synctui.fleet.rules import rules_text
+
+    print(rules_text(), end="")
+    return exits.OK
+
+
+def _labels(pairs: list[str]) -> dict[str, str]:
+    from synctui.fleet.queries import SELECTOR_NAME_RE
+
+    labels = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not SELECTOR_NAME_RE.match(name.strip()):
+            raise ConfigError(f"--label expects NAME=VALUE such as site=Kisumu-03, got {pair[:100]!r}")
+        labels[name.strip()] = value
+    return labels
+
+
+def _client(args: argparse.Namespace) -> FleetClient:
+    from pathlib import Path
+
+    from synctui.fleet.queries import FleetClient
+
+    if not args.prometheus:
+        raise ConfigError("--prometheus URL is required, e.g. --prometheus http://127.0.0.1:9090")
+    if not args.prometheus.startswith(("http://", "https://")):
+        raise ConfigError(f"--prometheus: expected an http(s):// URL, got {args.prometheus[:100]!r}")
+    token = password = None
+    if args.prometheus_token_file:
+        token = read_secret_file(Path(args.prometheus_token_file), "--prometheus-token-file")
+    if args.prometheus_password_file:
+        password = read_secret_file(Path(args.prometheus_password_file), "--prometheus-password-file")
+    if (args.prometheus_user is None) != (password is None):
+        raise ConfigError("basic auth needs both --prometheus-user and --prometheus-password-file")
+    ca = Path(args.prometheus_ca_file) if args.prometheus_ca_file else None
+    if ca is not None and not ca.is_file():
+        raise ConfigError(f"--prometheus-ca-file {ca} is not a file")
+    return FleetClient(
+        args.prometheus, token=token, username=args.prometheus_user, password=password, ca_file=ca
+    )
+
+
+def _read(args: argparse.Namespace, *, stuck: bool = False) -> tuple[list[DeviceRow], timedelta]:
+    """The selected devices, riskiest first; ConfigError or FleetError with one line."""
+    import asyncio
+
+    from synctui.fleet.table import by_risk
+
+    labels = _labels(args.label)
+    silent_after = parse_duration(args.silent_after, timedelta(minutes=15), "--silent-after")
+    client = _client(args)
+
+    async def fetch() -> list[DeviceRow]:
+        try:
+            rows = await client.devices(labels)
+            if stuck:
+                names = await client.stuck(labels)
+                rows = [r for r in rows if r.device in names]
+            return rows
+        finally:
+            await client.aclose()
+
+    rows = asyncio.run(fetch())
+    return by_risk(rows, datetime.now(UTC), silent_after), silent_after
+
+
+def _guarded(body: Any) -> int:
+    from synctui.fleet.queries import FleetError
+
+    try:
+        return body()
+    except ConfigError as exc:
+        say(f"synctui: {exc}")
+        return exits.USAGE
+    except FleetError as exc:
+        say(f"synctui: {clean(str(exc))}")
+        return exits.UNKNOWN
+
+
+def _worst(rows: list[DeviceRow], now: datetime, silent_after: timedelta) -> int:
+    from synctui.fleet.table import level_of
+
+    if not rows:
+        return exits.UNKNOWN
+    return max(level_of(r, now, silent_after).exit_code for r in rows)
+
+
+def run(args: argparse.Namespace, config: Config) -> int:
+    if not (args.json or args.stuck):
+        return _guarded(lambda: _screen(args, config))
+
+    def report() -> int:
+        from synctui.fleet.table import diagnosis, level_of, row_data
+
+        rows, silent_after = _read(args, stuck=args.stuck)
+        now = datetime.now(UTC)
+        if args.verdict:
+            rows = [r for r in rows if level_of(r, now, silent_after).value in args.verdict]
+        if args.json:
+            print(json.dumps([row_data(r, now, silent_after) for r in rows], indent=2, ensure_ascii=False))
+        else:
+            for row in rows:
+                site = row.labels.get("site", "")
+                print(clean(f"{row.device}\t{site}\t{diagnosis(row, now, silent_after)}"))
+            if not rows:
+                print("no device selected")
+        return _worst(rows, now, silent_after)
+
+    return _guarded(report)
+
+
+def run_gate(args: argparse.Namespace, config: Config) -> int:
+    """ "Safe to upgrade or reset these devices?": 0 only when every selected device is SAFE."""
+
+    def gate() -> int:
+        from synctui.fleet.table import level_of
+
+        rows, silent_after = _read(args)
+        now = datetime.now(UTC)
+        if not rows:
+            say("synctui: no device matches; nothing is known to be safe")
+            return exits.UNKNOWN
+        unsafe = [r for r in rows if level_of(r, now, silent_after) is not Level.SAFE]
+        for row in unsafe:
+            print(clean(f"not safe: {row.device} ({level_of(row, now, silent_after).value})"))
+        print(f"{len(rows) - len(unsafe)} of {len(rows)} device(s) safe")
+        return _worst(rows, now, silent_after)
+
+    return _guarded(gate)
+
+
+def _screen(args: argparse.Namespace, config: Config) -> int:
+    from synctui.fleet.screen import FleetApp
+
+    labels = _labels(args.label)
+    silent_after = parse_duration(args.silent_after, timedelta(minutes=15), "--silent-after")
+    app = FleetApp(
+        _client(args),
+        labels=labels,
+        levels=set(args.verdict),
+        silent_after=silent_after,
+        remote=config.agent.remote,
+        token_file=getattr(args, "token_file", None),
+    )
+    app.run()
+    return exits.OK

@@ -1,0 +1,364 @@
+"""`synctui fleet --prometheus URL`: one row per device, riskiest first ("the devices to call today").
+
+Ages are coloured as support staff know them from CommCare: amber after 3 days, red after 7, "Never"
+for a device that never fully synced. `/` filters (by device, label value, `name=value` or a level),
+Enter shows the device's backends and reasons from Prometheus, `o` there opens the device's live
+dashboard when its agent can be reached. Every text from Prometheus is shown as data (escaped).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from synctui._httpx import httpx
+from synctui.config import RemoteAgent
+from synctui.fleet.queries import BackendDetail, DeviceRow, FleetClient, FleetError
+from synctui.fleet.table import (
+    AMBER_AFTER,
+    RED_AFTER,
+    Summary,
+    age_level,
+    age_or,
+    by_risk,
+    diagnosis,
+    full_sync_text,
+    level_of,
+    sparkline,
+    summarise,
+    summary_line,
+)
+from synctui.model import Level
+from synctui.text import one_line, visible
+from synctui.verdict import LEVEL_WORDS
+
+AGE_STYLES = {"ok": "", "amber": "bold yellow", "red": "bold red"}
+LEVEL_STYLES = {
+    Level.SAFE: "green",
+    Level.WAITING: "yellow",
+    Level.ATTENTION: "bold red",
+    Level.UNKNOWN: "bold magenta",
+}
+COLUMNS = (
+    "Device",
+    "Site",
+    "Verdict",
+    "Unsent",
+    "Conflicts",
+    "Oldest pending",
+    "Last contact",
+    "Last full sync",
+    "Data age",
+    "Diagnosis",
+)
+REFRESH_SECONDS = 30.0
+FIRST_PAGE = 50  # devices read first, riskiest: more than a 40-line screen holds
+TABLE_ROWS = 500  # rows in the table at most; nobody reads more, and the filter narrows
+
+
+def _count(value: int | None) -> Text:
+    return Text("unknown" if value is None else f"{value:,}", style="dim" if value is None else "")
+
+
+def _age(moment: datetime | None, now: datetime, missing: str = "unknown") -> Text:
+    return Text(age_or(moment, now, missing), style=AGE_STYLES[age_level(moment, now)])
+
+
+def matches(row: DeviceRow, words: str, level: Level) -> bool:
+    """The filter: every word is a level, `name=value`, or part of the device name or a label value."""
+    for word in words.lower().split():
+        name, sep, value = word.partition("=")
+        if sep:
+            if row.labels.get(name, "").lower() != value and not (
+                name == "device" and row.device.lower() == value
+            ):
+                return False
+        elif word in {lv.value for lv in Level}:
+            if level.value != word:
+                return False
+        elif word not in row.device.lower() and not any(word in v.lower() for v in row.labels.values()):
+            return False
+    return True
+
+
+class FleetApp(App[None]):
+    TITLE = "synctui fleet"
+    CSS = """
+    #summary { height: auto; max-height: 3; padding: 0 1; }
+    #diagnosis { height: auto; max-height: 2; padding: 0 1; background: $boost; }
+    #filter { display: none; }
+    #filter.shown { display: block; }
+    #fleet { height: 1fr; }
+    #status { height: 1; padding: 0 1; color: $text-muted; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "filter", "Filter", id="fleet.filter"),
+        Binding("r", "refresh", "Refresh", id="fleet.refresh"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="fleet.clear"),
+        Binding("q", "quit", "Quit", id="fleet.quit"),
+    ]
+
+    def __init__(
+        self,
+        client: FleetClient,
+        *,
+        labels: dict[str, str] | None = None,
+        levels: set[str] | None = None,
+        silent_after: timedelta = timedelta(minutes=15),
+        remote: RemoteAgent | None = None,
+        token_file: Path | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        refresh_seconds: float = REFRESH_SECONDS,
+    ) -> None:
+        super().__init__()
+        self.client = client
+        self.labels = labels or {}
+        self.levels = levels or set()
+        self.silent_after = silent_after
+        self.remote = remote
+        self.token_file = token_file
+        self.clock = clock
+        self.refresh_seconds = refresh_seconds
+        self.rows: list[DeviceRow] = []
+        self.shown: list[DeviceRow] = []
+        self.loaded = False  # every device read (before: the first page only)
+        self.counted: Summary | None = None  # the summary counted by Prometheus, until every device is read
+        self.error: str | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static("reading the fleet from Prometheus…", id="summary")
+            yield Input(placeholder="filter: device, site=X, attention …", id="filter")
+            yield DataTable(id="fleet", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="diagnosis")
+            yield Static("", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#fleet", DataTable)
+        table.add_columns(*COLUMNS)
+        self.load()
+        self.set_interval(self.refresh_seconds, self.load)
+
+    async def on_unmount(self) -> None:
+        await self.client.aclose()
+
+    @work(exclusive=True, group="load")
+    async def load(self) -> None:
+        """First the riskiest page and the summary counted by Prometheus (a full screen at once, even
+        for 10,000 devices), then every device (for the filter and the complete summary)."""
+        try:
+            if not self.loaded:
+                first, counts = await asyncio.gather(
+                    self.client.first_page(self.labels, FIRST_PAGE),
+                    self.client.full_sync_counts(self.labels),
+                )
+                self.rows, self.counted = by_risk(first, self.clock(), self.silent_after), Summary.of(*counts)
+                self.redraw()
+            rows = await self.client.devices(self.labels)
+        except FleetError as exc:
+            self.error = str(exc)
+            self.query_one("#status", Static).update(Text(one_line(f"cannot read the fleet: {exc}", 300)))
+            return
+        self.error = None
+        self.rows, self.counted = by_risk(rows, self.clock(), self.silent_after), None
+        self.loaded = True
+        self.redraw()
+
+    def redraw(self) -> None:
+        now = self.clock()
+        words = self.query_one("#filter", Input).value
+        self.shown = [
+            row
+            for row in self.rows
+            if (not self.levels or level_of(row, now, self.silent_after).value in self.levels)
+            and matches(row, words, level_of(row, now, self.silent_after))
+        ]
+        summary = self.counted if self.counted is not None and not words else summarise(self.shown, now)
+        histogram = sparkline(summary.histogram)
+        self.query_one("#summary", Static).update(
+            Text.assemble(
+                visible(summary_line(summary)),
+                "\n",
+                ("days since full sync 0…30+ ", "dim"),
+                histogram,
+            )
+        )
+        table = self.query_one("#fleet", DataTable)
+        table.clear()
+        for row in self.shown[:TABLE_ROWS]:
+            level = level_of(row, now, self.silent_after)
+            table.add_row(
+                Text(visible(row.device)),
+                Text(visible(row.labels.get("site", ""))),
+                Text(LEVEL_WORDS[level], style=LEVEL_STYLES[level]),
+                _count(row.unsent),
+                _count(row.conflicts),
+                Text(age_or(row.oldest_pending, now, "—" if row.unsent == 0 else "unknown")),
+                _age(row.last_contact, now),
+                Text(
+                    full_sync_text(row, now),
+                    style=AGE_STYLES["red" if row.never_fully_synced else age_level(row.last_full_sync, now)],
+                ),
+                _age(row.last_seen, now, "never"),
+                Text(diagnosis(row, now, self.silent_after)),
+                key=row.device,
+            )
+        if not self.loaded:
+            status = f"the {len(self.shown)} riskiest of {summary.devices:,} devices; reading the others…"
+        elif len(self.shown) > TABLE_ROWS:
+            status = f"the {TABLE_ROWS} riskiest of {len(self.shown):,} devices; / filters"
+        else:
+            status = f"{len(self.shown):,} of {len(self.rows):,} device(s)"
+        status += f" · ages amber after {AMBER_AFTER.days} days, red after {RED_AFTER.days} · Enter: details"
+        self.query_one("#status", Static).update(Text(status))
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("shown")
+        box.focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.value = ""
+        box.remove_class("shown")
+        self.query_one("#fleet", DataTable).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.redraw()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one("#fleet", DataTable).focus()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        row = next((r for r in self.shown if r.device == event.row_key.value), None)
+        line = Text()
+        if row is not None:
+            line.append(visible(row.device), "bold")
+            line.append(f": {diagnosis(row, self.clock(), self.silent_after)}")
+        self.query_one("#diagnosis", Static).update(line)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        device = event.row_key.value
+        row = next((r for r in self.shown if r.device == device), None)
+        if row is not None:
+            self.push_screen(DeviceScreen(row))
+
+
+class DeviceScreen(Screen[None]):
+    """One device: its backends, verdicts, reasons and queues as Prometheus last had them."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.pop_screen", "Back", id="fleet.back"),
+        Binding("o", "open_dashboard", "Live dashboard", id="fleet.open"),
+    ]
+
+    def __init__(self, row: DeviceRow) -> None:
+        super().__init__()
+        self.row = row
+        self.backends: list[BackendDetail] | None = None
+        self.agent_reachable = False
+
+    @property
+    def fleet(self) -> FleetApp:
+        assert isinstance(self.app, FleetApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        yield Static(self._header(), id="device-header")
+        yield Static("reading its backends…", id="device-body")
+        yield Footer()
+
+    def _header(self) -> Text:
+        now = self.fleet.clock()
+        row = self.row
+        labels = ", ".join(f"{k}={v}" for k, v in sorted(row.labels.items()))
+        level = level_of(row, now, self.fleet.silent_after)
+        return Text.assemble(
+            (visible(row.device), "bold"),
+            f"  {visible(labels)}\n",
+            (LEVEL_WORDS[level], LEVEL_STYLES[level]),
+            f" · {diagnosis(row, now, self.fleet.silent_after)}\n",
+            f"newest data {age_or(row.last_seen, now, 'never')} old · last contact "
+            f"{age_or(row.last_contact, now)} · last full sync {full_sync_text(row, now)}"
+            f" · last attempt {age_or(row.last_attempt, now)}",
+        )
+
+    def on_mount(self) -> None:
+        self.load_detail()
+
+    @work(exclusive=True)
+    async def load_detail(self) -> None:
+        body = self.query_one("#device-body", Static)
+        try:
+            self.backends = await self.fleet.client.detail(self.row)
+        except FleetError as exc:
+            body.update(Text(one_line(f"cannot read the device's backends: {exc}", 300)))
+            return
+        text = Text()
+        for backend in self.backends:
+            level = backend.verdict or Level.UNKNOWN
+            text.append(f"\n{visible(backend.backend)} ({visible(backend.kind)}) ", "bold")
+            text.append(LEVEL_WORDS[level], LEVEL_STYLES[level])
+            queues = ", ".join(f"{visible(q)} {n:,}" for q, n in sorted(backend.queues.items()))
+            text.append(f"\n  queues: {queues or 'unknown'}")
+            for lv, code in backend.reasons:
+                text.append(f"\n  {visible(lv)}: {visible(code)}")
+            versions = f"adapter {backend.adapter_version or 'unknown'}, server {backend.server_version or 'unknown'}"
+            text.append(f"\n  {visible(versions)}")
+        if not self.backends:
+            text.append("\nno backend series at the time of its newest data")
+        text.append(f"\n\n{await self._agent_hint()}", "dim")
+        body.update(text)
+
+    async def _agent_hint(self) -> str:
+        remote = self.fleet.remote
+        if remote is None:
+            return "live dashboard: start synctui fleet with --agent tcp://HOST:PORT --token-file F"
+        headers = {"Authorization": f"Bearer {remote.token.reveal()}"}
+        try:
+            async with httpx.AsyncClient(timeout=3.0, headers=headers) as http:
+                answer = await http.get(f"{remote.url}/healthz")
+        except httpx.HTTPError as exc:
+            return f"the agent at {remote.address} cannot be reached: {one_line(exc, 120)}"
+        if answer.status_code != 200:
+            return f"the agent at {remote.address} answered HTTP {answer.status_code}"
+        self.agent_reachable = True
+        return f"o: open the live dashboard on {remote.address}"
+
+    def action_open_dashboard(self) -> None:
+        remote = self.fleet.remote
+        if remote is None or self.fleet.token_file is None or not self.agent_reachable:
+            self.notify("no reachable agent: use --agent tcp://HOST:PORT --token-file F", severity="warning")
+            return
+        command = [
+            sys.executable,
+            "-m",
+            "synctui.cli",
+            "--agent",
+            remote.address,
+            "--token-file",
+            str(self.fleet.token_file),
+        ]
+        with self.app.suspend():
+            done = subprocess.run(command, check=False)
+        if done.returncode != 0:
+            self.notify(
+                f"the dashboard on {remote.address} ended with exit {done.returncode}", severity="warning"
+            )
