@@ -24,6 +24,7 @@ RATIO_LINE = re.compile(r"^ratio (\w+) .*= \d+\.\d+ .*(PASS|MISS)", re.MULTILINE
         ("bench_change_latency.py", "change_latency"),
         ("bench_agent_idle.py", "agent_idle"),
         ("bench_store_size.py", "store_size"),
+        ("bench_queue_browser.py", "queue_browser"),
     ],
 )
 def test_benchmark_runs_quick(script: str, name: str) -> None:

@@ -71,6 +71,7 @@ class QueueBrowserScreen(QueueActionsScreen):
         self.page: EntryPage | None = None
         self.error: str | None = None
         self.selected: set[str] = set()
+        self._paging: tuple[bool, bool] | None = None  # (has next, has previous) the footer shows
 
     @property
     def page_size(self) -> int:
@@ -146,7 +147,11 @@ class QueueBrowserScreen(QueueActionsScreen):
         self.query_one("#pager-caption", Static).update(page_caption(page, len(entries)))
         if entries:
             table.move_cursor(row=0, animate=False)
-        self.refresh_bindings()
+        # The footer is rebuilt on every refresh of the bindings: only when next / prev changed.
+        paging = (has_next(page), self.page_offset > 0)
+        if paging != self._paging:
+            self._paging = paging
+            self.refresh_bindings()
 
     @staticmethod
     def cells(entry: QueueEntry, now) -> list[Text]:
