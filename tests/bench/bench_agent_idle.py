@@ -40,9 +40,9 @@ WAKEUPS_TARGET = 1.0  # voluntary context switches of all threads per second
 MIB = 1024 * 1024
 
 
-def floor_rss_mib(runs: int) -> tuple[float, str]:
+def floor_rss_mib(runs: int, imports: str = FLOOR_IMPORTS) -> tuple[float, str]:
     """Peak RSS (MiB) of a bare interpreter importing the agent's libraries, and how it was measured."""
-    cmd = [harness.PYTHON, "-c", FLOOR_IMPORTS]
+    cmd = [harness.PYTHON, "-c", imports]
     gnu_time = shutil.which("time", path="/usr/bin:/bin")
     values = []
     for _ in range(runs):

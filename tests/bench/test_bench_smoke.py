@@ -25,6 +25,7 @@ RATIO_LINE = re.compile(r"^ratio (\w+) .*= \d+\.\d+ .*(PASS|MISS)", re.MULTILINE
         ("bench_agent_idle.py", "agent_idle"),
         ("bench_store_size.py", "store_size"),
         ("bench_queue_browser.py", "queue_browser"),
+        ("bench_agent_three.py", "agent_three"),
     ],
 )
 def test_benchmark_runs_quick(script: str, name: str) -> None:
