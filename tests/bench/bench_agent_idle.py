@@ -126,6 +126,22 @@ def watch_idle(pid: int, seconds: float) -> dict[str, float]:
     }
 
 
+def print_figures(idle: dict[str, float], floor: float, imports: str, how: str) -> None:
+    """The lines every idle benchmark prints before its ratio: RSS, floor, CPU, wakeups, threads."""
+    print(
+        f"agent RSS {idle['rss']:.1f} MiB (max {idle['rss_max']:.1f}, peak {idle['hwm']:.1f}, "
+        f"USS {idle['uss']:.1f}), {idle['threads']} threads"
+    )
+    print(f'floor RSS {floor:.1f} MiB  (python -c "{imports}"; {how}, before and after)')
+    print(
+        f"agent CPU {idle['cpu_pct']:.3f} % of one core ({idle['cpu_s']:.2f} s), "
+        f"{idle['wakeups']:.1f} wakeups/s"
+    )
+    print(
+        "  per thread: " + ", ".join(f"{name} {pct:.3f} %" for name, pct in idle["per_thread"].items())  # type: ignore[union-attr]
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="idle window (default 60)")
@@ -150,18 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"agent idle {idle['wall']:.1f} s after {args.warmup:g} s warm-up (refresh 5 s, state file watched)"
     )
-    print(
-        f"agent RSS {idle['rss']:.1f} MiB (max {idle['rss_max']:.1f}, peak {idle['hwm']:.1f}, "
-        f"USS {idle['uss']:.1f}), {idle['threads']} threads"
-    )
-    print(f'floor RSS {floor:.1f} MiB  (python -c "{FLOOR_IMPORTS}"; {how}, before and after)')
-    print(
-        f"agent CPU {idle['cpu_pct']:.3f} % of one core ({idle['cpu_s']:.2f} s), "
-        f"{idle['wakeups']:.1f} wakeups/s"
-    )
-    print(
-        "  per thread: " + ", ".join(f"{name} {pct:.3f} %" for name, pct in idle["per_thread"].items())  # type: ignore[union-attr]
-    )
+    print_figures(idle, floor, FLOOR_IMPORTS, how)
     print(
         f"ratio agent_idle rss/floor = {rss_ratio:.2f} (target <= {RSS_TARGET}) "
         f"{harness.verdict(rss_ratio <= RSS_TARGET)}; cpu {idle['cpu_pct']:.3f} % "

@@ -25,7 +25,7 @@ import sys
 import time
 
 import harness
-from bench_agent_idle import FLOOR_IMPORTS, RSS_TARGET, floor_rss_mib, watch_idle
+from bench_agent_idle import FLOOR_IMPORTS, RSS_TARGET, floor_rss_mib, print_figures, watch_idle
 
 FLOOR_THREE = FLOOR_IMPORTS + ", sqlite3"
 CPU_TARGET = 0.15  # % of one core
@@ -63,18 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     rss_ratio = idle["rss"] / floor
     print(f"agent idle {idle['wall']:.1f} s after {args.warmup:g} s warm-up, three backends (refresh 5 s)")
     print(f"  first fresh: {', '.join(live)}; at the window: {', '.join(fresh)}")
-    print(
-        f"agent RSS {idle['rss']:.1f} MiB (max {idle['rss_max']:.1f}, peak {idle['hwm']:.1f}, "
-        f"USS {idle['uss']:.1f}), {idle['threads']} threads"
-    )
-    print(f'floor RSS {floor:.1f} MiB  (python -c "{FLOOR_THREE}"; {how}, before and after)')
-    print(
-        f"agent CPU {idle['cpu_pct']:.3f} % of one core ({idle['cpu_s']:.2f} s), "
-        f"{idle['wakeups']:.1f} wakeups/s"
-    )
-    print(
-        "  per thread: " + ", ".join(f"{name} {pct:.3f} %" for name, pct in idle["per_thread"].items())  # type: ignore[union-attr]
-    )
+    print_figures(idle, floor, FLOOR_THREE, how)
     print(
         f"ratio agent_three rss/floor = {rss_ratio:.2f} (target <= {RSS_TARGET}) "
         f"{harness.verdict(rss_ratio <= RSS_TARGET)}; cpu {idle['cpu_pct']:.3f} % "

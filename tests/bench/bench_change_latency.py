@@ -68,13 +68,7 @@ async def measure(stack: harness.Stack, samples: int, seed: int) -> list[float]:
     watch = FrameWatch(app)
     latencies: list[float] = []
     async with app.run_test(size=(120, 40)) as pilot, httpx.AsyncClient(base_url=stack.sim_url) as sim:
-        card = app.screen.query_one("#card-outbox", QueueCard)
-        for _ in range(400):  # first data: bounded wait (<= 20 s)
-            if card.stat.count is not None:
-                break
-            await pilot.pause(0.05)
-        else:
-            raise RuntimeError("the dashboard never showed data from the agent")
+        card = await harness.outbox_card_with_data(pilot)
         watch.card = card
         await pilot.pause(0.5)
         for i in range(samples):

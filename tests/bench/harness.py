@@ -79,6 +79,18 @@ def wait_http(url: str, proc: subprocess.Popen, timeout: float = 30.0) -> None:
     raise RuntimeError(f"{url} did not answer within {timeout:g} s")
 
 
+async def outbox_card_with_data(pilot, timeout: float = 20.0):
+    """The dashboard's Outbox card, once it shows the agent's count (a bounded wait)."""
+    from synctui.tui.widgets.queue_card import QueueCard
+
+    card = pilot.app.screen.query_one("#card-outbox", QueueCard)
+    for _ in range(int(timeout / 0.05)):
+        if card.stat.count is not None:
+            return card
+        await pilot.pause(0.05)
+    raise RuntimeError("the dashboard never showed data from the agent")
+
+
 class Stack:
     """A temporary folder holding a SanteDB simulator process and (optionally) a `synctui agent` process."""
 

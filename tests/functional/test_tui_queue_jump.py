@@ -6,7 +6,8 @@ import pytest
 from textual.widgets import Static
 
 from synctui.tui.screens.queue_browser import QueueBrowserScreen, jump_offset
-from tests.functional.test_tui_dashboard import entry_calls, loaded, text_of
+from tests.functional.repair_helpers import open_browser
+from tests.functional.test_tui_dashboard import entry_calls, text_of
 from tests.functional.tui_fakes import FakeAgentClient, make_app, until
 
 
@@ -38,11 +39,7 @@ async def test_go_to_an_entry_then_bad_input_then_escape() -> None:
     client = FakeAgentClient()
     app = make_app(client)
     async with app.run_test(size=(80, 24)) as pilot:
-        await loaded(pilot)
-        await pilot.click("#card-outbox")
-        await until(pilot, lambda: isinstance(app.screen, QueueBrowserScreen), "queue browser")
-        browser = app.screen
-        await until(pilot, lambda: browser.page is not None, "first page")
+        browser = await open_browser(pilot, "1")  # the Outbox
         caption = browser.query_one("#pager-caption", Static)
         await pilot.press("g", *"160", "enter")
         await until(pilot, lambda: browser.page.offset == 150, "the page of entry 160")

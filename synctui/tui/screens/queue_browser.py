@@ -250,24 +250,18 @@ class QueueBrowserScreen(QueueActionsScreen):
         self.load()
 
     def on_key(self, event) -> None:
-        if event.key != "escape":
+        box = self.focused
+        if event.key != "escape" or not isinstance(box, Input):
             return
-        jump = self.query_one("#entry-jump", Input)
-        if jump.has_focus:
-            event.stop()
-            jump.value = ""
-            self.hide_box(jump)
+        event.stop()
+        box.value = ""
+        self.hide_box(box)
+        if box.id == "entry-jump":
             self.query_one("#pager-caption", Static).update(page_caption(self.page, self.shown))
-            return
-        box = self.query_one("#entry-filter", Input)
-        if box.has_focus:
-            event.stop()
-            box.value = ""
-            self.hide_box(box)
-            if self.filter_text:
-                self.filter_text = None
-                self.page_offset = 0
-                self.load()
+        elif self.filter_text:
+            self.filter_text = None
+            self.page_offset = 0
+            self.load()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         entry = self.selected_entry()
