@@ -177,8 +177,11 @@ class Agent:
         self.store.close()
 
     async def _flush_loop(self) -> None:
+        """Write the store `flush_interval` after something became pending; asleep while nothing is."""
         failing = Streak(log, f"state file {self.store.storage.path}", "write")  # a full disk: not every 15 s
         while True:
+            while not self.store.pending:
+                await self.wait_change(self.revision, timeout=None)  # every store write publishes
             await asyncio.sleep(self.config.agent.flush_interval)
             try:
                 self.store.flush()
@@ -195,8 +198,9 @@ class Agent:
         self._changed.set()
         self._changed = asyncio.Event()
 
-    async def wait_change(self, after: int, timeout: float) -> bool:
-        """Wait until the revision passes `after`; False on timeout."""
+    async def wait_change(self, after: int, timeout: float | None) -> bool:
+        """Wait until the revision passes `after` (`timeout` None: for as long as it takes); False on
+        timeout."""
         if self.revision > after:
             return True
         event = self._changed

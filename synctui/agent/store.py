@@ -94,6 +94,11 @@ class Store:
             self._unsaved_history.add(snapshot.backend)
         return changed
 
+    @property
+    def pending(self) -> bool:
+        """Something waits to be written by `flush`."""
+        return bool(self._unsaved_history) or self.storage.dirty
+
     def flush(self) -> bool:
         """Write everything pending in one atomic rewrite of the state file."""
         for backend in sorted(self._unsaved_history):

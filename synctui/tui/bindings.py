@@ -176,6 +176,15 @@ BASE_SPECS: tuple[BindingSpec, ...] = (
         help="Filter entries (sent to the backend)",
     ),
     BindingSpec(
+        "jump_to_entry",
+        "g",
+        "jump",
+        "Go to",
+        "browser",
+        palette="Go to entry number",
+        help="Show the page holding entry N (e.g. 500001)",
+    ),
+    BindingSpec(
         "reload_page", "r", "reload", "Reload", "browser", palette="Reload page", help="Reload this page"
     ),
     BindingSpec("close_browser", "escape", "close", "Back", "browser", help="Back to the dashboard"),

@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -57,6 +58,39 @@ def stop_process(proc: subprocess.Popen | None, timeout: float = 5.0) -> None:
         proc.wait(timeout)
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_http(url: str, proc: subprocess.Popen, timeout: float = 30.0) -> None:
+    """GET `url` until it answers at all (any status), or fail if `proc` exits or time runs out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{proc.args[2]} exited: {proc.stderr.read() if proc.stderr else ''}")
+        try:
+            httpx.get(url, timeout=2.0)
+            return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {timeout:g} s")
+
+
+async def outbox_card_with_data(pilot, timeout: float = 20.0):
+    """The dashboard's Outbox card, once it shows the agent's count (a bounded wait)."""
+    from synctui.tui.widgets.queue_card import QueueCard
+
+    card = pilot.app.screen.query_one("#card-outbox", QueueCard)
+    for _ in range(int(timeout / 0.05)):
+        if card.stat.count is not None:
+            return card
+        await pilot.pause(0.05)
+    raise RuntimeError("the dashboard never showed data from the agent")
+
+
 class Stack:
     """A temporary folder holding a SanteDB simulator process and (optionally) a `synctui agent` process."""
 
@@ -64,6 +98,7 @@ class Stack:
         # Short path: a Unix socket path must stay under ~100 characters.
         self.dir = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
         self.simulator: subprocess.Popen | None = None
+        self.others: list[subprocess.Popen] = []  # the other backends' simulators
         self.agent: subprocess.Popen | None = None
         self.sim_url = ""
         self.state_file: Path | None = None
@@ -90,6 +125,61 @@ class Stack:
         self.sim_url = match.group(1)
         return self.sim_url
 
+    def start_msupply(self) -> list[str]:
+        """An Open mSupply site simulator (no traffic, its sync_buffer database beside it); returns the
+        config lines of its backend."""
+        port = free_port()
+        database = self.dir / "msupply" / "omsupply-database.sqlite"
+        database.parent.mkdir()
+        proc = self._spawn(
+            "msupply",
+            [
+                "-m",
+                "synctui_msupply.simulator",
+                "--port",
+                str(port),
+                "--no-traffic",
+                "--database",
+                str(database),
+            ],
+        )
+        banner = proc.stderr.readline() if proc.stderr else ""
+        found = re.search(r"\(site \S+ / (\S+), hardware id ([^)\s]+)\)", banner)
+        if not found:
+            raise RuntimeError(f"the mSupply simulator did not start: {banner!r}")
+        url = f"http://127.0.0.1:{port}"
+        wait_http(url + "/graphql", proc)
+        return [
+            "[[backends]]", 'name = "bench-pharmacy"', 'kind = "msupply"', f'url = "{url}"',
+            'username = "admin"', 'password = "pass"', "", "[backends.options]",
+            f'hardware_id = "{found.group(2)}"', f'site_password = "{found.group(1)}"', f'database = "{database}"',
+        ]  # fmt: skip
+
+    def start_hcm(self, token: str = "bench-token") -> list[str]:
+        """A DIGIT HCM simulator whose field worker writes nothing (interval 0); returns the config lines
+        of its backend (the OpLog file watched)."""
+        port = free_port()
+        oplog = self.dir / "hcm" / "oplog.sqlite"
+        oplog.parent.mkdir()
+        proc = self._spawn(
+            "hcm",
+            ["-m", "synctui_hcm.simulator", "--port", str(port), "--oplog", str(oplog), "--token", token,
+             "--interval", "0", "--households", "3", "--seed", "1"],
+        )  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        wait_http(url + "/simulator/state", proc)
+        return [
+            "[[backends]]", 'name = "bench-hcm"', 'kind = "hcm"', f'url = "{url}"', 'username = "fw-0001"',
+            f'password = "{token}"', "", "[backends.options]", f'oplog = "{oplog}"',
+        ]  # fmt: skip
+
+    def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
+        proc = subprocess.Popen(
+            [PYTHON, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=self.dir
+        )
+        self.others.append(proc)
+        return proc
+
     def enqueue(self, n: int = 1, queue: str = "out") -> None:
         with httpx.Client(base_url=self.sim_url, timeout=10) as http:
             for _ in range(n):
@@ -97,8 +187,11 @@ class Stack:
 
     # --- agent ------------------------------------------------------------------------------------
 
-    def write_config(self, *, refresh_interval: float | None = None, watch: bool = True) -> Path:
-        """A private config (mode 0600, so the demo password may stand in it) for one santedb backend."""
+    def write_config(
+        self, *, refresh_interval: float | None = None, watch: bool = True, more: list[str] | None = None
+    ) -> Path:
+        """A private config (mode 0600, so the demo password may stand in it) for one santedb backend,
+        and the lines of `more` backends after it."""
         lines = [
             "[agent]",
             f'socket = "{self.socket}"',
@@ -115,6 +208,8 @@ class Stack:
             lines.append(f"refresh_interval = {refresh_interval}")
         if watch and self.state_file is not None:
             lines += ["", "[backends.options]", f'database = "{self.state_file}"']
+        if more:
+            lines += ["", *more]
         self.config.write_text("\n".join(lines) + "\n", encoding="utf-8")
         os.chmod(self.config, 0o600)
         return self.config
@@ -165,6 +260,10 @@ class Stack:
     def close(self) -> None:
         stop_process(self.agent)
         stop_process(self.simulator)
+        for proc in self.others:
+            stop_process(proc)
+            if proc.stderr is not None:
+                proc.stderr.close()
         if self.agent is not None and self.agent.stderr is not None:
             self.agent.stderr.close()
         if self.simulator is not None and self.simulator.stdout is not None:

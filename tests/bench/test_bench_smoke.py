@@ -26,6 +26,9 @@ RATIO_LINE = re.compile(r"^ratio (\w+) .*= \d+\.\d+ .*(PASS|MISS)", re.MULTILINE
         ("bench_store_size.py", "store_size"),
         ("bench_bundle.py", "bundle"),
         ("bench_fleet.py", "fleet"),
+        ("bench_queue_browser.py", "queue_browser"),
+        ("bench_agent_three.py", "agent_three"),
+        ("bench_watch_wake.py", "watch_wake"),
     ],
 )
 def test_benchmark_runs_quick(script: str, name: str) -> None:

@@ -46,6 +46,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--state-file", help="JSON file rewritten on every change (like the dCDR database)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (traffic, faults, ids)")
     parser.add_argument("--no-traffic", action="store_true", help="do not generate background traffic")
+    parser.add_argument(
+        "--backlog",
+        type=_count,
+        default=0,
+        help="N older outbound entries (computed on demand: 1000000 costs no memory; default 0)",
+    )
     parser.add_argument("--speed", type=float, default=1.0, help="traffic time scale (2 = twice as fast)")
     parser.add_argument("--username", default="demo", help="accepted username (default: demo)")
     parser.add_argument("--password", default="demo", help="accepted password (default: demo)")
@@ -57,6 +63,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.speed <= 0:
         parser.error("--speed must be positive")
     return args
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return value
 
 
 def _is_loopback(host: str) -> bool:
@@ -86,7 +102,11 @@ def _log_faults_in_one_line() -> None:
 
 async def serve(args: argparse.Namespace) -> None:
     state = SimulatorState(
-        seed=args.seed, username=args.username, password=args.password, profile=args.profile
+        seed=args.seed,
+        username=args.username,
+        password=args.password,
+        profile=args.profile,
+        backlog=args.backlog,
     )
     if args.state_file:
         StateFileWriter(args.state_file).attach(state)

@@ -21,7 +21,7 @@ from . import legacy_api
 from .controls import SimControls
 from .faults import FaultMiddleware, Faults
 from .queue_model import parse_entry_id as _entry_id
-from .state import PROFILES, QUEUES, RESOURCE_TYPES, SimulatorError, SimulatorState
+from .state import FILTER_FIELDS, PROFILES, QUEUES, RESOURCE_TYPES, SimulatorError, SimulatorState
 
 if TYPE_CHECKING:
     from .traffic import Traffic
@@ -183,15 +183,6 @@ class SimulatorApp(SimControls):
 
     async def queue_list(self, request: Request, match: re.Match[str]) -> Response:
         params = request.query_params
-        entries = [e.to_json() for e in self.state.queue_entries(match["q"])]
-        filters = {"id": "id", "correlation": "correlationKey", "type": "resourceType", "dataFile": "dataFile",
-                   "operation": "operation", "retry": "retry"}  # fmt: skip
-        for param, field in filters.items():
-            if param in params:
-                wanted = params[param].lower()
-                entries = [e for e in entries if str(e[field]).lower() == wanted]
-        if "creationTime" in params:
-            entries = _filter_dates(entries, params.getlist("creationTime"))
         try:
             offset = int(params.get("_offset", "0"))
             count = int(params.get("_count", "100"))
@@ -201,14 +192,14 @@ class SimulatorApp(SimControls):
             raise SimulatorError(
                 400, "ArgumentOutOfRangeException", "_offset and _count must not be negative"
             )
+        filters = {name: params[name] for name in FILTER_FIELDS if name in params}
+        dates = params.getlist("creationTime")
+        when = (lambda e: bool(_filter_dates([e.to_json()], dates))) if dates else None
+        entries, total = self.state.queue_page(match["q"], offset, count, filters, when)
         # AmiCollection: `size` is the total matching count (AmiCollection(items, offset, totalCount)).
-        body: dict[str, Any] = {
-            "resource": entries[offset : offset + count],
-            "offset": offset,
-            "size": len(entries),
-        }
+        body: dict[str, Any] = {"resource": [e.to_json() for e in entries], "offset": offset, "size": total}
         if _truthy(params.get("_includeTotal")):
-            body["totalResults"] = len(entries)
+            body["totalResults"] = total
         return JSONResponse(body)
 
     async def queue_payload(self, request: Request, match: re.Match[str]) -> Response:

@@ -180,11 +180,11 @@ class JobRunner:
             if push:
                 for queue in ("out", "admin"):
                     while state.online:
-                        pending = state.queue_entries(queue)
-                        if not pending:
+                        first = state.first_entry(queue)
+                        if first is None:
                             break
-                        job.status = f"Pushing {queue} ({len(pending)} remaining)"
-                        state.push(pending[0])
+                        job.status = f"Pushing {queue} ({state.counts()[queue]} remaining)"
+                        state.push(first)
                         await self._pause()
             if not state.online:
                 # Communication failures leave entries queued; the pull fails into the sync log.

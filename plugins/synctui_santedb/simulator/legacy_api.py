@@ -79,8 +79,8 @@ class LegacyApi:
             raise SimulatorError(
                 400, "ArgumentOutOfRangeException", "_offset and _count must not be negative"
             )
-        entries = self.state.queue_entries(queue)
-        return [entry_json(e, self.profile) for e in entries[offset : offset + count]], offset, len(entries)
+        entries, total = self.state.queue_page(queue, offset, count)
+        return [entry_json(e, self.profile) for e in entries], offset, total
 
     def _start_sync(self) -> bool:
         return self.state.runner.start(UPSTREAM_JOB_ID, ["All", True])

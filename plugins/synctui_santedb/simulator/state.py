@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from . import payloads, upstream
+from .backlog import Backlog
 from .jobs import Job, JobRunner, default_jobs
 from .queue_model import QUEUES, Entry, SimulatorError
 from .upstream import SYNC_FILTERS, LogRow
@@ -41,6 +42,9 @@ RESOURCE_TYPES = (
     "ManufacturedMaterial", "Concept", "UserEntity", "Entity", "Bundle",
 )  # fmt: skip
 ADMIN_TYPES = ("UserEntity", "AuditEventData", "MailMessage")
+# Queue-listing filter (query parameter) -> the entry's wire field it compares with.
+FILTER_FIELDS = {"id": "id", "correlation": "correlationKey", "type": "resourceType", "dataFile": "dataFile",
+                 "operation": "operation", "retry": "retry"}  # fmt: skip
 PROFILES = ("santedb3", "santedb2", "openiz")  # which wire API the app speaks (same state machine)
 _INITIAL_COUNTS = {
     "Patient": 1243, "Act": 5310, "SubstanceAdministration": 4102, "QuantityObservation": 2218,
@@ -62,6 +66,7 @@ class SimulatorState:
         step_delay: float = 0.05,
         clock: Callable[[], datetime] | None = None,
         profile: str = "santedb3",
+        backlog: int = 0,
     ) -> None:
         if profile not in PROFILES:
             raise ValueError(f"unknown profile {profile!r}; known: {', '.join(PROFILES)}")
@@ -86,7 +91,11 @@ class SimulatorState:
         self.tokens: dict[str, datetime] = {}
         self.listeners: list[Callable[[SimulatorState], None]] = []
         self.runner = JobRunner(self, step_delay=step_delay)
-        self._next_id = 1
+        # The oldest outbound entries (ids 1..backlog), computed on demand: a queue of millions.
+        self.backlog = Backlog(backlog, end=self.now() - timedelta(hours=4), seed=seed)
+        for type_, n in self.backlog.record_types().items():
+            self.local_counts[type_] = self.local_counts.get(type_, 0) + n
+        self._next_id = backlog + 1
         self._quiet = 0
         if populate:
             self._populate()
@@ -122,19 +131,70 @@ class SimulatorState:
             raise SimulatorError(404, "KeyNotFoundException", f"Queue {name} not found")
         return lowered
 
-    def queue_entries(self, queue: str) -> list[Entry]:
+    def queue_entries(self, queue: str, backlog: bool = True) -> list[Entry]:
+        """The whole queue (with `backlog`, all of it however large: prefer `queue_page`)."""
         queue = self.queue_name(queue)
-        return sorted((e for e in self.entries.values() if e.queue == queue), key=lambda e: e.id)
+        listed = sorted((e for e in self.entries.values() if e.queue == queue), key=lambda e: e.id)
+        if backlog and queue == "out" and self.backlog.count:
+            return [*self.backlog.scan(), *listed]
+        return listed
 
     def counts(self) -> dict[str, int]:
         result = dict.fromkeys(QUEUES, 0)
+        result["out"] = self.backlog.count
         for entry in self.entries.values():
             result[entry.queue] += 1
         return result
 
+    def first_entry(self, queue: str) -> Entry | None:
+        """The oldest entry of a queue (FIFO by id), without listing the queue."""
+        if self.queue_name(queue) == "out" and self.backlog.count:
+            return self.backlog.page(self.backlog.select({}), 0, 1)[0]
+        return next(iter(self.queue_entries(queue)), None)
+
+    def queue_page(
+        self,
+        queue: str,
+        offset: int,
+        count: int,
+        filters: dict[str, str] | None = None,
+        where: Callable[[Entry], bool] | None = None,
+    ) -> tuple[list[Entry], int]:
+        """Entries offset … offset + count - 1 of a queue (FIFO by id) whose fields equal `filters`
+        (wire names: id, correlation, type, dataFile, operation, retry; case-insensitive) and that pass
+        `where`, and how many match in all."""
+        queue = self.queue_name(queue)
+        filters = filters or {}
+
+        def wanted(entry: Entry) -> bool:
+            return _matches(entry, filters) and (where is None or where(entry))
+
+        listed = [e for e in self.queue_entries(queue, backlog=False) if wanted(e)]
+        if queue != "out" or not self.backlog.count:
+            return listed[offset : offset + count], len(listed)
+        positions = self.backlog.select(filters) if where is None else None
+        if positions is None:  # a filter the backlog cannot answer by arithmetic: scan it
+            matched = [e for e in self.backlog.scan() if wanted(e)] + listed
+            return matched[offset : offset + count], len(matched)
+        before = self.backlog.total(positions)
+        page = self.backlog.page(positions, offset, count)
+        rest = max(0, offset - before)
+        page += listed[rest : rest + count - len(page)]
+        return page, before + len(listed)
+
+    def remove_entry(self, entry_id: int) -> Entry:
+        """Take an entry out of its queue (sent, moved or deleted)."""
+        entry = self.entries.pop(entry_id, None)
+        if entry is None:
+            entry = self.backlog.get(entry_id)
+            if entry is None:
+                raise KeyError(entry_id)
+            self.backlog.remove(entry_id)
+        return entry
+
     def get_entry(self, queue: str, entry_id: int) -> Entry:
         queue = self.queue_name(queue)
-        entry = self.entries.get(entry_id)
+        entry = self.entries.get(entry_id) or self.backlog.get(entry_id)
         if entry is None or entry.queue != queue:
             raise SimulatorError(404, "KeyNotFoundException", f"Queue entry {entry_id} not found in {queue}")
         return entry
@@ -186,7 +246,7 @@ class SimulatorState:
 
     def dead_letter(self, entry_id: int, reason: str) -> Entry:
         """Move an entry to dead-letter (new id, same dataFile)."""
-        entry = self.entries.pop(entry_id)
+        entry = self.remove_entry(entry_id)
         moved = self._new_row("deadletter", entry, original_queue=entry.queue, reason=reason)
         self.changed()
         return moved
@@ -210,7 +270,7 @@ class SimulatorState:
 
     def delete(self, queue: str, entry_id: int) -> Entry:
         entry = self.get_entry(queue, entry_id)
-        del self.entries[entry_id]
+        self.remove_entry(entry_id)
         if not any(e.data_file == entry.data_file for e in self.entries.values()):
             self.payloads.pop(entry.data_file, None)
             self.fates.pop(entry.data_file, None)
@@ -218,7 +278,9 @@ class SimulatorState:
         return entry
 
     def payload(self, entry: Entry) -> dict[str, Any] | str:
-        return self.payloads.get(entry.data_file, {"$type": "Bundle", "resource": []})
+        if entry.data_file in self.payloads:
+            return self.payloads[entry.data_file]
+        return self.backlog.payload(entry.data_file) or {"$type": "Bundle", "resource": []}
 
     # -- sync log and server copies (upstream.py) ----------------------------------------------------
     def log_rows(self) -> list[LogRow]:
@@ -295,7 +357,9 @@ class SimulatorState:
             "online": self.online,
             "clientId": self.client_id,
             "counts": self.counts(),
-            "queues": {q: [e.to_json() for e in self.queue_entries(q)] for q in QUEUES},
+            # The backlog's entries are counted, not written out (a million would make every write huge).
+            "queues": {q: [e.to_json() for e in self.queue_entries(q, backlog=False)] for q in QUEUES},
+            "backlog": self.backlog.count,
             "syncLog": [row.to_json() for row in self.log_rows()],
             "jobs": [job.to_json() for job in self.jobs.values()],
             "localCounts": dict(self.local_counts),
@@ -346,3 +410,11 @@ class _Batch:
         self.state._quiet -= 1
         if not self.state._quiet:
             self.state.changed()
+
+
+def _matches(entry: Entry, filters: dict[str, str]) -> bool:
+    """The dCDR's equality filters on a queue listing, compared case-insensitively as strings."""
+    if not filters:
+        return True
+    body = entry.to_json()
+    return all(str(body[FILTER_FIELDS[name]]).lower() == value.lower() for name, value in filters.items())

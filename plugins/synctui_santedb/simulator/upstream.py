@@ -104,7 +104,7 @@ def push(state: SimulatorState, entry: Entry) -> int | None:
     if not objs and entry.correlation_key in state.local:  # XML payloads: the local copy is the object
         objs = [state.local[entry.correlation_key]]
     if status is None:
-        del state.entries[entry.id]
+        state.remove_entry(entry.id)
         for obj in objs:
             if obj["id"] not in state.server:
                 type_ = obj["$type"]

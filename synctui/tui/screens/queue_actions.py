@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 class QueueActionsScreen(ShowsState, Screen):
     """Base of QueueBrowserScreen: the actions on selected entries (it provides the page and loading)."""
 
-    PAGER_KEYS = "n next · p prev · / filter · Enter open"
+    PAGER_KEYS = "n next · p prev · g go to · / filter · Enter open"
     backend: str
     kind: QueueKind
     stat: QueueStat

@@ -28,6 +28,18 @@ def page_caption(page: EntryPage | None, shown: int) -> str:
     return f"entries {first:,}–{last:,} of {total}"
 
 
+def jump_offset(text: str, page_size: int, total: int | None) -> int:
+    """The offset of the page holding entry number `text` (1-based; "500,001" and "500_001" read too);
+    past the end: the last page. ValueError with a one-line reason for anything else."""
+    cleaned = text.strip().replace(",", "").replace("_", "")
+    if not cleaned.isdigit() or int(cleaned) < 1:
+        raise ValueError(f"not an entry number: {one_line(text, 40)!r} (type e.g. 500001)")
+    number = int(cleaned)
+    if total is not None:
+        number = min(number, max(total, 1))
+    return (number - 1) // page_size * page_size
+
+
 def has_next(page: EntryPage | None) -> bool:
     if page is None:
         return False
@@ -41,8 +53,8 @@ class QueueBrowserScreen(QueueActionsScreen):
     BINDINGS: list[Binding] = bindings_for("browser")
     DEFAULT_CSS = """
     QueueBrowserScreen #browser-title { height: 1; background: $panel; padding: 0 1; text-style: bold; }
-    QueueBrowserScreen #entry-filter { display: none; height: 1; border: none; padding: 0 1; }
-    QueueBrowserScreen #entry-filter.-shown { display: block; }
+    QueueBrowserScreen .entry-box { display: none; height: 1; border: none; padding: 0 1; }
+    QueueBrowserScreen .entry-box.-shown { display: block; }
     QueueBrowserScreen #entries { height: 1fr; }
     QueueBrowserScreen #pager { height: 1; padding: 0 1; background: $boost; }
     QueueBrowserScreen #pager-caption { width: 1fr; }
@@ -59,16 +71,28 @@ class QueueBrowserScreen(QueueActionsScreen):
         self.page: EntryPage | None = None
         self.error: str | None = None
         self.selected: set[str] = set()
+        self._paging: tuple[bool, bool] | None = None  # (has next, has previous) the footer shows
 
     @property
     def page_size(self) -> int:
         return self.tui.PAGE_SIZE
 
+    @property
+    def shown(self) -> int:
+        return len(self.page.entries) if self.page is not None else 0
+
     def compose(self) -> ComposeResult:
         count = count_text(self.stat.count, self.stat.known)
         title = f"{safe(self.backend)} › {queue_label(self.stat, self.kind)} ({count})"
         yield Static(Content(title), id="browser-title")
-        yield Input(placeholder="filter (Enter to apply, Esc to clear)", id="entry-filter")
+        yield Input(
+            placeholder="filter (Enter to apply, Esc to clear)", id="entry-filter", classes="entry-box"
+        )
+        yield Input(
+            placeholder="go to entry number (Enter to go, Esc to cancel)",
+            id="entry-jump",
+            classes="entry-box",
+        )
         yield ActionResultView(id="action-result")
         yield DataTable(cursor_type="row", id="entries")
         with Horizontal(id="pager"):
@@ -123,7 +147,11 @@ class QueueBrowserScreen(QueueActionsScreen):
         self.query_one("#pager-caption", Static).update(page_caption(page, len(entries)))
         if entries:
             table.move_cursor(row=0, animate=False)
-        self.refresh_bindings()
+        # The footer is rebuilt on every refresh of the bindings: only when next / prev changed.
+        paging = (has_next(page), self.page_offset > 0)
+        if paging != self._paging:
+            self._paging = paging
+            self.refresh_bindings()
 
     @staticmethod
     def cells(entry: QueueEntry, now) -> list[Text]:
@@ -179,14 +207,27 @@ class QueueBrowserScreen(QueueActionsScreen):
         self.load()
 
     def action_filter(self) -> None:
-        box = self.query_one("#entry-filter", Input)
+        self.show_box("#entry-filter")
+
+    def action_jump(self) -> None:
+        self.show_box("#entry-jump")
+
+    def show_box(self, selector: str) -> None:
+        box = self.query_one(selector, Input)
         box.add_class("-shown")
         box.focus()
+
+    def hide_box(self, box: Input) -> None:
+        box.remove_class("-shown")
+        self.query_one("#entries", DataTable).focus()
 
     def action_close(self) -> None:
         self.dismiss()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "entry-jump":
+            self.jump(event.input)
+            return
         self.filter_text = event.value.strip() or None
         if not self.filter_text:
             event.input.remove_class("-shown")
@@ -194,17 +235,33 @@ class QueueBrowserScreen(QueueActionsScreen):
         self.query_one("#entries", DataTable).focus()
         self.load()
 
+    def jump(self, box: Input) -> None:
+        total = self.page.total if self.page is not None else None
+        try:
+            offset = jump_offset(box.value, self.page_size, total)
+        except ValueError as exc:
+            self.query_one("#pager-caption", Static).update(
+                Content.from_markup("[$error]$why[/]", why=str(exc))
+            )
+            return
+        box.value = ""
+        self.hide_box(box)
+        self.page_offset = offset
+        self.load()
+
     def on_key(self, event) -> None:
-        box = self.query_one("#entry-filter", Input)
-        if event.key == "escape" and box.has_focus:
-            event.stop()
-            box.value = ""
-            box.remove_class("-shown")
-            self.query_one("#entries", DataTable).focus()
-            if self.filter_text:
-                self.filter_text = None
-                self.page_offset = 0
-                self.load()
+        box = self.focused
+        if event.key != "escape" or not isinstance(box, Input):
+            return
+        event.stop()
+        box.value = ""
+        self.hide_box(box)
+        if box.id == "entry-jump":
+            self.query_one("#pager-caption", Static).update(page_caption(self.page, self.shown))
+        elif self.filter_text:
+            self.filter_text = None
+            self.page_offset = 0
+            self.load()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         entry = self.selected_entry()
