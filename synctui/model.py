@@ -33,6 +33,18 @@ class Category(enum.StrEnum):
     UNKNOWN = "unknown"
 
 
+# How each category is named to a person: the one place for these words (dashboard, CLI, adapters).
+CATEGORY_WORDS: dict[Category, str] = {
+    Category.RETRYABLE: "temporary failure",
+    Category.FIX_DATA: "business rule",
+    Category.CONFLICT: "conflict",
+    Category.GONE: "not on the server",
+    Category.AUTH: "refused access",
+    Category.SERVER: "server error",
+    Category.UNKNOWN: "unexplained",
+}
+
+
 class JobState(enum.StrEnum):
     IDLE = "idle"
     SCHEDULED = "scheduled"

@@ -21,7 +21,16 @@ from datetime import datetime
 from typing import TypeVar
 
 from synctui.backend import BackendError, LostContact, ProgressCallback, poll_through_faults
-from synctui.model import Category, JobState, QueueKind, Rejection, SyncProgress, SyncResult, SyncStep
+from synctui.model import (
+    CATEGORY_WORDS,
+    Category,
+    JobState,
+    QueueKind,
+    Rejection,
+    SyncProgress,
+    SyncResult,
+    SyncStep,
+)
 
 from . import reading
 from .dcdr_client import DcdrClient
@@ -240,16 +249,6 @@ async def sync_result(
     )
 
 
-# How a group of rejections is named when several reasons are counted: "2 business rule (422)".
-REASON_WORDS = {
-    Category.CONFLICT: "conflict",
-    Category.FIX_DATA: "business rule",
-    Category.SERVER: "server error",
-    Category.GONE: "not on the server",
-    Category.AUTH: "refused access",
-    Category.RETRYABLE: "temporary failure",
-    Category.UNKNOWN: "unexplained",
-}
 SAMPLE = 20  # newest dead letters read to say why they were rejected
 
 
@@ -278,7 +277,7 @@ async def _rejected(client: DcdrClient, rejected: int, counts: dict[QueueKind, i
         example = reasons[0]
         return replace(example, message=f"{message}{read}: {example.message}")
     counted = ", ".join(
-        f"{n} {REASON_WORDS[category]}" + (f" ({status})" if status else "")
+        f"{n} {CATEGORY_WORDS[category]}" + (f" ({status})" if status else "")
         for (category, status), n in groups
     )
     examples = [next(r for r in reasons if (r.category, r.status) == group) for group, _ in groups]

@@ -13,6 +13,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from synctui.text import plural
 from synctui.tui.actions import refusal_text
 from synctui.tui.bindings import bindings_for
 from synctui.tui.format import clock_time, one_line
@@ -119,7 +120,7 @@ class AuditScreen(Screen):
             )
         count = len(records)
         self.query_one("#audit-caption", Static).update(
-            f"{count} records" + (f" (the last {LIMIT})" if count >= LIMIT else "")
+            plural(count, "record") + (f" (the last {LIMIT})" if count >= LIMIT else "")
             if count
             else "no records yet"
         )
