@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from synctui_msupply.wire import transport_error
 
 from synctui.actions import counted
 from synctui.model import CATEGORY_WORDS, Category, EntryPage, Rejection
@@ -11,7 +12,6 @@ from synctui.text import plural
 from synctui.tui.entry_text import rejection_text, tries_marker
 from synctui.tui.screens.queue_browser import page_caption
 from synctui.tui.sync_text import failed_text
-from synctui_msupply.wire import transport_error
 
 
 @pytest.mark.parametrize("category", list(Category))
