@@ -1,4 +1,7 @@
-"""One-line header: app name, backend tabs, where the agent is and whether it answers, the clock."""
+"""One-line header: app name, backend tabs, where the agent is and whether it answers, the clock.
+
+The tabs come first: when their names do not fit, the agent's location and then the app name give
+way (an unreachable agent and read-only are always said)."""
 
 from __future__ import annotations
 
@@ -24,7 +27,13 @@ class AppHeader(Horizontal):
     AppHeader { height: 1; background: $panel; color: $foreground; dock: top; }
     AppHeader #app-title { width: auto; padding: 0 1; text-style: bold; color: $primary; }
     AppHeader #agent-status { width: auto; padding: 0 1; }
+    AppHeader.-no-title #app-title { display: none; }
     """
+    CLOCK_CELLS = 10  # "HH:MM:SS" and its padding
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.show_where = True
 
     def compose(self) -> ComposeResult:
         yield Static("synctui", id="app-title")
@@ -40,6 +49,8 @@ class AppHeader(Horizontal):
         error: str | None = getattr(app, "agent_error", None)
         now = app.now()
         where = safe(agent_location(getattr(app.client, "description", ""), state))
+        if not self.show_where:
+            where = ""
         if error:
             status = Content.from_markup("[$error bold]agent unreachable[/] [dim]$where[/]", where=where)
         elif state is None:
@@ -49,9 +60,26 @@ class AppHeader(Horizontal):
         if getattr(app, "is_readonly", False):
             status = Content.assemble((" read-only ", "$warning bold reverse"), " ", status)
         clock = now.strftime("%H:%M:%S")
-        self.query_one("#agent-status", Static).update(Content.assemble(status, "  ", (clock, "bold")))
+        gap = "  " if status.cell_length else ""
+        self.query_one("#agent-status", Static).update(Content.assemble(status, gap, (clock, "bold")))
 
     def show(self, state: AgentState | None, selected: str | None, verdicts: dict[str, Verdict]) -> None:
         views = state.backends if state is not None else []
         self.query_one(BackendTabs).show(views, selected, verdicts)
+        self.make_room()
         self.refresh_status()
+
+    def on_resize(self) -> None:
+        self.make_room()
+        self.refresh_status()
+
+    def make_room(self) -> None:
+        """Drop the location, then the app name, while the tabs' whole names do not fit."""
+        tabs = self.query_one(BackendTabs).natural_width()
+        width = self.size.width or self.app.size.width
+        where = agent_location(
+            getattr(self.app.client, "description", ""), getattr(self.app, "agent_state", None)
+        )
+        title = len("synctui") + 2
+        self.show_where = tabs + title + self.CLOCK_CELLS + len(where) + 2 <= width
+        self.set_class(not self.show_where and tabs + title + self.CLOCK_CELLS > width, "-no-title")
