@@ -26,7 +26,10 @@ def family_state(family: str, backends: int) -> AgentState:
     others: list[Snapshot] = [
         replace(kinds[i % len(kinds)](), backend=name) for i, name in enumerate(OTHER_NAMES[: backends - 1])
     ]
-    views = [BackendView(snapshot=s, history=SANTEDB_HISTORY if s.kind == "santedb" else []) for s in [first, *others]]
+    views = [
+        BackendView(snapshot=s, history=SANTEDB_HISTORY if s.kind == "santedb" else [])
+        for s in [first, *others]
+    ]
     return AgentState(backends=views, revision=1)
 
 
@@ -37,7 +40,9 @@ def screen_text(app) -> str:
     """What the terminal shows, line by line (from the SVG screenshot: what a person would read)."""
     svg = app.export_screenshot()
     rows: dict[float, dict[int, str]] = {}
-    for match in re.finditer(r'<text class="terminal-[^"]*" x="([\d.]+)" y="([\d.]+)"[^>]*>(.*?)</text>', svg):
+    for match in re.finditer(
+        r'<text class="terminal-[^"]*" x="([\d.]+)" y="([\d.]+)"[^>]*>(.*?)</text>', svg
+    ):
         column, y = round(float(match[1]) / CELL), float(match[2])
         for offset, char in enumerate(html.unescape(match[3]).replace("\xa0", " ")):
             rows.setdefault(y, {})[column + offset] = char

@@ -14,6 +14,8 @@ from synctui.model import AgentState, Verdict
 from synctui.tui.format import safe
 from synctui.tui.widgets.backend_tabs import BackendTabs
 
+MIN_WHERE = 12  # the fewest cells worth giving the agent's location
+
 
 def agent_location(description: str, state: AgentState | None, limit: int = 20) -> str:
     if state is not None and state.embedded:
@@ -33,7 +35,7 @@ class AppHeader(Horizontal):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.show_where = True
+        self.where_room = 20  # cells for the agent's location; 0 = not shown
 
     def compose(self) -> ComposeResult:
         yield Static("synctui", id="app-title")
@@ -48,9 +50,8 @@ class AppHeader(Horizontal):
         state: AgentState | None = getattr(app, "agent_state", None)
         error: str | None = getattr(app, "agent_error", None)
         now = app.now()
-        where = safe(agent_location(getattr(app.client, "description", ""), state))
-        if not self.show_where:
-            where = ""
+        description = getattr(app.client, "description", "")
+        where = safe(agent_location(description, state, self.where_room)) if self.where_room else ""
         if error:
             status = Content.from_markup("[$error bold]agent unreachable[/] [dim]$where[/]", where=where)
         elif state is None:
@@ -74,12 +75,13 @@ class AppHeader(Horizontal):
         self.refresh_status()
 
     def make_room(self) -> None:
-        """Drop the location, then the app name, while the tabs' whole names do not fit."""
+        """The location gets what the tabs' whole names leave (shortened, or dropped below MIN_WHERE),
+        and the app name goes too when the names still do not fit."""
         tabs = self.query_one(BackendTabs).natural_width()
         width = self.size.width or self.app.size.width
-        where = agent_location(
-            getattr(self.app.client, "description", ""), getattr(self.app, "agent_state", None)
-        )
         title = len("synctui") + 2
-        self.show_where = tabs + title + self.CLOCK_CELLS + len(where) + 2 <= width
-        self.set_class(not self.show_where and tabs + title + self.CLOCK_CELLS > width, "-no-title")
+        spare = width - tabs - title - self.CLOCK_CELLS - 2
+        if getattr(self.app, "is_readonly", False):
+            spare -= len(" read-only  ")
+        self.where_room = spare if spare >= MIN_WHERE else 0
+        self.set_class(tabs + title + self.CLOCK_CELLS > width, "-no-title")

@@ -28,7 +28,7 @@ from synctui.tui.look import glyphs
 from synctui.verdict import is_stuck
 
 SPARK_SPAN = timedelta(hours=6)
-BORDER_CELLS = 4  # the corners and the spaces around a border title
+BORDER_CELLS = 6  # the corners, a line each side and the spaces around a border title
 
 
 class QueueCard(Widget, can_focus=True):

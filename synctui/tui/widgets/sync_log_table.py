@@ -36,20 +36,22 @@ def column_titles(with_counts: bool) -> list[tuple[str, str]]:
     return [("type", "Record type"), *counts, ("success", "Last success"), ("error", "Last error")]
 
 
-MIN_TYPE = 14  # cells the record type keeps before the error column gives up its room
+TYPE_SHARE = 0.4  # of the row the record type keeps before the last error gives up its room
+MIN_TYPE = 14  # … and the least it keeps after that
 
 
 def fitted_widths(titles: list[tuple[str, str]], rows: list[list[Text]], room: int) -> list[int]:
-    """Each column as wide as its widest cell (title included); when they do not fit in `room`, the
-    record type gives way first (down to MIN_TYPE), then the last error, never below its title."""
+    """Each column as wide as its widest cell (title included). When they do not fit in `room`: the
+    record type gives way down to TYPE_SHARE of it, then the last error down to its title, then the
+    record type down to MIN_TYPE."""
     widths = [max([len(title), *(row[i].cell_len for row in rows)]) for i, (_, title) in enumerate(titles)]
     over = sum(widths) - max(room, 0)
-    if over > 0:
-        cut = min(over, max(widths[0] - MIN_TYPE, 0))
-        widths[0] -= cut
+    for column, least in ((0, int(room * TYPE_SHARE)), (-1, len(titles[-1][1])), (0, MIN_TYPE)):
+        if over <= 0:
+            break
+        cut = min(over, max(widths[column] - least, 0))
+        widths[column] -= cut
         over -= cut
-    if over > 0:
-        widths[-1] = max(len(titles[-1][1]), widths[-1] - over)
     return widths
 
 
