@@ -74,7 +74,9 @@ async def test_each_action_is_found_by_its_name_and_opens_its_screen(title: str)
             await until(pilot, lambda: bool(app._notifications), "what to choose")
             told = " ".join(n.message for n in app._notifications)
             assert title in told and "then press" in told
-    assert not calls(client, "retry") and not calls(client, "discard") and not calls(client, "change_settings")
+    assert (
+        not calls(client, "retry") and not calls(client, "discard") and not calls(client, "change_settings")
+    )
 
 
 async def test_a_read_only_agent_offers_only_what_changes_nothing() -> None:
