@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from synctui_hcm.sync_rejections import moved_to_conflicts, not_confirmed_yet
 from synctui_msupply.wire import transport_error
 
 from synctui.actions import counted
@@ -60,3 +61,11 @@ def test_an_entry_is_never_said_to_be_retried(attempts, marker):
 def test_an_empty_page_says_no_entries():
     page = EntryPage(entries=[], offset=0, limit=50, total=0)
     assert page_caption(page, 0) == "no entries"
+
+
+@pytest.mark.parametrize(("count", "said"), [(1, "1 record could not"), (2, "2 records could not")])
+def test_hcm_counts_records_in_proper_plurals(count, said):
+    assert moved_to_conflicts(count).message.startswith(said)
+    waiting = not_confirmed_yet(count).message
+    assert waiting.startswith("1 record was" if count == 1 else "2 records were")
+    assert ("is not confirmed" if count == 1 else "are not confirmed") in waiting

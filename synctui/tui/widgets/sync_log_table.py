@@ -192,9 +192,9 @@ class SyncLogTable(DataTable):
         except (TypeError, ValueError):
             level = "error"
         style = styles.get(level, "")
-        name = Text(one_line(row.record_type, 40) or "?", style=style)
+        name = Text(one_line(row.record_type, 120) or "?", style=style)
         if row.filter:
-            name.append(f" {one_line(row.filter, 30)}", style="dim")
+            name.append(f" {one_line(row.filter, 120)}", style="dim")
         success = Text(f"{marks.get(level, ' ')} ", style=style)
         if row.last_success is None:
             success.append("never", style=style)
