@@ -118,7 +118,7 @@ async def test_the_raw_reason_wraps_inside_the_screen(monkeypatch) -> None:
 
 async def test_a_wrong_pin_in_the_settings_dialog_is_said_in_view() -> None:
     _, app = repair_app(pin_required=True)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 14)) as pilot:  # the details scroll: the result is above
         await loaded(pilot)
         await pilot.press("i")
         await until(pilot, lambda: isinstance(app.screen, BackendDetailsScreen), "details")
@@ -126,6 +126,7 @@ async def test_a_wrong_pin_in_the_settings_dialog_is_said_in_view() -> None:
         await until(pilot, lambda: details.settings is not None, "settings")
         details.query_one("#details-body").scroll_end(animate=False)
         await pilot.pause()
+        assert details.query_one("#details-body").scroll_y > 0
         await pilot.press("e")
         dialog = await confirm_dialog(pilot)
         dialog.query_one("#confirm-value", Input).value = "600"
@@ -139,3 +140,22 @@ async def test_a_wrong_pin_in_the_settings_dialog_is_said_in_view() -> None:
         assert "wrong PIN" in result.text
         assert body.region.contains_region(result.region), "the refusal is scrolled into view"
         assert any("wrong PIN" in n.message for n in app._notifications)
+
+
+async def test_check_connection_shows_its_answer_in_view() -> None:
+    _, app = repair_app()
+    async with app.run_test(size=(80, 14)) as pilot:  # the details scroll: the health is above
+        await loaded(pilot)
+        await pilot.press("i")
+        await until(pilot, lambda: isinstance(app.screen, BackendDetailsScreen), "details")
+        details = app.screen
+        await until(pilot, lambda: details.settings is not None, "settings")
+        body = details.query_one("#details-body")
+        body.scroll_end(animate=False)
+        await pilot.pause()
+        assert body.scroll_y > 0
+        health = details.query_one("#details-health", Static)
+        await pilot.press("k")
+        await until(pilot, lambda: "probe-7" in str(health.render()), "the probe's answer")
+        await pilot.pause(0.2)
+        assert body.region.contains_region(health.region), "the answer is scrolled into view"

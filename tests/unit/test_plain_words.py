@@ -63,6 +63,12 @@ def test_an_empty_page_says_no_entries():
     assert page_caption(page, 0) == "no entries"
 
 
+def test_a_page_of_one_says_entry():
+    page = EntryPage(entries=[], offset=0, limit=50, total=1)
+    assert page_caption(page, 1) == "entry 1 of 1"
+    assert page_caption(EntryPage(entries=[], offset=50, limit=50, total=120), 50) == "entries 51–100 of 120"
+
+
 @pytest.mark.parametrize(("count", "said"), [(1, "1 record could not"), (2, "2 records could not")])
 def test_hcm_counts_records_in_proper_plurals(count, said):
     assert moved_to_conflicts(count).message.startswith(said)

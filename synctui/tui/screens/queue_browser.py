@@ -25,6 +25,8 @@ def page_caption(page: EntryPage | None, shown: int) -> str:
         return "no entries" if page.offset == 0 else f"no entries after {page.offset:,}"
     first, last = page.offset + 1, page.offset + shown
     total = f"{page.total:,}" if page.total is not None else "?"
+    if first == last:
+        return f"entry {first:,} of {total}"
     return f"entries {first:,}–{last:,} of {total}"
 
 
