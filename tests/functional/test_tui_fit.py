@@ -11,16 +11,15 @@ import re
 from dataclasses import replace
 
 import pytest
-from textual.widgets import Input, Static
+from textual.widgets import Static
 
 from synctui.tui.bindings import SPECS
-from synctui.tui.screens.backend_details import BackendDetailsScreen
 from synctui.tui.screens.help import HelpScreen
 from synctui.tui.widgets.action_result import ActionResultView
 from synctui.tui.widgets.backend_tabs import MIN_NAME
 from tests.functional import tui_fakes
 from tests.functional.fit_fakes import FAMILIES, family_state, screen_text
-from tests.functional.repair_helpers import confirm_dialog, loaded, open_inspector, repair_app
+from tests.functional.repair_helpers import change_setting, loaded, open_details, open_inspector, repair_app
 from tests.functional.tui_fakes import FakeAgentClient, make_app, until
 
 SIZES = [(80, 24), (100, 30), (120, 40)]
@@ -116,27 +115,24 @@ async def test_the_raw_reason_wraps_inside_the_screen(monkeypatch) -> None:
         assert box.size.height > 1  # wrapped, not one line running off screen
 
 
+async def details_scrolled_down(pilot):
+    """The details screen scrolled to its settings, below the health and the result line."""
+    details = await open_details(pilot)
+    body = details.query_one("#details-body")
+    body.scroll_end(animate=False)
+    await pilot.pause()
+    assert body.scroll_y > 0
+    return details, body
+
+
 async def test_a_wrong_pin_in_the_settings_dialog_is_said_in_view() -> None:
     _, app = repair_app(pin_required=True)
     async with app.run_test(size=(80, 14)) as pilot:  # the details scroll: the result is above
-        await loaded(pilot)
-        await pilot.press("i")
-        await until(pilot, lambda: isinstance(app.screen, BackendDetailsScreen), "details")
-        details = app.screen
-        await until(pilot, lambda: details.settings is not None, "settings")
-        details.query_one("#details-body").scroll_end(animate=False)
-        await pilot.pause()
-        assert details.query_one("#details-body").scroll_y > 0
-        await pilot.press("e")
-        dialog = await confirm_dialog(pilot)
-        dialog.query_one("#confirm-value", Input).value = "600"
-        dialog.query_one("#confirm-word", Input).value = "CHANGE"
-        dialog.query_one("#confirm-pin", Input).value = "0000"
-        await pilot.press("enter")
+        details, body = await details_scrolled_down(pilot)
+        await change_setting(pilot, "600", "0000")
         result = details.query_one("#details-result", ActionResultView)
         await until(pilot, lambda: bool(result.text), "the refusal")
         await pilot.pause(0.2)
-        body = details.query_one("#details-body")
         assert "wrong PIN" in result.text
         assert body.region.contains_region(result.region), "the refusal is scrolled into view"
         assert any("wrong PIN" in n.message for n in app._notifications)
@@ -145,15 +141,7 @@ async def test_a_wrong_pin_in_the_settings_dialog_is_said_in_view() -> None:
 async def test_check_connection_shows_its_answer_in_view() -> None:
     _, app = repair_app()
     async with app.run_test(size=(80, 14)) as pilot:  # the details scroll: the health is above
-        await loaded(pilot)
-        await pilot.press("i")
-        await until(pilot, lambda: isinstance(app.screen, BackendDetailsScreen), "details")
-        details = app.screen
-        await until(pilot, lambda: details.settings is not None, "settings")
-        body = details.query_one("#details-body")
-        body.scroll_end(animate=False)
-        await pilot.pause()
-        assert body.scroll_y > 0
+        details, body = await details_scrolled_down(pilot)
         health = details.query_one("#details-health", Static)
         await pilot.press("k")
         await until(pilot, lambda: "probe-7" in str(health.render()), "the probe's answer")

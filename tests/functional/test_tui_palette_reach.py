@@ -5,14 +5,19 @@ and say what to choose."""
 from __future__ import annotations
 
 import pytest
-from textual.command import CommandPalette
-from textual.widgets import OptionList
 
 from synctui.actions import CATALOGUE
 from synctui.model import QueueKind
 from synctui.tui.screens.backend_details import BackendDetailsScreen
 from synctui.tui.screens.queue_browser import QueueBrowserScreen
-from tests.functional.repair_helpers import calls, confirm_dialog, loaded, repair_app
+from tests.functional.repair_helpers import (
+    calls,
+    confirm_dialog,
+    loaded,
+    open_details,
+    palette_prompts,
+    repair_app,
+)
 from tests.functional.tui_fakes import until
 
 # The catalogue titles offered on other screens than the dashboard's own keys.
@@ -26,23 +31,15 @@ ELSEWHERE = {
 }
 
 
-async def palette_prompts(pilot, query: str = "") -> list[str]:
-    app = pilot.app
-    await pilot.press("ctrl+p")
-    await until(pilot, lambda: isinstance(app.screen, CommandPalette), "palette")
-    if query:
-        await pilot.press(*query)
-    options = app.screen.query_one(OptionList)
-    await until(pilot, lambda: options.option_count > 0, "palette entries")
-    await pilot.pause(0.1)
-    return [str(options.get_option_at_index(i).prompt).split("\n")[0] for i in range(options.option_count)]
+def titles(prompts: list[str]) -> list[str]:
+    return [prompt.split("\n")[0] for prompt in prompts]
 
 
 async def test_the_dashboard_palette_lists_every_action_of_the_selected_backend() -> None:
     _, app = repair_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot)
-        prompts = " | ".join(await palette_prompts(pilot))
+        prompts = " | ".join(titles(await palette_prompts(pilot)))
     for title in ELSEWHERE:
         assert title in prompts, title
     main_titles = {"Synchronize now", "Re-Submit To Server…", "Count remotes", "Reset sync log row"}
@@ -58,7 +55,7 @@ async def test_each_action_is_found_by_its_name_and_opens_its_screen(title: str)
     screen_type, queue = ELSEWHERE[title]
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot)
-        prompts = await palette_prompts(pilot, title.lower())
+        prompts = titles(await palette_prompts(pilot, title.lower()))
         assert prompts[0] == title
         await pilot.press("enter")
         if title == "Re-Queue Conflicted":  # the whole queue: its key's confirmation, then nothing sent
@@ -83,7 +80,7 @@ async def test_a_read_only_agent_offers_only_what_changes_nothing() -> None:
     _, app = repair_app(readonly=True)
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot)
-        prompts = await palette_prompts(pilot)
+        prompts = titles(await palette_prompts(pilot))
     assert "Check Connection" in prompts
     assert not {"Retry", "Re-Queue Conflicted", "Leave Server Version", "Change Setting"} & set(prompts)
 
@@ -91,9 +88,7 @@ async def test_a_read_only_agent_offers_only_what_changes_nothing() -> None:
 async def test_other_screens_palettes_keep_to_their_own_actions() -> None:
     _, app = repair_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await loaded(pilot)
-        await pilot.press("i")
-        await until(pilot, lambda: isinstance(app.screen, BackendDetailsScreen), "details")
-        prompts = await palette_prompts(pilot)
+        await open_details(pilot)
+        prompts = titles(await palette_prompts(pilot))
     assert "Check connection" in prompts  # the details screen's own binding
     assert "Leave Server Version" not in prompts and "Re-Queue Conflicted" not in prompts
