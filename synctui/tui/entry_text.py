@@ -8,7 +8,7 @@ from datetime import datetime
 from textual.content import Content
 
 from synctui.model import CATEGORY_WORDS, QueueEntry, Rejection
-from synctui.tui.format import ago, clock_time, one_line, safe
+from synctui.tui.format import ago, clock_time, one_line, queue_label, safe
 
 MAX_PAYLOAD_CHARS = 200_000  # never draw more than this, even when "show all" is asked
 PREVIEW_LINES = 60  # the first part shown until the user asks for all of it
@@ -61,7 +61,7 @@ def entry_facts(entry: QueueEntry, now: datetime) -> Content:
         attempts = Content.assemble(str(entry.attempts), "  ", (f" {marker} ", "reverse $warning"))
     facts: list[tuple[str, str | Content]] = [
         ("Id", entry.id),
-        ("Queue", str(entry.queue)),
+        ("Queue", queue_label(None, entry.queue)),
         ("Record type", entry.record_type),
         ("Operation", entry.operation),
         (
@@ -72,7 +72,7 @@ def entry_facts(entry: QueueEntry, now: datetime) -> Content:
         ("Reference", entry.correlation or "—"),
     ]
     if entry.original_queue is not None:
-        facts.append(("Came from", str(entry.original_queue)))
+        facts.append(("Came from", queue_label(None, entry.original_queue)))
     return Content("\n").join(
         Content.assemble(
             (f"{label:<12}", "$text-muted"),
