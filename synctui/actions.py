@@ -243,9 +243,21 @@ COUNT_WORDS: dict[str, str] = {
     "not_found": "{n} not found",
     "skipped": "{n} skipped",
     "waiting": "{n} still waiting to be sent",
+    # the steps of an mSupply sync
+    "pushed": "{n} record{s} sent",
+    "pushed_v6": "{n} record{s} sent to the v6 server",
+    "pulled_central": "{n} central record{s} received",
+    "pulled_remote": "{n} record{s} of this store received",
+    "pulled_v6": "{n} record{s} received from the v6 server",
+    "integrated": "{n} record{s} saved on this site",
 }
 _ACTION_COUNT_WORDS: dict[str, dict[str, str]] = {
     "resubmit": {"queued": "queued {n} record{s} the server lacks"},
+}
+# Totals an adapter also reports per step: said once, by the steps, when the steps are counted.
+_TOTALS_OF = {
+    "sent": ("pushed", "pushed_v6"),
+    "received": ("pulled_central", "pulled_remote", "pulled_v6"),
 }
 FAILURE_COUNTS = frozenset({"failed", "still_rejected", "rejected", "not_found", "unconfirmed", "kept"})
 
@@ -261,6 +273,7 @@ def counted(action_name: str, counts: Mapping[str, int], results: Sequence[Entry
         numbers = {"done": sum(r.ok for r in results), "failed": sum(not r.ok for r in results)}
     words = {**COUNT_WORDS, "done": "{n} " + done_word, "failed": "{n} " + failed_word}
     words.update(_ACTION_COUNT_WORDS.get(action_name, {}))
+    numbers = {k: n for k, n in numbers.items() if not any(p in numbers for p in _TOTALS_OF.get(k, ()))}
     shown = [(k, n) for k, n in numbers.items() if isinstance(n, int) and n] or list(numbers.items())[:1]
     parts = []
     for key, n in shown:

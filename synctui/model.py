@@ -34,22 +34,24 @@ class Category(enum.StrEnum):
     UNKNOWN = "unknown"
 
 
-# what N entries rejected for one kind of reason are called: (one, many)
-CATEGORY_WORDS = {
+# How each category is named to a person, for one entry and for several: the one place for these words
+# (dashboard, CLI, adapters).
+CATEGORY_PLURALS: dict[Category, tuple[str, str]] = {
+    Category.RETRYABLE: ("temporary failure", "temporary failures"),
     Category.FIX_DATA: ("business rule", "business rules"),
     Category.CONFLICT: ("conflict", "conflicts"),
-    Category.RETRYABLE: ("temporary failure", "temporary failures"),
-    Category.GONE: ("gone from the server", "gone from the server"),
-    Category.AUTH: ("not allowed", "not allowed"),
+    Category.GONE: ("not on the server", "not on the server"),
+    Category.AUTH: ("refused access", "refused access"),
     Category.SERVER: ("server error", "server errors"),
     Category.UNKNOWN: ("unexplained", "unexplained"),
 }
+CATEGORY_WORDS: dict[Category, str] = {category: one for category, (one, _) in CATEGORY_PLURALS.items()}
 
 
 def rejected_words(n: int, category: Category, statuses: Iterable[int | None] = ()) -> str:
     """ "2 business rules (422)", "1 conflict (409, 412)": N entries rejected for one kind of reason."""
     codes = sorted({s for s in statuses if s is not None})
-    one, many = CATEGORY_WORDS[category]
+    one, many = CATEGORY_PLURALS[category]
     shown = f" ({', '.join(str(s) for s in codes)})" if codes else ""
     return f"{n:,} {one if n == 1 else many}{shown}"
 

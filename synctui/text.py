@@ -102,6 +102,11 @@ class VisibleFormatter(logging.Formatter):
         return visible(super().formatStack(stack_info), multiline=True)
 
 
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """A count with its noun: "1 record", "3 records", "2 entries" (`many` when not `one` + "s")."""
+    return f"{count:,} {one if count == 1 else (many or one + 's')}"
+
+
 def visible_logs(logger: logging.Logger | None = None) -> None:
     """Give every handler of `logger` (the root logger by default) a `VisibleFormatter` with the format
     it has now, so that nothing a backend said reaches a log line raw. Call it after logging is set up

@@ -95,7 +95,7 @@ def rechecked(first: Rejection) -> Rejection:
 def moved_to_conflicts(count: int) -> Rejection:
     return Rejection(
         category=Category.CONFLICT,
-        message=f"{count} records could not be confirmed on the server.",
+        message=f"{count} record{'s' if count != 1 else ''} could not be confirmed on the server.",
         advice="Open Conflicts: compare them with the server copy, then Retry or discard them (archived "
         "first).",
         code="NOT_CONFIRMED",
@@ -105,8 +105,9 @@ def moved_to_conflicts(count: int) -> Rejection:
 def not_confirmed_yet(count: int) -> Rejection:
     return Rejection(
         category=Category.RETRYABLE,
-        message=f"{count} records were accepted by the server (202) but are not confirmed yet: it "
-        "saves them later, and a search has not found them so far.",
+        message=f"{count} {'record was' if count == 1 else 'records were'} accepted by the server (202) but "
+        f"{'is' if count == 1 else 'are'} not confirmed yet: it saves them later, and a search has not "
+        "found them so far.",
         advice="Synchronize again in a while: they are searched for, never sent twice.",
         code="NOT_CONFIRMED_YET",
     )

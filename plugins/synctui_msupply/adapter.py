@@ -269,7 +269,9 @@ class MSupplyBackend(Backend):
         if errors is not None:
             counts["rejected"] = errors
             if errors:
-                message += f"; {errors} records failed to integrate (in Sync errors)"
+                message += (
+                    f"; {errors} record{'s' if errors != 1 else ''} failed to integrate (in Sync errors)"
+                )
         else:
             why = note or "set options.database to see them"
             message += f"; records that failed to integrate are not known ({why})"

@@ -124,7 +124,7 @@ def queues(
     else:
         conflicts = failing + integration_errors
         if integration_errors:
-            text = f"{integration_errors} records failed to integrate"
+            text = f"{integration_errors} record{'s' if integration_errors != 1 else ''} failed to integrate"
             conflicts_detail = f"{conflicts_detail} · {text}" if conflicts_detail else text
     return [
         QueueStat(

@@ -53,7 +53,8 @@ async def after_sync(
         message += f"; {counts['retried']} of {len(wanted)} entries cleared"
     if errors is not None:
         counts["rejected"] = errors
-        message += f"; {errors} records still fail to integrate" if errors else "; no integration errors"
+        fail = "record still fails" if errors == 1 else "records still fail"
+        message += f"; {errors} {fail} to integrate" if errors else "; no integration errors"
     else:
         message += "; records that fail to integrate are not known (set options.database to see them)"
     ok = all(r.ok for r in results) and (bool(wanted) or not errors)  # all: none left failing

@@ -36,6 +36,11 @@ def _rejection(category: Category, message: str, advice: str = "", **kw: Any) ->
     return BackendError(Rejection(category=category, message=message, advice=advice, **kw))
 
 
+def mid_sentence(what: str) -> str:
+    """`what` ("The mSupply site at …") inside a sentence: "Cannot reach the mSupply site at …"."""
+    return "the" + what[3:] if what.startswith("The ") else what
+
+
 def transport_error(exc: Exception, what: str) -> BackendError:
     """A connection failure or timeout in plain words: never "Unknown"."""
     if isinstance(exc, httpx.TimeoutException):
@@ -48,7 +53,7 @@ def transport_error(exc: Exception, what: str) -> BackendError:
         )
     return _rejection(
         Category.RETRYABLE,
-        f"Cannot reach {what}.",
+        f"Cannot reach {mid_sentence(what)}.",
         "Check that the server is running and the URL and network are right; synctui keeps trying.",
         code="CONNECTION_ERROR",
         raw=f"{type(exc).__name__}: {exc}",

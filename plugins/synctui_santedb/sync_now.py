@@ -236,7 +236,8 @@ async def sync_result(
     if waiting:
         still = Rejection(
             category=Category.RETRYABLE,
-            message=f"{waiting} records are still waiting to be sent after the synchronization",
+            message=f"{waiting} {'record is' if waiting == 1 else 'records are'} still waiting to be sent after the "
+            "synchronization",
             advice="Check the device's connection to the server (is it online?) and synchronize again.",
         )
     if job is None and still is not None:

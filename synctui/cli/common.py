@@ -125,10 +125,6 @@ def age(moment: datetime | None, now: datetime) -> str:
     return "?" if moment is None else age_text(moment, now)
 
 
-def plural(count: int, one: str, many: str | None = None) -> str:
-    return f"{count:,} {one if count == 1 else (many or one + 's')}"
-
-
 def verdict_of(view: BackendView, now: datetime) -> Verdict:
     """The agent's verdict on a backend; judged here when an older agent sent none."""
     if view.verdict is not None:

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 from synctui.actions import action, discard_action
 from synctui.cli import exits
 from synctui.cli.changes import prepare, report, send
-from synctui.cli.common import add_change_options, clean, plural, usage_error, with_agent
+from synctui.cli.common import add_change_options, clean, usage_error, with_agent
 from synctui.config import Config
-from synctui.model import QueueKind, to_data
+from synctui.model import CATEGORY_WORDS, QueueKind, to_data
+from synctui.text import plural
 
 if TYPE_CHECKING:
     from synctui.client import HttpAgentClient
@@ -69,10 +70,17 @@ def list_entries(args: argparse.Namespace, config: Config) -> int:
             print(json.dumps(to_data(page), indent=2))
             return exits.OK
         total = "? (not known)" if page.total is None else f"{page.total:,}"
-        first = page.offset + 1 if page.entries else page.offset
-        print(f"{args.queue}: entries {first}–{page.offset + len(page.entries)} of {total}")
+        if page.entries:
+            first, last = page.offset + 1, page.offset + len(page.entries)
+            print(f"{args.queue}: entries {first:,}–{last:,} of {total}")
+        else:
+            print(f"{args.queue}: no entries" + (f" after {page.offset:,}" if page.offset else ""))
         for e in page.entries:
-            reason = f"  {e.rejection.category}: {clean(e.rejection.message)[:60]}" if e.rejection else ""
+            reason = (
+                f"  {CATEGORY_WORDS[e.rejection.category]}: {clean(e.rejection.message)[:60]}"
+                if e.rejection
+                else ""
+            )
             created = e.created.astimezone().strftime("%Y-%m-%d %H:%M") if e.created else "?"
             print(
                 f"  {clean(e.id):>8}  {created}  {clean(e.record_type):<24} {clean(e.operation):<8} "
@@ -92,11 +100,13 @@ def show_entry(args: argparse.Namespace, config: Config) -> int:
         e = detail.entry
         print(
             f"{clean(e.record_type)} {clean(e.operation)}  id {clean(e.id)}  attempts {e.attempts}  "
-            f"correlation {clean(e.correlation) or '-'}"
+            f"reference {clean(e.correlation or '') or '-'}"
         )
         if e.rejection:
             r = e.rejection
-            print(f"Rejected: {clean(r.message)}  [{r.category}{f', HTTP {r.status}' if r.status else ''}]")
+            print(
+                f"Rejected: {clean(r.message)}  [{CATEGORY_WORDS[r.category]}{f', HTTP {r.status}' if r.status else ''}]"
+            )
             if r.advice:
                 print(f"What to do: {clean(r.advice)}")
         print(clean(detail.payload, multiline=True) + ("\n… (truncated)" if detail.truncated else ""))

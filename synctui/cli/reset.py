@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from synctui.actions import action
 from synctui.cli.changes import prepare, report, send
-from synctui.cli.common import add_change_options, clean, plural, usage_error, with_agent
+from synctui.cli.common import add_change_options, clean, usage_error, with_agent
 from synctui.config import Config
+from synctui.text import plural
 
 if TYPE_CHECKING:
     from synctui.client import HttpAgentClient

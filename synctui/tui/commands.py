@@ -1,4 +1,5 @@
-"""Command palette: every action of the dashboard, plus one entry per backend and per theme."""
+"""Command palette: every action of the dashboard and of the selected backend's other screens, plus one
+entry per backend and per theme."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from synctui.tui.actions import allowed_now
 from synctui.tui.bindings import SPECS, current_keys, key_label
+from synctui.tui.palette_reach import palette_entries
 
 
 class DashboardCommands(Provider):
@@ -40,6 +42,8 @@ class DashboardCommands(Provider):
                 continue
             keys = ", ".join(key_label(app, key) for key in current_keys(spec, keymap))
             yield spec.palette, f"{spec.help} (key: {keys})", partial(app.run_action, spec.action, target)
+        if base is self.screen:  # the dashboard: also what the selected backend's other screens do
+            yield from palette_entries(app)
         yield from app.palette_actions()
 
     async def discover(self) -> Hits:

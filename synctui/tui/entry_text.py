@@ -7,8 +7,8 @@ from datetime import datetime
 
 from textual.content import Content
 
-from synctui.model import QueueEntry, Rejection
-from synctui.tui.format import ago, clock_time, one_line, safe
+from synctui.model import CATEGORY_WORDS, QueueEntry, Rejection
+from synctui.tui.format import ago, clock_time, one_line, queue_label, safe
 
 MAX_PAYLOAD_CHARS = 200_000  # never draw more than this, even when "show all" is asked
 PREVIEW_LINES = 60  # the first part shown until the user asks for all of it
@@ -49,30 +49,30 @@ def payload_part(text: str, full: bool, limit: int = PREVIEW_LINES) -> tuple[str
     return "\n".join(lines[:limit]), len(lines) - limit
 
 
-def retried_marker(attempts: int) -> str:
-    return f"retried {attempts}×" if attempts > 0 else ""
+def tries_marker(attempts: int) -> str:
+    """Marks an entry sent more than once. Backends count differently (SanteDB its retries, HCM its
+    sends, mSupply one try), so it says "tried", never "retried": nobody may have retried it."""
+    return f"tried {attempts} times" if attempts > 1 else ""
 
 
 def entry_facts(entry: QueueEntry, now: datetime) -> Content:
     attempts = Content(str(entry.attempts))
-    if entry.attempts > 0:
-        attempts = Content.assemble(
-            str(entry.attempts), "  ", (f" {retried_marker(entry.attempts)} ", "reverse $warning")
-        )
+    if marker := tries_marker(entry.attempts):
+        attempts = Content.assemble(str(entry.attempts), "  ", (f" {marker} ", "reverse $warning"))
     facts: list[tuple[str, str | Content]] = [
         ("Id", entry.id),
-        ("Queue", str(entry.queue)),
+        ("Queue", queue_label(None, entry.queue)),
         ("Record type", entry.record_type),
         ("Operation", entry.operation),
         (
             "Created",
             f"{clock_time(entry.created, now)} ({ago(entry.created, now)})" if entry.created else "—",
         ),
-        ("Attempts", attempts),
+        ("Tries", attempts),
         ("Reference", entry.correlation or "—"),
     ]
     if entry.original_queue is not None:
-        facts.append(("Came from", str(entry.original_queue)))
+        facts.append(("Came from", queue_label(None, entry.original_queue)))
     return Content("\n").join(
         Content.assemble(
             (f"{label:<12}", "$text-muted"),
@@ -89,7 +89,7 @@ def rejection_text(rejection: Rejection, raw_key: str = "v") -> Content:
     lines = [
         row("HTTP status", str(rejection.status) if rejection.status else "—"),
         row("Code", one_line(rejection.code, 80) or "—"),
-        row("Category", str(rejection.category)),
+        row("Kind", CATEGORY_WORDS[rejection.category]),
         row("Message", (one_line(rejection.message, 400) or "—", "bold")),
     ]
     if rejection.advice:

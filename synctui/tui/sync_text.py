@@ -8,7 +8,7 @@ from typing import Any
 from textual.content import Content
 
 from synctui.actions import counted as counted_words
-from synctui.model import ActionStatus, Level, Rejection, SyncProgress, Verdict
+from synctui.model import CATEGORY_WORDS, ActionStatus, Level, Rejection, SyncProgress, Verdict
 from synctui.tui.bindings import step_with_keys
 from synctui.tui.format import bar, clock_time, one_line, safe
 from synctui.tui.look import LEVEL_STYLE, Glyphs, glyphs
@@ -157,7 +157,7 @@ def failed_text(failure: tuple[str, Rejection | None] | None, status: ActionStat
     if rejection is not None:
         if rejection.advice:
             lines.append(Content.assemble(("What to do: ", "bold"), one_line(rejection.advice, 300)))
-        facts = [str(rejection.category)]
+        facts = [CATEGORY_WORDS[rejection.category]]
         if rejection.code:
             facts.append(one_line(rejection.code, 80))
         if rejection.status:

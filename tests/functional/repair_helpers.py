@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from textual.widgets import Static
+from textual.command import CommandPalette
+from textual.widgets import Input, OptionList, Static
 
 from synctui.model import AgentState, BackendView, Capability
+from synctui.tui.screens.backend_details import BackendDetailsScreen
 from synctui.tui.screens.confirm import ConfirmScreen
 from synctui.tui.screens.entry_inspector import EntryInspectorScreen
 from synctui.tui.screens.queue_browser import QueueBrowserScreen
@@ -65,3 +67,35 @@ def hint(dialog: ConfirmScreen) -> str:
 
 def calls(client: FakeAgentClient, name: str) -> list[tuple]:
     return [call for call in client.calls if call[0] == name]
+
+
+async def open_details(pilot) -> BackendDetailsScreen:
+    await loaded(pilot)
+    await pilot.press("i")
+    await until(pilot, lambda: isinstance(pilot.app.screen, BackendDetailsScreen), "details")
+    details = pilot.app.screen
+    await until(pilot, lambda: details.settings is not None, "settings")
+    return details
+
+
+async def change_setting(pilot, value: str, pin: str) -> None:
+    """On the details screen: Change Setting on the selected one, confirmed with `pin`."""
+    await pilot.press("e")
+    dialog = await confirm_dialog(pilot)
+    dialog.query_one("#confirm-value", Input).value = value
+    dialog.query_one("#confirm-word", Input).value = "CHANGE"
+    dialog.query_one("#confirm-pin", Input).value = pin
+    await pilot.press("enter")
+
+
+async def palette_prompts(pilot, query: str = "") -> list[str]:
+    """Open the command palette (typing `query`) and read its entries: title, then help."""
+    app = pilot.app
+    await pilot.press("ctrl+p")
+    await until(pilot, lambda: isinstance(app.screen, CommandPalette), "palette")
+    if query:
+        await pilot.press(*query)
+    options = app.screen.query_one(OptionList)
+    await until(pilot, lambda: options.option_count > 0, "palette entries")
+    await pilot.pause(0.1)
+    return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from textual.command import CommandPalette
-from textual.widgets import DataTable, Input, OptionList, Static
+from textual.widgets import DataTable, Input, Static
 
 from synctui.tui.screens.audit import AuditScreen
 from synctui.tui.screens.backend_details import BackendDetailsScreen
@@ -12,7 +11,17 @@ from synctui.tui.screens.help import HelpScreen
 from synctui.tui.screens.main import MainScreen
 from synctui.tui.widgets.app_header import AppHeader
 from synctui.tui.widgets.sync_log_table import SyncLogTable
-from tests.functional.repair_helpers import calls, confirm_dialog, loaded, open_browser, repair_app, text_of
+from tests.functional.repair_helpers import (
+    calls,
+    change_setting,
+    confirm_dialog,
+    loaded,
+    open_browser,
+    open_details,
+    palette_prompts,
+    repair_app,
+    text_of,
+)
 from tests.functional.tui_fakes import until
 
 
@@ -51,18 +60,9 @@ async def test_count_remotes_then_reset_row_and_all() -> None:
 async def test_details_settings_change_and_audit() -> None:
     client, app = repair_app(pin_required=True)
     async with app.run_test(size=(80, 24)) as pilot:
-        await loaded(pilot)
-        await pilot.press("i")
-        await until(pilot, lambda: isinstance(app.screen, BackendDetailsScreen), "details")
-        details = app.screen
-        await until(pilot, lambda: details.settings is not None, "settings")
+        details = await open_details(pilot)
         assert "42 ms" in text_of(details.query_one("#details-health", Static))
-        await pilot.press("e")
-        dialog = await confirm_dialog(pilot)
-        dialog.query_one("#confirm-value", Input).value = "600"
-        dialog.query_one("#confirm-word", Input).value = "CHANGE"
-        dialog.query_one("#confirm-pin", Input).value = "2468"
-        await pilot.press("enter")
+        await change_setting(pilot, "600", "2468")
         await until(pilot, lambda: bool(calls(client, "change_settings")), "settings changed")
         await pilot.press("escape", "a")
         await until(pilot, lambda: isinstance(app.screen, AuditScreen), "audit")
@@ -108,11 +108,7 @@ async def test_readonly_hides_every_change() -> None:
         await pilot.press("space", "R", "A", "enter")
         await until(pilot, lambda: isinstance(app.screen, EntryInspectorScreen), "inspector")
         await pilot.press("r", "d")
-        await pilot.press("ctrl+p")
-        await until(pilot, lambda: isinstance(app.screen, CommandPalette), "palette")
-        options = app.screen.query_one(OptionList)
-        await until(pilot, lambda: options.option_count > 3, "palette entries")
-        prompts = " | ".join(str(options.get_option_at_index(i).prompt) for i in range(options.option_count))
+        prompts = " | ".join(await palette_prompts(pilot))
         assert "Compare with server" in prompts and "Audit log" in prompts
         assert "Retry this entry" not in prompts and "Discard" not in prompts
     assert not calls(client, "retry") and not calls(client, "discard")
@@ -124,11 +120,7 @@ async def test_palette_lists_inspector_actions() -> None:
         await open_browser(pilot)
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, EntryInspectorScreen), "inspector")
-        await pilot.press("ctrl+p")
-        await until(pilot, lambda: isinstance(app.screen, CommandPalette), "palette")
-        options = app.screen.query_one(OptionList)
-        await until(pilot, lambda: options.option_count > 3, "palette entries")
-        prompts = " | ".join(str(options.get_option_at_index(i).prompt) for i in range(options.option_count))
+        prompts = " | ".join(await palette_prompts(pilot))
         for title in (
             "Retry this entry",
             "Compare with server",

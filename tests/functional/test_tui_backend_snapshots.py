@@ -74,7 +74,7 @@ def test_hcm_sync_failed(snap_compare):
 def test_inspector_409(snap_compare):
     async def run_before(pilot) -> None:
         browser = await open_browser(pilot)
-        browser.query_one(DataTable).move_cursor(row=2)  # attempts 2: the "retried 2×" marker
+        browser.query_one(DataTable).move_cursor(row=2)  # attempts 2: the "tried 2 times" marker
         await pilot.press("enter")
         await until(pilot, lambda: getattr(pilot.app.screen, "detail", None) is not None, "entry detail")
         await pilot.pause()

@@ -134,7 +134,11 @@ async def test_the_dashboard_offers_each_action_exactly_when_the_catalogue_does(
                     assert changes == [], (binding.id, changes)
         for which, readonly, allows_sync in STATES:
             await apply(which, readonly, allows_sync)
-            listed = {b.id for b in bindings if re.search(rf" {b.id}$", help_text(app).plain, re.MULTILINE)}
+            listed = {
+                b.id
+                for b in bindings
+                if re.search(rf" {b.id}$", help_text(app, app.size.width).plain, re.MULTILINE)
+            }
             shown = not readonly or spec.allowed_readonly(readonly_allows_sync=allows_sync)
             assert listed == ({b.id for b in bindings} if shown else set()), (which, readonly, allows_sync)
 

@@ -206,7 +206,7 @@ async def test_agent_unreachable_keeps_last_data_marked_stale() -> None:
         client.disconnect("cannot reach the agent at /run/x.sock: connection refused")
         await until(pilot, lambda: app.agent_error is not None, "agent error")
         banner = text_of(app.screen.query_one(AllSyncedBanner))
-        assert "Not known: The agent does not answer (cannot reach the agent" in banner
+        assert "Not known (last data just now): The agent does not answer (cannot reach the agent" in banner
         assert "showing the last data it sent" in banner
         assert app.screen.query_one("#card-outbox", QueueCard).stat.count == 12  # last data kept
         await until(pilot, lambda: client.update_streams >= 3, "retries with backoff")

@@ -30,9 +30,9 @@ async def test_inspector_retry_once_while_in_flight_then_shows_result() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         inspector = await open_inspector(pilot)
         facts = text_of(inspector.query_one("#facts", Static))
-        assert "Attempts" in facts
+        assert "Tries" in facts and "Queue       Conflicts" in facts
         rejection = text_of(inspector.query_one("#rejection", Static))
-        assert "409" in rejection and "DUPLICATE_ENTITY" in rejection and "fix-data" in rejection
+        assert "409" in rejection and "DUPLICATE_ENTITY" in rejection and "business rule" in rejection
         client.gate = asyncio.Event()
         await pilot.press("r", "r")
         await pilot.pause()

@@ -3,6 +3,7 @@ end of a Re-Submit, and unknown counts shown as unknown (regression tests of iss
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import timedelta
 
@@ -298,8 +299,8 @@ def test_results_are_counted_never_done_when_entries_failed() -> None:
 
 
 async def test_every_tab_keeps_its_verdict_mark_when_the_names_do_not_fit() -> None:
-    """Three long backend names at 80 columns: the selected one is named, the others keep their number
-    and mark (the third tab used to be cut off, mark and all)."""
+    """Three long backend names at 80 columns: the selected one is named whole, the others shortened,
+    each with its verdict mark (the third tab used to be cut off, mark and all)."""
     views = [
         BackendView(snapshot=replace(synced_snapshot(), backend=name))
         for name in ("clinic-tablet-north", "pharmacy-site-central", "hcm-device-district")
@@ -310,12 +311,12 @@ async def test_every_tab_keeps_its_verdict_mark_when_the_names_do_not_fit() -> N
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot)
         header = tabs_text(app)
-        assert "clinic-tablet-north" in header and "pharmacy-site-central" not in header
-        assert " 2 ● " in header and " 3 ▲ " in header
+        assert "clinic-tablet-north ●" in header and "pharmacy-site-central" not in header
+        assert re.search(r"pharmacy-site\S*… ●", header) and re.search(r"hcm-device\S*… ▲", header)
         await pilot.press("right", "right")
         await pilot.pause()
         header = tabs_text(app)
-        assert "hcm-device-district ▲" in header and " 1 ● " in header
+        assert "hcm-device-district ▲" in header and re.search(r"clinic-tablet\S*… ●", header)
 
 
 # --- the one-line diagnosis of stuck and rejected queues ---------------------------------------------

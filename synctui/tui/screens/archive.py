@@ -73,7 +73,7 @@ class ArchiveScreen(RecordsScreen):
             return
         record = self.selected()
         note = f" · {self.restore_note(record)}" if record is not None else ""
-        self.caption.update(self.count_text("archived") + note)
+        self.caption.update(self.count_text("archived", "archived") + note)
         self.refresh_bindings()
 
     def restore_note(self, record: dict[str, Any]) -> str:

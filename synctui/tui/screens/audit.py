@@ -61,4 +61,4 @@ class AuditScreen(RecordsScreen):
         ]
 
     def show_caption(self) -> None:
-        self.caption.update(self.count_text("records") if self.records else "no records yet")
+        self.caption.update(self.count_text("record") if self.records else "no records yet")

@@ -174,6 +174,7 @@ class BackendDetailsScreen(ShowsState, Screen):
             return
         self.query_one("#details-health", Static).update(health_text(health, False, glyphs(self.app)))
         self.query_one("#details-health").border_title = "Health (checked just now)"
+        self.query_one("#details-health").scroll_visible(animate=False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "check_connection":

@@ -37,7 +37,8 @@ class EntryInspectorScreen(ShowsState, Screen):
     EntryInspectorScreen #inspector-title { height: 1; background: $panel; padding: 0 1; text-style: bold; }
     EntryInspectorScreen .section { height: auto; padding: 0 1; margin-bottom: 1; border: round $secondary; }
     EntryInspectorScreen #rejection { border: round $error; }
-    EntryInspectorScreen #payload, EntryInspectorScreen #raw { text-wrap: nowrap; width: auto; min-width: 100%; }
+    EntryInspectorScreen #payload { text-wrap: nowrap; width: auto; min-width: 100%; }
+    EntryInspectorScreen #raw { width: 100%; }
     EntryInspectorScreen #inspector-body { overflow-x: auto; }
     EntryInspectorScreen #raw { display: none; }
     EntryInspectorScreen #raw.-shown { display: block; }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -12,12 +14,23 @@ from textual.widgets import Static
 from synctui.tui.actions import allowed_now
 from synctui.tui.bindings import SCOPE_TITLES, SPECS, bindings_for, current_keys, key_label
 
+KEYS_CELLS = 14  # "  " and the keys column
 
-def help_text(app) -> Content:
+
+def help_text(app, width: int) -> Content:
+    """Every binding: its keys, what it does (wrapped to `width`, never cut) and its id, for remapping,
+    in a column of its own."""
     keymap = app.keymap
+    groups = [
+        (title, [spec for spec in SPECS if spec.scope == scope and allowed_now(app, spec.catalogue)])
+        for scope, title in SCOPE_TITLES.items()
+    ]
+    shown = [spec for _, specs in groups for spec in specs]
+    id_cells = max(len(spec.id) for spec in shown) + 2
+    longest = max(len(spec.help or spec.description) for spec in shown)
+    what_cells = max(20, min(longest, width - KEYS_CELLS - id_cells))
     lines: list[Content] = []
-    for scope, title in SCOPE_TITLES.items():
-        specs = [spec for spec in SPECS if spec.scope == scope and allowed_now(app, spec.catalogue)]
+    for title, specs in groups:
         if not specs:
             continue
         if lines:
@@ -25,22 +38,18 @@ def help_text(app) -> Content:
         lines.append(Content.assemble((title, "bold $primary")))
         for spec in specs:
             keys = " / ".join(key_label(app, key) for key in current_keys(spec, keymap))
+            wrapped = textwrap.wrap(spec.help or spec.description, what_cells) or [""]
             lines.append(
                 Content.assemble(
-                    (f"  {keys:<12}", "bold"),
-                    f"{spec.help or spec.description:<40}",
-                    (f" {spec.id}", "$text-muted"),
+                    (f"  {keys:<{KEYS_CELLS - 2}}", "bold"),
+                    wrapped[0].ljust(what_cells),
+                    (f"  {spec.id}", "$text-muted"),
                 )
             )
+            lines.extend(Content(" " * KEYS_CELLS + text) for text in wrapped[1:])
     lines.append(Content(""))
-    lines.append(
-        Content.assemble(
-            (
-                'Remap keys in the config: [keymap] <binding id> = "keys". ctrl+p lists every action.',
-                "$text-muted",
-            )
-        )
-    )
+    footer = 'Remap keys in the config: [keymap] <binding id> = "keys". ctrl+p lists every action.'
+    lines.extend(Content.assemble((text, "$text-muted")) for text in textwrap.wrap(footer, max(20, width)))
     return Content("\n").join(lines)
 
 
@@ -50,22 +59,29 @@ class HelpScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen #help-dialog {
-        width: 80; max-width: 100%; height: auto; max-height: 100%;
+        width: auto; max-width: 100%; height: auto; max-height: 100%;
         border: thick $primary; background: $surface;
     }
     HelpScreen #help-title { height: 1; text-style: bold; padding: 0 1; }
     HelpScreen #help-scroll { height: auto; max-height: 100%; padding: 0 1; }
-    HelpScreen #help-text { text-wrap: nowrap; text-overflow: ellipsis; }
+    HelpScreen #help-text { width: auto; text-wrap: nowrap; }
     """
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-dialog"):
             yield Static("Keys (Esc closes)", id="help-title")
             with VerticalScroll(id="help-scroll"):
-                yield Static(help_text(self.app), id="help-text")
+                yield Static(help_text(self.app, self.text_room()), id="help-text")
+
+    def text_room(self) -> int:
+        """The help's widest line: the screen less the dialog's border, padding and scroll bar."""
+        return self.app.size.width - 2 - 2 - 2
 
     def on_mount(self) -> None:
         self.query_one("#help-scroll").focus()
+
+    def on_resize(self) -> None:
+        self.query_one("#help-text", Static).update(help_text(self.app, self.text_room()))
 
     def action_close(self) -> None:
         self.dismiss()

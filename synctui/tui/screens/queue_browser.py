@@ -11,7 +11,7 @@ from textual.content import Content
 from textual.widgets import DataTable, Footer, Input, Static
 
 from synctui.client import AgentRefused, AgentUnavailable
-from synctui.model import EntryPage, QueueEntry, QueueKind, QueueStat
+from synctui.model import CATEGORY_WORDS, EntryPage, QueueEntry, QueueKind, QueueStat
 from synctui.tui.bindings import bindings_for
 from synctui.tui.format import ago, count_text, one_line, queue_label, safe
 from synctui.tui.screens.queue_actions import QueueActionsScreen
@@ -25,6 +25,8 @@ def page_caption(page: EntryPage | None, shown: int) -> str:
         return "no entries" if page.offset == 0 else f"no entries after {page.offset:,}"
     first, last = page.offset + 1, page.offset + shown
     total = f"{page.total:,}" if page.total is not None else "?"
+    if first == last:
+        return f"entry {first:,} of {total}"
     return f"entries {first:,}–{last:,} of {total}"
 
 
@@ -157,7 +159,7 @@ class QueueBrowserScreen(QueueActionsScreen):
     def cells(entry: QueueEntry, now) -> list[Text]:
         problem = Text("")
         if entry.rejection is not None:
-            code = one_line(entry.rejection.code, 40) or str(entry.rejection.category)
+            code = one_line(entry.rejection.code, 40) or CATEGORY_WORDS[entry.rejection.category]
             problem = Text(f"{code}: {one_line(entry.rejection.message, 80)}", style="bold")
         return [
             Text(one_line(entry.record_type, 24) or "?"),

@@ -18,6 +18,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Static
 
+from synctui.text import plural
 from synctui.tui.actions import refusal_text
 from synctui.tui.format import clock_time, one_line
 
@@ -110,9 +111,9 @@ class RecordsScreen(Screen):
         )
         self.draw()
 
-    def count_text(self, noun: str) -> str:
+    def count_text(self, one: str, many: str | None = None) -> str:
         count = len(self.records or [])
-        return f"{count} {noun}" + (f" (the last {LIMIT})" if count >= LIMIT else "")
+        return plural(count, one, many) + (f" (the last {LIMIT})" if count >= LIMIT else "")
 
     def action_reload(self) -> None:
         self.load()

@@ -1,5 +1,6 @@
 """The outcome of a change action, counted ("3 re-queued, 2 still rejected"), then one line per entry
-(done, or why not). Marked as a success only when the agent says everything asked for was done."""
+(done, or why not). Marked as a success only when the agent says everything asked for was done.
+Shown where the eye is: scrolled into view, and a refusal also as a notification."""
 
 from __future__ import annotations
 
@@ -34,9 +35,13 @@ class ActionResultView(Static):
         self.set_class(not ok, "-failed")
         self.text = content.plain
         self.update(content)
+        # Where the eye is: a result above a scrolled list would otherwise land out of sight.
+        self.call_after_refresh(self.scroll_visible, animate=False)
 
     def show_error(self, what: str, error: str) -> None:
+        """A refusal or failure: here, and as a notification (it may come after the screen moved on)."""
         g = glyphs(self.app)
+        self.app.notify(f"{what}: {one_line(error, 200)}", severity="error", timeout=8, markup=False)
         self._show(
             False,
             Content.assemble(

@@ -18,8 +18,14 @@ from synctui.model import BackendView, Level, Verdict
 from synctui.tui.format import safe
 from synctui.tui.look import LEVEL_STYLE, glyphs
 
+MIN_NAME = 4  # the fewest cells a shortened name keeps ("cli…")
+
 # The few UNKNOWN causes worth a word on the tab itself (the banner says the rest).
 UNKNOWN_WORDS = {"offline": "offline", "refresh-failing": "stale", "agent-unreachable": "stale"}
+
+
+def shorten(name: str, room: int | None) -> str:
+    return name if room is None or len(name) <= room else name[: max(room - 1, 1)] + "…"
 
 
 @dataclass(frozen=True)
@@ -60,51 +66,91 @@ class BackendTabs(Widget):
         self._selected = selected
         self.refresh()
 
+    def natural_width(self) -> int:
+        """Cells the tabs take with every name whole and every word shown."""
+        return self._width(self._labels(name_room=None, words=True))
+
     def render(self) -> Content:
         if not self._tabs:
             return Content.from_markup("[$text-muted]no backends yet[/]")
         width = self.size.width or 80
-        # Too wide for the header: first the other tabs drop their word ("stale"), then their name;
-        # every tab keeps its number and verdict mark, and the selected one its name.
-        for squeeze in (0, 1, 2):
-            labels = self._labels(squeeze, room=width)
-            if sum(label.cell_length for label in labels) + len(labels) - 1 <= width:
+        labels = self._labels(name_room=None, words=True)
+        if self._width(labels) > width:
+            labels = self._labels(name_room=None, words=False)
+        # Too wide for the header: the other tabs' names are shortened first, the selected one's last;
+        # every tab keeps its verdict mark and at least the start of its name.
+        for room in range(max((len(tab.name) for tab in self._tabs), default=0) - 1, MIN_NAME - 1, -1):
+            if self._width(labels) <= width:
                 break
+            labels = self._labels(name_room=room, words=False)
+        for room in range(max(len(self._selected or ""), MIN_NAME) - 1, MIN_NAME - 1, -1):
+            if self._width(labels) <= width:
+                break
+            labels = self._labels(name_room=MIN_NAME, words=False, selected_room=room)
+        labels = self._in_view(labels, width)
         parts: list[Content] = []
         self._spans = []
         x = 0
-        for tab, label in zip(self._tabs, labels, strict=True):
+        for name, label in labels:
             if parts:
                 parts.append(Content.assemble(("│", "dim")))
                 x += 1
-            self._spans.append((x, x + label.cell_length, tab.name))
+            if name:
+                self._spans.append((x, x + label.cell_length, name))
             x += label.cell_length
             parts.append(label)
         return Content("").join(parts)
 
-    def _labels(self, squeeze: int, room: int) -> list[Content]:
+    @staticmethod
+    def _width(labels: list[tuple[str, Content]]) -> int:
+        return sum(label.cell_length for _, label in labels) + len(labels) - 1
+
+    def _in_view(self, labels: list[tuple[str, Content]], width: int) -> list[tuple[str, Content]]:
+        """So many backends that even short names do not fit: the tabs around the selected one."""
+        if self._width(labels) <= width:
+            return labels
+        at = next((i for i, (name, _) in enumerate(labels) if name == self._selected), 0)
+        start, end = at, at + 1
+
+        def fits(part: list[tuple[str, Content]]) -> bool:
+            return self._width(part) + 2 <= width  # room for the "‹" and "›" marks
+
+        grown = True
+        while grown:
+            grown = False
+            if end < len(labels) and fits(labels[start : end + 1]):
+                end, grown = end + 1, True
+            if start > 0 and fits(labels[start - 1 : end]):
+                start, grown = start - 1, True
+        shown = labels[start:end]
+        if start > 0:
+            shown = [("", Content.assemble(("‹", "dim"))), *shown]
+        if end < len(labels):
+            shown = [*shown, ("", Content.assemble(("›", "dim")))]
+        return shown
+
+    def _labels(
+        self, name_room: int | None, words: bool, selected_room: int | None = None
+    ) -> list[tuple[str, Content]]:
+        """One (name, label) per tab: " name ▲ word "; names longer than their room end in "…"."""
         g = glyphs(self.app)
-        compact = squeeze >= 2
-        others = sum(len(f" {i} ") + 2 for i, tab in enumerate(self._tabs, 1) if tab.name != self._selected)
         labels = []
-        for index, tab in enumerate(self._tabs, 1):
+        for tab in self._tabs:
             marker, style = g.level(tab.level), LEVEL_STYLE[tab.level]
             selected = tab.name == self._selected
-            word = f" {safe(tab.word)}" if tab.word and (selected or not squeeze) else ""
-            name = safe(tab.name)
-            if compact and not selected:
-                labels.append(Content.assemble(f" {index} ", (marker, f"{style} bold"), " "))
-                continue
-            if compact:
-                fits = max(4, room - others - len(self._tabs) - len(f" {index} ") - len(word) - 3)
-                name = name if len(name) <= fits else name[: fits - 1] + "…"
+            room = selected_room if selected else name_room
+            word = f" {safe(tab.word)}" if tab.word and (selected or words) else ""
+            name = shorten(safe(tab.name), room)
             labels.append(
-                Content.assemble(
-                    (f" {index} ", "bold" if selected else ""),
-                    (name, "bold reverse" if selected else ""),
-                    " ",
-                    (marker + word, f"{style} bold"),
-                    " ",
+                (
+                    tab.name,
+                    Content.assemble(
+                        " ",
+                        (name, "bold reverse" if selected else ""),
+                        " ",
+                        (marker + word, f"{style} bold"),
+                        " ",
+                    ),
                 )
             )
         return labels

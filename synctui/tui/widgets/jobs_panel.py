@@ -19,10 +19,14 @@ _STATE_STYLE = {
 }
 
 
-def job_line(job: Job, now: datetime, g: Glyphs = UNICODE, name_width: int = 18) -> Content:
+def job_line(
+    job: Job, now: datetime, g: Glyphs = UNICODE, name_width: int = 18, with_progress: bool = True
+) -> Content:
     state = job.state.value if isinstance(job.state, JobState) else one_line(str(job.state), 9)
     name = one_line(job.name, name_width).ljust(name_width)
-    if job.progress is not None:
+    if not with_progress:
+        progress = ""
+    elif job.progress is not None:
         fraction = min(max(job.progress, 0.0), 1.0)
         progress = f"{bar(fraction, 6, g.bar_full, g.bar_empty)} {round(fraction * 100):>3}%"
     else:
@@ -39,12 +43,23 @@ def job_line(job: Job, now: datetime, g: Glyphs = UNICODE, name_width: int = 18)
         " ",
         (state.ljust(9), _STATE_STYLE.get(job.state, "")),
         " ",
-        progress,
-        " ",
+        *([progress, " "] if with_progress else []),
         (run.ljust(12), "$text-muted"),
         " ",
         (one_line(job.message, 200), "$error" if job.state == JobState.FAILED else ""),
     )
+
+
+NAME_CELLS = 18  # the name column's least width, so the states line up
+MESSAGE_ROOM = 20  # cells a job's message keeps before long names are shortened
+
+
+def name_width(jobs: list[Job], room: int, with_progress: bool) -> int:
+    """The name column: as wide as the longest name (at least NAME_CELLS), unless that leaves the
+    messages too little room."""
+    longest = max(NAME_CELLS, *(len(one_line(job.name, 200)) for job in jobs))
+    others = 1 + 9 + 1 + (12 if with_progress else 0) + 12 + 1
+    return min(longest, max(NAME_CELLS, room - others - MESSAGE_ROOM))
 
 
 class JobsPanel(SteadyStatic):
@@ -58,12 +73,20 @@ class JobsPanel(SteadyStatic):
     def __init__(self, **kwargs) -> None:
         super().__init__("", **kwargs)
         self.border_title = "Jobs"
+        self._shown_jobs: tuple[list[Job], datetime, bool] | None = None
 
     def show(self, jobs: list[Job], now: datetime, known: bool = True) -> None:
         """`known=False`: the backend has not been read yet, so no jobs is not "no jobs"."""
+        self._shown_jobs = (jobs, now, known)
         if not jobs:
             text = "this backend reports no jobs" if known else "not known yet: the backend has not been read"
             self.update(Content.from_markup("[$text-muted]$t[/]", t=text))
             return
         g = glyphs(self.app)
-        self.update(Content("\n").join(job_line(job, now, g) for job in jobs))
+        with_progress = any(job.progress is not None for job in jobs)
+        width = name_width(jobs, (self.content_region.width or self.app.size.width - 2), with_progress)
+        self.update(Content("\n").join(job_line(job, now, g, width, with_progress) for job in jobs))
+
+    def on_resize(self) -> None:
+        if self._shown_jobs is not None:
+            self.show(*self._shown_jobs)

@@ -1,11 +1,16 @@
 """One queue card: label, count, trend, oldest age, stuck badge.
 
+Titles fit the card: the backend's own label when it has room, the short one (Outbox, Inbox…) when
+it does not; the backend's detail goes in the bottom border when it fits there, else on the card's
+free lines, and only when neither holds it is it cut.
+
 The count is "n/a" when the backend has no such queue, and "?" with "not known yet" and the reason
 when the queue exists but its count is not known (before the first good refresh): never 0.
 """
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -18,10 +23,11 @@ from textual.widget import Widget
 from synctui.model import DepthPoint, QueueKind, QueueStat
 from synctui.tui import history as hist
 from synctui.tui.bindings import bindings_for
-from synctui.tui.format import age, count_text, one_line, queue_label
+from synctui.tui.format import DEFAULT_LABELS, age, count_text, one_line, queue_label
 from synctui.tui.look import glyphs
 
 SPARK_SPAN = timedelta(hours=6)
+BORDER_CELLS = 6  # the corners, a line each side and the spaces around a border title
 
 
 class QueueCard(Widget, can_focus=True):
@@ -75,14 +81,55 @@ class QueueCard(Widget, can_focus=True):
         self.now = now
         self.stale = stale
         self.stuck = stuck
-        self.border_title = Content(queue_label(stat, self.kind))  # literal: a backend names it
-        self.border_subtitle = Content(one_line(stat.detail, 40)) if stat.detail else None
+        self.fit_titles()
         self.set_class(stat.known and stat.count is None, "-na")
         self.set_class(not stat.known, "-unknown")
         self.set_class(stat.known and self.kind == QueueKind.CONFLICTS and bool(stat.count), "-alert")
         self.set_class(self.stuck, "-stuck")
         self.set_class(stale, "-stale")
         self.refresh()
+
+    def on_resize(self) -> None:
+        self.fit_titles()
+
+    @property
+    def title_room(self) -> int:
+        return max(1, (self.outer_size.width or 20) - BORDER_CELLS)
+
+    def fit_titles(self) -> None:
+        label = queue_label(self.stat, self.kind)
+        if len(label) > self.title_room:
+            label = DEFAULT_LABELS.get(self.kind, label)
+        self.border_title = Content(label)  # literal: a backend names it
+        detail = self._detail()
+        inside = len(detail) > self.title_room and self._detail_lines(detail) is not None
+        self.border_subtitle = Content(one_line(detail, self.title_room)) if detail and not inside else None
+
+    def _detail(self) -> str:
+        return one_line(self.stat.detail, 200) if self.stat.known and self.stat.detail else ""
+
+    def _detail_lines(self, detail: str) -> list[str] | None:
+        """The detail wrapped on the card's free lines (no history, no age, an empty or n/a queue), or
+        None when it does not fit there."""
+        count = self.stat.count
+        free = 2
+        if count is not None:
+            free = (0 if self._spark() else 1) + (0 if count and self._oldest() else 1)
+        lines = textwrap.wrap(detail, max(1, self.content_region.width or self.title_room)) if free else []
+        return lines if lines and len(lines) <= free else None
+
+    def _spark(self) -> str:
+        if self.now is None or self.stat.count is None:
+            return ""
+        width = max(1, self.content_region.width or 16)
+        return hist.sparkline(
+            hist.resample(self.history, self.kind, self.now, width, SPARK_SPAN), glyphs(self.app).spark
+        )
+
+    def _oldest(self) -> str:
+        if self.stat.oldest is None or self.now is None:
+            return ""
+        return f"oldest {age(self.now - self.stat.oldest)}"
 
     def render(self) -> Content:
         g = glyphs(self.app)
@@ -96,29 +143,32 @@ class QueueCard(Widget, can_focus=True):
             )
         count = stat.count
         if count is None:
-            first = Content.from_markup("[b]n/a[/b] [$text-muted]not kept here[/]")
+            first = Content.from_markup("[b]n/a[/b]")
+            second = Content.from_markup("[$text-muted]not kept here[/]")
         else:
             style = "$error bold" if self.kind == QueueKind.CONFLICTS and count else "bold"
             first = Content.assemble((count_text(count), style))
             if self.stuck:
                 first = Content.assemble(first, "  ", (f" {g.warning} stuck ", "$warning bold reverse"))
-        width = max(1, self.content_region.width or 16)
-        spark = ""
-        if self.now is not None and count is not None:
-            values = hist.resample(self.history, self.kind, self.now, width, SPARK_SPAN)
-            spark = hist.sparkline(values, g.spark)
-        second = (
-            Content.assemble((spark, "$primary"))
-            if spark
-            else Content.from_markup("[$text-muted]no history[/]")
-        )
-        if count is None:
-            second = Content("")
+            spark = self._spark()
+            second = Content.from_markup(
+                "[$primary]$s[/]" if spark else "[$text-muted]no history[/]", s=spark
+            )
         third = Content("")
-        if count and stat.oldest is not None and self.now is not None:
-            third = Content(f"oldest {age(self.now - stat.oldest)}")
+        if count and (oldest := self._oldest()):
+            third = Content(oldest)
         elif count == 0:
             third = Content.from_markup("[$text-muted]empty[/]")
+        detail = self._detail() if self.border_subtitle is None else ""
+        told = [
+            Content.from_markup("[$text-muted]$t[/]", t=line) for line in self._detail_lines(detail) or []
+        ]
+        if len(told) == 2:
+            return Content("\n").join([first, *told])
+        if told:  # one free line: where there is no history, else where there is no age
+            return Content("\n").join(
+                [first, told[0], third] if not self._spark() else [first, second, told[0]]
+            )
         return Content("\n").join([first, second, third])
 
     def action_open(self) -> None:

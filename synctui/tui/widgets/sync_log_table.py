@@ -31,6 +31,38 @@ def merged(row: SyncLogRow, counted: Mapping[str, SyncLogRow]) -> tuple[int | No
     return local, remote
 
 
+def column_titles(with_counts: bool) -> list[tuple[str, str]]:
+    counts = [("local", "Local"), ("server", "Server")] if with_counts else []
+    return [("type", "Record type"), *counts, ("success", "Last success"), ("error", "Last error")]
+
+
+TYPE_SHARE = 0.4  # of the row the record type keeps before the last error gives up its room
+MIN_TYPE = 14  # … and the least it keeps after that
+
+
+def fitted_widths(titles: list[tuple[str, str]], rows: list[list[Text]], room: int) -> list[int]:
+    """Each column as wide as its widest cell (title included). When they do not fit in `room`: the
+    record type gives way down to TYPE_SHARE of it, then the last error down to its title, then the
+    record type down to MIN_TYPE."""
+    widths = [max([len(title), *(row[i].cell_len for row in rows)]) for i, (_, title) in enumerate(titles)]
+    over = sum(widths) - max(room, 0)
+    for column, least in ((0, int(room * TYPE_SHARE)), (-1, len(titles[-1][1])), (0, MIN_TYPE)):
+        if over <= 0:
+            break
+        cut = min(over, max(widths[column] - least, 0))
+        widths[column] -= cut
+        over -= cut
+    return widths
+
+
+def cell_cut(cell: Text, width: int) -> Text:
+    if cell.cell_len <= width:
+        return cell
+    cut = cell.copy()
+    cut.truncate(width, overflow="ellipsis")
+    return cut
+
+
 class SyncLogTable(DataTable):
     DEFAULT_CSS = """
     SyncLogTable { height: 1fr; min-height: 3; overflow-x: hidden; }
@@ -49,20 +81,21 @@ class SyncLogTable(DataTable):
         self.filter_text = ""
         self.border_title = "Sync log"
 
-    def _columns(self, with_counts: bool) -> None:
-        if with_counts == self._with_counts:
-            return
+    def _columns(self, with_counts: bool, widths: list[int] | None = None) -> None:
+        """The columns afresh, sized to this backend's rows: one backend's long record types must not
+        keep another's "Last error" off screen."""
         self.clear(columns=True)
         self._with_counts = with_counts
-        self.add_column("Record type", key="type")
-        if with_counts:
-            self.add_column("Local", key="local")
-            self.add_column("Server", key="server")
-        self.add_column("Last success", key="success")
-        self.add_column("Last error", key="error")
+        titles = column_titles(with_counts)
+        for (key, title), width in zip(titles, widths or [None] * len(titles), strict=True):
+            self.add_column(title, key=key, width=width)
 
     def on_mount(self) -> None:
         self._columns(False)
+
+    def on_resize(self) -> None:
+        self._signature = None
+        self._redraw()
 
     def show(
         self,
@@ -115,9 +148,16 @@ class SyncLogTable(DataTable):
         with_counts = any(merged(row, self._counted)[1] is not None for row in self._rows)
         shown = [row for row in self._rows if matches(row, self.filter_text)]
         cells = [self._cells(row, now, styles, marks, with_counts) for row in shown]
+        widths = fitted_widths(
+            column_titles(with_counts),
+            cells,
+            self.size.width - 2 - 2 * self.cell_padding * len(cells[0] if cells else ()),
+        )
+        cells = [[cell_cut(cell, width) for cell, width in zip(row, widths, strict=True)] for row in cells]
         # Pushes mostly repeat the same log: rebuilding the table re-measures every cell.
         signature = (
             with_counts,
+            widths,
             [
                 (row.key, [(c.plain, str(c.style), tuple(c.spans)) for c in cs])
                 for row, cs in zip(shown, cells, strict=True)
@@ -126,8 +166,8 @@ class SyncLogTable(DataTable):
         if signature == self._signature and self.row_count:
             return
         self._signature = signature
-        self._columns(with_counts)
         cursor = self.cursor_row
+        self._columns(with_counts, widths)
         self.clear()
         self._shown = shown
         for index, (row, row_cells) in enumerate(zip(shown, cells, strict=True)):
@@ -152,9 +192,9 @@ class SyncLogTable(DataTable):
         except (TypeError, ValueError):
             level = "error"
         style = styles.get(level, "")
-        name = Text(one_line(row.record_type, 40) or "?", style=style)
+        name = Text(one_line(row.record_type, 120) or "?", style=style)
         if row.filter:
-            name.append(f" {one_line(row.filter, 30)}", style="dim")
+            name.append(f" {one_line(row.filter, 120)}", style="dim")
         success = Text(f"{marks.get(level, ' ')} ", style=style)
         if row.last_success is None:
             success.append("never", style=style)

@@ -156,7 +156,7 @@ async def test_finished_sync_counts_integration_errors(make_backend, sim: Simula
     assert result.ok  # the sync itself finished without an error
     assert "synced" not in result.message.lower()
     assert result.message.startswith("Sync finished: ")
-    assert result.message.endswith("; 1 records failed to integrate (in Sync errors)")
+    assert result.message.endswith("; 1 record failed to integrate (in Sync errors)")
     assert result.counts["rejected"] == 1
     snap = await backend.snapshot()
     assert snap.progress is not None and snap.progress.message == "Sync finished without an error"

@@ -1,0 +1,93 @@
+"""The actions of the selected backend that live on another screen, reachable from the dashboard's
+command palette by their catalogue name (Re-Queue Conflicted, Leave Server Version, Check Connection…).
+
+Each opens the screen that owns it. An action on the whole queue or backend then runs as its key
+would there, through the same confirmation; one that needs a choice first (entries, a setting) waits
+for it and says which key to press.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from synctui.actions import ActionSpec, action, discard_action
+from synctui.model import QueueKind
+from synctui.tui.actions import offers
+from synctui.tui.binding_spec import BindingSpec
+from synctui.tui.bindings import SPECS, current_keys, key_label
+from synctui.tui.format import CARD_ORDER
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
+
+    from synctui.tui.app import SyncTuiApp
+
+# The bindings that act on something chosen on their screen, and what is chosen.
+CHOOSE_FIRST = {
+    "retry_selected": "choose the entries (space)",
+    "discard_selected": "choose the entries (space)",
+    "change_setting": "choose the setting",
+}
+SCREEN_NAMES = {"browser": "queue", "details": "details"}
+
+
+@dataclass(frozen=True)
+class Reach:
+    spec: ActionSpec
+    binding: BindingSpec
+    queue: QueueKind | None  # the queue it opens, for a queue action
+
+    def help(self, app: SyncTuiApp) -> str:
+        keys = ", ".join(key_label(app, key) for key in current_keys(self.binding, app.keymap))
+        where = f"{self.queue.value.title()} queue" if self.queue else "Backend details"
+        return f"{self.spec.what} (opens {where}; key {keys} there)"
+
+
+def reachable(app: SyncTuiApp) -> Iterator[Reach]:
+    """The catalogue actions on the selected backend's other screens that it offers now."""
+    view = app.selected_view()
+    if view is None:
+        return
+    backend = view.snapshot.backend
+    for binding in SPECS:
+        if binding.catalogue is None or binding.scope not in SCREEN_NAMES:
+            continue
+        if binding.scope == "details":
+            spec = action(binding.catalogue)
+            if offers(app, backend, spec):
+                yield Reach(spec, binding, None)
+            continue
+        for kind in CARD_ORDER:
+            spec = discard_action(kind) if binding.catalogue == "discard" else action(binding.catalogue)
+            if kind in spec.queues and offers(app, backend, spec, kind):
+                yield Reach(spec, binding, kind)
+
+
+def palette_entries(app: SyncTuiApp) -> Iterator[tuple[str, str, Callable[[], Any]]]:
+    for reach in reachable(app):
+        yield reach.spec.title, reach.help(app), lambda r=reach: go(app, r)
+
+
+async def go(app: SyncTuiApp, reach: Reach) -> None:
+    from synctui.tui.screens.backend_details import BackendDetailsScreen
+    from synctui.tui.screens.queue_browser import QueueBrowserScreen
+
+    view = app.selected_view()
+    if view is None:
+        return
+    backend = view.snapshot.backend
+    screen: Screen
+    if reach.queue is not None:
+        screen = QueueBrowserScreen(backend, reach.queue, view.snapshot.queue(reach.queue))
+    else:
+        screen = BackendDetailsScreen(backend)
+    await app.push_screen(screen)
+    choice = CHOOSE_FIRST.get(reach.binding.id)
+    if choice is None:
+        await app.run_action(reach.binding.action, screen)
+        return
+    keys = current_keys(reach.binding, app.keymap)
+    key = key_label(app, keys[0]) if keys else "its key"
+    app.notify(f"{reach.spec.title}: {choice}, then press {key}", timeout=8)
