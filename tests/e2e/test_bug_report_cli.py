@@ -11,21 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from .stack import PASSWORD, ProcessGroup, Stack, build_stack, child_env, run_cli, short_temp_dir, wait_until
+from .stack import PASSWORD, Stack, run_cli, running_stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
 
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[Stack]:
-    with short_temp_dir() as base:
-        group = ProcessGroup(child_env(base), base)
-        try:
-            running = build_stack(base, group)
-            wait_until(lambda: not running.agent.backend("clinic")["stale"], 15, "the agent's first snapshot")
-            yield running
-        finally:
-            group.stop_all()
+    with running_stack() as running:
+        yield running
 
 
 def one_line(stderr: str) -> str:
