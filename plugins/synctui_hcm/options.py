@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from synctui.backend import BackendSettings, Option, OptionError, config_error, read_options
-from synctui_hcm.wire import EntityWire, build_wires
+
+from .wire import EntityWire, build_wires
 
 OPTIONS = (
     Option("oplog", Path, required=True, help="path of the OpLog SQLite file (watched with its `-wal`)"),

@@ -31,10 +31,14 @@ from synctui.model import (
 )
 
 from . import conflicts, database, mapping, panel, queries, retry_outcome, site_settings
-from .codes import explain
 from .conflict_pages import buffer_detail, conflicts_page, gone, not_listable, sync_error_detail
 from .options import OPTIONS, MSupplyOptions, parse_options
-from .parsers import (
+from .probe import CentralProbe, probe_central
+from .rejections import explain
+from .site_answers import Fetched, field_error, read_sync_info, required_field
+from .site_client import SiteClient, shape_error
+from .sync_follow import describe, trigger_and_follow
+from .wire import (
     InitialisationStatus,
     ParseError,
     StoreInfo,
@@ -48,10 +52,6 @@ from .parsers import (
     parse_sync_settings,
     parse_sync_status,
 )
-from .probe import CentralProbe, probe_central
-from .site_answers import Fetched, field_error, read_sync_info, required_field
-from .sync_follow import describe, trigger_and_follow
-from .wire import SiteClient, shape_error
 
 
 class MSupplyBackend(Backend):
