@@ -37,23 +37,9 @@ from synctui.model import (
 
 from . import reading, repair, sync_legacy, sync_now
 from .auth import TokenCache
-from .dcdr_client import MAX_BODY, DcdrClient
+from .dcdr_client import DcdrClient
 from .options import OPTIONS
 from .profiles import OPENIZ, SANTEDB2, SANTEDB3, Profile
-from .reading import ENTRY_FILTERS, GUID
-from .repair import TYPE_NAME
-from .sync_now import DONE_STATES, OUTGOING
-
-# The option defaults and wire constants that used to be defined here stay importable from here.
-__all__ = [
-    "DONE_STATES",
-    "ENTRY_FILTERS",
-    "GUID",
-    "MAX_BODY",
-    "OUTGOING",
-    "TYPE_NAME",
-    "SanteDBBackend",
-]
 
 
 class SanteDBBackend(Backend):
