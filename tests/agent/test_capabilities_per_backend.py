@@ -4,6 +4,7 @@ removes more. What is removed is never offered (the snapshot a client reads) and
 from __future__ import annotations
 
 import httpx
+import pytest
 from synctui_santedb.simulator import SimulatorState, create_app
 
 from synctui.actions import action, offered
@@ -11,6 +12,7 @@ from synctui.agent.api import create_api
 from synctui.agent.core import Agent
 from synctui.backend import BackendSettings, Secret
 from synctui.config import parse_config
+from synctui.config_values import ConfigError
 from synctui.model import Capability
 
 from .conftest import agent_config
@@ -65,3 +67,17 @@ def test_the_config_names_capabilities_to_disable() -> None:
     raw = {"backends": [{"name": "a", "kind": "santedb", "disable": ["discard", "reset"]}]}
     (backend,) = parse_config(raw).backends
     assert backend.disable == {Capability.DISCARD, Capability.RESET}
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("discard", "disable must be a list of capabilities"),
+        (["discard", "fly"], "disable: 'fly' is not a capability"),
+    ],
+)
+def test_a_bad_disable_list_is_one_line_naming_the_key(value: object, message: str) -> None:
+    raw = {"backends": [{"name": "a", "kind": "santedb", "disable": value}]}
+    with pytest.raises(ConfigError, match=message) as err:
+        parse_config(raw)
+    assert "\n" not in str(err.value) and "(a)" in str(err.value)
