@@ -13,6 +13,7 @@ against them when it loads and `synctui plugins --options KIND` lists them.
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -141,7 +142,10 @@ class Option:
         if Path in types and isinstance(value, (str, Path)):
             if not str(value).strip() or "\0" in str(value):
                 raise OptionError(self.name, "must be a file path")
-            path = Path(value).expanduser()
+            try:
+                path = Path(value).expanduser()
+            except RuntimeError:  # "~nobody/x": no such user
+                raise OptionError(self.name, f"cannot expand {str(value)[:60]!r}: no such user") from None
             return path if path.is_absolute() or base_dir is None else base_dir / path
         if self.secret and isinstance(value, Secret):
             return value
@@ -153,6 +157,8 @@ class Option:
         if not isinstance(value, tuple(t for group in accepted for t in group)):
             raise OptionError(self.name, f"expects {self.type_name}, not {type(value).__name__}")
         if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if not math.isfinite(value):
+                raise OptionError(self.name, f"must be a finite number, not {value!r}")
             if self.minimum is not None and value < self.minimum:
                 raise OptionError(self.name, f"must be at least {self.minimum:g}, not {value!r}")
             if self.maximum is not None and value > self.maximum:
