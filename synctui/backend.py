@@ -7,10 +7,13 @@ is caught there, so a broken adapter shows an error instead of stopping the agen
 any other exception is reported as an adapter fault.
 
 Optional methods raise `NotSupported` by default; list the ones you implement in `capabilities`.
+Declare the adapter's `[backends.options]` keys in `option_specs` (`Option`): the core checks the config
+against them when it loads and `synctui plugins --options KIND` lists them.
 """
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -88,6 +91,126 @@ class BackendSettings:
     options: dict[str, Any] = field(default_factory=dict)  # adapter-specific keys of the config
     sync_at_start: bool | None = None  # Synchronize Now when the agent starts (None: as the adapter says)
     sync_every: float = 0.0  # seconds between background syncs; 0: none
+    disable: frozenset[Capability] = frozenset()  # actions the config removes: never offered, refused
+
+
+# Options the agent itself reads for every backend (config.py checks them); an adapter never declares them.
+AGENT_OPTIONS = frozenset({"sync_timeout", "resubmit_timeout"})
+TYPE_NAMES: dict[type, str] = {
+    str: "text",
+    int: "whole number",
+    float: "number",
+    bool: "true/false",
+    Path: "path",
+    dict: "table",
+    list: "list",
+}
+
+
+@dataclass(frozen=True)
+class Option:
+    """One key of an adapter's `[backends.options]`.
+
+    `type` is str, int, float, bool, Path (relative to the config file's folder), dict (a table) or list,
+    or a tuple of them. `default` None means "not set" (the adapter says in `help` what it does then). A
+    `secret` option is given to the adapter as a `Secret`. `minimum`/`maximum` bound numbers; `choices`
+    lists the only values allowed."""
+
+    name: str
+    type: type | tuple[type, ...]
+    default: Any = None
+    help: str = ""
+    secret: bool = False
+    required: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()
+
+    @property
+    def type_name(self) -> str:
+        types = self.type if isinstance(self.type, tuple) else (self.type,)
+        name = " or ".join(TYPE_NAMES.get(t, t.__name__) for t in types)
+        if self.minimum is not None and self.maximum is not None:
+            return f"{name} {self.minimum:g}–{self.maximum:g}"
+        if self.minimum is not None:
+            return f"{name} ≥ {self.minimum:g}"
+        return " / ".join(self.choices) if self.choices else name
+
+    def check(self, value: Any, base_dir: Path | None) -> Any:
+        """The value as the adapter gets it; OptionError saying what is wrong."""
+        types = self.type if isinstance(self.type, tuple) else (self.type,)
+        if Path in types and isinstance(value, (str, Path)):
+            if not str(value).strip() or "\0" in str(value):
+                raise OptionError(self.name, "must be a file path")
+            try:
+                path = Path(value).expanduser()
+            except RuntimeError:  # "~nobody/x": no such user
+                raise OptionError(self.name, f"cannot expand {str(value)[:60]!r}: no such user") from None
+            return path if path.is_absolute() or base_dir is None else base_dir / path
+        if self.secret and isinstance(value, Secret):
+            return value
+        if isinstance(value, bool) and bool not in types:
+            raise OptionError(self.name, f"expects {self.type_name}, not true/false")
+        if isinstance(value, float) and int in types and float not in types and value.is_integer():
+            value = int(value)
+        accepted = tuple({float: (int, float), Path: (str, Path)}.get(t, (t,)) for t in types)
+        if not isinstance(value, tuple(t for group in accepted for t in group)):
+            raise OptionError(self.name, f"expects {self.type_name}, not {type(value).__name__}")
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if not math.isfinite(value):
+                raise OptionError(self.name, f"must be a finite number, not {value!r}")
+            if self.minimum is not None and value < self.minimum:
+                raise OptionError(self.name, f"must be at least {self.minimum:g}, not {value!r}")
+            if self.maximum is not None and value > self.maximum:
+                raise OptionError(self.name, f"must be at most {self.maximum:g}, not {value!r}")
+            if float in types and int not in types:
+                value = float(value)
+        if self.choices and value not in self.choices:
+            raise OptionError(self.name, f"must be one of {', '.join(self.choices)}, not {str(value)[:60]!r}")
+        if isinstance(value, str) and self.secret:
+            return Secret(value)
+        return value
+
+
+class OptionError(ValueError):
+    """An option of the config that its declaration refuses."""
+
+    def __init__(self, key: str, why: str) -> None:
+        super().__init__(f"options.{key} {why}")
+        self.key = key
+
+
+def read_options(
+    specs: Sequence[Option], given: dict[str, Any], base_dir: Path | None = None
+) -> dict[str, Any]:
+    """`given` checked against `specs`: every declared key (its default when not given), typed; the
+    agent's own keys pass through. An unknown key or a bad value: OptionError."""
+    known = {spec.name: spec for spec in specs}
+    for key in given:
+        if key not in known and key not in AGENT_OPTIONS:
+            raise OptionError(key, f"is not an option of this backend (known: {', '.join(known)})")
+    options = {key: value for key, value in given.items() if key in AGENT_OPTIONS}
+    for spec in specs:
+        value = given.get(spec.name)
+        if value is None:
+            if spec.required:
+                raise OptionError(spec.name, f"is required: {spec.help}")
+            options[spec.name] = spec.default
+        else:
+            options[spec.name] = spec.check(value, base_dir)
+    return options
+
+
+def config_error(settings: BackendSettings, what: str) -> BackendError:
+    """A mistake in this backend's entry of the config (an option, its URL), found by the adapter."""
+    return BackendError(
+        Rejection(
+            Category.FIX_DATA,
+            f"backend {settings.name}: {what}",
+            advice=f"Fix this backend in the synctui config (`synctui plugins --options {settings.kind}`).",
+            code="CONFIG",
+        )
+    )
 
 
 class BackendError(Exception):
@@ -189,11 +312,14 @@ class NotSupported(BackendError):
 
 
 class Backend(ABC):
-    """One backend family. Subclass, set `kind` and `capabilities`, implement what you support."""
+    """One backend family. Subclass, set `kind`, `capabilities` and `option_specs`, implement what you
+    support. `capabilities` is read per instance: an adapter may narrow it in `__init__` (a profile that
+    lacks an action), and the agent removes what the config's `disable` names."""
 
     kind: ClassVar[str]
     description: ClassVar[str] = ""
-    capabilities: ClassVar[frozenset[Capability]] = frozenset()
+    capabilities: frozenset[Capability] = frozenset()
+    option_specs: ClassVar[tuple[Option, ...]] = ()
     # Whether the agent runs Synchronize Now when it starts, unless the config says otherwise: true
     # where the device's own app syncs at login and nothing else would run the sync on a terminal.
     sync_at_start: ClassVar[bool] = False
@@ -201,6 +327,14 @@ class Backend(ABC):
     def __init__(self, settings: BackendSettings, http: httpx.AsyncClient) -> None:
         self.settings = settings
         self.http = http
+
+    def read_options(self) -> dict[str, Any]:
+        """This backend's options checked against `option_specs` (the agent did so at load already;
+        this catches settings made in code): BackendError with the one config-error shape."""
+        try:
+            return read_options(self.option_specs, self.settings.options)
+        except OptionError as exc:
+            raise config_error(self.settings, str(exc)) from None
 
     @property
     def name(self) -> str:

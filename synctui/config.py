@@ -11,6 +11,7 @@ import os
 import re
 import tomllib
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Any
 
 import platformdirs
 
-from synctui.backend import BackendSettings, Secret
+from synctui.backend import Backend, BackendSettings, OptionError, Secret, read_options
 from synctui.config_fleet import DeviceIdentity, PushSettings, parse_identity, parse_push
 from synctui.config_values import (
     ConfigError,
@@ -34,7 +35,7 @@ from synctui.config_values import (
     read_secret_file,
     typed_value,
 )
-from synctui.model import Thresholds
+from synctui.model import Capability, Thresholds
 from synctui.pin import valid_pin_hash
 
 APP = "synctui"
@@ -256,12 +257,9 @@ BACKEND_KEYS = {
     "stuck_after",
     "sync_at_start",
     "sync_every",
+    "disable",
     "options",
 }
-
-
-# adapters' file options, relative to the config file's folder like every path in it (README)
-PATH_OPTIONS = ("database", "oplog")
 
 
 def _parse_backend(raw: Any, where: str, private: bool, path: Path | None) -> BackendSettings:
@@ -289,9 +287,6 @@ def _parse_backend(raw: Any, where: str, private: bool, path: Path | None) -> Ba
     if not isinstance(options, dict):
         raise ConfigError(f"{at} [backends.options] must be a table")
     options = dict(options)
-    for key in PATH_OPTIONS:
-        if options.get(key) is not None:
-            options[key] = str(parse_path(options[key], path, f"{at} options.{key}"))
     for key in ("sync_timeout", "resubmit_timeout"):  # read by the agent itself, not the adapter
         if key in options:
             options[key] = parse_seconds(options, key, at, 0.0, LONG_ACTION_TIMEOUT, label=f"options.{key}")
@@ -307,7 +302,36 @@ def _parse_backend(raw: Any, where: str, private: bool, path: Path | None) -> Ba
         options=options,
         sync_at_start=typed_value(raw, "sync_at_start", bool, at),
         sync_every=parse_interval(raw.get("sync_every"), SHORTEST_SYNC_EVERY, f"{at} sync_every"),
+        disable=_capabilities(raw.get("disable", []), f"{at} disable"),
     )
+
+
+def _capabilities(value: Any, where: str) -> frozenset[Capability]:
+    known = ", ".join(c.value for c in Capability)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where} must be a list of capabilities ({known})")
+    unknown = sorted(set(value) - {c.value for c in Capability})
+    if unknown:
+        raise ConfigError(f"{where}: {unknown[0][:40]!r} is not a capability ({known})")
+    return frozenset(Capability(v) for v in value)
+
+
+def check_backend_options(config: Config, adapter: Callable[[str], type[Backend]]) -> None:
+    """Check each backend's options against its adapter's declarations (`adapter(kind)`; LookupError:
+    no adapter, the agent says so) and keep them typed, paths relative to the config file's folder."""
+    where = str(config.path) if config.path else "config"
+    base_dir = config.path.parent if config.path else None
+    for i, backend in enumerate(config.backends):
+        try:
+            specs = adapter(backend.kind).option_specs
+        except LookupError:
+            continue
+        if not specs:  # an adapter that declares nothing reads its options itself
+            continue
+        try:
+            backend.options = read_options(specs, backend.options, base_dir)
+        except OptionError as exc:
+            raise ConfigError(f"{where}: backends[{i}] ({backend.name}): {exc}") from None
 
 
 def _backend_secret(raw: dict[str, Any], where: str, private: bool, path: Path | None) -> Secret | None:

@@ -29,13 +29,14 @@ from synctui.model import (
     Snapshot,
     SyncResult,
 )
-from synctui_hcm import flight
-from synctui_hcm.entry_view import not_in_queue, queue_entry
-from synctui_hcm.oplog import OpLogMissing, OpLogStore, OpRow
-from synctui_hcm.options import HCMOptions, parse_options
-from synctui_hcm.runner import LAST_RUN_KEY, Failure, SyncRunner
-from synctui_hcm.snapshot_view import info_items, log_row, queue_stats, sync_job
-from synctui_hcm.wire import CREATE_OPERATIONS, order_index
+
+from . import flight
+from .entry_view import not_in_queue, queue_entry
+from .oplog import OpLogMissing, OpLogStore, OpRow
+from .options import OPTIONS, HCMOptions, parse_options
+from .runner import LAST_RUN_KEY, Failure, SyncRunner
+from .snapshot_view import info_items, log_row, queue_stats, sync_job
+from .wire import CREATE_OPERATIONS, order_index
 
 MAX_PAYLOAD = 256 * 1024
 
@@ -44,7 +45,8 @@ class HCMBackend(Backend):
     kind: ClassVar[str] = "hcm"
     description: ClassVar[str] = "DIGIT Health Campaign Management device: OpLog + DIGIT bulk APIs"
     sync_at_start: ClassVar[bool] = True  # the field app syncs at login; on a terminal the agent does
-    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+    option_specs = OPTIONS
+    capabilities = frozenset(
         {
             Capability.ENTRIES,
             Capability.SYNCHRONIZE,

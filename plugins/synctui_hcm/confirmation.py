@@ -10,13 +10,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 from synctui.model import Category, QueueKind, Rejection
-from synctui_hcm.oplog import OpLogStore, OpRow
-from synctui_hcm.options import HCMOptions
-from synctui_hcm.server_api import ServerApi
-from synctui_hcm.sync_outcome import Abort, Failure, Outcome
-from synctui_hcm.sync_progress import ProgressTracker
-from synctui_hcm.sync_rejections import no_wire, not_applied, not_confirmed, rechecked
-from synctui_hcm.wire import CREATE_OPERATIONS, UPDATE_OPERATIONS, EntityWire, ServerEntity, order_index
+
+from .oplog import OpLogStore, OpRow
+from .options import HCMOptions
+from .server_api import ServerApi
+from .sync_outcome import Abort, Failure, Outcome
+from .sync_progress import ProgressTracker
+from .sync_rejections import no_wire, not_applied, not_confirmed, rechecked
+from .wire import CREATE_OPERATIONS, UPDATE_OPERATIONS, EntityWire, ServerEntity, order_index
 
 Confirmed = tuple[OpRow, str | None, int | None, list]
 TRANSIENT = (Category.RETRYABLE, Category.SERVER)  # a search failing so says nothing about the rows

@@ -13,10 +13,11 @@ import httpx
 
 from synctui.backend import BackendSettings, DemoBackend, Secret
 from synctui.model import Category, Rejection
-from synctui_hcm.oplog import OpLogStore
-from synctui_hcm.runner import not_confirmed
-from synctui_hcm.simulator import FieldWorker, SimConfig, SimServer, SimTransport, simulator_app
-from synctui_hcm.wire import DEFAULT_WIRES
+
+from .oplog import OpLogStore
+from .runner import not_confirmed
+from .simulator import FieldWorker, SimConfig, SimServer, SimTransport, simulator_app
+from .wire import DEFAULT_WIRES
 
 TOKEN = "demo-hcm-token"
 TENANT = "mz"

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from synctui.model import Category, QueueEntry, QueueKind, Rejection
-from synctui_hcm.oplog import OpRow, to_datetime
-from synctui_hcm.sync_rejections import not_confirmed
+
+from .oplog import OpRow, to_datetime
+from .sync_rejections import not_confirmed
 
 
 def queue_entry(row: OpRow, queue: QueueKind, max_attempts: int, blocker: OpRow | None = None) -> QueueEntry:

@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from synctui.model import QueueKind, Rejection
-from synctui_hcm import oplog_reads as reads
-from synctui_hcm import oplog_writes as writes
-from synctui_hcm.oplog_checkpoint import BackgroundCheckpoints
-from synctui_hcm.oplog_schema import (
+
+from . import oplog_reads as reads
+from . import oplog_writes as writes
+from .oplog_checkpoint import BackgroundCheckpoints
+from .oplog_schema import (
     CONFLICTS_SQL,
     FROM,
     INBOX_SQL,

@@ -8,7 +8,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from synctui.model import QueueKind
-from synctui_hcm.oplog_schema import (
+
+from .oplog_schema import (
     CONFLICTS_SQL,
     FROM,
     INBOX_SQL,
@@ -22,7 +23,7 @@ from synctui_hcm.oplog_schema import (
     Query,
     op_row,
 )
-from synctui_hcm.wire import COUNTED_TYPES
+from .wire import COUNTED_TYPES
 
 COUNTED_SQL = ",".join(f"'{t}'" for t in COUNTED_TYPES)
 

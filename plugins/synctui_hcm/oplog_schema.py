@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from synctui.model import DecodeError, QueueKind, Rejection, from_data
-from synctui_hcm.wire import NOT_AWAITED_TYPES, QUEUED_OPERATIONS
+
+from .wire import NOT_AWAITED_TYPES, QUEUED_OPERATIONS
 
 Query = Callable[[str, Any], list[Any]]  # (sql, params) -> rows
 Statement = tuple[str, Any]  # (sql, params); a list of params runs as executemany

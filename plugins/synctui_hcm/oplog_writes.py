@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from synctui.model import Rejection, to_data
-from synctui_hcm.oplog_schema import OpRow, Statement
+
+from .oplog_schema import OpRow, Statement
 
 _ENSURE = "INSERT OR IGNORE INTO synctui_oplog_state (oplogId) VALUES (?)"
 

@@ -1,15 +1,68 @@
-"""The HCM backend's option keys (BackendSettings.options), checked once with clear messages."""
+"""The HCM backend's option keys (BackendSettings.options), declared once; synctui checks them."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from synctui.backend import BackendError, BackendSettings
-from synctui.model import Category, Rejection
-from synctui_hcm.wire import EntityWire, build_wires
+from synctui.backend import BackendSettings, Option, OptionError, config_error, read_options
+
+from .wire import EntityWire, build_wires
+
+OPTIONS = (
+    Option("oplog", Path, required=True, help="path of the OpLog SQLite file (watched with its `-wal`)"),
+    Option("tenant_id", str, "default", help="`tenantId` of requests"),
+    Option("user_info", dict, {}, help="`RequestInfo.userInfo` (uuid, userName, type, roles...)"),
+    Option(
+        "paths",
+        dict,
+        help="per entity type: a base path string, or `{base, list_key, search_key, response_key}` "
+        "(new types need all four); not set: the built-in table",
+    ),
+    Option("batch_size", int, 100, minimum=1, help="records per bulk call (the app: 5 manual, MDMS-driven)"),
+    Option("pause_seconds", float, 1.0, minimum=0, help="pause before each update / delete group"),
+    Option(
+        "max_attempts",
+        int,
+        3,
+        minimum=1,
+        help="confirmation misses before a row goes to conflicts (`SYNC_DOWN_RETRY_COUNT`)",
+    ),
+    Option(
+        "retry_interval",
+        float,
+        5.0,
+        minimum=0,
+        help="seconds × attempt between passes (`RETRY_TIME_INTERVAL`)",
+    ),
+    Option("max_passes", int, 10, minimum=1, help="passes per Synchronize Now"),
+    Option(
+        "resend_grace",
+        float,
+        60.0,
+        minimum=0,
+        help="seconds a possibly-sent row is only searched for (≥ the server's persistence lag)",
+    ),
+    Option("search_limit", int, 100, minimum=1, help="clientReferenceIds per search (server caps at 200)"),
+    Option(
+        "health_interval", float, 30.0, minimum=0, help="seconds between server probes made by the snapshot"
+    ),
+    Option(
+        "poll_failures",
+        int,
+        5,
+        minimum=1,
+        help="failed confirmation searches in a row before one counts as failed",
+    ),
+    Option(
+        "poll_backoff",
+        float,
+        0.5,
+        minimum=0,
+        help="seconds before retrying a failed search, doubled each time (at most 10)",
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -19,71 +72,29 @@ class HCMOptions:
     user_info: dict[str, Any] = field(default_factory=dict)
     wires: dict[str, EntityWire] = field(default_factory=dict)
     batch_size: int = 100
-    pause_seconds: float = 1.0  # before each update / delete group (lets the creates persist)
-    max_attempts: int = 3  # confirmation searches before a row is given up on (SYNC_DOWN_RETRY_COUNT)
-    retry_interval: float = 5.0  # seconds × attempt between confirmation passes (RETRY_TIME_INTERVAL)
-    max_passes: int = 10  # confirm + sync-up passes in one Synchronize Now
-    resend_grace: float = 60.0  # seconds a possibly-sent row is only searched for, never re-sent
+    pause_seconds: float = 1.0
+    max_attempts: int = 3
+    retry_interval: float = 5.0
+    max_passes: int = 10
+    resend_grace: float = 60.0
     search_limit: int = 100
-    health_interval: float = 30.0  # seconds between server probes made by snapshot()
-    poll_failures: int = 5  # failed confirmation searches in a row before one counts as failed
-    poll_backoff: float = 0.5  # seconds before the first retry of a failed search, doubled each time
-
-
-def _bad(key: str, why: str) -> BackendError:
-    return BackendError(
-        Rejection(
-            category=Category.FIX_DATA,
-            message=f"HCM option {key!r}: {why}",
-            advice="Fix the option in the configuration of this backend (see the HCM plugin README).",
-            code="BAD_OPTION",
-        )
-    )
-
-
-def _number(options: Mapping[str, Any], key: str, default: float, kind: type, minimum: float) -> Any:
-    value = options.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _bad(key, f"expected a number, got {type(value).__name__}")
-    if kind is int and int(value) != value:
-        raise _bad(key, "expected a whole number")
-    if value < minimum:
-        raise _bad(key, f"must be at least {minimum}")
-    return kind(value)
+    health_interval: float = 30.0
+    poll_failures: int = 5
+    poll_backoff: float = 0.5
 
 
 def parse_options(settings: BackendSettings) -> HCMOptions:
-    opts = settings.options or {}
-    oplog = opts.get("oplog")
-    if not isinstance(oplog, (str, Path)) or not str(oplog):
-        raise _bad("oplog", "the path of the device's OpLog SQLite file is required")
-    tenant = opts.get("tenant_id", "default")
-    if not isinstance(tenant, str) or not tenant:
-        raise _bad("tenant_id", "expected a non-empty string")
-    user_info = opts.get("user_info", {})
-    if not isinstance(user_info, Mapping):
-        raise _bad("user_info", "expected a table (uuid, userName, type, roles...)")
-    user_info = dict(user_info)
+    """The options as the adapter uses them; BackendError (code CONFIG) naming the key."""
+    try:
+        opts = read_options(OPTIONS, settings.options or {})
+        wires = build_wires(opts.pop("paths"))
+    except OptionError as exc:
+        raise config_error(settings, str(exc)) from None
+    except ValueError as exc:
+        raise config_error(settings, f"options.{exc}") from None
+    user_info = dict(opts.pop("user_info"))
     if settings.username and "userName" not in user_info:
         user_info["userName"] = settings.username
-    user_info.setdefault("tenantId", tenant)
-    try:
-        wires = build_wires(opts.get("paths"))
-    except ValueError as exc:
-        raise _bad("paths", str(exc)) from None
-    return HCMOptions(
-        oplog=Path(oplog).expanduser(),
-        tenant_id=tenant,
-        user_info=user_info,
-        wires=wires,
-        batch_size=_number(opts, "batch_size", 100, int, 1),
-        pause_seconds=_number(opts, "pause_seconds", 1.0, float, 0),
-        max_attempts=_number(opts, "max_attempts", 3, int, 1),
-        retry_interval=_number(opts, "retry_interval", 5.0, float, 0),
-        max_passes=_number(opts, "max_passes", 10, int, 1),
-        resend_grace=_number(opts, "resend_grace", 60.0, float, 0),
-        search_limit=_number(opts, "search_limit", 100, int, 1),
-        health_interval=_number(opts, "health_interval", 30.0, float, 0),
-        poll_failures=_number(opts, "poll_failures", 5, int, 1),
-        poll_backoff=_number(opts, "poll_backoff", 0.5, float, 0),
-    )
+    user_info.setdefault("tenantId", opts["tenant_id"])
+    known = set(HCMOptions.__dataclass_fields__)
+    return HCMOptions(**{k: v for k, v in opts.items() if k in known}, user_info=user_info, wires=wires)

@@ -16,7 +16,7 @@ def synctui_register_backends(register: Callable[..., None]) -> None:
 
 @hookimpl
 def synctui_demo_backends(register: Callable[[DemoBackend], None]) -> None:
-    from synctui_hcm.demo import HCMDemo
+    from .demo import HCMDemo
 
     register(HCMDemo())
 
@@ -25,6 +25,6 @@ def synctui_demo_backends(register: Callable[[DemoBackend], None]) -> None:
 def synctui_explain_rejection(kind: str, raw: str, status: int | None) -> Rejection | None:
     if kind != "hcm":
         return None
-    from synctui_hcm.errors import explain_raw
+    from .rejections import explain_raw
 
     return explain_raw(raw, status)

@@ -29,20 +29,21 @@ import httpx
 
 from synctui.backend import Secret
 from synctui.model import Category, QueueKind, Rejection, SyncProgress, SyncResult
-from synctui_hcm.confirmation import Confirmation
-from synctui_hcm.oplog import OpLogStore, OpRow, now_ms
-from synctui_hcm.options import HCMOptions
-from synctui_hcm.server_api import ServerApi
-from synctui_hcm.sync_outcome import Abort, Failure, Outcome
-from synctui_hcm.sync_progress import ProgressTracker
-from synctui_hcm.sync_rejections import (
+
+from .confirmation import Confirmation
+from .oplog import OpLogStore, OpRow, now_ms
+from .options import HCMOptions
+from .server_api import ServerApi
+from .sync_outcome import Abort, Failure, Outcome
+from .sync_progress import ProgressTracker
+from .sync_rejections import (
     VERIFYING_EARLIER_SEND,
     moved_to_conflicts,
     not_confirmed,
     not_confirmed_yet,
 )
-from synctui_hcm.sync_up import ABORT_AFTER_TRANSPORT_FAILURES, SyncUp, plan
-from synctui_hcm.wire import EntityWire, ServerEntity
+from .sync_up import ABORT_AFTER_TRANSPORT_FAILURES, SyncUp, plan
+from .wire import EntityWire, ServerEntity
 
 __all__ = [
     "ABORT_AFTER_TRANSPORT_FAILURES",

@@ -11,10 +11,11 @@ import httpx
 
 from synctui.backend import AnswerTooLarge, Secret, read_limited
 from synctui.model import Category, Rejection
-from synctui_hcm.errors import garbage_rejection, http_rejection, transport_rejection
-from synctui_hcm.options import HCMOptions
-from synctui_hcm.sync_outcome import Abort, Failure
-from synctui_hcm.wire import (
+
+from .options import HCMOptions
+from .rejections import garbage_rejection, http_rejection, transport_rejection
+from .sync_outcome import Abort, Failure
+from .wire import (
     EntityWire,
     ServerEntity,
     WireError,

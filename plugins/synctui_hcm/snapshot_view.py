@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from synctui.model import InfoItem, Job, JobState, QueueKind, QueueStat, SyncLogRow
-from synctui_hcm import flight
-from synctui_hcm.oplog import to_datetime
-from synctui_hcm.options import HCMOptions
+
+from . import flight
+from .oplog import to_datetime
+from .options import HCMOptions
 
 
 def queue_stats(counts: dict[str, Any]) -> list[QueueStat]:

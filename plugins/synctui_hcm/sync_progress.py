@@ -11,8 +11,9 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from synctui.model import QueueKind, SyncProgress, SyncStep
-from synctui_hcm.oplog import OpRow
-from synctui_hcm.wire import order_index
+
+from .oplog import OpRow
+from .wire import order_index
 
 
 class ProgressTracker:

@@ -1,4 +1,4 @@
-"""The rejections the sync runner itself gives rows and runs (the server's own codes are in errors.py)."""
+"""The rejections the sync runner itself gives rows and runs (the server's own codes are in rejections.py)."""
 
 from __future__ import annotations
 

@@ -26,15 +26,16 @@ from typing import Any
 import httpx
 
 from synctui.model import Category, Rejection
-from synctui_hcm.confirmation import Confirmation
-from synctui_hcm.errors import garbage_rejection, http_rejection
-from synctui_hcm.oplog import OpLogStore, OpRow, now_ms
-from synctui_hcm.options import HCMOptions
-from synctui_hcm.server_api import ServerApi
-from synctui_hcm.sync_outcome import Abort, Failure, Outcome
-from synctui_hcm.sync_progress import ProgressTracker
-from synctui_hcm.sync_rejections import INVALID_ENTITY_STRING, NO_CLIENT_REFERENCE_ID, NO_SERVER_ID, no_wire
-from synctui_hcm.wire import (
+
+from .confirmation import Confirmation
+from .oplog import OpLogStore, OpRow, now_ms
+from .options import HCMOptions
+from .rejections import garbage_rejection, http_rejection
+from .server_api import ServerApi
+from .sync_outcome import Abort, Failure, Outcome
+from .sync_progress import ProgressTracker
+from .sync_rejections import INVALID_ENTITY_STRING, NO_CLIENT_REFERENCE_ID, NO_SERVER_ID, no_wire
+from .wire import (
     CREATE_OPERATIONS,
     QUEUED_OPERATIONS,
     EntityWire,

@@ -12,7 +12,7 @@ from typing import ClassVar
 
 import httpx
 
-from synctui.backend import Backend, BackendError, BackendSettings, ProgressCallback
+from synctui.backend import Backend, BackendError, BackendSettings, ProgressCallback, config_error
 from synctui.model import (
     ActionResult,
     Capability,
@@ -31,10 +31,14 @@ from synctui.model import (
 )
 
 from . import conflicts, database, mapping, panel, queries, retry_outcome, site_settings
-from .codes import explain
 from .conflict_pages import buffer_detail, conflicts_page, gone, not_listable, sync_error_detail
-from .options import MSupplyOptions, parse_options
-from .parsers import (
+from .options import OPTIONS, MSupplyOptions, parse_options
+from .probe import CentralProbe, probe_central
+from .rejections import explain
+from .site_answers import Fetched, field_error, read_sync_info, required_field
+from .site_client import SiteClient, shape_error
+from .sync_follow import describe, trigger_and_follow
+from .wire import (
     InitialisationStatus,
     ParseError,
     StoreInfo,
@@ -48,10 +52,6 @@ from .parsers import (
     parse_sync_settings,
     parse_sync_status,
 )
-from .probe import CentralProbe, probe_central
-from .site_answers import Fetched, field_error, read_sync_info, required_field
-from .sync_follow import describe, trigger_and_follow
-from .wire import SiteClient, shape_error
 
 
 class MSupplyBackend(Backend):
@@ -59,7 +59,8 @@ class MSupplyBackend(Backend):
     description: ClassVar[str] = (
         "Open mSupply site (GraphQL), with read-only probes of the legacy mSupply central"
     )
-    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+    option_specs = OPTIONS
+    capabilities = frozenset(
         {
             Capability.ENTRIES,
             Capability.SYNCHRONIZE,
@@ -75,7 +76,7 @@ class MSupplyBackend(Backend):
         super().__init__(settings, http)
         self._config_error: BackendError | None = None
         try:
-            self.options = parse_options(settings.options)
+            self.options = parse_options(settings)
         except BackendError as exc:
             self.options = MSupplyOptions()
             self._config_error = exc
@@ -93,9 +94,7 @@ class MSupplyBackend(Backend):
         if self._config_error is not None:
             raise self._config_error
         if not self.settings.url:
-            raise BackendError(
-                Rejection(Category.FIX_DATA, "No URL is configured for this mSupply site.", code="BAD_OPTION")
-            )
+            raise config_error(self.settings, "no URL is configured for this mSupply site")
 
     @property
     def initialised(self) -> bool:

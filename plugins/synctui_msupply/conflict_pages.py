@@ -11,7 +11,7 @@ from synctui.backend import BackendError
 from synctui.model import Category, EntryDetail, EntryPage, QueueEntry, Rejection
 
 from . import conflicts, database
-from .parsers import SyncStatus
+from .wire import SyncStatus
 
 
 def not_listable() -> BackendError:

@@ -13,8 +13,8 @@ from dataclasses import replace
 from synctui.model import QueueEntry, QueueKind, Rejection
 
 from . import database, mapping
-from .codes import explain
-from .parsers import SyncStatus
+from .rejections import explain
+from .wire import SyncStatus
 
 SYNC_ENTRY_ID = "sync-error"
 BUFFER_PREFIX = "buffer:"

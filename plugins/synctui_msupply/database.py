@@ -16,7 +16,7 @@ from pathlib import Path
 from synctui.backend import BackendError
 from synctui.model import Category, Rejection
 
-from .parsers import ParseError, parse_time
+from .wire import ParseError, parse_time
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ from synctui.model import (
     SyncStep,
 )
 
-from .codes import explain
-from .parsers import StepStatus, SyncStatus
+from .rejections import explain
+from .wire import StepStatus, SyncStatus
 
 # (GraphQL field, log key, label) in the order a sync runs them (synchroniser.rs, reference §6)
 STEPS: tuple[tuple[str, str, str], ...] = (

@@ -1,19 +1,115 @@
-"""The `options` keys of an mSupply backend in the config, checked once with clear messages."""
+"""The `options` keys of an mSupply backend in the config, declared once; synctui checks them."""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from synctui.backend import BackendError, Secret
-from synctui.model import Category, Rejection
+from synctui.backend import BackendSettings, Option, OptionError, Secret, config_error, read_options
 
 # settings.rs BatchSize::default(). The sync driver loads its settings from the site's database with these
 # (settings_service.rs), so they are what a site runs with; the site API neither reports nor changes them.
 DEFAULT_BATCH_SIZE = {"remote_push": 1024, "remote_pull": 500, "central_pull": 500}
 SYNC_V5_VERSION = 14
+
+
+def _seconds(name: str, default: float, help: str, minimum: float = 0.0) -> Option:
+    return Option(name, float, default, minimum=minimum, help=help)
+
+
+OPTIONS = (
+    Option(
+        "central_url",
+        str,
+        help="legacy central server for Check connection; not set: the site's `syncSettings.url`",
+    ),
+    Option(
+        "site_name",
+        str,
+        help="the sync user name (site name); not set: `syncSettings.username`, "
+        "else `initialisationStatus.siteName`",
+    ),
+    Option(
+        "site_password",
+        str,
+        secret=True,
+        help="the plain sync password. Sent hashed (SHA-256 hex) "
+        "to central. Changing settings needs the plain one (`updateSyncSettings` takes it)",
+    ),
+    Option(
+        "site_password_sha256",
+        str,
+        secret=True,
+        help="the hash only. Enough for the probes, not for changing settings",
+    ),
+    Option(
+        "hardware_id",
+        str,
+        help="the `msupply-site-uuid` header. Central binds a site to one hardware "
+        "id, so give only this device's real id. Without it the central probe is skipped and the "
+        "reason is shown",
+    ),
+    Option("app_name", str, "Open mSupply Desktop", help="`app-name` header of the v5 calls"),
+    Option("app_version", str, "2.6.0", help="`app-version` header of the v5 calls"),
+    Option("sync_version", int, SYNC_V5_VERSION, help="`version` header of the v5 calls"),
+    Option("mobile_version", str, "4.0.0", help="`mobile-version` header of the v3 count"),
+    Option("probe_v3", bool, True, help="also ask mSupply Mobile's `GET /sync/v3/queued_records/count`"),
+    _seconds(
+        "hung_after_intervals",
+        3.0,
+        'a sync started more than this many intervals ago with no finish and no error "appears hung"',
+        minimum=1.0,
+    ),
+    _seconds("hung_min_seconds", 600.0, "…and never sooner than this (short intervals, slow first syncs)"),
+    _seconds("poll_seconds", 1.0, "how often Synchronize Now re-reads the status"),
+    _seconds(
+        "sync_timeout_seconds",
+        1800.0,
+        "after this Synchronize Now stops following a sync; the sync itself goes on",
+    ),
+    _seconds(
+        "trigger_grace_seconds",
+        30.0,
+        'if no new sync starts within this time after `manualSync`, report "the site did not start a sync"',
+    ),
+    _seconds(
+        "poll_failures",
+        5.0,
+        "failed status polls in a row (network, timeout, 5xx, answer of the "
+        'wrong shape) that end following a sync ("lost contact"); fewer are retried',
+        minimum=1.0,
+    ),
+    _seconds(
+        "poll_backoff_seconds", 0.5, "pause before retrying a failed poll, doubled each time (at most 10 s)"
+    ),
+    _seconds(
+        "retry_wait_seconds",
+        8.0,
+        "how long Retry waits for its sync to finish (keep it below the agent's call timeout)",
+    ),
+    Option(
+        "database",
+        Path,
+        help="the site's SQLite file, opened read-only (`mode=ro`). Lists "
+        "`sync_buffer` rows with `integration_error` and is watched for changes",
+    ),
+    Option(
+        "batch_size",
+        (int, dict),
+        minimum=1,
+        help="only for a site known to run with other sizes than "
+        "Open mSupply's built-in `{remote_push=1024, remote_pull=500, central_pull=500}`; shown as "
+        '"Sync request size", marked as from synctui\'s config',
+    ),
+    Option(
+        "use_site_thresholds",
+        bool,
+        False,
+        help="use the site's own `warningThreshold`/"
+        "`errorThreshold` (days) instead of the config's thresholds",
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -49,80 +145,24 @@ class MSupplyOptions:
         return None
 
 
-def _bad(key: str, why: str) -> BackendError:
-    return BackendError(
-        Rejection(
-            category=Category.FIX_DATA,
-            message=f"mSupply option '{key}' {why}.",
-            advice="Fix the backend's options in the synctui config (see the mSupply plugin README).",
-            code="BAD_OPTION",
-        )
-    )
-
-
-def _secret(key: str, value: Any) -> Secret | None:
-    if value is None or isinstance(value, Secret):
-        return value
-    if isinstance(value, str):
-        return Secret(value)
-    raise _bad(key, "must be a string")
-
-
-def _number(key: str, value: Any, minimum: float = 0.0) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
-        raise _bad(key, f"must be a number of at least {minimum:g}")
-    return float(value)
-
-
-def parse_options(raw: dict[str, Any]) -> MSupplyOptions:
-    known = set(MSupplyOptions.__dataclass_fields__)
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        raise _bad(unknown[0], f"is not known (known: {', '.join(sorted(known))})")
-    values: dict[str, Any] = {}
-    for key in ("central_url", "site_name", "hardware_id", "app_name", "app_version", "mobile_version"):
-        if key in raw and raw[key] is not None:
-            if not isinstance(raw[key], str):
-                raise _bad(key, "must be a string")
-            values[key] = raw[key]
-    for key in ("site_password", "site_password_sha256"):
-        if key in raw:
-            values[key] = _secret(key, raw[key])
-    for key in ("probe_v3", "use_site_thresholds"):
-        if key in raw:
-            if not isinstance(raw[key], bool):
-                raise _bad(key, "must be true or false")
-            values[key] = raw[key]
-    if "sync_version" in raw:
-        if isinstance(raw["sync_version"], bool) or not isinstance(raw["sync_version"], int):
-            raise _bad("sync_version", "must be an integer")
-        values["sync_version"] = raw["sync_version"]
-    for key, minimum in (
-        ("hung_after_intervals", 1.0),
-        ("hung_min_seconds", 0.0),
-        ("poll_seconds", 0.0),
-        ("sync_timeout_seconds", 0.0),
-        ("trigger_grace_seconds", 0.0),
-        ("poll_failures", 1.0),
-        ("poll_backoff_seconds", 0.0),
-        ("retry_wait_seconds", 0.0),
-    ):
-        if key in raw:
-            values[key] = _number(key, raw[key], minimum)
-    if raw.get("database") is not None:
-        if not isinstance(raw["database"], (str, Path)):
-            raise _bad("database", "must be a file path")
-        values["database"] = Path(raw["database"]).expanduser()
-    if "batch_size" in raw:
-        batch = raw["batch_size"]
-        if isinstance(batch, int) and not isinstance(batch, bool) and batch > 0:
-            batch = {name: batch for name in DEFAULT_BATCH_SIZE}
-        if not isinstance(batch, dict) or not all(
+def parse_options(settings: BackendSettings) -> MSupplyOptions:
+    """The options as the adapter uses them; BackendError (code CONFIG) naming the key."""
+    try:
+        opts = read_options(OPTIONS, settings.options or {})
+    except OptionError as exc:
+        raise config_error(settings, str(exc)) from None
+    batch = opts["batch_size"]
+    if isinstance(batch, int):
+        batch = {name: batch for name in DEFAULT_BATCH_SIZE}
+    if batch is not None:
+        if not all(
             k in DEFAULT_BATCH_SIZE and isinstance(v, int) and not isinstance(v, bool) and v > 0
             for k, v in batch.items()
         ):
-            raise _bad(
-                "batch_size", f"must be a positive integer or a table of {', '.join(DEFAULT_BATCH_SIZE)}"
+            raise config_error(
+                settings,
+                f"options.batch_size must be a positive integer or a table of {', '.join(DEFAULT_BATCH_SIZE)}",
             )
-        values["batch_size"] = {**DEFAULT_BATCH_SIZE, **batch}
-    return MSupplyOptions(**values)
+        opts["batch_size"] = {**DEFAULT_BATCH_SIZE, **batch}
+    known = set(MSupplyOptions.__dataclass_fields__)
+    return MSupplyOptions(**{k: v for k, v in opts.items() if k in known})

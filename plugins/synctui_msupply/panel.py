@@ -7,10 +7,10 @@ from datetime import datetime
 from synctui.model import InfoItem
 
 from .mapping import Assessment
-from .parsers import InitialisationStatus, StoreInfo, SyncSettings, SyncStatus
 from .probe import CentralProbe
 from .site_settings import interval_text, is_paused
 from .sync_with import store_label, sync_with
+from .wire import InitialisationStatus, StoreInfo, SyncSettings, SyncStatus
 
 
 def site_panel(

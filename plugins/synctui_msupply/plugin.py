@@ -8,7 +8,7 @@ from synctui.backend import DemoBackend
 from synctui.hookspecs import hookimpl
 from synctui.model import Rejection
 
-from .codes import explain, normalise_code
+from .rejections import explain, normalise_code
 
 
 @hookimpl

@@ -15,10 +15,10 @@ import httpx
 from synctui.backend import BackendError
 from synctui.model import Category, InfoItem, Rejection
 
-from .codes import explain
 from .options import MSupplyOptions
-from .parsers import ParseError, SiteStatusV5, SiteV5, parse_v3_count, parse_v5_site, parse_v5_site_status
-from .wire import CentralClient, shape_error
+from .rejections import explain
+from .site_client import CentralClient, shape_error
+from .wire import ParseError, SiteStatusV5, SiteV5, parse_v3_count, parse_v5_site, parse_v5_site_status
 
 SITE_PATH = "/sync/v5/site"
 SITE_STATUS_PATH = "/sync/v5/site_status"

@@ -10,7 +10,7 @@ from synctui.backend import BackendError
 from synctui.model import ActionResult, EntryResult, SyncResult
 
 from . import conflicts, database
-from .parsers import SyncStatus
+from .wire import SyncStatus
 
 
 def clock(status: SyncStatus | None) -> str:

@@ -10,7 +10,8 @@ from typing import Any, TypeVar
 from synctui.backend import BackendError
 from synctui.model import Category, Rejection
 
-from .parsers import (
+from .site_client import shape_error
+from .wire import (
     GqlResponse,
     ParseError,
     SyncSettings,
@@ -19,7 +20,6 @@ from .parsers import (
     parse_sync_settings,
     parse_sync_status,
 )
-from .wire import shape_error
 
 T = TypeVar("T")
 

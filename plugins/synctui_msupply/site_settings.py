@@ -14,7 +14,7 @@ from synctui.backend import BackendError
 from synctui.model import Category, Rejection, Setting
 
 from .options import DEFAULT_BATCH_SIZE, MSupplyOptions
-from .parsers import SyncSettings
+from .wire import SyncSettings
 
 EDITABLE = ("url", "interval_minutes")
 PAUSED_SECONDS = 100_000_000  # Open mSupply's CLI "Disabling sync" interval (over 3 years)

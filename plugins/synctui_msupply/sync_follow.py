@@ -19,7 +19,7 @@ from synctui.model import Category, Rejection, SyncProgress, SyncResult
 
 from . import mapping
 from .options import MSupplyOptions
-from .parsers import SyncStatus
+from .wire import SyncStatus
 
 T = TypeVar("T")
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from synctui.model import InfoItem
 
-from .parsers import StoreInfo
 from .probe import CentralProbe
+from .wire import StoreInfo
 
 NOT_REPORTED = "not reported by the site"
 

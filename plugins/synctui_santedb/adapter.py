@@ -5,9 +5,8 @@ Reference: ../shared/reference/santedb-openiz-api.md §1–§10. Every answer is
 (wire.py, wire_v2.py, wire_openiz.py); every failure a person should read becomes BackendError with one
 human line.
 
-One registered class (`SanteDBBackend`, kind `santedb`) builds the subclass of its profile, so that
-`type(backend).capabilities` lists what that generation really has; a method outside those
-capabilities raises NotSupported.
+One registered class (`SanteDBBackend`, kind `santedb`); each instance's `capabilities` are those of its
+profile, what that generation really has; a method outside them raises NotSupported.
 
 The backend holds one `DcdrClient` (dcdr_client.py: options, HTTP, errors) and hands it to the read side
 (reading.py), Synchronize Now (sync_now.py) and the repair actions (repair.py).
@@ -38,44 +37,24 @@ from synctui.model import (
 
 from . import reading, repair, sync_legacy, sync_now
 from .auth import TokenCache
-from .dcdr_client import DEFAULTS, MAX_BODY, DcdrClient
+from .dcdr_client import DcdrClient
+from .options import OPTIONS
 from .profiles import OPENIZ, SANTEDB2, SANTEDB3, Profile
-from .reading import ENTRY_FILTERS, GUID
-from .repair import TYPE_NAME
-from .sync_now import DONE_STATES, OUTGOING
-
-# The option defaults and wire constants that used to be defined here stay importable from here.
-__all__ = [
-    "DEFAULTS",
-    "DONE_STATES",
-    "ENTRY_FILTERS",
-    "GUID",
-    "MAX_BODY",
-    "OUTGOING",
-    "TYPE_NAME",
-    "OpenIZBackend",
-    "SanteDB2Backend",
-    "SanteDBBackend",
-]
 
 
 class SanteDBBackend(Backend):
     kind: ClassVar[str] = "santedb"
     description: ClassVar[str] = "SanteDB dCDR 3.x (disconnected CDR / gateway, /app sync centre)"
-    capabilities: ClassVar[frozenset[Capability]] = SANTEDB3.capabilities
-
-    def __new__(cls, settings: BackendSettings, http: httpx.AsyncClient) -> SanteDBBackend:
-        if cls is SanteDBBackend:
-            options = settings.options if isinstance(settings.options, dict) else {}
-            cls = _BY_PROFILE.get(str(options.get("profile") or SANTEDB3.name), SanteDBBackend)
-        return super().__new__(cls)
+    capabilities = SANTEDB3.capabilities | SANTEDB2.capabilities | OPENIZ.capabilities  # of some profile
+    option_specs = OPTIONS
 
     def __init__(self, settings: BackendSettings, http: httpx.AsyncClient) -> None:
         super().__init__(settings, http)
         self.client = DcdrClient(settings, http)
+        self.capabilities = self.client.profile.capabilities
 
     def _require(self, capability: Capability, what: str) -> None:
-        if capability not in type(self).capabilities:
+        if capability not in self.capabilities:
             raise NotSupported(f"{what} ({self.profile.title})")
 
     @property
@@ -152,20 +131,3 @@ class SanteDBBackend(Backend):
         """OpenIZ's "Re-Submit To Server": queue again what was created in the range and the server lacks."""
         self._require(Capability.RESUBMIT, "re-submitting by date range")
         return await sync_legacy.resubmit(self.client, since, until, progress)
-
-
-class SanteDB2Backend(SanteDBBackend):
-    description: ClassVar[str] = "SanteDB 2.x disconnected client (/app sync centre)"
-    capabilities: ClassVar[frozenset[Capability]] = SANTEDB2.capabilities
-
-
-class OpenIZBackend(SanteDBBackend):
-    description: ClassVar[str] = "OpenIZ disconnected client (/__app sync centre)"
-    capabilities: ClassVar[frozenset[Capability]] = OPENIZ.capabilities
-
-
-_BY_PROFILE: dict[str, type[SanteDBBackend]] = {
-    SANTEDB3.name: SanteDBBackend,
-    SANTEDB2.name: SanteDB2Backend,
-    OPENIZ.name: OpenIZBackend,
-}

@@ -1,4 +1,4 @@
-"""The HTTP layer of the dCDR client: options, one request (re-login on 401), status checks, JSON decode.
+"""The HTTP layer of the dCDR client: checked options, one request (re-login on 401), status checks, JSON decode.
 
 Every transport failure or refused status becomes BackendError with one human line; secrets are scrubbed
 from whatever the dCDR echoes back. The read side, Synchronize Now and the repair actions all go through
@@ -14,31 +14,25 @@ from urllib.parse import parse_qsl
 
 import httpx
 
-from synctui.backend import AnswerTooLarge, BackendError, BackendSettings, read_limited
+from synctui.backend import (
+    AnswerTooLarge,
+    BackendError,
+    BackendSettings,
+    config_error,
+    read_limited,
+    read_options,
+)
 from synctui.model import Category, Job, QueueKind, Rejection
 
 from .auth import TokenCache
 from .dialects import DIALECTS, Dialect
+from .options import OPTIONS, parse_options
 from .profiles import PROFILES, Profile
 from .rejections import first_message_line
 from .wire import LogRow, parse_fault
 from .wire_fields import Where, decode_json
 from .wire_openiz import parse_error
 
-DEFAULTS: dict[str, Any] = {
-    "profile": "santedb3",  # or "santedb2", "openiz" (profiles.py)
-    "client_id": None,
-    "database": None,
-    "log_interval": 30.0,  # seconds between fetches of /app/Sync and /ami/JobInfo (0: every snapshot)
-    "sync_poll_interval": 1.0,
-    "sync_max_duration": 900.0,
-    "sync_start_grace": 5,  # polls after $start before a finished-looking job counts as this run's end
-    "sync_settle_polls": 5,  # 2.x / OpenIZ (no job to watch): polls of unchanged counts that end a sync
-    "sync_poll_failures": 5,  # failed polls in a row (network, 5xx, garbled answer) that end following a sync
-    "sync_poll_backoff": 0.5,  # s before the first retry of a failed poll, doubled each time (max 10 s)
-    "resubmit_max_waiting": 200,  # OpenIZ re-submit: most outbox entries / waiting records it leaves out
-    "payload_limit": 256 * 1024,  # characters of a payload shown; the rest is cut (truncated=True)
-}
 MAX_BODY = 32 * 1024 * 1024  # an answer bigger than this is refused: read no further, not parsed
 
 
@@ -49,7 +43,7 @@ class DcdrClient:
         self.settings = settings
         self.http = http
         self._config_error: BackendError | None = None
-        self.options = self._read_options(settings.options)
+        self.options = self._read_options()
         self.profile: Profile = PROFILES.get(str(self.options["profile"]), PROFILES["santedb3"])
         self.base = (settings.url or "").rstrip("/")
         self.dialect: Dialect = DIALECTS[self.profile.name]
@@ -61,36 +55,17 @@ class DcdrClient:
 
     # --- configuration ----------------------------------------------------------------------------
 
-    def _read_options(self, given: dict[str, Any]) -> dict[str, Any]:
-        options = dict(DEFAULTS)
-        for key, default in DEFAULTS.items():
-            if key not in given or given[key] is None:
-                continue
-            value = given[key]
-            if isinstance(default, (int, float)) and not isinstance(default, bool):
-                if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                    self._config_error = self.config(f"option '{key}' must be a number ≥ 0, not {value!r}")
-                    continue
-            elif not isinstance(value, str):
-                self._config_error = self.config(f"option '{key}' must be text")
-                continue
-            options[key] = value
-        if str(options["profile"]) not in PROFILES:
-            self._config_error = self.config(
-                f"profile '{options['profile']}' is not supported (known: {', '.join(PROFILES)})"
-            )
-        return options
+    def _read_options(self) -> dict[str, Any]:
+        """The checked options; a bad one is kept and raised by the first call (`_check_config`)."""
+        try:
+            return parse_options(self.settings)
+        except BackendError as exc:
+            self._config_error = exc
+            return read_options(OPTIONS, {})
 
     def config(self, what: str) -> BackendError:
         """A mistake in the configuration or in what the user asked for (FIX_DATA, code CONFIG)."""
-        return BackendError(
-            Rejection(
-                category=Category.FIX_DATA,
-                message=f"Backend {self.settings.name}: {what}",
-                advice="Correct the [backends] entry in the synctui configuration.",
-                code="CONFIG",
-            )
-        )
+        return config_error(self.settings, what)
 
     def _check_config(self) -> None:
         if self._config_error:

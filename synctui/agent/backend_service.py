@@ -97,7 +97,9 @@ class BackendService:
 
     @property
     def capabilities(self) -> frozenset[Capability]:
-        return type(self.backend).capabilities if self.backend else frozenset()
+        """What this backend offers: its adapter's capabilities (per instance: a profile may lack some)
+        less those the config's `disable` removes."""
+        return self.backend.capabilities - self.settings.disable if self.backend else frozenset()
 
     def view(self) -> BackendView:
         view = BackendView(

@@ -104,7 +104,7 @@ def config_data(config: Config) -> dict[str, Any]:
                 "warning_after": backend.thresholds.warning.total_seconds(),
                 "error_after": backend.thresholds.error.total_seconds(),
                 "options": {
-                    key: REMOVED if SECRET_KEY.search(key) else value
+                    key: REMOVED if SECRET_KEY.search(key) or isinstance(value, Secret) else _plain(value)
                     for key, value in backend.options.items()
                 },
             }
@@ -113,6 +113,11 @@ def config_data(config: Config) -> dict[str, Any]:
         "keymap": dict(config.keymap),
         "theme": config.theme,
     }
+
+
+def _plain(value: Any) -> Any:
+    """An option as the config wrote it: the agent keeps checked paths as Path."""
+    return str(value) if isinstance(value, Path) else value
 
 
 def _removed(secret: Secret | None) -> str | None:
@@ -127,6 +132,7 @@ def secrets(config: Config) -> list[str]:
     values = [s.reveal() for s in found if s]
     for backend in config.backends:
         values += [str(v) for k, v in backend.options.items() if SECRET_KEY.search(k) and isinstance(v, str)]
+        values += [v.reveal() for v in backend.options.values() if isinstance(v, Secret) and v]
     pin = os.environ.get("SYNCTUI_PIN")
     return [*values, *([pin] if pin else [])]
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from synctui.cli import exits
 from synctui.cli.common import clean, say
-from synctui.cli.plugins import load_registry
+from synctui.cli.plugins import load_checked_registry
 from synctui.config import Config
 
 
@@ -23,7 +23,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     from synctui.agent.server import StartError
 
     try:
-        asyncio.run(run_agent_forever(config, load_registry(config)))
+        asyncio.run(run_agent_forever(config, load_checked_registry(config)))
     except StartError as exc:  # socket or port in use, state folder unusable: one line
         say(f"synctui: {clean(str(exc))}")
         return exits.FAILED

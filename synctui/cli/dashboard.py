@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from synctui.cli import exits
 from synctui.cli.common import CommandError, clean, connect, say
-from synctui.cli.plugins import load_registry
+from synctui.cli.plugins import load_checked_registry
 from synctui.config import Config
 
 if TYPE_CHECKING:
@@ -94,7 +94,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     async def embedded() -> None:
         from synctui.agent.run import start_agent
 
-        running = await start_agent(config, load_registry(config), embedded=True, demo=demo)
+        running = await start_agent(config, load_checked_registry(config), embedded=True, demo=demo)
         client = HttpAgentClient(
             socket=running.socket, description="demo (embedded agent)" if demo else "embedded agent"
         )

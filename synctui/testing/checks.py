@@ -98,8 +98,8 @@ def check_snapshot(snapshot: Snapshot, backend: Backend) -> None:
     if snapshot.taken_at is None:
         _fail(backend, "taken_at must be set")
     check_log_rows(snapshot.log, backend)
-    if snapshot.capabilities and snapshot.capabilities != type(backend).capabilities:
-        _fail(backend, "snapshot.capabilities must equal the class's capabilities")
+    if snapshot.capabilities and snapshot.capabilities != backend.capabilities:
+        _fail(backend, "snapshot.capabilities must equal the backend's capabilities")
 
 
 def check_log_rows(rows: Iterable[SyncLogRow], backend: Backend) -> None:

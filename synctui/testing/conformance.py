@@ -12,7 +12,7 @@ a running simulator, and its in-process transport when it has one):
             app = my_simulator_app(seed=1)
             return Target(BackendSettings(name="t", kind="mine", url="http://sim"), httpx.ASGITransport(app))
 
-Each check runs only for what `adapter.capabilities` claims; the rest is skipped with the reason, and
+Each check runs only for what the adapter instance's `capabilities` claim; the rest is skipped with the reason, and
 every capability not claimed must raise NotSupported. The fault suite puts the same adapter behind a
 FaultProxy on 127.0.0.1: whatever the proxy does to the answers, the adapter returns a well-formed
 answer or raises BackendError with one human line. Faults come from a seed; calls are bounded in
@@ -35,7 +35,15 @@ import pytest
 import pytest_asyncio
 
 from synctui import hookspecs
-from synctui.backend import Backend, BackendError, BackendSettings, NotSupported
+from synctui.backend import (
+    AGENT_OPTIONS,
+    Backend,
+    BackendError,
+    BackendSettings,
+    NotSupported,
+    Option,
+    OptionError,
+)
 from synctui.model import Capability, QueueEntry, QueueKind, Rejection, Snapshot, SyncProgress, SyncResult
 from synctui.testing import checks
 from synctui.testing.checks import UNCLAIMED_CALLS, ConformanceError
@@ -106,8 +114,8 @@ class BackendConformance:
             checks.check_error(exc, backend, what)
             raise
 
-    def _claims(self, capability: Capability) -> None:
-        if capability not in self.adapter.capabilities:
+    def _claims(self, backend: Backend, capability: Capability) -> None:
+        if capability not in backend.capabilities:
             pytest.skip(f"{self.adapter.kind} does not claim {capability.value}")
 
     async def _listable(self, backend: Backend, snap: Snapshot, least: int = 1) -> QueueKind | None:
@@ -149,15 +157,35 @@ class BackendConformance:
 
     # --- the adapter class -------------------------------------------------------------------------
 
-    def test_kind_and_capabilities(self) -> None:
+    def test_kind_and_capabilities(self, backend: Backend) -> None:
         adapter = self.adapter
         if not (isinstance(adapter, type) and issubclass(adapter, Backend)):
             raise ConformanceError(f"{adapter!r} is not a synctui.backend.Backend subclass")
         if not isinstance(getattr(adapter, "kind", None), str) or not adapter.kind:
             raise ConformanceError(f"{adapter.__name__}.kind must be a non-empty string")
-        caps = adapter.capabilities
+        caps = backend.capabilities
         if not isinstance(caps, frozenset) or not all(isinstance(c, Capability) for c in caps):
             raise ConformanceError(f"{adapter.__name__}.capabilities must be a frozenset of Capability")
+
+    def test_option_declarations(self) -> None:
+        specs = self.adapter.option_specs
+        if not isinstance(specs, tuple) or not all(isinstance(s, Option) for s in specs):
+            raise ConformanceError(
+                f"{self.adapter.__name__}.option_specs must be a tuple of synctui.backend.Option"
+            )
+        names = [spec.name for spec in specs]
+        if len(set(names)) != len(names) or AGENT_OPTIONS & set(names):
+            raise ConformanceError(
+                f"{self.adapter.__name__}.option_specs: names must be unique, not the agent's"
+            )
+        for spec in specs:
+            if not spec.help or "|" in spec.help or "\n" in spec.help:
+                raise ConformanceError(f"option {spec.name}: `help` must be one line, without '|'")
+            if spec.default is not None:
+                try:
+                    spec.check(spec.default, None)
+                except OptionError as exc:
+                    raise ConformanceError(f"option {spec.name}: its default is refused: {exc}") from None
 
     @pytest.mark.parametrize("capability", list(Capability), ids=str)
     async def test_unclaimed_capability_is_not_supported(
@@ -190,7 +218,7 @@ class BackendConformance:
         checks.check_watch_paths(backend)
 
     async def test_entries_paging(self, backend: Backend, snapshot: Snapshot) -> None:
-        self._claims(Capability.ENTRIES)
+        self._claims(backend, Capability.ENTRIES)
         queue = await self._listable(backend, snapshot, least=2)
         if queue is None:
             pytest.skip(
@@ -214,25 +242,25 @@ class BackendConformance:
             raise ConformanceError(f"{backend.kind}: entries(0, 2) is not entries(0, 1) + entries(1, 1)")
 
     async def test_entry_detail(self, backend: Backend, snapshot: Snapshot) -> None:
-        self._claims(Capability.ENTRIES)
+        self._claims(backend, Capability.ENTRIES)
         entry = (await self._entries(backend, snapshot))[0]
         detail = await self._call(backend, backend.entry(entry.queue, entry.id), "entry()")
         checks.check_detail(detail, backend, entry.queue, entry.id)
         checks.check_no_secret(detail, backend, "entry()")
 
     async def test_unknown_entry_is_a_backend_error(self, backend: Backend) -> None:
-        self._claims(Capability.ENTRIES)
+        self._claims(backend, Capability.ENTRIES)
         with pytest.raises(BackendError):
             await self._call(backend, backend.entry(QueueKind.OUTBOX, UNKNOWN_ID), "entry(unknown id)")
 
     async def test_check_connection(self, backend: Backend) -> None:
-        self._claims(Capability.CHECK_CONNECTION)
+        self._claims(backend, Capability.CHECK_CONNECTION)
         health = await self._call(backend, backend.check_connection(), "check_connection()")
         checks.check_health(health, backend)
         checks.check_no_secret(health, backend, "check_connection()")
 
     async def test_count_remotes(self, backend: Backend) -> None:
-        self._claims(Capability.COUNT_REMOTES)
+        self._claims(backend, Capability.COUNT_REMOTES)
         rows = await self._call(backend, backend.count_remotes(), "count_remotes()")
         if not isinstance(rows, list):
             raise ConformanceError(
@@ -241,7 +269,7 @@ class BackendConformance:
         checks.check_log_rows(rows, backend)
 
     async def test_settings(self, backend: Backend) -> None:
-        self._claims(Capability.SETTINGS)
+        self._claims(backend, Capability.SETTINGS)
         checks.check_settings(await self._call(backend, backend.settings_list(), "settings_list()"), backend)
         try:
             result = await self._call(
@@ -256,7 +284,7 @@ class BackendConformance:
             raise ConformanceError(f"{backend.kind}: change_settings() accepted a key it does not have")
 
     async def test_compare(self, backend: Backend, snapshot: Snapshot) -> None:
-        self._claims(Capability.COMPARE)
+        self._claims(backend, Capability.COMPARE)
         entry = (await self._entries(backend, snapshot, QueueKind.CONFLICTS))[0]
         comparison = await self._call(backend, backend.compare(entry.queue, entry.id), "compare()")
         checks.check_comparison(comparison, backend, entry.id)
@@ -264,7 +292,7 @@ class BackendConformance:
     # --- actions: each result counted, and the same action twice does it once ----------------------
 
     async def test_synchronize_twice(self, backend: Backend) -> None:
-        self._claims(Capability.SYNCHRONIZE)
+        self._claims(backend, Capability.SYNCHRONIZE)
         for attempt in ("synchronize()", "a second synchronize()"):
             reports: list[Any] = []
             result = await self._call(backend, backend.synchronize(reports.append), attempt)
@@ -279,14 +307,14 @@ class BackendConformance:
         )
 
     async def test_retry_twice(self, backend: Backend, snapshot: Snapshot) -> None:
-        self._claims(Capability.RETRY)
+        self._claims(backend, Capability.RETRY)
         entry = (await self._entries(backend, snapshot, QueueKind.CONFLICTS))[0]
         await self._twice(
             backend, lambda: backend.retry([entry.id]), f"retry([{entry.id}])", QueueKind.OUTBOX
         )
 
     async def test_discard_twice(self, backend: Backend, snapshot: Snapshot) -> None:
-        self._claims(Capability.DISCARD)
+        self._claims(backend, Capability.DISCARD)
         entry = (await self._entries(backend, snapshot, QueueKind.CONFLICTS))[0]
         await self._twice(
             backend, lambda: backend.discard(entry.queue, [entry.id]), f"discard([{entry.id}])", entry.queue
@@ -296,8 +324,8 @@ class BackendConformance:
             raise ConformanceError(f"{backend.kind}: entry {entry.id} is still listed after its discard")
 
     async def test_restore_once(self, backend: Backend, snapshot: Snapshot) -> None:
-        self._claims(Capability.RESTORE)
-        self._claims(Capability.DISCARD)
+        self._claims(backend, Capability.RESTORE)
+        self._claims(backend, Capability.DISCARD)
         entry = (await self._entries(backend, snapshot, QueueKind.CONFLICTS))[0]
         detail = await self._call(backend, backend.entry(entry.queue, entry.id), "entry()")
         discarded = await self._call(backend, backend.discard(entry.queue, [entry.id]), "discard()")
@@ -316,11 +344,11 @@ class BackendConformance:
             )
 
     async def test_reset_twice(self, backend: Backend) -> None:
-        self._claims(Capability.RESET)
+        self._claims(backend, Capability.RESET)
         await self._twice(backend, lambda: backend.reset(None), "reset(all)", None)
 
     async def test_resubmit_empty_range_twice(self, backend: Backend) -> None:
-        self._claims(Capability.RESUBMIT)
+        self._claims(backend, Capability.RESUBMIT)
         until = datetime.now(UTC) - timedelta(days=365 * 30)
         since = until - timedelta(days=1)
         await self._twice(
@@ -426,12 +454,13 @@ class BackendConformance:
 
     # --- the fault suite ---------------------------------------------------------------------------
 
-    def _read_calls(self) -> list[tuple[str, Callable[[Backend], Awaitable[Any]]]]:
+    def _read_calls(
+        self, caps: frozenset[Capability]
+    ) -> list[tuple[str, Callable[[Backend], Awaitable[Any]]]]:
         """The reads the agent makes most, those the adapter claims."""
         calls: list[tuple[str, Callable[[Backend], Awaitable[Any]]]] = [
             ("snapshot()", lambda b: b.snapshot())
         ]
-        caps = self.adapter.capabilities
         if Capability.ENTRIES in caps:
             calls.append(("entries(conflicts)", lambda b: b.entries(QueueKind.CONFLICTS, 0, 5)))
             calls.append(("entries(outbox)", lambda b: b.entries(QueueKind.OUTBOX, 0, 5)))
@@ -443,10 +472,12 @@ class BackendConformance:
             calls.append(("settings_list()", lambda b: b.settings_list()))
         return calls
 
-    def _mixed_calls(self) -> list[tuple[str, Callable[[Backend], Awaitable[Any]]]]:
+    def _mixed_calls(
+        self, caps: frozenset[Capability]
+    ) -> list[tuple[str, Callable[[Backend], Awaitable[Any]]]]:
         """The reads, and Synchronize Now when claimed (the action a field worker runs most)."""
-        calls = self._read_calls()
-        if Capability.SYNCHRONIZE in self.adapter.capabilities:
+        calls = self._read_calls(caps)
+        if Capability.SYNCHRONIZE in caps:
             calls.append(("synchronize()", lambda b: b.synchronize(lambda _: None)))
         return calls
 
@@ -454,10 +485,11 @@ class BackendConformance:
         self,
         target: Target,
         plan: FaultPlan,
-        rounds: int,
-        calls: list[tuple[str, Callable[[Backend], Awaitable[Any]]]] | None = None,
+        rounds: int | None = None,
+        mixed: bool = False,
         hostile: Sequence[str] = HOSTILE,
     ) -> FaultProxy:
+        """`rounds` calls (None: each read once) of the reads, or of the `mixed` calls, through the proxy."""
         url = httpx.URL(target.settings.url)
         upstream = str(url.copy_with(path="/", query=None))
         async with FaultProxy(
@@ -468,8 +500,9 @@ class BackendConformance:
             async with _client(settings, None) as http:
                 backend = self.adapter(settings, http)
                 try:
-                    calls = calls or self._read_calls()
-                    for n in range(rounds):
+                    caps = backend.capabilities
+                    calls = self._mixed_calls(caps) if mixed else self._read_calls(caps)
+                    for n in range(len(calls) if rounds is None else rounds):
                         what, call = calls[n % len(calls)]
                         await self._faulted_call(backend, call(backend), what, proxy)
                 finally:
@@ -509,7 +542,7 @@ class BackendConformance:
         variants = [[text] for text in HOSTILE] if fault == "hostile-strings" else [list(HOSTILE)]
         for hostile in variants:
             plan = FaultPlan([fault], rate=1.0, seed=self.fault_seed)
-            proxy = await self._under_faults(target, plan, len(self._read_calls()), hostile=hostile)
+            proxy = await self._under_faults(target, plan, hostile=hostile)
             if not proxy.injected:
                 raise ConformanceError(
                     f"the proxy injected no {fault}: the adapter's reads never reached the server"
@@ -518,7 +551,7 @@ class BackendConformance:
     @pytest.mark.slow
     async def test_faults_mixed(self, target: Target) -> None:
         plan = FaultPlan(FAULTS, rate=self.fault_rate, seed=self.fault_seed)
-        proxy = await self._under_faults(target, plan, self.fault_calls, self._mixed_calls())
+        proxy = await self._under_faults(target, plan, self.fault_calls, mixed=True)
         if not proxy.injected:
             raise ConformanceError(
                 "the proxy injected no fault: the adapter's reads never reached the server"

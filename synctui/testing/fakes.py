@@ -26,7 +26,7 @@ class StaticBackend(Backend):
     """Serves `self.next` (a Snapshot, or an exception instance to raise, or "hang")."""
 
     kind: ClassVar[str] = "static"
-    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.SYNCHRONIZE})
+    capabilities = frozenset({Capability.SYNCHRONIZE})
 
     def __init__(self, settings: BackendSettings, http: Any) -> None:
         super().__init__(settings, http)

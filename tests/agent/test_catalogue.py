@@ -40,7 +40,7 @@ class RecordingBackend(StaticBackend):
     """Every capability; each call is recorded and answered with a small, truthful result."""
 
     kind: ClassVar[str] = "recording"
-    capabilities: ClassVar[frozenset[Capability]] = frozenset(Capability)
+    capabilities = frozenset(Capability)
 
     def __init__(self, settings: BackendSettings, http: Any) -> None:
         super().__init__(settings, http)

@@ -58,7 +58,7 @@ ENTRIES = [
 
 class ListingBackend(StaticBackend):
     kind: ClassVar[str] = "static"
-    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.ENTRIES})
+    capabilities = frozenset({Capability.ENTRIES})
 
     async def entries(self, queue, offset=0, limit=50, filter=None) -> EntryPage:
         return EntryPage(ENTRIES[offset : offset + limit], offset, limit, len(ENTRIES))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from synctui_msupply.codes import explain
+from synctui_msupply.rejections import explain
 
 from synctui.model import (
     ActionStatus,

@@ -88,7 +88,7 @@ def target(server: ToyServer | None = None) -> Target:
 
 class ToyBackend(Backend):
     kind: ClassVar[str] = "toy"
-    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+    capabilities = frozenset(
         {Capability.ENTRIES, Capability.SYNCHRONIZE, Capability.RETRY, Capability.DISCARD}
     )
 

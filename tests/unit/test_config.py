@@ -100,21 +100,6 @@ def test_bad_config_gets_a_clear_message(tmp_path, text, message):
         load_config(write(tmp_path, text))
 
 
-def test_backend_option_paths_are_relative_to_the_config_file(tmp_path, monkeypatch):
-    """README: paths may be relative to the config file, so `database` and `oplog` are read from its
-    folder, whatever the working directory."""
-    folder = tmp_path / "etc"
-    folder.mkdir()
-    monkeypatch.chdir(tmp_path)
-    text = (
-        "[[backends]]\nname = 'a'\nkind = 'msupply'\n[backends.options]\ndatabase = 'data/site.sqlite'\n"
-        "[[backends]]\nname = 'b'\nkind = 'hcm'\n[backends.options]\noplog = '/abs/oplog.sqlite'\n"
-    )
-    a, b = load_config(write(folder, text)).backends
-    assert a.options["database"] == str(folder / "data" / "site.sqlite")
-    assert b.options["oplog"] == "/abs/oplog.sqlite"
-
-
 @pytest.mark.parametrize(
     ("line", "attribute", "seconds"),
     [

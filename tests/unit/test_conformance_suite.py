@@ -67,7 +67,7 @@ def suite(cls: type[Backend], **limits: Any) -> BackendConformance:
         (lambda s: replace(s, taken_at=datetime(2026, 1, 1)), "taken_at must be a timezone-aware"),
         (
             lambda s: replace(s, capabilities=frozenset({Capability.RESET})),
-            "must equal the class's capabilities",
+            "must equal the backend's capabilities",
         ),
         (
             lambda s: replace(s, health=replace(s.health, error=Rejection(Category.SERVER, "a\nb"))),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 from synctui_hcm.sync_rejections import moved_to_conflicts, not_confirmed_yet
-from synctui_msupply.wire import transport_error
+from synctui_msupply.site_client import transport_error
 
 from synctui.actions import counted
 from synctui.model import CATEGORY_WORDS, Category, EntryPage, Rejection

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from synctui_hcm.simulator.faults import FaultMiddleware, SimTransport
-from synctui_hcm.simulator.fieldworker import FieldWorker
-from synctui_hcm.simulator.server import SimConfig, SimServer
+from ..simulator.faults import FaultMiddleware, SimTransport
+from ..simulator.fieldworker import FieldWorker
+from ..simulator.server import SimConfig, SimServer
 
 __all__ = ["FaultMiddleware", "FieldWorker", "SimConfig", "SimServer", "SimTransport", "simulator_app"]
 

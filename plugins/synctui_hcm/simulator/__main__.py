@@ -10,8 +10,8 @@ import logging
 import sys
 from pathlib import Path
 
-from synctui_hcm.simulator import FieldWorker, SimConfig, SimServer, simulator_app
-from synctui_hcm.simulator.faults import QuietInjectedFaults
+from ..simulator import FieldWorker, SimConfig, SimServer, simulator_app
+from ..simulator.faults import QuietInjectedFaults
 
 DEFAULT_TOKEN = "sim-token"
 

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from synctui_hcm.simulator.server import SimConfig
+from ..simulator.server import SimConfig
 
 log = logging.getLogger("synctui_hcm.simulator")
 

@@ -13,7 +13,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from synctui_hcm.oplog import create_oplog
+from ..oplog import create_oplog
 
 INSERT = (
     "INSERT INTO oplog (entityString, entityType, operation, clientReferenceId, serverGeneratedId, createdBy, "

@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from synctui_hcm.wire import DEFAULT_WIRES, EntityWire
+from ..wire import DEFAULT_WIRES, EntityWire
 
 
 @dataclass

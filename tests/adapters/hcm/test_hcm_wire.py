@@ -9,7 +9,7 @@ import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from synctui_hcm.errors import CODES, explain_code, explain_raw, http_rejection
+from synctui_hcm.rejections import CODES, explain_code, explain_raw, http_rejection
 from synctui_hcm.sync_rejections import NO_CLIENT_REFERENCE_ID, not_applied, not_confirmed
 from synctui_hcm.wire import (
     DEFAULT_WIRES,

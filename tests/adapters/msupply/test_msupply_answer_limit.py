@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 from synctui_msupply.adapter import MSupplyBackend
-from synctui_msupply.wire import MAX_ANSWER
+from synctui_msupply.site_client import MAX_ANSWER
 
 from synctui.backend import BackendError
 from synctui.model import Category

@@ -23,5 +23,5 @@ def test_the_readme_config_example_loads(tmp_path: Path) -> None:
     os.chmod(path, 0o600)  # the example writes the password in the file
     (backend,) = load_config(path).backends
     assert (backend.name, backend.kind, backend.username) == ("pharmacy", "msupply", "admin")
-    options = parse_options(backend.options)
+    options = parse_options(backend)
     assert options.hardware_id and options.site_password and options.database

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import httpx
 
 from synctui.model import Category, Rejection
-from synctui_hcm.wire import ServerError, parse_errors
+
+from .wire import ServerError, parse_errors
 
 
 @dataclass(frozen=True)

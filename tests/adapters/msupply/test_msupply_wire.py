@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from synctui_msupply import parsers
-from synctui_msupply.parsers import ParseError
+from synctui_msupply import wire
+from synctui_msupply.wire import ParseError
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
@@ -40,7 +40,7 @@ status_node = st.fixed_dictionaries(
             ),
             json_values,
         ),
-        **{name: st.one_of(st.none(), step_node, json_values) for name in parsers.STEP_FIELDS},
+        **{name: st.one_of(st.none(), step_node, json_values) for name in wire.STEP_FIELDS},
         "summary": st.one_of(st.none(), step_node),
         "lastSuccessfulSync": st.one_of(st.none(), step_node),
         "warningThreshold": json_values,
@@ -48,16 +48,16 @@ status_node = st.fixed_dictionaries(
     },
 )
 PARSERS = [
-    parsers.parse_envelope,
-    parsers.parse_sync_status,
-    parsers.parse_initialisation_status,
-    parsers.parse_sync_settings,
-    parsers.parse_settings_result,
-    parsers.parse_auth_token,
-    parsers.parse_me_store,
-    parsers.parse_v5_site,
-    parsers.parse_v5_site_status,
-    parsers.parse_v3_count,
+    wire.parse_envelope,
+    wire.parse_sync_status,
+    wire.parse_initialisation_status,
+    wire.parse_sync_settings,
+    wire.parse_settings_result,
+    wire.parse_auth_token,
+    wire.parse_me_store,
+    wire.parse_v5_site,
+    wire.parse_v5_site_status,
+    wire.parse_v3_count,
 ]
 
 
@@ -71,14 +71,14 @@ def _only_parse_errors(fn, value) -> None:
 def test_any_json_to_any_parser(value) -> None:
     for fn in PARSERS:
         _only_parse_errors(fn, value)
-    parsers.parse_v5_error(value)  # never raises
+    wire.parse_v5_error(value)  # never raises
 
 
 @settings(max_examples=200, deadline=None)
 @given(status_node)
 def test_status_shaped_json(value) -> None:
-    _only_parse_errors(parsers.parse_sync_status, value)
-    _only_parse_errors(parsers.parse_envelope, {"data": {"syncStatus": value}, "errors": []})
+    _only_parse_errors(wire.parse_sync_status, value)
+    _only_parse_errors(wire.parse_envelope, {"data": {"syncStatus": value}, "errors": []})
 
 
 @settings(max_examples=150, deadline=None)
@@ -98,11 +98,11 @@ def test_status_shaped_json(value) -> None:
     )
 )
 def test_v5_site_shaped_json(value) -> None:
-    _only_parse_errors(parsers.parse_v5_site, value)
+    _only_parse_errors(wire.parse_v5_site, value)
 
 
 def test_good_status_parses() -> None:
-    status = parsers.parse_sync_status(
+    status = wire.parse_sync_status(
         {
             "isSyncing": True,
             "error": None,
@@ -123,7 +123,7 @@ def test_good_status_parses() -> None:
 
 
 def test_envelope_errors_keep_their_path() -> None:
-    answer = parsers.parse_envelope(
+    answer = wire.parse_envelope(
         {"data": {"syncSettings": None}, "errors": [{"message": "Forbidden", "path": ["syncSettings"]}]}
     )
     err = answer.error_for("syncSettings")
@@ -132,7 +132,7 @@ def test_envelope_errors_keep_their_path() -> None:
 
 def test_v3_error_text() -> None:
     try:
-        parsers.parse_v3_count({"error": "Site registration doesn't match."})
+        wire.parse_v3_count({"error": "Site registration doesn't match."})
     except ParseError as exc:
         assert "Site registration" in str(exc)
     else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from synctui_msupply.codes import (
+from synctui_msupply.rejections import (
     MEANINGS,
     SYNC_ERROR_VARIANTS,
     SYNC_ERROR_VARIANTS_V7,
