@@ -57,6 +57,7 @@ class QueueCard(Widget, can_focus=True):
         self.stuck = False
         self.stale = False
         self.border_title = queue_label(None, kind)
+        self._drawn: tuple | None = None
 
     def show(
         self,
@@ -75,14 +76,23 @@ class QueueCard(Widget, can_focus=True):
         self.now = now
         self.stale = stale
         self.stuck = stuck
-        self.border_title = Content(queue_label(stat, self.kind))  # literal: a backend names it
-        self.border_subtitle = Content(one_line(stat.detail, 40)) if stat.detail else None
+        title = Content(queue_label(stat, self.kind))  # literal: a backend names it
+        subtitle = Content(one_line(stat.detail, 40)) if stat.detail else None
+        if title != self.border_title:  # each assignment repaints the card
+            self.border_title = title
+        if subtitle != self.border_subtitle:
+            self.border_subtitle = subtitle
         self.set_class(stat.known and stat.count is None, "-na")
         self.set_class(not stat.known, "-unknown")
         self.set_class(stat.known and self.kind == QueueKind.CONFLICTS and bool(stat.count), "-alert")
         self.set_class(self.stuck, "-stuck")
         self.set_class(stale, "-stale")
-        self.refresh()
+        # Pushes mostly repeat the same figures: repaint only when the drawn text changed.
+        drawn = self.render()
+        key = (drawn.plain, tuple(drawn.spans))
+        if key != self._drawn:
+            self._drawn = key
+            self.refresh()
 
     def render(self) -> Content:
         g = glyphs(self.app)
