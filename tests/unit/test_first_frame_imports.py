@@ -10,6 +10,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
+from synctui.cli import build_parser, names_a_verb
+
 NOT_FOR_THE_FIRST_FRAME = (
     "synctui.tui.screens.confirm",  # dialogs
     "synctui.tui.screens.resubmit",
@@ -27,6 +31,11 @@ NOT_FOR_THE_FIRST_FRAME = (
     "synctui_msupply",
     "synctui_hcm",
     "synctui.fleet",
+    "synctui.cli.status",  # the other verbs
+    "synctui.cli.agent",
+    "synctui.cli.fleet",
+    "synctui.cli.changes",
+    "synctui.cli.bug_report",
     "httpx._main",  # httpx's CLI and what it pulls in
     "click",
     "pygments",
@@ -35,7 +44,8 @@ NOT_FOR_THE_FIRST_FRAME = (
 
 PROBE = """
 import sys
-import synctui.cli
+from synctui.cli import build_parser
+build_parser(["--config", "device.toml", "--theme", "dark"])  # what `synctui --config F` parses with
 from synctui.client import HttpAgentClient
 from synctui.tui.app import SyncTuiApp
 print("\\n".join(name for name in sys.modules if sys.modules[name] is not None))
@@ -55,3 +65,25 @@ def test_first_frame_imports_only_what_draws_it() -> None:
         if name == heavy or name.startswith(heavy + ".")
     )
     assert not found, f"imported before the first frame: {found}"
+
+
+@pytest.mark.parametrize(
+    ("argv", "command"),
+    [
+        ([], None),
+        (["--config", "status", "--theme", "dark", "--readonly"], None),  # option values are not verbs
+        (["--config=f.toml", "-v", "--plain"], None),
+        (["status"], "status"),
+        (["--config", "f.toml", "sync", "tablet"], "sync"),
+    ],
+)
+def test_a_verb_is_parsed_and_no_verb_is_the_dashboard(argv: list[str], command: str | None) -> None:
+    assert names_a_verb(argv) is (command is not None)
+    args = build_parser(argv).parse_args(argv)
+    assert args.command == command
+    assert args.func.__module__ == f"synctui.cli.{command or 'dashboard'}"
+
+
+def test_help_and_unknown_words_get_every_verb() -> None:
+    assert names_a_verb(["--help"]) and names_a_verb(["-h", "--config", "f"])
+    assert names_a_verb(["bogus"])  # so the error lists the verbs there are
