@@ -8,54 +8,39 @@ stay inside the functions that need them, so that each command pays only for wha
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from synctui import __version__
-from synctui.cli import (
-    agent,
-    archive,
-    audit,
-    bug_report,
-    check,
-    dashboard,
-    exits,
-    fleet,
-    new_plugin,
-    open_bundle,
-    plugins,
-    queue,
-    reset,
-    resubmit,
-    set_pin,
-    settings,
-    status,
-    sync,
-)
+from synctui.cli import dashboard, exits
 from synctui.cli.common import CommandError
 from synctui.config import Config, RemoteAgent, load_config
 from synctui.config_values import ConfigError, parse_tcp, read_secret_file
 from synctui.text import visible_logs
 
+# The verbs' modules under synctui.cli, in `--help` order. A command line that names no verb (the
+# dashboard) does not import them: they are a part of the dashboard's start-up it does not need.
 VERBS = (
-    dashboard,
-    agent,
-    status,
-    plugins,
-    new_plugin,
-    sync,
-    queue,
-    resubmit,
-    check,
-    reset,
-    settings,
-    audit,
-    archive,
-    set_pin,
-    bug_report,
-    open_bundle,
-    fleet,
+    "dashboard",
+    "agent",
+    "status",
+    "plugins",
+    "new_plugin",
+    "sync",
+    "queue",
+    "resubmit",
+    "check",
+    "reset",
+    "settings",
+    "audit",
+    "archive",
+    "set_pin",
+    "bug_report",
+    "open_bundle",
+    "fleet",
 )
 
 
@@ -90,7 +75,7 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     parser.add_argument("-v", "--verbose", action="store_true", help="log more (to stderr)", **default)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _top_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="synctui",
         description="Is everything recorded on this device safely on the server?",
@@ -99,17 +84,34 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"synctui {__version__}")
     _global_options(parser, suppress=False)
     dashboard.add_options(parser, suppress=False)
+    return parser
+
+
+def names_a_verb(argv: Sequence[str]) -> bool:
+    """Whether `argv` may name a verb (or asks for help): anything but the top-level options."""
+    if "-h" in argv or "--help" in argv:
+        return True
+    _, rest = _top_parser().parse_known_args(argv)
+    return bool(rest)
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser of every verb; of the dashboard only when `argv` is given and names no verb."""
+    parser = _top_parser()
     common = argparse.ArgumentParser(add_help=False)
     _global_options(common, suppress=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for verb in VERBS:
-        verb.register(sub, common)
+    names = VERBS if argv is None or names_a_verb(argv) else ("dashboard",)
+    for name in names:
+        importlib.import_module(f"synctui.cli.{name}").register(sub, common)
     parser.set_defaults(func=dashboard.run, demo=False)  # no verb: the dashboard
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    if argv is None:
+        argv = sys.argv[1:]
+    args = build_parser(argv).parse_args(argv)
     try:
         config = load_config(args.config, required=args.config is not None)
     except ConfigError as exc:

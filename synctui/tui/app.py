@@ -19,6 +19,7 @@ from typing import Any
 from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.command import Provider
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
@@ -27,7 +28,6 @@ from synctui.client import AgentClient, AgentRefused, AgentUnavailable, follow_u
 from synctui.config import Config, default_state_dir
 from synctui.model import AgentState, BackendView, Level, QueueKind, Verdict
 from synctui.tui.bindings import bindings_for, clean_keymap
-from synctui.tui.commands import DashboardCommands
 from synctui.tui.format import safe
 from synctui.tui.screens.main import MainScreen
 from synctui.tui.shows_state import ShowsState
@@ -43,6 +43,13 @@ def _local_now() -> datetime:
     return datetime.now(UTC).astimezone()
 
 
+def dashboard_commands() -> type[Provider]:
+    """The palette's provider, imported when the palette first opens (not needed to draw)."""
+    from synctui.tui.commands import DashboardCommands
+
+    return DashboardCommands
+
+
 def default_screenshot_dir() -> Path:
     return default_state_dir() / "screenshots"
 
@@ -51,7 +58,7 @@ class SyncTuiApp(App[None]):
     TITLE = "synctui"
     CSS_PATH = stylesheets()  # type: ignore[assignment]
     BINDINGS: list[Binding] = bindings_for("app")
-    COMMANDS = App.COMMANDS | {DashboardCommands}
+    COMMANDS = App.COMMANDS | {dashboard_commands}
     RETRY_DELAYS: tuple[float, ...] = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
     PAGE_SIZE = 50
     JUDGE_EVERY = 5.0  # seconds: re-judge with the clock even when the agent pushes nothing

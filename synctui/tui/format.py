@@ -31,14 +31,18 @@ def count_text(count: int | None, known: bool = True) -> str:
 
 
 def age(delta: timedelta) -> str:
-    """A short human age: 45s, 12m, 2h 5m, 3d 4h."""
+    """A short human age, floored: <10s, 40s, 12m, 2h 50m, 3d 4h. Coarser as it grows (steps of 10 s
+    under a minute, 10 min from an hour), so that an age on screen seldom changes: each change is
+    bytes sent to the terminal, and a table of ages redraws whole."""
     seconds = max(0, int(delta.total_seconds()))
+    if seconds < 10:
+        return "<10s"
     if seconds < 60:
-        return f"{seconds}s"
+        return f"{seconds // 10 * 10}s"
     minutes, _ = divmod(seconds, 60)
     if minutes < 60:
         return f"{minutes}m"
-    hours, minutes = divmod(minutes, 60)
+    hours, minutes = divmod(minutes // 10 * 10, 60)
     if hours < 24:
         return f"{hours}h {minutes}m" if minutes else f"{hours}h"
     days, hours = divmod(hours, 24)

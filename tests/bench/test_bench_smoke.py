@@ -29,6 +29,7 @@ RATIO_LINE = re.compile(r"^ratio (\w+) .*= \d+\.\d+ .*(PASS|MISS)", re.MULTILINE
         ("bench_queue_browser.py", "queue_browser"),
         ("bench_agent_three.py", "agent_three"),
         ("bench_watch_wake.py", "watch_wake"),
+        ("bench_terminal_bytes.py", "terminal_bytes"),
     ],
 )
 def test_benchmark_runs_quick(script: str, name: str) -> None:

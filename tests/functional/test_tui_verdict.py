@@ -303,7 +303,7 @@ async def test_every_tab_keeps_its_verdict_mark_when_the_names_do_not_fit() -> N
     each with its verdict mark (the third tab used to be cut off, mark and all)."""
     views = [
         BackendView(snapshot=replace(synced_snapshot(), backend=name))
-        for name in ("clinic-tablet-north", "pharmacy-site-central", "hcm-device-district")
+        for name in ("clinic-tablet-north-ward", "pharmacy-site-central-store", "hcm-device-district-east")
     ]
     conflicted = replace(views[2].snapshot, queues=conflicts_state().backends[0].snapshot.queues)
     views[2] = BackendView(snapshot=conflicted)
@@ -311,12 +311,12 @@ async def test_every_tab_keeps_its_verdict_mark_when_the_names_do_not_fit() -> N
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot)
         header = tabs_text(app)
-        assert "clinic-tablet-north ●" in header and "pharmacy-site-central" not in header
+        assert "clinic-tablet-north-ward ●" in header and "pharmacy-site-central-store" not in header
         assert re.search(r"pharmacy-site\S*… ●", header) and re.search(r"hcm-device\S*… ▲", header)
         await pilot.press("right", "right")
         await pilot.pause()
         header = tabs_text(app)
-        assert "hcm-device-district ▲" in header and re.search(r"clinic-tablet\S*… ●", header)
+        assert "hcm-device-district-east ▲" in header and re.search(r"clinic-tablet\S*… ●", header)
 
 
 # --- the one-line diagnosis of stuck and rejected queues ---------------------------------------------

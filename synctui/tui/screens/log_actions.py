@@ -10,12 +10,12 @@ from synctui.actions import action
 from synctui.model import ActionResult, BackendView, SyncLogRow
 from synctui.tui.actions import offers, result_line, run_change
 from synctui.tui.format import one_line
-from synctui.tui.screens.confirm import Confirmation, ConfirmRequest, ConfirmScreen
 from synctui.tui.shows_state import ShowsState
 from synctui.tui.widgets.sync_log_table import SyncLogTable
 
 if TYPE_CHECKING:
     from synctui.tui.app import SyncTuiApp
+    from synctui.tui.screens.confirm import Confirmation
 
 
 class LogActionsScreen(ShowsState, Screen):
@@ -86,6 +86,8 @@ class LogActionsScreen(ShowsState, Screen):
         self.ask_reset("reset-all", None, f"all {rows} sync log rows of {view.snapshot.backend}")
 
     def ask_reset(self, name: str, keys: list[str] | None, subject: str) -> None:
+        from synctui.tui.screens.confirm import ConfirmRequest, ConfirmScreen  # not needed to draw
+
         view = self.current_view()
         if view is None:
             return

@@ -12,7 +12,6 @@ from synctui.tui.actions import offers
 from synctui.tui.bindings import bindings_for
 from synctui.tui.format import CARD_ORDER
 from synctui.tui.screens.log_actions import LogActionsScreen
-from synctui.tui.screens.resubmit import ask_resubmit
 from synctui.tui.widgets.all_synced_banner import AllSyncedBanner
 from synctui.tui.widgets.app_header import AppHeader
 from synctui.tui.widgets.backend_tabs import BackendTabs
@@ -126,6 +125,8 @@ class MainScreen(LogActionsScreen):
         self.tui.action_synchronize()
 
     def action_resubmit(self) -> None:
+        from synctui.tui.screens.resubmit import ask_resubmit  # dialogs: not needed to draw
+
         view = self.current_view()
         if view is None or not self.check_action("resubmit", ()):
             return

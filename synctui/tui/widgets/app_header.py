@@ -13,6 +13,7 @@ from textual.widgets import Static
 from synctui.model import AgentState, Verdict
 from synctui.tui.format import safe
 from synctui.tui.widgets.backend_tabs import BackendTabs
+from synctui.tui.widgets.steady_static import SteadyStatic
 
 MIN_WHERE = 12  # the fewest cells worth giving the agent's location
 
@@ -40,9 +41,11 @@ class AppHeader(Horizontal):
     def compose(self) -> ComposeResult:
         yield Static("synctui", id="app-title")
         yield BackendTabs(id="backend-tabs")
-        yield Static("", id="agent-status")
+        yield SteadyStatic("", id="agent-status")
 
     def on_mount(self) -> None:
+        # Checked every second, redrawn only when the text changed: the clock shows minutes, so at rest
+        # the header costs the terminal one line a minute.
         self.set_interval(1.0, self.refresh_status)
 
     def refresh_status(self) -> None:
@@ -60,9 +63,9 @@ class AppHeader(Horizontal):
             status = Content(where)
         if getattr(app, "is_readonly", False):
             status = Content.assemble((" read-only ", "$warning bold reverse"), " ", status)
-        clock = now.strftime("%H:%M:%S")
+        clock = now.strftime("%H:%M")
         gap = "  " if status.cell_length else ""
-        self.query_one("#agent-status", Static).update(Content.assemble(status, gap, (clock, "bold")))
+        self.query_one("#agent-status", SteadyStatic).update(Content.assemble(status, gap, (clock, "bold")))
 
     def show(self, state: AgentState | None, selected: str | None, verdicts: dict[str, Verdict]) -> None:
         views = state.backends if state is not None else []

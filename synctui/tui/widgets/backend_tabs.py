@@ -62,7 +62,10 @@ class BackendTabs(Widget):
         self._spans: list[tuple[int, int, str]] = []
 
     def show(self, views: list[BackendView], selected: str | None, verdicts: dict[str, Verdict]) -> None:
-        self._tabs = [tab_info(v, verdicts.get(v.snapshot.backend)) for v in views]
+        tabs = [tab_info(v, verdicts.get(v.snapshot.backend)) for v in views]
+        if tabs == self._tabs and selected == self._selected:
+            return  # a push that changes nothing here sends nothing to the terminal
+        self._tabs = tabs
         self._selected = selected
         self.refresh()
 

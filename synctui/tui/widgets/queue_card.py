@@ -63,6 +63,7 @@ class QueueCard(Widget, can_focus=True):
         self.stuck = False
         self.stale = False
         self.border_title = queue_label(None, kind)
+        self._drawn: tuple | None = None
 
     def show(
         self,
@@ -87,7 +88,12 @@ class QueueCard(Widget, can_focus=True):
         self.set_class(stat.known and self.kind == QueueKind.CONFLICTS and bool(stat.count), "-alert")
         self.set_class(self.stuck, "-stuck")
         self.set_class(stale, "-stale")
-        self.refresh()
+        # Pushes mostly repeat the same figures: repaint only when the drawn text changed.
+        drawn = self.render()
+        key = (drawn.plain, tuple(drawn.spans))
+        if key != self._drawn:
+            self._drawn = key
+            self.refresh()
 
     def on_resize(self) -> None:
         self.fit_titles()
@@ -100,10 +106,14 @@ class QueueCard(Widget, can_focus=True):
         label = queue_label(self.stat, self.kind)
         if len(label) > self.title_room:
             label = DEFAULT_LABELS.get(self.kind, label)
-        self.border_title = Content(label)  # literal: a backend names it
+        title = Content(label)  # literal: a backend names it
         detail = self._detail()
         inside = len(detail) > self.title_room and self._detail_lines(detail) is not None
-        self.border_subtitle = Content(one_line(detail, self.title_room)) if detail and not inside else None
+        subtitle = Content(one_line(detail, self.title_room)) if detail and not inside else None
+        if title != self.border_title:  # each assignment repaints the card
+            self.border_title = title
+        if subtitle != self.border_subtitle:
+            self.border_subtitle = subtitle
 
     def _detail(self) -> str:
         return one_line(self.stat.detail, 200) if self.stat.known and self.stat.detail else ""
