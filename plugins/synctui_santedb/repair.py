@@ -37,9 +37,10 @@ async def retry(client: DcdrClient, ids: Sequence[str] | None) -> ActionResult:
             return ActionResult(ok=True, message="No conflicted entries to queue again")
     if ids is None:
         assert profile.retry_all is not None
+        before = await _conflicts(client)
         body = {"parameter": [{"name": "all", "value": True}]} if profile.retry_parameters else None
         await client.request(profile.retry_all.method, profile.retry_all.path, json_body=body)
-        return ActionResult(ok=True, message="All conflicted entries were queued again")
+        return await _requeued_all(client, before)
     results = []
     for id in ids:
         try:
@@ -51,6 +52,34 @@ async def retry(client: DcdrClient, ids: Sequence[str] | None) -> ActionResult:
         except BackendError as exc:
             results.append(_failed(id, exc))
     return _summary(results, "queued again")
+
+
+async def _conflicts(client: DcdrClient) -> int | None:
+    """The Conflicts count now (None when it cannot be read: the result then says so)."""
+    client.forget_cache()
+    try:
+        return (await reading.counts(client))[QueueKind.CONFLICTS]
+    except (BackendError, KeyError):
+        return None
+
+
+async def _requeued_all(client: DcdrClient, before: int | None) -> ActionResult:
+    """What the dCDR's "retry all" did, counted from the Conflicts queue before and after it."""
+    after = await _conflicts(client)
+    if before is None or after is None:
+        return ActionResult(
+            ok=True,
+            message="The dCDR accepted Re-Queue Conflicted; how many entries it queued again could not be "
+            "read (refresh to see the Conflicts count)",
+        )
+    requeued = max(before - after, 0)
+    still = f"; {after:,} still in Conflicts" if after else ""
+    return ActionResult(
+        ok=True,
+        message=f"{requeued:,} of {before:,} conflicted {'entry' if before == 1 else 'entries'} queued again"
+        + still,
+        counts={"requeued": requeued, "still_rejected": after},
+    )
 
 
 async def _dead_ids(client: DcdrClient, pages: int = 10, size: int = 100) -> list[str]:

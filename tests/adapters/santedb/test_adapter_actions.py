@@ -136,8 +136,12 @@ async def test_retry_one_and_all(backend, fake: FakeDcdr) -> None:
     assert not result.ok and result.message == "1 entry queued again, 1 failed"
     assert [r.ok for r in result.results] == [True, False]
     assert fake.queues["deadletter"] == []
-    fake.queues["deadletter"].append(entry(9, "deadletter"))
-    assert (await backend.retry(None)).ok and fake.queues["deadletter"] == []
+    fake.queues["deadletter"].extend([entry(9, "deadletter"), entry(10, "deadletter")])
+    everything = await backend.retry(None)
+    assert everything.ok and fake.queues["deadletter"] == []
+    # counted, from the Conflicts queue before and after the dCDR's "retry all"
+    assert everything.counts == {"requeued": 2, "still_rejected": 0}
+    assert everything.message == "2 of 2 conflicted entries queued again"
 
 
 async def test_discard_deletes_from_deadletter(backend, fake: FakeDcdr) -> None:
@@ -213,3 +217,12 @@ async def test_compare_unknown_type_or_missing_on_server(backend, fake: FakeDcdr
     comparison = await backend.compare(QueueKind.CONFLICTS, "7")
     assert comparison.server is None and "The server has no Act" in comparison.reason
     assert REASON_409
+
+
+async def test_requeue_all_says_so_when_the_counts_cannot_be_read(backend, fake: FakeDcdr) -> None:
+    fake.queues["deadletter"].extend([entry(9, "deadletter"), entry(10, "deadletter")])
+    fake.overrides[("GET", "/app/Queue")] = lambda r: httpx.Response(500, text="Internal Server Error")
+    result = await backend.retry(None)
+    assert result.ok and result.counts == {}  # not known, so not counted (never a false 0)
+    assert "could not be read" in result.message
+    assert fake.queues["deadletter"] == []  # the dCDR did re-queue them
