@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from synctui_msupply.adapter import MSupplyBackend
 from synctui_msupply.conflicts import SYNC_ENTRY_ID
-from synctui_msupply.rejections import SYNC_ERROR_VARIANTS
+from synctui_msupply.error_kinds import SYNC_ERROR_VARIANTS
 from synctui_msupply.simulator import STEPS, Simulator
 from synctui_msupply.site_settings import PAUSED_SECONDS
 

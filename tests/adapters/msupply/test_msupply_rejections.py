@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from synctui_msupply.rejections import (
+from synctui_msupply.error_kinds import (
     MEANINGS,
     SYNC_ERROR_VARIANTS,
     SYNC_ERROR_VARIANTS_V7,
     V5_CODES,
     V6_VARIANTS,
-    central_table_in,
-    explain,
-    normalise_code,
 )
+from synctui_msupply.rejections import central_table_in, explain, normalise_code
 
 from synctui.model import Category
 
