@@ -1,8 +1,8 @@
 """The synctui dashboard: a Textual app that draws what an `AgentClient` reports.
 
 The app knows the agent only through the `AgentClient` protocol. State arrives from
-`client.updates()` in a worker; every screen that draws it (a `ShowsState`) gets `show_state()` on
-each change. The app judges every backend itself (`synctui.verdict.judge`, with its own clock) on
+`client.updates()` in a worker into the app's reactives (`agent_state`, `agent_error`,
+`selected_backend`); on each change every screen on the stack gets an `AgentStateChanged` message. The app judges every backend itself (`synctui.verdict.judge`, with its own clock) on
 each change and on a tick, because "stuck" and "late" depend on time passing: whatever says "safe"
 on screen reads `app.verdicts` and nothing else.
 """
@@ -21,6 +21,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.command import Provider
 from textual.notifications import SeverityLevel
+from textual.reactive import var
 from textual.screen import Screen
 
 from synctui.attention import AttentionWatch
@@ -29,8 +30,8 @@ from synctui.config import Config, default_state_dir
 from synctui.model import AgentState, BackendView, Level, QueueKind, Verdict
 from synctui.tui.bindings import bindings_for, clean_keymap
 from synctui.tui.format import safe
+from synctui.tui.messages import AgentStateChanged
 from synctui.tui.screens.main import MainScreen
-from synctui.tui.shows_state import ShowsState
 from synctui.tui.themes import default_theme_name, load_themes, stylesheets
 from synctui.verdict import judge
 
@@ -64,6 +65,11 @@ class SyncTuiApp(App[None]):
     JUDGE_EVERY = 5.0  # seconds: re-judge with the clock even when the agent pushes nothing
     KEY_BURST = 0.6  # seconds after a dialog closes during which repeats of its closing keys are dropped
 
+    # Every push is news (the verdicts depend on the time it arrives), hence always_update.
+    agent_state: var[AgentState | None] = var(None, always_update=True, init=False)
+    agent_error: var[str | None] = var(None, init=False)
+    selected_backend: var[str | None] = var(None, init=False)
+
     def __init__(
         self,
         client: AgentClient,
@@ -85,9 +91,6 @@ class SyncTuiApp(App[None]):
         self.readonly = readonly
         self.clock: Clock = clock or _local_now
         self.close_client = close_client
-        self.agent_state: AgentState | None = None
-        self.agent_error: str | None = None
-        self.selected_backend: str | None = None
         self.startup_warnings: list[str] = []
         self.in_flight: set[str] = set()  # change actions running now (one call per key)
         self.verdicts: dict[str, Verdict] = {}  # per backend, judged here with self.now()
@@ -189,7 +192,6 @@ class SyncTuiApp(App[None]):
 
     def select_backend(self, name: str) -> None:
         self.selected_backend = name
-        self.broadcast()
 
     def step_backend(self, step: int) -> None:
         state = self.agent_state
@@ -205,7 +207,7 @@ class SyncTuiApp(App[None]):
     def on_mount(self) -> None:
         for warning in self.startup_warnings:
             self.notify(warning, severity="warning", timeout=8)
-        self.theme_changed_signal.subscribe(self, lambda _theme: self.broadcast())
+        self.theme_changed_signal.subscribe(self, lambda _theme: self.state_changed())
         self.set_interval(self.JUDGE_EVERY, self._judge_tick)
         # The stream is read by a worker, so the first frame never waits on it; starting it now rather
         # than after that frame lets connecting to the agent overlap the first render.
@@ -222,35 +224,38 @@ class SyncTuiApp(App[None]):
                 self.apply_state(update)
 
     def apply_state(self, state: AgentState) -> None:
+        self.set_reactive(SyncTuiApp.agent_error, None)  # the state's watcher redraws for both
         self.agent_state = state
-        self.agent_error = None
-        self.broadcast()
 
     def apply_error(self, reason: str) -> None:
         self.agent_error = reason
-        self.broadcast()
+
+    def watch_agent_state(self) -> None:
+        self.state_changed()
+
+    def watch_agent_error(self) -> None:
+        self.state_changed()
+
+    def watch_selected_backend(self) -> None:
+        self.state_changed()
 
     def _judge_tick(self) -> None:
         if self.judge_all():
-            self.broadcast(judged=True)
+            self.tell_screens()
 
-    def broadcast(self, *, judged: bool = False) -> None:
-        """Judge every backend, then let every screen on the stack redraw from the current state; a
-        drawing bug is logged, not fatal."""
-        if not judged:
-            try:
-                self.judge_all()
-            except Exception:  # a judging bug must not hide the data: everything stays UNKNOWN
-                log.exception("judging the backends failed")
-                self.verdicts = {}
-        for screen in list(self.screen_stack):
-            if not isinstance(screen, ShowsState) or not screen.is_mounted:
-                continue
-            try:
-                screen.show_state()
-            except Exception as exc:
-                log.exception("drawing %s failed", type(screen).__name__)
-                self.notify(f"could not draw some data: {exc}", severity="error", timeout=6)
+    def state_changed(self) -> None:
+        """Judge every backend, then tell every screen on the stack to redraw."""
+        try:
+            self.judge_all()
+        except Exception:  # a judging bug must not hide the data: everything stays UNKNOWN
+            log.exception("judging the backends failed")
+            self.verdicts = {}
+        self.tell_screens()
+
+    def tell_screens(self) -> None:
+        for screen in self.screen_stack:
+            if screen.is_mounted:
+                screen.post_message(AgentStateChanged())
 
     # --- keys ---------------------------------------------------------------------------------------
 

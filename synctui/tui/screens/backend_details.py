@@ -19,8 +19,8 @@ from synctui.tui.actions import backend_view, offers, refusal_text, run_change
 from synctui.tui.bindings import bindings_for
 from synctui.tui.format import one_line, safe
 from synctui.tui.look import glyphs
+from synctui.tui.messages import redraw
 from synctui.tui.screens.confirm import Confirmation, ConfirmRequest, ConfirmScreen
-from synctui.tui.shows_state import ShowsState
 from synctui.tui.widgets.action_result import ActionResultView
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ def health_text(health: Health, stale: bool, g, known: bool = True) -> Content:
     return Content("\n").join(lines)
 
 
-class BackendDetailsScreen(ShowsState, Screen):
+class BackendDetailsScreen(Screen):
     SCOPE = "details"
     BINDINGS: list[Binding] = bindings_for("details")
     DEFAULT_CSS = """
@@ -119,6 +119,9 @@ class BackendDetailsScreen(ShowsState, Screen):
             self.load()
         else:
             self.query_one("#details-body").focus()
+
+    def on_agent_state_changed(self) -> None:
+        redraw(self, self.show_state)
 
     def show_state(self) -> None:
         view = backend_view(self.tui, self.backend)

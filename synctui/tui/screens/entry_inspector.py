@@ -19,9 +19,9 @@ from synctui.tui.actions import offers, run_change
 from synctui.tui.bindings import bindings_for
 from synctui.tui.entry_text import entry_facts, payload_part, pretty_payload, rejection_text
 from synctui.tui.format import one_line, safe
+from synctui.tui.messages import redraw
 from synctui.tui.screens.confirm import Confirmation, ConfirmRequest, ConfirmScreen
 from synctui.tui.screens.queue_actions import QueueActionsScreen
-from synctui.tui.shows_state import ShowsState
 from synctui.tui.widgets.action_result import ActionResultView
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 __all__ = ["EntryInspectorScreen", "pretty_payload"]
 
 
-class EntryInspectorScreen(ShowsState, Screen):
+class EntryInspectorScreen(Screen):
     SCOPE = "inspector"
     BINDINGS: list[Binding] = bindings_for("inspector")
     DEFAULT_CSS = """
@@ -78,6 +78,9 @@ class EntryInspectorScreen(ShowsState, Screen):
         self.show_rejection(self.entry.rejection)
         self.query_one("#inspector-body").focus()
         self.load()
+
+    def on_agent_state_changed(self) -> None:
+        redraw(self, self.show_state)
 
     def show_state(self) -> None:
         self.refresh_bindings()

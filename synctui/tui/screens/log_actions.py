@@ -10,7 +10,6 @@ from synctui.actions import action
 from synctui.model import ActionResult, BackendView, SyncLogRow
 from synctui.tui.actions import offers, result_line, run_change
 from synctui.tui.format import one_line
-from synctui.tui.shows_state import ShowsState
 from synctui.tui.widgets.sync_log_table import SyncLogTable
 
 if TYPE_CHECKING:
@@ -18,7 +17,7 @@ if TYPE_CHECKING:
     from synctui.tui.screens.confirm import Confirmation
 
 
-class LogActionsScreen(ShowsState, Screen):
+class LogActionsScreen(Screen):
     """Base of MainScreen (which draws the state); remote counts are kept per backend until replaced."""
 
     def __init__(self) -> None:

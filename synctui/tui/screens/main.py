@@ -11,6 +11,7 @@ from synctui.model import AgentState, Level, QueueKind
 from synctui.tui.actions import offers
 from synctui.tui.bindings import bindings_for
 from synctui.tui.format import CARD_ORDER
+from synctui.tui.messages import redraw
 from synctui.tui.screens.log_actions import LogActionsScreen
 from synctui.tui.widgets.all_synced_banner import AllSyncedBanner
 from synctui.tui.widgets.app_header import AppHeader
@@ -59,6 +60,9 @@ class MainScreen(LogActionsScreen):
         self.show_state()
 
     # --- drawing --------------------------------------------------------------------------------
+
+    def on_agent_state_changed(self) -> None:
+        redraw(self, self.show_state)
 
     def show_state(self) -> None:
         app = self.tui

@@ -19,7 +19,6 @@ from synctui.tui.actions import offers, run_change
 from synctui.tui.format import queue_label
 from synctui.tui.look import glyphs
 from synctui.tui.screens.confirm import Confirmation, ConfirmRequest, ConfirmScreen
-from synctui.tui.shows_state import ShowsState
 from synctui.tui.widgets.action_result import ActionResultView
 
 if TYPE_CHECKING:
@@ -27,7 +26,7 @@ if TYPE_CHECKING:
     from synctui.tui.app import SyncTuiApp
 
 
-class QueueActionsScreen(ShowsState, Screen):
+class QueueActionsScreen(Screen):
     """Base of QueueBrowserScreen: the actions on selected entries (it provides the page and loading)."""
 
     PAGER_KEYS = "n next · p prev · g go to · / filter · Enter open"

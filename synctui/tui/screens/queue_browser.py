@@ -14,6 +14,7 @@ from synctui.client import AgentRefused, AgentUnavailable
 from synctui.model import CATEGORY_WORDS, EntryPage, QueueEntry, QueueKind, QueueStat
 from synctui.tui.bindings import bindings_for
 from synctui.tui.format import ago, count_text, one_line, queue_label, safe
+from synctui.tui.messages import redraw
 from synctui.tui.screens.queue_actions import QueueActionsScreen
 from synctui.tui.widgets.action_result import ActionResultView
 
@@ -180,6 +181,9 @@ class QueueBrowserScreen(QueueActionsScreen):
         return None
 
     # --- actions --------------------------------------------------------------------------------
+
+    def on_agent_state_changed(self) -> None:
+        redraw(self, self.show_state)
 
     def show_state(self) -> None:
         self.refresh_bindings()

@@ -29,7 +29,7 @@ from synctui.tui.actions import offers
 from synctui.tui.bindings import bindings_for
 from synctui.tui.format import safe
 from synctui.tui.look import glyphs
-from synctui.tui.shows_state import ShowsState
+from synctui.tui.messages import redraw
 from synctui.tui.sync_text import done_text, failed_text, joined_line, progress_text, settling_text
 from synctui.tui.widgets.steady_static import SteadyStatic
 from synctui.verdict import outcome_headline
@@ -69,7 +69,7 @@ def succeeded(action: ActionStatus) -> bool:
     return action.state in ("done", "completed")
 
 
-class SyncProgressScreen(ShowsState, ModalScreen[None]):
+class SyncProgressScreen(ModalScreen[None]):
     SCOPE = "sync"
     BINDINGS: list[Binding] = bindings_for("sync")
     DEFAULT_CSS = """
@@ -167,6 +167,9 @@ class SyncProgressScreen(ShowsState, ModalScreen[None]):
         self.joined = status.joined
         self.absorb(status)
         self.show_state()
+
+    def on_agent_state_changed(self) -> None:
+        redraw(self, self.show_state)
 
     def show_state(self) -> None:
         """Called by the app on every pushed state (after it judged every backend)."""
