@@ -14,11 +14,11 @@ import time
 from collections.abc import Callable, Collection, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import events
 from textual.app import App
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.command import Provider
 from textual.notifications import SeverityLevel
 from textual.reactive import var
@@ -28,8 +28,8 @@ from synctui.attention import AttentionWatch
 from synctui.client import AgentClient, AgentRefused, AgentUnavailable, follow_updates
 from synctui.config import Config, default_state_dir
 from synctui.model import AgentState, BackendView, Level, QueueKind, Verdict
-from synctui.tui.bindings import bindings_for, clean_keymap
 from synctui.tui.format import safe
+from synctui.tui.keymap import DashboardBinding, unusable_ids, usable_keymap
 from synctui.tui.messages import AgentStateChanged
 from synctui.tui.screens.main import MainScreen
 from synctui.tui.themes import default_theme_name, load_themes, stylesheets
@@ -58,7 +58,40 @@ def default_screenshot_dir() -> Path:
 class SyncTuiApp(App[None]):
     TITLE = "synctui"
     CSS_PATH = stylesheets()  # type: ignore[assignment]
-    BINDINGS: list[Binding] = bindings_for("app")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        DashboardBinding("q", "quit", "Quit", id="quit", palette="Quit", help="Leave the dashboard"),
+        DashboardBinding("question_mark,f1", "help", "Help", id="help", palette="Help", help="List all keys"),
+        DashboardBinding(
+            "ctrl+p",
+            "command_palette",
+            "Commands",
+            show=False,
+            priority=True,
+            id="command_palette",
+            help="Open the command palette",
+        ),
+        DashboardBinding(
+            "t",
+            "cycle_theme",
+            "Theme",
+            show=False,
+            id="cycle_theme",
+            palette="Next theme",
+            help="Dark → light → sunlight → console",
+        ),
+        DashboardBinding(
+            "a", "audit", "Audit", show=False, id="audit", palette="Audit log", help="Who changed what, when"
+        ),
+        DashboardBinding(
+            "u",
+            "archive",
+            "Archive",
+            show=False,
+            id="archive",
+            palette="Archive (discarded entries)",
+            help="Entries that were discarded, archived first; restore one (undo a discard)",
+        ),
+    ]
     COMMANDS = App.COMMANDS | {dashboard_commands}
     RETRY_DELAYS: tuple[float, ...] = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
     PAGE_SIZE = 50
@@ -109,9 +142,8 @@ class SyncTuiApp(App[None]):
         if chosen:
             self.theme = chosen
 
-        self.keymap, unknown = clean_keymap(keymap)
-        if unknown:
-            self.startup_warnings.append(f"keymap names unknown binding ids: {', '.join(sorted(unknown))}")
+        self.user_keymap = dict(keymap or {})
+        self.keymap = usable_keymap(keymap)  # binding id → keys; Textual applies it to every binding
         if self.keymap:
             self.set_keymap(self.keymap)
 
@@ -207,11 +239,22 @@ class SyncTuiApp(App[None]):
     def on_mount(self) -> None:
         for warning in self.startup_warnings:
             self.notify(warning, severity="warning", timeout=8)
+        if self.user_keymap:
+            self.call_after_refresh(self._check_keymap)
         self.theme_changed_signal.subscribe(self, lambda _theme: self.state_changed())
         self.set_interval(self.JUDGE_EVERY, self._judge_tick)
         # The stream is read by a worker, so the first frame never waits on it; starting it now rather
         # than after that frame lets connecting to the agent overlap the first render.
         self._start_following()
+
+    def _check_keymap(self) -> None:
+        """Say which keymap entries remap nothing; after the first frame, since it imports every screen."""
+        from synctui.tui.key_groups import binding_ids
+
+        if unusable := unusable_ids(self.user_keymap, binding_ids()):
+            self.notify(
+                f"keymap names unknown binding ids: {', '.join(unusable)}", severity="warning", timeout=8
+            )
 
     def _start_following(self) -> None:
         self.run_worker(self._follow_agent(), name="agent-updates", group="agent", exclusive=True)

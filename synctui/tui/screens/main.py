@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Input
 
 from synctui.model import AgentState, Level, QueueKind
 from synctui.tui.actions import offers
-from synctui.tui.bindings import bindings_for
 from synctui.tui.format import CARD_ORDER
+from synctui.tui.keymap import DashboardBinding
 from synctui.tui.messages import redraw
 from synctui.tui.screens.log_actions import LogActionsScreen
 from synctui.tui.widgets.all_synced_banner import AllSyncedBanner
@@ -26,7 +28,137 @@ from synctui.verdict import never_read, stuck_queues
 
 
 class MainScreen(LogActionsScreen):
-    BINDINGS: list[Binding] = bindings_for("main")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        DashboardBinding(
+            "s",
+            "synchronize",
+            "Sync now",
+            id="synchronize",
+            palette="Synchronize now",
+            help="Send and receive now, with progress",
+            catalogue="synchronize",
+        ),
+        DashboardBinding(
+            "r", "refresh", "Refresh", id="refresh", palette="Refresh", help="Ask the agent to refresh"
+        ),
+        DashboardBinding(
+            "1",
+            "open_queue('outbox')",
+            "Outbox",
+            show=False,
+            id="open_outbox",
+            palette="Open Outbox",
+            help="Browse the outbox",
+        ),
+        DashboardBinding(
+            "2",
+            "open_queue('inbox')",
+            "Inbox",
+            show=False,
+            id="open_inbox",
+            palette="Open Inbox",
+            help="Browse the inbox",
+        ),
+        DashboardBinding(
+            "3",
+            "open_queue('admin')",
+            "Admin",
+            show=False,
+            id="open_admin",
+            palette="Open Admin queue",
+            help="Browse the admin queue",
+        ),
+        DashboardBinding(
+            "4",
+            "open_queue('conflicts')",
+            "Conflicts",
+            show=False,
+            id="open_conflicts",
+            palette="Open Conflicts",
+            help="Browse rejected / conflicting entries",
+        ),
+        DashboardBinding(
+            "right,right_square_bracket",
+            "next_backend",
+            "Backend",
+            show=False,
+            id="next_backend",
+            palette="Next backend",
+            help="Show the next backend",
+        ),
+        DashboardBinding(
+            "left,left_square_bracket",
+            "prev_backend",
+            "Prev backend",
+            show=False,
+            id="prev_backend",
+            palette="Previous backend",
+            help="Show the previous backend",
+        ),
+        DashboardBinding(
+            "slash",
+            "filter_log",
+            "Filter log",
+            id="filter_log",
+            palette="Filter sync log",
+            help="Filter the sync log by record type",
+        ),
+        DashboardBinding(
+            "b",
+            "bug_report",
+            "Bug report",
+            show=False,
+            id="bug_report",
+            palette="Submit a Bug",
+            help="Write a support bundle: what goes in, part by part, never a secret",
+        ),
+        DashboardBinding(
+            "i",
+            "backend_details",
+            "Details",
+            id="backend_details",
+            palette="Backend details",
+            help="Site facts, health and settings",
+        ),
+        DashboardBinding(
+            "S",
+            "resubmit",
+            "Re-submit",
+            show=False,
+            id="resubmit",
+            palette="Re-Submit To Server…",
+            help="Queue again what was created in a date range and the server lacks (OpenIZ)",
+            catalogue="resubmit",
+        ),
+        DashboardBinding(
+            "c",
+            "count_remotes",
+            "Count",
+            id="count_remotes",
+            palette="Count remotes",
+            help="Count records on the server beside the local counts",
+            catalogue="count-remotes",
+        ),
+        DashboardBinding(
+            "x",
+            "reset_row",
+            "Reset row",
+            id="reset_row",
+            palette="Reset sync log row",
+            help="Clear the sync markers of the selected log row",
+            catalogue="reset",
+        ),
+        DashboardBinding(
+            "X",
+            "reset_all",
+            "Reset all",
+            show=False,
+            id="reset_all",
+            palette="Reset all sync log rows",
+            help="Clear the sync markers of every log row",
+            catalogue="reset-all",
+        ),
+    ]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (160, "-wide")]  # noqa: RUF012
     DEFAULT_CSS = """
     MainScreen #cards { height: 5; }

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import DataTable, Footer, Input, Static
 
 from synctui.client import AgentRefused, AgentUnavailable
 from synctui.model import CATEGORY_WORDS, EntryPage, QueueEntry, QueueKind, QueueStat
-from synctui.tui.bindings import bindings_for
 from synctui.tui.format import ago, count_text, one_line, queue_label, safe
+from synctui.tui.keymap import DashboardBinding
 from synctui.tui.messages import redraw
 from synctui.tui.screens.queue_actions import QueueActionsScreen
 from synctui.tui.widgets.action_result import ActionResultView
@@ -52,8 +54,78 @@ def has_next(page: EntryPage | None) -> bool:
 
 
 class QueueBrowserScreen(QueueActionsScreen):
-    SCOPE = "browser"
-    BINDINGS: list[Binding] = bindings_for("browser")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        DashboardBinding(
+            "n,ctrl+pagedown",
+            "next_page",
+            "Next page",
+            id="next_page",
+            palette="Next page",
+            help="Load the next page of entries",
+        ),
+        DashboardBinding(
+            "p,ctrl+pageup",
+            "prev_page",
+            "Prev page",
+            id="prev_page",
+            palette="Previous page",
+            help="Load the previous page",
+        ),
+        DashboardBinding(
+            "slash",
+            "filter",
+            "Filter",
+            id="filter_entries",
+            palette="Filter entries",
+            help="Filter entries (sent to the backend)",
+        ),
+        DashboardBinding(
+            "g",
+            "jump",
+            "Go to",
+            id="jump_to_entry",
+            palette="Go to entry number",
+            help="Show the page holding entry N (e.g. 500001)",
+        ),
+        DashboardBinding(
+            "r", "reload", "Reload", id="reload_page", palette="Reload page", help="Reload this page"
+        ),
+        DashboardBinding("escape", "close", "Back", id="close_browser", help="Back to the dashboard"),
+        DashboardBinding(
+            "space",
+            "toggle_select",
+            "Select",
+            id="toggle_select",
+            help="Select / unselect the entry under the cursor",
+        ),
+        DashboardBinding(
+            "R",
+            "retry_selected",
+            "Retry sel.",
+            id="retry_selected",
+            palette="Retry selected entries",
+            help="Send the selected rejected entries again (Conflicts)",
+            catalogue="retry",
+        ),
+        DashboardBinding(
+            "D",
+            "discard_selected",
+            "Discard sel.",
+            id="discard_selected",
+            palette="Discard selected entries",
+            help="Conflicts: Leave Server Version · Outbox: Drop Unsent Change",
+            catalogue="discard",
+        ),
+        DashboardBinding(
+            "A",
+            "requeue_conflicted",
+            "Re-Queue all",
+            id="requeue_conflicted",
+            palette="Re-Queue Conflicted",
+            help="Send every rejected entry again (Conflicts)",
+            catalogue="retry-all",
+        ),
+    ]
     DEFAULT_CSS = """
     QueueBrowserScreen #browser-title { height: 1; background: $panel; padding: 0 1; text-style: bold; }
     QueueBrowserScreen .entry-box { display: none; height: 1; border: none; padding: 0 1; }

@@ -14,10 +14,10 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
@@ -26,8 +26,8 @@ from textual.widgets import Button, Static
 from synctui.client import AgentRefused, AgentUnavailable
 from synctui.model import ActionStatus, Level, QueueKind, Rejection, Verdict
 from synctui.tui.actions import offers
-from synctui.tui.bindings import bindings_for
 from synctui.tui.format import safe
+from synctui.tui.keymap import DashboardBinding
 from synctui.tui.look import glyphs
 from synctui.tui.messages import redraw
 from synctui.tui.sync_text import done_text, failed_text, joined_line, progress_text, settling_text
@@ -70,8 +70,17 @@ def succeeded(action: ActionStatus) -> bool:
 
 
 class SyncProgressScreen(ModalScreen[None]):
-    SCOPE = "sync"
-    BINDINGS: list[Binding] = bindings_for("sync")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        DashboardBinding("r", "retry", "Retry", id="sync_retry", help="Retry a failed sync"),
+        DashboardBinding(
+            "4",
+            "open_conflicts",
+            "Conflicts",
+            id="sync_open_conflicts",
+            help="After a sync that left rejected entries: close and open Conflicts",
+        ),
+        DashboardBinding("escape,c", "close", "Close", id="sync_close", help="Close the dialog"),
+    ]
     DEFAULT_CSS = """
     SyncProgressScreen { align: center middle; }
     SyncProgressScreen #dialog {
