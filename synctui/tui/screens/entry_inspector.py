@@ -21,7 +21,7 @@ from synctui.tui.format import one_line, safe
 from synctui.tui.keymap import DashboardBinding
 from synctui.tui.messages import redraw
 from synctui.tui.screens.confirm import Confirmation, ConfirmRequest, ConfirmScreen
-from synctui.tui.screens.queue_actions import QueueActionsScreen
+from synctui.tui.screens.queue_browser import QueueBrowserScreen
 from synctui.tui.widgets.action_result import ActionResultView
 
 if TYPE_CHECKING:
@@ -258,8 +258,8 @@ class EntryInspectorScreen(Screen):
         else:
             self.load()
         for screen in self.app.screen_stack:
-            if isinstance(screen, QueueActionsScreen):
-                screen.reload_after_change()
+            if isinstance(screen, QueueBrowserScreen):
+                screen.load()
         self.refresh_bindings()
 
     def action_close(self) -> None:
