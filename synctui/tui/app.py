@@ -368,7 +368,7 @@ class SyncTuiApp(App[None]):
         self.theme = name
 
     def action_synchronize(self) -> None:
-        from synctui.tui.actions import offers
+        from synctui.tui.changes import offers
         from synctui.tui.screens.sync_progress import SyncProgressScreen
 
         view = self.selected_view()

@@ -9,7 +9,7 @@ from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from synctui.tui.actions import allowed_now
+from synctui.tui.changes import allowed_now
 from synctui.tui.key_groups import grouped_bindings
 from synctui.tui.keymap import current_keys, key_label
 from synctui.tui.palette_reach import palette_entries

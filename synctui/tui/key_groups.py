@@ -37,7 +37,7 @@ def key_groups() -> tuple[KeyGroup, ...]:
     from synctui.tui.screens.main import MainScreen
     from synctui.tui.screens.queue_browser import QueueBrowserScreen
     from synctui.tui.screens.sync_progress import SyncProgressScreen
-    from synctui.tui.widgets.queue_card import QueueCard
+    from synctui.tui.widgets.queues.queue_card import QueueCard
 
     return (
         KeyGroup("app", "Everywhere", SyncTuiApp),

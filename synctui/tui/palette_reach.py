@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from synctui.actions import ActionSpec, action, discard_action
 from synctui.model import QueueKind
-from synctui.tui.actions import offers
+from synctui.tui.changes import offers
 from synctui.tui.format import CARD_ORDER
 from synctui.tui.key_groups import grouped_bindings
 from synctui.tui.keymap import DashboardBinding, current_keys, key_label

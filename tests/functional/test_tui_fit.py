@@ -15,8 +15,8 @@ from textual.widgets import Static
 
 from synctui.tui.key_groups import grouped_bindings
 from synctui.tui.screens.help import HelpScreen
-from synctui.tui.widgets.action_result import ActionResultView
-from synctui.tui.widgets.backend_tabs import MIN_NAME
+from synctui.tui.widgets.header.backend_tabs import MIN_NAME
+from synctui.tui.widgets.shared.action_result import ActionResultView
 from tests.functional import tui_fakes
 from tests.functional.fit_fakes import FAMILIES, family_state, screen_text
 from tests.functional.repair_helpers import change_setting, loaded, open_details, open_inspector, repair_app

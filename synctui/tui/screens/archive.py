@@ -17,12 +17,12 @@ from textual.widgets import DataTable
 
 from synctui.actions import action
 from synctui.model import ActionResult, Capability
-from synctui.tui.actions import backend_view, offers, run_change
+from synctui.tui.changes import backend_view, offers, run_change
 from synctui.tui.format import one_line
 from synctui.tui.keymap import DashboardBinding
 from synctui.tui.screens.confirm import Confirmation, ConfirmRequest, ConfirmScreen
 from synctui.tui.screens.records import RecordsScreen, when
-from synctui.tui.widgets.action_result import ActionResultView
+from synctui.tui.widgets.shared.action_result import ActionResultView
 
 
 def entry_of(record: dict[str, Any]) -> dict[str, Any]:

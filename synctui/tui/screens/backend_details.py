@@ -15,13 +15,13 @@ from textual.widgets import DataTable, Footer, Static
 
 from synctui.actions import action
 from synctui.model import ActionResult, Capability, Health, InfoItem, Setting
-from synctui.tui.actions import backend_view, offers, refusal_text, run_change
+from synctui.tui.changes import backend_view, offers, refusal_text, run_change
 from synctui.tui.format import one_line, safe
 from synctui.tui.keymap import DashboardBinding
 from synctui.tui.look import glyphs
 from synctui.tui.messages import redraw
 from synctui.tui.screens.confirm import Confirmation, ConfirmRequest, ConfirmScreen
-from synctui.tui.widgets.action_result import ActionResultView
+from synctui.tui.widgets.shared.action_result import ActionResultView
 
 if TYPE_CHECKING:
     from synctui.tui.app import SyncTuiApp

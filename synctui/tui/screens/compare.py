@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from synctui.model import Comparison, QueueKind
-from synctui.tui.actions import refusal_text
+from synctui.tui.changes import refusal_text
 from synctui.tui.diff import DiffRow, FieldRow, diff_rows, differing, field_rows, field_summary, fit
 from synctui.tui.entry_text import pretty_payload
 from synctui.tui.format import one_line, safe

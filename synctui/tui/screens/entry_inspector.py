@@ -15,14 +15,14 @@ from textual.widgets import Footer, Static
 from synctui.actions import ActionSpec, action, discard_action
 from synctui.client import AgentRefused, AgentUnavailable
 from synctui.model import ActionResult, EntryDetail, QueueEntry, QueueKind, Rejection
-from synctui.tui.actions import offers, run_change
+from synctui.tui.changes import offers, run_change
 from synctui.tui.entry_text import entry_facts, payload_part, pretty_payload, rejection_text
 from synctui.tui.format import one_line, safe
 from synctui.tui.keymap import DashboardBinding
 from synctui.tui.messages import redraw
 from synctui.tui.screens.confirm import Confirmation, ConfirmRequest, ConfirmScreen
 from synctui.tui.screens.queue_browser import QueueBrowserScreen
-from synctui.tui.widgets.action_result import ActionResultView
+from synctui.tui.widgets.shared.action_result import ActionResultView
 
 if TYPE_CHECKING:
     from synctui.tui.app import SyncTuiApp

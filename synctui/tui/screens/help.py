@@ -12,7 +12,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from synctui.tui.actions import allowed_now
+from synctui.tui.changes import allowed_now
 from synctui.tui.key_groups import key_groups
 from synctui.tui.keymap import DashboardBinding, current_keys, key_label
 

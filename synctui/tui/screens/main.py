@@ -12,19 +12,19 @@ from textual.widgets import Footer, Input
 
 from synctui.actions import action
 from synctui.model import ActionResult, AgentState, BackendView, Level, QueueKind, SyncLogRow
-from synctui.tui.actions import offers, result_line, run_change
+from synctui.tui.changes import offers, result_line, run_change
 from synctui.tui.format import CARD_ORDER, one_line
 from synctui.tui.keymap import DashboardBinding
 from synctui.tui.messages import redraw
-from synctui.tui.widgets.all_synced_banner import AllSyncedBanner
-from synctui.tui.widgets.app_header import AppHeader
-from synctui.tui.widgets.backend_tabs import BackendTabs
-from synctui.tui.widgets.jobs_panel import JobsPanel
-from synctui.tui.widgets.queue_card import QueueCard
-from synctui.tui.widgets.queue_diagnosis import QueueDiagnosis
-from synctui.tui.widgets.status_banner import StatusBanner
-from synctui.tui.widgets.sync_log_table import SyncLogTable
-from synctui.tui.widgets.sync_progress_panel import SyncProgressPanel
+from synctui.tui.widgets.header.app_header import AppHeader
+from synctui.tui.widgets.header.backend_tabs import BackendTabs
+from synctui.tui.widgets.header.status_banner import StatusBanner
+from synctui.tui.widgets.queues.queue_card import QueueCard
+from synctui.tui.widgets.queues.queue_diagnosis import QueueDiagnosis
+from synctui.tui.widgets.sync.all_synced_banner import AllSyncedBanner
+from synctui.tui.widgets.sync.jobs_panel import JobsPanel
+from synctui.tui.widgets.sync.sync_log_table import SyncLogTable
+from synctui.tui.widgets.sync.sync_progress_panel import SyncProgressPanel
 from synctui.verdict import never_read, stuck_queues
 
 if TYPE_CHECKING:

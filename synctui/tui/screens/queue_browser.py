@@ -22,13 +22,13 @@ from textual.widgets import DataTable, Footer, Input, Static
 from synctui.actions import ActionSpec, action, discard_action
 from synctui.client import AgentRefused, AgentUnavailable
 from synctui.model import CATEGORY_WORDS, ActionResult, EntryPage, QueueEntry, QueueKind, QueueStat
-from synctui.tui.actions import offers, run_change
+from synctui.tui.changes import offers, run_change
 from synctui.tui.format import ago, count_text, one_line, queue_label, safe
 from synctui.tui.keymap import DashboardBinding
 from synctui.tui.look import glyphs
 from synctui.tui.messages import redraw
 from synctui.tui.screens.confirm import Confirmation, ConfirmRequest, ConfirmScreen
-from synctui.tui.widgets.action_result import ActionResultView
+from synctui.tui.widgets.shared.action_result import ActionResultView
 
 if TYPE_CHECKING:
     from synctui.tui.app import SyncTuiApp

@@ -25,13 +25,13 @@ from textual.widgets import Button, Static
 
 from synctui.client import AgentRefused, AgentUnavailable
 from synctui.model import ActionStatus, Level, QueueKind, Rejection, Verdict
-from synctui.tui.actions import offers
+from synctui.tui.changes import offers
 from synctui.tui.format import safe
 from synctui.tui.keymap import DashboardBinding
 from synctui.tui.look import glyphs
 from synctui.tui.messages import redraw
 from synctui.tui.sync_text import done_text, failed_text, joined_line, progress_text, settling_text
-from synctui.tui.widgets.steady_static import SteadyStatic
+from synctui.tui.widgets.shared.steady_static import SteadyStatic
 from synctui.verdict import outcome_headline
 
 if TYPE_CHECKING:
