@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual.binding import Binding, BindingType
 
 from synctui.tui.keymap import current_keys, key_label
+
+if TYPE_CHECKING:
+    from synctui.tui.app import SyncTuiApp
 
 
 def _bindings_of(screen: str) -> list[BindingType]:
@@ -38,20 +41,19 @@ _STEP_BINDINGS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
 }
 
 
-def step_keys(app: Any, action: str) -> list[str]:
+def step_keys(app: SyncTuiApp, action: str) -> list[str]:
     """The keys, as remapped, that take a verdict's step `action` ("open-conflicts": ["4"]), in order."""
-    keymap = getattr(app, "keymap", None)
     keys = []
     for screen, binding_id in _STEP_BINDINGS.get(action, ("", ()))[1]:
         binding = next(
             (b for b in _bindings_of(screen) if isinstance(b, Binding) and b.id == binding_id), None
         )
-        if binding is not None and (found := current_keys(binding, keymap)):
+        if binding is not None and (found := current_keys(binding, app.keymap)):
             keys.append(key_label(app, found[0]))
     return keys
 
 
-def step_with_keys(app: Any, next_step: str, action: str) -> str:
+def step_with_keys(app: SyncTuiApp, next_step: str, action: str) -> str:
     """A verdict's next step with the keys that do it, as remapped: "Open Conflicts (4) to read why"."""
     words = _STEP_BINDINGS.get(action, ("", ()))[0]
     keys = step_keys(app, action)
