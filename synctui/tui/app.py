@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import events
 from textual.app import App
-from textual.binding import BindingType
+from textual.binding import Binding, BindingType
 from textual.command import Provider
+from textual.filter import LineFilter
 from textual.notifications import SeverityLevel
 from textual.reactive import var
 from textual.screen import Screen
@@ -28,8 +29,10 @@ from synctui.attention import AttentionWatch
 from synctui.client import AgentClient, AgentRefused, AgentUnavailable, follow_updates
 from synctui.config import Config, default_state_dir
 from synctui.model import AgentState, BackendView, Level, QueueKind, Verdict
+from synctui.tui.console_glyphs import ConsoleGlyphs, drawable
 from synctui.tui.format import safe
 from synctui.tui.keymap import DashboardBinding, unusable_ids, usable_keymap
+from synctui.tui.look import console_look
 from synctui.tui.messages import AgentStateChanged
 from synctui.tui.screens.main import MainScreen
 from synctui.tui.themes import default_theme_name, load_themes, stylesheets
@@ -131,6 +134,7 @@ class SyncTuiApp(App[None]):
         self.attention = AttentionWatch()
         self.screenshot_dir = screenshot_dir or default_screenshot_dir()
         self._swallow: tuple[frozenset[str], float, Screen | None] = (frozenset(), 0.0, None)
+        self.console_glyphs = ConsoleGlyphs()
 
         self.theme_set = load_themes()
         self.startup_warnings.extend(self.theme_set.errors)
@@ -204,6 +208,16 @@ class SyncTuiApp(App[None]):
         if self.attention.turned(verdicts) and self.ring_bell:
             self.bell()
         return changed
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        filters = super().get_line_filters()
+        return [*filters, self.console_glyphs] if console_look(self) else filters
+
+    def get_key_display(self, binding: Binding) -> str:
+        shown = super().get_key_display(binding)
+        if console_look(self) and not all(drawable(char) for char in shown):
+            return binding.key  # "enter", "left": the console font has no ⏎ or ←
+        return shown
 
     @property
     def theme_names(self) -> list[str]:

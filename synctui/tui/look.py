@@ -1,7 +1,8 @@
 """Symbols and theme colours for the parts drawn as text (tables, bars, markers).
 
 The console theme uses ASCII symbols: the Linux console font lacks most dingbats, and every state must
-read without colour as well (a symbol or a word next to it).
+read without colour as well (a symbol or a word next to it); whatever else is drawn then goes through
+`synctui.tui.console_glyphs`.
 """
 
 from __future__ import annotations
@@ -54,11 +55,17 @@ LEVEL_STYLE = {
 }
 
 
-def glyphs(app: App) -> Glyphs:
+def console_look(app: App) -> bool:
+    """Whether the dashboard draws for a bare console (the console theme: 16 colours, the console
+    font's characters only, see `synctui.tui.console_glyphs`)."""
     try:
-        return ASCII if app.current_theme.ansi else UNICODE
+        return app.current_theme.ansi
     except Exception:  # no app running (unit use)
-        return UNICODE
+        return False
+
+
+def glyphs(app: App) -> Glyphs:
+    return ASCII if console_look(app) else UNICODE
 
 
 _FALLBACK = {
