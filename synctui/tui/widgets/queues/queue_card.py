@@ -2,7 +2,8 @@
 
 Titles fit the card: the backend's own label when it has room, the short one (Outbox, Inbox…) when
 it does not; the backend's detail goes in the bottom border when it fits there, else on the card's
-free lines, and only when neither holds it is it cut.
+free lines, else split at its " · " between the two (the first parts inside, the rest in the border),
+and only when none of that holds it is it cut.
 
 The count is "n/a" when the backend has no such queue, and "?" with "not known yet" and the reason
 when the queue exists but its count is not known (before the first good refresh): never 0.
@@ -67,6 +68,7 @@ class QueueCard(Widget, can_focus=True):
         self.stale = False
         self.border_title = queue_label(None, kind)
         self._drawn: tuple | None = None
+        self.inside_detail = ""  # the part of the detail drawn on the card's free lines
 
     def show(
         self,
@@ -110,13 +112,25 @@ class QueueCard(Widget, can_focus=True):
         if len(label) > self.title_room:
             label = DEFAULT_LABELS.get(self.kind, label)
         title = Content(label)  # literal: a backend names it
-        detail = self._detail()
-        inside = len(detail) > self.title_room and self._detail_lines(detail) is not None
-        subtitle = Content(one_line(detail, self.title_room)) if detail and not inside else None
+        self.inside_detail, below = self._place_detail(self._detail())
+        subtitle = Content(one_line(below, self.title_room)) if below else None
         if title != self.border_title:  # each assignment repaints the card
             self.border_title = title
         if subtitle != self.border_subtitle:
             self.border_subtitle = subtitle
+
+    def _place_detail(self, detail: str) -> tuple[str, str]:
+        """(the part on the card's free lines, the part in the bottom border) of the detail."""
+        if len(detail) <= self.title_room:
+            return "", detail
+        if self._detail_lines(detail) is not None:
+            return detail, ""
+        parts = detail.split(" · ")
+        for cut in range(len(parts) - 1, 0, -1):
+            inside, below = " · ".join(parts[:cut]), " · ".join(parts[cut:])
+            if len(below) <= self.title_room and self._detail_lines(inside) is not None:
+                return inside, below
+        return "", detail  # cut in the border: nothing holds it whole
 
     def _detail(self) -> str:
         return one_line(self.stat.detail, 200) if self.stat.known and self.stat.detail else ""
@@ -172,9 +186,9 @@ class QueueCard(Widget, can_focus=True):
             third = Content(oldest)
         elif count == 0:
             third = Content.from_markup("[$text-muted]empty[/]")
-        detail = self._detail() if self.border_subtitle is None else ""
         told = [
-            Content.from_markup("[$text-muted]$t[/]", t=line) for line in self._detail_lines(detail) or []
+            Content.from_markup("[$text-muted]$t[/]", t=line)
+            for line in self._detail_lines(self.inside_detail) or []
         ]
         if len(told) == 2:
             return Content("\n").join([first, *told])
