@@ -10,7 +10,7 @@ from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from synctui.actions import ActionSpec, action, discard_action
 from synctui.client import AgentRefused, AgentUnavailable
@@ -23,6 +23,7 @@ from synctui.tui.messages import redraw
 from synctui.tui.screens.confirm import Confirmation, ConfirmRequest, ConfirmScreen
 from synctui.tui.screens.queue_browser import QueueBrowserScreen
 from synctui.tui.widgets.shared.action_result import ActionResultView
+from synctui.tui.widgets.shared.dashboard_footer import DashboardFooter
 
 if TYPE_CHECKING:
     from synctui.tui.app import SyncTuiApp
@@ -113,7 +114,7 @@ class EntryInspectorScreen(Screen):
             yield Static("", id="rejection", classes="section")
             yield Static("", id="raw", classes="section")
             yield Static("loading payload…", id="payload", classes="section")
-        yield Footer()
+        yield DashboardFooter()
 
     def on_mount(self) -> None:
         for section, title in (("facts", "Entry"), ("rejection", "Rejection"), ("raw", "Raw reason")):

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from synctui.actions import action
 from synctui.model import ActionResult, AgentState, BackendView, Level, QueueKind, SyncLogRow
@@ -21,6 +21,7 @@ from synctui.tui.widgets.header.backend_tabs import BackendTabs
 from synctui.tui.widgets.header.status_banner import StatusBanner
 from synctui.tui.widgets.queues.queue_card import QueueCard
 from synctui.tui.widgets.queues.queue_diagnosis import QueueDiagnosis
+from synctui.tui.widgets.shared.dashboard_footer import DashboardFooter
 from synctui.tui.widgets.sync.all_synced_banner import AllSyncedBanner
 from synctui.tui.widgets.sync.jobs_panel import JobsPanel
 from synctui.tui.widgets.sync.sync_log_table import SyncLogTable
@@ -216,7 +217,7 @@ class MainScreen(Screen):
                 yield Input(placeholder="filter record types (Esc clears)", id="log-filter")
                 yield SyncLogTable(id="sync-log")
             yield JobsPanel(id="jobs")
-        yield Footer()
+        yield DashboardFooter()
 
     _bindings_key: object = None
 

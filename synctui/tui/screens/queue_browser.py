@@ -17,7 +17,7 @@ from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from synctui.actions import ActionSpec, action, discard_action
 from synctui.client import AgentRefused, AgentUnavailable
@@ -29,6 +29,7 @@ from synctui.tui.look import glyphs
 from synctui.tui.messages import redraw
 from synctui.tui.screens.confirm import Confirmation, ConfirmRequest, ConfirmScreen
 from synctui.tui.widgets.shared.action_result import ActionResultView
+from synctui.tui.widgets.shared.dashboard_footer import DashboardFooter
 
 if TYPE_CHECKING:
     from synctui.tui.app import SyncTuiApp
@@ -191,7 +192,7 @@ class QueueBrowserScreen(Screen):
         with Horizontal(id="pager"):
             yield Static("loading…", id="pager-caption")
             yield Static(self.PAGER_KEYS, id="pager-keys")
-        yield Footer()
+        yield DashboardFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#entries", DataTable)
