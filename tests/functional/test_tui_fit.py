@@ -118,6 +118,18 @@ async def test_the_raw_reason_wraps_inside_the_screen(monkeypatch) -> None:
         assert box.size.height > 1  # wrapped, not one line running off screen
 
 
+async def test_the_raw_reason_is_brought_into_view() -> None:
+    _, app = repair_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        inspector = await open_inspector(pilot)
+        body = inspector.query_one("#inspector-body")
+        await pilot.press("v")
+        await pilot.pause(0.2)
+        box = inspector.query_one("#raw", Static)
+        assert body.scroll_y > 0
+        assert body.region.contains_point(box.region.offset), "the raw reason's top is on screen"
+
+
 async def details_scrolled_down(pilot):
     """The details screen scrolled to its settings, below the health and the result line."""
     details = await open_details(pilot)

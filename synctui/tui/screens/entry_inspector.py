@@ -17,7 +17,7 @@ from synctui.client import AgentRefused, AgentUnavailable
 from synctui.model import ActionResult, EntryDetail, QueueEntry, QueueKind, Rejection
 from synctui.tui.changes import offers, run_change
 from synctui.tui.entry_text import entry_facts, payload_part, pretty_payload, rejection_text
-from synctui.tui.format import one_line, safe
+from synctui.tui.format import one_line, queue_label, safe
 from synctui.tui.keymap import DashboardBinding
 from synctui.tui.messages import redraw
 from synctui.tui.screens.confirm import Confirmation, ConfirmRequest, ConfirmScreen
@@ -105,7 +105,7 @@ class EntryInspectorScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static(
-            Content(f"{safe(self.backend)} › {self.kind.value} › {one_line(self.entry.id, 60)}"),
+            Content(f"{safe(self.backend)} › {queue_label(None, self.kind)} › {one_line(self.entry.id, 60)}"),
             id="inspector-title",
         )
         with VerticalScroll(id="inspector-body"):
@@ -195,7 +195,10 @@ class EntryInspectorScreen(Screen):
         return True
 
     def action_toggle_raw(self) -> None:
-        self.query_one("#raw").toggle_class("-shown")
+        raw = self.query_one("#raw")
+        raw.toggle_class("-shown")
+        if raw.has_class("-shown"):  # below the rejection, often off screen: bring it into view
+            self.call_after_refresh(raw.scroll_visible, animate=False, top=True)
 
     def action_full_payload(self) -> None:
         self.full = True
@@ -253,7 +256,7 @@ class EntryInspectorScreen(Screen):
             self.discarded = True
             self.query_one("#inspector-title", Static).update(
                 Content(
-                    f"{safe(self.backend)} › {self.kind.value} › {one_line(self.entry.id, 50)} (discarded)"
+                    f"{safe(self.backend)} › {queue_label(None, self.kind)} › {one_line(self.entry.id, 50)} (discarded)"
                 )
             )
         else:
