@@ -49,8 +49,8 @@ STAND_INS = {
     "↓": "v",
     "›": ">",
     "‹": "<",
-    "▁": "_",
-    "▂": "_",
+    "▁": "▄",  # a button's bottom edge (under its ▀ top), a scroll bar's thumb
+    "▂": "▄",
     "▃": "▄",
     "▅": "▄",
     "▆": "█",

@@ -21,7 +21,7 @@ from synctui.tui.console_glyphs import drawable, fold, stand_in
         ("…", "."),
         ("—", "-"),
         ("⏎", "<"),
-        ("▂", "_"),
+        ("▂", "▄"),
         ("ã", "a"),  # Portuguese letters the font lacks lose their accent, not the letter
         ("õ", "o"),
         ("日", "??"),  # a wide character keeps its two cells
