@@ -63,6 +63,7 @@ STAND_INS = {
     "▊": "█",
     "▉": "█",
     "▕": "│",
+    "🔎": "> ",  # the command palette's prompt (two cells)
     "\u00a0": " ",
 }
 

@@ -4,6 +4,7 @@ item 4): every screen read back from its screenshot holds nothing else, whatever
 from __future__ import annotations
 
 import pytest
+from textual.command import CommandPalette
 
 from synctui.tui.console_glyphs import drawable
 from synctui.tui.screens.help import HelpScreen
@@ -55,6 +56,13 @@ async def test_every_screen_draws_only_console_characters() -> None:
         await open_details(pilot)
         seen.append(screen_text(app))
         app.pop_screen()
+        await pilot.press("ctrl+p")
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette), "palette")
+        await pilot.press(*"leave")
+        await pilot.pause(0.3)
+        seen.append(screen_text(app))
+        await pilot.press("escape")
+        await pilot.pause()
         await pilot.press("s")
         await until(pilot, lambda: isinstance(app.screen, SyncProgressScreen), "sync dialog")
         await pilot.pause()

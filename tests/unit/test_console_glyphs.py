@@ -25,6 +25,7 @@ from synctui.tui.console_glyphs import drawable, fold, stand_in
         ("ã", "a"),  # Portuguese letters the font lacks lose their accent, not the letter
         ("õ", "o"),
         ("日", "??"),  # a wide character keeps its two cells
+        ("🔎", "> "),
     ],
 )
 def test_stand_ins(char: str, expected: str) -> None:
