@@ -16,11 +16,12 @@ from textual.widgets import Static
 from synctui.tui.key_groups import grouped_bindings
 from synctui.tui.screens.help import HelpScreen
 from synctui.tui.widgets.header.backend_tabs import MIN_NAME
+from synctui.tui.widgets.queues.queue_card import QueueCard
 from synctui.tui.widgets.shared.action_result import ActionResultView
 from tests.functional import tui_fakes
 from tests.functional.fit_fakes import FAMILIES, family_state, screen_text
 from tests.functional.repair_helpers import change_setting, loaded, open_details, open_inspector, repair_app
-from tests.functional.tui_fakes import FakeAgentClient, make_app, until
+from tests.functional.tui_fakes import SANTEDB_HISTORY, FakeAgentClient, make_app, until
 
 SIZES = [(80, 24), (100, 30), (120, 40)]
 MARKS = "●◐▲?"
@@ -72,6 +73,26 @@ async def test_nothing_is_cut_where_there_is_room(family: str, backends: int, si
     for words in BACKEND_ELLIPSES:
         text = text.replace(words, "")
     assert "…" not in text, text
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_msupply_card_details_are_whole_with_a_trend(size) -> None:
+    """With a trend to draw (the agent keeps one for every backend), a narrow card gives the trend's line
+    to the detail rather than cut it ("changes waiti…"); a wide one shows both."""
+    state = family_state("msupply", 1)
+    state = replace(state, backends=[replace(state.backends[0], history=SANTEDB_HISTORY)])
+    app = make_app(FakeAgentClient(state))
+    async with app.run_test(size=size) as pilot:
+        await loaded(pilot)
+        text = screen_text(app)
+        cards = app.screen.query(QueueCard)
+        trends = [card for card in cards if not card.trend_yields and card._spark()]
+    assert "…" not in "\n".join(text.splitlines()[5:10]), text
+    words = " ".join(text.split())
+    for detail in ("changes waiting to go to central", "left in the running sync"):
+        assert detail in words or all(word in words for word in detail.split()), (detail, text)
+    if size[0] >= 120:
+        assert len(trends) >= 2, "a wide card keeps its trend"
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

@@ -2,8 +2,9 @@
 
 Titles fit the card: the backend's own label when it has room, the short one (Outbox, Inbox…) when
 it does not; the backend's detail goes in the bottom border when it fits there, else on the card's
-free lines, else split at its " · " between the two (the first parts inside, the rest in the border),
-and only when none of that holds it is it cut.
+free lines, else split at its " · " between the two (the first parts inside, the rest in the border);
+on a narrow card the trend line gives its room to the detail when that is what it takes to show it
+whole (the detail says what the count is), and only when none of that holds is it cut.
 
 The count is "n/a" when the backend has no such queue, and "?" with "not known yet" and the reason
 when the queue exists but its count is not known (before the first good refresh): never 0.
@@ -69,6 +70,7 @@ class QueueCard(Widget, can_focus=True):
         self.border_title = queue_label(None, kind)
         self._drawn: tuple | None = None
         self.inside_detail = ""  # the part of the detail drawn on the card's free lines
+        self.trend_yields = False  # the trend's line holds the detail instead (narrow cards)
 
     def show(
         self,
@@ -112,37 +114,53 @@ class QueueCard(Widget, can_focus=True):
         if len(label) > self.title_room:
             label = DEFAULT_LABELS.get(self.kind, label)
         title = Content(label)  # literal: a backend names it
-        self.inside_detail, below = self._place_detail(self._detail())
+        self.inside_detail, below, self.trend_yields = self._place_detail(self._detail())
         subtitle = Content(one_line(below, self.title_room)) if below else None
         if title != self.border_title:  # each assignment repaints the card
             self.border_title = title
         if subtitle != self.border_subtitle:
             self.border_subtitle = subtitle
 
-    def _place_detail(self, detail: str) -> tuple[str, str]:
-        """(the part on the card's free lines, the part in the bottom border) of the detail."""
+    def _place_detail(self, detail: str) -> tuple[str, str, bool]:
+        """(the part on the card's free lines, the part in the bottom border, whether the trend line gives
+        its room to the detail): the detail whole where it fits, the trend kept when it can be."""
         if len(detail) <= self.title_room:
-            return "", detail
-        if self._detail_lines(detail) is not None:
-            return detail, ""
-        parts = detail.split(" · ")
-        for cut in range(len(parts) - 1, 0, -1):
-            inside, below = " · ".join(parts[:cut]), " · ".join(parts[cut:])
-            if len(below) <= self.title_room and self._detail_lines(inside) is not None:
-                return inside, below
-        return "", detail  # cut in the border: nothing holds it whole
+            return "", detail, False
+        for yields in (False, True):
+            if self._detail_lines(detail, yields) is not None:
+                return detail, "", yields
+            parts = detail.split(" · ")
+            for cut in range(len(parts) - 1, 0, -1):
+                inside, below = " · ".join(parts[:cut]), " · ".join(parts[cut:])
+                if len(below) <= self.title_room and self._detail_lines(inside, yields) is not None:
+                    return inside, below, yields
+        # Split between words: the free lines, then the border.
+        free = self._free_lines(True)
+        lines = textwrap.wrap(detail, self._inside_width)
+        inside, below = " ".join(lines[:free]), " ".join(lines[free:])
+        if free and len(below) <= self.title_room:
+            return inside, below, True
+        return "", detail, False  # cut in the border: nothing holds it whole
 
     def _detail(self) -> str:
         return one_line(self.stat.detail, 200) if self.stat.known and self.stat.detail else ""
 
-    def _detail_lines(self, detail: str) -> list[str] | None:
-        """The detail wrapped on the card's free lines (no history, no age, an empty or n/a queue), or
-        None when it does not fit there."""
+    @property
+    def _inside_width(self) -> int:
+        return max(1, self.content_region.width or self.title_room)
+
+    def _free_lines(self, trend_yields: bool) -> int:
+        """The card's lines under the count that the detail may take: the trend's (when there is no
+        trend, or it yields) and the age's (when there is no age)."""
         count = self.stat.count
-        free = 2
-        if count is not None:
-            free = (0 if self._spark() else 1) + (0 if count and self._oldest() else 1)
-        lines = textwrap.wrap(detail, max(1, self.content_region.width or self.title_room)) if free else []
+        if count is None:
+            return 2
+        return (1 if trend_yields or not self._spark() else 0) + (0 if count and self._oldest() else 1)
+
+    def _detail_lines(self, detail: str, trend_yields: bool) -> list[str] | None:
+        """The detail wrapped on the card's free lines, or None when it does not fit there."""
+        free = self._free_lines(trend_yields)
+        lines = textwrap.wrap(detail, self._inside_width) if free else []
         return lines if lines and len(lines) <= free else None
 
     def _spark(self) -> str:
@@ -188,13 +206,15 @@ class QueueCard(Widget, can_focus=True):
             third = Content.from_markup("[$text-muted]empty[/]")
         told = [
             Content.from_markup("[$text-muted]$t[/]", t=line)
-            for line in self._detail_lines(self.inside_detail) or []
+            for line in self._detail_lines(self.inside_detail, self.trend_yields) or []
         ]
         if len(told) == 2:
             return Content("\n").join([first, *told])
         if told:  # one free line: where there is no history, else where there is no age
             return Content("\n").join(
-                [first, told[0], third] if not self._spark() else [first, second, told[0]]
+                [first, told[0], third]
+                if self.trend_yields or not self._spark()
+                else [first, second, told[0]]
             )
         return Content("\n").join([first, second, third])
 
