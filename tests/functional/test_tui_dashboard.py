@@ -155,6 +155,16 @@ async def test_help_lists_bindings_with_current_keys() -> None:
         await until(pilot, lambda: isinstance(app.screen, SyncProgressScreen), "sync dialog via remapped key")
 
 
+async def test_a_keymap_naming_no_binding_is_told() -> None:
+    app = make_app(keymap={"synchronize": "ctrl+s", "nonsense": "x", "refresh": " "})
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await until(pilot, lambda: bool(app._notifications), "the keymap warning")
+        told = " ".join(n.message for n in app._notifications)
+    assert "nonsense" in told and "refresh" in told  # unknown, and no keys
+    assert "synchronize" not in told
+
+
 async def test_command_palette_lists_the_actions() -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
