@@ -255,3 +255,22 @@ async def test_quit_closes_the_client_when_owned() -> None:
         await loaded(pilot)
         await pilot.press("q")
     assert client.closed
+
+
+async def test_a_drawing_bug_is_told_and_not_fatal(monkeypatch) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+
+        def broken(self) -> None:
+            raise ValueError("broken widget")
+
+        monkeypatch.setattr(MainScreen, "show_state", broken)
+        app.apply_state(app.agent_state)  # the next push: every screen on the stack redraws
+        await until(
+            pilot,
+            lambda: any("could not draw some data: broken widget" in n.message for n in app._notifications),
+            "the drawing error told",
+        )
+        assert app.is_running
+        assert isinstance(app.screen, MainScreen)
