@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.screen import Screen
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from synctui.actions import ActionSpec, action, discard_action
 from synctui.model import ActionResult, QueueEntry, QueueKind, QueueStat
@@ -21,6 +21,7 @@ from synctui.tui.look import glyphs
 from synctui.tui.screens.confirm import Confirmation, ConfirmRequest, ConfirmScreen
 from synctui.tui.shows_state import ShowsState
 from synctui.tui.widgets.action_result import ActionResultView
+from synctui.tui.widgets.entry_rows import EntryRows
 
 if TYPE_CHECKING:
     from synctui.model import EntryPage
@@ -79,14 +80,13 @@ class QueueActionsScreen(ShowsState, Screen):
     def action_toggle_select(self) -> None:
         if not self.change_allowed("toggle_select"):
             return
-        table = self.query_one("#entries", DataTable)
+        rows = self.query_one("#entries", EntryRows)
         entry = self.selected_entry()
         if entry is None:
             return
         self.selected.symmetric_difference_update({entry.id})
-        table.update_cell(str(table.cursor_row), "sel", self.selection_mark(entry.id))
-        if table.cursor_row < table.row_count - 1:
-            table.move_cursor(row=table.cursor_row + 1, animate=False)
+        rows.update_cell(rows.cursor_row, 0, self.selection_mark(entry.id))
+        rows.cursor_row += 1  # held at the last row
         self.show_selection()
 
     def show_selection(self) -> None:

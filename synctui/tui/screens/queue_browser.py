@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import Footer, Input, Static
 
 from synctui.client import AgentRefused, AgentUnavailable
 from synctui.model import CATEGORY_WORDS, EntryPage, QueueEntry, QueueKind, QueueStat
@@ -16,6 +16,7 @@ from synctui.tui.bindings import bindings_for
 from synctui.tui.format import ago, count_text, one_line, queue_label, safe
 from synctui.tui.screens.queue_actions import QueueActionsScreen
 from synctui.tui.widgets.action_result import ActionResultView
+from synctui.tui.widgets.entry_rows import EntryRows
 
 
 def page_caption(page: EntryPage | None, shown: int) -> str:
@@ -40,6 +41,9 @@ def jump_offset(text: str, page_size: int, total: int | None) -> int:
     if total is not None:
         number = min(number, max(total, 1))
     return (number - 1) // page_size * page_size
+
+
+COLUMNS = (" ", "Type", "Op", "Age", "Tries", "Problem", "Id")
 
 
 def has_next(page: EntryPage | None) -> bool:
@@ -96,22 +100,14 @@ class QueueBrowserScreen(QueueActionsScreen):
             classes="entry-box",
         )
         yield ActionResultView(id="action-result")
-        yield DataTable(cursor_type="row", id="entries")
+        yield EntryRows(COLUMNS, id="entries")
         with Horizontal(id="pager"):
             yield Static("loading…", id="pager-caption")
             yield Static(self.PAGER_KEYS, id="pager-keys")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#entries", DataTable)
-        table.add_column(" ", key="sel")
-        table.add_column("Type", key="type")
-        table.add_column("Op", key="op")
-        table.add_column("Age", key="age")
-        table.add_column("Tries", key="tries")
-        table.add_column("Problem", key="problem")
-        table.add_column("Id", key="id")
-        table.focus()
+        self.query_one("#entries", EntryRows).focus()
         self.load()
 
     # --- loading --------------------------------------------------------------------------------
@@ -119,7 +115,9 @@ class QueueBrowserScreen(QueueActionsScreen):
     @work(exclusive=True, group="page")
     async def load(self) -> None:
         caption = self.query_one("#pager-caption", Static)
-        caption.update(f"loading {self.page_offset + 1:,}–{self.page_offset + self.page_size:,}…")
+        caption.update(
+            f"loading {self.page_offset + 1:,}–{self.page_offset + self.page_size:,}…", layout=False
+        )
         try:
             page = await self.tui.client.entries(
                 self.backend,
@@ -140,15 +138,12 @@ class QueueBrowserScreen(QueueActionsScreen):
 
     def draw_page(self) -> None:
         page = self.page
-        table = self.query_one("#entries", DataTable)
-        table.clear()
         now = self.tui.now()
         entries = list(page.entries) if page is not None else []
-        for index, entry in enumerate(entries):
-            table.add_row(self.selection_mark(entry.id), *self.cells(entry, now), key=f"{index}")
-        self.query_one("#pager-caption", Static).update(page_caption(page, len(entries)))
-        if entries:
-            table.move_cursor(row=0, animate=False)
+        self.query_one("#entries", EntryRows).show_rows(
+            [[self.selection_mark(entry.id), *self.cells(entry, now)] for entry in entries]
+        )
+        self.query_one("#pager-caption", Static).update(page_caption(page, len(entries)), layout=False)
         # The footer is rebuilt on every refresh of the bindings: only when next / prev changed.
         paging = (has_next(page), self.page_offset > 0)
         if paging != self._paging:
@@ -173,8 +168,7 @@ class QueueBrowserScreen(QueueActionsScreen):
     def selected_entry(self) -> QueueEntry | None:
         if self.page is None:
             return None
-        table = self.query_one("#entries", DataTable)
-        row = table.cursor_row
+        row = self.query_one("#entries", EntryRows).cursor_row
         if 0 <= row < len(self.page.entries):
             return self.page.entries[row]
         return None
@@ -221,7 +215,7 @@ class QueueBrowserScreen(QueueActionsScreen):
 
     def hide_box(self, box: Input) -> None:
         box.remove_class("-shown")
-        self.query_one("#entries", DataTable).focus()
+        self.query_one("#entries", EntryRows).focus()
 
     def action_close(self) -> None:
         self.dismiss()
@@ -234,7 +228,7 @@ class QueueBrowserScreen(QueueActionsScreen):
         if not self.filter_text:
             event.input.remove_class("-shown")
         self.page_offset = 0
-        self.query_one("#entries", DataTable).focus()
+        self.query_one("#entries", EntryRows).focus()
         self.load()
 
     def jump(self, box: Input) -> None:
@@ -265,7 +259,7 @@ class QueueBrowserScreen(QueueActionsScreen):
             self.page_offset = 0
             self.load()
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_entry_rows_row_selected(self, event: EntryRows.RowSelected) -> None:
         entry = self.selected_entry()
         if entry is None:
             return
