@@ -10,13 +10,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sys
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from synctui._httpx import httpx
 from synctui.model import (
     ActionResult,
     ActionStatus,
@@ -32,8 +32,13 @@ from synctui.model import (
     SyncLogRow,
     from_data,
 )
+from synctui.socket_stream import StreamRefused, get_lines
+
+if TYPE_CHECKING:
+    from synctui._httpx import httpx
 
 T = TypeVar("T")
+HTTPX_AFTER = 1.0  # seconds after the first state on the socket stream: httpx is loaded then
 log = logging.getLogger(__name__)
 
 
@@ -151,7 +156,11 @@ class AgentClient(Protocol):
 
 
 class HttpAgentClient:
-    """AgentClient over HTTP: a Unix socket, TCP, or any httpx transport (in-process ASGI)."""
+    """AgentClient over HTTP: a Unix socket, TCP, or any httpx transport (in-process ASGI).
+
+    On a Unix socket the event stream is read with the standard library (synctui.socket_stream) and
+    httpx is loaded only for the first other request, or once the stream has delivered its first
+    state: the dashboard's first frame does not wait for httpx."""
 
     def __init__(
         self,
@@ -167,20 +176,37 @@ class HttpAgentClient:
         """`token_refused` turns the agent's refusal of the token into what is raised instead (a
         command ends on it); without it, AgentTokenRefused is raised. The token is only ever sent in
         the Authorization header, never put in a message."""
-        if transport is None and socket is not None:
-            transport = httpx.AsyncHTTPTransport(uds=str(socket), verify=False)  # no TLS on a Unix socket
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.description = description or (str(socket) if socket else url or "agent")
         self._where = self.description
         self._token_refused = token_refused
-        self._http = httpx.AsyncClient(
-            base_url=url or "http://synctui-agent",
-            transport=transport,
-            headers=headers,
-            timeout=httpx.Timeout(timeout, read=timeout),
-        )
+        self._socket = socket if transport is None else None  # the stream's own path, without httpx
+        self._url = url
+        self._transport = transport
+        self._headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._timeout = timeout
+        self._client: httpx.AsyncClient | None = None
+
+    @property
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None:
+            from synctui._httpx import httpx
+
+            transport = self._transport
+            if transport is None and self._socket is not None:
+                transport = httpx.AsyncHTTPTransport(
+                    uds=str(self._socket), verify=False
+                )  # no TLS on a socket
+            self._client = httpx.AsyncClient(
+                base_url=self._url or "http://synctui-agent",
+                transport=transport,
+                headers=self._headers,
+                timeout=httpx.Timeout(self._timeout, read=self._timeout),
+            )
+        return self._client
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        from synctui._httpx import httpx
+
         try:
             response = await self._http.request(method, path, **kwargs)
         except (httpx.TransportError, OSError) as exc:
@@ -210,6 +236,12 @@ class HttpAgentClient:
         return await self._get(AgentState, "/v1/state")
 
     async def updates(self) -> AsyncIterator[AgentState]:
+        if self._socket is not None:
+            async for state in self._socket_updates(self._socket):
+                yield state
+            return
+        from synctui._httpx import httpx
+
         revision = -1
         while True:
             try:
@@ -223,13 +255,38 @@ class HttpAgentClient:
                         await response.aread()
                         self._check_token(response.status_code, response.text, bearer=_asks_bearer(response))
                         raise AgentRefused(response.status_code, "the agent refused the event stream")
-                    async for data in _sse_data(response):
+                    async for data in _sse_events(response.aiter_lines()):
                         state = _decode(AgentState, json.loads(data))
                         revision = state.revision
                         yield state
             except (httpx.TransportError, OSError) as exc:
                 raise AgentUnavailable(f"lost the agent at {self._where}: {_reason(exc)}") from exc
             await asyncio.sleep(0.2)  # the server closed the stream cleanly: resume from revision
+
+    async def _socket_updates(self, socket: Path) -> AsyncIterator[AgentState]:
+        """`updates` on the agent's Unix socket without httpx (see synctui.socket_stream)."""
+        revision = -1
+        loaded = False
+        while True:
+            lines = get_lines(
+                socket, f"/v1/events?after={revision}", self._headers, connect_timeout=self._timeout
+            )
+            try:
+                async for data in _sse_events(lines):
+                    state = _decode(AgentState, json.loads(data))
+                    revision = state.revision
+                    yield state
+                    if not loaded:  # load httpx for the other requests once the first frame is drawn
+                        loaded = True
+                        asyncio.get_running_loop().call_later(HTTPX_AFTER, lambda: self._http)
+            except StreamRefused as exc:
+                self._check_token(exc.status, exc.text, bearer=_bearer(exc.headers))
+                raise AgentRefused(exc.status, "the agent refused the event stream") from None
+            except (OSError, TimeoutError) as exc:
+                raise AgentUnavailable(f"lost the agent at {self._where}: {_reason(exc)}") from exc
+            finally:
+                await lines.aclose()
+            await asyncio.sleep(0.2)  # the agent closed the stream cleanly: resume from revision
 
     async def entries(
         self,
@@ -340,7 +397,8 @@ class HttpAgentClient:
         return _decode(ActionResult, await self._change(f"/v1/archive/{archive_id}/restore", {}, pin, key))
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        if self._client is not None:
+            await self._client.aclose()
 
 
 async def follow_updates(client: AgentClient, delays: Sequence[float]) -> AsyncIterator[AgentState | str]:
@@ -375,20 +433,24 @@ async def follow_updates(client: AgentClient, delays: Sequence[float]) -> AsyncI
         attempt += 1
 
 
-async def _sse_data(response: httpx.Response) -> AsyncIterator[str]:
-    """The `data:` payloads of a text/event-stream, one per event."""
-    lines: list[str] = []
-    async for line in response.aiter_lines():
+async def _sse_events(lines: AsyncIterator[str]) -> AsyncIterator[str]:
+    """The `data:` payloads of the lines of a text/event-stream, one per event."""
+    data: list[str] = []
+    async for line in lines:
         if line.startswith("data:"):
-            lines.append(line[5:].lstrip(" "))
-        elif not line and lines:
-            yield "\n".join(lines)
-            lines = []
+            data.append(line[5:].lstrip(" "))
+        elif not line and data:
+            yield "\n".join(data)
+            data = []
 
 
 def _asks_bearer(response: httpx.Response) -> bool:
+    return _bearer(response.headers)
+
+
+def _bearer(headers: Any) -> bool:
     """The agent's token check answers 401 with `WWW-Authenticate: Bearer`; a PIN check does not."""
-    return response.headers.get("www-authenticate", "").lower().startswith("bearer")
+    return headers.get("www-authenticate", "").lower().startswith("bearer")
 
 
 def _decode(cls: type[T], data: Any) -> T:
@@ -400,7 +462,9 @@ def _decode(cls: type[T], data: Any) -> T:
 
 def _reason(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
-    if isinstance(exc, (FileNotFoundError, httpx.ConnectError)) and "No such file" in text:
+    httpx = sys.modules.get("httpx")  # an httpx error only when httpx is loaded
+    connect_errors = (FileNotFoundError, httpx.ConnectError) if httpx else (FileNotFoundError,)
+    if isinstance(exc, connect_errors) and "No such file" in text:
         return "no agent is running (socket not found)"
     if "Connection refused" in text:
         return "connection refused (is the agent running?)"
