@@ -54,6 +54,12 @@ LEVEL_STYLE = {
 }
 
 
+def low_bandwidth(app: App) -> bool:
+    """The dashboard runs with --low-bandwidth: ages in steps of a minute, sparklines moved by whole
+    slots."""
+    return bool(getattr(app, "low_bandwidth", False))  # only SyncTuiApp has the option
+
+
 def glyphs(app: App) -> Glyphs:
     try:
         return ASCII if app.current_theme.ansi else UNICODE
