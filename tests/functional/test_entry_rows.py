@@ -24,6 +24,13 @@ def page(n: int, name: str = "entry") -> list[list[Text]]:
     return [[Text(str(i)), Text(f"{name} {i}", style="bold")] for i in range(n)]
 
 
+def focused_page(app: RowsApp, n: int) -> EntryRows:
+    rows = app.query_one(EntryRows)
+    rows.focus()
+    rows.show_rows(page(n))
+    return rows
+
+
 def line(rows: EntryRows, y: int) -> str:
     return rows.render_line(y).text
 
@@ -31,9 +38,7 @@ def line(rows: EntryRows, y: int) -> str:
 async def test_header_rows_and_cursor_within_a_page_taller_than_the_screen() -> None:
     app = RowsApp()
     async with app.run_test(size=(30, 10)) as pilot:
-        rows = app.query_one(EntryRows)
-        rows.focus()
-        rows.show_rows(page(50))
+        rows = focused_page(app, 50)
         await pilot.pause()
         assert line(rows, 0).split() == ["#", "Name"]
         assert line(rows, 1).split() == ["0", "entry", "0"]
@@ -55,9 +60,7 @@ async def test_header_rows_and_cursor_within_a_page_taller_than_the_screen() -> 
 async def test_a_new_page_replaces_the_rows_and_resets_cursor_and_scroll() -> None:
     app = RowsApp()
     async with app.run_test(size=(30, 10)) as pilot:
-        rows = app.query_one(EntryRows)
-        rows.focus()
-        rows.show_rows(page(50))
+        rows = focused_page(app, 50)
         await pilot.press("end")
         await pilot.pause()
         rows.show_rows(page(3, "next"))

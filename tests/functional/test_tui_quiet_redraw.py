@@ -26,9 +26,8 @@ from tests.functional.tui_fakes import (
 )
 
 
-async def test_unchanged_push_and_clock_ticks_repaint_nothing(monkeypatch) -> None:
-    now = {"t": NOW}
-    app = make_app(FakeAgentClient(), clock=lambda: now["t"])
+def count_repaints(monkeypatch) -> Counter[str]:
+    """From now on, the repaints asked for, by widget class name."""
     repainted: Counter[str] = Counter()
     refresh = Widget.refresh
 
@@ -36,11 +35,18 @@ async def test_unchanged_push_and_clock_ticks_repaint_nothing(monkeypatch) -> No
         repainted[type(self).__name__] += 1
         return refresh(self, *args, **kwargs)
 
+    monkeypatch.setattr(Widget, "refresh", counting)
+    return repainted
+
+
+async def test_unchanged_push_and_clock_ticks_repaint_nothing(monkeypatch) -> None:
+    now = {"t": NOW}
+    app = make_app(FakeAgentClient(), clock=lambda: now["t"])
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: app.agent_state is not None, "first state")
         await pilot.pause()
         header = app.screen.query_one(AppHeader)
-        monkeypatch.setattr(Widget, "refresh", counting)
+        repainted = count_repaints(monkeypatch)
 
         app.apply_state(app.agent_state)  # the agent's next refresh, nothing changed
         now["t"] = NOW + timedelta(seconds=1)
@@ -74,13 +80,6 @@ def fresh_outbox_state() -> AgentState:
 async def test_low_bandwidth_ages_step_by_the_minute(monkeypatch, low_bandwidth, card, log) -> None:
     now = {"t": NOW}
     app = make_app(FakeAgentClient(fresh_outbox_state()), clock=lambda: now["t"], low_bandwidth=low_bandwidth)
-    repainted: Counter[str] = Counter()
-    refresh = Widget.refresh
-
-    def counting(self: Widget, *args, **kwargs):
-        repainted[type(self).__name__] += 1
-        return refresh(self, *args, **kwargs)
-
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: app.agent_state is not None, "first state")
         await pilot.pause()
@@ -89,7 +88,7 @@ async def test_low_bandwidth_ages_step_by_the_minute(monkeypatch, low_bandwidth,
         assert log in " ".join(cell.plain for cell in app.screen.query_one(SyncLogTable).get_row_at(0))
         app.apply_state(app.agent_state)  # the cards' first push after the layout settles what they draw
         await pilot.pause()
-        monkeypatch.setattr(Widget, "refresh", counting)
+        repainted = count_repaints(monkeypatch)
         now["t"] = NOW + timedelta(seconds=15)  # the next push: the ages moved on by 15 s
         app.apply_state(app.agent_state)
         await pilot.pause()
