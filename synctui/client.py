@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from urllib.parse import quote, urlencode
 
 from synctui.model import (
     ActionResult,
@@ -32,13 +33,13 @@ from synctui.model import (
     SyncLogRow,
     from_data,
 )
-from synctui.socket_stream import StreamRefused, get_lines
+from synctui.socket_stream import StreamRefused, get, get_lines
 
 if TYPE_CHECKING:
     from synctui._httpx import httpx
 
 T = TypeVar("T")
-HTTPX_AFTER = 1.0  # seconds after the first state on the socket stream: httpx is loaded then
+PATH_SAFE = "/:@!$&'()*+,;=%"  # left as they are in a request's path (httpx leaves them too)
 log = logging.getLogger(__name__)
 
 
@@ -158,9 +159,9 @@ class AgentClient(Protocol):
 class HttpAgentClient:
     """AgentClient over HTTP: a Unix socket, TCP, or any httpx transport (in-process ASGI).
 
-    On a Unix socket the event stream is read with the standard library (synctui.socket_stream) and
-    httpx is loaded only for the first other request, or once the stream has delivered its first
-    state: the dashboard's first frame does not wait for httpx."""
+    On a Unix socket the event stream and every GET are read with the standard library
+    (synctui.socket_stream), and httpx is loaded for the first change (POST): neither the dashboard's
+    first frame nor opening a queue waits for httpx."""
 
     def __init__(
         self,
@@ -179,7 +180,7 @@ class HttpAgentClient:
         self.description = description or (str(socket) if socket else url or "agent")
         self._where = self.description
         self._token_refused = token_refused
-        self._socket = socket if transport is None else None  # the stream's own path, without httpx
+        self._socket = socket if transport is None else None  # GETs read here without httpx
         self._url = url
         self._transport = transport
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -192,10 +193,8 @@ class HttpAgentClient:
             from synctui._httpx import httpx
 
             transport = self._transport
-            if transport is None and self._socket is not None:
-                transport = httpx.AsyncHTTPTransport(
-                    uds=str(self._socket), verify=False
-                )  # no TLS on a socket
+            if transport is None and self._socket is not None:  # no TLS on a Unix socket
+                transport = httpx.AsyncHTTPTransport(uds=str(self._socket), verify=False)
             self._client = httpx.AsyncClient(
                 base_url=self._url or "http://synctui-agent",
                 transport=transport,
@@ -205,21 +204,38 @@ class HttpAgentClient:
         return self._client
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        if self._socket is not None and method == "GET":
+            return await self._socket_get(self._socket, path, kwargs.get("params"))
         from synctui._httpx import httpx
 
         try:
             response = await self._http.request(method, path, **kwargs)
         except (httpx.TransportError, OSError) as exc:
             raise AgentUnavailable(f"cannot reach the agent at {self._where}: {_reason(exc)}") from exc
-        if response.status_code >= 400:
-            try:
-                message = response.json().get("error", response.text)
-            except (ValueError, AttributeError):
-                message = response.text or response.reason_phrase
-            self._check_token(response.status_code, str(message), bearer=_asks_bearer(response))
-            raise AgentRefused(response.status_code, str(message))
+        return self._answer(response.status_code, response.reason_phrase, response.headers, response.text)
+
+    async def _socket_get(self, socket: Path, path: str, params: dict[str, Any] | None) -> Any:
+        """A GET on the agent's Unix socket without httpx (see synctui.socket_stream)."""
+        target = quote(path, safe=PATH_SAFE) + (f"?{urlencode(params)}" if params else "")
         try:
-            return response.json()
+            answer = await asyncio.wait_for(get(socket, target, self._headers), self._timeout)
+        except (OSError, TimeoutError) as exc:
+            raise AgentUnavailable(f"cannot reach the agent at {self._where}: {_reason(exc)}") from exc
+        return self._answer(
+            answer.status, answer.reason, answer.headers, answer.body.decode("utf-8", "replace")
+        )
+
+    def _answer(self, status: int, reason: str, headers: Any, text: str) -> Any:
+        """The JSON of an answer, or the agent's refusal raised with its message."""
+        if status >= 400:
+            try:
+                message = json.loads(text).get("error", text)
+            except (ValueError, AttributeError):
+                message = text or reason
+            self._check_token(status, str(message), bearer=_bearer(headers))
+            raise AgentRefused(status, str(message))
+        try:
+            return json.loads(text)
         except ValueError as exc:
             raise AgentUnavailable(f"the agent at {self._where} sent something that is not JSON") from exc
 
@@ -253,7 +269,9 @@ class HttpAgentClient:
                 ) as response:
                     if response.status_code >= 400:
                         await response.aread()
-                        self._check_token(response.status_code, response.text, bearer=_asks_bearer(response))
+                        self._check_token(
+                            response.status_code, response.text, bearer=_bearer(response.headers)
+                        )
                         raise AgentRefused(response.status_code, "the agent refused the event stream")
                     async for data in _sse_events(response.aiter_lines()):
                         state = _decode(AgentState, json.loads(data))
@@ -266,7 +284,6 @@ class HttpAgentClient:
     async def _socket_updates(self, socket: Path) -> AsyncIterator[AgentState]:
         """`updates` on the agent's Unix socket without httpx (see synctui.socket_stream)."""
         revision = -1
-        loaded = False
         while True:
             lines = get_lines(
                 socket, f"/v1/events?after={revision}", self._headers, connect_timeout=self._timeout
@@ -276,9 +293,6 @@ class HttpAgentClient:
                     state = _decode(AgentState, json.loads(data))
                     revision = state.revision
                     yield state
-                    if not loaded:  # load httpx for the other requests once the first frame is drawn
-                        loaded = True
-                        asyncio.get_running_loop().call_later(HTTPX_AFTER, lambda: self._http)
             except StreamRefused as exc:
                 self._check_token(exc.status, exc.text, bearer=_bearer(exc.headers))
                 raise AgentRefused(exc.status, "the agent refused the event stream") from None
@@ -442,10 +456,6 @@ async def _sse_events(lines: AsyncIterator[str]) -> AsyncIterator[str]:
         elif not line and data:
             yield "\n".join(data)
             data = []
-
-
-def _asks_bearer(response: httpx.Response) -> bool:
-    return _bearer(response.headers)
 
 
 def _bearer(headers: Any) -> bool:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from synctui.client import AgentRefused, AgentTokenRefused, AgentUnavailable, HttpAgentClient
+from synctui.model import QueueKind
 from synctui.socket_stream import StreamProtocolError, StreamRefused, get_lines
 
 Answer = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
@@ -136,3 +137,39 @@ async def test_the_client_says_why_the_stream_failed(sock: Path) -> None:
         sock.unlink()
     with pytest.raises(AgentUnavailable, match="no agent is running"):
         await anext(HttpAgentClient(socket=sock).updates())
+
+
+def json_answer(status: str, body: object, *extra: str) -> bytes:
+    data = json.dumps(body).encode()
+    head = [f"HTTP/1.1 {status}", f"Content-Length: {len(data)}", *extra]
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + data
+
+
+async def test_a_get_reads_the_answer_without_httpx_and_encodes_the_query(sock: Path) -> None:
+    page = {"entries": [], "offset": 500_000, "limit": 50, "total": 1_000_000}
+    async with FakeAgent(sock, [json_answer("200 OK", page)]) as agent:
+        client = HttpAgentClient(socket=sock)
+        got = await client.entries("tablet 1", QueueKind.OUTBOX, offset=500_000, filter="Patient & co")
+    assert (got.offset, got.total) == (500_000, 1_000_000)
+    assert agent.requests[0].startswith(
+        "GET /v1/backends/tablet%201/queues/outbox?offset=500000&limit=50&filter=Patient+%26+co HTTP/1.1\r\n"
+    )
+    assert client._client is None  # httpx was not needed
+
+
+async def test_a_get_refused_says_what_the_agent_said(sock: Path) -> None:
+    answers = [
+        (json_answer("404 Not Found", {"error": "no backend 'x'"}), AgentRefused, "no backend 'x'"),
+        (b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n", AgentRefused, "Bad Gateway"),
+        (
+            json_answer("401 Unauthorized", {"error": "bearer token"}, "WWW-Authenticate: Bearer"),
+            AgentTokenRefused,
+            "token",
+        ),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n<p>", AgentUnavailable, "not JSON"),
+    ]
+    for answer, error, words in answers:
+        async with FakeAgent(sock, [answer]):
+            with pytest.raises(error, match=words):
+                await HttpAgentClient(socket=sock).state()
+        sock.unlink()
