@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from synctui.model import AgentState, Level, QueueKind
 from synctui.tui.actions import offers
@@ -18,6 +18,7 @@ from synctui.tui.widgets.backend_tabs import BackendTabs
 from synctui.tui.widgets.jobs_panel import JobsPanel
 from synctui.tui.widgets.queue_card import QueueCard
 from synctui.tui.widgets.queue_diagnosis import QueueDiagnosis
+from synctui.tui.widgets.quiet_footer import QuietFooter
 from synctui.tui.widgets.status_banner import StatusBanner
 from synctui.tui.widgets.sync_log_table import SyncLogTable
 from synctui.tui.widgets.sync_progress_panel import SyncProgressPanel
@@ -51,7 +52,7 @@ class MainScreen(LogActionsScreen):
                 yield Input(placeholder="filter record types (Esc clears)", id="log-filter")
                 yield SyncLogTable(id="sync-log")
             yield JobsPanel(id="jobs")
-        yield Footer()
+        yield QuietFooter()
 
     _bindings_key: object = None
 

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from synctui.client import AgentRefused, AgentUnavailable
 from synctui.model import CATEGORY_WORDS, EntryPage, QueueEntry, QueueKind, QueueStat
@@ -17,6 +17,7 @@ from synctui.tui.format import ago, count_text, one_line, queue_label, safe
 from synctui.tui.screens.queue_actions import QueueActionsScreen
 from synctui.tui.widgets.action_result import ActionResultView
 from synctui.tui.widgets.entry_rows import EntryRows
+from synctui.tui.widgets.quiet_footer import QuietFooter
 
 
 def page_caption(page: EntryPage | None, shown: int) -> str:
@@ -104,7 +105,7 @@ class QueueBrowserScreen(QueueActionsScreen):
         with Horizontal(id="pager"):
             yield Static("loading…", id="pager-caption")
             yield Static(self.PAGER_KEYS, id="pager-keys")
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         self.query_one("#entries", EntryRows).focus()
