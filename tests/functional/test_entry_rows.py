@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import App, ComposeResult
 
-from synctui.tui.widgets.entry_rows import EntryRows
+from synctui.tui.widgets.queues.entry_rows import EntryRows
 
 
 class RowsApp(App):

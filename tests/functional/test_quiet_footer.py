@@ -9,7 +9,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Button
 from textual.widgets._footer import FooterKey
 
-from synctui.tui.widgets.quiet_footer import QuietFooter
+from synctui.tui.widgets.shared.quiet_footer import QuietFooter
 
 
 class KeysApp(App):

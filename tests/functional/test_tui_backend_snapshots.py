@@ -8,7 +8,7 @@ from textual.widgets import DataTable, Input
 from synctui.tui.screens.compare import CompareScreen
 from synctui.tui.screens.confirm import ConfirmScreen
 from synctui.tui.screens.sync_progress import SyncProgressScreen
-from synctui.tui.widgets.entry_rows import EntryRows
+from synctui.tui.widgets.queues.entry_rows import EntryRows
 from tests.functional.backend_fakes import (
     MSUPPLY_ERRORS,
     hcm_progress,

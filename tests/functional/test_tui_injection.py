@@ -50,7 +50,7 @@ from synctui.tui.screens.entry_inspector import EntryInspectorScreen
 from synctui.tui.screens.help import HelpScreen
 from synctui.tui.screens.queue_browser import QueueBrowserScreen
 from synctui.tui.screens.sync_progress import SyncProgressScreen
-from synctui.tui.widgets.entry_rows import EntryRows
+from synctui.tui.widgets.queues.entry_rows import EntryRows
 from tests.functional.tui_fakes import (
     SANTEDB_HISTORY,
     FakeAgentClient,

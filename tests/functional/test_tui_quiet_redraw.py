@@ -11,9 +11,9 @@ import pytest
 from textual.widget import Widget
 
 from synctui.model import AgentState
-from synctui.tui.widgets.app_header import AppHeader
-from synctui.tui.widgets.queue_card import QueueCard
-from synctui.tui.widgets.sync_log_table import SyncLogTable
+from synctui.tui.widgets.header.app_header import AppHeader
+from synctui.tui.widgets.queues.queue_card import QueueCard
+from synctui.tui.widgets.sync.sync_log_table import SyncLogTable
 from tests.functional.tui_fakes import (
     NOW,
     OUT,

@@ -19,7 +19,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Static
 
 from synctui.text import plural
-from synctui.tui.actions import refusal_text
+from synctui.tui.changes import refusal_text
 from synctui.tui.format import clock_time, one_line
 
 if TYPE_CHECKING:
