@@ -55,6 +55,10 @@ async def test_header_rows_and_cursor_within_a_page_taller_than_the_screen() -> 
         rows.update_cell(1, 0, Text("*"))
         await pilot.pause()
         assert line(rows, 2).split() == ["*", "entry", "1"]
+        rows.update_cell(1, 0, Text("OK"))  # wider than its column (the ASCII mark): measured again
+        await pilot.pause()
+        assert line(rows, 2).split() == ["OK", "entry", "1"]
+        assert line(rows, 0).index("#") < line(rows, 0).index("Name") - 3
 
 
 async def test_a_new_page_replaces_the_rows_and_resets_cursor_and_scroll() -> None:

@@ -90,6 +90,21 @@ class EntryRows(ScrollView, can_focus=True):
     def show_rows(self, rows: Sequence[Sequence[Text]]) -> None:
         """Replace every row (a new page): the cursor goes to the first row."""
         self._rows = [list(row) for row in rows]
+        self._measure()
+        self.set_reactive(EntryRows.cursor_row, 0)
+        self.scroll_to(0, 0, animate=False, immediate=True)
+
+    def update_cell(self, row: int, column: int, text: Text) -> None:
+        """Change one cell (the selection mark); the columns are measured again only when it is wider."""
+        self._rows[row][column] = text
+        if cell_len(text.plain) > self._widths[column]:
+            self._measure()
+            return
+        self._strips.pop((row, False), None)
+        self._strips.pop((row, True), None)
+        self._refresh_row(row)
+
+    def _measure(self) -> None:
         self._widths = [
             max([cell_len(label), *(cell_len(row[i].plain) for row in self._rows)])
             for i, label in enumerate(self.columns)
@@ -99,16 +114,7 @@ class EntryRows(ScrollView, can_focus=True):
         size = Size(width, len(self._rows) + 1)
         if size != self.virtual_size:
             self.virtual_size = size  # a relayout only when the page's shape changed
-        self.set_reactive(EntryRows.cursor_row, 0)
-        self.scroll_to(0, 0, animate=False, immediate=True)
         self.refresh()
-
-    def update_cell(self, row: int, column: int, text: Text) -> None:
-        """Change one cell of the same width or narrower (the selection mark)."""
-        self._rows[row][column] = text
-        self._strips.pop((row, False), None)
-        self._strips.pop((row, True), None)
-        self._refresh_row(row)
 
     def move_cursor(self, *, row: int, animate: bool = False) -> None:
         self.cursor_row = row
