@@ -10,13 +10,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sys
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from urllib.parse import quote, urlencode
 
-from synctui._httpx import httpx
 from synctui.model import (
     ActionResult,
     ActionStatus,
@@ -32,8 +33,13 @@ from synctui.model import (
     SyncLogRow,
     from_data,
 )
+from synctui.socket_stream import StreamRefused, get, get_lines
+
+if TYPE_CHECKING:
+    from synctui._httpx import httpx
 
 T = TypeVar("T")
+PATH_SAFE = "/:@!$&'()*+,;=%"  # left as they are in a request's path (httpx leaves them too)
 log = logging.getLogger(__name__)
 
 
@@ -151,7 +157,11 @@ class AgentClient(Protocol):
 
 
 class HttpAgentClient:
-    """AgentClient over HTTP: a Unix socket, TCP, or any httpx transport (in-process ASGI)."""
+    """AgentClient over HTTP: a Unix socket, TCP, or any httpx transport (in-process ASGI).
+
+    On a Unix socket the event stream and every GET are read with the standard library
+    (synctui.socket_stream), and httpx is loaded for the first change (POST): neither the dashboard's
+    first frame nor opening a queue waits for httpx."""
 
     def __init__(
         self,
@@ -167,33 +177,65 @@ class HttpAgentClient:
         """`token_refused` turns the agent's refusal of the token into what is raised instead (a
         command ends on it); without it, AgentTokenRefused is raised. The token is only ever sent in
         the Authorization header, never put in a message."""
-        if transport is None and socket is not None:
-            transport = httpx.AsyncHTTPTransport(uds=str(socket), verify=False)  # no TLS on a Unix socket
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.description = description or (str(socket) if socket else url or "agent")
         self._where = self.description
         self._token_refused = token_refused
-        self._http = httpx.AsyncClient(
-            base_url=url or "http://synctui-agent",
-            transport=transport,
-            headers=headers,
-            timeout=httpx.Timeout(timeout, read=timeout),
-        )
+        self._socket = socket if transport is None else None  # GETs read here without httpx
+        self._url = url
+        self._transport = transport
+        self._headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._timeout = timeout
+        self._client: httpx.AsyncClient | None = None
+
+    @property
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None:
+            from synctui._httpx import httpx
+
+            transport = self._transport
+            if transport is None and self._socket is not None:  # no TLS on a Unix socket
+                transport = httpx.AsyncHTTPTransport(uds=str(self._socket), verify=False)
+            self._client = httpx.AsyncClient(
+                base_url=self._url or "http://synctui-agent",
+                transport=transport,
+                headers=self._headers,
+                timeout=httpx.Timeout(self._timeout, read=self._timeout),
+            )
+        return self._client
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        if self._socket is not None and method == "GET":
+            return await self._socket_get(self._socket, path, kwargs.get("params"))
+        from synctui._httpx import httpx
+
         try:
             response = await self._http.request(method, path, **kwargs)
         except (httpx.TransportError, OSError) as exc:
             raise AgentUnavailable(f"cannot reach the agent at {self._where}: {_reason(exc)}") from exc
-        if response.status_code >= 400:
-            try:
-                message = response.json().get("error", response.text)
-            except (ValueError, AttributeError):
-                message = response.text or response.reason_phrase
-            self._check_token(response.status_code, str(message), bearer=_asks_bearer(response))
-            raise AgentRefused(response.status_code, str(message))
+        return self._answer(response.status_code, response.reason_phrase, response.headers, response.text)
+
+    async def _socket_get(self, socket: Path, path: str, params: dict[str, Any] | None) -> Any:
+        """A GET on the agent's Unix socket without httpx (see synctui.socket_stream)."""
+        target = quote(path, safe=PATH_SAFE) + (f"?{urlencode(params)}" if params else "")
         try:
-            return response.json()
+            answer = await asyncio.wait_for(get(socket, target, self._headers), self._timeout)
+        except (OSError, TimeoutError) as exc:
+            raise AgentUnavailable(f"cannot reach the agent at {self._where}: {_reason(exc)}") from exc
+        return self._answer(
+            answer.status, answer.reason, answer.headers, answer.body.decode("utf-8", "replace")
+        )
+
+    def _answer(self, status: int, reason: str, headers: Any, text: str) -> Any:
+        """The JSON of an answer, or the agent's refusal raised with its message."""
+        if status >= 400:
+            try:
+                message = json.loads(text).get("error", text)
+            except (ValueError, AttributeError):
+                message = text or reason
+            self._check_token(status, str(message), bearer=_bearer(headers))
+            raise AgentRefused(status, str(message))
+        try:
+            return json.loads(text)
         except ValueError as exc:
             raise AgentUnavailable(f"the agent at {self._where} sent something that is not JSON") from exc
 
@@ -210,6 +252,12 @@ class HttpAgentClient:
         return await self._get(AgentState, "/v1/state")
 
     async def updates(self) -> AsyncIterator[AgentState]:
+        if self._socket is not None:
+            async for state in self._socket_updates(self._socket):
+                yield state
+            return
+        from synctui._httpx import httpx
+
         revision = -1
         while True:
             try:
@@ -221,15 +269,38 @@ class HttpAgentClient:
                 ) as response:
                     if response.status_code >= 400:
                         await response.aread()
-                        self._check_token(response.status_code, response.text, bearer=_asks_bearer(response))
+                        self._check_token(
+                            response.status_code, response.text, bearer=_bearer(response.headers)
+                        )
                         raise AgentRefused(response.status_code, "the agent refused the event stream")
-                    async for data in _sse_data(response):
+                    async for data in _sse_events(response.aiter_lines()):
                         state = _decode(AgentState, json.loads(data))
                         revision = state.revision
                         yield state
             except (httpx.TransportError, OSError) as exc:
                 raise AgentUnavailable(f"lost the agent at {self._where}: {_reason(exc)}") from exc
             await asyncio.sleep(0.2)  # the server closed the stream cleanly: resume from revision
+
+    async def _socket_updates(self, socket: Path) -> AsyncIterator[AgentState]:
+        """`updates` on the agent's Unix socket without httpx (see synctui.socket_stream)."""
+        revision = -1
+        while True:
+            lines = get_lines(
+                socket, f"/v1/events?after={revision}", self._headers, connect_timeout=self._timeout
+            )
+            try:
+                async for data in _sse_events(lines):
+                    state = _decode(AgentState, json.loads(data))
+                    revision = state.revision
+                    yield state
+            except StreamRefused as exc:
+                self._check_token(exc.status, exc.text, bearer=_bearer(exc.headers))
+                raise AgentRefused(exc.status, "the agent refused the event stream") from None
+            except (OSError, TimeoutError) as exc:
+                raise AgentUnavailable(f"lost the agent at {self._where}: {_reason(exc)}") from exc
+            finally:
+                await lines.aclose()
+            await asyncio.sleep(0.2)  # the agent closed the stream cleanly: resume from revision
 
     async def entries(
         self,
@@ -340,7 +411,8 @@ class HttpAgentClient:
         return _decode(ActionResult, await self._change(f"/v1/archive/{archive_id}/restore", {}, pin, key))
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        if self._client is not None:
+            await self._client.aclose()
 
 
 async def follow_updates(client: AgentClient, delays: Sequence[float]) -> AsyncIterator[AgentState | str]:
@@ -375,20 +447,20 @@ async def follow_updates(client: AgentClient, delays: Sequence[float]) -> AsyncI
         attempt += 1
 
 
-async def _sse_data(response: httpx.Response) -> AsyncIterator[str]:
-    """The `data:` payloads of a text/event-stream, one per event."""
-    lines: list[str] = []
-    async for line in response.aiter_lines():
+async def _sse_events(lines: AsyncIterator[str]) -> AsyncIterator[str]:
+    """The `data:` payloads of the lines of a text/event-stream, one per event."""
+    data: list[str] = []
+    async for line in lines:
         if line.startswith("data:"):
-            lines.append(line[5:].lstrip(" "))
-        elif not line and lines:
-            yield "\n".join(lines)
-            lines = []
+            data.append(line[5:].lstrip(" "))
+        elif not line and data:
+            yield "\n".join(data)
+            data = []
 
 
-def _asks_bearer(response: httpx.Response) -> bool:
+def _bearer(headers: Any) -> bool:
     """The agent's token check answers 401 with `WWW-Authenticate: Bearer`; a PIN check does not."""
-    return response.headers.get("www-authenticate", "").lower().startswith("bearer")
+    return headers.get("www-authenticate", "").lower().startswith("bearer")
 
 
 def _decode(cls: type[T], data: Any) -> T:
@@ -400,7 +472,9 @@ def _decode(cls: type[T], data: Any) -> T:
 
 def _reason(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
-    if isinstance(exc, (FileNotFoundError, httpx.ConnectError)) and "No such file" in text:
+    httpx = sys.modules.get("httpx")  # an httpx error only when httpx is loaded
+    connect_errors = (FileNotFoundError, httpx.ConnectError) if httpx else (FileNotFoundError,)
+    if isinstance(exc, connect_errors) and "No such file" in text:
         return "no agent is running (socket not found)"
     if "Connection refused" in text:
         return "connection refused (is the agent running?)"

@@ -44,6 +44,13 @@ def add_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
         **hidden,
     )
     parser.add_argument(
+        "--low-bandwidth",
+        action="store_true",
+        help="fewer bytes to the terminal, for a slow link (SSH over 2G): ages in steps of a minute "
+        '("<1m" under one), no animations',
+        **hidden,
+    )
+    parser.add_argument(
         "--screenshot-dir",
         type=Path,
         metavar="DIR",
@@ -82,6 +89,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
             config=config,
             bell=config.dashboard.bell,
             screenshot_dir=screenshot_dir,
+            low_bandwidth=bool(getattr(args, "low_bandwidth", False)),
         ).run_async()
 
     if not demo and config.agent.remote is not None:

@@ -118,10 +118,15 @@ class SyncTuiApp(App[None]):
         config: Config | None = None,
         bell: bool = False,
         screenshot_dir: Path | None = None,
+        low_bandwidth: bool = False,
     ) -> None:
         """`bell`: ring the terminal bell when a backend turns to ATTENTION. `screenshot_dir`: where
-        Screenshot saves its SVG files (default: screenshots/ in the state folder)."""
+        Screenshot saves its SVG files (default: screenshots/ in the state folder). `low_bandwidth`:
+        ages in steps of a minute and no animations, for a slow link (fewer bytes to the terminal)."""
         super().__init__()
+        self.low_bandwidth = low_bandwidth
+        if low_bandwidth:
+            self.animation_level = "none"
         self.client = client
         self.config = config  # this device's config: Submit a Bug needs it (none: not offered)
         self.readonly = readonly

@@ -30,11 +30,14 @@ def count_text(count: int | None, known: bool = True) -> str:
     return "n/a" if count is None else f"{count:,}"
 
 
-def age(delta: timedelta) -> str:
+def age(delta: timedelta, *, minutes: bool = False) -> str:
     """A short human age, floored: <10s, 40s, 12m, 2h 50m, 3d 4h. Coarser as it grows (steps of 10 s
     under a minute, 10 min from an hour), so that an age on screen seldom changes: each change is
-    bytes sent to the terminal, and a table of ages redraws whole."""
+    bytes sent to the terminal, and a table of ages redraws whole. `minutes`: "<1m" under a minute
+    (the dashboard's --low-bandwidth)."""
     seconds = max(0, int(delta.total_seconds()))
+    if minutes and seconds < 60:
+        return "<1m"
     if seconds < 10:
         return "<10s"
     if seconds < 60:
@@ -49,15 +52,16 @@ def age(delta: timedelta) -> str:
     return f"{days}d {hours}h" if hours else f"{days}d"
 
 
-def ago(when: datetime | None, now: datetime) -> str:
+def ago(when: datetime | None, now: datetime, *, minutes: bool = False) -> str:
+    """ "12m ago", "in 2h", "just now"; `minutes`: as `age`, with no "just now" either."""
     if when is None:
         return "never"
     delta = now - when
     if delta < timedelta(0):
-        return f"in {age(-delta)}"
-    if delta < timedelta(seconds=5):
+        return f"in {age(-delta, minutes=minutes)}"
+    if delta < timedelta(seconds=5) and not minutes:
         return "just now"
-    return f"{age(delta)} ago"
+    return f"{age(delta, minutes=minutes)} ago"
 
 
 def clock_time(when: datetime | None, now: datetime) -> str:

@@ -28,6 +28,13 @@ def resample(
     return values
 
 
+def slot_start(now: datetime, width: int, span: timedelta) -> datetime:
+    """`now` floored to a slot of `resample(..., width, span)` (on a grid from the epoch): resampled at
+    that time, a sparkline changes only when a whole slot has passed or the history changed."""
+    slot = (span / max(width, 1)).total_seconds()
+    return datetime.fromtimestamp(now.timestamp() // slot * slot, now.tzinfo)
+
+
 SPARK_UNICODE = " ▁▂▃▄▅▆▇█"
 
 

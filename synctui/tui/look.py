@@ -55,6 +55,12 @@ LEVEL_STYLE = {
 }
 
 
+def low_bandwidth(app: App) -> bool:
+    """The dashboard runs with --low-bandwidth: ages in steps of a minute, sparklines moved by whole
+    slots."""
+    return bool(getattr(app, "low_bandwidth", False))  # only SyncTuiApp has the option
+
+
 def console_look(app: App) -> bool:
     """Whether the dashboard draws for a bare console (the console theme: 16 colours, the console
     font's characters only, see `synctui.tui.console_glyphs`)."""

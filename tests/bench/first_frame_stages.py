@@ -37,12 +37,12 @@ def run(config_path: Path) -> None:
     stamp("probe the agent socket")
     from synctui.client import HttpAgentClient
 
-    stamp("import synctui.client (httpx)")
+    stamp("import synctui.client")
     from synctui.tui.app import SyncTuiApp
 
     stamp("import synctui.tui.app (textual, screens, widgets)")
     client = HttpAgentClient(socket=config.agent.socket)
-    stamp("construct HttpAgentClient (httpcore, SSL context)")
+    stamp("construct HttpAgentClient")
     app = SyncTuiApp(client, theme=config.theme, keymap=config.keymap)
     stamp("construct the app (themes, keymap)")
     original = app._display

@@ -8,6 +8,7 @@ from textual.widgets import DataTable, Input
 from synctui.tui.screens.compare import CompareScreen
 from synctui.tui.screens.confirm import ConfirmScreen
 from synctui.tui.screens.sync_progress import SyncProgressScreen
+from synctui.tui.widgets.queues.entry_rows import EntryRows
 from tests.functional.backend_fakes import (
     MSUPPLY_ERRORS,
     hcm_progress,
@@ -74,7 +75,7 @@ def test_hcm_sync_failed(snap_compare):
 def test_inspector_409(snap_compare):
     async def run_before(pilot) -> None:
         browser = await open_browser(pilot)
-        browser.query_one(DataTable).move_cursor(row=2)  # attempts 2: the "tried 2 times" marker
+        browser.query_one(EntryRows).move_cursor(row=2)  # attempts 2: the "tried 2 times" marker
         await pilot.press("enter")
         await until(pilot, lambda: getattr(pilot.app.screen, "detail", None) is not None, "entry detail")
         await pilot.pause()

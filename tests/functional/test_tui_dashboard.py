@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from textual.command import CommandPalette
-from textual.widgets import DataTable, OptionList, Static
+from textual.widgets import OptionList, Static
 
 from synctui.model import AgentState, QueueKind
 from synctui.tui.screens.entry_inspector import EntryInspectorScreen
@@ -12,6 +12,7 @@ from synctui.tui.screens.main import MainScreen
 from synctui.tui.screens.queue_browser import QueueBrowserScreen
 from synctui.tui.screens.sync_progress import SyncProgressScreen
 from synctui.tui.widgets.header.status_banner import StatusBanner
+from synctui.tui.widgets.queues.entry_rows import EntryRows
 from synctui.tui.widgets.queues.queue_card import QueueCard
 from synctui.tui.widgets.sync.all_synced_banner import AllSyncedBanner
 from tests.functional.tui_fakes import FakeAgentClient, busy_state, make_app, until
@@ -39,12 +40,12 @@ async def test_queue_browser_pages_never_loads_whole_queue() -> None:
         await until(pilot, lambda: isinstance(app.screen, QueueBrowserScreen), "queue browser")
         browser = app.screen
         await until(pilot, lambda: browser.page is not None, "first page")
-        assert browser.query_one(DataTable).row_count == 50
+        assert browser.query_one(EntryRows).row_count == 50
         await pilot.press("n")
         await until(pilot, lambda: browser.page.offset == 50, "second page")
         await pilot.press("n", "n", "n")
         await until(pilot, lambda: browser.page.offset == 200, "last page")
-        assert browser.query_one(DataTable).row_count == 12
+        assert browser.query_one(EntryRows).row_count == 12
         assert "201–212 of 212" in text_of(browser.query_one("#pager-caption", Static))
         await pilot.press("n")  # no page after the last: nothing is requested
         await pilot.press("p")

@@ -50,6 +50,7 @@ from synctui.tui.screens.entry_inspector import EntryInspectorScreen
 from synctui.tui.screens.help import HelpScreen
 from synctui.tui.screens.queue_browser import QueueBrowserScreen
 from synctui.tui.screens.sync_progress import SyncProgressScreen
+from synctui.tui.widgets.queues.entry_rows import EntryRows
 from tests.functional.tui_fakes import (
     SANTEDB_HISTORY,
     FakeAgentClient,
@@ -237,6 +238,9 @@ def widget_texts(screen) -> list[str]:
         if isinstance(widget, DataTable):
             for row_key in widget.rows:
                 texts.extend(str(getattr(c, "plain", c)) for c in widget.get_row(row_key))
+            continue
+        if isinstance(widget, EntryRows):
+            texts.extend(cell.plain for row in widget.rows for cell in row)
             continue
         try:
             rendered = widget.render()

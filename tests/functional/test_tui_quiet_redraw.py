@@ -4,17 +4,30 @@ the header's clock (minutes) repaints once a minute, not every second."""
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import timedelta
 
+import pytest
 from textual.widget import Widget
 
+from synctui.model import AgentState
 from synctui.tui.widgets.header.app_header import AppHeader
-from tests.functional.tui_fakes import NOW, FakeAgentClient, make_app, until
+from synctui.tui.widgets.queues.queue_card import QueueCard
+from synctui.tui.widgets.sync.sync_log_table import SyncLogTable
+from tests.functional.tui_fakes import (
+    NOW,
+    OUT,
+    FakeAgentClient,
+    ago,
+    busy_state,
+    make_app,
+    santedb_snapshot,
+    until,
+)
 
 
-async def test_unchanged_push_and_clock_ticks_repaint_nothing(monkeypatch) -> None:
-    now = {"t": NOW}
-    app = make_app(FakeAgentClient(), clock=lambda: now["t"])
+def count_repaints(monkeypatch) -> Counter[str]:
+    """From now on, the repaints asked for, by widget class name."""
     repainted: Counter[str] = Counter()
     refresh = Widget.refresh
 
@@ -22,11 +35,18 @@ async def test_unchanged_push_and_clock_ticks_repaint_nothing(monkeypatch) -> No
         repainted[type(self).__name__] += 1
         return refresh(self, *args, **kwargs)
 
+    monkeypatch.setattr(Widget, "refresh", counting)
+    return repainted
+
+
+async def test_unchanged_push_and_clock_ticks_repaint_nothing(monkeypatch) -> None:
+    now = {"t": NOW}
+    app = make_app(FakeAgentClient(), clock=lambda: now["t"])
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: app.agent_state is not None, "first state")
         await pilot.pause()
         header = app.screen.query_one(AppHeader)
-        monkeypatch.setattr(Widget, "refresh", counting)
+        repainted = count_repaints(monkeypatch)
 
         app.apply_state(app.agent_state)  # the agent's next refresh, nothing changed
         now["t"] = NOW + timedelta(seconds=1)
@@ -39,3 +59,39 @@ async def test_unchanged_push_and_clock_ticks_repaint_nothing(monkeypatch) -> No
         await pilot.pause()
         assert repainted["SteadyStatic"] == 1
         assert "09:43" in str(header.query_one("#agent-status").render())
+
+
+def fresh_outbox_state() -> AgentState:
+    """The busy state with its outbox's oldest entry 20 s old and the patient log row 30 s old."""
+    snapshot = santedb_snapshot()
+    queues = [replace(q, oldest=ago(seconds=20)) if q.kind is OUT else q for q in snapshot.queues]
+    log = [
+        replace(row, last_success=ago(seconds=30)) if row.key == "patient" else row for row in snapshot.log
+    ]
+    state = busy_state()
+    return replace(
+        state, backends=[replace(state.backends[0], snapshot=replace(snapshot, queues=queues, log=log))]
+    )
+
+
+@pytest.mark.parametrize(
+    ("low_bandwidth", "card", "log"), [(False, "oldest 20s", "30s ago"), (True, "oldest <1m", "<1m ago")]
+)
+async def test_low_bandwidth_ages_step_by_the_minute(monkeypatch, low_bandwidth, card, log) -> None:
+    now = {"t": NOW}
+    app = make_app(FakeAgentClient(fresh_outbox_state()), clock=lambda: now["t"], low_bandwidth=low_bandwidth)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.agent_state is not None, "first state")
+        await pilot.pause()
+        outbox = app.screen.query_one("#card-outbox", QueueCard)
+        assert card in outbox.render().plain
+        assert log in " ".join(cell.plain for cell in app.screen.query_one(SyncLogTable).get_row_at(0))
+        app.apply_state(app.agent_state)  # the cards' first push after the layout settles what they draw
+        await pilot.pause()
+        repainted = count_repaints(monkeypatch)
+        now["t"] = NOW + timedelta(seconds=15)  # the next push: the ages moved on by 15 s
+        app.apply_state(app.agent_state)
+        await pilot.pause()
+        moved = {name for name in ("QueueCard", "SyncLogTable") if repainted[name]}
+        assert moved == (set() if low_bandwidth else {"QueueCard", "SyncLogTable"})
+        assert app.animation_level == ("none" if low_bandwidth else app.animation_level)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from synctui.client import AgentRefused
 from synctui.model import QueueKind
 from synctui.tui.screens.compare import CompareScreen
 from synctui.tui.screens.entry_inspector import EntryInspectorScreen
+from synctui.tui.widgets.queues.entry_rows import EntryRows
 from synctui.tui.widgets.shared.action_result import ActionResultView
 from tests.functional.repair_helpers import (
     calls,
@@ -112,7 +113,7 @@ async def test_compare_without_server_copy_shows_reason_not_a_diff() -> None:
     _client, app = repair_app()
     async with app.run_test(size=(80, 24)) as pilot:
         browser = await open_browser(pilot)
-        browser.query_one(DataTable).move_cursor(row=1)
+        browser.query_one(EntryRows).move_cursor(row=1)
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, EntryInspectorScreen), "inspector")
         await pilot.press("c")
@@ -124,7 +125,7 @@ async def test_compare_without_server_copy_shows_reason_not_a_diff() -> None:
         assert screen.rows == [] and screen.fields is None
         await pilot.press("escape")
         await pilot.press("escape")
-        browser.query_one(DataTable).move_cursor(row=0)
+        browser.query_one(EntryRows).move_cursor(row=0)
         await pilot.press("enter", "c")
         await until(pilot, lambda: isinstance(app.screen, CompareScreen) and app.screen.fields, "diff")
         summary = text_of(app.screen.query_one("#compare-summary", Static))

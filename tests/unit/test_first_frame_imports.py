@@ -2,7 +2,8 @@
 
 What `synctui --config F` imports before its first frame (the CLI, the agent client, the Textual app)
 is imported in a fresh interpreter; dialogs, other screens, the palette's provider, the agent and the
-plugins' code, and httpx's command-line tool must not be among it: they load when first used.
+plugins' code, and httpx (the first state comes over the socket without it) must not be among it:
+they load when first used.
 """
 
 from __future__ import annotations
@@ -36,6 +37,10 @@ NOT_FOR_THE_FIRST_FRAME = (
     "synctui.cli.fleet",
     "synctui.cli.changes",
     "synctui.cli.bug_report",
+    "httpx",  # the event stream on the socket is read without httpx (synctui.socket_stream)
+    "httpcore",
+    "anyio",
+    "h11",
     "httpx._main",  # httpx's CLI and what it pulls in
     "click",
     "pygments",
@@ -46,8 +51,10 @@ PROBE = """
 import sys
 from synctui.cli import build_parser
 build_parser(["--config", "device.toml", "--theme", "dark"])  # what `synctui --config F` parses with
+from pathlib import Path
 from synctui.client import HttpAgentClient
 from synctui.tui.app import SyncTuiApp
+HttpAgentClient(socket=Path("agent.sock"))  # the dashboard's client on the agent's socket
 print("\\n".join(name for name in sys.modules if sys.modules[name] is not None))
 """
 

@@ -50,3 +50,19 @@ def test_ago_words() -> None:
     assert ago(now - timedelta(seconds=7), now) == "<10s ago"
     assert ago(now + timedelta(seconds=30), now) == "in 30s"
     assert ago(None, now) == "never"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(0, "<1m"), (10, "<1m"), (59, "<1m"), (60, "1m"), (119, "1m"), (3600 + 9 * 60, "1h"), (-30, "<1m")],
+)
+def test_minute_ages_say_less_than_a_minute_under_one(seconds: int, text: str) -> None:
+    assert age(timedelta(seconds=seconds), minutes=True) == text
+
+
+def test_minute_ago_words() -> None:
+    now = datetime(2026, 1, 1, 12, tzinfo=UTC)
+    assert ago(now - timedelta(seconds=4), now, minutes=True) == "<1m ago"
+    assert ago(now - timedelta(seconds=75), now, minutes=True) == "1m ago"
+    assert ago(now + timedelta(seconds=30), now, minutes=True) == "in <1m"
+    assert ago(None, now, minutes=True) == "never"

@@ -17,7 +17,7 @@ from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from synctui.actions import ActionSpec, action, discard_action
 from synctui.client import AgentRefused, AgentUnavailable
@@ -28,6 +28,7 @@ from synctui.tui.keymap import DashboardBinding
 from synctui.tui.look import glyphs
 from synctui.tui.messages import redraw
 from synctui.tui.screens.confirm import Confirmation, ConfirmRequest, ConfirmScreen
+from synctui.tui.widgets.queues.entry_rows import EntryRows
 from synctui.tui.widgets.shared.action_result import ActionResultView
 from synctui.tui.widgets.shared.dashboard_footer import DashboardFooter
 
@@ -57,6 +58,9 @@ def jump_offset(text: str, page_size: int, total: int | None) -> int:
     if total is not None:
         number = min(number, max(total, 1))
     return (number - 1) // page_size * page_size
+
+
+COLUMNS = (" ", "Type", "Op", "Age", "Tries", "Problem", "Id")
 
 
 def has_next(page: EntryPage | None) -> bool:
@@ -188,22 +192,14 @@ class QueueBrowserScreen(Screen):
             classes="entry-box",
         )
         yield ActionResultView(id="action-result")
-        yield DataTable(cursor_type="row", id="entries")
+        yield EntryRows(COLUMNS, id="entries")
         with Horizontal(id="pager"):
             yield Static("loading…", id="pager-caption")
             yield Static(self.PAGER_KEYS, id="pager-keys")
         yield DashboardFooter()
 
     def on_mount(self) -> None:
-        table = self.query_one("#entries", DataTable)
-        table.add_column(" ", key="sel")
-        table.add_column("Type", key="type")
-        table.add_column("Op", key="op")
-        table.add_column("Age", key="age")
-        table.add_column("Tries", key="tries")
-        table.add_column("Problem", key="problem")
-        table.add_column("Id", key="id")
-        table.focus()
+        self.query_one("#entries", EntryRows).focus()
         self.load()
 
     # --- loading --------------------------------------------------------------------------------
@@ -211,7 +207,9 @@ class QueueBrowserScreen(Screen):
     @work(exclusive=True, group="page")
     async def load(self) -> None:
         caption = self.query_one("#pager-caption", Static)
-        caption.update(f"loading {self.page_offset + 1:,}–{self.page_offset + self.page_size:,}…")
+        caption.update(
+            f"loading {self.page_offset + 1:,}–{self.page_offset + self.page_size:,}…", layout=False
+        )
         try:
             page = await self.tui.client.entries(
                 self.backend,
@@ -232,15 +230,12 @@ class QueueBrowserScreen(Screen):
 
     def draw_page(self) -> None:
         page = self.page
-        table = self.query_one("#entries", DataTable)
-        table.clear()
         now = self.tui.now()
         entries = list(page.entries) if page is not None else []
-        for index, entry in enumerate(entries):
-            table.add_row(self.selection_mark(entry.id), *self.cells(entry, now), key=f"{index}")
-        self.query_one("#pager-caption", Static).update(page_caption(page, len(entries)))
-        if entries:
-            table.move_cursor(row=0, animate=False)
+        self.query_one("#entries", EntryRows).show_rows(
+            [[self.selection_mark(entry.id), *self.cells(entry, now)] for entry in entries]
+        )
+        self.query_one("#pager-caption", Static).update(page_caption(page, len(entries)), layout=False)
         # The footer is rebuilt on every refresh of the bindings: only when next / prev changed.
         paging = (has_next(page), self.page_offset > 0)
         if paging != self._paging:
@@ -265,8 +260,7 @@ class QueueBrowserScreen(Screen):
     def selected_entry(self) -> QueueEntry | None:
         if self.page is None:
             return None
-        table = self.query_one("#entries", DataTable)
-        row = table.cursor_row
+        row = self.query_one("#entries", EntryRows).cursor_row
         if 0 <= row < len(self.page.entries):
             return self.page.entries[row]
         return None
@@ -316,7 +310,7 @@ class QueueBrowserScreen(Screen):
 
     def hide_box(self, box: Input) -> None:
         box.remove_class("-shown")
-        self.query_one("#entries", DataTable).focus()
+        self.query_one("#entries", EntryRows).focus()
 
     def action_close(self) -> None:
         self.dismiss()
@@ -329,7 +323,7 @@ class QueueBrowserScreen(Screen):
         if not self.filter_text:
             event.input.remove_class("-shown")
         self.page_offset = 0
-        self.query_one("#entries", DataTable).focus()
+        self.query_one("#entries", EntryRows).focus()
         self.load()
 
     def jump(self, box: Input) -> None:
@@ -360,7 +354,7 @@ class QueueBrowserScreen(Screen):
             self.page_offset = 0
             self.load()
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_entry_rows_row_selected(self, event: EntryRows.RowSelected) -> None:
         entry = self.selected_entry()
         if entry is None:
             return
@@ -402,14 +396,13 @@ class QueueBrowserScreen(Screen):
     def action_toggle_select(self) -> None:
         if not self.change_allowed("toggle_select"):
             return
-        table = self.query_one("#entries", DataTable)
+        rows = self.query_one("#entries", EntryRows)
         entry = self.selected_entry()
         if entry is None:
             return
         self.selected.symmetric_difference_update({entry.id})
-        table.update_cell(str(table.cursor_row), "sel", self.selection_mark(entry.id))
-        if table.cursor_row < table.row_count - 1:
-            table.move_cursor(row=table.cursor_row + 1, animate=False)
+        rows.update_cell(rows.cursor_row, 0, self.selection_mark(entry.id))
+        rows.cursor_row += 1  # held at the last row
         self.show_selection()
 
     def show_selection(self) -> None:

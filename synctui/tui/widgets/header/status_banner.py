@@ -9,7 +9,7 @@ from textual.content import Content
 
 from synctui.model import AgentState, BackendView, Verdict
 from synctui.tui.format import ago, clock_time, one_line, safe
-from synctui.tui.look import glyphs
+from synctui.tui.look import glyphs, low_bandwidth
 from synctui.tui.widgets.shared.steady_static import SteadyStatic
 
 
@@ -19,9 +19,12 @@ def notices(
     agent_error: str | None,
     now: datetime,
     verdict: Verdict | None = None,
+    *,
+    minutes: bool = False,
 ) -> list[tuple[str, str]]:
     """(level, text) lines, most serious first. With the selected backend's `verdict`, what its
-    banner already says (agent unreachable, offline, stale, not read yet) is not repeated here."""
+    banner already says (agent unreachable, offline, stale, not read yet) is not repeated here.
+    `minutes`: ages in steps of a minute (`synctui.tui.format.age`)."""
     out: list[tuple[str, str]] = []
     said = {r.code for r in verdict.reasons[:1]} if verdict is not None else set()
     if agent_error and "agent-unreachable" not in said:
@@ -32,7 +35,9 @@ def notices(
     if view is not None and not said & {"never-refreshed", "offline", "refresh-failing", "agent-unreachable"}:
         snapshot = view.snapshot
         health = snapshot.health
-        taken = f"last data {ago(snapshot.taken_at, now)} ({clock_time(snapshot.taken_at, now)})"
+        taken = (
+            f"last data {ago(snapshot.taken_at, now, minutes=minutes)} ({clock_time(snapshot.taken_at, now)})"
+        )
         if health is not None and not health.online:
             reason = health.error.message if health.error is not None else "cannot reach its server"
             advice = f" {health.error.advice}" if health.error is not None and health.error.advice else ""
@@ -66,7 +71,7 @@ class StatusBanner(SteadyStatic):
         verdict: Verdict | None = None,
     ) -> None:
         g = glyphs(self.app)
-        lines = notices(state, view, agent_error, now, verdict)
+        lines = notices(state, view, agent_error, now, verdict, minutes=low_bandwidth(self.app))
         self.set_class(bool(lines), "-shown")
         self.update(
             Content("\n").join(

@@ -27,7 +27,7 @@ from synctui.model import DepthPoint, QueueKind, QueueStat
 from synctui.tui import history as hist
 from synctui.tui.format import DEFAULT_LABELS, age, count_text, one_line, queue_label
 from synctui.tui.keymap import DashboardBinding
-from synctui.tui.look import glyphs
+from synctui.tui.look import glyphs, low_bandwidth
 
 SPARK_SPAN = timedelta(hours=6)
 BORDER_CELLS = 6  # the corners, a line each side and the spaces around a border title
@@ -167,14 +167,15 @@ class QueueCard(Widget, can_focus=True):
         if self.now is None or self.stat.count is None:
             return ""
         width = max(1, self.content_region.width or 16)
+        now = hist.slot_start(self.now, width, SPARK_SPAN) if low_bandwidth(self.app) else self.now
         return hist.sparkline(
-            hist.resample(self.history, self.kind, self.now, width, SPARK_SPAN), glyphs(self.app).spark
+            hist.resample(self.history, self.kind, now, width, SPARK_SPAN), glyphs(self.app).spark
         )
 
     def _oldest(self) -> str:
         if self.stat.oldest is None or self.now is None:
             return ""
-        return f"oldest {age(self.now - self.stat.oldest)}"
+        return f"oldest {age(self.now - self.stat.oldest, minutes=low_bandwidth(self.app))}"
 
     def render(self) -> Content:
         g = glyphs(self.app)

@@ -9,7 +9,7 @@ from textual.content import Content
 
 from synctui.model import AgentState, BackendView, Level, Verdict
 from synctui.tui.format import ago, clock_time, one_line, safe
-from synctui.tui.look import LEVEL_STYLE, glyphs
+from synctui.tui.look import LEVEL_STYLE, glyphs, low_bandwidth
 from synctui.tui.step_keys import step_with_keys
 from synctui.tui.widgets.shared.steady_static import SteadyStatic
 from synctui.verdict import LEVEL_WORDS
@@ -76,7 +76,7 @@ class AllSyncedBanner(SteadyStatic):
         head = f"{g.level(verdict.level)} {LEVEL_WORDS[verdict.level]}"
         first_line = verdict.reasons[0].line if verdict.reasons else verdict.summary
         if verdict.level is Level.UNKNOWN and " ago" not in first_line:  # how old the numbers shown are
-            head += f" (last data {ago(view.snapshot.taken_at, now)})"
+            head += f" (last data {ago(view.snapshot.taken_at, now, minutes=low_bandwidth(self.app))})"
         if not verdict.reasons:
             self.update(Content.assemble((head, f"{style} bold"), f": {one_line(verdict.summary, 200)}"))
             return

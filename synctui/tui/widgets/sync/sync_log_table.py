@@ -15,7 +15,7 @@ from textual.widgets import DataTable
 
 from synctui.model import SyncLogRow, Thresholds
 from synctui.tui.format import ago, clock_time, count_text, one_line
-from synctui.tui.look import glyphs, theme_style
+from synctui.tui.look import glyphs, low_bandwidth, theme_style
 
 
 def matches(row: SyncLogRow, needle: str) -> bool:
@@ -199,7 +199,8 @@ class SyncLogTable(DataTable):
         if row.last_success is None:
             success.append("never", style=style)
         else:
-            success.append(f"{ago(row.last_success, now)} · {clock_time(row.last_success, now)}", style=style)
+            when = ago(row.last_success, now, minutes=low_bandwidth(self.app))
+            success.append(f"{when} · {clock_time(row.last_success, now)}", style=style)
         error = Text(one_line(row.last_error, 60), style=styles["error"] if row.last_error else "")
         counts = self.count_cells(row) if with_counts else []
         return [name, *counts, success, error]
