@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from synctui.model import Comparison, QueueKind
 from synctui.tui.actions import refusal_text
@@ -24,6 +24,7 @@ from synctui.tui.bindings import bindings_for
 from synctui.tui.diff import DiffRow, FieldRow, diff_rows, differing, field_rows, field_summary, fit
 from synctui.tui.entry_text import pretty_payload
 from synctui.tui.format import one_line, safe
+from synctui.tui.widgets.footer import Footer
 
 if TYPE_CHECKING:
     from synctui.tui.app import SyncTuiApp

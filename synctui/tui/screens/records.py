@@ -16,11 +16,12 @@ from textual.app import ComposeResult
 from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from synctui.text import plural
 from synctui.tui.actions import refusal_text
 from synctui.tui.format import clock_time, one_line
+from synctui.tui.widgets.footer import Footer
 
 if TYPE_CHECKING:
     from synctui.tui.app import SyncTuiApp
