@@ -22,6 +22,7 @@ from synctui.bundle.reader import open_bundle
 from synctui.bundle.words import written_lines
 from synctui.bundle.write import write
 from synctui.hookspecs import hookimpl
+from synctui.model import QueueKind
 from synctui.plugins import load_plugins
 from tests.functional.bundle_fakes import (
     CANARIES,
@@ -83,7 +84,8 @@ async def test_bundle_holds_every_part_with_a_manifest_that_checks(device, tmp_p
         for size in ((80, 24), (120, 40)):
             assert layout.dashboard_screen(backend, size) in files
     assert "screens/santedb-dashboard-80x24.svg" in files
-    assert "queues/screens/santedb-conflicts-120x40.svg" in files
+    for size in ((80, 24), (120, 40)):  # the user's terminal size and support's
+        assert layout.queue_screen("santedb", QueueKind.CONFLICTS, size) in files
     rejections = json.loads(files[layout.rejections("santedb")])
     assert rejections["total"] == 3 and len(rejections["entries"]) == 3
     assert all(e["rejection"]["code"] == "INCORRECT_PASSWORD" for e in rejections["entries"])
