@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.widgets import Footer as TextualFooter
 
 from synctui.model import QueueKind
-from synctui.tui.widgets.footer import Footer
+from synctui.tui.widgets.shared.footer import Footer
 from tests.functional.tui_fakes import make_app, until
 
 

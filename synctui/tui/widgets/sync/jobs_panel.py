@@ -9,7 +9,7 @@ from textual.content import Content
 from synctui.model import Job, JobState
 from synctui.tui.format import bar, clock_time, one_line
 from synctui.tui.look import UNICODE, Glyphs, glyphs
-from synctui.tui.widgets.steady_static import SteadyStatic
+from synctui.tui.widgets.shared.steady_static import SteadyStatic
 
 _STATE_STYLE = {
     JobState.RUNNING: "$primary bold",

@@ -10,7 +10,7 @@ from textual.content import Content
 from synctui.model import AgentState, BackendView, Verdict
 from synctui.tui.format import ago, clock_time, one_line, safe
 from synctui.tui.look import glyphs
-from synctui.tui.widgets.steady_static import SteadyStatic
+from synctui.tui.widgets.shared.steady_static import SteadyStatic
 
 
 def notices(
