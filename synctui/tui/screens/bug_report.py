@@ -58,7 +58,7 @@ def part_line(name: str, title: str, kept: bool, size: int | None, estimated: bo
         shown = "unknown"
     else:
         shown = ("~" if estimated else "") + size_text(size)
-    return f"{'[x]' if kept else '[ ]'} {name:<11} {shown:>11}  {title}"
+    return f"{'[x]' if kept else '[ ]'} {name:<11} {shown:>10} {title}"
 
 
 class PartList(OptionList):
@@ -257,7 +257,8 @@ class BugReportScreen(ModalScreen[None]):
         self.query_one("#bug-status", Static).update(Content("\n".join(safe(line) for line in lines)))
         self.query_one("#bug-write", Button).disabled = True
         self.query_one("#bug-close", Button).focus()
-        self.query_one("#bug-body").scroll_end(animate=False)
+        body = self.query_one("#bug-body")
+        body.call_after_refresh(body.scroll_end, animate=False)  # once the lines above are laid out
 
     def action_close(self) -> None:
         self.dismiss(None)
