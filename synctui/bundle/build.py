@@ -1,6 +1,7 @@
 """Making a bundle: collect from the agent, let plugins redact each file, pseudonymise when asked,
 remove every secret, draw the screenshots from the cleaned data. `prepare` gathers everything (the
-dialog then shows each part's size); `synctui.bundle.write` packs the parts the user keeps."""
+dialog then shows each part's size; the conflicted records' contents it only samples, to say about how
+big they are, and reads them when the user keeps them); `synctui.bundle.write` packs the parts kept."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 from synctui.bundle import device, layout, screenshots
 from synctui.bundle.clean import Scrubber
 from synctui.bundle.client import BundleClient
-from synctui.bundle.collect import collect
-from synctui.bundle.contents import from_files, to_files
+from synctui.bundle.collect import Collected, collect, read_payloads
+from synctui.bundle.contents import from_files, payload_files, to_files
 from synctui.bundle.parts import PARTS
 from synctui.bundle.pseudonyms import MAP_FILE, Pseudonyms
 from synctui.client import AgentClient
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
 ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U: read over the phone without doubt
 ID_LENGTH = 10
+PAYLOAD_SAMPLE = 20  # conflicted records read per backend to tell about how big all their contents are
 
 
 def new_bundle_id() -> str:
@@ -48,6 +50,19 @@ class Sources:
 
 
 @dataclass
+class UnreadPayloads:
+    """The conflicted records' contents, not read yet. `estimate`: about how many bytes they make, from
+    the `sampled` records read (None: none could be read)."""
+
+    records: int
+    sampled: int
+    estimate: int | None
+    client: AgentClient = field(repr=False)
+    found: Collected = field(repr=False)
+    cleaner: _Cleaner = field(repr=False)
+
+
+@dataclass
 class Prepared:
     bundle_id: str
     created: datetime
@@ -55,22 +70,50 @@ class Prepared:
     pseudonymised: bool
     notes: list[str] = field(default_factory=list)  # what could not be collected, for the manifest
     agent_answered: bool = True  # False: the agent could not be reached, the bundle holds no state
+    unread_payloads: UnreadPayloads | None = None  # `read_payloads` reads them when they are kept
 
-    def size(self, part: str) -> int:
+    def size(self, part: str) -> int | None:
+        """Its bytes before compression; for unread payloads the estimate (None: not known)."""
+        if part == "payloads" and self.unread_payloads is not None:
+            return self.unread_payloads.estimate
         return sum(len(data) for owner, data in self.files.values() if owner == part)
+
+    def estimated(self, part: str) -> bool:
+        return part == "payloads" and self.unread_payloads is not None
 
     def parts(self) -> list[str]:
         """The parts that hold something."""
-        return [part.name for part in PARTS if self.size(part.name) > 0]
+        return [part.name for part in PARTS if self.size(part.name) != 0]
+
+    async def read_payloads(self) -> None:
+        """Read the conflicted records' contents left unread, cleaned as the rest of the bundle."""
+        unread = self.unread_payloads
+        if unread is None:
+            return
+        await read_payloads(unread.client, unread.found)
+        self.files.update(unread.cleaner.json_files(payload_files(unread.found)))
+        self.notes += _notes({k: v for k, v in unread.found.errors.items() if k.endswith("/payloads")})
+        unread.cleaner.save()
+        self.unread_payloads = None
 
 
 async def prepare(
-    client: AgentClient, sources: Sources, *, payloads: bool, pseudonymise: bool, apart: bool = False
+    client: AgentClient,
+    sources: Sources,
+    *,
+    payloads: bool,
+    pseudonymise: bool,
+    apart: bool = False,
+    payloads_later: bool = False,
 ) -> Prepared:
     """Everything a bundle may hold, cleaned. `apart`: draw the screenshots on a thread of their own
-    (from inside a running dashboard)."""
+    (from inside a running dashboard). `payloads_later` (instead of `payloads`): read only a sample of
+    the conflicted records' contents, to say about how big they are; `Prepared.read_payloads` reads
+    them all."""
     bundle_id = new_bundle_id()
     found = await collect(client, payloads=payloads)
+    if payloads_later:
+        await read_payloads(client, found, first=PAYLOAD_SAMPLE)
     plugins = sources.registry.plugins
     cleaner = _Cleaner(sources, pseudonymise)
     data_files = to_files(
@@ -94,14 +137,39 @@ async def prepare(
     files.update(
         {name: (part, cleaner.text(part, name, text).encode()) for name, (part, text) in texts.items()}
     )
-    if cleaner.pseudonyms is not None:
-        cleaner.pseudonyms.save()
-    notes = [f"not collected: {what}: {why}" for what, why in found.errors.items()]
+    cleaner.save()
+    unread = _unread(files, found, client, cleaner) if payloads_later else None
+    notes = _notes(found.errors)
     if not any(name.startswith(layout.LOGS) for name in files):
         notes.append(
             f"no log found in {sources.config.agent.state_dir} (a standalone agent logs to its stderr)"
         )
-    return Prepared(bundle_id, sources.now, files, pseudonymise, notes, found.state is not None)
+    return Prepared(bundle_id, sources.now, files, pseudonymise, notes, found.state is not None, unread)
+
+
+def _unread(
+    files: dict[str, tuple[str, bytes]], found: Collected, client: AgentClient, cleaner: _Cleaner
+) -> UnreadPayloads | None:
+    """Unless the sample read every record: the sample's files taken out, and what they tell of all."""
+    records = sum(len(entries) for entries in found.conflicts.values())
+    sampled = sum(len(details) for details in found.details.values())
+    if sampled == records:
+        return None
+    estimate: int | None = 0
+    for backend, entries in found.conflicts.items():
+        _, data = files.pop(layout.payloads(backend), ("payloads", b""))
+        read = len(found.details.get(backend, []))
+        if entries and not read:
+            estimate = None
+        elif estimate is not None and read:
+            estimate += len(data) * len(entries) // read
+    for backend in found.conflicts:
+        found.errors.pop(f"{backend}/payloads", None)  # a sample's failures: the full read says its own
+    return UnreadPayloads(records, sampled, estimate, client, found, cleaner)
+
+
+def _notes(errors: dict[str, str]) -> list[str]:
+    return [f"not collected: {what}: {why}" for what, why in errors.items()]
 
 
 async def _screenshots(
@@ -141,6 +209,15 @@ class _Cleaner:
         if self.pseudonyms is not None:
             data = self.pseudonyms.data(data)
         return self.scrubber.data(data)
+
+    def json_files(self, files: dict[str, tuple[str, Any]]) -> dict[str, tuple[str, bytes]]:
+        return {
+            name: (part, _json_bytes(self.data(part, name, data))) for name, (part, data) in files.items()
+        }
+
+    def save(self) -> None:
+        if self.pseudonyms is not None:
+            self.pseudonyms.save()
 
     def text(self, part: str, name: str, text: str) -> str:
         text = self._redact(part, name, text)

@@ -43,8 +43,8 @@ async def collect(client: AgentClient, *, payloads: bool) -> Collected:
                 await _first_page(client, found, backend, stat.kind)
         if view.snapshot.queue(QueueKind.CONFLICTS).count:
             await _conflicts(client, found, backend)
-            if payloads:
-                await _payloads(client, found, backend)
+    if payloads:
+        await read_payloads(client, found)
     try:
         found.audit = await client.audit(AUDIT_RECORDS)
     except (AgentUnavailable, AgentRefused) as exc:
@@ -75,8 +75,22 @@ async def _conflicts(client: AgentClient, found: Collected, backend: str) -> Non
     found.conflicts_total[backend] = total
 
 
-async def _payloads(client: AgentClient, found: Collected, backend: str) -> None:
+async def read_payloads(client: AgentClient, found: Collected, *, first: int | None = None) -> None:
+    """The contents of the conflicted entries listed in `found` (of the `first` of each backend only,
+    when given), into `found.details`; replaces what an earlier call read."""
     gate = asyncio.Semaphore(PARALLEL_DETAILS)
+    for backend, entries in found.conflicts.items():
+        details, failed = await _details(client, backend, entries[:first], gate)
+        found.details[backend] = details
+        found.errors.pop(f"{backend}/payloads", None)
+        if failed:
+            found.errors[f"{backend}/payloads"] = f"{len(failed)} not read, e.g.: {failed[0]}"
+
+
+async def _details(
+    client: AgentClient, backend: str, entries: list[QueueEntry], gate: asyncio.Semaphore
+) -> tuple[list[EntryDetail], list[str]]:
+    """(the details read, why each of the others was not)."""
     failed: list[str] = []
 
     async def one(entry: QueueEntry) -> EntryDetail | None:
@@ -87,10 +101,8 @@ async def _payloads(client: AgentClient, found: Collected, backend: str) -> None
                 failed.append(_why(exc))
                 return None
 
-    details = await asyncio.gather(*(one(entry) for entry in found.conflicts.get(backend, [])))
-    found.details[backend] = [detail for detail in details if detail is not None]
-    if failed:
-        found.errors[f"{backend}/payloads"] = f"{len(failed)} not read, e.g.: {failed[0]}"
+    details = await asyncio.gather(*(one(entry) for entry in entries))
+    return [detail for detail in details if detail is not None], failed
 
 
 def _why(exc: BaseException) -> str:

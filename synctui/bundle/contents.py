@@ -65,11 +65,18 @@ def to_files(
             "rejections",
             {"backend": backend, "total": found.conflicts_total.get(backend), "entries": to_data(entries)},
         )
-    for backend, details in found.details.items():
-        files[layout.payloads(backend)] = ("payloads", {"backend": backend, "entries": to_data(details)})
+    files.update(payload_files(found))
     if found.audit is not None:
         files[layout.AUDIT] = ("audit", found.audit)
     return files
+
+
+def payload_files(found: Collected) -> dict[str, tuple[str, Any]]:
+    """{file: ("payloads", JSON data)} of the conflicted records' contents read."""
+    return {
+        layout.payloads(backend): ("payloads", {"backend": backend, "entries": to_data(details)})
+        for backend, details in found.details.items()
+    }
 
 
 def from_files(files: dict[str, Any]) -> Contents:

@@ -16,12 +16,14 @@ import pyrage
 import pytest
 
 from synctui.bundle import layout
+from synctui.bundle.build import PAYLOAD_SAMPLE, prepare
 from synctui.bundle.contents import BundleError
 from synctui.bundle.parts import DEFAULT_PARTS, PARTS
 from synctui.bundle.reader import open_bundle
 from synctui.bundle.words import written_lines
 from synctui.bundle.write import write
 from synctui.hookspecs import hookimpl
+from synctui.model import QueueKind
 from synctui.plugins import load_plugins
 from tests.functional.bundle_fakes import (
     CANARIES,
@@ -30,6 +32,7 @@ from tests.functional.bundle_fakes import (
     LeakyAgent,
     canary_config,
     make_bundle,
+    sources,
     write_log,
 )
 
@@ -83,7 +86,8 @@ async def test_bundle_holds_every_part_with_a_manifest_that_checks(device, tmp_p
         for size in ((80, 24), (120, 40)):
             assert layout.dashboard_screen(backend, size) in files
     assert "screens/santedb-dashboard-80x24.svg" in files
-    assert "queues/screens/santedb-conflicts-120x40.svg" in files
+    for size in ((80, 24), (120, 40)):  # the user's terminal size and support's
+        assert layout.queue_screen("santedb", QueueKind.CONFLICTS, size) in files
     rejections = json.loads(files[layout.rejections("santedb")])
     assert rejections["total"] == 3 and len(rejections["entries"]) == 3
     assert all(e["rejection"]["code"] == "INCORRECT_PASSWORD" for e in rejections["entries"])
@@ -105,29 +109,39 @@ async def test_no_canary_secret_in_any_file_in_any_encoding(device, tmp_path) ->
     path = write(prepared, ALL_PARTS, tmp_path / "b.tar.gz").path
     files = members(path)
     assert len(files) > 20
+    assert_no_canary(files)
+    assert b"[removed]" in files["logs/synctui.log"]
+
+
+def assert_no_canary(files: dict[str, bytes]) -> None:
     for name, data in files.items():
         for text in decodings(data):
             for canary in CANARIES:
                 for form in (canary, quote(canary, safe=""), canary.replace("-", "&#160;")):
                     assert form.encode() not in text, f"{canary} in {name}"
-    assert b"[removed]" in files["logs/synctui.log"]
+
+
+class PatientNames:
+    """A plugin that strips a family name from whatever part it finds it in."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str]] = []
+
+    @hookimpl
+    def synctui_redact(self, data):
+        self.seen.append((data["part"], data["file"]))
+        content = json.dumps(data["content"]) if not isinstance(data["content"], str) else data["content"]
+        if PATIENT not in content:
+            return None
+        cleaned = content.replace(PATIENT, "[patient]")
+        return {**data, "content": cleaned if isinstance(data["content"], str) else json.loads(cleaned)}
 
 
 async def test_the_redact_hook_is_called_for_every_file_and_what_it_strips_is_gone(device, tmp_path) -> None:
-    seen: list[tuple[str, str]] = []
-
-    class PatientNames:
-        @hookimpl
-        def synctui_redact(self, data):
-            seen.append((data["part"], data["file"]))
-            content = json.dumps(data["content"]) if not isinstance(data["content"], str) else data["content"]
-            if PATIENT not in content:
-                return None
-            cleaned = content.replace(PATIENT, "[patient]")
-            return {**data, "content": cleaned if isinstance(data["content"], str) else json.loads(cleaned)}
-
     registry = load_plugins()
-    registry.manager.register(PatientNames(), name="patient-names")
+    hook = PatientNames()
+    seen = hook.seen
+    registry.manager.register(hook, name="patient-names")
     prepared = await make_bundle(LeakyAgent(), device, registry=registry)
     files = members(write(prepared, ALL_PARTS, tmp_path / "b.tar.gz").path)
     assert {name for _, name in seen} == set(files) - {layout.MANIFEST}
@@ -219,3 +233,25 @@ async def test_without_an_agent_the_bundle_says_so_and_cannot_be_opened(device, 
     }
     with pytest.raises(BundleError, match="holds no device state: no agent is running"):
         open_bundle(written.path)
+
+
+async def test_payloads_read_later_are_cleaned_as_the_rest(device, tmp_path) -> None:
+    """The dialog samples the records' contents, and reads them all only when they are kept: that read
+    goes through the redact hook and the secret removal too."""
+    agent = LeakyAgent(queue_sizes={QueueKind.OUTBOX: 3, QueueKind.CONFLICTS: PAYLOAD_SAMPLE * 3})
+    registry = load_plugins()
+    hook = PatientNames()
+    registry.manager.register(hook, name="patient-names")
+    prepared = await prepare(
+        agent, sources(device, registry), payloads=False, payloads_later=True, pseudonymise=False
+    )
+    assert prepared.unread_payloads is not None and prepared.estimated("payloads")
+    assert not any(part == "payloads" for part, _ in prepared.files.values())
+    await prepared.read_payloads()
+    assert prepared.unread_payloads is None and not prepared.estimated("payloads")
+    files = members(write(prepared, ALL_PARTS, tmp_path / "b.tar.gz").path)
+    payloads = json.loads(files[layout.payloads("santedb")])
+    assert len(payloads["entries"]) == PAYLOAD_SAMPLE * 3
+    assert ("payloads", layout.payloads("santedb")) in hook.seen
+    assert PATIENT.encode() not in files[layout.payloads("santedb")]
+    assert_no_canary(files)

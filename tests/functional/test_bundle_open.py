@@ -67,6 +67,27 @@ async def test_the_bundles_screenshot_is_the_live_dashboards_svg(tmp_path) -> No
     assert svg.decode() == shown
 
 
+@pytest.mark.parametrize("size", [SIZE, (120, 40)])
+async def test_the_bundles_queue_page_is_what_the_dashboard_draws_at_both_sizes(tmp_path, size) -> None:
+    """The pages are shot in a hurry (one screen after another, resized, no idle sleeps): each must be
+    what the dashboard draws when the user opens that queue on the same (cleaned) data."""
+    prepared = await make_bundle(LeakyAgent(), canary_config(tmp_path / "state"))
+    _, svg = prepared.files[layout.queue_screen("santedb", QueueKind.CONFLICTS, size)]
+    opened = open_bundle(write(prepared, set(DEFAULT_PARTS), tmp_path / "b.tar.gz").path)
+    app = SyncTuiApp(
+        BundleClient(opened.contents, "", opened=False), theme="dark", clock=lambda: opened.contents.taken_at
+    )
+    async with app.run_test(size=size) as pilot:
+        await until(pilot, lambda: app.agent_state is not None, "the first state")
+        app.open_queue(QueueKind.CONFLICTS)
+        await until(pilot, lambda: getattr(app.screen, "page", None) is not None, "the first page")
+        await settled(pilot)
+        shown = app.export_screenshot(
+            title=f"synctui bug report {prepared.bundle_id} — santedb conflicts", simplify=True
+        )
+    assert svg.decode() == shown
+
+
 async def test_open_draws_the_same_main_screen_read_only(bundle: Path) -> None:
     live = make_app(LeakyAgent())
     async with live.run_test(size=SIZE) as pilot:

@@ -6,8 +6,11 @@ from __future__ import annotations
 import json
 import tarfile
 
-from textual.widgets import Button, SelectionList, Static
+from textual.widgets import Button, Checkbox, OptionList, Static
 
+from synctui.bundle.build import PAYLOAD_SAMPLE
+from synctui.bundle.words import size_text
+from synctui.model import QueueKind
 from synctui.tui.screens.bug_report import BugReportScreen
 from tests.functional.bundle_fakes import LeakyAgent, canary_config
 from tests.functional.tui_fakes import make_app, until
@@ -24,6 +27,12 @@ async def open_dialog(app, pilot) -> BugReportScreen:
     return screen
 
 
+def part_lines(screen: BugReportScreen) -> dict[str, str]:
+    parts = screen.query_one("#bug-parts", OptionList)
+    options = [parts.get_option_at_index(i) for i in range(parts.option_count)]
+    return {str(option.id): str(option.prompt) for option in options}
+
+
 def status_text(screen: BugReportScreen) -> str:
     return str(screen.query_one("#bug-status", Static).render())
 
@@ -33,15 +42,16 @@ async def test_b_opens_submit_a_bug_and_writes_the_parts_kept(tmp_path) -> None:
     app = make_app(LeakyAgent(), config=config)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_dialog(app, pilot)
-        parts = screen.query_one("#bug-parts", SelectionList)
-        prompts = [str(parts.get_option_at_index(i).prompt) for i in range(parts.option_count)]
-        assert prompts[0].startswith("screenshots") and "KiB" in prompts[0]
-        assert "payloads" not in parts.selected  # record contents only when the user puts them in
+        lines = part_lines(screen)
+        assert lines["screenshots"].startswith("[x] screenshots") and "KiB" in lines["screenshots"]
+        # record contents only when the user puts them in
+        assert lines["payloads"].startswith("[ ] payloads")
         assert "Without payloads: support cannot read the refused records themselves." in str(
             screen.query_one("#bug-losses", Static).render()
         )
-        parts.deselect("screenshots")
+        await pilot.press("space")  # the first part, highlighted: screenshots
         await pilot.pause()
+        assert part_lines(screen)["screenshots"].startswith("[ ] screenshots")
         assert "Without screenshots: support cannot see the screens as you saw them." in str(
             screen.query_one("#bug-losses", Static).render()
         )
@@ -76,8 +86,6 @@ async def test_submit_a_bug_is_in_the_palette_and_hidden_without_a_config(tmp_pa
 
 
 async def test_pseudonymise_collects_again_with_pseudonyms(tmp_path) -> None:
-    from textual.widgets import Checkbox
-
     app = make_app(LeakyAgent(), config=canary_config(tmp_path / "state"))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_dialog(app, pilot)
@@ -90,3 +98,52 @@ async def test_pseudonymise_collects_again_with_pseudonyms(tmp_path) -> None:
         config = screen.prepared.files["config.json"][1]
         assert b"clinic-7.health.example" not in config and b"host-" in config
     assert (tmp_path / "state" / "bundle-pseudonyms.json").exists()
+
+
+async def test_payloads_are_sized_from_a_sample_and_read_in_full_only_when_kept(tmp_path) -> None:
+    conflicts = 300
+    agent = LeakyAgent(
+        queue_sizes={QueueKind.OUTBOX: 212, QueueKind.INBOX: 4, QueueKind.CONFLICTS: conflicts}
+    )
+    app = make_app(agent, config=canary_config(tmp_path / "state"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_dialog(app, pilot)
+        unread = screen.prepared.unread_payloads
+        backends = len(unread.found.conflicts)
+        assert unread.records == conflicts * backends and unread.sampled == PAYLOAD_SAMPLE * backends
+        assert len([call for call in agent.calls if call[0] == "entry"]) == unread.sampled
+        assert (
+            part_lines(screen)["payloads"].startswith("[ ] payloads")
+            and "~" in part_lines(screen)["payloads"]
+        )
+        assert f"Payloads: about {size_text(unread.estimate)}, told from {unread.sampled:,}" in status_text(
+            screen
+        )
+        parts = screen.query_one("#bug-parts", OptionList)
+        parts.highlighted = parts.get_option_index("payloads")
+        await pilot.press("space")
+        await pilot.pause()
+        assert part_lines(screen)["payloads"].startswith("[x] payloads")
+        assert "parts, about " in status_text(screen)
+        await pilot.press("w")
+        await until(pilot, lambda: screen.written, "the bundle written", steps=3000)
+    read = [call for call in agent.calls if call[0] == "entry"]
+    assert len(read) == unread.sampled + unread.records
+    [written] = (tmp_path / "state" / "bug-reports").glob("synctui-bug-*.tar.gz")
+    with tarfile.open(written, "r:gz") as tar:
+        members = [m for m in tar if "/payloads/" in m.name]
+        payloads = [json.loads(tar.extractfile(m).read()) for m in members]
+    assert sorted(len(p["entries"]) for p in payloads) == [conflicts] * backends
+    held = sum(m.size for m in members)
+    assert abs(held - unread.estimate) < held * 0.2  # the estimate was about right
+
+
+async def test_the_pseudonymise_box_is_marked_only_when_on(tmp_path) -> None:
+    app = make_app(LeakyAgent(), config=canary_config(tmp_path / "state"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_dialog(app, pilot)
+        box = screen.query_one("#bug-pseudonymise", Checkbox)
+        assert "X" not in str(box.render())
+        box.value = True
+        await pilot.pause()
+        assert "X" in str(box.render())

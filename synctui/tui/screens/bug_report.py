@@ -3,16 +3,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import BindingType
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, SelectionList, Static
-from textual.widgets.selection_list import Selection
+from textual.widgets import Button, Checkbox, OptionList, Static
+from textual.widgets.option_list import Option
 
 from synctui.bundle.parts import DEFAULT_PARTS, PARTS, PARTS_BY_NAME
 from synctui.bundle.words import size_text, written_lines
@@ -49,6 +50,35 @@ def dashboard_sources(app: SyncTuiApp) -> Sources:
     )
 
 
+def part_line(name: str, title: str, kept: bool, size: int | None, estimated: bool) -> str:
+    """One part in the list; `[x]` / `[ ]` says whether it goes in, whatever the colours."""
+    if size == 0:
+        shown = "empty"
+    elif size is None:
+        shown = "unknown"
+    else:
+        shown = ("~" if estimated else "") + size_text(size)
+    return f"{'[x]' if kept else '[ ]'} {name:<11} {shown:>10} {title}"
+
+
+class PartList(OptionList):
+    """The parts, each marked in or out; Space or Enter puts the highlighted one in or leaves it out."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("space", "select", "In / out", show=False)]
+
+
+class MarkedCheckbox(Checkbox):
+    """A checkbox whose mark reads without colour: X when on, blank when off (Textual's draws X in both)."""
+
+    def __init__(self, label: str, value: bool = False, **kwargs) -> None:
+        super().__init__(label, value, **kwargs)
+        self.BUTTON_INNER = "X" if value else " "
+
+    def watch_value(self) -> None:
+        self.BUTTON_INNER = "X" if self.value else " "
+        super().watch_value()
+
+
 class BugReportScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         DashboardBinding("w", "write", "Write", id="bug_report_write", help="Write the bundle"),
@@ -74,6 +104,7 @@ class BugReportScreen(ModalScreen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.prepared: Prepared | None = None
+        self.kept: set[str] = set(DEFAULT_PARTS)
         self.written = False
 
     @property
@@ -85,9 +116,11 @@ class BugReportScreen(ModalScreen[None]):
             yield Static("Submit a Bug", id="bug-title")
             with VerticalScroll(id="bug-body"):
                 yield Static(INTRO, id="bug-intro")
-                yield SelectionList[str](id="bug-parts")
+                yield PartList(id="bug-parts")
                 yield Static("", id="bug-losses")
-                yield Checkbox("Pseudonymise host names, IP addresses and user names", id="bug-pseudonymise")
+                yield MarkedCheckbox(
+                    "Pseudonymise host names, IP addresses and user names", id="bug-pseudonymise"
+                )
                 yield Static("Collecting what goes in…", id="bug-status")
             with Horizontal(id="bug-buttons"):
                 yield Button("Write bundle", id="bug-write", variant="primary", disabled=True, compact=True)
@@ -107,7 +140,12 @@ class BugReportScreen(ModalScreen[None]):
         try:
             sources = dashboard_sources(self.tui)
             self.prepared = await prepare(
-                self.tui.client, sources, payloads=True, pseudonymise=pseudonymise, apart=True
+                self.tui.client,
+                sources,
+                payloads=False,
+                payloads_later=True,
+                pseudonymise=pseudonymise,
+                apart=True,
             )
         except Exception as exc:  # a failure here must leave the dashboard running, and say why
             self.query_one("#bug-status", Static).update(
@@ -120,38 +158,58 @@ class BugReportScreen(ModalScreen[None]):
         prepared = self.prepared
         if prepared is None:
             return
-        parts = self.query_one("#bug-parts", SelectionList)
-        keep = set(parts.selected) if parts.option_count else set(DEFAULT_PARTS)
+        parts = self.query_one("#bug-parts", PartList)
+        highlighted = parts.highlighted
         parts.clear_options()
+        held = set(prepared.parts())
         for part in PARTS:
             size = prepared.size(part.name)
-            shown = size_text(size) if size else "empty"
-            prompt = Content(f"{part.name:<12}{shown:>11}  {part.title}")
-            parts.add_option(Selection(prompt, part.name, part.name in keep and size > 0, disabled=size == 0))
+            kept = part.name in self.kept and part.name in held
+            line = part_line(part.name, part.title, kept, size, prepared.estimated(part.name))
+            parts.add_option(Option(Content(line), id=part.name, disabled=part.name not in held))
+        parts.highlighted = highlighted if highlighted is not None else 0
         self.query_one("#bug-write", Button).disabled = False
         self.show_choice()
+
+    def chosen(self) -> set[str]:
+        return self.kept & set(self.prepared.parts()) if self.prepared is not None else set()
 
     def show_choice(self) -> None:
         prepared = self.prepared
         if prepared is None:
             return
-        chosen = set(self.query_one("#bug-parts", SelectionList).selected)
+        chosen = self.chosen()
         losses = [
             f"Without {name}: {PARTS_BY_NAME[name].loss}." for name in prepared.parts() if name not in chosen
         ]
         self.query_one("#bug-losses", Static).update(Content("\n".join(losses)))
-        total = sum(prepared.size(name) for name in chosen)
+        sizes = [prepared.size(name) for name in chosen]
+        total = size_text(sum(size or 0 for size in sizes))
+        if None in sizes:
+            total = f"{total} and some of unknown size"
+        elif any(prepared.estimated(name) for name in chosen):
+            total = f"about {total}"
+        unread = prepared.unread_payloads
+        sample = (
+            f"\nPayloads: about {size_text(unread.estimate)}, told from {unread.sampled:,} of {unread.records:,}"
+            " records; all are read when the bundle is written."
+            if unread is not None and unread.estimate is not None
+            else ""
+        )
         notes = "".join(f"\n{safe(note)}" for note in prepared.notes)
         self.query_one("#bug-status", Static).update(
             Content(
-                f"{len(chosen)} parts, {size_text(total)} before compression"
-                f"{', names pseudonymised' if prepared.pseudonymised else ''}; W writes it.{notes}"
+                f"{len(chosen)} parts, {total} before compression"
+                f"{', names pseudonymised' if prepared.pseudonymised else ''}; W writes it.{sample}{notes}"
             )
         )
 
-    def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
-        if not self.written:
-            self.show_choice()
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        name = event.option_id
+        if self.written or self.prepared is None or name is None:
+            return
+        self.kept ^= {name}
+        self.show_parts()
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         self.written = False
@@ -167,31 +225,40 @@ class BugReportScreen(ModalScreen[None]):
         prepared = self.prepared
         if prepared is None or self.written:
             return
-        self.write_bundle(prepared, set(self.query_one("#bug-parts", SelectionList).selected))
+        self.write_bundle(prepared, self.chosen())
 
-    @work(exclusive=True, group="bug-report", thread=True)
-    def write_bundle(self, prepared: Prepared, include: set[str]) -> None:
+    @work(exclusive=True, group="bug-report")
+    async def write_bundle(self, prepared: Prepared, include: set[str]) -> None:
         from synctui.bundle.build import default_output
         from synctui.bundle.write import write
 
+        status = self.query_one("#bug-status", Static)
+        unread = prepared.unread_payloads
+        if "payloads" in include and unread is not None:
+            status.update(f"Reading the contents of {unread.records:,} conflicted records…")
+            await prepared.read_payloads()
         state_dir = self.tui.config.agent.state_dir  # type: ignore[union-attr]  (no config: no dialog)
         output = default_output(state_dir, prepared.bundle_id, prepared.created)
         try:
-            written = write(prepared, include, output)
+            written = await asyncio.to_thread(write, prepared, include, output)
         except OSError as exc:
-            message = Content.from_markup(
-                "[$error]Could not write $path: $why[/]", path=str(output), why=safe(exc.strerror or str(exc))
+            status.update(
+                Content.from_markup(
+                    "[$error]Could not write $path: $why[/]",
+                    path=str(output),
+                    why=safe(exc.strerror or str(exc)),
+                )
             )
-            self.app.call_from_thread(self.query_one("#bug-status", Static).update, message)
             return
-        self.app.call_from_thread(self.show_written, written_lines(written))
+        self.show_written(written_lines(written))
 
     def show_written(self, lines: list[str]) -> None:
         self.written = True
         self.query_one("#bug-status", Static).update(Content("\n".join(safe(line) for line in lines)))
         self.query_one("#bug-write", Button).disabled = True
         self.query_one("#bug-close", Button).focus()
-        self.query_one("#bug-body").scroll_end(animate=False)
+        body = self.query_one("#bug-body")
+        body.call_after_refresh(body.scroll_end, animate=False)  # once the lines above are laid out
 
     def action_close(self) -> None:
         self.dismiss(None)
