@@ -123,6 +123,11 @@ class FleetClient:
             response = await self.http.get(f"{self.url}/api/v1/query", params=params)
         except httpx.HTTPError as exc:
             raise FleetError(f"cannot reach {self.url}: {one_line(exc, 200) or type(exc).__name__}") from None
+        if response.status_code in (401, 403):
+            raise FleetError(
+                f"{self.url} answered HTTP {response.status_code}: check --prometheus-user and "
+                "--prometheus-password-file, or --prometheus-token-file"
+            )
         try:
             body = response.json()
         except ValueError:
