@@ -38,6 +38,8 @@ async def test_rows_are_riskiest_first_and_filter_narrows_them(generated_fleet):
     app = fleet_app(generated_fleet)
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
+        await pilot.press("r")  # keys go to the table (a refresh), not to the hidden filter box
+        assert app.query_one("#filter", Input).value == ""
         now = app.clock()
         risks = [risk(row, now) for row in app.shown]
         assert len(risks) == 30 and risks == sorted(risks, reverse=True)
@@ -70,6 +72,11 @@ async def test_enter_shows_the_device_backends_from_prometheus(generated_fleet):
         dcdr = screen.backends[1]
         assert ("attention", "stuck") in dcdr.reasons and dcdr.queues["conflicts"] == 2
         assert dcdr.adapter_version == "0.1.0"
+        await pilot.press("slash", "o")  # the table's filter is not reachable from here; no agent to open
+        assert app.screen is screen and app.query_one("#filter", Input).value == "site=site-24"
+        await pilot.press("escape", "r")
+        assert not isinstance(app.screen, DeviceScreen)
+        assert app.query_one("#filter", Input).value == "site=site-24"
 
 
 def test_fleet_80x24(snap_compare, generated_fleet):
