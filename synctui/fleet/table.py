@@ -34,7 +34,7 @@ def _days(since: datetime | None, now: datetime) -> float:
 
 def risk(row: DeviceRow, now: datetime) -> float:
     """unsent × (1 + days since the oldest unsent entry) × (1 + days since the server was reached), an
-    unknown age counting 0 days: the recording rule synctui_device:risk:score, computed here too."""
+    unknown age counting 0 days: the risk in the recording rule synctui_device:rank:score, here too."""
     return (row.unsent or 0) * (1 + _days(row.oldest_pending, now)) * (1 + _days(row.last_contact, now))
 
 
