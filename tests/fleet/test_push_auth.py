@@ -143,6 +143,12 @@ def test_basic_auth_wrong_password_keeps_the_samples_right_one_sends_them(tmp_pa
         )
         [warning] = push_warnings(caplog)
         assert "HTTP 401: Unauthorized" in warning and "\n" not in warning
+        mistyped = PushSettings(url=f"{prom.url}/api/v1/wirte", username=USER, password=Secret(PASSWORD))
+        result, kept, dropped = asyncio.run(
+            flush_with(mistyped, tmp_path / "other", tmp_path / "c", [int(time.time() * 1000)], registry)
+        )
+        assert result.error.startswith("HTTP 404: ") and result.error.endswith("check [agent.push] url")
+        assert (kept, dropped) == (1, 0)
 
         password = secret_file(tmp_path, "password", PASSWORD)
         wrong = secret_file(tmp_path, "wrong", WRONG_PASSWORD)
