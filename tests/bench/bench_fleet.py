@@ -7,7 +7,8 @@ code), `--takes` times one minute apart. Once the recording rules hold every dev
 
 - first full frame: FleetApp started headless (120×40) until the summary (counted by Prometheus) and
   the riskiest page of devices (topk over the risk rule, then their values) are drawn;
-- stuck: "which devices are stuck" (FleetClient.stuck);
+- stuck: "which devices are stuck", with their values (what `synctui fleet --stuck` reads: the names,
+  then those devices' values);
 - every device read: all device values (FleetClient.devices, what --json and gate read);
 - all in the screen: until the screen has read every device (filter, exact summary) and drawn it.
 
@@ -31,6 +32,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import parse_qs
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository, for tests.fleet
 
@@ -54,7 +56,7 @@ async def time_queries(url: str) -> tuple[float, float, float, int]:
         rows = await client.devices()
         devices = time.perf_counter() - start
         start = time.perf_counter()
-        await client.stuck()
+        await client.named(await client.stuck())
         stuck = time.perf_counter() - start
         start = time.perf_counter()
         await asyncio.gather(client.first_page({}, FIRST_PAGE), client.full_sync_counts())
@@ -83,7 +85,7 @@ class QueryTimes:
         async def on_response(response: httpx.Response) -> None:
             body = await response.aread()
             found = PROMETHEUS_EVAL_RE.search(body[-2000:])  # the stats close the answer
-            promql = response.request.url.params.get("query", "")
+            promql = parse_qs(response.request.content.decode()).get("query", [""])[0]
             sent = response.request.extensions["sent"] - self.start
             evaluated = float(found.group(1)) if found else float("nan")
             self.queries.append((promql, sent, time.perf_counter() - self.start, evaluated, len(body)))
