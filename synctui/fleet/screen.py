@@ -321,10 +321,19 @@ class DeviceScreen(Screen[None]):
             body.update(Text(one_line(f"cannot read the device's backends: {exc}", 300)))
             return
         text = Text()
+        now = self.fleet.clock()
+        silent = self.row.last_seen is not None and now - self.row.last_seen > self.fleet.silent_after
+        if silent:  # what it said then is not known to be true now: never shown as a current verdict
+            text.append(
+                f"\nas it last reported, {age_or(self.row.last_seen, now)} ago (not known now):", "dim"
+            )
         for backend in self.backends:
             level = backend.verdict or Level.UNKNOWN
             text.append(f"\n{visible(backend.backend)} ({visible(backend.kind)}) ", "bold")
-            text.append(LEVEL_WORDS[level], LEVEL_STYLES[level])
+            if silent:
+                text.append(f"said: {LEVEL_WORDS[level]}", "dim")
+            else:
+                text.append(LEVEL_WORDS[level], LEVEL_STYLES[level])
             queues = ", ".join(f"{visible(q)} {n:,}" for q, n in sorted(backend.queues.items()))
             text.append(f"\n  queues: {queues or 'unknown'}")
             for lv, code in backend.reasons:

@@ -132,7 +132,8 @@ def summary_line(summary: Summary) -> str:
         return "no device reported yet"
     shares = "  ".join(f"≤{d}d {summary.synced_within[d] * 100 // summary.devices}%" for d in SUMMARY_DAYS)
     return (
-        f"{summary.devices} devices · fully synced {shares} · never {summary.never}"
+        f"{summary.devices} device{'' if summary.devices == 1 else 's'} · fully synced {shares}"
+        f" · never {summary.never}"
         f" · unknown {summary.unknown}"
     )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, Static
 
 from synctui.fleet.queries import FleetClient
 from synctui.fleet.screen import DeviceScreen, FleetApp
@@ -85,6 +85,15 @@ def test_fleet_80x24(snap_compare, generated_fleet):
 
 def test_fleet_120x40(snap_compare, generated_fleet):
     assert snap_compare(fleet_app(generated_fleet), run_before=loaded, terminal_size=(120, 40))
+
+
+async def test_a_silent_device_shows_what_its_backends_said_not_a_current_verdict(generated_fleet):
+    app = fleet_app(generated_fleet)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await device_shown(pilot, "site-12")  # silent for 3 days
+        body = str(app.screen.query_one("#device-body", Static).content)
+        assert "as it last reported, 3d 0h ago (not known now):" in body
+        assert body.count("said: Waiting") == 3 and "\ndcdr (santedb) Waiting" not in body
 
 
 def test_device_80x24(snap_compare, generated_fleet):
