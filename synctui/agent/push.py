@@ -3,10 +3,10 @@ on-disk buffer, and send the buffer oldest first to a Prometheus remote-write re
 
 Imported only when `[agent.push]` is set (it loads the wire libraries). While the receiver cannot be
 reached the buffer grows (within its caps); when the link returns it is replayed in order, several
-takes per request. A 2xx removes what was sent; a 5xx, a 429 or a network error keeps it for the next
-try; any other 4xx, or an answer saying the sample can never be stored (too old for the receiver's
-`out_of_order_time_window`: Prometheus 2.42 says so with a 500), means those samples are dropped,
-counted, and replay goes on.
+takes per request. A 2xx removes what was sent; a 5xx, a 429, a network error, or an answer about the
+credentials or the URL (401, 403, 404, 407) keeps it for the next try; any other 4xx, or an answer
+saying the sample can never be stored (too old for the receiver's `out_of_order_time_window`:
+Prometheus 2.42 says so with a 500), means those samples are dropped, counted, and replay goes on.
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ REQUEST_MAX_BYTES = 1024 * 1024  # compressed bodies per replay request
 # Prometheus 2.42 answers these with HTTP 500 (not 400), yet no retry will ever store the sample: older
 # than its out_of_order_time_window, or before its head. Retrying would block the buffer for good.
 NEVER_STORED = ("too old sample", "out of bounds", "out of order sample", "duplicate sample for timestamp")
+# Answers about the request's credentials or address, not its samples: kept for when the settings are fixed.
+NOT_THE_SAMPLES = {401: "username and password or token", 403: "credentials", 404: "url", 407: "proxy"}
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,9 @@ class Pusher:
             self.last_success_ms = int(time.time() * 1000)
             return "sent"
         answer = one_line(response.text, 200)
+        if response.status_code in NOT_THE_SAMPLES:
+            check = NOT_THE_SAMPLES[response.status_code]
+            return f"HTTP {response.status_code}: {answer}; samples kept, check [agent.push] {check}"
         permanent = any(words in answer for words in NEVER_STORED)
         if not permanent and (response.status_code == 429 or response.status_code >= 500):
             return f"HTTP {response.status_code}: {answer}"

@@ -121,11 +121,9 @@ def _read(args: argparse.Namespace, *, stuck: bool = False) -> tuple[list[Device
 
     async def fetch() -> list[DeviceRow]:
         try:
-            rows = await client.devices(labels)
-            if stuck:
-                names = await client.stuck(labels)
-                rows = [r for r in rows if r.device in names]
-            return rows
+            if stuck:  # without reading every device
+                return await client.named(await client.stuck(labels), labels)
+            return await client.devices(labels)
         finally:
             await client.aclose()
 

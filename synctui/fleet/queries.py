@@ -11,7 +11,7 @@ import asyncio
 import math
 import re
 import ssl
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,6 +36,7 @@ DEVICE_SERIES = {
     "synctui_device:last_seen_timestamp:max": "last_seen",
 }
 REASONS = "synctui_device:reason:count"
+VALUE_NAMES = "|".join(re.escape(name) for name in (*DEVICE_SERIES, REASONS))  # for __name__=~
 HISTOGRAM_BARS = 32  # days since the last full sync: 0..30, then 31 or more
 
 
@@ -119,10 +120,15 @@ class FleetClient:
         params: dict[str, Any] = {"query": promql}
         if at is not None:
             params["time"] = f"{at:.3f}"
-        try:
-            response = await self.http.get(f"{self.url}/api/v1/query", params=params)
+        try:  # a form, not URL parameters: a query naming many devices outgrows URL limits
+            response = await self.http.post(f"{self.url}/api/v1/query", data=params)
         except httpx.HTTPError as exc:
             raise FleetError(f"cannot reach {self.url}: {one_line(exc, 200) or type(exc).__name__}") from None
+        if response.status_code in (401, 403):
+            raise FleetError(
+                f"{self.url} answered HTTP {response.status_code}: check --prometheus-user and "
+                "--prometheus-password-file, or --prometheus-token-file"
+            )
         try:
             body = response.json()
         except ValueError:
@@ -152,15 +158,18 @@ class FleetClient:
     async def first_page(self, labels: Mapping[str, str] | None, count: int) -> list[DeviceRow]:
         """The `count` riskiest devices (the rules' rank: risk, then level), without reading every
         device: one topk over one series per device, then all the values of those devices at once."""
-        match = selector(labels or {})
-        top = await self.query(f"topk({count}, synctui_device:rank:score{match})")
-        names = sorted({series["device"] for series, _ in top if "device" in series})
-        if not names:
+        top = await self.query(f"topk({count}, synctui_device:rank:score{selector(labels or {})})")
+        return await self.named((series["device"] for series, _ in top if "device" in series), labels)
+
+    async def named(self, names: Iterable[str], labels: Mapping[str, str] | None = None) -> list[DeviceRow]:
+        """The devices called `names` (and matching `labels`), all their values in one query."""
+        chosen = sorted(set(names))
+        if not chosen:
             return []
-        devices = "|".join(re.escape(name) for name in names)  # a plain alternation: a set lookup
+        match = selector(labels or {})
+        devices = "|".join(re.escape(name) for name in chosen)  # a plain alternation: a set lookup
         inner = match[1:-1] + ("," if len(match) > 2 else "")
-        answer = await self.query(f'{{__name__=~"synctui_device:.+",{inner}device=~"{_escaped(devices)}"}}')
-        return _rows(answer)
+        return _rows(await self.query(f'{{__name__=~"{VALUE_NAMES}",{inner}device=~"{_escaped(devices)}"}}'))
 
     async def full_sync_counts(self, labels: Mapping[str, str] | None = None) -> tuple[int, list[int], int]:
         """(devices, devices by whole days since their last full sync 0..30 then 31+, never synced),

@@ -66,6 +66,7 @@ COLUMNS = (
 )
 REFRESH_SECONDS = 30.0
 FIRST_PAGE = 50  # devices read first, riskiest: more than a 40-line screen holds
+TABLE_ACTIONS = {"filter", "refresh", "clear_filter"}
 TABLE_ROWS = 500  # rows in the table at most; nobody reads more, and the filter narrows
 
 
@@ -150,6 +151,7 @@ class FleetApp(App[None]):
     def on_mount(self) -> None:
         table = self.query_one("#fleet", DataTable)
         table.add_columns(*COLUMNS)
+        table.focus()  # keys go to the table, not to the filter box while it is hidden
         self.load()
         self.set_interval(self.refresh_seconds, self.load)
 
@@ -225,6 +227,10 @@ class FleetApp(App[None]):
             status = f"{len(self.shown):,} of {len(self.rows):,} device(s)"
         status += f" · ages amber after {AMBER_AFTER.days} days, red after {RED_AFTER.days} · Enter: details"
         self.query_one("#status", Static).update(Text(status))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The table's keys act on the table only: not while a device is shown over it."""
+        return not (action in TABLE_ACTIONS and isinstance(self.screen, DeviceScreen))
 
     def action_refresh(self) -> None:
         self.load()
@@ -303,6 +309,9 @@ class DeviceScreen(Screen[None]):
     def on_mount(self) -> None:
         self.load_detail()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return action != "open_dashboard" or self.agent_reachable
+
     @work(exclusive=True)
     async def load_detail(self) -> None:
         body = self.query_one("#device-body", Static)
@@ -312,10 +321,19 @@ class DeviceScreen(Screen[None]):
             body.update(Text(one_line(f"cannot read the device's backends: {exc}", 300)))
             return
         text = Text()
+        now = self.fleet.clock()
+        silent = self.row.last_seen is not None and now - self.row.last_seen > self.fleet.silent_after
+        if silent:  # what it said then is not known to be true now: never shown as a current verdict
+            text.append(
+                f"\nas it last reported, {age_or(self.row.last_seen, now)} ago (not known now):", "dim"
+            )
         for backend in self.backends:
             level = backend.verdict or Level.UNKNOWN
             text.append(f"\n{visible(backend.backend)} ({visible(backend.kind)}) ", "bold")
-            text.append(LEVEL_WORDS[level], LEVEL_STYLES[level])
+            if silent:
+                text.append(f"said: {LEVEL_WORDS[level]}", "dim")
+            else:
+                text.append(LEVEL_WORDS[level], LEVEL_STYLES[level])
             queues = ", ".join(f"{visible(q)} {n:,}" for q, n in sorted(backend.queues.items()))
             text.append(f"\n  queues: {queues or 'unknown'}")
             for lv, code in backend.reasons:
@@ -340,6 +358,7 @@ class DeviceScreen(Screen[None]):
         if answer.status_code != 200:
             return f"the agent at {remote.address} answered HTTP {answer.status_code}"
         self.agent_reachable = True
+        self.refresh_bindings()
         return f"o: open the live dashboard on {remote.address}"
 
     def action_open_dashboard(self) -> None:

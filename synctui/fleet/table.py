@@ -34,7 +34,7 @@ def _days(since: datetime | None, now: datetime) -> float:
 
 def risk(row: DeviceRow, now: datetime) -> float:
     """unsent × (1 + days since the oldest unsent entry) × (1 + days since the server was reached), an
-    unknown age counting 0 days: the recording rule synctui_device:risk:score, computed here too."""
+    unknown age counting 0 days: the risk in the recording rule synctui_device:rank:score, here too."""
     return (row.unsent or 0) * (1 + _days(row.oldest_pending, now)) * (1 + _days(row.last_contact, now))
 
 
@@ -132,7 +132,8 @@ def summary_line(summary: Summary) -> str:
         return "no device reported yet"
     shares = "  ".join(f"≤{d}d {summary.synced_within[d] * 100 // summary.devices}%" for d in SUMMARY_DAYS)
     return (
-        f"{summary.devices} devices · fully synced {shares} · never {summary.never}"
+        f"{summary.devices} device{'' if summary.devices == 1 else 's'} · fully synced {shares}"
+        f" · never {summary.never}"
         f" · unknown {summary.unknown}"
     )
 

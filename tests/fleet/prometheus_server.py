@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import ssl
 import subprocess
 import time
 from collections.abc import Iterator
@@ -44,8 +45,18 @@ scrape_configs:
 
 
 class Prometheus:
+    """`web_config`: the text of a --web.config.file (basic_auth_users, tls_server_config); `auth` and
+    `ca_file` are then what this helper itself uses to reach it."""
+
     def __init__(
-        self, folder: Path, *, evaluation_interval: str = "1s", scrape_configs: list[str] | None = None
+        self,
+        folder: Path,
+        *,
+        evaluation_interval: str = "1s",
+        scrape_configs: list[str] | None = None,
+        web_config: str | None = None,
+        auth: tuple[str, str] | None = None,
+        ca_file: Path | None = None,
     ):
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
@@ -54,17 +65,26 @@ class Prometheus:
             config_text(evaluation_interval, scrape_configs or []), encoding="utf-8"
         )
         self.port = free_port()
-        self.url = f"http://{LOOPBACK}:{self.port}"
+        scheme = "https" if web_config and "tls_server_config" in web_config else "http"
+        self.url = f"{scheme}://{LOOPBACK}:{self.port}"
+        self.http: dict[str, Any] = {
+            "auth": auth,
+            "verify": ssl.create_default_context(cafile=str(ca_file)) if ca_file else True,
+        }
+        command = [
+            "prometheus",
+            f"--config.file={folder / 'prometheus.yml'}",
+            f"--storage.tsdb.path={folder / 'tsdb'}",
+            f"--web.listen-address={LOOPBACK}:{self.port}",
+            "--web.enable-remote-write-receiver",
+            "--storage.tsdb.retention.time=60d",
+        ]
+        if web_config is not None:
+            (folder / "web.yml").write_text(web_config, encoding="utf-8")
+            command.append(f"--web.config.file={folder / 'web.yml'}")
         self.log = (folder / "prometheus.log").open("wb")
         self.proc = subprocess.Popen(
-            [
-                "prometheus",
-                f"--config.file={folder / 'prometheus.yml'}",
-                f"--storage.tsdb.path={folder / 'tsdb'}",
-                f"--web.listen-address={LOOPBACK}:{self.port}",
-                "--web.enable-remote-write-receiver",
-                "--storage.tsdb.retention.time=60d",
-            ],
+            command,
             stdin=subprocess.DEVNULL,
             stdout=self.log,
             stderr=subprocess.STDOUT,
@@ -79,7 +99,7 @@ class Prometheus:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"prometheus exited ({self.proc.returncode}):\n{self.output()}")
             with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.url}/-/ready", timeout=1.0).status_code == 200:
+                if httpx.get(f"{self.url}/-/ready", timeout=1.0, **self.http).status_code == 200:
                     return
             time.sleep(0.1)
         raise RuntimeError(f"prometheus not ready within {timeout:g} s:\n{self.output()}")
@@ -96,7 +116,7 @@ class Prometheus:
         params: dict[str, Any] = {"query": promql}
         if at is not None:
             params["time"] = at
-        response = httpx.get(f"{self.url}/api/v1/query", params=params, timeout=30.0)
+        response = httpx.get(f"{self.url}/api/v1/query", params=params, timeout=30.0, **self.http)
         response.raise_for_status()
         return response.json()["data"]["result"]
 
