@@ -97,6 +97,19 @@ class JobState(enum.StrEnum):
     UNKNOWN = "unknown"  # the backend reported a state synctui does not know (shown as unknown)
 
 
+JOB_STATE_WORDS = Words(
+    {
+        JobState.IDLE: N_("idle"),
+        JobState.SCHEDULED: N_("scheduled"),
+        JobState.RUNNING: N_("running"),
+        JobState.COMPLETED: N_("completed"),
+        JobState.FAILED: N_("failed"),
+        JobState.CANCELLED: N_("cancelled"),
+        JobState.UNKNOWN: N_("unknown"),
+    }
+)
+
+
 class Capability(enum.StrEnum):
     """The optional parts of the Backend interface; the TUI hides what a backend lacks."""
 

@@ -8,6 +8,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from synctui.actions import ActionSpec
+from synctui.i18n import _
 from synctui.model import ActionResult
 from synctui.tui.actions import result_line
 from synctui.tui.format import one_line, safe
@@ -26,7 +27,7 @@ class ActionResultView(Static):
 
     def __init__(self, **kwargs) -> None:
         super().__init__("", **kwargs)
-        self.border_title = "Result"
+        self.border_title = _("Result")
         self.text = ""
 
     def _show(self, ok: bool, content: Content) -> None:
