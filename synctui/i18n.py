@@ -167,3 +167,9 @@ class Words(dict):  # type: ignore[type-arg]
     def get(self, key: object, default: str | None = None) -> str | None:  # type: ignore[override]
         value = super().get(key)
         return default if value is None else _(value)
+
+
+def adapter_text(text: str) -> str:
+    """Words an adapter wrote (a queue's label, a fixed detail) in the language in use when the catalogs
+    know them (synctui.adapter_words: the built-in adapters'), else exactly as written."""
+    return _(text) if text else text

@@ -28,7 +28,7 @@ from synctui.cli.common import (
 )
 from synctui.config import Config
 from synctui.diagnosis import diagnoses, step_words
-from synctui.i18n import _, number
+from synctui.i18n import _, adapter_text, number
 from synctui.model import JOB_STATE_WORDS, QUEUE_NAMES, AgentState, BackendView, QueueStat, to_data
 from synctui.verdict import stuck_queues
 
@@ -167,7 +167,7 @@ def backend_lines(view: BackendView, state: AgentState, now: datetime) -> list[s
     lines.extend(diagnosis_lines(view, state, now))
     stuck = {s.stat.kind: s.since for s in stuck_queues(view, now)}
     for stat in snap.queues:
-        label = clean(stat.label) or QUEUE_NAMES[stat.kind]
+        label = adapter_text(clean(stat.label)) or QUEUE_NAMES[stat.kind]
         extra = (
             "   " + _("oldest {age}").format(age=age(stat.oldest, now))
             if stat.known and stat.count and stat.oldest
@@ -175,7 +175,7 @@ def backend_lines(view: BackendView, state: AgentState, now: datetime) -> list[s
         )
         if stat.kind in stuck:
             extra += "   " + _("STUCK (unchanged for {age})").format(age=age(stuck[stat.kind], now))
-        detail = f"   ({clean(stat.detail)})" if stat.detail else ""
+        detail = f"   ({adapter_text(clean(stat.detail))})" if stat.detail else ""
         lines.append(f"  {label:<22} {count_text(stat):>6}{extra}{detail}")
     if snap.log:
         lines.append("  " + _("Sync log:"))

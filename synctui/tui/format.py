@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from synctui.i18n import SOURCE_LANGUAGE, _, clock, duration, language, number
+from synctui.i18n import SOURCE_LANGUAGE, _, adapter_text, clock, duration, language, number
 from synctui.model import QUEUE_NAMES, QueueKind, QueueStat
 from synctui.text import one_line as _one_line
 from synctui.text import visible
@@ -15,7 +15,7 @@ CARD_ORDER = (QueueKind.OUTBOX, QueueKind.INBOX, QueueKind.ADMIN, QueueKind.CONF
 
 def queue_label(stat: QueueStat | None, kind: QueueKind) -> str:
     if stat is not None and stat.label:
-        return _one_line(stat.label, 200)  # the backend names it: drawn safe
+        return adapter_text(_one_line(stat.label, 200))  # the backend names it: drawn safe
     return QUEUE_NAMES.get(kind, str(kind).title())
 
 

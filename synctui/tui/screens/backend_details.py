@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from synctui.actions import action
 from synctui.model import ActionResult, Capability, Health, InfoItem, Setting
@@ -22,6 +22,7 @@ from synctui.tui.look import glyphs
 from synctui.tui.screens.confirm import Confirmation, ConfirmRequest, ConfirmScreen
 from synctui.tui.shows_state import ShowsState
 from synctui.tui.widgets.action_result import ActionResultView
+from synctui.tui.widgets.footer import LocalFooter
 
 if TYPE_CHECKING:
     from synctui.tui.app import SyncTuiApp
@@ -101,7 +102,7 @@ class BackendDetailsScreen(ShowsState, Screen):
             yield Static("", id="details-health", classes="section")
             yield Static("", id="details-info", classes="section")
             yield DataTable(cursor_type="row", id="settings")
-        yield Footer()
+        yield LocalFooter()
 
     def on_mount(self) -> None:
         self.query_one("#details-health").border_title = "Health"

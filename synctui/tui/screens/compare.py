@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from synctui.model import Comparison, QueueKind
 from synctui.tui.actions import refusal_text
@@ -24,6 +24,7 @@ from synctui.tui.bindings import bindings_for
 from synctui.tui.diff import DiffRow, FieldRow, diff_rows, differing, field_rows, field_summary, fit
 from synctui.tui.entry_text import pretty_payload
 from synctui.tui.format import one_line, safe
+from synctui.tui.widgets.footer import LocalFooter
 
 if TYPE_CHECKING:
     from synctui.tui.app import SyncTuiApp
@@ -74,7 +75,7 @@ class CompareScreen(Screen):
         yield Static("asking the server for its copy…", id="compare-summary")
         with VerticalScroll(id="compare-scroll"):
             yield Static("", id="compare-body")
-        yield Footer()
+        yield LocalFooter()
 
     def on_mount(self) -> None:
         self.query_one("#compare-scroll").focus()

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from synctui.actions import ActionSpec, action, discard_action
 from synctui.client import AgentRefused, AgentUnavailable
@@ -23,6 +23,7 @@ from synctui.tui.screens.confirm import Confirmation, ConfirmRequest, ConfirmScr
 from synctui.tui.screens.queue_actions import QueueActionsScreen
 from synctui.tui.shows_state import ShowsState
 from synctui.tui.widgets.action_result import ActionResultView
+from synctui.tui.widgets.footer import LocalFooter
 
 if TYPE_CHECKING:
     from synctui.tui.app import SyncTuiApp
@@ -69,7 +70,7 @@ class EntryInspectorScreen(ShowsState, Screen):
             yield Static("", id="rejection", classes="section")
             yield Static("", id="raw", classes="section")
             yield Static("loading payload…", id="payload", classes="section")
-        yield Footer()
+        yield LocalFooter()
 
     def on_mount(self) -> None:
         for section, title in (("facts", "Entry"), ("rejection", "Rejection"), ("raw", "Raw reason")):

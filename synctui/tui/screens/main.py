@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from synctui.model import AgentState, Level, QueueKind
 from synctui.tui.actions import offers
@@ -15,6 +15,7 @@ from synctui.tui.screens.log_actions import LogActionsScreen
 from synctui.tui.widgets.all_synced_banner import AllSyncedBanner
 from synctui.tui.widgets.app_header import AppHeader
 from synctui.tui.widgets.backend_tabs import BackendTabs
+from synctui.tui.widgets.footer import LocalFooter
 from synctui.tui.widgets.jobs_panel import JobsPanel
 from synctui.tui.widgets.queue_card import QueueCard
 from synctui.tui.widgets.queue_diagnosis import QueueDiagnosis
@@ -51,7 +52,7 @@ class MainScreen(LogActionsScreen):
                 yield Input(placeholder="filter record types (Esc clears)", id="log-filter")
                 yield SyncLogTable(id="sync-log")
             yield JobsPanel(id="jobs")
-        yield Footer()
+        yield LocalFooter()
 
     _bindings_key: object = None
 

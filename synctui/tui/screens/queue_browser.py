@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from synctui.client import AgentRefused, AgentUnavailable
 from synctui.model import CATEGORY_WORDS, EntryPage, QueueEntry, QueueKind, QueueStat
@@ -16,6 +16,7 @@ from synctui.tui.bindings import bindings_for
 from synctui.tui.format import ago, count_text, one_line, queue_label, safe
 from synctui.tui.screens.queue_actions import QueueActionsScreen
 from synctui.tui.widgets.action_result import ActionResultView
+from synctui.tui.widgets.footer import LocalFooter
 
 
 def page_caption(page: EntryPage | None, shown: int) -> str:
@@ -100,7 +101,7 @@ class QueueBrowserScreen(QueueActionsScreen):
         with Horizontal(id="pager"):
             yield Static("loading…", id="pager-caption")
             yield Static(self.PAGER_KEYS, id="pager-keys")
-        yield Footer()
+        yield LocalFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#entries", DataTable)

@@ -16,11 +16,12 @@ from textual.app import ComposeResult
 from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from synctui.text import plural
 from synctui.tui.actions import refusal_text
 from synctui.tui.format import clock_time, one_line
+from synctui.tui.widgets.footer import LocalFooter
 
 if TYPE_CHECKING:
     from synctui.tui.app import SyncTuiApp
@@ -64,7 +65,7 @@ class RecordsScreen(Screen):
         yield DataTable(cursor_type="row", id=f"{self.PREFIX}-table", classes="-table")
         yield from self.compose_below_table()
         yield Static("loading…", id=f"{self.PREFIX}-caption", classes="-caption")
-        yield Footer()
+        yield LocalFooter()
 
     def compose_below_table(self) -> Iterator[Widget]:
         yield from ()

@@ -20,7 +20,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widget import Widget
 
-from synctui.i18n import _
+from synctui.i18n import _, adapter_text
 from synctui.model import DepthPoint, QueueKind, QueueStat
 from synctui.tui import history as hist
 from synctui.tui.bindings import bindings_for
@@ -117,7 +117,7 @@ class QueueCard(Widget, can_focus=True):
             self.border_subtitle = subtitle
 
     def _detail(self) -> str:
-        return one_line(self.stat.detail, 200) if self.stat.known and self.stat.detail else ""
+        return adapter_text(one_line(self.stat.detail, 200)) if self.stat.known and self.stat.detail else ""
 
     def _detail_lines(self, detail: str) -> list[str] | None:
         """The detail wrapped on the card's free lines (no history, no age, an empty or n/a queue), or

@@ -198,7 +198,7 @@ class SyncLogTable(DataTable):
             name.append(f" {one_line(row.filter, 120)}", style="dim")
         success = Text(f"{marks.get(level, ' ')} ", style=style)
         if row.last_success is None:
-            success.append("never", style=style)
+            success.append(_("never"), style=style)
         else:
             success.append(f"{ago(row.last_success, now)} · {clock_time(row.last_success, now)}", style=style)
         error = Text(one_line(row.last_error, 60), style=styles["error"] if row.last_error else "")
