@@ -1,8 +1,8 @@
 """The synctui dashboard: a Textual app that draws what an `AgentClient` reports.
 
 The app knows the agent only through the `AgentClient` protocol. State arrives from
-`client.updates()` in a worker; every screen that draws it (a `ShowsState`) gets `show_state()` on
-each change. The app judges every backend itself (`synctui.verdict.judge`, with its own clock) on
+`client.updates()` in a worker into the app's reactives (`agent_state`, `agent_error`,
+`selected_backend`); on each change every screen on the stack gets an `AgentStateChanged` message. The app judges every backend itself (`synctui.verdict.judge`, with its own clock) on
 each change and on a tick, because "stuck" and "late" depend on time passing: whatever says "safe"
 on screen reads `app.verdicts` and nothing else.
 """
@@ -14,23 +14,24 @@ import time
 from collections.abc import Callable, Collection, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import events
 from textual.app import App
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.command import Provider
 from textual.notifications import SeverityLevel
+from textual.reactive import var
 from textual.screen import Screen
 
 from synctui.attention import AttentionWatch
 from synctui.client import AgentClient, AgentRefused, AgentUnavailable, follow_updates
 from synctui.config import Config, default_state_dir
 from synctui.model import AgentState, BackendView, Level, QueueKind, Verdict
-from synctui.tui.bindings import bindings_for, clean_keymap
 from synctui.tui.format import safe
+from synctui.tui.keymap import DashboardBinding, unusable_ids, usable_keymap
+from synctui.tui.messages import AgentStateChanged
 from synctui.tui.screens.main import MainScreen
-from synctui.tui.shows_state import ShowsState
 from synctui.tui.themes import default_theme_name, load_themes, stylesheets
 from synctui.verdict import judge
 
@@ -57,12 +58,50 @@ def default_screenshot_dir() -> Path:
 class SyncTuiApp(App[None]):
     TITLE = "synctui"
     CSS_PATH = stylesheets()  # type: ignore[assignment]
-    BINDINGS: list[Binding] = bindings_for("app")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        DashboardBinding("q", "quit", "Quit", id="quit", palette="Quit", help="Leave the dashboard"),
+        DashboardBinding("question_mark,f1", "help", "Help", id="help", palette="Help", help="List all keys"),
+        DashboardBinding(
+            "ctrl+p",
+            "command_palette",
+            "Commands",
+            show=False,
+            priority=True,
+            id="command_palette",
+            help="Open the command palette",
+        ),
+        DashboardBinding(
+            "t",
+            "cycle_theme",
+            "Theme",
+            show=False,
+            id="cycle_theme",
+            palette="Next theme",
+            help="Dark → light → sunlight → console",
+        ),
+        DashboardBinding(
+            "a", "audit", "Audit", show=False, id="audit", palette="Audit log", help="Who changed what, when"
+        ),
+        DashboardBinding(
+            "u",
+            "archive",
+            "Archive",
+            show=False,
+            id="archive",
+            palette="Archive (discarded entries)",
+            help="Entries that were discarded, archived first; restore one (undo a discard)",
+        ),
+    ]
     COMMANDS = App.COMMANDS | {dashboard_commands}
     RETRY_DELAYS: tuple[float, ...] = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
     PAGE_SIZE = 50
     JUDGE_EVERY = 5.0  # seconds: re-judge with the clock even when the agent pushes nothing
     KEY_BURST = 0.6  # seconds after a dialog closes during which repeats of its closing keys are dropped
+
+    # Every push is news (the verdicts depend on the time it arrives), hence always_update.
+    agent_state: var[AgentState | None] = var(None, always_update=True, init=False)
+    agent_error: var[str | None] = var(None, init=False)
+    selected_backend: var[str | None] = var(None, init=False)
 
     def __init__(
         self,
@@ -85,9 +124,6 @@ class SyncTuiApp(App[None]):
         self.readonly = readonly
         self.clock: Clock = clock or _local_now
         self.close_client = close_client
-        self.agent_state: AgentState | None = None
-        self.agent_error: str | None = None
-        self.selected_backend: str | None = None
         self.startup_warnings: list[str] = []
         self.in_flight: set[str] = set()  # change actions running now (one call per key)
         self.verdicts: dict[str, Verdict] = {}  # per backend, judged here with self.now()
@@ -106,9 +142,8 @@ class SyncTuiApp(App[None]):
         if chosen:
             self.theme = chosen
 
-        self.keymap, unknown = clean_keymap(keymap)
-        if unknown:
-            self.startup_warnings.append(f"keymap names unknown binding ids: {', '.join(sorted(unknown))}")
+        self.user_keymap = dict(keymap or {})
+        self.keymap = usable_keymap(keymap)  # binding id → keys; Textual applies it to every binding
         if self.keymap:
             self.set_keymap(self.keymap)
 
@@ -189,7 +224,6 @@ class SyncTuiApp(App[None]):
 
     def select_backend(self, name: str) -> None:
         self.selected_backend = name
-        self.broadcast()
 
     def step_backend(self, step: int) -> None:
         state = self.agent_state
@@ -205,11 +239,22 @@ class SyncTuiApp(App[None]):
     def on_mount(self) -> None:
         for warning in self.startup_warnings:
             self.notify(warning, severity="warning", timeout=8)
-        self.theme_changed_signal.subscribe(self, lambda _theme: self.broadcast())
+        if self.user_keymap:
+            self.call_after_refresh(self._check_keymap)
+        self.theme_changed_signal.subscribe(self, lambda _theme: self.state_changed())
         self.set_interval(self.JUDGE_EVERY, self._judge_tick)
         # The stream is read by a worker, so the first frame never waits on it; starting it now rather
         # than after that frame lets connecting to the agent overlap the first render.
         self._start_following()
+
+    def _check_keymap(self) -> None:
+        """Say which keymap entries remap nothing; after the first frame, since it imports every screen."""
+        from synctui.tui.key_groups import binding_ids
+
+        if unusable := unusable_ids(self.user_keymap, binding_ids()):
+            self.notify(
+                f"keymap names unknown binding ids: {', '.join(unusable)}", severity="warning", timeout=8
+            )
 
     def _start_following(self) -> None:
         self.run_worker(self._follow_agent(), name="agent-updates", group="agent", exclusive=True)
@@ -222,35 +267,38 @@ class SyncTuiApp(App[None]):
                 self.apply_state(update)
 
     def apply_state(self, state: AgentState) -> None:
+        self.set_reactive(SyncTuiApp.agent_error, None)  # the state's watcher redraws for both
         self.agent_state = state
-        self.agent_error = None
-        self.broadcast()
 
     def apply_error(self, reason: str) -> None:
         self.agent_error = reason
-        self.broadcast()
+
+    def watch_agent_state(self) -> None:
+        self.state_changed()
+
+    def watch_agent_error(self) -> None:
+        self.state_changed()
+
+    def watch_selected_backend(self) -> None:
+        self.state_changed()
 
     def _judge_tick(self) -> None:
         if self.judge_all():
-            self.broadcast(judged=True)
+            self.tell_screens()
 
-    def broadcast(self, *, judged: bool = False) -> None:
-        """Judge every backend, then let every screen on the stack redraw from the current state; a
-        drawing bug is logged, not fatal."""
-        if not judged:
-            try:
-                self.judge_all()
-            except Exception:  # a judging bug must not hide the data: everything stays UNKNOWN
-                log.exception("judging the backends failed")
-                self.verdicts = {}
-        for screen in list(self.screen_stack):
-            if not isinstance(screen, ShowsState) or not screen.is_mounted:
-                continue
-            try:
-                screen.show_state()
-            except Exception as exc:
-                log.exception("drawing %s failed", type(screen).__name__)
-                self.notify(f"could not draw some data: {exc}", severity="error", timeout=6)
+    def state_changed(self) -> None:
+        """Judge every backend, then tell every screen on the stack to redraw."""
+        try:
+            self.judge_all()
+        except Exception:  # a judging bug must not hide the data: everything stays UNKNOWN
+            log.exception("judging the backends failed")
+            self.verdicts = {}
+        self.tell_screens()
+
+    def tell_screens(self) -> None:
+        for screen in self.screen_stack:
+            if screen.is_mounted:
+                screen.post_message(AgentStateChanged())
 
     # --- keys ---------------------------------------------------------------------------------------
 
@@ -320,7 +368,7 @@ class SyncTuiApp(App[None]):
         self.theme = name
 
     def action_synchronize(self) -> None:
-        from synctui.tui.actions import offers
+        from synctui.tui.changes import offers
         from synctui.tui.screens.sync_progress import SyncProgressScreen
 
         view = self.selected_view()

@@ -9,8 +9,9 @@ from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from synctui.tui.actions import allowed_now
-from synctui.tui.bindings import SPECS, current_keys, key_label
+from synctui.tui.changes import allowed_now
+from synctui.tui.key_groups import grouped_bindings
+from synctui.tui.keymap import current_keys, key_label
 from synctui.tui.palette_reach import palette_entries
 
 
@@ -22,26 +23,26 @@ class DashboardCommands(Provider):
         if not isinstance(app, SyncTuiApp):
             return
         keymap = app.keymap
-        screen_scope = getattr(self.screen, "SCOPE", None)
         base = app.screen_stack[0] if app.screen_stack else self.screen
-        order = {"main": 0, screen_scope: 1, "app": 2}
-        for spec in sorted(SPECS, key=lambda spec: order.get(spec.scope, 3)):
-            if spec.palette is None:
+        # Where each group's bindings run, in the order they are listed: the dashboard's, this screen's,
+        # then the app's; the other screens' are not offered here.
+        targets = [base, self.screen, app]
+        placed = []
+        for group, binding in grouped_bindings():
+            target = next((t for t in targets if isinstance(t, group.owner)), None)
+            if binding.palette is not None and target is not None:
+                placed.append((targets.index(target), binding, target))
+        for _, binding, target in sorted(placed, key=lambda entry: entry[0]):
+            if not allowed_now(app, binding.catalogue):
                 continue
-            if spec.scope == "app":
-                target = app
-            elif spec.scope == "main":
-                target = base
-            elif spec.scope == screen_scope:
-                target = self.screen
-            else:
+            if target is not app and not target.check_action(binding.action.split("(")[0], ()):
                 continue
-            if not allowed_now(app, spec.catalogue):
-                continue
-            if spec.scope != "app" and not target.check_action(spec.action.split("(")[0], ()):
-                continue
-            keys = ", ".join(key_label(app, key) for key in current_keys(spec, keymap))
-            yield spec.palette, f"{spec.help} (key: {keys})", partial(app.run_action, spec.action, target)
+            keys = ", ".join(key_label(app, key) for key in current_keys(binding, keymap))
+            yield (
+                binding.palette,
+                f"{binding.help} (key: {keys})",
+                partial(app.run_action, binding.action, target),
+            )
         if base is self.screen:  # the dashboard: also what the selected backend's other screens do
             yield from palette_entries(app)
         yield from app.palette_actions()

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 from synctui.actions import ActionSpec, action, discard_action
 from synctui.model import QueueKind
-from synctui.tui.actions import offers
-from synctui.tui.binding_spec import BindingSpec
-from synctui.tui.bindings import SPECS, current_keys, key_label
+from synctui.tui.changes import offers
 from synctui.tui.format import CARD_ORDER
+from synctui.tui.key_groups import grouped_bindings
+from synctui.tui.keymap import DashboardBinding, current_keys, key_label
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -36,7 +36,7 @@ SCREEN_NAMES = {"browser": "queue", "details": "details"}
 @dataclass(frozen=True)
 class Reach:
     spec: ActionSpec
-    binding: BindingSpec
+    binding: DashboardBinding
     queue: QueueKind | None  # the queue it opens, for a queue action
 
     def help(self, app: SyncTuiApp) -> str:
@@ -51,10 +51,10 @@ def reachable(app: SyncTuiApp) -> Iterator[Reach]:
     if view is None:
         return
     backend = view.snapshot.backend
-    for binding in SPECS:
-        if binding.catalogue is None or binding.scope not in SCREEN_NAMES:
+    for group, binding in grouped_bindings():
+        if binding.catalogue is None or group.scope not in SCREEN_NAMES:
             continue
-        if binding.scope == "details":
+        if group.scope == "details":
             spec = action(binding.catalogue)
             if offers(app, backend, spec):
                 yield Reach(spec, binding, None)

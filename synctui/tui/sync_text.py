@@ -9,9 +9,9 @@ from textual.content import Content
 
 from synctui.actions import counted as counted_words
 from synctui.model import CATEGORY_WORDS, ActionStatus, Level, Rejection, SyncProgress, Verdict
-from synctui.tui.bindings import step_with_keys
 from synctui.tui.format import bar, clock_time, one_line, safe
 from synctui.tui.look import LEVEL_STYLE, Glyphs, glyphs
+from synctui.tui.step_keys import step_with_keys
 
 MAX_REASONS = 4
 

@@ -17,7 +17,7 @@ from synctui.backend import BackendSettings
 from synctui.cli.status import format_status, judged
 from synctui.config import ConfigError, load_config, parse_config
 from synctui.model import JobState, QueueKind, SyncResult
-from synctui.tui.widgets.jobs_panel import job_line
+from synctui.tui.widgets.sync.jobs_panel import job_line
 
 from .conftest import agent_config, static_settings, wait_for
 

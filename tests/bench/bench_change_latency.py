@@ -29,7 +29,7 @@ import httpx
 
 from synctui.client import HttpAgentClient
 from synctui.tui.app import SyncTuiApp
-from synctui.tui.widgets.queue_card import QueueCard
+from synctui.tui.widgets.queues.queue_card import QueueCard
 
 TARGET_P95_MS = 50.0  # issue 15: inotify plus one frame is the floor (~20 ms)
 POLL_S = 5.0  # SanteDB dCDR polls its queues every 5 s

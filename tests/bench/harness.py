@@ -81,7 +81,7 @@ def wait_http(url: str, proc: subprocess.Popen, timeout: float = 30.0) -> None:
 
 async def outbox_card_with_data(pilot, timeout: float = 20.0):
     """The dashboard's Outbox card, once it shows the agent's count (a bounded wait)."""
-    from synctui.tui.widgets.queue_card import QueueCard
+    from synctui.tui.widgets.queues.queue_card import QueueCard
 
     card = pilot.app.screen.query_one("#card-outbox", QueueCard)
     for _ in range(int(timeout / 0.05)):

@@ -20,8 +20,8 @@ from synctui.bundle.write import write
 from synctui.cli import main
 from synctui.client import AgentRefused
 from synctui.model import QueueKind
-from synctui.tui.actions import offers
 from synctui.tui.app import SyncTuiApp
+from synctui.tui.changes import offers
 from synctui.tui.screens.queue_browser import QueueBrowserScreen
 from tests.functional.bundle_fakes import LeakyAgent, canary_config, make_bundle
 from tests.functional.tui_fakes import NOW, clock, make_app, until

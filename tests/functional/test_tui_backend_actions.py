@@ -9,8 +9,8 @@ from synctui.tui.screens.backend_details import BackendDetailsScreen
 from synctui.tui.screens.entry_inspector import EntryInspectorScreen
 from synctui.tui.screens.help import HelpScreen
 from synctui.tui.screens.main import MainScreen
-from synctui.tui.widgets.app_header import AppHeader
-from synctui.tui.widgets.sync_log_table import SyncLogTable
+from synctui.tui.widgets.header.app_header import AppHeader
+from synctui.tui.widgets.sync.sync_log_table import SyncLogTable
 from tests.functional.repair_helpers import (
     calls,
     change_setting,

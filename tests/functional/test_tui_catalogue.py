@@ -17,7 +17,7 @@ from textual.widgets import Input, Static
 from synctui.actions import CATALOGUE, ActionSpec, discard_action, offered
 from synctui.client import AgentRefused
 from synctui.model import Capability, QueueKind
-from synctui.tui.bindings import SPECS
+from synctui.tui.key_groups import grouped_bindings
 from synctui.tui.screens.archive import ArchiveScreen
 from synctui.tui.screens.backend_details import BackendDetailsScreen
 from synctui.tui.screens.confirm import ConfirmScreen
@@ -51,7 +51,7 @@ def bindings_of(spec: ActionSpec):
     """The dashboard's bindings that run `spec` (both discards share the "discard" bindings: the queue
     decides which one they run)."""
     name = "discard" if spec.name == "discard-unsent" else spec.name
-    return [b for b in SPECS if b.catalogue == name]
+    return [(group.scope, b) for group, b in grouped_bindings() if b.catalogue == name]
 
 
 async def screen_for(pilot, scope: str, kind: QueueKind | None):
@@ -109,11 +109,11 @@ async def test_the_dashboard_offers_each_action_exactly_when_the_catalogue_does(
 
     async with app.run_test(size=(100, 30)) as pilot:
         await loaded(pilot)
-        for binding in bindings:
-            for kind in queues_for(binding.scope):
+        for scope, binding in bindings:
+            for kind in queues_for(scope):
                 if spec.name.startswith("discard") and kind is not None and discard_action(kind) is not spec:
                     continue  # the one binding runs the other discard in this queue: tested there
-                screen = await screen_for(pilot, binding.scope, kind)
+                screen = await screen_for(pilot, scope, kind)
                 for which, readonly, allows_sync in STATES:
                     caps = await apply(which, readonly, allows_sync)
                     expected = offered(
@@ -136,11 +136,11 @@ async def test_the_dashboard_offers_each_action_exactly_when_the_catalogue_does(
             await apply(which, readonly, allows_sync)
             listed = {
                 b.id
-                for b in bindings
+                for _, b in bindings
                 if re.search(rf" {b.id}$", help_text(app, app.size.width).plain, re.MULTILINE)
             }
             shown = not readonly or spec.allowed_readonly(readonly_allows_sync=allows_sync)
-            assert listed == ({b.id for b in bindings} if shown else set()), (which, readonly, allows_sync)
+            assert listed == ({b.id for _, b in bindings} if shown else set()), (which, readonly, allows_sync)
 
 
 @pytest.mark.parametrize("pin_required", [True, False])
@@ -150,11 +150,9 @@ async def test_confirmation_asks_what_the_catalogue_declares(spec: ActionSpec, p
     app = make_app(client)
     async with app.run_test(size=(100, 30)) as pilot:
         await loaded(pilot)
-        for binding in bindings_of(spec):
+        for scope, binding in bindings_of(spec):
             kind = {"discard": CON, "discard-unsent": OUT}.get(spec.name, CON)
-            screen = await screen_for(
-                pilot, binding.scope, kind if binding.scope in ("browser", "inspector") else None
-            )
+            screen = await screen_for(pilot, scope, kind if scope in ("browser", "inspector") else None)
             await app.run_action(binding.action, screen)
             await pilot.pause()
             if spec.confirm_word is None and spec.name != "resubmit":

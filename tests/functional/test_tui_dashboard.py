@@ -11,9 +11,9 @@ from synctui.tui.screens.help import HelpScreen
 from synctui.tui.screens.main import MainScreen
 from synctui.tui.screens.queue_browser import QueueBrowserScreen
 from synctui.tui.screens.sync_progress import SyncProgressScreen
-from synctui.tui.widgets.all_synced_banner import AllSyncedBanner
-from synctui.tui.widgets.queue_card import QueueCard
-from synctui.tui.widgets.status_banner import StatusBanner
+from synctui.tui.widgets.header.status_banner import StatusBanner
+from synctui.tui.widgets.queues.queue_card import QueueCard
+from synctui.tui.widgets.sync.all_synced_banner import AllSyncedBanner
 from tests.functional.tui_fakes import FakeAgentClient, busy_state, make_app, until
 
 

@@ -13,10 +13,10 @@ from dataclasses import replace
 import pytest
 from textual.widgets import Static
 
-from synctui.tui.bindings import SPECS
+from synctui.tui.key_groups import grouped_bindings
 from synctui.tui.screens.help import HelpScreen
-from synctui.tui.widgets.action_result import ActionResultView
-from synctui.tui.widgets.backend_tabs import MIN_NAME
+from synctui.tui.widgets.header.backend_tabs import MIN_NAME
+from synctui.tui.widgets.shared.action_result import ActionResultView
 from tests.functional import tui_fakes
 from tests.functional.fit_fakes import FAMILIES, family_state, screen_text
 from tests.functional.repair_helpers import change_setting, loaded, open_details, open_inspector, repair_app
@@ -84,8 +84,8 @@ async def test_help_fits_the_screen_and_cuts_no_description(size) -> None:
     assert dialog.region.right <= size[0]
     assert "…" not in str(text)
     words = set(str(text).split())
-    for spec in SPECS:
-        if spec.scope in ("app", "main", "browser"):
+    for group, spec in grouped_bindings():
+        if group.scope in ("app", "main", "browser"):
             assert set((spec.help or spec.description).split()) <= words, spec.id
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from textual.widget import Widget
 
-from synctui.tui.widgets.app_header import AppHeader
+from synctui.tui.widgets.header.app_header import AppHeader
 from tests.functional.tui_fakes import NOW, FakeAgentClient, make_app, until
 
 

@@ -10,7 +10,7 @@ from synctui.client import AgentRefused
 from synctui.model import QueueKind
 from synctui.tui.screens.compare import CompareScreen
 from synctui.tui.screens.entry_inspector import EntryInspectorScreen
-from synctui.tui.widgets.action_result import ActionResultView
+from synctui.tui.widgets.shared.action_result import ActionResultView
 from tests.functional.repair_helpers import (
     calls,
     confirm_dialog,

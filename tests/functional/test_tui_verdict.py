@@ -22,15 +22,15 @@ from synctui.model import (
     QueueStat,
     RejectedCount,
 )
-from synctui.tui.actions import result_line
+from synctui.tui.changes import result_line
 from synctui.tui.screens.main import MainScreen
 from synctui.tui.screens.queue_browser import QueueBrowserScreen
 from synctui.tui.screens.sync_progress import SyncProgressScreen
-from synctui.tui.widgets.all_synced_banner import AllSyncedBanner
-from synctui.tui.widgets.backend_tabs import BackendTabs
-from synctui.tui.widgets.queue_card import QueueCard
-from synctui.tui.widgets.queue_diagnosis import QueueDiagnosis
-from synctui.tui.widgets.status_banner import StatusBanner
+from synctui.tui.widgets.header.backend_tabs import BackendTabs
+from synctui.tui.widgets.header.status_banner import StatusBanner
+from synctui.tui.widgets.queues.queue_card import QueueCard
+from synctui.tui.widgets.queues.queue_diagnosis import QueueDiagnosis
+from synctui.tui.widgets.sync.all_synced_banner import AllSyncedBanner
 from tests.functional.repair_helpers import ALL_CAPS, confirm_dialog, repair_state
 from tests.functional.tui_fakes import (
     NOW,

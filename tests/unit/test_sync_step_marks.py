@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from synctui.model import ActionStatus, SyncProgress, SyncStep
 from synctui.tui.look import UNICODE
 from synctui.tui.sync_text import progress_text
-from synctui.tui.widgets.sync_progress_panel import steps_text
+from synctui.tui.widgets.sync.sync_progress_panel import steps_text
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 PROGRESS = SyncProgress(

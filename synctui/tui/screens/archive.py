@@ -8,21 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.widget import Widget
 from textual.widgets import DataTable
 
 from synctui.actions import action
 from synctui.model import ActionResult, Capability
-from synctui.tui.actions import backend_view, offers, run_change
-from synctui.tui.bindings import bindings_for
+from synctui.tui.changes import backend_view, offers, run_change
 from synctui.tui.format import one_line
+from synctui.tui.keymap import DashboardBinding
 from synctui.tui.screens.confirm import Confirmation, ConfirmRequest, ConfirmScreen
 from synctui.tui.screens.records import RecordsScreen, when
-from synctui.tui.widgets.action_result import ActionResultView
+from synctui.tui.widgets.shared.action_result import ActionResultView
 
 
 def entry_of(record: dict[str, Any]) -> dict[str, Any]:
@@ -40,8 +40,21 @@ def record_words(record: dict[str, Any]) -> str:
 
 
 class ArchiveScreen(RecordsScreen):
-    SCOPE = "archive"
-    BINDINGS: list[Binding] = bindings_for("archive")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        DashboardBinding(
+            "R",
+            "restore_archived",
+            "Restore",
+            id="restore_archived",
+            palette="Restore archived entry",
+            help="Put the selected discarded entry back in its queue, to be sent again",
+            catalogue="restore",
+        ),
+        DashboardBinding(
+            "r", "reload", "Reload", id="reload_archive", palette="Reload archive", help="Read it again"
+        ),
+        DashboardBinding("escape", "close", "Back", id="close_archive", help="Back"),
+    ]
     PREFIX = "archive"
     HEADING = "Archive: discarded entries (newest first)"
     COLUMNS = ("Discarded", "Backend", "Queue", "Record", "By", "Restored")

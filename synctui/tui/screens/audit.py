@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
-from textual.binding import Binding
+from textual.binding import BindingType
 
-from synctui.tui.bindings import bindings_for
 from synctui.tui.format import one_line
+from synctui.tui.keymap import DashboardBinding
 from synctui.tui.look import theme_style
 from synctui.tui.screens.records import RecordsScreen, when
 
@@ -38,8 +38,12 @@ def target_text(target: Any) -> str:
 
 
 class AuditScreen(RecordsScreen):
-    SCOPE = "audit"
-    BINDINGS: list[Binding] = bindings_for("audit")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        DashboardBinding(
+            "r", "reload", "Reload", id="reload_audit", palette="Reload audit log", help="Read it again"
+        ),
+        DashboardBinding("escape", "close", "Back", id="close_audit", help="Back"),
+    ]
     PREFIX = "audit"
     HEADING = "Audit log (newest first)"
     COLUMNS = ("Time", "User", "Backend", "Action", "Phase", "Result", "Target")

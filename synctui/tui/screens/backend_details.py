@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
@@ -15,14 +15,14 @@ from textual.widgets import DataTable, Static
 
 from synctui.actions import action
 from synctui.model import ActionResult, Capability, Health, InfoItem, Setting
-from synctui.tui.actions import backend_view, offers, refusal_text, run_change
-from synctui.tui.bindings import bindings_for
+from synctui.tui.changes import backend_view, offers, refusal_text, run_change
 from synctui.tui.format import one_line, safe
+from synctui.tui.keymap import DashboardBinding
 from synctui.tui.look import glyphs
+from synctui.tui.messages import redraw
 from synctui.tui.screens.confirm import Confirmation, ConfirmRequest, ConfirmScreen
-from synctui.tui.shows_state import ShowsState
-from synctui.tui.widgets.action_result import ActionResultView
-from synctui.tui.widgets.footer import LocalFooter
+from synctui.tui.widgets.shared.action_result import ActionResultView
+from synctui.tui.widgets.shared.footer import LocalFooter
 
 if TYPE_CHECKING:
     from synctui.tui.app import SyncTuiApp
@@ -77,9 +77,28 @@ def health_text(health: Health, stale: bool, g, known: bool = True) -> Content:
     return Content("\n").join(lines)
 
 
-class BackendDetailsScreen(ShowsState, Screen):
-    SCOPE = "details"
-    BINDINGS: list[Binding] = bindings_for("details")
+class BackendDetailsScreen(Screen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        DashboardBinding(
+            "e",
+            "change_setting",
+            "Change",
+            id="change_setting",
+            palette="Change setting",
+            help="Change the selected setting (confirmed, PIN when set)",
+            catalogue="change-settings",
+        ),
+        DashboardBinding(
+            "k",
+            "check_connection",
+            "Check connection",
+            id="check_connection",
+            palette="Check connection",
+            help="Probe the server, read-only: reachable, latency, credentials",
+            catalogue="check-connection",
+        ),
+        DashboardBinding("escape", "close", "Back", id="close_details", help="Back to the dashboard"),
+    ]
     DEFAULT_CSS = """
     BackendDetailsScreen #details-title { height: 1; background: $panel; padding: 0 1; text-style: bold; }
     BackendDetailsScreen .section { height: auto; padding: 0 1; border: round $secondary; }
@@ -120,6 +139,9 @@ class BackendDetailsScreen(ShowsState, Screen):
             self.load()
         else:
             self.query_one("#details-body").focus()
+
+    def on_agent_state_changed(self) -> None:
+        redraw(self, self.show_state)
 
     def show_state(self) -> None:
         view = backend_view(self.tui, self.backend)

@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
@@ -16,8 +16,8 @@ from textual.widgets.selection_list import Selection
 
 from synctui.bundle.parts import DEFAULT_PARTS, PARTS, PARTS_BY_NAME
 from synctui.bundle.words import size_text, written_lines
-from synctui.tui.bindings import bindings_for
 from synctui.tui.format import safe
+from synctui.tui.keymap import DashboardBinding
 
 if TYPE_CHECKING:
     from synctui.bundle.build import Prepared, Sources
@@ -50,8 +50,10 @@ def dashboard_sources(app: SyncTuiApp) -> Sources:
 
 
 class BugReportScreen(ModalScreen[None]):
-    SCOPE = "bugreport"
-    BINDINGS: list[Binding] = bindings_for("bugreport")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        DashboardBinding("w", "write", "Write", id="bug_report_write", help="Write the bundle"),
+        DashboardBinding("escape", "close", "Close", id="bug_report_close", help="Close the dialog"),
+    ]
     DEFAULT_CSS = """
     BugReportScreen { align: center middle; }
     BugReportScreen #bug-dialog {

@@ -8,23 +8,23 @@ fetched the reason is the headline: never a local-vs-local diff.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
 
 from synctui.model import Comparison, QueueKind
-from synctui.tui.actions import refusal_text
-from synctui.tui.bindings import bindings_for
+from synctui.tui.changes import refusal_text
 from synctui.tui.diff import DiffRow, FieldRow, diff_rows, differing, field_rows, field_summary, fit
 from synctui.tui.entry_text import pretty_payload
 from synctui.tui.format import one_line, safe
-from synctui.tui.widgets.footer import LocalFooter
+from synctui.tui.keymap import DashboardBinding
+from synctui.tui.widgets.shared.footer import LocalFooter
 
 if TYPE_CHECKING:
     from synctui.tui.app import SyncTuiApp
@@ -36,8 +36,9 @@ ABSENT = "(absent)"
 
 
 class CompareScreen(Screen):
-    SCOPE = "compare"
-    BINDINGS: list[Binding] = bindings_for("compare")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        DashboardBinding("escape", "close", "Back", id="close_compare", help="Back to the entry"),
+    ]
     DEFAULT_CSS = """
     CompareScreen #compare-title { height: 1; background: $panel; padding: 0 1; text-style: bold; }
     CompareScreen #compare-reason { height: auto; padding: 0 1; display: none; }

@@ -10,17 +10,18 @@ below. The PIN input is masked and handed back to the caller only, never shown o
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from synctui.actions import ActionSpec
-from synctui.tui.bindings import bindings_for
 from synctui.tui.format import safe
+from synctui.tui.keymap import DashboardBinding
 
 BURST_KEYS = ("enter", "escape", "space")
 
@@ -69,8 +70,11 @@ class ConfirmRequest:
 
 
 class ConfirmScreen(ModalScreen[Confirmation | None]):
-    SCOPE = "confirm"
-    BINDINGS: list[Binding] = bindings_for("confirm")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        DashboardBinding(
+            "escape", "cancel", "Cancel", id="confirm_cancel", help="Cancel; nothing is changed"
+        ),
+    ]
     DEFAULT_CSS = """
     ConfirmScreen { align: center middle; }
     ConfirmScreen #confirm-dialog {

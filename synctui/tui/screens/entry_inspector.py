@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
@@ -15,15 +15,15 @@ from textual.widgets import Static
 from synctui.actions import ActionSpec, action, discard_action
 from synctui.client import AgentRefused, AgentUnavailable
 from synctui.model import ActionResult, EntryDetail, QueueEntry, QueueKind, Rejection
-from synctui.tui.actions import offers, run_change
-from synctui.tui.bindings import bindings_for
+from synctui.tui.changes import offers, run_change
 from synctui.tui.entry_text import entry_facts, payload_part, pretty_payload, rejection_text
 from synctui.tui.format import one_line, safe
+from synctui.tui.keymap import DashboardBinding
+from synctui.tui.messages import redraw
 from synctui.tui.screens.confirm import Confirmation, ConfirmRequest, ConfirmScreen
-from synctui.tui.screens.queue_actions import QueueActionsScreen
-from synctui.tui.shows_state import ShowsState
-from synctui.tui.widgets.action_result import ActionResultView
-from synctui.tui.widgets.footer import LocalFooter
+from synctui.tui.screens.queue_browser import QueueBrowserScreen
+from synctui.tui.widgets.shared.action_result import ActionResultView
+from synctui.tui.widgets.shared.footer import LocalFooter
 
 if TYPE_CHECKING:
     from synctui.tui.app import SyncTuiApp
@@ -31,9 +31,53 @@ if TYPE_CHECKING:
 __all__ = ["EntryInspectorScreen", "pretty_payload"]
 
 
-class EntryInspectorScreen(ShowsState, Screen):
-    SCOPE = "inspector"
-    BINDINGS: list[Binding] = bindings_for("inspector")
+class EntryInspectorScreen(Screen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        DashboardBinding(
+            "v",
+            "toggle_raw",
+            "Raw",
+            id="toggle_raw",
+            palette="Show raw rejection",
+            help="Show / hide the raw rejection text",
+        ),
+        DashboardBinding("escape", "close", "Back", id="close_inspector", help="Back to the queue"),
+        DashboardBinding(
+            "r",
+            "retry_entry",
+            "Retry",
+            id="retry_entry",
+            palette="Retry this entry",
+            help="Send this entry again",
+            catalogue="retry",
+        ),
+        DashboardBinding(
+            "c",
+            "compare_entry",
+            "Compare",
+            id="compare_entry",
+            palette="Compare with server",
+            help="Local copy beside the server copy",
+            catalogue="compare",
+        ),
+        DashboardBinding(
+            "d",
+            "discard_entry",
+            "Discard",
+            id="discard_entry",
+            palette="Discard this entry",
+            help="Conflicts: Leave Server Version · Outbox: Drop Unsent Change",
+            catalogue="discard",
+        ),
+        DashboardBinding(
+            "f",
+            "full_payload",
+            "Full",
+            id="full_payload",
+            palette="Show the whole payload",
+            help="Show the payload beyond the first part",
+        ),
+    ]
     DEFAULT_CSS = """
     EntryInspectorScreen #inspector-title { height: 1; background: $panel; padding: 0 1; text-style: bold; }
     EntryInspectorScreen .section { height: auto; padding: 0 1; margin-bottom: 1; border: round $secondary; }
@@ -79,6 +123,9 @@ class EntryInspectorScreen(ShowsState, Screen):
         self.show_rejection(self.entry.rejection)
         self.query_one("#inspector-body").focus()
         self.load()
+
+    def on_agent_state_changed(self) -> None:
+        redraw(self, self.show_state)
 
     def show_state(self) -> None:
         self.refresh_bindings()
@@ -212,8 +259,8 @@ class EntryInspectorScreen(ShowsState, Screen):
         else:
             self.load()
         for screen in self.app.screen_stack:
-            if isinstance(screen, QueueActionsScreen):
-                screen.reload_after_change()
+            if isinstance(screen, QueueBrowserScreen):
+                screen.load()
         self.refresh_bindings()
 
     def action_close(self) -> None:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import textwrap
+from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from synctui.tui.actions import allowed_now
-from synctui.tui.bindings import SCOPE_TITLES, SPECS, bindings_for, current_keys, key_label
+from synctui.tui.changes import allowed_now
+from synctui.tui.key_groups import key_groups
+from synctui.tui.keymap import DashboardBinding, current_keys, key_label
 
 KEYS_CELLS = 14  # "  " and the keys column
 
@@ -22,28 +24,28 @@ def help_text(app, width: int) -> Content:
     in a column of its own."""
     keymap = app.keymap
     groups = [
-        (title, [spec for spec in SPECS if spec.scope == scope and allowed_now(app, spec.catalogue)])
-        for scope, title in SCOPE_TITLES.items()
+        (group.title, [binding for binding in group.bindings if allowed_now(app, binding.catalogue)])
+        for group in key_groups()
     ]
-    shown = [spec for _, specs in groups for spec in specs]
-    id_cells = max(len(spec.id) for spec in shown) + 2
-    longest = max(len(spec.help or spec.description) for spec in shown)
+    shown = [binding for _, bindings in groups for binding in bindings]
+    id_cells = max(len(binding.id or "") for binding in shown) + 2
+    longest = max(len(binding.help or binding.description) for binding in shown)
     what_cells = max(20, min(longest, width - KEYS_CELLS - id_cells))
     lines: list[Content] = []
-    for title, specs in groups:
-        if not specs:
+    for title, bindings in groups:
+        if not bindings:
             continue
         if lines:
             lines.append(Content(""))
         lines.append(Content.assemble((title, "bold $primary")))
-        for spec in specs:
-            keys = " / ".join(key_label(app, key) for key in current_keys(spec, keymap))
-            wrapped = textwrap.wrap(spec.help or spec.description, what_cells) or [""]
+        for binding in bindings:
+            keys = " / ".join(key_label(app, key) for key in current_keys(binding, keymap))
+            wrapped = textwrap.wrap(binding.help or binding.description, what_cells) or [""]
             lines.append(
                 Content.assemble(
                     (f"  {keys:<{KEYS_CELLS - 2}}", "bold"),
                     wrapped[0].ljust(what_cells),
-                    (f"  {spec.id}", "$text-muted"),
+                    (f"  {binding.id}", "$text-muted"),
                 )
             )
             lines.extend(Content(" " * KEYS_CELLS + text) for text in wrapped[1:])
@@ -54,8 +56,9 @@ def help_text(app, width: int) -> Content:
 
 
 class HelpScreen(ModalScreen[None]):
-    SCOPE = "help"
-    BINDINGS: list[Binding] = bindings_for("help")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        DashboardBinding("escape,question_mark", "close", "Close", id="close_help", help="Close help"),
+    ]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen #help-dialog {

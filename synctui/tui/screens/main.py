@@ -2,31 +2,172 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, ClassVar
+
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
 from textual.widgets import Input
 
-from synctui.model import AgentState, Level, QueueKind
-from synctui.tui.actions import offers
-from synctui.tui.bindings import bindings_for
-from synctui.tui.format import CARD_ORDER
-from synctui.tui.screens.log_actions import LogActionsScreen
-from synctui.tui.widgets.all_synced_banner import AllSyncedBanner
-from synctui.tui.widgets.app_header import AppHeader
-from synctui.tui.widgets.backend_tabs import BackendTabs
-from synctui.tui.widgets.footer import LocalFooter
-from synctui.tui.widgets.jobs_panel import JobsPanel
-from synctui.tui.widgets.queue_card import QueueCard
-from synctui.tui.widgets.queue_diagnosis import QueueDiagnosis
-from synctui.tui.widgets.status_banner import StatusBanner
-from synctui.tui.widgets.sync_log_table import SyncLogTable
-from synctui.tui.widgets.sync_progress_panel import SyncProgressPanel
+from synctui.actions import action
+from synctui.model import ActionResult, AgentState, BackendView, Level, QueueKind, SyncLogRow
+from synctui.tui.changes import offers, result_line, run_change
+from synctui.tui.format import CARD_ORDER, one_line
+from synctui.tui.keymap import DashboardBinding
+from synctui.tui.messages import redraw
+from synctui.tui.widgets.header.app_header import AppHeader
+from synctui.tui.widgets.header.backend_tabs import BackendTabs
+from synctui.tui.widgets.header.status_banner import StatusBanner
+from synctui.tui.widgets.queues.queue_card import QueueCard
+from synctui.tui.widgets.queues.queue_diagnosis import QueueDiagnosis
+from synctui.tui.widgets.shared.footer import LocalFooter
+from synctui.tui.widgets.sync.all_synced_banner import AllSyncedBanner
+from synctui.tui.widgets.sync.jobs_panel import JobsPanel
+from synctui.tui.widgets.sync.sync_log_table import SyncLogTable
+from synctui.tui.widgets.sync.sync_progress_panel import SyncProgressPanel
 from synctui.verdict import never_read, stuck_queues
 
+if TYPE_CHECKING:
+    from synctui.tui.app import SyncTuiApp
+    from synctui.tui.screens.confirm import Confirmation
 
-class MainScreen(LogActionsScreen):
-    BINDINGS: list[Binding] = bindings_for("main")
+
+class MainScreen(Screen):
+    """The dashboard of the selected backend; remote counts (Count Remotes) are kept per backend until
+    replaced."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        DashboardBinding(
+            "s",
+            "synchronize",
+            "Sync now",
+            id="synchronize",
+            palette="Synchronize now",
+            help="Send and receive now, with progress",
+            catalogue="synchronize",
+        ),
+        DashboardBinding(
+            "r", "refresh", "Refresh", id="refresh", palette="Refresh", help="Ask the agent to refresh"
+        ),
+        DashboardBinding(
+            "1",
+            "open_queue('outbox')",
+            "Outbox",
+            show=False,
+            id="open_outbox",
+            palette="Open Outbox",
+            help="Browse the outbox",
+        ),
+        DashboardBinding(
+            "2",
+            "open_queue('inbox')",
+            "Inbox",
+            show=False,
+            id="open_inbox",
+            palette="Open Inbox",
+            help="Browse the inbox",
+        ),
+        DashboardBinding(
+            "3",
+            "open_queue('admin')",
+            "Admin",
+            show=False,
+            id="open_admin",
+            palette="Open Admin queue",
+            help="Browse the admin queue",
+        ),
+        DashboardBinding(
+            "4",
+            "open_queue('conflicts')",
+            "Conflicts",
+            show=False,
+            id="open_conflicts",
+            palette="Open Conflicts",
+            help="Browse rejected / conflicting entries",
+        ),
+        DashboardBinding(
+            "right,right_square_bracket",
+            "next_backend",
+            "Backend",
+            show=False,
+            id="next_backend",
+            palette="Next backend",
+            help="Show the next backend",
+        ),
+        DashboardBinding(
+            "left,left_square_bracket",
+            "prev_backend",
+            "Prev backend",
+            show=False,
+            id="prev_backend",
+            palette="Previous backend",
+            help="Show the previous backend",
+        ),
+        DashboardBinding(
+            "slash",
+            "filter_log",
+            "Filter log",
+            id="filter_log",
+            palette="Filter sync log",
+            help="Filter the sync log by record type",
+        ),
+        DashboardBinding(
+            "b",
+            "bug_report",
+            "Bug report",
+            show=False,
+            id="bug_report",
+            palette="Submit a Bug",
+            help="Write a support bundle: what goes in, part by part, never a secret",
+        ),
+        DashboardBinding(
+            "i",
+            "backend_details",
+            "Details",
+            id="backend_details",
+            palette="Backend details",
+            help="Site facts, health and settings",
+        ),
+        DashboardBinding(
+            "S",
+            "resubmit",
+            "Re-submit",
+            show=False,
+            id="resubmit",
+            palette="Re-Submit To Server…",
+            help="Queue again what was created in a date range and the server lacks (OpenIZ)",
+            catalogue="resubmit",
+        ),
+        DashboardBinding(
+            "c",
+            "count_remotes",
+            "Count",
+            id="count_remotes",
+            palette="Count remotes",
+            help="Count records on the server beside the local counts",
+            catalogue="count-remotes",
+        ),
+        DashboardBinding(
+            "x",
+            "reset_row",
+            "Reset row",
+            id="reset_row",
+            palette="Reset sync log row",
+            help="Clear the sync markers of the selected log row",
+            catalogue="reset",
+        ),
+        DashboardBinding(
+            "X",
+            "reset_all",
+            "Reset all",
+            show=False,
+            id="reset_all",
+            palette="Reset all sync log rows",
+            help="Clear the sync markers of every log row",
+            catalogue="reset-all",
+        ),
+    ]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (160, "-wide")]  # noqa: RUF012
     DEFAULT_CSS = """
     MainScreen #cards { height: 5; }
@@ -37,6 +178,30 @@ class MainScreen(LogActionsScreen):
     MainScreen #log-filter { display: none; height: 1; border: none; padding: 0 1; }
     MainScreen #log-filter.-shown { display: block; }
     """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.counted: dict[str, dict[str, SyncLogRow]] = {}
+
+    @property
+    def tui(self) -> SyncTuiApp:
+        return self.app  # type: ignore[return-value]
+
+    def current_view(self) -> BackendView | None:
+        return self.tui.selected_view()
+
+    def log_check(self, action: str) -> bool | None:
+        """check_action for the details and the sync log actions; None when `action` is not one of them."""
+        view = self.current_view()
+        name = view.snapshot.backend if view is not None else ""
+        if action == "backend_details":
+            return view is not None
+        if action == "count_remotes":
+            return view is not None and offers(self.tui, name, "count-remotes")
+        if action in ("reset_row", "reset_all"):
+            spec = "reset" if action == "reset_row" else "reset-all"
+            return view is not None and bool(view.snapshot.log) and offers(self.tui, name, spec)
+        return None
 
     def compose(self) -> ComposeResult:
         yield AppHeader(id="header")
@@ -60,6 +225,9 @@ class MainScreen(LogActionsScreen):
         self.show_state()
 
     # --- drawing --------------------------------------------------------------------------------
+
+    def on_agent_state_changed(self) -> None:
+        redraw(self, self.show_state)
 
     def show_state(self) -> None:
         app = self.tui
@@ -179,3 +347,79 @@ class MainScreen(LogActionsScreen):
 
     def on_backend_tabs_selected(self, message: BackendTabs.Selected) -> None:
         self.tui.select_backend(message.name)
+
+    # --- the sync log and the backend: details, Count Remotes, Reset (one row / all) ------------------
+
+    def action_backend_details(self) -> None:
+        from synctui.tui.screens.backend_details import BackendDetailsScreen
+
+        view = self.current_view()
+        if view is not None:
+            self.app.push_screen(BackendDetailsScreen(view.snapshot.backend))
+
+    def action_count_remotes(self) -> None:
+        view = self.current_view()
+        if view is None or not self.log_check("count_remotes"):
+            return
+        backend = view.snapshot.backend
+
+        def done(rows: list[SyncLogRow] | None, error: str | None) -> None:
+            if rows is None:
+                self.notify(f"Count remotes failed: {error}", severity="error", timeout=8)
+                return
+            self.counted[backend] = {row.key: row for row in rows}
+            differ = sum(
+                1 for row in rows if row.remote_count is not None and row.remote_count != row.local_count
+            )
+            self.notify(f"{backend}: counted {len(rows)} record types, {differ} differ from the local count")
+            self.show_state()
+
+        if run_change(self, f"count:{backend}", lambda: self.tui.client.count_remotes(backend), done):
+            self.notify(f"counting records on the {backend} server…", timeout=3)
+
+    def action_reset_row(self) -> None:
+        row = self.query_one(SyncLogTable).selected_row()
+        if row is None or not self.log_check("reset_row"):
+            return
+        self.ask_reset("reset", [row.key], f"the sync log row {one_line(row.record_type, 40)}")
+
+    def action_reset_all(self) -> None:
+        view = self.current_view()
+        if view is None or not self.log_check("reset_all"):
+            return
+        rows = len(view.snapshot.log)
+        self.ask_reset("reset-all", None, f"all {rows} sync log rows of {view.snapshot.backend}")
+
+    def ask_reset(self, name: str, keys: list[str] | None, subject: str) -> None:
+        from synctui.tui.screens.confirm import ConfirmRequest, ConfirmScreen  # not needed to draw
+
+        view = self.current_view()
+        if view is None:
+            return
+        backend = view.snapshot.backend
+        spec = action(name)
+        lines = [] if keys is not None else [f"Affects all {len(view.snapshot.log)} log rows."]
+        request = ConfirmRequest.for_action(spec, subject, pin_required=self.tui.pin_required, lines=lines)
+
+        def confirmed(answer: Confirmation | None) -> None:
+            if answer is not None:
+                run_change(
+                    self,
+                    f"reset:{backend}",
+                    lambda: self.tui.client.reset(backend, keys, pin=answer.pin),
+                    lambda result, error: self.after_reset(spec.name, result, error),
+                )
+
+        self.app.push_screen(ConfirmScreen(request), confirmed)
+
+    def after_reset(self, name: str, result: ActionResult | None, error: str | None) -> None:
+        title = action(name).title
+        if result is None:
+            self.notify(f"{title} failed: {error}", severity="error", timeout=8)
+            return
+        failed = [r for r in result.results if not r.ok]
+        text = f"{title}: {result_line(name, result)}"
+        if failed:
+            text += "; " + "; ".join(f"{r.id}: {one_line(r.message, 60)}" for r in failed[:3])
+        self.notify(text, severity="information" if result.ok else "error", timeout=8)
+        self.tui.action_refresh()

@@ -1,22 +1,38 @@
-"""A paged view of one queue: asks the agent for one page at a time, never for the whole queue."""
+"""A paged view of one queue: asks the agent for one page at a time, never for the whole queue; and the
+changes on its entries: multi-select, retry / discard selected, Re-Queue Conflicted.
+
+Which changes are offered, and how they are confirmed, comes from the catalogue for this queue: in
+Conflicts discarding is "Leave Server Version", in the Outbox it is "Drop Unsent Change" (the server
+never receives them) and the dead-letter Retry / Re-Queue are not offered there.
+"""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.content import Content
+from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 
+from synctui.actions import ActionSpec, action, discard_action
 from synctui.client import AgentRefused, AgentUnavailable
-from synctui.model import CATEGORY_WORDS, EntryPage, QueueEntry, QueueKind, QueueStat
-from synctui.tui.bindings import bindings_for
+from synctui.model import CATEGORY_WORDS, ActionResult, EntryPage, QueueEntry, QueueKind, QueueStat
+from synctui.tui.changes import offers, run_change
 from synctui.tui.format import ago, count_text, one_line, queue_label, safe
-from synctui.tui.screens.queue_actions import QueueActionsScreen
-from synctui.tui.widgets.action_result import ActionResultView
-from synctui.tui.widgets.footer import LocalFooter
+from synctui.tui.keymap import DashboardBinding
+from synctui.tui.look import glyphs
+from synctui.tui.messages import redraw
+from synctui.tui.screens.confirm import Confirmation, ConfirmRequest, ConfirmScreen
+from synctui.tui.widgets.shared.action_result import ActionResultView
+from synctui.tui.widgets.shared.footer import LocalFooter
+
+if TYPE_CHECKING:
+    from synctui.tui.app import SyncTuiApp
 
 
 def page_caption(page: EntryPage | None, shown: int) -> str:
@@ -51,9 +67,80 @@ def has_next(page: EntryPage | None) -> bool:
     return len(page.entries) >= page.limit
 
 
-class QueueBrowserScreen(QueueActionsScreen):
-    SCOPE = "browser"
-    BINDINGS: list[Binding] = bindings_for("browser")
+class QueueBrowserScreen(Screen):
+    PAGER_KEYS = "n next · p prev · g go to · / filter · Enter open"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        DashboardBinding(
+            "n,ctrl+pagedown",
+            "next_page",
+            "Next page",
+            id="next_page",
+            palette="Next page",
+            help="Load the next page of entries",
+        ),
+        DashboardBinding(
+            "p,ctrl+pageup",
+            "prev_page",
+            "Prev page",
+            id="prev_page",
+            palette="Previous page",
+            help="Load the previous page",
+        ),
+        DashboardBinding(
+            "slash",
+            "filter",
+            "Filter",
+            id="filter_entries",
+            palette="Filter entries",
+            help="Filter entries (sent to the backend)",
+        ),
+        DashboardBinding(
+            "g",
+            "jump",
+            "Go to",
+            id="jump_to_entry",
+            palette="Go to entry number",
+            help="Show the page holding entry N (e.g. 500001)",
+        ),
+        DashboardBinding(
+            "r", "reload", "Reload", id="reload_page", palette="Reload page", help="Reload this page"
+        ),
+        DashboardBinding("escape", "close", "Back", id="close_browser", help="Back to the dashboard"),
+        DashboardBinding(
+            "space",
+            "toggle_select",
+            "Select",
+            id="toggle_select",
+            help="Select / unselect the entry under the cursor",
+        ),
+        DashboardBinding(
+            "R",
+            "retry_selected",
+            "Retry sel.",
+            id="retry_selected",
+            palette="Retry selected entries",
+            help="Send the selected rejected entries again (Conflicts)",
+            catalogue="retry",
+        ),
+        DashboardBinding(
+            "D",
+            "discard_selected",
+            "Discard sel.",
+            id="discard_selected",
+            palette="Discard selected entries",
+            help="Conflicts: Leave Server Version · Outbox: Drop Unsent Change",
+            catalogue="discard",
+        ),
+        DashboardBinding(
+            "A",
+            "requeue_conflicted",
+            "Re-Queue all",
+            id="requeue_conflicted",
+            palette="Re-Queue Conflicted",
+            help="Send every rejected entry again (Conflicts)",
+            catalogue="retry-all",
+        ),
+    ]
     DEFAULT_CSS = """
     QueueBrowserScreen #browser-title { height: 1; background: $panel; padding: 0 1; text-style: bold; }
     QueueBrowserScreen .entry-box { display: none; height: 1; border: none; padding: 0 1; }
@@ -75,6 +162,10 @@ class QueueBrowserScreen(QueueActionsScreen):
         self.error: str | None = None
         self.selected: set[str] = set()
         self._paging: tuple[bool, bool] | None = None  # (has next, has previous) the footer shows
+
+    @property
+    def tui(self) -> SyncTuiApp:
+        return self.app  # type: ignore[return-value]
 
     @property
     def page_size(self) -> int:
@@ -182,6 +273,9 @@ class QueueBrowserScreen(QueueActionsScreen):
 
     # --- actions --------------------------------------------------------------------------------
 
+    def on_agent_state_changed(self) -> None:
+        redraw(self, self.show_state)
+
     def show_state(self) -> None:
         self.refresh_bindings()
         self.show_selection()
@@ -273,3 +367,129 @@ class QueueBrowserScreen(QueueActionsScreen):
         from synctui.tui.screens.entry_inspector import EntryInspectorScreen
 
         self.app.push_screen(EntryInspectorScreen(self.backend, self.kind, entry))
+
+    # --- changes on the entries ------------------------------------------------------------------
+
+    def selection_mark(self, entry_id: str) -> Text:
+        return Text(glyphs(self.app).ok if entry_id in self.selected else " ", style="bold")
+
+    def chosen_ids(self) -> list[str]:
+        """The selected entries, or the one under the cursor when none is selected."""
+        if self.selected:
+            return sorted(self.selected)
+        entry: QueueEntry | None = self.selected_entry()
+        return [entry.id] if entry is not None else []
+
+    @property
+    def discard_spec(self) -> ActionSpec:
+        return discard_action(self.kind)
+
+    def offers(self, spec: str | ActionSpec) -> bool:
+        return offers(self.tui, self.backend, spec, self.kind)
+
+    def change_allowed(self, name: str) -> bool | None:
+        """check_action for the change actions; None when `name` is not one of them."""
+        if name == "toggle_select":
+            return self.offers("retry") or self.offers(self.discard_spec)
+        if name == "retry_selected":
+            return self.offers("retry")
+        if name == "discard_selected":
+            return self.offers(self.discard_spec)
+        if name == "requeue_conflicted":
+            return self.offers("retry-all")
+        return None
+
+    def action_toggle_select(self) -> None:
+        if not self.change_allowed("toggle_select"):
+            return
+        table = self.query_one("#entries", DataTable)
+        entry = self.selected_entry()
+        if entry is None:
+            return
+        self.selected.symmetric_difference_update({entry.id})
+        table.update_cell(str(table.cursor_row), "sel", self.selection_mark(entry.id))
+        if table.cursor_row < table.row_count - 1:
+            table.move_cursor(row=table.cursor_row + 1, animate=False)
+        self.show_selection()
+
+    def show_selection(self) -> None:
+        keys = []
+        if self.change_allowed("retry_selected"):
+            keys.append("R retry")
+        if self.change_allowed("discard_selected"):
+            keys.append(f"D {self.discard_spec.title.lower()}")
+        self.query_one("#pager-keys", Static).update(
+            " · ".join([f"{len(self.selected)} selected", *keys]) if self.selected else self.PAGER_KEYS
+        )
+
+    def subject(self, count: int | None) -> str:
+        label = queue_label(self.stat, self.kind)
+        if count is None:
+            return f"every {label} entry"
+        return f"{count:,} {label} {'entry' if count == 1 else 'entries'}"
+
+    def action_retry_selected(self) -> None:
+        ids = self.chosen_ids()
+        if not self.change_allowed("retry_selected") or not ids:
+            return
+        self.run_entry_action(action("retry"), ids, None)
+
+    def action_discard_selected(self) -> None:
+        ids = self.chosen_ids()
+        if not self.change_allowed("discard_selected") or not ids:
+            return
+        spec = self.discard_spec
+        request = ConfirmRequest.for_action(
+            spec,
+            self.subject(len(ids)),
+            pin_required=self.tui.pin_required,
+            count=len(ids),
+        )
+
+        def confirmed(answer: Confirmation | None) -> None:
+            if answer is not None:
+                self.run_entry_action(spec, ids, answer.pin)
+
+        self.app.push_screen(ConfirmScreen(request), confirmed)
+
+    def action_requeue_conflicted(self) -> None:
+        if not self.change_allowed("requeue_conflicted"):
+            return
+        total = self.page.total if self.page is not None and self.page.total is not None else None
+        count = total if total is not None else (self.stat.count if self.stat.known else None)
+        spec = action("retry-all")
+        request = ConfirmRequest.for_action(
+            spec,
+            self.subject(count),
+            pin_required=self.tui.pin_required,
+            count=count,
+            lines=["They are sent at the next sync."],
+        )
+
+        def confirmed(answer: Confirmation | None) -> None:
+            if answer is not None:
+                self.run_entry_action(spec, None, answer.pin)
+
+        self.app.push_screen(ConfirmScreen(request), confirmed)
+
+    def run_entry_action(self, spec: ActionSpec, ids: list[str] | None, pin: str | None) -> None:
+        """Retry (ids, or all with None) or discard `ids`, then show the result counted."""
+        client = self.tui.client
+        if spec.name in ("retry", "retry-all"):
+            call = lambda: client.retry(self.backend, ids, pin=pin)  # noqa: E731
+            key = f"retry:{self.backend}"
+        else:
+            chosen = list(ids or [])
+            call = lambda: client.discard(self.backend, self.kind, chosen, pin=pin)  # noqa: E731
+            key = f"discard:{self.backend}"
+        run_change(self, key, call, lambda result, error: self.after_change(spec, result, error))
+
+    def after_change(self, spec: ActionSpec, result: ActionResult | None, error: str | None) -> None:
+        view = self.query_one("#action-result", ActionResultView)
+        if result is None:
+            view.show_error(spec.title, error or "no answer")
+            return
+        view.show_result(spec, result)
+        self.selected.clear()
+        self.show_selection()
+        self.load()

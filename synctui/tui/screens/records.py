@@ -19,9 +19,9 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
 from synctui.text import plural
-from synctui.tui.actions import refusal_text
+from synctui.tui.changes import refusal_text
 from synctui.tui.format import clock_time, one_line
-from synctui.tui.widgets.footer import LocalFooter
+from synctui.tui.widgets.shared.footer import LocalFooter
 
 if TYPE_CHECKING:
     from synctui.tui.app import SyncTuiApp

@@ -14,10 +14,10 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
@@ -25,13 +25,13 @@ from textual.widgets import Button, Static
 
 from synctui.client import AgentRefused, AgentUnavailable
 from synctui.model import ActionStatus, Level, QueueKind, Rejection, Verdict
-from synctui.tui.actions import offers
-from synctui.tui.bindings import bindings_for
+from synctui.tui.changes import offers
 from synctui.tui.format import safe
+from synctui.tui.keymap import DashboardBinding
 from synctui.tui.look import glyphs
-from synctui.tui.shows_state import ShowsState
+from synctui.tui.messages import redraw
 from synctui.tui.sync_text import done_text, failed_text, joined_line, progress_text, settling_text
-from synctui.tui.widgets.steady_static import SteadyStatic
+from synctui.tui.widgets.shared.steady_static import SteadyStatic
 from synctui.verdict import outcome_headline
 
 if TYPE_CHECKING:
@@ -69,9 +69,18 @@ def succeeded(action: ActionStatus) -> bool:
     return action.state in ("done", "completed")
 
 
-class SyncProgressScreen(ShowsState, ModalScreen[None]):
-    SCOPE = "sync"
-    BINDINGS: list[Binding] = bindings_for("sync")
+class SyncProgressScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        DashboardBinding("r", "retry", "Retry", id="sync_retry", help="Retry a failed sync"),
+        DashboardBinding(
+            "4",
+            "open_conflicts",
+            "Conflicts",
+            id="sync_open_conflicts",
+            help="After a sync that left rejected entries: close and open Conflicts",
+        ),
+        DashboardBinding("escape,c", "close", "Close", id="sync_close", help="Close the dialog"),
+    ]
     DEFAULT_CSS = """
     SyncProgressScreen { align: center middle; }
     SyncProgressScreen #dialog {
@@ -167,6 +176,9 @@ class SyncProgressScreen(ShowsState, ModalScreen[None]):
         self.joined = status.joined
         self.absorb(status)
         self.show_state()
+
+    def on_agent_state_changed(self) -> None:
+        redraw(self, self.show_state)
 
     def show_state(self) -> None:
         """Called by the app on every pushed state (after it judged every backend)."""

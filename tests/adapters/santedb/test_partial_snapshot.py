@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import httpx
 
 from synctui.model import BackendView, JobState, Level, QueueKind
-from synctui.tui.widgets.status_banner import notices
+from synctui.tui.widgets.header.status_banner import notices
 from synctui.verdict import judge
 
 from .conftest import SYNC_JOB, FakeDcdr, entry, job

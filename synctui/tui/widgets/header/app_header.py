@@ -13,8 +13,8 @@ from textual.widgets import Static
 from synctui.i18n import _
 from synctui.model import AgentState, Verdict
 from synctui.tui.format import safe
-from synctui.tui.widgets.backend_tabs import BackendTabs
-from synctui.tui.widgets.steady_static import SteadyStatic
+from synctui.tui.widgets.header.backend_tabs import BackendTabs
+from synctui.tui.widgets.shared.steady_static import SteadyStatic
 
 MIN_WHERE = 12  # the fewest cells worth giving the agent's location
 

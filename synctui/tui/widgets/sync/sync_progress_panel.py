@@ -8,7 +8,7 @@ from synctui.i18n import _, number
 from synctui.model import SyncProgress
 from synctui.tui.format import bar, one_line
 from synctui.tui.look import Glyphs, glyphs
-from synctui.tui.widgets.steady_static import SteadyStatic
+from synctui.tui.widgets.shared.steady_static import SteadyStatic
 
 
 def steps_text(progress: SyncProgress, g: Glyphs) -> str:

@@ -13,9 +13,10 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import ClassVar
 
 from textual import events
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.content import Content
 from textual.message import Message
 from textual.widget import Widget
@@ -23,8 +24,8 @@ from textual.widget import Widget
 from synctui.i18n import _, adapter_text
 from synctui.model import DepthPoint, QueueKind, QueueStat
 from synctui.tui import history as hist
-from synctui.tui.bindings import bindings_for
 from synctui.tui.format import DEFAULT_LABELS, age, count_text, one_line, queue_label
+from synctui.tui.keymap import DashboardBinding
 from synctui.tui.look import glyphs
 
 SPARK_SPAN = timedelta(hours=6)
@@ -47,7 +48,9 @@ class QueueCard(Widget, can_focus=True):
     QueueCard.-alert:focus { border: heavy $error; }
     QueueCard.-stale { color: $text-muted; }
     """
-    BINDINGS: list[Binding] = bindings_for("card")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        DashboardBinding("enter", "open", "Open", id="open_card", help="Open the focused queue"),
+    ]
 
     class Selected(Message):
         def __init__(self, kind: QueueKind) -> None:

@@ -10,7 +10,7 @@ from textual.widgets import Static
 from synctui.actions import ActionSpec
 from synctui.i18n import _
 from synctui.model import ActionResult
-from synctui.tui.actions import result_line
+from synctui.tui.changes import result_line
 from synctui.tui.format import one_line, safe
 from synctui.tui.look import glyphs
 

@@ -11,11 +11,11 @@ from textual.content import Content
 from synctui.diagnosis import Diagnosis, diagnoses, step_words
 from synctui.i18n import _
 from synctui.model import BackendView, QueueKind
-from synctui.tui.actions import offers
-from synctui.tui.bindings import step_keys
+from synctui.tui.changes import offers
 from synctui.tui.format import safe
 from synctui.tui.look import glyphs
-from synctui.tui.widgets.steady_static import SteadyStatic
+from synctui.tui.step_keys import step_keys
+from synctui.tui.widgets.shared.steady_static import SteadyStatic
 
 
 def how(app: App, backend: str, diagnosis: Diagnosis) -> str:

@@ -9,10 +9,10 @@ from textual.content import Content
 
 from synctui.i18n import _
 from synctui.model import AgentState, BackendView, Level, Verdict
-from synctui.tui.bindings import step_with_keys
 from synctui.tui.format import ago, clock_time, one_line, safe
 from synctui.tui.look import LEVEL_STYLE, glyphs
-from synctui.tui.widgets.steady_static import SteadyStatic
+from synctui.tui.step_keys import step_with_keys
+from synctui.tui.widgets.shared.steady_static import SteadyStatic
 from synctui.verdict import LEVEL_WORDS
 
 LINES = 3  # the banner's height at most

@@ -11,7 +11,7 @@ from synctui.i18n import _
 from synctui.model import AgentState, BackendView, Verdict
 from synctui.tui.format import ago, clock_time, one_line, safe
 from synctui.tui.look import glyphs
-from synctui.tui.widgets.steady_static import SteadyStatic
+from synctui.tui.widgets.shared.steady_static import SteadyStatic
 
 
 def notices(

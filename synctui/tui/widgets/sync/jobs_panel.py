@@ -10,7 +10,7 @@ from synctui.i18n import _
 from synctui.model import JOB_STATE_WORDS, Job, JobState
 from synctui.tui.format import bar, clock_time, one_line
 from synctui.tui.look import UNICODE, Glyphs, glyphs
-from synctui.tui.widgets.steady_static import SteadyStatic
+from synctui.tui.widgets.shared.steady_static import SteadyStatic
 
 _STATE_STYLE = {
     JobState.RUNNING: "$primary bold",

@@ -1,0 +1,65 @@
+"""The keys, as remapped, that take a verdict's next step ("Open Conflicts (4) to read why")."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.binding import Binding, BindingType
+
+from synctui.tui.keymap import current_keys, key_label
+
+if TYPE_CHECKING:
+    from synctui.tui.app import SyncTuiApp
+
+
+def _bindings_of(screen: str) -> list[BindingType]:
+    # Imported when a step is drawn: the dashboard imports these widgets, and the details screen is
+    # not needed for the first frame.
+    if screen == "details":
+        from synctui.tui.screens.backend_details import BackendDetailsScreen
+
+        return BackendDetailsScreen.BINDINGS
+    from synctui.tui.screens.main import MainScreen
+
+    return MainScreen.BINDINGS
+
+
+# The bindings behind each `Reason.action` of the verdict, as (screen, binding id) in the order they are
+# pressed, and the words of a next step that name it (the keys go right after them).
+_STEP_BINDINGS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
+    "synchronize": ("Synchronize Now", (("main", "synchronize"),)),
+    "refresh": ("refresh now", (("main", "refresh"),)),
+    "details": ("details", (("main", "backend_details"),)),
+    "check-connection": (
+        "check the connection",
+        (("main", "backend_details"), ("details", "check_connection")),
+    ),
+    "open-outbox": ("open Outbox", (("main", "open_outbox"),)),
+    "open-inbox": ("open Inbox", (("main", "open_inbox"),)),
+    "open-admin": ("open Admin", (("main", "open_admin"),)),
+    "open-conflicts": ("Open Conflicts", (("main", "open_conflicts"),)),
+}
+
+
+def step_keys(app: SyncTuiApp, action: str) -> list[str]:
+    """The keys, as remapped, that take a verdict's step `action` ("open-conflicts": ["4"]), in order."""
+    keys = []
+    for screen, binding_id in _STEP_BINDINGS.get(action, ("", ()))[1]:
+        binding = next(
+            (b for b in _bindings_of(screen) if isinstance(b, Binding) and b.id == binding_id), None
+        )
+        if binding is not None and (found := current_keys(binding, app.keymap)):
+            keys.append(key_label(app, found[0]))
+    return keys
+
+
+def step_with_keys(app: SyncTuiApp, next_step: str, action: str) -> str:
+    """A verdict's next step with the keys that do it, as remapped: "Open Conflicts (4) to read why"."""
+    words = _STEP_BINDINGS.get(action, ("", ()))[0]
+    keys = step_keys(app, action)
+    at = next_step.lower().find(words.lower()) if words else -1
+    if not keys or at < 0:  # a backend's own advice names no action of ours: leave it as it is
+        return next_step
+    hint = f" ({', then '.join(keys)})"
+    end = at + len(words)
+    return next_step[:end] + hint + next_step[end:]

@@ -1,0 +1,1 @@
+"""The queue cards and what is stuck in them."""
