@@ -447,7 +447,11 @@ def _summary(level: Level, snap: Snapshot, reasons: list[Reason]) -> str:
     if level is Level.SAFE:
         return _("All synced: every queue is empty and the sync log is recent")
     first = reasons[0].line if reasons else ""
-    more = _(" (+{n} more)").format(n=len(reasons) - 1) if len(reasons) > 1 else ""
+    more = (
+        ngettext(" (+{n} more)", " (+{n} more)", len(reasons) - 1).format(n=len(reasons) - 1)
+        if len(reasons) > 1
+        else ""
+    )
     return f"{LEVEL_WORDS[level]}: {first}{more}"
 
 

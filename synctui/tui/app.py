@@ -27,6 +27,7 @@ from textual.screen import Screen
 from synctui.attention import AttentionWatch
 from synctui.client import AgentClient, AgentRefused, AgentUnavailable, follow_updates
 from synctui.config import Config, default_state_dir
+from synctui.i18n import N_, _
 from synctui.model import AgentState, BackendView, Level, QueueKind, Verdict
 from synctui.tui.format import safe
 from synctui.tui.keymap import DashboardBinding, unusable_ids, usable_keymap
@@ -59,37 +60,49 @@ class SyncTuiApp(App[None]):
     TITLE = "synctui"
     CSS_PATH = stylesheets()  # type: ignore[assignment]
     BINDINGS: ClassVar[list[BindingType]] = [
-        DashboardBinding("q", "quit", "Quit", id="quit", palette="Quit", help="Leave the dashboard"),
-        DashboardBinding("question_mark,f1", "help", "Help", id="help", palette="Help", help="List all keys"),
+        DashboardBinding(
+            "q", "quit", N_("Quit"), id="quit", palette=N_("Quit"), help=N_("Leave the dashboard")
+        ),
+        DashboardBinding(
+            "question_mark,f1", "help", N_("Help"), id="help", palette=N_("Help"), help=N_("List all keys")
+        ),
         DashboardBinding(
             "ctrl+p",
             "command_palette",
-            "Commands",
+            N_("Commands"),
             show=False,
             priority=True,
             id="command_palette",
-            help="Open the command palette",
+            help=N_("Open the command palette"),
         ),
         DashboardBinding(
             "t",
             "cycle_theme",
-            "Theme",
+            N_("Theme"),
             show=False,
             id="cycle_theme",
-            palette="Next theme",
-            help="Dark → light → sunlight → console",
+            palette=N_("Next theme"),
+            help=N_(
+                "Dark → light → sunlight → console",
+            ),
         ),
         DashboardBinding(
-            "a", "audit", "Audit", show=False, id="audit", palette="Audit log", help="Who changed what, when"
+            "a",
+            "audit",
+            N_("Audit"),
+            show=False,
+            id="audit",
+            palette=N_("Audit log"),
+            help=N_("Who changed what, when"),
         ),
         DashboardBinding(
             "u",
             "archive",
-            "Archive",
+            N_("Archive"),
             show=False,
             id="archive",
-            palette="Archive (discarded entries)",
-            help="Entries that were discarded, archived first; restore one (undo a discard)",
+            palette=N_("Archive (discarded entries)"),
+            help=N_("Entries that were discarded, archived first; restore one (undo a discard)"),
         ),
     ]
     COMMANDS = App.COMMANDS | {dashboard_commands}
@@ -407,17 +420,24 @@ class SyncTuiApp(App[None]):
             return
         self.push_screen(QueueBrowserScreen(view.snapshot.backend, kind, stat))
 
-    def palette_actions(self) -> Iterable[tuple[str, str, Callable[[], Any]]]:
-        """Extra palette entries that depend on the data: one per backend and per theme."""
+    def palette_actions(self) -> Iterable[tuple[str, str, str, Callable[[], Any]]]:
+        """Extra palette entries that depend on the data, one per backend and per theme: (English name,
+        local name, help, what it does)."""
         for view in self.agent_state.backends if self.agent_state else []:
             name = view.snapshot.backend
             yield (
                 f"Show backend {safe(name)}",
-                f"Switch the dashboard to {safe(name)}",
+                _("Show backend {backend}").format(backend=safe(name)),
+                _("Switch the dashboard to {backend}").format(backend=safe(name)),
                 lambda n=name: self.select_backend(n),
             )
         for name in self.theme_names:
-            yield (f"Theme: {name}", "Switch the colour theme", lambda n=name: self.set_theme(n))
+            yield (
+                f"Theme: {name}",
+                _("Theme: {name}").format(name=name),
+                _("Switch the colour theme"),
+                lambda n=name: self.set_theme(n),
+            )
 
     async def on_unmount(self) -> None:
         if self.close_client:

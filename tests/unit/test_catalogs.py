@@ -138,3 +138,15 @@ def test_a_fault_is_named_in_one_line() -> None:
         "fr: 'Later' (x.py:4) is not translated",
         "fr: 'Old' is in the catalog but no longer in the source",
     ]
+
+
+def test_no_marked_string_hides_in_an_f_string() -> None:
+    """pybabel does not read inside an f-string: `f"{_('stuck')}"` would never reach a catalog."""
+    root = Path(synctui.__file__).parent
+    hidden = [
+        f"{path.relative_to(root)}:{number}"
+        for path in sorted(root.rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"\{\s*(_|N_|ngettext|pgettext)\(\s*['\"]", line)
+    ]
+    assert not hidden, f"a marked string inside an f-string (not extracted): {hidden[0]}"

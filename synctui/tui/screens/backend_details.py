@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from synctui.actions import action
+from synctui.i18n import N_
 from synctui.model import ActionResult, Capability, Health, InfoItem, Setting
 from synctui.tui.changes import backend_view, offers, refusal_text, run_change
 from synctui.tui.format import one_line, safe
@@ -82,22 +83,22 @@ class BackendDetailsScreen(Screen):
         DashboardBinding(
             "e",
             "change_setting",
-            "Change",
+            N_("Change"),
             id="change_setting",
-            palette="Change setting",
-            help="Change the selected setting (confirmed, PIN when set)",
+            palette=N_("Change setting"),
+            help=N_("Change the selected setting (confirmed, PIN when set)"),
             catalogue="change-settings",
         ),
         DashboardBinding(
             "k",
             "check_connection",
-            "Check connection",
+            N_("Check connection"),
             id="check_connection",
-            palette="Check connection",
-            help="Probe the server, read-only: reachable, latency, credentials",
+            palette=N_("Check connection"),
+            help=N_("Probe the server, read-only: reachable, latency, credentials"),
             catalogue="check-connection",
         ),
-        DashboardBinding("escape", "close", "Back", id="close_details", help="Back to the dashboard"),
+        DashboardBinding("escape", "close", N_("Back"), id="close_details", help=N_("Back to the dashboard")),
     ]
     DEFAULT_CSS = """
     BackendDetailsScreen #details-title { height: 1; background: $panel; padding: 0 1; text-style: bold; }

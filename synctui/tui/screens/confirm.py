@@ -20,6 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from synctui.actions import ActionSpec
+from synctui.i18n import N_
 from synctui.tui.format import safe
 from synctui.tui.keymap import DashboardBinding
 
@@ -72,7 +73,7 @@ class ConfirmRequest:
 class ConfirmScreen(ModalScreen[Confirmation | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         DashboardBinding(
-            "escape", "cancel", "Cancel", id="confirm_cancel", help="Cancel; nothing is changed"
+            "escape", "cancel", N_("Cancel"), id="confirm_cancel", help=N_("Cancel; nothing is changed")
         ),
     ]
     DEFAULT_CSS = """

@@ -14,6 +14,7 @@ from textual.widgets import Static
 
 from synctui.actions import ActionSpec, action, discard_action
 from synctui.client import AgentRefused, AgentUnavailable
+from synctui.i18n import N_
 from synctui.model import ActionResult, EntryDetail, QueueEntry, QueueKind, Rejection
 from synctui.tui.changes import offers, run_change
 from synctui.tui.entry_text import entry_facts, payload_part, pretty_payload, rejection_text
@@ -36,46 +37,46 @@ class EntryInspectorScreen(Screen):
         DashboardBinding(
             "v",
             "toggle_raw",
-            "Raw",
+            N_("Raw"),
             id="toggle_raw",
-            palette="Show raw rejection",
-            help="Show / hide the raw rejection text",
+            palette=N_("Show raw rejection"),
+            help=N_("Show / hide the raw rejection text"),
         ),
-        DashboardBinding("escape", "close", "Back", id="close_inspector", help="Back to the queue"),
+        DashboardBinding("escape", "close", N_("Back"), id="close_inspector", help=N_("Back to the queue")),
         DashboardBinding(
             "r",
             "retry_entry",
-            "Retry",
+            N_("Retry"),
             id="retry_entry",
-            palette="Retry this entry",
-            help="Send this entry again",
+            palette=N_("Retry this entry"),
+            help=N_("Send this entry again"),
             catalogue="retry",
         ),
         DashboardBinding(
             "c",
             "compare_entry",
-            "Compare",
+            N_("Compare"),
             id="compare_entry",
-            palette="Compare with server",
-            help="Local copy beside the server copy",
+            palette=N_("Compare with server"),
+            help=N_("Local copy beside the server copy"),
             catalogue="compare",
         ),
         DashboardBinding(
             "d",
             "discard_entry",
-            "Discard",
+            N_("Discard"),
             id="discard_entry",
-            palette="Discard this entry",
-            help="Conflicts: Leave Server Version · Outbox: Drop Unsent Change",
+            palette=N_("Discard this entry"),
+            help=N_("Conflicts: Leave Server Version · Outbox: Drop Unsent Change"),
             catalogue="discard",
         ),
         DashboardBinding(
             "f",
             "full_payload",
-            "Full",
+            N_("Full"),
             id="full_payload",
-            palette="Show the whole payload",
-            help="Show the payload beyond the first part",
+            palette=N_("Show the whole payload"),
+            help=N_("Show the payload beyond the first part"),
         ),
     ]
     DEFAULT_CSS = """

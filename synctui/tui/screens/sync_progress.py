@@ -24,6 +24,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from synctui.client import AgentRefused, AgentUnavailable
+from synctui.i18n import N_
 from synctui.model import ActionStatus, Level, QueueKind, Rejection, Verdict
 from synctui.tui.changes import offers
 from synctui.tui.format import safe
@@ -71,15 +72,15 @@ def succeeded(action: ActionStatus) -> bool:
 
 class SyncProgressScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        DashboardBinding("r", "retry", "Retry", id="sync_retry", help="Retry a failed sync"),
+        DashboardBinding("r", "retry", N_("Retry"), id="sync_retry", help=N_("Retry a failed sync")),
         DashboardBinding(
             "4",
             "open_conflicts",
-            "Conflicts",
+            N_("Conflicts"),
             id="sync_open_conflicts",
-            help="After a sync that left rejected entries: close and open Conflicts",
+            help=N_("After a sync that left rejected entries: close and open Conflicts"),
         ),
-        DashboardBinding("escape,c", "close", "Close", id="sync_close", help="Close the dialog"),
+        DashboardBinding("escape,c", "close", N_("Close"), id="sync_close", help=N_("Close the dialog")),
     ]
     DEFAULT_CSS = """
     SyncProgressScreen { align: center middle; }

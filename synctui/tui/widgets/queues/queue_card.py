@@ -21,7 +21,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widget import Widget
 
-from synctui.i18n import _, adapter_text
+from synctui.i18n import N_, _, adapter_text
 from synctui.model import DepthPoint, QueueKind, QueueStat
 from synctui.tui import history as hist
 from synctui.tui.format import DEFAULT_LABELS, age, count_text, one_line, queue_label
@@ -49,7 +49,7 @@ class QueueCard(Widget, can_focus=True):
     QueueCard.-stale { color: $text-muted; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        DashboardBinding("enter", "open", "Open", id="open_card", help="Open the focused queue"),
+        DashboardBinding("enter", "open", N_("Open"), id="open_card", help=N_("Open the focused queue")),
     ]
 
     class Selected(Message):
@@ -164,7 +164,7 @@ class QueueCard(Widget, can_focus=True):
             first = Content.assemble((count_text(count), style))
             if self.stuck:
                 first = Content.assemble(
-                    first, "  ", (f" {g.warning} {_('stuck')} ", "$warning bold reverse")
+                    first, "  ", (" " + g.warning + " " + _("stuck") + " ", "$warning bold reverse")
                 )
             spark = self._spark()
             second = Content.assemble((spark, "$primary") if spark else (_("no history"), "$text-muted"))

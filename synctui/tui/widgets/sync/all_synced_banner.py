@@ -7,7 +7,7 @@ from datetime import datetime
 
 from textual.content import Content
 
-from synctui.i18n import _
+from synctui.i18n import _, ngettext
 from synctui.model import AgentState, BackendView, Level, Verdict
 from synctui.tui.format import ago, clock_time, one_line, safe
 from synctui.tui.look import LEVEL_STYLE, glyphs
@@ -84,7 +84,13 @@ class AllSyncedBanner(SteadyStatic):
             self.update(Content.assemble((head, f"{style} bold"), f": {one_line(verdict.summary, 200)}"))
             return
         first = verdict.reasons[0]
-        more = _(" (+{n} more)").format(n=len(verdict.reasons) - 1) if len(verdict.reasons) > 1 else ""
+        more = (
+            ngettext(" (+{n} more)", " (+{n} more)", len(verdict.reasons) - 1).format(
+                n=len(verdict.reasons) - 1
+            )
+            if len(verdict.reasons) > 1
+            else ""
+        )
         fits = LINES * max(40, (self.content_region.width or self.app.size.width - 2) - 2)
         room = fits - len(head) - len(more) - 4
         line = f": {one_line(first.line, room - 40)}"  # the reason first; the next step gets the rest

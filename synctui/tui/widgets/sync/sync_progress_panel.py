@@ -45,7 +45,7 @@ class SyncProgressPanel(SteadyStatic):
         steps = one_line(steps_text(progress, g), 200)
         if progress.hung:
             head = Content.assemble(
-                (f" {g.warning} {_('Sync appears hung')} ", "$warning bold reverse"),
+                (" " + g.warning + " " + _("Sync appears hung") + " ", "$warning bold reverse"),
                 " ",
                 (
                     one_line(progress.message, 200) or _("no progress and no error for a long time"),
@@ -57,7 +57,7 @@ class SyncProgressPanel(SteadyStatic):
         fraction = progress.fraction
         percent = f" {round(fraction * 100)}%" if fraction is not None else ""
         head = Content.assemble(
-            (f"{g.running} {_('Syncing')} ", "$primary bold"),
+            (g.running + " " + _("Syncing") + " ", "$primary bold"),
             (bar(fraction, 16, g.bar_full, g.bar_empty), "$primary"),
             percent,
             "  ",
