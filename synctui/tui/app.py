@@ -28,7 +28,7 @@ from synctui.attention import AttentionWatch
 from synctui.client import AgentClient, AgentRefused, AgentUnavailable, follow_updates
 from synctui.config import Config, default_state_dir
 from synctui.i18n import N_, _
-from synctui.model import AgentState, BackendView, Level, QueueKind, Verdict
+from synctui.model import QUEUE_NAMES, AgentState, BackendView, Level, QueueKind, Verdict
 from synctui.tui.format import safe
 from synctui.tui.keymap import DashboardBinding, unusable_ids, usable_keymap
 from synctui.tui.messages import AgentStateChanged
@@ -151,7 +151,11 @@ class SyncTuiApp(App[None]):
             self.register_theme(definition)
         chosen = self.theme_set.resolve(theme) or self.theme_set.resolve(default_theme_name())
         if theme and self.theme_set.resolve(theme) is None:
-            self.startup_warnings.append(f"unknown theme {theme!r}; available: {', '.join(self.theme_names)}")
+            self.startup_warnings.append(
+                _("unknown theme {theme}; available: {themes}").format(
+                    theme=repr(theme), themes=", ".join(self.theme_names)
+                )
+            )
         if chosen:
             self.theme = chosen
 
@@ -201,7 +205,7 @@ class SyncTuiApp(App[None]):
     def verdict(self, backend: str) -> Verdict:
         """The verdict on `backend` as of the last judgement (UNKNOWN when it was never judged)."""
         return self.verdicts.get(backend) or Verdict(
-            Level.UNKNOWN, [], "Not known: no data from the agent yet"
+            Level.UNKNOWN, [], _("Not known: no data from the agent yet")
         )
 
     def judge_all(self) -> bool:
@@ -266,7 +270,9 @@ class SyncTuiApp(App[None]):
 
         if unusable := unusable_ids(self.user_keymap, binding_ids()):
             self.notify(
-                f"keymap names unknown binding ids: {', '.join(unusable)}", severity="warning", timeout=8
+                _("keymap names unknown binding ids: {ids}").format(ids=", ".join(unusable)),
+                severity="warning",
+                timeout=8,
             )
 
     def _start_following(self) -> None:
@@ -362,13 +368,17 @@ class SyncTuiApp(App[None]):
             saved = self.save_screenshot(filename, str(folder), time_format)
         except OSError as exc:
             self.notify(
-                f"Screenshot not saved: cannot write in {folder}: {exc.strerror or exc}",
+                _("Screenshot not saved: cannot write in {folder}: {error}").format(
+                    folder=folder, error=exc.strerror or exc
+                ),
                 title="Screenshot",
                 severity="error",
                 markup=False,
             )
             return None
-        self.notify(f"Screenshot saved to {saved}", title="Screenshot", markup=False, timeout=8)
+        self.notify(
+            _("Screenshot saved to {path}").format(path=saved), title=_("Screenshot"), markup=False, timeout=8
+        )
         return saved
 
     def action_cycle_theme(self) -> None:
@@ -386,10 +396,13 @@ class SyncTuiApp(App[None]):
 
         view = self.selected_view()
         if view is None:
-            self.notify("no backend to synchronize yet", severity="warning")
+            self.notify(_("no backend to synchronize yet"), severity="warning")
             return
         if not offers(self, view.snapshot.backend, "synchronize"):
-            self.notify(f"Synchronize Now is not available for {view.snapshot.backend}", severity="warning")
+            self.notify(
+                _("Synchronize Now is not available for {backend}").format(backend=view.snapshot.backend),
+                severity="warning",
+            )
             return
         self.push_screen(SyncProgressScreen(view.snapshot.backend))
 
@@ -403,20 +416,25 @@ class SyncTuiApp(App[None]):
         try:
             await self.client.refresh(backend)
         except (AgentUnavailable, AgentRefused) as exc:
-            self.notify(f"refresh failed: {exc}", severity="error")
+            self.notify(_("refresh failed: {error}").format(error=exc), severity="error")
             return
-        self.notify(f"refreshing {backend or 'all backends'}…", timeout=2)
+        self.notify(_("refreshing {backend}…").format(backend=backend or _("all backends")), timeout=2)
 
     def open_queue(self, kind: QueueKind) -> None:
         from synctui.tui.screens.queue_browser import QueueBrowserScreen
 
         view = self.selected_view()
         if view is None:
-            self.notify("no data from the agent yet", severity="warning")
+            self.notify(_("no data from the agent yet"), severity="warning")
             return
         stat = view.snapshot.queue(kind)
         if stat.known and stat.count is None:
-            self.notify(f"{view.snapshot.backend} has no {kind.value} queue", severity="warning")
+            self.notify(
+                _("{backend} has no {queue} queue").format(
+                    backend=view.snapshot.backend, queue=QUEUE_NAMES[kind]
+                ),
+                severity="warning",
+            )
             return
         self.push_screen(QueueBrowserScreen(view.snapshot.backend, kind, stat))
 

@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Input
 
 from synctui.actions import action
-from synctui.i18n import N_
+from synctui.i18n import N_, _, ngettext
 from synctui.model import ActionResult, AgentState, BackendView, Level, QueueKind, SyncLogRow
 from synctui.tui.changes import offers, result_line, run_change
 from synctui.tui.format import CARD_ORDER, one_line
@@ -220,7 +220,7 @@ class MainScreen(Screen):
                 yield QueueCard(kind, id=f"card-{kind.value}")
         with Vertical(id="body"):
             with Vertical(id="log-pane"):
-                yield Input(placeholder="filter record types (Esc clears)", id="log-filter")
+                yield Input(placeholder=_("filter record types (Esc clears)"), id="log-filter")
                 yield SyncLogTable(id="sync-log")
             yield JobsPanel(id="jobs")
         yield LocalFooter()
@@ -371,30 +371,43 @@ class MainScreen(Screen):
 
         def done(rows: list[SyncLogRow] | None, error: str | None) -> None:
             if rows is None:
-                self.notify(f"Count remotes failed: {error}", severity="error", timeout=8)
+                self.notify(
+                    _("Count remotes failed: {error}").format(error=error), severity="error", timeout=8
+                )
                 return
             self.counted[backend] = {row.key: row for row in rows}
             differ = sum(
                 1 for row in rows if row.remote_count is not None and row.remote_count != row.local_count
             )
-            self.notify(f"{backend}: counted {len(rows)} record types, {differ} differ from the local count")
+            counted = ngettext(
+                "{backend}: counted {n} record type, {differ} differ from the local count",
+                "{backend}: counted {n} record types, {differ} differ from the local count",
+                len(rows),
+            )
+            self.notify(counted.format(backend=backend, n=len(rows), differ=differ))
             self.show_state()
 
         if run_change(self, f"count:{backend}", lambda: self.tui.client.count_remotes(backend), done):
-            self.notify(f"counting records on the {backend} server…", timeout=3)
+            self.notify(_("counting records on the {backend} server…").format(backend=backend), timeout=3)
 
     def action_reset_row(self) -> None:
         row = self.query_one(SyncLogTable).selected_row()
         if row is None or not self.log_check("reset_row"):
             return
-        self.ask_reset("reset", [row.key], f"the sync log row {one_line(row.record_type, 40)}")
+        self.ask_reset(
+            "reset", [row.key], _("the sync log row {row}").format(row=one_line(row.record_type, 40))
+        )
 
     def action_reset_all(self) -> None:
         view = self.current_view()
         if view is None or not self.log_check("reset_all"):
             return
         rows = len(view.snapshot.log)
-        self.ask_reset("reset-all", None, f"all {rows} sync log rows of {view.snapshot.backend}")
+        self.ask_reset(
+            "reset-all",
+            None,
+            _("all {n} sync log rows of {backend}").format(n=rows, backend=view.snapshot.backend),
+        )
 
     def ask_reset(self, name: str, keys: list[str] | None, subject: str) -> None:
         from synctui.tui.screens.confirm import ConfirmRequest, ConfirmScreen  # not needed to draw
@@ -404,7 +417,7 @@ class MainScreen(Screen):
             return
         backend = view.snapshot.backend
         spec = action(name)
-        lines = [] if keys is not None else [f"Affects all {len(view.snapshot.log)} log rows."]
+        lines = [] if keys is not None else [_("Affects all {n} log rows.").format(n=len(view.snapshot.log))]
         request = ConfirmRequest.for_action(spec, subject, pin_required=self.tui.pin_required, lines=lines)
 
         def confirmed(answer: Confirmation | None) -> None:
@@ -419,9 +432,11 @@ class MainScreen(Screen):
         self.app.push_screen(ConfirmScreen(request), confirmed)
 
     def after_reset(self, name: str, result: ActionResult | None, error: str | None) -> None:
-        title = action(name).title
+        title = action(name).label
         if result is None:
-            self.notify(f"{title} failed: {error}", severity="error", timeout=8)
+            self.notify(
+                _("{action} failed: {error}").format(action=title, error=error), severity="error", timeout=8
+            )
             return
         failed = [r for r in result.results if not r.ok]
         text = f"{title}: {result_line(name, result)}"
