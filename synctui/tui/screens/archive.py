@@ -16,7 +16,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable
 
 from synctui.actions import action
-from synctui.i18n import N_
+from synctui.i18n import N_, _
 from synctui.model import ActionResult, Capability
 from synctui.tui.changes import backend_view, offers, run_change
 from synctui.tui.format import one_line
@@ -149,7 +149,7 @@ class ArchiveScreen(RecordsScreen):
         spec = action("restore")
         view = self.query_one("#action-result", ActionResultView)
         if result is None:
-            view.show_error(spec.title, error or "no answer")
+            view.show_error(spec.label, error or _("no answer"))
         else:
             view.show_result(spec, result)
         self.load()

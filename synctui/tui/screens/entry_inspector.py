@@ -14,7 +14,7 @@ from textual.widgets import Static
 
 from synctui.actions import ActionSpec, action, discard_action
 from synctui.client import AgentRefused, AgentUnavailable
-from synctui.i18n import N_
+from synctui.i18n import N_, _
 from synctui.model import ActionResult, EntryDetail, QueueEntry, QueueKind, Rejection
 from synctui.tui.changes import offers, run_change
 from synctui.tui.entry_text import entry_facts, payload_part, pretty_payload, rejection_text
@@ -246,7 +246,7 @@ class EntryInspectorScreen(Screen):
     def after(self, spec: ActionSpec, result: ActionResult | None, error: str | None) -> None:
         view = self.query_one("#result", ActionResultView)
         if result is None:
-            view.show_error(spec.title, error or "no answer")
+            view.show_error(spec.label, error or _("no answer"))
             return
         view.show_result(spec, result)
         self.query_one("#inspector-body").scroll_home(animate=False)

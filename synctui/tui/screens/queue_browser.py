@@ -21,7 +21,7 @@ from textual.widgets import DataTable, Input, Static
 
 from synctui.actions import ActionSpec, action, discard_action
 from synctui.client import AgentRefused, AgentUnavailable
-from synctui.i18n import N_
+from synctui.i18n import N_, _, ngettext, number
 from synctui.model import CATEGORY_WORDS, ActionResult, EntryPage, QueueEntry, QueueKind, QueueStat
 from synctui.tui.changes import offers, run_change
 from synctui.tui.format import ago, count_text, one_line, queue_label, safe
@@ -38,14 +38,16 @@ if TYPE_CHECKING:
 
 def page_caption(page: EntryPage | None, shown: int) -> str:
     if page is None:
-        return "loading…"
+        return _("loading…")
     if shown == 0:
-        return "no entries" if page.offset == 0 else f"no entries after {page.offset:,}"
+        return (
+            _("no entries") if page.offset == 0 else _("no entries after {n}").format(n=number(page.offset))
+        )
     first, last = page.offset + 1, page.offset + shown
-    total = f"{page.total:,}" if page.total is not None else "?"
+    total = number(page.total) if page.total is not None else "?"
     if first == last:
-        return f"entry {first:,} of {total}"
-    return f"entries {first:,}–{last:,} of {total}"
+        return _("entry {n} of {total}").format(n=number(first), total=total)
+    return _("entries {first}–{last} of {total}").format(first=number(first), last=number(last), total=total)
 
 
 def jump_offset(text: str, page_size: int, total: int | None) -> int:
@@ -53,7 +55,9 @@ def jump_offset(text: str, page_size: int, total: int | None) -> int:
     past the end: the last page. ValueError with a one-line reason for anything else."""
     cleaned = text.strip().replace(",", "").replace("_", "")
     if not cleaned.isdigit() or int(cleaned) < 1:
-        raise ValueError(f"not an entry number: {one_line(text, 40)!r} (type e.g. 500001)")
+        raise ValueError(
+            _("not an entry number: {text} (type e.g. 500001)").format(text=repr(one_line(text, 40)))
+        )
     number = int(cleaned)
     if total is not None:
         number = min(number, max(total, 1))
@@ -69,7 +73,7 @@ def has_next(page: EntryPage | None) -> bool:
 
 
 class QueueBrowserScreen(Screen):
-    PAGER_KEYS = "n next · p prev · g go to · / filter · Enter open"
+    PAGER_KEYS = N_("n next · p prev · g go to · / filter · Enter open")
     BINDINGS: ClassVar[list[BindingType]] = [
         DashboardBinding(
             "n,ctrl+pagedown",
@@ -186,29 +190,29 @@ class QueueBrowserScreen(Screen):
         title = f"{safe(self.backend)} › {queue_label(self.stat, self.kind)} ({count})"
         yield Static(Content(title), id="browser-title")
         yield Input(
-            placeholder="filter (Enter to apply, Esc to clear)", id="entry-filter", classes="entry-box"
+            placeholder=_("filter (Enter to apply, Esc to clear)"), id="entry-filter", classes="entry-box"
         )
         yield Input(
-            placeholder="go to entry number (Enter to go, Esc to cancel)",
+            placeholder=_("go to entry number (Enter to go, Esc to cancel)"),
             id="entry-jump",
             classes="entry-box",
         )
         yield ActionResultView(id="action-result")
         yield DataTable(cursor_type="row", id="entries")
         with Horizontal(id="pager"):
-            yield Static("loading…", id="pager-caption")
-            yield Static(self.PAGER_KEYS, id="pager-keys")
+            yield Static(_("loading…"), id="pager-caption")
+            yield Static(_(self.PAGER_KEYS), id="pager-keys")
         yield LocalFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#entries", DataTable)
         table.add_column(" ", key="sel")
-        table.add_column("Type", key="type")
-        table.add_column("Op", key="op")
-        table.add_column("Age", key="age")
-        table.add_column("Tries", key="tries")
-        table.add_column("Problem", key="problem")
-        table.add_column("Id", key="id")
+        table.add_column(_("Type"), key="type")
+        table.add_column(_("Op"), key="op")
+        table.add_column(_("Age"), key="age")
+        table.add_column(_("Tries"), key="tries")
+        table.add_column(_("Problem"), key="problem")
+        table.add_column(_("Id"), key="id")
         table.focus()
         self.load()
 
@@ -217,7 +221,11 @@ class QueueBrowserScreen(Screen):
     @work(exclusive=True, group="page")
     async def load(self) -> None:
         caption = self.query_one("#pager-caption", Static)
-        caption.update(f"loading {self.page_offset + 1:,}–{self.page_offset + self.page_size:,}…")
+        caption.update(
+            _("loading {first}–{last}…").format(
+                first=number(self.page_offset + 1), last=number(self.page_offset + self.page_size)
+            )
+        )
         try:
             page = await self.tui.client.entries(
                 self.backend,
@@ -229,7 +237,9 @@ class QueueBrowserScreen(Screen):
         except (AgentUnavailable, AgentRefused) as exc:
             self.error = str(exc)
             caption.update(
-                Content.from_markup("[$error]could not load entries: $why[/]", why=one_line(str(exc), 300))
+                Content.assemble(
+                    (_("could not load entries: {why}").format(why=one_line(str(exc), 300)), "$error")
+                )
             )
             return
         self.error = None
@@ -421,18 +431,21 @@ class QueueBrowserScreen(Screen):
     def show_selection(self) -> None:
         keys = []
         if self.change_allowed("retry_selected"):
-            keys.append("R retry")
+            keys.append("R " + action("retry").label.lower())
         if self.change_allowed("discard_selected"):
-            keys.append(f"D {self.discard_spec.title.lower()}")
+            keys.append(f"D {self.discard_spec.label.lower()}")
+        selected = _("{n} selected").format(n=len(self.selected))
         self.query_one("#pager-keys", Static).update(
-            " · ".join([f"{len(self.selected)} selected", *keys]) if self.selected else self.PAGER_KEYS
+            " · ".join([selected, *keys]) if self.selected else _(self.PAGER_KEYS)
         )
 
     def subject(self, count: int | None) -> str:
         label = queue_label(self.stat, self.kind)
         if count is None:
-            return f"every {label} entry"
-        return f"{count:,} {label} {'entry' if count == 1 else 'entries'}"
+            return _("every {queue} entry").format(queue=label)
+        return ngettext("{n} {queue} entry", "{n} {queue} entries", count).format(
+            n=number(count), queue=label
+        )
 
     def action_retry_selected(self) -> None:
         ids = self.chosen_ids()
@@ -469,7 +482,7 @@ class QueueBrowserScreen(Screen):
             self.subject(count),
             pin_required=self.tui.pin_required,
             count=count,
-            lines=["They are sent at the next sync."],
+            lines=[N_("They are sent at the next sync.")],
         )
 
         def confirmed(answer: Confirmation | None) -> None:
@@ -493,7 +506,7 @@ class QueueBrowserScreen(Screen):
     def after_change(self, spec: ActionSpec, result: ActionResult | None, error: str | None) -> None:
         view = self.query_one("#action-result", ActionResultView)
         if result is None:
-            view.show_error(spec.title, error or "no answer")
+            view.show_error(spec.label, error or _("no answer"))
             return
         view.show_result(spec, result)
         self.selected.clear()

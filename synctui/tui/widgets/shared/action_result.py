@@ -55,7 +55,7 @@ class ActionResultView(Static):
         style = "$success bold" if result.ok else "$error bold"
         lines = [
             Content.assemble(
-                (f"{g.ok if result.ok else g.error} {spec.title}: ", style), result_line(spec.name, result)
+                (f"{g.ok if result.ok else g.error} {spec.label}: ", style), result_line(spec.name, result)
             )
         ]
         for entry in result.results[:MAX_LINES]:
