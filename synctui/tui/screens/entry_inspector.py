@@ -15,7 +15,7 @@ from textual.widgets import Static
 from synctui.actions import ActionSpec, action, discard_action
 from synctui.client import AgentRefused, AgentUnavailable
 from synctui.i18n import N_, _
-from synctui.model import ActionResult, EntryDetail, QueueEntry, QueueKind, Rejection
+from synctui.model import QUEUE_NAMES, ActionResult, EntryDetail, QueueEntry, QueueKind, Rejection
 from synctui.tui.changes import offers, run_change
 from synctui.tui.entry_text import entry_facts, payload_part, pretty_payload, rejection_text
 from synctui.tui.format import one_line, safe
@@ -106,7 +106,7 @@ class EntryInspectorScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static(
-            Content(f"{safe(self.backend)} › {self.kind.value} › {one_line(self.entry.id, 60)}"),
+            Content(f"{safe(self.backend)} › {QUEUE_NAMES[self.kind]} › {one_line(self.entry.id, 60)}"),
             id="inspector-title",
         )
         with VerticalScroll(id="inspector-body"):
@@ -118,9 +118,13 @@ class EntryInspectorScreen(Screen):
         yield LocalFooter()
 
     def on_mount(self) -> None:
-        for section, title in (("facts", "Entry"), ("rejection", "Rejection"), ("raw", "Raw reason")):
+        for section, title in (
+            ("facts", _("Entry")),
+            ("rejection", _("Rejection")),
+            ("raw", _("Raw reason")),
+        ):
             self.query_one(f"#{section}").border_title = title
-        self.query_one("#payload").border_title = "Payload"
+        self.query_one("#payload").border_title = _("Payload")
         self.show_rejection(self.entry.rejection)
         self.query_one("#inspector-body").focus()
         self.load()
@@ -169,7 +173,7 @@ class EntryInspectorScreen(Screen):
             notes.append(f"… {hidden:,} more lines: press f to see all")
         if detail.truncated:
             notes.append("⚠ the agent cut this payload: it is incomplete here (the backend keeps all of it)")
-        payload.border_title = Content(f"Payload ({one_line(detail.content_type, 60)})")
+        payload.border_title = Content(_("Payload") + f" ({one_line(detail.content_type, 60)})")
         body = Content(text or "(empty)")
         if notes:
             body = Content.assemble(body, "\n", ("\n".join(notes), "$warning bold"))
@@ -254,7 +258,8 @@ class EntryInspectorScreen(Screen):
             self.discarded = True
             self.query_one("#inspector-title", Static).update(
                 Content(
-                    f"{safe(self.backend)} › {self.kind.value} › {one_line(self.entry.id, 50)} (discarded)"
+                    f"{safe(self.backend)} › {QUEUE_NAMES[self.kind]} › {one_line(self.entry.id, 50)} "
+                    + _("(discarded)")
                 )
             )
         else:
