@@ -8,7 +8,7 @@ from typing import Any
 from textual.content import Content
 
 from synctui.actions import counted as counted_words
-from synctui.i18n import _
+from synctui.i18n import SOURCE_LANGUAGE, _, language
 from synctui.model import CATEGORY_WORDS, ActionStatus, Level, Rejection, SyncProgress, Verdict
 from synctui.tui.format import bar, clock_time, one_line, safe
 from synctui.tui.look import LEVEL_STYLE, Glyphs, glyphs
@@ -34,9 +34,11 @@ def outcome_lines(status: ActionStatus | None) -> list[Content]:
     if status is None:
         return lines
     message = one_line(status.message, 300)
+    counted = one_line(counted_words(status.action, status.counts), 300)
+    if counted and language() != SOURCE_LANGUAGE:  # the agent's message is English; its counts are not
+        message = ""
     if message:
         lines.append(Content(message))
-    counted = one_line(counted_words(status.action, status.counts), 300)
     if counted and not message:  # the agent's message already says what happened, counted
         lines.append(Content.from_markup("[$text-muted]$c[/]", c=counted))
     left = status.rejection if status.ok else None  # what a completed run left, e.g. rejected per reason
