@@ -8,16 +8,17 @@ in the agent's API, and offer it on at most one screen.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from synctui.i18n import N_, _, ngettext, number
 from synctui.model import Capability, EntryResult, QueueKind
 
 
 @dataclass(frozen=True)
 class ActionSpec:
     name: str  # the catalogue id, the audit log's action and the API's word
-    title: str  # what a person calls it ("Re-Queue Conflicted")
+    title: str  # what a person calls it in English ("Re-Queue Conflicted"): the agent's and the audit's word
     capability: Capability  # the backend must claim it
     what: str  # one sentence: what it does, for help, confirmations and `synctui actions`
     changes: bool = False  # changes the device or the server: audited, refused when read-only
@@ -28,6 +29,16 @@ class ActionSpec:
     readonly_key: str | None = None  # the [agent] setting that allows it on a read-only agent
     done_word: str = "done"  # what an entry it took is called afterwards: "re-queued"
     failed_word: str = "failed"  # … and one it could not take: "still rejected"
+
+    @property
+    def label(self) -> str:
+        """The title in the language in use ("Remettre les conflits en file"), for the screen and the CLI."""
+        return _(self.title)
+
+    @property
+    def description(self) -> str:
+        """`what` in the language in use."""
+        return _(self.what)
 
     @property
     def destructive(self) -> bool:
@@ -55,135 +66,139 @@ _CONFLICTS = frozenset({QueueKind.CONFLICTS})
 CATALOGUE: tuple[ActionSpec, ...] = (
     ActionSpec(
         "synchronize",
-        "Synchronize Now",
+        N_("Synchronize Now"),
         Capability.SYNCHRONIZE,
-        "Send what is waiting and receive what is new, now",
+        N_("Send what is waiting and receive what is new, now"),
         changes=True,
         long_running=True,
         readonly_key="readonly_allows_sync",
-        done_word="sent",
-        failed_word="failed",
+        done_word=N_("sent"),
+        failed_word=N_("failed"),
     ),
     ActionSpec(
         "retry",
-        "Retry",
+        N_("Retry"),
         Capability.RETRY,
-        "Send the chosen rejected entries again",
+        N_("Send the chosen rejected entries again"),
         changes=True,
         queues=_CONFLICTS,
-        done_word="re-queued",
-        failed_word="still rejected",
+        done_word=N_("re-queued"),
+        failed_word=N_("still rejected"),
     ),
     ActionSpec(
         "retry-all",
-        "Re-Queue Conflicted",
+        N_("Re-Queue Conflicted"),
         Capability.RETRY,
-        "Send every rejected entry again; those the server rejects again come back",
+        N_("Send every rejected entry again; those the server rejects again come back"),
         changes=True,
         confirm_word="RETRY",
         pin=True,
         queues=_CONFLICTS,
-        done_word="re-queued",
-        failed_word="still rejected",
+        done_word=N_("re-queued"),
+        failed_word=N_("still rejected"),
     ),
     ActionSpec(
         "discard",
-        "Leave Server Version",
+        N_("Leave Server Version"),
         Capability.DISCARD,
-        "Drop the chosen rejected local changes; what the server has stays as it is (it may have no copy). Archived first",
+        N_(
+            "Drop the chosen rejected local changes; what the server has stays as it is (it may have no copy). Archived first"
+        ),
         changes=True,
         confirm_word="DISCARD",
         pin=True,
         queues=_CONFLICTS,
-        done_word="discarded (archived first)",
-        failed_word="not discarded",
+        done_word=N_("discarded (archived first)"),
+        failed_word=N_("not discarded"),
     ),
     ActionSpec(
         "discard-unsent",
-        "Drop Unsent Change",
+        N_("Drop Unsent Change"),
         Capability.DISCARD,
-        "Drop the chosen changes before they are sent; the server never receives them. Archived first",
+        N_("Drop the chosen changes before they are sent; the server never receives them. Archived first"),
         changes=True,
         confirm_word="DISCARD",
         pin=True,
         queues=frozenset({QueueKind.OUTBOX}),
-        done_word="dropped (archived first)",
-        failed_word="not dropped",
+        done_word=N_("dropped (archived first)"),
+        failed_word=N_("not dropped"),
     ),
     ActionSpec(
         "reset",
-        "Reset",
+        N_("Reset"),
         Capability.RESET,
-        "Clear the sync markers of the chosen log rows so the next sync fetches them again; no data is deleted",
+        N_(
+            "Clear the sync markers of the chosen log rows so the next sync fetches them again; no data is deleted"
+        ),
         changes=True,
         confirm_word="RESET",
         pin=True,
-        done_word="reset",
-        failed_word="not reset",
+        done_word=N_("reset"),
+        failed_word=N_("not reset"),
     ),
     ActionSpec(
         "reset-all",
-        "Reset All",
+        N_("Reset All"),
         Capability.RESET,
-        "Clear every sync marker so the next sync fetches everything again; no data is deleted",
+        N_("Clear every sync marker so the next sync fetches everything again; no data is deleted"),
         changes=True,
         confirm_word="RESET",
         pin=True,
-        done_word="reset",
-        failed_word="not reset",
+        done_word=N_("reset"),
+        failed_word=N_("not reset"),
     ),
     ActionSpec(
         "resubmit",
-        "Re-Submit To Server",
+        N_("Re-Submit To Server"),
         Capability.RESUBMIT,
-        "Queue again what was created in a date range and the server lacks (may take 20-30 minutes)",
+        N_("Queue again what was created in a date range and the server lacks (may take 20-30 minutes)"),
         changes=True,
         confirm_word="RESUBMIT",
         pin=True,
         long_running=True,
-        done_word="queued",
-        failed_word="not queued",
+        done_word=N_("queued"),
+        failed_word=N_("not queued"),
     ),
     ActionSpec(
         "restore",
-        "Restore",
+        N_("Restore"),
         Capability.RESTORE,
-        "Put a discarded (archived) entry back in its queue, to be sent again",
+        N_("Put a discarded (archived) entry back in its queue, to be sent again"),
         changes=True,
         confirm_word="RESTORE",
         pin=True,
-        done_word="restored",
-        failed_word="not restored",
+        done_word=N_("restored"),
+        failed_word=N_("not restored"),
     ),
     ActionSpec(
         "change-settings",
-        "Change Setting",
+        N_("Change Setting"),
         Capability.SETTINGS,
-        "Change a setting of the backend",
+        N_("Change a setting of the backend"),
         changes=True,
         confirm_word="CHANGE",
         pin=True,
-        done_word="changed",
-        failed_word="not changed",
+        done_word=N_("changed"),
+        failed_word=N_("not changed"),
     ),
     ActionSpec(
         "count-remotes",
-        "Count Remotes",
+        N_("Count Remotes"),
         Capability.COUNT_REMOTES,
-        "Count each record type on the server beside the local count (read-only)",
+        N_("Count each record type on the server beside the local count (read-only)"),
     ),
     ActionSpec(
         "compare",
-        "Compare With Server",
+        N_("Compare With Server"),
         Capability.COMPARE,
-        "Show the local copy of an entry beside the server's copy (read-only)",
+        N_("Show the local copy of an entry beside the server's copy (read-only)"),
         queues=frozenset({QueueKind.CONFLICTS, QueueKind.OUTBOX}),
     ),
     ActionSpec(
         "check-connection",
-        "Check Connection",
+        N_("Check Connection"),
         Capability.CHECK_CONNECTION,
-        "Probe the server, read-only: reachable, latency, and credentials when the probe checks them",
+        N_("Probe the server, read-only: reachable, latency, and credentials when the probe checks them"),
     ),
 )
 
@@ -219,40 +234,52 @@ def offered(
     return queue is None or spec.applies_to(queue)
 
 
-# Counts an agent or adapter reports, in words: {n} the number, {s} a plural s, {were} was/were.
-COUNT_WORDS: dict[str, str] = {
-    "queued": "{n} queued",
-    "already_queued": "{n} already waiting {were} not queued again",
-    "requeued": "{n} re-queued",
-    "retried": "{n} re-queued",
-    "still_rejected": "{n} still rejected",
-    "rejected": "{n} rejected",
-    "discarded": "{n} discarded",
-    "dropped": "{n} dropped",
-    "kept": "{n} kept",
-    "archived": "{n} archived",
-    "restored": "{n} restored",
-    "reset": "{n} reset",
-    "changed": "{n} changed",
-    "sent": "{n} sent",
-    "received": "{n} received",
-    "confirmed": "{n} confirmed by the server",
-    "unconfirmed": "{n} not confirmed",
-    "awaiting": "{n} awaiting confirmation",
-    "conflicts": "{n} moved to conflicts",
-    "not_found": "{n} not found",
-    "skipped": "{n} skipped",
-    "waiting": "{n} still waiting to be sent",
+# Counts an agent or adapter reports, in words, for n of them ({n} is the number).
+COUNT_WORDS: dict[str, Callable[[int], str]] = {
+    "queued": lambda n: ngettext("{n} queued", "{n} queued", n),
+    "already_queued": lambda n: ngettext(
+        "{n} already waiting was not queued again", "{n} already waiting were not queued again", n
+    ),
+    "requeued": lambda n: ngettext("{n} re-queued", "{n} re-queued", n),
+    "retried": lambda n: ngettext("{n} re-queued", "{n} re-queued", n),
+    "still_rejected": lambda n: ngettext("{n} still rejected", "{n} still rejected", n),
+    "rejected": lambda n: ngettext("{n} rejected", "{n} rejected", n),
+    "discarded": lambda n: ngettext("{n} discarded", "{n} discarded", n),
+    "dropped": lambda n: ngettext("{n} dropped", "{n} dropped", n),
+    "kept": lambda n: ngettext("{n} kept", "{n} kept", n),
+    "archived": lambda n: ngettext("{n} archived", "{n} archived", n),
+    "restored": lambda n: ngettext("{n} restored", "{n} restored", n),
+    "reset": lambda n: ngettext("{n} reset", "{n} reset", n),
+    "changed": lambda n: ngettext("{n} changed", "{n} changed", n),
+    "sent": lambda n: ngettext("{n} sent", "{n} sent", n),
+    "received": lambda n: ngettext("{n} received", "{n} received", n),
+    "confirmed": lambda n: ngettext("{n} confirmed by the server", "{n} confirmed by the server", n),
+    "unconfirmed": lambda n: ngettext("{n} not confirmed", "{n} not confirmed", n),
+    "awaiting": lambda n: ngettext("{n} awaiting confirmation", "{n} awaiting confirmation", n),
+    "conflicts": lambda n: ngettext("{n} moved to conflicts", "{n} moved to conflicts", n),
+    "not_found": lambda n: ngettext("{n} not found", "{n} not found", n),
+    "skipped": lambda n: ngettext("{n} skipped", "{n} skipped", n),
+    "waiting": lambda n: ngettext("{n} still waiting to be sent", "{n} still waiting to be sent", n),
     # the steps of an mSupply sync
-    "pushed": "{n} record{s} sent",
-    "pushed_v6": "{n} record{s} sent to the v6 server",
-    "pulled_central": "{n} central record{s} received",
-    "pulled_remote": "{n} record{s} of this store received",
-    "pulled_v6": "{n} record{s} received from the v6 server",
-    "integrated": "{n} record{s} saved on this site",
+    "pushed": lambda n: ngettext("{n} record sent", "{n} records sent", n),
+    "pushed_v6": lambda n: ngettext(
+        "{n} record sent to the v6 server", "{n} records sent to the v6 server", n
+    ),
+    "pulled_central": lambda n: ngettext("{n} central record received", "{n} central records received", n),
+    "pulled_remote": lambda n: ngettext(
+        "{n} record of this store received", "{n} records of this store received", n
+    ),
+    "pulled_v6": lambda n: ngettext(
+        "{n} record received from the v6 server", "{n} records received from the v6 server", n
+    ),
+    "integrated": lambda n: ngettext("{n} record saved on this site", "{n} records saved on this site", n),
 }
-_ACTION_COUNT_WORDS: dict[str, dict[str, str]] = {
-    "resubmit": {"queued": "queued {n} record{s} the server lacks"},
+_ACTION_COUNT_WORDS: dict[str, dict[str, Callable[[int], str]]] = {
+    "resubmit": {
+        "queued": lambda n: ngettext(
+            "queued {n} record the server lacks", "queued {n} records the server lacks", n
+        )
+    },
 }
 # Totals an adapter also reports per step: said once, by the steps, when the steps are counted.
 _TOTALS_OF = {
@@ -271,12 +298,17 @@ def counted(action_name: str, counts: Mapping[str, int], results: Sequence[Entry
     numbers = dict(counts)
     if not numbers and results:
         numbers = {"done": sum(r.ok for r in results), "failed": sum(not r.ok for r in results)}
-    words = {**COUNT_WORDS, "done": "{n} " + done_word, "failed": "{n} " + failed_word}
+    words = {
+        **COUNT_WORDS,
+        "done": lambda n: "{n} " + _(done_word),
+        "failed": lambda n: "{n} " + _(failed_word),
+    }
     words.update(_ACTION_COUNT_WORDS.get(action_name, {}))
     numbers = {k: n for k, n in numbers.items() if not any(p in numbers for p in _TOTALS_OF.get(k, ()))}
     shown = [(k, n) for k, n in numbers.items() if isinstance(n, int) and n] or list(numbers.items())[:1]
     parts = []
     for key, n in shown:
-        template = words.get(key, key.replace("_", " ") + ": {n}")
-        parts.append(template.format(n=f"{n:,}", s="" if n == 1 else "s", were="was" if n == 1 else "were"))
+        say = words.get(key)
+        template = say(n) if say is not None else key.replace("_", " ") + ": {n}"
+        parts.append(template.format(n=number(n)))
     return (", " if action_name != "resubmit" else "; ").join(parts)

@@ -35,6 +35,7 @@ from synctui.config_values import (
     read_secret_file,
     typed_value,
 )
+from synctui.i18n import LANGUAGES
 from synctui.model import Capability, Thresholds
 from synctui.pin import valid_pin_hash
 
@@ -100,6 +101,7 @@ class Config:
     backends: list[BackendSettings] = field(default_factory=list)
     keymap: dict[str, str] = field(default_factory=dict)
     theme: str | None = None
+    lang: str | None = None  # the language of the dashboard and the CLI (synctui.i18n.LANGUAGES)
     dashboard: DashboardSettings = field(default_factory=DashboardSettings)
     path: Path | None = None  # where it was read from, None for defaults
 
@@ -149,7 +151,7 @@ def load_config(path: Path | None = None, *, required: bool = False) -> Config:
 
 def parse_config(raw: dict[str, Any], path: Path | None = None) -> Config:
     where = str(path) if path else "config"
-    _check_keys(raw, {"agent", "backends", "keymap", "theme", "dashboard"}, where)
+    _check_keys(raw, {"agent", "backends", "keymap", "theme", "lang", "dashboard"}, where)
     private = path is None or is_private(path)
     agent = _parse_agent(_table(raw, "agent", where), where, private, path)
     backends_raw = raw.get("backends", [])
@@ -169,6 +171,9 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> Config:
     theme = raw.get("theme")
     if theme is not None and not isinstance(theme, str):
         raise ConfigError(f"{where}: theme must be a string")
+    lang = raw.get("lang")
+    if lang is not None and lang not in LANGUAGES:
+        raise ConfigError(f"{where}: lang must be one of {', '.join(LANGUAGES)} (got {str(lang)[:40]!r})")
     dashboard = _table(raw, "dashboard", where)
     _check_keys(dashboard, {"bell"}, f"{where}: [dashboard]")
     bell = bool(typed_value(dashboard, "bell", bool, f"{where}: [dashboard]"))
@@ -177,6 +182,7 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> Config:
         backends=backends,
         keymap=dict(keymap),
         theme=theme,
+        lang=lang,
         dashboard=DashboardSettings(bell=bell),
         path=path,
     )

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from synctui.i18n import _, ngettext, number
 from synctui.model import BackendView, Category, QueueEntry, QueueKind, RejectedCount, rejected_words
 from synctui.verdict import never_read, stuck_queues
 
@@ -46,7 +47,7 @@ class Diagnosis:
             items = [words for _, words in self.parts[:shown]]
             others = sum(n for n, _ in self.parts[shown:])
             if others and shown:
-                items.append(f"{others:,} other" + ("s" if others != 1 else ""))
+                items.append(ngettext("{n} other", "{n} others", others).format(n=number(others)))
             text = f"{self.head}: {', '.join(items)}" if items else self.head
             if len(text) + len(tail) <= width:
                 return text + tail
@@ -58,7 +59,7 @@ class Diagnosis:
 
 def step_words(action: str) -> str:
     """A step in words after "to": "synchronize", or "review" for "open-<queue>"."""
-    return "synchronize" if action == "synchronize" else "review"
+    return _("synchronize") if action == "synchronize" else _("review")
 
 
 def tally(entries: Iterable[QueueEntry]) -> list[RejectedCount]:
@@ -92,7 +93,7 @@ def diagnoses(view: BackendView, now: datetime) -> list[Diagnosis]:
         found.append(
             Diagnosis(
                 QueueKind.CONFLICTS,
-                f"{conflicts.count:,} rejected",
+                ngettext("{n} rejected", "{n} rejected", conflicts.count).format(n=number(conflicts.count)),
                 "open-conflicts",
                 _breakdown(view.rejected, conflicts.count),
             )
@@ -115,5 +116,5 @@ def _breakdown(rejected: list[RejectedCount] | None, count: int) -> list[tuple[i
         parts.append((n, rejected_words(n, category, (r.status for r in rows))))
     parts.sort(key=lambda p: -p[0])
     if read < count:
-        parts.append((count - read, f"{count - read:,} not read yet"))
+        parts.append((count - read, _("{n} not read yet").format(n=number(count - read))))
     return parts

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from synctui.codec import DecodeError, from_data, to_data
+from synctui.i18n import N_, Words, ngettext, number
 
 
 class QueueKind(enum.StrEnum):
@@ -34,26 +35,56 @@ class Category(enum.StrEnum):
     UNKNOWN = "unknown"
 
 
-# How each category is named to a person, for one entry and for several: the one place for these words
-# (dashboard, CLI, adapters).
-CATEGORY_PLURALS: dict[Category, tuple[str, str]] = {
-    Category.RETRYABLE: ("temporary failure", "temporary failures"),
-    Category.FIX_DATA: ("business rule", "business rules"),
-    Category.CONFLICT: ("conflict", "conflicts"),
-    Category.GONE: ("not on the server", "not on the server"),
-    Category.AUTH: ("refused access", "refused access"),
-    Category.SERVER: ("server error", "server errors"),
-    Category.UNKNOWN: ("unexplained", "unexplained"),
-}
-CATEGORY_WORDS: dict[Category, str] = {category: one for category, (one, _) in CATEGORY_PLURALS.items()}
+# How each category is named to a person, for one entry (CATEGORY_WORDS) and counted (rejected_words):
+# the one place for these words (dashboard, CLI, adapters), in the language in use (synctui.i18n).
+CATEGORY_WORDS = Words(
+    {
+        Category.RETRYABLE: N_("temporary failure"),
+        Category.FIX_DATA: N_("business rule"),
+        Category.CONFLICT: N_("conflict"),
+        Category.GONE: N_("not on the server"),
+        Category.AUTH: N_("refused access"),
+        Category.SERVER: N_("server error"),
+        Category.UNKNOWN: N_("unexplained"),
+    }
+)
+
+
+def category_count(n: int, category: Category) -> str:
+    """ "2 business rules": N entries rejected for one kind of reason, in words."""
+    if category is Category.RETRYABLE:
+        words = ngettext("{n} temporary failure", "{n} temporary failures", n)
+    elif category is Category.FIX_DATA:
+        words = ngettext("{n} business rule", "{n} business rules", n)
+    elif category is Category.CONFLICT:
+        words = ngettext("{n} conflict", "{n} conflicts", n)
+    elif category is Category.GONE:
+        words = ngettext("{n} not on the server", "{n} not on the server", n)
+    elif category is Category.AUTH:
+        words = ngettext("{n} refused access", "{n} refused access", n)
+    elif category is Category.SERVER:
+        words = ngettext("{n} server error", "{n} server errors", n)
+    else:
+        words = ngettext("{n} unexplained", "{n} unexplained", n)
+    return words.format(n=number(n))
 
 
 def rejected_words(n: int, category: Category, statuses: Iterable[int | None] = ()) -> str:
     """ "2 business rules (422)", "1 conflict (409, 412)": N entries rejected for one kind of reason."""
     codes = sorted({s for s in statuses if s is not None})
-    one, many = CATEGORY_PLURALS[category]
     shown = f" ({', '.join(str(s) for s in codes)})" if codes else ""
-    return f"{n:,} {one if n == 1 else many}{shown}"
+    return category_count(n, category) + shown
+
+
+# How each queue is named when the backend gives it no name of its own (QueueStat.label).
+QUEUE_NAMES = Words(
+    {
+        QueueKind.OUTBOX: N_("Outbox"),
+        QueueKind.INBOX: N_("Inbox"),
+        QueueKind.ADMIN: N_("Admin"),
+        QueueKind.CONFLICTS: N_("Conflicts"),
+    }
+)
 
 
 class JobState(enum.StrEnum):
@@ -64,6 +95,19 @@ class JobState(enum.StrEnum):
     FAILED = "failed"
     CANCELLED = "cancelled"
     UNKNOWN = "unknown"  # the backend reported a state synctui does not know (shown as unknown)
+
+
+JOB_STATE_WORDS = Words(
+    {
+        JobState.IDLE: N_("idle"),
+        JobState.SCHEDULED: N_("scheduled"),
+        JobState.RUNNING: N_("running"),
+        JobState.COMPLETED: N_("completed"),
+        JobState.FAILED: N_("failed"),
+        JobState.CANCELLED: N_("cancelled"),
+        JobState.UNKNOWN: N_("unknown"),
+    }
+)
 
 
 class Capability(enum.StrEnum):

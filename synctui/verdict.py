@@ -19,24 +19,42 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from synctui.model import BackendView, DepthPoint, Level, QueueKind, QueueStat, Reason, Snapshot, Verdict
+from synctui.i18n import N_, Words, _, duration, language, ngettext, number
+from synctui.model import (
+    QUEUE_NAMES,
+    BackendView,
+    DepthPoint,
+    Level,
+    QueueKind,
+    QueueStat,
+    Reason,
+    Snapshot,
+    Verdict,
+)
 
 LATE_GRACE = timedelta(seconds=60)  # a refresh this late past its due time makes the data not fresh
 MOVING_QUEUES = (QueueKind.OUTBOX, QueueKind.INBOX, QueueKind.ADMIN)  # what a sync empties by itself
-LEVEL_WORDS = {  # how every client names a level
-    Level.SAFE: "All synced",
-    Level.WAITING: "Waiting",
-    Level.ATTENTION: "Needs attention",
-    Level.UNKNOWN: "Not known",
-}
+LEVEL_WORDS = Words(  # how every client names a level
+    {
+        Level.SAFE: N_("All synced"),
+        Level.WAITING: N_("Waiting"),
+        Level.ATTENTION: N_("Needs attention"),
+        Level.UNKNOWN: N_("Not known"),
+    }
+)
 
-# what N entries of a queue are, in words: (one, many)
-QUEUE_WORDS = {
-    QueueKind.OUTBOX: ("entry waiting to send", "entries waiting to send"),
-    QueueKind.INBOX: ("entry waiting to be received", "entries waiting to be received"),
-    QueueKind.ADMIN: ("admin message waiting", "admin messages waiting"),
-    QueueKind.CONFLICTS: ("entry rejected by the server", "entries rejected by the server"),
-}
+
+def queue_words(kind: QueueKind, n: int) -> str:
+    """What N entries of a queue are, counted: "3 entries waiting to send"."""
+    if kind is QueueKind.OUTBOX:
+        words = ngettext("{n} entry waiting to send", "{n} entries waiting to send", n)
+    elif kind is QueueKind.INBOX:
+        words = ngettext("{n} entry waiting to be received", "{n} entries waiting to be received", n)
+    elif kind is QueueKind.ADMIN:
+        words = ngettext("{n} admin message waiting", "{n} admin messages waiting", n)
+    else:
+        words = ngettext("{n} entry rejected by the server", "{n} entries rejected by the server", n)
+    return words.format(n=number(n))
 
 
 def worst(verdicts: Iterable[Verdict]) -> Level:
@@ -62,8 +80,10 @@ def judge(view: BackendView, now: datetime, *, agent_error: str | None = None) -
             Reason(
                 Level.UNKNOWN,
                 "no-queue",
-                f"{snap.backend} reports neither an outbox nor a conflicts count, so nothing can be confirmed",
-                "Check the backend's plugin and options (synctui plugins).",
+                _(
+                    "{backend} reports neither an outbox nor a conflicts count, so nothing can be confirmed"
+                ).format(backend=snap.backend),
+                _("Check the backend's plugin and options (synctui plugins)."),
             )
         )
     reasons.sort(key=lambda r: -r.level.rank)
@@ -83,8 +103,10 @@ def _freshness(view: BackendView, now: datetime, agent_error: str | None, reason
             Reason(
                 Level.UNKNOWN,
                 "agent-unreachable",
-                f"The agent does not answer ({agent_error}); showing the last data it sent",
-                "Start the agent (synctui agent) or check that it runs.",
+                _("The agent does not answer ({error}); showing the last data it sent").format(
+                    error=agent_error
+                ),
+                _("Start the agent (synctui agent) or check that it runs."),
             )
         )
         return False
@@ -93,9 +115,12 @@ def _freshness(view: BackendView, now: datetime, agent_error: str | None, reason
             Reason(
                 Level.UNKNOWN,
                 "never-refreshed",
-                f"Not known yet: synctui has not read {snap.backend} since the agent started{why}",
+                _("Not known yet: synctui has not read {backend} since the agent started").format(
+                    backend=snap.backend
+                )
+                + why,
                 (error.advice if error is not None and error.advice else "")
-                or "Wait for the first refresh, or refresh now.",
+                or _("Wait for the first refresh, or refresh now."),
                 "refresh",
             )
         )
@@ -105,9 +130,10 @@ def _freshness(view: BackendView, now: datetime, agent_error: str | None, reason
             Reason(
                 Level.UNKNOWN,
                 "not-refreshed-yet",
-                f"Last known data of {snap.backend}, from {age_text(snap.taken_at, now)} ago: "
-                "not refreshed since the agent started",
-                "Wait for the first refresh, or refresh now.",
+                _(
+                    "Last known data of {backend}, from {age} ago: not refreshed since the agent started"
+                ).format(backend=snap.backend, age=age_text(snap.taken_at, now)),
+                _("Wait for the first refresh, or refresh now."),
                 "refresh",
             )
         )
@@ -117,9 +143,11 @@ def _freshness(view: BackendView, now: datetime, agent_error: str | None, reason
             Reason(
                 Level.UNKNOWN,
                 "refresh-failing",
-                f"Cannot refresh {snap.backend}{why}; the numbers are from {age_text(snap.taken_at, now)} ago",
+                _("Cannot refresh {backend}{why}; the numbers are from {age} ago").format(
+                    backend=snap.backend, why=why, age=age_text(snap.taken_at, now)
+                ),
                 (error.advice if error is not None and error.advice else "")
-                or "synctui keeps trying; refresh now to try at once.",
+                or _("synctui keeps trying; refresh now to try at once."),
                 "refresh",
             )
         )
@@ -129,9 +157,11 @@ def _freshness(view: BackendView, now: datetime, agent_error: str | None, reason
             Reason(
                 Level.UNKNOWN,
                 "offline",
-                f"{snap.backend} cannot reach its server{why}; nothing queued can be confirmed",
+                _("{backend} cannot reach its server{why}; nothing queued can be confirmed").format(
+                    backend=snap.backend, why=why
+                ),
                 (error.advice if error is not None and error.advice else "")
-                or "Check the network, then check the connection.",
+                or _("Check the network, then check the connection."),
                 "check-connection",
             )
         )
@@ -141,8 +171,10 @@ def _freshness(view: BackendView, now: datetime, agent_error: str | None, reason
             Reason(
                 Level.UNKNOWN,
                 "data-late",
-                f"No refresh of {snap.backend} since {age_text(snap.taken_at, now)} ago",
-                "The agent may be overloaded or stopped; refresh now, or restart it.",
+                _("No refresh of {backend} since {age} ago").format(
+                    backend=snap.backend, age=age_text(snap.taken_at, now)
+                ),
+                _("The agent may be overloaded or stopped; refresh now, or restart it."),
                 "refresh",
             )
         )
@@ -154,8 +186,8 @@ def _freshness(view: BackendView, now: datetime, agent_error: str | None, reason
             Reason(
                 Level.UNKNOWN,
                 "count-unknown",
-                f"{snap.backend} could not count: {names}",
-                "Refresh now; if it stays unknown, see the backend's details.",
+                _("{backend} could not count: {queues}").format(backend=snap.backend, queues=names),
+                _("Refresh now; if it stays unknown, see the backend's details."),
                 "refresh",
             )
         )
@@ -190,8 +222,8 @@ def _problems(view: BackendView, now: datetime) -> list[Reason]:
             Reason(
                 Level.ATTENTION,
                 "conflicts",
-                f"{conflicts.count:,} {_words(QueueKind.CONFLICTS, conflicts.count)}",
-                "Open Conflicts to read why, then retry or leave the server version.",
+                queue_words(QueueKind.CONFLICTS, conflicts.count),
+                _("Open Conflicts to read why, then retry or leave the server version."),
                 "open-conflicts",
             )
         )
@@ -206,7 +238,9 @@ def _problems(view: BackendView, now: datetime) -> list[Reason]:
                     Level.ATTENTION,
                     "stuck",
                     stuck[kind].line(now),
-                    f"Synchronize Now; if the count stays, open {_queue_name(stat)} and check the connection.",
+                    _("Synchronize Now; if the count stays, open {queue} and check the connection.").format(
+                        queue=_queue_name(stat)
+                    ),
                     "synchronize",
                 )
             )
@@ -215,8 +249,8 @@ def _problems(view: BackendView, now: datetime) -> list[Reason]:
                 Reason(
                     Level.WAITING,
                     kind.value,
-                    f"{stat.count:,} {_words(kind, stat.count)}",
-                    "They go with the next sync; Synchronize Now to send them at once.",
+                    queue_words(kind, stat.count),
+                    _("They go with the next sync; Synchronize Now to send them at once."),
                     "synchronize",
                 )
             )
@@ -229,7 +263,7 @@ def _problems(view: BackendView, now: datetime) -> list[Reason]:
                 Level.ATTENTION,
                 "backend-error",
                 error.message,
-                error.advice or "See the backend's details.",
+                error.advice or _("See the backend's details."),
                 "details",
             )
         )
@@ -241,7 +275,11 @@ def _log_reasons(snap: Snapshot, now: datetime) -> list[Reason]:
     for row in snap.log:
         level = snap.thresholds.level(row.last_success, now)
         if level in levels:
-            when = "never" if row.last_success is None else f"{age_text(row.last_success, now)} ago"
+            when = (
+                _("never")
+                if row.last_success is None
+                else _("{age} ago").format(age=age_text(row.last_success, now))
+            )
             levels[level].append(f"{row.record_type} ({when})")
     reasons = []
     if levels["error"]:
@@ -250,8 +288,10 @@ def _log_reasons(snap: Snapshot, now: datetime) -> list[Reason]:
             Reason(
                 Level.ATTENTION,
                 "log-too-old",
-                f"Not synced for over {_span(snap.thresholds.error)}: {names}",
-                "Synchronize Now; if it fails, read the reason and check the connection.",
+                _("Not synced for over {span}: {names}").format(
+                    span=_span(snap.thresholds.error), names=names
+                ),
+                _("Synchronize Now; if it fails, read the reason and check the connection."),
                 "synchronize",
             )
         )
@@ -261,8 +301,10 @@ def _log_reasons(snap: Snapshot, now: datetime) -> list[Reason]:
             Reason(
                 Level.WAITING,
                 "log-old",
-                f"Not synced for over {_span(snap.thresholds.warning)}: {names}",
-                "Synchronize Now.",
+                _("Not synced for over {span}: {names}").format(
+                    span=_span(snap.thresholds.warning), names=names
+                ),
+                _("Synchronize Now."),
                 "synchronize",
             )
         )
@@ -277,13 +319,15 @@ def _sync_reasons(view: BackendView, now: datetime) -> list[Reason]:
             Reason(
                 Level.ATTENTION,
                 "sync-hung",
-                f"A sync on {snap.backend} appears hung: {snap.progress.message or 'no progress'}",
-                "Check the connection; restart the device's sync if it stays hung.",
+                _("A sync on {backend} appears hung: {message}").format(
+                    backend=snap.backend, message=snap.progress.message or _("no progress")
+                ),
+                _("Check the connection; restart the device's sync if it stays hung."),
                 "check-connection",
             )
         )
     elif (snap.progress is not None and snap.progress.running) or _running(view):
-        reasons.append(Reason(Level.WAITING, "syncing", "A sync is running", "Wait for it to finish."))
+        reasons.append(Reason(Level.WAITING, "syncing", _("A sync is running"), _("Wait for it to finish.")))
     action = view.action
     if action is not None and action.state == "failed" and action.action in ("synchronize", "resubmit"):
         newest_success = max((r.last_success for r in snap.log if r.last_success), default=None)
@@ -295,8 +339,8 @@ def _sync_reasons(view: BackendView, now: datetime) -> list[Reason]:
                 Reason(
                     Level.ATTENTION,
                     "sync-failed",
-                    f"The last {_action_word(action.action)} failed {age_text(finished, now)} ago: {why}",
-                    advice or "Read the reason, fix what it names, then Synchronize Now.",
+                    _action_failed(action.action, age_text(finished, now), why),
+                    advice or _("Read the reason, fix what it names, then Synchronize Now."),
                     "synchronize",
                 )
             )
@@ -349,9 +393,9 @@ class StuckQueue:
 
     def line(self, now: datetime) -> str:
         count = self.stat.count or 0
-        return (
-            f"{_queue_name(self.stat)}: {count:,} {_entries(count)} unchanged for {age_text(self.since, now)}"
-        )
+        return ngettext(
+            "{queue}: {n} entry unchanged for {age}", "{queue}: {n} entries unchanged for {age}", count
+        ).format(queue=_queue_name(self.stat), n=number(count), age=age_text(self.since, now))
 
 
 def stuck_queues(view: BackendView, now: datetime) -> list[StuckQueue]:
@@ -383,11 +427,17 @@ def outcome_headline(verdict: Verdict, conflicts: int | None, waiting: int | Non
     after the action (None when not known)."""
     if verdict.level is Level.ATTENTION:
         if verdict.has("conflicts") and conflicts:
-            return f"{conflicts:,} {_entries(conflicts)} {'needs' if conflicts == 1 else 'need'} attention"
-        return "needs attention"
+            return ngettext("{n} entry needs attention", "{n} entries need attention", conflicts).format(
+                n=number(conflicts)
+            )
+        return _("needs attention")
     if verdict.level is Level.WAITING:
-        return f"{waiting:,} {_entries(waiting)} still waiting" if waiting else "still waiting"
-    return "not verified: what is on the server is not known"
+        if waiting:
+            return ngettext("{n} entry still waiting", "{n} entries still waiting", waiting).format(
+                n=number(waiting)
+            )
+        return _("still waiting")
+    return _("not verified: what is on the server is not known")
 
 
 # --- wording ----------------------------------------------------------------------------------------
@@ -395,42 +445,49 @@ def outcome_headline(verdict: Verdict, conflicts: int | None, waiting: int | Non
 
 def _summary(level: Level, snap: Snapshot, reasons: list[Reason]) -> str:
     if level is Level.SAFE:
-        return "All synced: every queue is empty and the sync log is recent"
+        return _("All synced: every queue is empty and the sync log is recent")
     first = reasons[0].line if reasons else ""
-    more = f" (+{len(reasons) - 1} more)" if len(reasons) > 1 else ""
+    more = (
+        ngettext(" (+{n} more)", " (+{n} more)", len(reasons) - 1).format(n=len(reasons) - 1)
+        if len(reasons) > 1
+        else ""
+    )
     return f"{LEVEL_WORDS[level]}: {first}{more}"
 
 
 def _queue_name(stat: QueueStat) -> str:
-    return stat.label or stat.kind.value.capitalize()
+    return stat.label or QUEUE_NAMES[stat.kind]
 
 
-def _words(kind: QueueKind, count: int) -> str:
-    one, many = QUEUE_WORDS[kind]
-    return one if count == 1 else many
-
-
-def _entries(count: int) -> str:
-    return "entry" if count == 1 else "entries"
-
-
-def _action_word(action: str) -> str:
-    return {"synchronize": "sync", "resubmit": "re-submit"}.get(action, action)
+def _action_failed(action: str, age: str, why: str) -> str:
+    if action == "synchronize":
+        return _("The last sync failed {age} ago: {why}").format(age=age, why=why)
+    if action == "resubmit":
+        return _("The last re-submit failed {age} ago: {why}").format(age=age, why=why)
+    return _("The last {action} failed {age} ago: {why}").format(action=action, age=age, why=why)
 
 
 def _some(names: list[str], limit: int = 3) -> str:
     shown = ", ".join(names[:limit])
-    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+    if len(names) <= limit:
+        return shown
+    return _("{names} and {n} more").format(names=shown, n=len(names) - limit)
 
 
 def _span(delta: timedelta) -> str:
     seconds = int(delta.total_seconds())
     if seconds % 86400 == 0:
         days = seconds // 86400
-        return f"{days} day" + ("s" if days != 1 else "")
+        return ngettext("{n} day", "{n} days", days).format(n=days)
     if seconds % 3600 == 0:
-        return f"{seconds // 3600} h"
-    return f"{max(1, seconds // 60)} min"
+        return _span_unit(seconds // 3600, "h")
+    return _span_unit(max(1, seconds // 60), "m")
+
+
+def _span_unit(value: int, unit: str) -> str:
+    if language() == "en":
+        return f"{value} {'h' if unit == 'h' else 'min'}"
+    return duration([(value, unit)], width="short")
 
 
 def age_text(moment: datetime, now: datetime) -> str:
@@ -439,6 +496,12 @@ def age_text(moment: datetime, now: datetime) -> str:
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     minutes, seconds = divmod(rest, 60)
+    if language() != "en":
+        if days:
+            return duration([(days, "d"), (hours, "h")])
+        if hours:
+            return duration([(hours, "h"), (minutes, "m")])
+        return duration([(minutes, "m")] if minutes else [(seconds, "s")], width="short")
     if days:
         return f"{days}d {hours}h"
     if hours:

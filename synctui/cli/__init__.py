@@ -14,11 +14,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from synctui import __version__
+from synctui import __version__, i18n
 from synctui.cli import dashboard, exits
 from synctui.cli.common import CommandError
 from synctui.config import Config, RemoteAgent, load_config
 from synctui.config_values import ConfigError, parse_tcp, read_secret_file
+from synctui.i18n import LANGUAGES
 from synctui.text import visible_logs
 
 # The verbs' modules under synctui.cli, in `--help` order. A command line that names no verb (the
@@ -66,6 +67,12 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
         **default,
     )
     parser.add_argument("--theme", help="dashboard theme: dark, light, sunlight, console", **default)
+    parser.add_argument(
+        "--lang",
+        metavar="LANG",
+        help=f"language: {', '.join(LANGUAGES)} (default: lang in the config, else the locale)",
+        **default,
+    )
     parser.add_argument(
         "--readonly",
         action="store_true",
@@ -117,6 +124,10 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"synctui: {exc}", file=sys.stderr)
         return exits.USAGE
+    if args.command != "agent":  # the agent serves clients of every language: it speaks English
+        warning = i18n.choose(getattr(args, "lang", None), config.lang)
+        if warning:
+            print(f"synctui: {warning}", file=sys.stderr)
     if args.readonly:
         config.agent.readonly = True
     if args.socket:

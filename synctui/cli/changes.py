@@ -23,6 +23,7 @@ from synctui.actions import counted as counted_words
 from synctui.cli import exits
 from synctui.cli.common import CommandError, clean, say, usage_error
 from synctui.config import Config
+from synctui.i18n import _
 from synctui.model import ActionResult, EntryResult
 
 T = TypeVar("T")
@@ -150,11 +151,15 @@ def failures(result: ActionResult) -> int:
 
 def report(spec: ActionSpec, where: str, result: ActionResult) -> int:
     """Print what a short change did, counted, entry by entry; exit 0 only when all of it was done."""
-    done_word, failed_word = spec.done_word, spec.failed_word
+    done_word, failed_word = _(spec.done_word), _(spec.failed_word)
     summary = counted(spec.name, result.counts, result.results)
     message = clean(result.message)
-    fallback = "finished; the agent sent no counts" if result.ok else "FAILED"
-    print(f"{spec.title} on {where}: {summary or message or fallback}")
+    fallback = _("finished; the agent sent no counts") if result.ok else _("FAILED")
+    print(
+        _("{action} on {backend}: {what}").format(
+            action=spec.label, backend=where, what=summary or message or fallback
+        )
+    )
     if message and summary and not result.ok:
         print(f"  {message}")
     for entry in result.results:
@@ -163,5 +168,5 @@ def report(spec: ActionSpec, where: str, result: ActionResult) -> int:
         word = done_word if entry.ok else failed_word
         print(f"  {clean(entry.id)}: {word}" + (f" — {clean(reason)}" if reason else ""))
         if not entry.ok and entry.rejection and entry.rejection.advice:
-            print(f"    What to do: {clean(entry.rejection.advice)}")
+            print("    " + _("What to do: {step}").format(step=clean(entry.rejection.advice)))
     return exits.OK if result.ok and not failures(result) else exits.FAILED

@@ -9,16 +9,19 @@ from typing import TYPE_CHECKING, Any
 from synctui.cli import exits
 from synctui.cli.common import clean, with_agent
 from synctui.config import Config
+from synctui.i18n import N_, Words, _
 from synctui.model import Health
 
 if TYPE_CHECKING:
     from synctui.client import HttpAgentClient
 
-CREDENTIALS = {
-    True: "credentials accepted",
-    False: "credentials REFUSED",
-    None: "credentials not verified by this probe",
-}
+CREDENTIALS = Words(
+    {
+        True: N_("credentials accepted"),
+        False: N_("credentials REFUSED"),
+        None: N_("credentials not verified by this probe"),
+    }
+)
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -46,15 +49,26 @@ def health_lines(backend: str, health: Health) -> list[str]:
     if health.error:
         lines.append(f"  {clean(health.error.message)}")
         if health.error.advice:
-            lines.append(f"  What to do: {clean(health.error.advice)}")
+            lines.append("  " + _("What to do: {step}").format(step=clean(health.error.advice)))
     return lines
 
 
 def describe(name: str, health: Health) -> str:
     if not health.online:
-        return f"{name}: NOT reachable; credentials not verified (the server did not answer)"
+        return _("{backend}: NOT reachable; credentials not verified (the server did not answer)").format(
+            backend=name
+        )
     latency = (
-        f"latency {health.latency_ms:.0f} ms" if health.latency_ms is not None else "latency not measured"
+        _("latency {ms} ms").format(ms=f"{health.latency_ms:.0f}")
+        if health.latency_ms is not None
+        else _("latency not measured")
     )
-    server = f", server {clean(health.server_version)}" if health.server_version else ""
-    return f"{name}: reachable, {latency}, {CREDENTIALS[health.auth_ok]}{server}"
+    server = (
+        _(", server {version}").format(version=clean(health.server_version)) if health.server_version else ""
+    )
+    return (
+        _("{backend}: reachable, {latency}, {credentials}").format(
+            backend=name, latency=latency, credentials=CREDENTIALS[health.auth_ok]
+        )
+        + server
+    )

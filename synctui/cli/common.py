@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from synctui.cli import exits
 from synctui.config import Config
+from synctui.i18n import SOURCE_LANGUAGE, _, language
 from synctui.model import BackendView, Verdict
 from synctui.text import visible
 from synctui.verdict import age_text
@@ -117,8 +118,10 @@ def clean(text: Any, *, multiline: bool = False) -> str:
 
 def when(moment: datetime | None, now: datetime) -> str:
     if moment is None:
-        return "never"
-    return f"{moment.astimezone():%Y-%m-%d %H:%M:%S} ({age(moment, now)} ago)"
+        return _("never")
+    return _("{time} ({age} ago)").format(
+        time=f"{moment.astimezone():%Y-%m-%d %H:%M:%S}", age=age(moment, now)
+    )
 
 
 def age(moment: datetime | None, now: datetime) -> str:
@@ -126,8 +129,9 @@ def age(moment: datetime | None, now: datetime) -> str:
 
 
 def verdict_of(view: BackendView, now: datetime) -> Verdict:
-    """The agent's verdict on a backend; judged here when an older agent sent none."""
-    if view.verdict is not None:
+    """The agent's verdict on a backend; judged here when an older agent sent none, or in a language
+    other than the agent's (English): the same data, this command's words."""
+    if view.verdict is not None and language() == SOURCE_LANGUAGE:
         return view.verdict
     from synctui.verdict import judge
 
@@ -161,6 +165,9 @@ def verdict_lines(verdict: Verdict, backend: str, indent: str = "  ") -> list[st
         if reason.next_step:
             command = STEP_COMMANDS.get(reason.action, "").format(b=clean(backend))
             lines.append(
-                f"{indent}    What to do: {clean(reason.next_step)}" + (f"  ({command})" if command else "")
+                indent
+                + "    "
+                + _("What to do: {step}").format(step=clean(reason.next_step))
+                + (f"  ({command})" if command else "")
             )
     return lines

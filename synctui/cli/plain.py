@@ -32,6 +32,7 @@ from synctui.cli.common import CommandError, clean
 from synctui.cli.status import backend_lines, format_status
 from synctui.cli.sync import follow, started_line
 from synctui.cli.typed_lines import TypedLines
+from synctui.i18n import N_, _
 from synctui.model import AgentState, BackendView, Level, QueueKind, Verdict
 from synctui.verdict import judge, never_read
 
@@ -54,18 +55,23 @@ class Choice:
     catalogue: str | None = None  # the catalogue action whose offer decides whether it is listed
 
     @property
+    def label(self) -> str:
+        return _(self.title)
+
+    @property
     def line(self) -> str:
-        return f"  {self.number}  {self.title}" + (f": {self.detail}" if self.detail else "")
+        return f"  {self.number}  {self.label}" + (f": {_(self.detail)}" if self.detail else "")
 
 
+# The words (`word`) are typed: they stay English in every language, as keys do; the number works too.
 CHOICES = (
-    Choice("1", "sync", "Synchronize Now", catalogue="synchronize"),
-    Choice("2", "retry", "Re-Queue Conflicted", "send every rejected entry again", "retry-all"),
-    Choice("3", "check", "Check Connection", "probe the server, read-only", "check-connection"),
-    Choice("4", "refresh", "Refresh", "read it again now"),
-    Choice("5", "status", "Status", "show everything again"),
-    Choice("6", "backend", "Choose another backend"),
-    Choice("q", "quit", "Quit"),
+    Choice("1", "sync", N_("Synchronize Now"), catalogue="synchronize"),
+    Choice("2", "retry", N_("Re-Queue Conflicted"), N_("send every rejected entry again"), "retry-all"),
+    Choice("3", "check", N_("Check Connection"), N_("probe the server, read-only"), "check-connection"),
+    Choice("4", "refresh", N_("Refresh"), N_("read it again now")),
+    Choice("5", "status", N_("Status"), N_("show everything again")),
+    Choice("6", "backend", N_("Choose another backend")),
+    Choice("q", "quit", N_("Quit")),
 )
 
 
@@ -116,8 +122,8 @@ class PlainDashboard:
         self.lines.start()
         tasks = [asyncio.create_task(self._follow_agent()), asyncio.create_task(self._tick())]
         try:
-            print(f"synctui, plain mode, on {clean(self.client.description)}")
-            print("Reading the backends…")
+            print(_("synctui, plain mode, on {agent}").format(agent=clean(self.client.description)))
+            print(_("Reading the backends…"))
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(FIRST_READ_WAIT):
                     await self.first_reading.wait()
@@ -133,7 +139,9 @@ class PlainDashboard:
                 choice = choice_for(typed)
                 if choice is None:
                     print(
-                        f"Not a choice: '{clean(typed)[:40]}'. Type a number from the menu (Enter shows it)."
+                        _("Not a choice: '{typed}'. Type a number from the menu (Enter shows it).").format(
+                            typed=clean(typed)[:40]
+                        )
                     )
                     continue
                 if choice.word == "quit":
@@ -152,13 +160,15 @@ class PlainDashboard:
             if isinstance(update, str):
                 if self.agent_error is None:
                     self.notice(
-                        f"Lost the agent: {clean(update)}. Trying again; what follows is its last data."
+                        _("Lost the agent: {error}. Trying again; what follows is its last data.").format(
+                            error=clean(update)
+                        )
                     )
                 self.agent_error = update
                 self.judge_all()
                 continue
             if self.agent_error is not None:
-                self.notice("The agent answers again.")
+                self.notice(_("The agent answers again."))
             self.apply_state(update)
 
     async def _tick(self) -> None:
@@ -180,7 +190,8 @@ class PlainDashboard:
                 del self.refreshing[name]
                 if view is not None:
                     self.notice(
-                        f"Read {clean(name)} again:", *backend_lines(self.judged(view), state, self.clock())
+                        _("Read {backend} again:").format(backend=clean(name)),
+                        *backend_lines(self.judged(view), state, self.clock()),
                     )
 
     def judge_all(self) -> None:
@@ -193,7 +204,10 @@ class PlainDashboard:
         if self.status_printed:
             for name, verdict in self.verdicts.items():
                 if self.shown.get(name) is not verdict.level:
-                    changes.append(f"{clean(name)}: {verdict.level.name} now. {clean(verdict.summary)}")
+                    changes.append(
+                        _("{backend}: {level} now.").format(backend=clean(name), level=verdict.level.name)
+                        + f" {clean(verdict.summary)}"
+                    )
                     self.shown[name] = verdict.level
         if changes:
             self.notice(*changes)
@@ -218,12 +232,17 @@ class PlainDashboard:
 
     def print_status(self) -> None:
         if self.state is None:
-            print(f"No data from the agent yet: {clean(self.agent_error) or 'it has sent nothing'}.")
+            why = clean(self.agent_error) or _("it has sent nothing")
+            print(_("No data from the agent yet: {why}.").format(why=why))
             return
         state = dataclasses.replace(self.state, backends=[self.judged(v) for v in self.state.backends])
         print(format_status(state, self.clock()))
         if self.agent_error:
-            print(f"The agent does not answer ({clean(self.agent_error)}): this is its last data.")
+            print(
+                _("The agent does not answer ({error}): this is its last data.").format(
+                    error=clean(self.agent_error)
+                )
+            )
         self.shown = {name: verdict.level for name, verdict in self.verdicts.items()}
         self.status_printed = True
 
@@ -238,21 +257,30 @@ class PlainDashboard:
     def print_menu(self) -> None:
         view = self.selected_view()
         if view is None:
-            print("No backend to act on. Menu: 5 status, q quit.")
+            print(_("No backend to act on. Menu: 5 status, q quit."))
             return
         name = view.snapshot.backend
-        print(f"\nBackend: {clean(name)}, {self.verdict(name).level.name}")
+        print(
+            "\n"
+            + _("Backend: {backend}, {level}").format(
+                backend=clean(name), level=self.verdict(name).level.name
+            )
+        )
         for choice in self.offered_choices(view):
             print(choice.line)
-        print("Type a number (or its word) and Enter; Enter alone shows this menu again.")
+        print(_("Type a number (or its word) and Enter; Enter alone shows this menu again."))
 
     def short_menu(self) -> str:
         view = self.selected_view()
         shown = self.offered_choices(view) if view is not None else []
-        return "Menu: " + ", ".join(f"{c.number} {c.word}" for c in shown or [CHOICES[4], CHOICES[-1]])
+        return _("Menu: {choices}").format(
+            choices=", ".join(f"{c.number} {c.word}" for c in shown or [CHOICES[4], CHOICES[-1]])
+        )
 
     def verdict(self, name: str) -> Verdict:
-        return self.verdicts.get(name) or Verdict(Level.UNKNOWN, [], "Not known: no data from the agent yet")
+        return self.verdicts.get(name) or Verdict(
+            Level.UNKNOWN, [], _("Not known: no data from the agent yet")
+        )
 
     def offers(self, view: BackendView, name: str) -> bool:
         state = self.state
@@ -276,12 +304,16 @@ class PlainDashboard:
             return
         view = self.selected_view()
         if view is None:
-            print("No backend to act on yet.")
+            print(_("No backend to act on yet."))
             return
         name = view.snapshot.backend
         if choice.catalogue and not self.offers(view, choice.catalogue):
             spec = action(choice.catalogue)
-            print(f"{spec.title} is not offered for {clean(name)} ({self.why_not(view, choice.catalogue)}).")
+            print(
+                _("{action} is not offered for {backend} ({why}).").format(
+                    action=spec.label, backend=clean(name), why=self.why_not(view, choice.catalogue)
+                )
+            )
             return
         try:
             if choice.word == "sync":
@@ -293,19 +325,27 @@ class PlainDashboard:
             elif choice.word == "refresh":
                 await self.client.refresh(name)
                 self.refreshing[name] = view.snapshot.taken_at
-                print(f"Asked the agent to read {clean(name)} again; its status follows when it has.")
+                print(
+                    _("Asked the agent to read {backend} again; its status follows when it has.").format(
+                        backend=clean(name)
+                    )
+                )
         except AgentRefused as exc:
-            print(f"{choice.title} refused by the agent ({exc.status}): {clean(exc.message)}")
+            print(
+                _("{action} refused by the agent ({status}): {reason}").format(
+                    action=choice.label, status=exc.status, reason=clean(exc.message)
+                )
+            )
         except AgentUnavailable as exc:
-            print(f"{choice.title} not done: {clean(str(exc))}")
+            print(_("{action} not done: {reason}").format(action=choice.label, reason=clean(str(exc))))
         except CommandError as exc:
             print(exc.message)
 
     def why_not(self, view: BackendView, name: str) -> str:
         spec = action(name)
         if spec.capability not in view.snapshot.capabilities:
-            return "this backend cannot do it"
-        return "read-only"
+            return _("this backend cannot do it")
+        return _("read-only")
 
     async def synchronize(self, name: str) -> None:
         change = Change(action("synchronize"), None, uuid.uuid4().hex)
@@ -314,32 +354,41 @@ class PlainDashboard:
         if not self.lines.interactive:  # the lines that follow in a script are the next choices
             await follow(self.client, name, status, timeout=SYNC_TIMEOUT)
             return
-        print("Following it; Enter stops watching (the sync goes on in the agent).")
+        print(_("Following it; Enter stops watching (the sync goes on in the agent)."))
         following = asyncio.create_task(follow(self.client, name, status, timeout=SYNC_TIMEOUT))
         typed = asyncio.create_task(self.lines.next(prompt=""))
-        done, _ = await asyncio.wait({following, typed}, return_when=asyncio.FIRST_COMPLETED)
+        done, _pending = await asyncio.wait({following, typed}, return_when=asyncio.FIRST_COMPLETED)
         for task in (following, typed):
             if task not in done:
                 task.cancel()
         await asyncio.gather(following, typed, return_exceptions=True)
         if following not in done:
-            print(f"Status (5) shows where it is; a change of {clean(name)}'s verdict shows here.")
+            print(
+                _("Status (5) shows where it is; a change of {backend}'s verdict shows here.").format(
+                    backend=clean(name)
+                )
+            )
 
     async def requeue_conflicted(self, view: BackendView) -> None:
         spec = action("retry-all")
         name = view.snapshot.backend
         conflicts = view.snapshot.queue(QueueKind.CONFLICTS)
         if conflicts.known and conflicts.count == 0:
-            print(f"{clean(name)} has no rejected entries to send again.")
+            print(_("{backend} has no rejected entries to send again.").format(backend=clean(name)))
             return
-        print(f"{spec.title} on {clean(name)}: every rejected entry. {spec.what}.")
-        typed = await self.lines.next(f"Type {spec.confirm_word} to confirm (anything else cancels): ")
+        print(
+            _("{action} on {backend}: every rejected entry.").format(action=spec.label, backend=clean(name))
+            + f" {spec.description}."
+        )
+        typed = await self.lines.next(
+            _("Type {word} to confirm (anything else cancels): ").format(word=spec.confirm_word)
+        )
         if (typed or "").strip() != spec.confirm_word:
-            print("Not confirmed. Nothing was sent.")
+            print(_("Not confirmed. Nothing was sent."))
             return
         pin = None
         if spec.pin and self.state is not None and self.state.pin_required:
-            pin = await self.ask_pin(f"{spec.title} needs the admin PIN: ")
+            pin = await self.ask_pin(_("{action} needs the admin PIN: ").format(action=spec.label))
         change = Change(spec, pin, uuid.uuid4().hex)
         result = await send(
             change,
@@ -355,17 +404,25 @@ class PlainDashboard:
         names = [v.snapshot.backend for v in self.state.backends] if self.state else []
         for number, name in enumerate(names, 1):
             print(f"  {number}  {clean(name)}, {self.verdict(name).level.name}")
-        typed = (await self.lines.next("Which backend (number or name)? ") or "").strip()
+        typed = (await self.lines.next(_("Which backend (number or name)? ")) or "").strip()
         chosen = next((n for i, n in enumerate(names, 1) if typed in (str(i), n)), None)
         if chosen is None:
-            print(f"No backend '{clean(typed)[:40]}'; still on {clean(self.selected_view_name())}.")
+            print(
+                _("No backend '{typed}'; still on {backend}.").format(
+                    typed=clean(typed)[:40], backend=clean(self.selected_view_name())
+                )
+            )
             return
         self.selected = chosen
-        print(f"Now on {clean(chosen)}, {self.verdict(chosen).level.name}.")
+        print(
+            _("Now on {backend}, {level}.").format(
+                backend=clean(chosen), level=self.verdict(chosen).level.name
+            )
+        )
 
     def selected_view_name(self) -> str:
         view = self.selected_view()
-        return view.snapshot.backend if view is not None else "none"
+        return view.snapshot.backend if view is not None else _("none")
 
 
 async def run_plain(client: HttpAgentClient, *, bell: bool, readonly: bool) -> int:

@@ -28,16 +28,10 @@ from synctui.cli.common import (
 )
 from synctui.config import Config
 from synctui.diagnosis import diagnoses, step_words
-from synctui.model import AgentState, BackendView, QueueKind, QueueStat, to_data
+from synctui.i18n import _, adapter_text, number
+from synctui.model import JOB_STATE_WORDS, QUEUE_NAMES, AgentState, BackendView, QueueStat, to_data
 from synctui.verdict import stuck_queues
 
-QUEUE_NAMES = {
-    QueueKind.OUTBOX: "Outbox",
-    QueueKind.INBOX: "Inbox",
-    QueueKind.ADMIN: "Admin",
-    QueueKind.CONFLICTS: "Conflicts",
-}
-NOT_KNOWN = "? (not known yet)"
 WIDTH = 80
 
 
@@ -69,7 +63,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         say(f"synctui: {clean(str(exc))}")
         return exits.UNKNOWN
     except AgentRefused as exc:
-        say(f"synctui: the agent refused: {clean(exc.message)}")
+        say("synctui: " + _("the agent refused: {reason}").format(reason=clean(exc.message)))
         return exits.UNKNOWN
     now = datetime.now(UTC)
     state = judged(state, now)
@@ -111,7 +105,7 @@ def diagnosis_lines(view: BackendView, state: AgentState, now: datetime) -> list
     for d in diagnoses(view, now):
         step = d.action_when(can_sync)
         command = STEP_COMMANDS.get(step, "").format(b=clean(view.snapshot.backend))
-        how = f"to {step_words(step)}, run:" if command else ""
+        how = _("to {step}, run:").format(step=step_words(step)) if command else ""
         lines.append("  " + clean(d.line(how, WIDTH - 2)))
         if command:
             lines.append(f"      {command}")
@@ -133,8 +127,8 @@ def overall(state: AgentState) -> Any:
 def count_text(stat: QueueStat) -> str:
     """A count as a person may read it: unknown is never 0 and never n/a."""
     if not stat.known:
-        return NOT_KNOWN
-    return "n/a" if stat.count is None else f"{stat.count:,}"
+        return _("? (not known yet)")
+    return _("n/a") if stat.count is None else number(stat.count)
 
 
 def format_status(state: AgentState, now: datetime) -> str:
@@ -143,15 +137,17 @@ def format_status(state: AgentState, now: datetime) -> str:
     marks = ", ".join(
         f"{clean(v.snapshot.backend)} {v.verdict.level.name}" for v in state.backends if v.verdict
     )
-    lines = [f"Overall: {level.name}" + (f" ({marks})" if marks else "")]
+    lines = [_("Overall: {level}").format(level=level.name) + (f" ({marks})" if marks else "")]
     if not state.backends:
-        lines.append("No backends configured. Add [[backends]] to the config, or try `synctui demo`.")
+        lines.append(_("No backends configured. Add [[backends]] to the config, or try `synctui demo`."))
     for view in state.backends:
         lines.append("")
         lines.extend(backend_lines(view, state, now))
     for plugin in state.plugins:
         if plugin.error:
-            lines.append(f"Broken plugin {clean(plugin.name)}: {clean(plugin.error)}")
+            lines.append(
+                _("Broken plugin {name}: {error}").format(name=clean(plugin.name), error=clean(plugin.error))
+            )
     return "\n".join(lines)
 
 
@@ -161,43 +157,53 @@ def backend_lines(view: BackendView, state: AgentState, now: datetime) -> list[s
     shown as escapes)."""
     lines: list[str] = []
     snap = view.snapshot
-    health = "online" if snap.health.online and not snap.stale else "OFFLINE"
+    health = _("online") if snap.health.online and not snap.stale else _("OFFLINE")
     if snap.stale and snap.health.online:
-        health = "stale"
-    lines.append(f"{clean(snap.backend)} ({clean(snap.kind)})  {health}  data of {when(snap.taken_at, now)}")
+        health = _("stale")
+    data_of = _("data of {time}").format(time=when(snap.taken_at, now))
+    lines.append(f"{clean(snap.backend)} ({clean(snap.kind)})  {health}  {data_of}")
     if view.verdict is not None:
         lines.extend(verdict_lines(view.verdict, snap.backend))
     lines.extend(diagnosis_lines(view, state, now))
     stuck = {s.stat.kind: s.since for s in stuck_queues(view, now)}
     for stat in snap.queues:
-        label = clean(stat.label) or QUEUE_NAMES[stat.kind]
-        extra = f"   oldest {age(stat.oldest, now)}" if stat.known and stat.count and stat.oldest else ""
+        label = adapter_text(clean(stat.label)) or QUEUE_NAMES[stat.kind]
+        extra = (
+            "   " + _("oldest {age}").format(age=age(stat.oldest, now))
+            if stat.known and stat.count and stat.oldest
+            else ""
+        )
         if stat.kind in stuck:
-            extra += f"   STUCK (unchanged for {age(stuck[stat.kind], now)})"
-        detail = f"   ({clean(stat.detail)})" if stat.detail else ""
+            extra += "   " + _("STUCK (unchanged for {age})").format(age=age(stuck[stat.kind], now))
+        detail = f"   ({adapter_text(clean(stat.detail))})" if stat.detail else ""
         lines.append(f"  {label:<22} {count_text(stat):>6}{extra}{detail}")
     if snap.log:
-        lines.append("  Sync log:")
+        lines.append("  " + _("Sync log:"))
         for row in snap.log:
-            mark = {"ok": "", "warning": "  [old]", "error": "  [TOO OLD]"}[
+            mark = {"ok": "", "warning": "  " + _("[old]"), "error": "  " + _("[TOO OLD]")}[
                 snap.thresholds.level(row.last_success, now)
             ]
             name = clean(row.record_type) + (f" {clean(row.filter)}" if row.filter else "")
-            lines.append(f"    {name[:40]:<40} last success {when(row.last_success, now)}{mark}")
+            success = _("last success {time}").format(time=when(row.last_success, now))
+            lines.append(f"    {name[:40]:<40} {success}{mark}")
             if row.last_error:
-                lines.append(f"      error: {clean(row.last_error.splitlines()[0])[:100]}")
+                error = _("error: {message}").format(message=clean(row.last_error.splitlines()[0])[:100])
+                lines.append(f"      {error}")
     jobs = ([view.sync_schedule] if view.sync_schedule is not None else []) + snap.jobs
     if jobs:
-        lines.append("  Jobs:")
+        lines.append("  " + _("Jobs:"))
         for job in jobs:
             running = job.progress is not None and job.state == "running"
             progress = f" {job.progress:.0%}" if running else ""
-            finished = f", last finished {when(job.last_finish, now)}" if job.last_finish else ""
-            upcoming = f", next run {when_next(job.next_run, now)}" if job.next_run else ""
-            message = f" — {clean(job.message)}" if job.message else ""
-            lines.append(
-                f"    {clean(job.name)[:40]:<40} {job.state.value}{progress}{finished}{upcoming}{message}"
+            finished = (
+                _(", last finished {time}").format(time=when(job.last_finish, now)) if job.last_finish else ""
             )
+            upcoming = (
+                _(", next run {time}").format(time=when_next(job.next_run, now)) if job.next_run else ""
+            )
+            message = f" — {clean(job.message)}" if job.message else ""
+            state = JOB_STATE_WORDS[job.state]
+            lines.append(f"    {clean(job.name)[:40]:<40} {state}{progress}{finished}{upcoming}{message}")
     if view.action:
         lines.append("  " + action_line(view.action, now))
     return lines
@@ -205,21 +211,32 @@ def backend_lines(view: BackendView, state: AgentState, now: datetime) -> list[s
 
 def when_next(moment: datetime, now: datetime) -> str:
     """A time to come: "2026-03-10 09:42:00 (in 12 min)", or "due now" once it has passed."""
+    time = f"{moment.astimezone():%Y-%m-%d %H:%M:%S}"
     if moment <= now:
-        return f"{moment.astimezone():%Y-%m-%d %H:%M:%S} (due now)"
-    return f"{moment.astimezone():%Y-%m-%d %H:%M:%S} (in {age(now, moment)})"
+        return _("{time} (due now)").format(time=time)
+    return _("{time} (in {age})").format(time=time, age=age(now, moment))
 
 
 def action_line(action: Any, now: datetime) -> str:
     title = action_title(action.action)
     if action.state == "running":
         message = clean(action.progress.message) if action.progress else ""
-        return f"Action: {title} running since {when(action.started, now)}" + (
-            f" — {message}" if message else ""
-        )
-    ended = f" {age(action.finished, now)} ago" if action.finished else ""
+        return _("Action: {title} running since {time}").format(
+            title=title, time=when(action.started, now)
+        ) + (f" — {message}" if message else "")
     if action.state == "failed" or action.ok is False:
         why = action.rejection.message if action.rejection else action.message
-        return f"Last action: {title} {action.state.upper()}{ended}" + (f" — {clean(why)}" if why else "")
+        state = _("FAILED") if action.state == "failed" else _("DONE")
+        if action.finished:
+            line = _("Last action: {title} {state} {age} ago").format(
+                title=title, state=state, age=age(action.finished, now)
+            )
+        else:
+            line = _("Last action: {title} {state}").format(title=title, state=state)
+        return line + (f" — {clean(why)}" if why else "")
     what = counted(action.action, action.counts)
-    return f"Last action: {title} finished{ended}" + (f" — {what}" if what else "")
+    if action.finished:
+        line = _("Last action: {title} finished {age} ago").format(title=title, age=age(action.finished, now))
+    else:
+        line = _("Last action: {title} finished").format(title=title)
+    return line + (f" — {what}" if what else "")

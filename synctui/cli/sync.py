@@ -16,6 +16,7 @@ from synctui.cli.changes import counted, prepare, send
 from synctui.cli.common import clean, say, verdict_lines, verdict_of, with_agent
 from synctui.cli.follow import Follower, settle_bound
 from synctui.config import Config
+from synctui.i18n import _
 from synctui.model import ActionStatus, BackendView, Level, QueueKind, Snapshot
 from synctui.verdict import outcome_headline
 
@@ -43,7 +44,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         status = await send(change, lambda pin, key: client.synchronize(args.backend, key=key))
         say(started_line(args.backend, status))
         if args.no_wait:
-            say("Not waiting for it: nothing is verified yet (see `synctui status`).")
+            say(_("Not waiting for it: nothing is verified yet (see `synctui status`)."))
             return exits.WAITING
         return await follow(client, args.backend, status, timeout=args.timeout)
 
@@ -53,8 +54,10 @@ def run(args: argparse.Namespace, config: Config) -> int:
 def started_line(backend: str, status: ActionStatus) -> str:
     if status.joined:
         since = status.started.astimezone().strftime("%H:%M")
-        return f"Joined the sync already running on {clean(backend)} since {since}"
-    return f"Synchronize Now started on {clean(backend)}"
+        return _("Joined the sync already running on {backend} since {time}").format(
+            backend=clean(backend), time=since
+        )
+    return _("Synchronize Now started on {backend}").format(backend=clean(backend))
 
 
 async def follow(client: HttpAgentClient, backend: str, status: ActionStatus, *, timeout: float) -> int:
@@ -66,10 +69,14 @@ async def follow(client: HttpAgentClient, backend: str, status: ActionStatus, *,
             async with asyncio.timeout(timeout):
                 final = await follower.until_done(status.id)
         except TimeoutError:
-            print(f"Still running after {timeout:g} s; stopped watching (the sync goes on in the agent)")
+            print(
+                _("Still running after {seconds} s; stopped watching (the sync goes on in the agent)").format(
+                    seconds=f"{timeout:g}"
+                )
+            )
             return exits.WAITING
         except asyncio.CancelledError:
-            say("Stopped watching; the sync goes on in the agent.")
+            say(_("Stopped watching; the sync goes on in the agent."))
             raise
         if final.state == "failed" or (final.ok is False and final.state != "cancelled"):
             return failed(final)
@@ -83,19 +90,23 @@ async def follow(client: HttpAgentClient, backend: str, status: ActionStatus, *,
 def outcome(final: ActionStatus, fresh: BackendView | None, waited: float) -> int:
     """The end of a sync that did not fail, told from the verdict on data read after it."""
     if fresh is None:
-        print(f"Sync finished, but no data read after it came within {waited:g} s, so nothing is verified")
-        print("What to do: run `synctui status` in a moment.")
+        print(
+            _(
+                "Sync finished, but no data read after it came within {seconds} s, so nothing is verified"
+            ).format(seconds=f"{waited:g}")
+        )
+        print(_("What to do: {step}").format(step=_("run `synctui status` in a moment.")))
         return exits.UNKNOWN
     verdict = verdict_of(fresh, datetime.now(UTC))
     this_sync = counted("synchronize", final.counts)
     if final.state == "cancelled":
-        print(f"Sync Cancelled — {clean(final.message)}")
+        print(_("Sync Cancelled") + f" — {clean(final.message)}")
     elif verdict.level is Level.SAFE:
-        print("Data Synced — everything recorded on this device reached the server")
+        print(_("Data Synced — everything recorded on this device reached the server"))
     else:
-        print(f"Sync finished — {outcome_headline(verdict, *left_after(fresh.snapshot))}")
+        print(_("Sync finished") + f" — {outcome_headline(verdict, *left_after(fresh.snapshot))}")
     if this_sync:
-        print(f"  This sync: {this_sync}")
+        print("  " + _("This sync: {counts}").format(counts=this_sync))
     if final.state == "cancelled":
         print(*verdict_lines(verdict, final.backend), sep="\n")
         return max(verdict.level.exit_code, exits.WAITING)
@@ -106,12 +117,12 @@ def outcome(final: ActionStatus, fresh: BackendView | None, waited: float) -> in
 
 def failed(final: ActionStatus) -> int:
     rejection = final.rejection
-    reason = clean(rejection.message if rejection else final.message) or "no reason given"
-    print(f"Sync Failed — {reason}")
+    reason = clean(rejection.message if rejection else final.message) or _("no reason given")
+    print(_("Sync Failed") + f" — {reason}")
     if final.counts:
-        print(f"  Before it failed: {counted('synchronize', final.counts)}")
+        print("  " + _("Before it failed: {counts}").format(counts=counted("synchronize", final.counts)))
     if rejection and rejection.advice:
-        print(f"What to do: {clean(rejection.advice)}")
+        print(_("What to do: {step}").format(step=clean(rejection.advice)))
     return exits.ATTENTION
 
 

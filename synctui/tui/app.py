@@ -28,7 +28,8 @@ from textual.screen import Screen
 from synctui.attention import AttentionWatch
 from synctui.client import AgentClient, AgentRefused, AgentUnavailable, follow_updates
 from synctui.config import Config, default_state_dir
-from synctui.model import AgentState, BackendView, Level, QueueKind, Verdict
+from synctui.i18n import N_, _
+from synctui.model import QUEUE_NAMES, AgentState, BackendView, Level, QueueKind, Verdict
 from synctui.tui.console_glyphs import ConsoleGlyphs, drawable
 from synctui.tui.format import safe
 from synctui.tui.keymap import DashboardBinding, unusable_ids, usable_keymap
@@ -62,37 +63,49 @@ class SyncTuiApp(App[None]):
     TITLE = "synctui"
     CSS_PATH = stylesheets()  # type: ignore[assignment]
     BINDINGS: ClassVar[list[BindingType]] = [
-        DashboardBinding("q", "quit", "Quit", id="quit", palette="Quit", help="Leave the dashboard"),
-        DashboardBinding("question_mark,f1", "help", "Help", id="help", palette="Help", help="List all keys"),
+        DashboardBinding(
+            "q", "quit", N_("Quit"), id="quit", palette=N_("Quit"), help=N_("Leave the dashboard")
+        ),
+        DashboardBinding(
+            "question_mark,f1", "help", N_("Help"), id="help", palette=N_("Help"), help=N_("List all keys")
+        ),
         DashboardBinding(
             "ctrl+p",
             "command_palette",
-            "Commands",
+            N_("Commands"),
             show=False,
             priority=True,
             id="command_palette",
-            help="Open the command palette",
+            help=N_("Open the command palette"),
         ),
         DashboardBinding(
             "t",
             "cycle_theme",
-            "Theme",
+            N_("Theme"),
             show=False,
             id="cycle_theme",
-            palette="Next theme",
-            help="Dark → light → sunlight → console",
+            palette=N_("Next theme"),
+            help=N_(
+                "Dark → light → sunlight → console",
+            ),
         ),
         DashboardBinding(
-            "a", "audit", "Audit", show=False, id="audit", palette="Audit log", help="Who changed what, when"
+            "a",
+            "audit",
+            N_("Audit"),
+            show=False,
+            id="audit",
+            palette=N_("Audit log"),
+            help=N_("Who changed what, when"),
         ),
         DashboardBinding(
             "u",
             "archive",
-            "Archive",
+            N_("Archive"),
             show=False,
             id="archive",
-            palette="Archive (discarded entries)",
-            help="Entries that were discarded, archived first; restore one (undo a discard)",
+            palette=N_("Archive (discarded entries)"),
+            help=N_("Entries that were discarded, archived first; restore one (undo a discard)"),
         ),
     ]
     COMMANDS = App.COMMANDS | {dashboard_commands}
@@ -147,7 +160,11 @@ class SyncTuiApp(App[None]):
             self.register_theme(definition)
         chosen = self.theme_set.resolve(theme) or self.theme_set.resolve(default_theme_name())
         if theme and self.theme_set.resolve(theme) is None:
-            self.startup_warnings.append(f"unknown theme {theme!r}; available: {', '.join(self.theme_names)}")
+            self.startup_warnings.append(
+                _("unknown theme {theme}; available: {themes}").format(
+                    theme=repr(theme), themes=", ".join(self.theme_names)
+                )
+            )
         if chosen:
             self.theme = chosen
 
@@ -197,7 +214,7 @@ class SyncTuiApp(App[None]):
     def verdict(self, backend: str) -> Verdict:
         """The verdict on `backend` as of the last judgement (UNKNOWN when it was never judged)."""
         return self.verdicts.get(backend) or Verdict(
-            Level.UNKNOWN, [], "Not known: no data from the agent yet"
+            Level.UNKNOWN, [], _("Not known: no data from the agent yet")
         )
 
     def judge_all(self) -> bool:
@@ -272,7 +289,9 @@ class SyncTuiApp(App[None]):
 
         if unusable := unusable_ids(self.user_keymap, binding_ids()):
             self.notify(
-                f"keymap names unknown binding ids: {', '.join(unusable)}", severity="warning", timeout=8
+                _("keymap names unknown binding ids: {ids}").format(ids=", ".join(unusable)),
+                severity="warning",
+                timeout=8,
             )
 
     def _start_following(self) -> None:
@@ -368,13 +387,17 @@ class SyncTuiApp(App[None]):
             saved = self.save_screenshot(filename, str(folder), time_format)
         except OSError as exc:
             self.notify(
-                f"Screenshot not saved: cannot write in {folder}: {exc.strerror or exc}",
+                _("Screenshot not saved: cannot write in {folder}: {error}").format(
+                    folder=folder, error=exc.strerror or exc
+                ),
                 title="Screenshot",
                 severity="error",
                 markup=False,
             )
             return None
-        self.notify(f"Screenshot saved to {saved}", title="Screenshot", markup=False, timeout=8)
+        self.notify(
+            _("Screenshot saved to {path}").format(path=saved), title=_("Screenshot"), markup=False, timeout=8
+        )
         return saved
 
     def action_cycle_theme(self) -> None:
@@ -392,10 +415,13 @@ class SyncTuiApp(App[None]):
 
         view = self.selected_view()
         if view is None:
-            self.notify("no backend to synchronize yet", severity="warning")
+            self.notify(_("no backend to synchronize yet"), severity="warning")
             return
         if not offers(self, view.snapshot.backend, "synchronize"):
-            self.notify(f"Synchronize Now is not available for {view.snapshot.backend}", severity="warning")
+            self.notify(
+                _("Synchronize Now is not available for {backend}").format(backend=view.snapshot.backend),
+                severity="warning",
+            )
             return
         self.push_screen(SyncProgressScreen(view.snapshot.backend))
 
@@ -409,34 +435,46 @@ class SyncTuiApp(App[None]):
         try:
             await self.client.refresh(backend)
         except (AgentUnavailable, AgentRefused) as exc:
-            self.notify(f"refresh failed: {exc}", severity="error")
+            self.notify(_("refresh failed: {error}").format(error=exc), severity="error")
             return
-        self.notify(f"refreshing {backend or 'all backends'}…", timeout=2)
+        self.notify(_("refreshing {backend}…").format(backend=backend or _("all backends")), timeout=2)
 
     def open_queue(self, kind: QueueKind) -> None:
         from synctui.tui.screens.queue_browser import QueueBrowserScreen
 
         view = self.selected_view()
         if view is None:
-            self.notify("no data from the agent yet", severity="warning")
+            self.notify(_("no data from the agent yet"), severity="warning")
             return
         stat = view.snapshot.queue(kind)
         if stat.known and stat.count is None:
-            self.notify(f"{view.snapshot.backend} has no {kind.value} queue", severity="warning")
+            self.notify(
+                _("{backend} has no {queue} queue").format(
+                    backend=view.snapshot.backend, queue=QUEUE_NAMES[kind]
+                ),
+                severity="warning",
+            )
             return
         self.push_screen(QueueBrowserScreen(view.snapshot.backend, kind, stat))
 
-    def palette_actions(self) -> Iterable[tuple[str, str, Callable[[], Any]]]:
-        """Extra palette entries that depend on the data: one per backend and per theme."""
+    def palette_actions(self) -> Iterable[tuple[str, str, str, Callable[[], Any]]]:
+        """Extra palette entries that depend on the data, one per backend and per theme: (English name,
+        local name, help, what it does)."""
         for view in self.agent_state.backends if self.agent_state else []:
             name = view.snapshot.backend
             yield (
                 f"Show backend {safe(name)}",
-                f"Switch the dashboard to {safe(name)}",
+                _("Show backend {backend}").format(backend=safe(name)),
+                _("Switch the dashboard to {backend}").format(backend=safe(name)),
                 lambda n=name: self.select_backend(n),
             )
         for name in self.theme_names:
-            yield (f"Theme: {name}", "Switch the colour theme", lambda n=name: self.set_theme(n))
+            yield (
+                f"Theme: {name}",
+                _("Theme: {name}").format(name=name),
+                _("Switch the colour theme"),
+                lambda n=name: self.set_theme(n),
+            )
 
     async def on_unmount(self) -> None:
         if self.close_client:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from synctui.actions import ActionSpec, action, offered
 from synctui.actions import counted as counted_words
 from synctui.client import AgentRefused, AgentTokenRefused, AgentUnavailable
+from synctui.i18n import N_, Words, _
 from synctui.model import ActionResult, BackendView, QueueKind
 from synctui.tui.format import one_line
 
@@ -26,23 +27,25 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-REFUSALS = {
-    401: "the admin PIN is needed",
-    403: "refused (wrong PIN, or the agent is read-only)",
-    429: "locked out after too many wrong PINs",
-    501: "this backend cannot do that",
-    502: "the backend failed",
-}
+REFUSALS = Words(
+    {
+        401: N_("the admin PIN is needed"),
+        403: N_("refused (wrong PIN, or the agent is read-only)"),
+        429: N_("locked out after too many wrong PINs"),
+        501: N_("this backend cannot do that"),
+        502: N_("the backend failed"),
+    }
+)
 
 
 def refusal_text(exc: BaseException) -> str:
     if isinstance(exc, AgentTokenRefused):
-        return one_line(str(exc), 300) or "refused: wrong or missing token"
+        return one_line(str(exc), 300) or _("refused: wrong or missing token")
     if isinstance(exc, AgentRefused):
-        prefix = REFUSALS.get(exc.status, f"the agent refused ({exc.status})")
+        prefix = REFUSALS.get(exc.status) or _("the agent refused ({status})").format(status=exc.status)
         return f"{prefix}: {one_line(exc.message, 300)}"
     if isinstance(exc, AgentUnavailable):
-        return one_line(str(exc), 300) or "the agent does not answer"
+        return one_line(str(exc), 300) or _("the agent does not answer")
     return f"{type(exc).__name__}: {one_line(str(exc), 200)}"
 
 
@@ -82,7 +85,7 @@ def result_line(name: str, result: ActionResult) -> str:
     counted = one_line(counted_words(name, result.counts, result.results), 200)
     message = one_line(result.message, 200)
     if not counted:
-        return message or ("the agent reported success without saying what" if result.ok else "failed")
+        return message or (_("the agent reported success without saying what") if result.ok else _("failed"))
     return f"{counted} — {message}" if message and not result.ok else counted
 
 
@@ -95,7 +98,7 @@ def run_change(
     """Start `call` in a worker unless the same `key` is already running; `done(result, error)` after."""
     app: SyncTuiApp = owner.app  # type: ignore[assignment]
     if key in app.in_flight:
-        app.notify("still working on the previous request…", timeout=2)
+        app.notify(_("still working on the previous request…"), timeout=2)
         return False
     app.in_flight.add(key)
 
@@ -115,7 +118,7 @@ def run_change(
             done(result, error)
         except Exception as exc:
             log.exception("showing the result of %s failed", key.split(":")[0])
-            app.notify(f"could not show the result: {exc}", severity="error")
+            app.notify(_("could not show the result: {error}").format(error=exc), severity="error")
 
     owner.run_worker(run(), group=f"change:{key}")
     return True

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from textual.content import Content
 
+from synctui.i18n import _, number
 from synctui.model import CATEGORY_WORDS, QueueEntry, Rejection
 from synctui.tui.format import ago, clock_time, one_line, queue_label, safe
 
@@ -23,7 +24,11 @@ def pretty_payload(text: str, content_type: str) -> str:
 def _pretty(text: str, content_type: str) -> str:
     text = text or ""
     if len(text) > MAX_PAYLOAD_CHARS:
-        return text[:MAX_PAYLOAD_CHARS] + f"\n… ({len(text) - MAX_PAYLOAD_CHARS:,} more characters not shown)"
+        return (
+            text[:MAX_PAYLOAD_CHARS]
+            + "\n… "
+            + _("({n} more characters not shown)").format(n=number(len(text) - MAX_PAYLOAD_CHARS))
+        )
     stripped = text.lstrip()
     if "json" in (content_type or "") or stripped.startswith(("{", "[")):
         try:
@@ -52,7 +57,7 @@ def payload_part(text: str, full: bool, limit: int = PREVIEW_LINES) -> tuple[str
 def tries_marker(attempts: int) -> str:
     """Marks an entry sent more than once. Backends count differently (SanteDB its retries, HCM its
     sends, mSupply one try), so it says "tried", never "retried": nobody may have retried it."""
-    return f"tried {attempts} times" if attempts > 1 else ""
+    return _("tried {n} times").format(n=attempts) if attempts > 1 else ""
 
 
 def entry_facts(entry: QueueEntry, now: datetime) -> Content:
@@ -60,19 +65,19 @@ def entry_facts(entry: QueueEntry, now: datetime) -> Content:
     if marker := tries_marker(entry.attempts):
         attempts = Content.assemble(str(entry.attempts), "  ", (f" {marker} ", "reverse $warning"))
     facts: list[tuple[str, str | Content]] = [
-        ("Id", entry.id),
-        ("Queue", queue_label(None, entry.queue)),
-        ("Record type", entry.record_type),
-        ("Operation", entry.operation),
+        (_("Id"), entry.id),
+        (_("Queue"), queue_label(None, entry.queue)),
+        (_("Record type"), entry.record_type),
+        (_("Operation"), entry.operation),
         (
-            "Created",
+            _("Created"),
             f"{clock_time(entry.created, now)} ({ago(entry.created, now)})" if entry.created else "—",
         ),
-        ("Tries", attempts),
-        ("Reference", entry.correlation or "—"),
+        (_("Tries"), attempts),
+        (_("Reference"), entry.correlation or "—"),
     ]
     if entry.original_queue is not None:
-        facts.append(("Came from", queue_label(None, entry.original_queue)))
+        facts.append((_("Came from"), queue_label(None, entry.original_queue)))
     return Content("\n").join(
         Content.assemble(
             (f"{label:<12}", "$text-muted"),
@@ -87,13 +92,15 @@ def rejection_text(rejection: Rejection, raw_key: str = "v") -> Content:
         return Content.assemble((f"{label:<12}", "$text-muted"), value)
 
     lines = [
-        row("HTTP status", str(rejection.status) if rejection.status else "—"),
-        row("Code", one_line(rejection.code, 80) or "—"),
-        row("Kind", CATEGORY_WORDS[rejection.category]),
-        row("Message", (one_line(rejection.message, 400) or "—", "bold")),
+        row(_("HTTP status"), str(rejection.status) if rejection.status else "—"),
+        row(_("Code"), one_line(rejection.code, 80) or "—"),
+        row(_("Kind"), CATEGORY_WORDS[rejection.category]),
+        row(_("Message"), (one_line(rejection.message, 400) or "—", "bold")),
     ]
     if rejection.advice:
-        lines.append(row("Advice", (safe(rejection.advice, multiline=True), "$success")))
+        lines.append(row(_("Advice"), (safe(rejection.advice, multiline=True), "$success")))
     if rejection.raw:
-        lines.append(Content.from_markup("[$text-muted]press $key for the raw reason[/]", key=raw_key))
+        lines.append(
+            Content.assemble((_("press {key} for the raw reason").format(key=raw_key), "$text-muted"))
+        )
     return Content("\n").join(lines)

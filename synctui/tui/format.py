@@ -4,30 +4,26 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from synctui.model import QueueKind, QueueStat
+from synctui.i18n import SOURCE_LANGUAGE, _, adapter_text, clock, duration, language, number
+from synctui.model import QUEUE_NAMES, QueueKind, QueueStat
 from synctui.text import one_line as _one_line
 from synctui.text import visible
 
-DEFAULT_LABELS = {
-    QueueKind.OUTBOX: "Outbox",
-    QueueKind.INBOX: "Inbox",
-    QueueKind.ADMIN: "Admin",
-    QueueKind.CONFLICTS: "Conflicts",
-}
+DEFAULT_LABELS = QUEUE_NAMES  # a card's name when the backend does not name its queue
 CARD_ORDER = (QueueKind.OUTBOX, QueueKind.INBOX, QueueKind.ADMIN, QueueKind.CONFLICTS)
 
 
 def queue_label(stat: QueueStat | None, kind: QueueKind) -> str:
     if stat is not None and stat.label:
-        return _one_line(stat.label, 200)  # the backend names it: drawn safe
-    return DEFAULT_LABELS.get(kind, str(kind).title())
+        return adapter_text(_one_line(stat.label, 200))  # the backend names it: drawn safe
+    return QUEUE_NAMES.get(kind, str(kind).title())
 
 
 def count_text(count: int | None, known: bool = True) -> str:
     """A queue's count: "?" when it is not known (yet), "n/a" when the backend has no such queue."""
     if not known:
         return "?"
-    return "n/a" if count is None else f"{count:,}"
+    return _("n/a") if count is None else number(count)
 
 
 def age(delta: timedelta, *, minutes: bool = False) -> str:
@@ -37,31 +33,38 @@ def age(delta: timedelta, *, minutes: bool = False) -> str:
     (the dashboard's --low-bandwidth)."""
     seconds = max(0, int(delta.total_seconds()))
     if minutes and seconds < 60:
-        return "<1m"
+        return "<" + _units([(1, "m")])
     if seconds < 10:
-        return "<10s"
+        return "<" + _units([(10, "s")])
     if seconds < 60:
-        return f"{seconds // 10 * 10}s"
-    minutes, _ = divmod(seconds, 60)
+        return _units([(seconds // 10 * 10, "s")])
+    minutes = seconds // 60
     if minutes < 60:
-        return f"{minutes}m"
+        return _units([(minutes, "m")])
     hours, minutes = divmod(minutes // 10 * 10, 60)
     if hours < 24:
-        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
+        return _units([(hours, "h"), (minutes, "m")] if minutes else [(hours, "h")])
     days, hours = divmod(hours, 24)
-    return f"{days}d {hours}h" if hours else f"{days}d"
+    return _units([(days, "d"), (hours, "h")] if hours else [(days, "d")])
+
+
+def _units(parts: list[tuple[int, str]]) -> str:
+    """ "2h 50m" in English (the dashboard's own short form), Babel's narrow units in other languages."""
+    if language() == SOURCE_LANGUAGE:
+        return " ".join(f"{value}{unit}" for value, unit in parts)
+    return duration(parts)
 
 
 def ago(when: datetime | None, now: datetime, *, minutes: bool = False) -> str:
     """ "12m ago", "in 2h", "just now"; `minutes`: as `age`, with no "just now" either."""
     if when is None:
-        return "never"
+        return _("never")
     delta = now - when
     if delta < timedelta(0):
-        return f"in {age(-delta, minutes=minutes)}"
+        return _("in {age}").format(age=age(-delta, minutes=minutes))
     if delta < timedelta(seconds=5) and not minutes:
-        return "just now"
-    return f"{age(delta, minutes=minutes)} ago"
+        return _("just now")
+    return _("{age} ago").format(age=age(delta, minutes=minutes))
 
 
 def clock_time(when: datetime | None, now: datetime) -> str:
@@ -69,6 +72,10 @@ def clock_time(when: datetime | None, now: datetime) -> str:
     if when is None:
         return "—"
     local = when.astimezone(now.tzinfo) if now.tzinfo and when.tzinfo else when
+    if language() != SOURCE_LANGUAGE:
+        if local.date() == now.date():
+            return clock(local, "Hm")
+        return f"{clock(local, 'Md')} {clock(local, 'Hm')}" if local.year == now.year else clock(local, "yMd")
     if local.date() == now.date():
         return local.strftime("%H:%M")
     if local.year == now.year:

@@ -9,13 +9,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
+from synctui.i18n import N_
 from synctui.tui.keymap import DashboardBinding
 
 
 @dataclass(frozen=True)
 class KeyGroup:
     scope: str  # short name: "main", "browser"…
-    title: str  # where the keys work, for the help screen
+    title: str  # where the keys work, for the help screen (English; shown through _())
     owner: type  # the class whose BINDINGS these are
 
     @property
@@ -40,19 +41,19 @@ def key_groups() -> tuple[KeyGroup, ...]:
     from synctui.tui.widgets.queues.queue_card import QueueCard
 
     return (
-        KeyGroup("app", "Everywhere", SyncTuiApp),
-        KeyGroup("main", "Dashboard", MainScreen),
-        KeyGroup("card", "Queue card", QueueCard),
-        KeyGroup("browser", "Queue browser", QueueBrowserScreen),
-        KeyGroup("inspector", "Entry inspector", EntryInspectorScreen),
-        KeyGroup("sync", "Synchronize dialog", SyncProgressScreen),
-        KeyGroup("compare", "Compare", CompareScreen),
-        KeyGroup("confirm", "Confirmation", ConfirmScreen),
-        KeyGroup("audit", "Audit log", AuditScreen),
-        KeyGroup("archive", "Archive", ArchiveScreen),
-        KeyGroup("details", "Backend details", BackendDetailsScreen),
-        KeyGroup("help", "Help", HelpScreen),
-        KeyGroup("bugreport", "Submit a Bug", BugReportScreen),
+        KeyGroup("app", N_("Everywhere"), SyncTuiApp),
+        KeyGroup("main", N_("Dashboard"), MainScreen),
+        KeyGroup("card", N_("Queue card"), QueueCard),
+        KeyGroup("browser", N_("Queue browser"), QueueBrowserScreen),
+        KeyGroup("inspector", N_("Entry inspector"), EntryInspectorScreen),
+        KeyGroup("sync", N_("Synchronize dialog"), SyncProgressScreen),
+        KeyGroup("compare", N_("Compare"), CompareScreen),
+        KeyGroup("confirm", N_("Confirmation"), ConfirmScreen),
+        KeyGroup("audit", N_("Audit log"), AuditScreen),
+        KeyGroup("archive", N_("Archive"), ArchiveScreen),
+        KeyGroup("details", N_("Backend details"), BackendDetailsScreen),
+        KeyGroup("help", N_("Help"), HelpScreen),
+        KeyGroup("bugreport", N_("Submit a Bug"), BugReportScreen),
     )
 
 

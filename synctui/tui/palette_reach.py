@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from synctui.actions import ActionSpec, action, discard_action
-from synctui.model import QueueKind
+from synctui.i18n import N_, _
+from synctui.model import QUEUE_NAMES, QueueKind
 from synctui.tui.changes import offers
 from synctui.tui.format import CARD_ORDER
 from synctui.tui.key_groups import grouped_bindings
@@ -26,9 +27,9 @@ if TYPE_CHECKING:
 
 # The bindings that act on something chosen on their screen, and what is chosen.
 CHOOSE_FIRST = {
-    "retry_selected": "choose the entries (space)",
-    "discard_selected": "choose the entries (space)",
-    "change_setting": "choose the setting",
+    "retry_selected": N_("choose the entries (space)"),
+    "discard_selected": N_("choose the entries (space)"),
+    "change_setting": N_("choose the setting"),
 }
 SCREEN_NAMES = {"browser": "queue", "details": "details"}
 
@@ -41,8 +42,11 @@ class Reach:
 
     def help(self, app: SyncTuiApp) -> str:
         keys = ", ".join(key_label(app, key) for key in current_keys(self.binding, app.keymap))
-        where = f"{self.queue.value.title()} queue" if self.queue else "Backend details"
-        return f"{self.spec.what} (opens {where}; key {keys} there)"
+        if self.queue is None:
+            where = _("opens Backend details; key {keys} there").format(keys=keys)
+        else:
+            where = _("opens {queue}; key {keys} there").format(queue=QUEUE_NAMES[self.queue], keys=keys)
+        return f"{self.spec.description} ({where})"
 
 
 def reachable(app: SyncTuiApp) -> Iterator[Reach]:
@@ -65,9 +69,10 @@ def reachable(app: SyncTuiApp) -> Iterator[Reach]:
                 yield Reach(spec, binding, kind)
 
 
-def palette_entries(app: SyncTuiApp) -> Iterator[tuple[str, str, Callable[[], Any]]]:
+def palette_entries(app: SyncTuiApp) -> Iterator[tuple[str, str, str, Callable[[], Any]]]:
+    """(English name, local name, help, what it does) of each reachable action."""
     for reach in reachable(app):
-        yield reach.spec.title, reach.help(app), lambda r=reach: go(app, r)
+        yield reach.spec.title, reach.spec.label, reach.help(app), lambda r=reach: go(app, r)
 
 
 async def go(app: SyncTuiApp, reach: Reach) -> None:
@@ -89,5 +94,8 @@ async def go(app: SyncTuiApp, reach: Reach) -> None:
         await app.run_action(reach.binding.action, screen)
         return
     keys = current_keys(reach.binding, app.keymap)
-    key = key_label(app, keys[0]) if keys else "its key"
-    app.notify(f"{reach.spec.title}: {choice}, then press {key}", timeout=8)
+    key = key_label(app, keys[0]) if keys else _("its key")
+    app.notify(
+        _("{action}: {choice}, then press {key}").format(action=reach.spec.label, choice=_(choice), key=key),
+        timeout=8,
+    )

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from textual.binding import Binding, BindingType
 
+from synctui.i18n import _, pgettext
 from synctui.tui.keymap import current_keys, key_label
 
 if TYPE_CHECKING:
@@ -25,26 +26,39 @@ def _bindings_of(screen: str) -> list[BindingType]:
 
 
 # The bindings behind each `Reason.action` of the verdict, as (screen, binding id) in the order they are
-# pressed, and the words of a next step that name it (the keys go right after them).
-_STEP_BINDINGS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
-    "synchronize": ("Synchronize Now", (("main", "synchronize"),)),
-    "refresh": ("refresh now", (("main", "refresh"),)),
-    "details": ("details", (("main", "backend_details"),)),
-    "check-connection": (
-        "check the connection",
-        (("main", "backend_details"), ("details", "check_connection")),
-    ),
-    "open-outbox": ("open Outbox", (("main", "open_outbox"),)),
-    "open-inbox": ("open Inbox", (("main", "open_inbox"),)),
-    "open-admin": ("open Admin", (("main", "open_admin"),)),
-    "open-conflicts": ("Open Conflicts", (("main", "open_conflicts"),)),
+# pressed.
+_STEP_BINDINGS: dict[str, tuple[tuple[str, str], ...]] = {
+    "synchronize": (("main", "synchronize"),),
+    "refresh": (("main", "refresh"),),
+    "details": (("main", "backend_details"),),
+    "check-connection": (("main", "backend_details"), ("details", "check_connection")),
+    "open-outbox": (("main", "open_outbox"),),
+    "open-inbox": (("main", "open_inbox"),),
+    "open-admin": (("main", "open_admin"),),
+    "open-conflicts": (("main", "open_conflicts"),),
 }
+
+
+def step_words(action: str) -> str:
+    """The words of a verdict's next step that name `action`, as synctui.verdict words them in the
+    language in use (the keys go right after them); "" for an action no words name."""
+    words = {
+        "synchronize": pgettext("next step", "Synchronize Now"),
+        "refresh": pgettext("next step", "refresh now"),
+        "details": pgettext("next step", "details"),
+        "check-connection": pgettext("next step", "check the connection"),
+        "open-outbox": pgettext("next step", "open Outbox"),
+        "open-inbox": pgettext("next step", "open Inbox"),
+        "open-admin": pgettext("next step", "open Admin"),
+        "open-conflicts": pgettext("next step", "Open Conflicts"),
+    }
+    return words.get(action, "")
 
 
 def step_keys(app: SyncTuiApp, action: str) -> list[str]:
     """The keys, as remapped, that take a verdict's step `action` ("open-conflicts": ["4"]), in order."""
     keys = []
-    for screen, binding_id in _STEP_BINDINGS.get(action, ("", ()))[1]:
+    for screen, binding_id in _STEP_BINDINGS.get(action, ()):
         binding = next(
             (b for b in _bindings_of(screen) if isinstance(b, Binding) and b.id == binding_id), None
         )
@@ -55,11 +69,11 @@ def step_keys(app: SyncTuiApp, action: str) -> list[str]:
 
 def step_with_keys(app: SyncTuiApp, next_step: str, action: str) -> str:
     """A verdict's next step with the keys that do it, as remapped: "Open Conflicts (4) to read why"."""
-    words = _STEP_BINDINGS.get(action, ("", ()))[0]
+    words = step_words(action)
     keys = step_keys(app, action)
     at = next_step.lower().find(words.lower()) if words else -1
     if not keys or at < 0:  # a backend's own advice names no action of ours: leave it as it is
         return next_step
-    hint = f" ({', then '.join(keys)})"
+    hint = " (" + _(", then ").join(keys) + ")"
     end = at + len(words)
     return next_step[:end] + hint + next_step[end:]

@@ -8,6 +8,7 @@ from typing import Any
 from textual.content import Content
 
 from synctui.actions import counted as counted_words
+from synctui.i18n import SOURCE_LANGUAGE, _, language
 from synctui.model import CATEGORY_WORDS, ActionStatus, Level, Rejection, SyncProgress, Verdict
 from synctui.tui.format import bar, clock_time, one_line, safe
 from synctui.tui.look import LEVEL_STYLE, Glyphs, glyphs
@@ -16,20 +17,15 @@ from synctui.tui.step_keys import step_with_keys
 MAX_REASONS = 4
 
 
-def _entries(count: int) -> str:
-    return "entry" if count == 1 else "entries"
-
-
 def joined_line(status: ActionStatus | None, noun: str, now: datetime) -> Content:
     """Said when the dialog joined an action already in progress instead of starting one."""
-    started = ""
-    if status is not None:
-        started = f" (started {clock_time(status.started, now)})"
-    return Content.from_markup(
-        "[$text-muted]Joined the $noun already in progress$started; it was not started again.[/]",
-        noun=noun,
-        started=started,
-    )
+    if status is None:
+        said = _("Joined the {action} already in progress; it was not started again.").format(action=_(noun))
+    else:
+        said = _(
+            "Joined the {action} already in progress (started {time}); it was not started again."
+        ).format(action=_(noun), time=clock_time(status.started, now))
+    return Content.assemble((said, "$text-muted"))
 
 
 def outcome_lines(status: ActionStatus | None) -> list[Content]:
@@ -38,9 +34,11 @@ def outcome_lines(status: ActionStatus | None) -> list[Content]:
     if status is None:
         return lines
     message = one_line(status.message, 300)
+    counted = one_line(counted_words(status.action, status.counts), 300)
+    if counted and language() != SOURCE_LANGUAGE:  # the agent's message is English; its counts are not
+        message = ""
     if message:
         lines.append(Content(message))
-    counted = one_line(counted_words(status.action, status.counts), 300)
     if counted and not message:  # the agent's message already says what happened, counted
         lines.append(Content.from_markup("[$text-muted]$c[/]", c=counted))
     left = status.rejection if status.ok else None  # what a completed run left, e.g. rejected per reason
@@ -55,9 +53,11 @@ def progress_text(
     progress: SyncProgress | None = status.progress if status else None
     lines: list[Content] = []
     if status is None:
-        lines.append(Content.from_markup("[$text-muted]asking the agent to start…[/]"))
+        lines.append(Content.assemble((_("asking the agent to start…"), "$text-muted")))
     elif progress is None or not progress.steps:
-        lines.append(Content(one_line(status.message, 300) or "waiting for the backend to report progress…"))
+        lines.append(
+            Content(one_line(status.message, 300) or _("waiting for the backend to report progress…"))
+        )
     else:
         for step in progress.steps:
             mark = g.ok if step.finished else g.error if step.failed else g.running if step.started else " "
@@ -80,7 +80,7 @@ def progress_text(
         if overall is not None:
             lines.append(
                 Content.assemble(
-                    ("\n  overall".ljust(24), "bold"),
+                    ("\n  " + _("overall").ljust(21), "bold"),
                     " ",
                     (bar(overall, 20, g.bar_full, g.bar_empty), "$primary bold"),
                     f" {round(overall * 100)}%",
@@ -89,7 +89,8 @@ def progress_text(
         if progress.hung:
             lines.append(
                 Content.from_markup(
-                    "[$warning bold]The sync appears hung: no progress and no error for a long time.[/]"
+                    "[$warning bold]$t[/]",
+                    t=_("The sync appears hung: no progress and no error for a long time."),
                 )
             )
         if progress.message:
@@ -98,7 +99,7 @@ def progress_text(
         lines.append(joined)
     if agent_lost:
         lines.append(
-            Content.from_markup("[$error]lost contact with the agent; the sync may still be running[/]")
+            Content.assemble((_("lost contact with the agent; the sync may still be running"), "$error"))
         )
     return Content("\n").join(lines)
 
@@ -108,15 +109,19 @@ def settling_text(
 ) -> Content:
     lines = outcome_lines(status)
     lines.append(
-        Content.from_markup(
-            "[$text-muted]Waiting for the agent to read $b again, to tell what reached the server…[/]",
-            b=safe(backend),
+        Content.assemble(
+            (
+                _("Waiting for the agent to read {backend} again, to tell what reached the server…").format(
+                    backend=safe(backend)
+                ),
+                "$text-muted",
+            )
         )
     )
     if joined is not None:
         lines.append(joined)
     if agent_lost:
-        lines.append(Content.from_markup("[$error]lost contact with the agent[/]"))
+        lines.append(Content.assemble((_("lost contact with the agent"), "$error")))
     return Content("\n").join(lines)
 
 
@@ -126,7 +131,13 @@ def done_text(
     """The verdict on the first snapshot after the action: its reasons and the keys that act on them."""
     lines: list[Content] = []
     if verdict is not None and verdict.level is Level.SAFE:
-        lines.append(Content(f"Everything recorded on this device for {safe(backend)} reached the server."))
+        lines.append(
+            Content(
+                _("Everything recorded on this device for {backend} reached the server.").format(
+                    backend=safe(backend)
+                )
+            )
+        )
         lines.extend(outcome_lines(status))
     elif verdict is not None:
         lines.extend(outcome_lines(status))
@@ -145,18 +156,20 @@ def done_text(
                 lines.append(Content.assemble("  ", one_line(step, 300)))
         if len(verdict.reasons) > MAX_REASONS:
             more = len(verdict.reasons) - MAX_REASONS
-            lines.append(Content.from_markup("[$text-muted]… and $n more on the dashboard[/]", n=str(more)))
+            lines.append(
+                Content.assemble((_("… and {n} more on the dashboard").format(n=more), "$text-muted"))
+            )
     if joined is not None:
         lines.append(joined)
     return Content("\n").join(lines)
 
 
 def failed_text(failure: tuple[str, Rejection | None] | None, status: ActionStatus | None) -> Content:
-    message, rejection = failure or ("unknown reason", None)
-    lines = [Content.assemble(("Reason: ", "bold"), (one_line(message, 300), "$error bold"))]
+    message, rejection = failure or (_("unknown reason"), None)
+    lines = [Content.assemble((_("Reason:") + " ", "bold"), (one_line(message, 300), "$error bold"))]
     if rejection is not None:
         if rejection.advice:
-            lines.append(Content.assemble(("What to do: ", "bold"), one_line(rejection.advice, 300)))
+            lines.append(Content.assemble((_("What to do:") + " ", "bold"), one_line(rejection.advice, 300)))
         facts = [CATEGORY_WORDS[rejection.category]]
         if rejection.code:
             facts.append(one_line(rejection.code, 80))

@@ -78,7 +78,7 @@ async def test_submit_a_bug_is_in_the_palette_and_hidden_without_a_config(tmp_pa
         async with app.run_test(size=(80, 24)) as pilot:
             await until(pilot, lambda app=app: app.agent_state is not None, "the first state")
             provider = DashboardCommands(app.screen)
-            titles = [title for title, _, _ in provider._commands()]
+            titles = [title for title, *_ in provider._commands()]
             assert ("Submit a Bug" in titles) is offered
             await pilot.press("b")
             await pilot.pause()

@@ -45,6 +45,7 @@ NOT_FOR_THE_FIRST_FRAME = (
     "click",
     "pygments",
     "rich.syntax",
+    "babel",  # dates and numbers in languages other than English (the probe speaks English)
 )
 
 PROBE = """

@@ -16,6 +16,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable
 
 from synctui.actions import action
+from synctui.i18n import N_, _
 from synctui.model import ActionResult, Capability
 from synctui.tui.changes import backend_view, offers, run_change
 from synctui.tui.format import one_line
@@ -44,16 +45,21 @@ class ArchiveScreen(RecordsScreen):
         DashboardBinding(
             "R",
             "restore_archived",
-            "Restore",
+            N_("Restore"),
             id="restore_archived",
-            palette="Restore archived entry",
-            help="Put the selected discarded entry back in its queue, to be sent again",
+            palette=N_("Restore archived entry"),
+            help=N_("Put the selected discarded entry back in its queue, to be sent again"),
             catalogue="restore",
         ),
         DashboardBinding(
-            "r", "reload", "Reload", id="reload_archive", palette="Reload archive", help="Read it again"
+            "r",
+            "reload",
+            N_("Reload"),
+            id="reload_archive",
+            palette=N_("Reload archive"),
+            help=N_("Read it again"),
         ),
-        DashboardBinding("escape", "close", "Back", id="close_archive", help="Back"),
+        DashboardBinding("escape", "close", N_("Back"), id="close_archive", help=N_("Back")),
     ]
     PREFIX = "archive"
     HEADING = "Archive: discarded entries (newest first)"
@@ -143,7 +149,7 @@ class ArchiveScreen(RecordsScreen):
         spec = action("restore")
         view = self.query_one("#action-result", ActionResultView)
         if result is None:
-            view.show_error(spec.title, error or "no answer")
+            view.show_error(spec.label, error or _("no answer"))
         else:
             view.show_result(spec, result)
         self.load()

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.binding import BindingType
 
+from synctui.i18n import N_
 from synctui.tui.format import one_line
 from synctui.tui.keymap import DashboardBinding
 from synctui.tui.look import theme_style
@@ -40,9 +41,14 @@ def target_text(target: Any) -> str:
 class AuditScreen(RecordsScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         DashboardBinding(
-            "r", "reload", "Reload", id="reload_audit", palette="Reload audit log", help="Read it again"
+            "r",
+            "reload",
+            N_("Reload"),
+            id="reload_audit",
+            palette=N_("Reload audit log"),
+            help=N_("Read it again"),
         ),
-        DashboardBinding("escape", "close", "Back", id="close_audit", help="Back"),
+        DashboardBinding("escape", "close", N_("Back"), id="close_audit", help=N_("Back")),
     ]
     PREFIX = "audit"
     HEADING = "Audit log (newest first)"

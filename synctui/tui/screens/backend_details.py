@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from synctui.actions import action
+from synctui.i18n import N_, _
 from synctui.model import ActionResult, Capability, Health, InfoItem, Setting
 from synctui.tui.changes import backend_view, offers, refusal_text, run_change
 from synctui.tui.format import one_line, safe
@@ -82,22 +83,22 @@ class BackendDetailsScreen(Screen):
         DashboardBinding(
             "e",
             "change_setting",
-            "Change",
+            N_("Change"),
             id="change_setting",
-            palette="Change setting",
-            help="Change the selected setting (confirmed, PIN when set)",
+            palette=N_("Change setting"),
+            help=N_("Change the selected setting (confirmed, PIN when set)"),
             catalogue="change-settings",
         ),
         DashboardBinding(
             "k",
             "check_connection",
-            "Check connection",
+            N_("Check connection"),
             id="check_connection",
-            palette="Check connection",
-            help="Probe the server, read-only: reachable, latency, credentials",
+            palette=N_("Check connection"),
+            help=N_("Probe the server, read-only: reachable, latency, credentials"),
             catalogue="check-connection",
         ),
-        DashboardBinding("escape", "close", "Back", id="close_details", help="Back to the dashboard"),
+        DashboardBinding("escape", "close", N_("Back"), id="close_details", help=N_("Back to the dashboard")),
     ]
     DEFAULT_CSS = """
     BackendDetailsScreen #details-title { height: 1; background: $panel; padding: 0 1; text-style: bold; }
@@ -193,7 +194,7 @@ class BackendDetailsScreen(Screen):
         try:
             health = await self.tui.client.check_connection(self.backend)
         except Exception as exc:  # refused, unreachable or broken: say so
-            result.show_error("Check connection", refusal_text(exc))
+            result.show_error(action("check-connection").label, refusal_text(exc))
             return
         self.query_one("#details-health", Static).update(health_text(health, False, glyphs(self.app)))
         self.query_one("#details-health").border_title = "Health (checked just now)"
@@ -241,7 +242,7 @@ class BackendDetailsScreen(Screen):
         view = self.query_one("#details-result", ActionResultView)
         spec = action("change-settings")
         if result is None:
-            view.show_error(spec.title, error or "no answer")
+            view.show_error(spec.label, error or _("no answer"))
             return
         view.show_result(spec, result)
         self.load()

@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 
 from synctui.bundle.parts import DEFAULT_PARTS, PARTS, PARTS_BY_NAME
 from synctui.bundle.words import size_text, written_lines
+from synctui.i18n import N_
 from synctui.tui.format import safe
 from synctui.tui.keymap import DashboardBinding
 
@@ -81,8 +82,8 @@ class MarkedCheckbox(Checkbox):
 
 class BugReportScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        DashboardBinding("w", "write", "Write", id="bug_report_write", help="Write the bundle"),
-        DashboardBinding("escape", "close", "Close", id="bug_report_close", help="Close the dialog"),
+        DashboardBinding("w", "write", N_("Write"), id="bug_report_write", help=N_("Write the bundle")),
+        DashboardBinding("escape", "close", N_("Close"), id="bug_report_close", help=N_("Close the dialog")),
     ]
     DEFAULT_CSS = """
     BugReportScreen { align: center middle; }

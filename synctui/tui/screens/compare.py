@@ -18,6 +18,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
 
+from synctui.i18n import N_
 from synctui.model import Comparison, QueueKind
 from synctui.tui.changes import refusal_text
 from synctui.tui.diff import DiffRow, FieldRow, diff_rows, differing, field_rows, field_summary, fit
@@ -37,7 +38,7 @@ ABSENT = "(absent)"
 
 class CompareScreen(Screen):
     BINDINGS: ClassVar[list[BindingType]] = [
-        DashboardBinding("escape", "close", "Back", id="close_compare", help="Back to the entry"),
+        DashboardBinding("escape", "close", N_("Back"), id="close_compare", help=N_("Back to the entry")),
     ]
     DEFAULT_CSS = """
     CompareScreen #compare-title { height: 1; background: $panel; padding: 0 1; text-style: bold; }

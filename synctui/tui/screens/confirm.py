@@ -20,6 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from synctui.actions import ActionSpec
+from synctui.i18n import N_, _, ngettext, number
 from synctui.tui.format import safe
 from synctui.tui.keymap import DashboardBinding
 
@@ -58,12 +59,12 @@ class ConfirmRequest:
         """The confirmation of catalogue action `spec` on `subject` ("3 Conflicts entries"): its
         title, its sentence first, its confirm word, and the PIN when it needs one and one is set."""
         return cls(
-            title=f"{spec.title}: {subject}?",
-            lines=[spec.what.rstrip(".") + ".", *lines],
+            title=f"{spec.label}: {subject}?",
+            lines=[spec.description.rstrip(".") + ".", *(_(line) for line in lines)],
             count=count,
             word=spec.confirm_word,
             pin=spec.pin and pin_required,
-            confirm_label=spec.title,
+            confirm_label=spec.label,
             value_label=value_label,
             value=value,
         )
@@ -72,7 +73,7 @@ class ConfirmRequest:
 class ConfirmScreen(ModalScreen[Confirmation | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         DashboardBinding(
-            "escape", "cancel", "Cancel", id="confirm_cancel", help="Cancel; nothing is changed"
+            "escape", "cancel", N_("Cancel"), id="confirm_cancel", help=N_("Cancel; nothing is changed")
         ),
     ]
     DEFAULT_CSS = """
@@ -104,32 +105,30 @@ class ConfirmScreen(ModalScreen[Confirmation | None]):
             if req.value_label is not None:
                 yield Input(value=safe(req.value), placeholder=safe(req.value_label), id="confirm-value")
             if req.word:
-                yield Input(placeholder=f"type {req.word} to confirm", id="confirm-word")
+                yield Input(placeholder=_("type {word} to confirm").format(word=req.word), id="confirm-word")
             if req.pin:
-                yield Input(placeholder="admin PIN", password=True, id="confirm-pin")
+                yield Input(placeholder=_("admin PIN"), password=True, id="confirm-pin")
             yield Static(self.hint(), id="confirm-hint")
             with Horizontal(id="confirm-buttons"):
                 yield Button(req.confirm_label, id="confirm-ok", variant="error" if req.word else "primary")
-                yield Button("Cancel", id="confirm-cancel")
+                yield Button(_("Cancel"), id="confirm-cancel")
 
     def body(self) -> Content:
         req = self.request
         lines = [Content(safe(line, multiline=True)) for line in req.lines]
         if req.count is not None:
-            noun = "entry" if req.count == 1 else "entries"
-            lines.insert(
-                0, Content.assemble(("Affects ", "bold"), (f"{req.count:,} {noun}", "bold $warning"))
-            )
+            affects = ngettext("{n} entry", "{n} entries", req.count).format(n=number(req.count))
+            lines.insert(0, Content.assemble((_("Affects") + " ", "bold"), (affects, "bold $warning")))
         return Content("\n").join(lines)
 
     def hint(self) -> Content:
         req = self.request
         parts = []
         if req.word:
-            parts.append(f"Type {req.word}")
+            parts.append(_("Type {word}").format(word=req.word))
         if req.pin:
-            parts.append("enter the admin PIN")
-        parts.append("Enter confirms · Esc cancels")
+            parts.append(_("enter the admin PIN"))
+        parts.append(_("Enter confirms · Esc cancels"))
         return Content(", ".join(parts[:-1]) + (" · " if len(parts) > 1 else "") + parts[-1])
 
     def on_mount(self) -> None:
@@ -149,11 +148,11 @@ class ConfirmScreen(ModalScreen[Confirmation | None]):
     def problem(self) -> tuple[str, str] | None:
         """(message, input to focus) of what still stops the confirmation."""
         if not self.word_ok():
-            return f"Type {self.request.word} exactly to confirm.", "confirm-word"
+            return _("Type {word} exactly to confirm.").format(word=self.request.word), "confirm-word"
         if self.request.pin and not self._value("confirm-pin"):
-            return "Enter the admin PIN.", "confirm-pin"
+            return _("Enter the admin PIN."), "confirm-pin"
         if self.request.value_label is not None and not self._value("confirm-value").strip():
-            return "Enter a value.", "confirm-value"
+            return _("Enter a value."), "confirm-value"
         return None
 
     def answer(self, confirmation: Confirmation | None) -> None:

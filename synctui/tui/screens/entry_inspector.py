@@ -14,6 +14,7 @@ from textual.widgets import Static
 
 from synctui.actions import ActionSpec, action, discard_action
 from synctui.client import AgentRefused, AgentUnavailable
+from synctui.i18n import N_, _
 from synctui.model import ActionResult, EntryDetail, QueueEntry, QueueKind, Rejection
 from synctui.tui.changes import offers, run_change
 from synctui.tui.entry_text import entry_facts, payload_part, pretty_payload, rejection_text
@@ -36,46 +37,46 @@ class EntryInspectorScreen(Screen):
         DashboardBinding(
             "v",
             "toggle_raw",
-            "Raw",
+            N_("Raw"),
             id="toggle_raw",
-            palette="Show raw rejection",
-            help="Show / hide the raw rejection text",
+            palette=N_("Show raw rejection"),
+            help=N_("Show / hide the raw rejection text"),
         ),
-        DashboardBinding("escape", "close", "Back", id="close_inspector", help="Back to the queue"),
+        DashboardBinding("escape", "close", N_("Back"), id="close_inspector", help=N_("Back to the queue")),
         DashboardBinding(
             "r",
             "retry_entry",
-            "Retry",
+            N_("Retry"),
             id="retry_entry",
-            palette="Retry this entry",
-            help="Send this entry again",
+            palette=N_("Retry this entry"),
+            help=N_("Send this entry again"),
             catalogue="retry",
         ),
         DashboardBinding(
             "c",
             "compare_entry",
-            "Compare",
+            N_("Compare"),
             id="compare_entry",
-            palette="Compare with server",
-            help="Local copy beside the server copy",
+            palette=N_("Compare with server"),
+            help=N_("Local copy beside the server copy"),
             catalogue="compare",
         ),
         DashboardBinding(
             "d",
             "discard_entry",
-            "Discard",
+            N_("Discard"),
             id="discard_entry",
-            palette="Discard this entry",
-            help="Conflicts: Leave Server Version · Outbox: Drop Unsent Change",
+            palette=N_("Discard this entry"),
+            help=N_("Conflicts: Leave Server Version · Outbox: Drop Unsent Change"),
             catalogue="discard",
         ),
         DashboardBinding(
             "f",
             "full_payload",
-            "Full",
+            N_("Full"),
             id="full_payload",
-            palette="Show the whole payload",
-            help="Show the payload beyond the first part",
+            palette=N_("Show the whole payload"),
+            help=N_("Show the payload beyond the first part"),
         ),
     ]
     DEFAULT_CSS = """
@@ -117,9 +118,13 @@ class EntryInspectorScreen(Screen):
         yield DashboardFooter()
 
     def on_mount(self) -> None:
-        for section, title in (("facts", "Entry"), ("rejection", "Rejection"), ("raw", "Raw reason")):
+        for section, title in (
+            ("facts", _("Entry")),
+            ("rejection", _("Rejection")),
+            ("raw", _("Raw reason")),
+        ):
             self.query_one(f"#{section}").border_title = title
-        self.query_one("#payload").border_title = "Payload"
+        self.query_one("#payload").border_title = _("Payload")
         self.show_rejection(self.entry.rejection)
         self.query_one("#inspector-body").focus()
         self.load()
@@ -168,7 +173,7 @@ class EntryInspectorScreen(Screen):
             notes.append(f"… {hidden:,} more lines: press f to see all")
         if detail.truncated:
             notes.append("⚠ the agent cut this payload: it is incomplete here (the backend keeps all of it)")
-        payload.border_title = Content(f"Payload ({one_line(detail.content_type, 60)})")
+        payload.border_title = Content(_("Payload") + f" ({one_line(detail.content_type, 60)})")
         body = Content(text or "(empty)")
         if notes:
             body = Content.assemble(body, "\n", ("\n".join(notes), "$warning bold"))
@@ -248,7 +253,7 @@ class EntryInspectorScreen(Screen):
     def after(self, spec: ActionSpec, result: ActionResult | None, error: str | None) -> None:
         view = self.query_one("#result", ActionResultView)
         if result is None:
-            view.show_error(spec.title, error or "no answer")
+            view.show_error(spec.label, error or _("no answer"))
             return
         view.show_result(spec, result)
         self.query_one("#inspector-body").scroll_home(animate=False)
@@ -256,7 +261,8 @@ class EntryInspectorScreen(Screen):
             self.discarded = True
             self.query_one("#inspector-title", Static).update(
                 Content(
-                    f"{safe(self.backend)} › {queue_label(None, self.kind)} › {one_line(self.entry.id, 50)} (discarded)"
+                    f"{safe(self.backend)} › {queue_label(None, self.kind)} › {one_line(self.entry.id, 50)} "
+                    + _("(discarded)")
                 )
             )
         else:

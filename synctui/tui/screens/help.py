@@ -12,6 +12,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from synctui.i18n import N_, _
 from synctui.tui.changes import allowed_now
 from synctui.tui.key_groups import key_groups
 from synctui.tui.keymap import DashboardBinding, current_keys, key_label
@@ -24,12 +25,12 @@ def help_text(app, width: int) -> Content:
     in a column of its own."""
     keymap = app.keymap
     groups = [
-        (group.title, [binding for binding in group.bindings if allowed_now(app, binding.catalogue)])
+        (_(group.title), [binding for binding in group.bindings if allowed_now(app, binding.catalogue)])
         for group in key_groups()
     ]
     shown = [binding for _, bindings in groups for binding in bindings]
     id_cells = max(len(binding.id or "") for binding in shown) + 2
-    longest = max(len(binding.help or binding.description) for binding in shown)
+    longest = max(len(_(binding.help or binding.description)) for binding in shown)
     what_cells = max(20, min(longest, width - KEYS_CELLS - id_cells))
     lines: list[Content] = []
     for title, bindings in groups:
@@ -40,7 +41,7 @@ def help_text(app, width: int) -> Content:
         lines.append(Content.assemble((title, "bold $primary")))
         for binding in bindings:
             keys = " / ".join(key_label(app, key) for key in current_keys(binding, keymap))
-            wrapped = textwrap.wrap(binding.help or binding.description, what_cells) or [""]
+            wrapped = textwrap.wrap(_(binding.help or binding.description), what_cells) or [""]
             lines.append(
                 Content.assemble(
                     (f"  {keys:<{KEYS_CELLS - 2}}", "bold"),
@@ -50,14 +51,16 @@ def help_text(app, width: int) -> Content:
             )
             lines.extend(Content(" " * KEYS_CELLS + text) for text in wrapped[1:])
     lines.append(Content(""))
-    footer = 'Remap keys in the config: [keymap] <binding id> = "keys". ctrl+p lists every action.'
+    footer = _('Remap keys in the config: [keymap] <binding id> = "keys". ctrl+p lists every action.')
     lines.extend(Content.assemble((text, "$text-muted")) for text in textwrap.wrap(footer, max(20, width)))
     return Content("\n").join(lines)
 
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        DashboardBinding("escape,question_mark", "close", "Close", id="close_help", help="Close help"),
+        DashboardBinding(
+            "escape,question_mark", "close", N_("Close"), id="close_help", help=N_("Close help")
+        ),
     ]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
@@ -72,7 +75,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-dialog"):
-            yield Static("Keys (Esc closes)", id="help-title")
+            yield Static(_("Keys (Esc closes)"), id="help-title")
             with VerticalScroll(id="help-scroll"):
                 yield Static(help_text(self.app, self.text_room()), id="help-text")
 

@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Input
 
 from synctui.actions import action
+from synctui.i18n import N_, _, ngettext
 from synctui.model import ActionResult, AgentState, BackendView, Level, QueueKind, SyncLogRow
 from synctui.tui.changes import offers, result_line, run_change
 from synctui.tui.format import CARD_ORDER, one_line
@@ -41,130 +42,135 @@ class MainScreen(Screen):
         DashboardBinding(
             "s",
             "synchronize",
-            "Sync now",
+            N_("Sync now"),
             id="synchronize",
-            palette="Synchronize now",
-            help="Send and receive now, with progress",
+            palette=N_("Synchronize now"),
+            help=N_("Send and receive now, with progress"),
             catalogue="synchronize",
         ),
         DashboardBinding(
-            "r", "refresh", "Refresh", id="refresh", palette="Refresh", help="Ask the agent to refresh"
+            "r",
+            "refresh",
+            N_("Refresh"),
+            id="refresh",
+            palette=N_("Refresh"),
+            help=N_("Ask the agent to refresh"),
         ),
         DashboardBinding(
             "1",
             "open_queue('outbox')",
-            "Outbox",
+            N_("Outbox"),
             show=False,
             id="open_outbox",
-            palette="Open Outbox",
-            help="Browse the outbox",
+            palette=N_("Open Outbox"),
+            help=N_("Browse the outbox"),
         ),
         DashboardBinding(
             "2",
             "open_queue('inbox')",
-            "Inbox",
+            N_("Inbox"),
             show=False,
             id="open_inbox",
-            palette="Open Inbox",
-            help="Browse the inbox",
+            palette=N_("Open Inbox"),
+            help=N_("Browse the inbox"),
         ),
         DashboardBinding(
             "3",
             "open_queue('admin')",
-            "Admin",
+            N_("Admin"),
             show=False,
             id="open_admin",
-            palette="Open Admin queue",
-            help="Browse the admin queue",
+            palette=N_("Open Admin queue"),
+            help=N_("Browse the admin queue"),
         ),
         DashboardBinding(
             "4",
             "open_queue('conflicts')",
-            "Conflicts",
+            N_("Conflicts"),
             show=False,
             id="open_conflicts",
-            palette="Open Conflicts",
-            help="Browse rejected / conflicting entries",
+            palette=N_("Open Conflicts"),
+            help=N_("Browse rejected / conflicting entries"),
         ),
         DashboardBinding(
             "right,right_square_bracket",
             "next_backend",
-            "Backend",
+            N_("Backend"),
             show=False,
             id="next_backend",
-            palette="Next backend",
-            help="Show the next backend",
+            palette=N_("Next backend"),
+            help=N_("Show the next backend"),
         ),
         DashboardBinding(
             "left,left_square_bracket",
             "prev_backend",
-            "Prev backend",
+            N_("Prev backend"),
             show=False,
             id="prev_backend",
-            palette="Previous backend",
-            help="Show the previous backend",
+            palette=N_("Previous backend"),
+            help=N_("Show the previous backend"),
         ),
         DashboardBinding(
             "slash",
             "filter_log",
-            "Filter log",
+            N_("Filter log"),
             id="filter_log",
-            palette="Filter sync log",
-            help="Filter the sync log by record type",
+            palette=N_("Filter sync log"),
+            help=N_("Filter the sync log by record type"),
         ),
         DashboardBinding(
             "b",
             "bug_report",
-            "Bug report",
+            N_("Bug report"),
             show=False,
             id="bug_report",
-            palette="Submit a Bug",
-            help="Write a support bundle: what goes in, part by part, never a secret",
+            palette=N_("Submit a Bug"),
+            help=N_("Write a support bundle: what goes in, part by part, never a secret"),
         ),
         DashboardBinding(
             "i",
             "backend_details",
-            "Details",
+            N_("Details"),
             id="backend_details",
-            palette="Backend details",
-            help="Site facts, health and settings",
+            palette=N_("Backend details"),
+            help=N_("Site facts, health and settings"),
         ),
         DashboardBinding(
             "S",
             "resubmit",
-            "Re-submit",
+            N_("Re-submit"),
             show=False,
             id="resubmit",
-            palette="Re-Submit To Server…",
-            help="Queue again what was created in a date range and the server lacks (OpenIZ)",
+            palette=N_("Re-Submit To Server…"),
+            help=N_("Queue again what was created in a date range and the server lacks (OpenIZ)"),
             catalogue="resubmit",
         ),
         DashboardBinding(
             "c",
             "count_remotes",
-            "Count",
+            N_("Count"),
             id="count_remotes",
-            palette="Count remotes",
-            help="Count records on the server beside the local counts",
+            palette=N_("Count remotes"),
+            help=N_("Count records on the server beside the local counts"),
             catalogue="count-remotes",
         ),
         DashboardBinding(
             "x",
             "reset_row",
-            "Reset row",
+            N_("Reset row"),
             id="reset_row",
-            palette="Reset sync log row",
-            help="Clear the sync markers of the selected log row",
+            palette=N_("Reset sync log row"),
+            help=N_("Clear the sync markers of the selected log row"),
             catalogue="reset",
         ),
         DashboardBinding(
             "X",
             "reset_all",
-            "Reset all",
+            N_("Reset all"),
             show=False,
             id="reset_all",
-            palette="Reset all sync log rows",
-            help="Clear the sync markers of every log row",
+            palette=N_("Reset all sync log rows"),
+            help=N_("Clear the sync markers of every log row"),
             catalogue="reset-all",
         ),
     ]
@@ -214,7 +220,7 @@ class MainScreen(Screen):
                 yield QueueCard(kind, id=f"card-{kind.value}")
         with Vertical(id="body"):
             with Vertical(id="log-pane"):
-                yield Input(placeholder="filter record types (Esc clears)", id="log-filter")
+                yield Input(placeholder=_("filter record types (Esc clears)"), id="log-filter")
                 yield SyncLogTable(id="sync-log")
             yield JobsPanel(id="jobs")
         yield DashboardFooter()
@@ -365,30 +371,43 @@ class MainScreen(Screen):
 
         def done(rows: list[SyncLogRow] | None, error: str | None) -> None:
             if rows is None:
-                self.notify(f"Count remotes failed: {error}", severity="error", timeout=8)
+                self.notify(
+                    _("Count remotes failed: {error}").format(error=error), severity="error", timeout=8
+                )
                 return
             self.counted[backend] = {row.key: row for row in rows}
             differ = sum(
                 1 for row in rows if row.remote_count is not None and row.remote_count != row.local_count
             )
-            self.notify(f"{backend}: counted {len(rows)} record types, {differ} differ from the local count")
+            counted = ngettext(
+                "{backend}: counted {n} record type, {differ} differ from the local count",
+                "{backend}: counted {n} record types, {differ} differ from the local count",
+                len(rows),
+            )
+            self.notify(counted.format(backend=backend, n=len(rows), differ=differ))
             self.show_state()
 
         if run_change(self, f"count:{backend}", lambda: self.tui.client.count_remotes(backend), done):
-            self.notify(f"counting records on the {backend} server…", timeout=3)
+            self.notify(_("counting records on the {backend} server…").format(backend=backend), timeout=3)
 
     def action_reset_row(self) -> None:
         row = self.query_one(SyncLogTable).selected_row()
         if row is None or not self.log_check("reset_row"):
             return
-        self.ask_reset("reset", [row.key], f"the sync log row {one_line(row.record_type, 40)}")
+        self.ask_reset(
+            "reset", [row.key], _("the sync log row {row}").format(row=one_line(row.record_type, 40))
+        )
 
     def action_reset_all(self) -> None:
         view = self.current_view()
         if view is None or not self.log_check("reset_all"):
             return
         rows = len(view.snapshot.log)
-        self.ask_reset("reset-all", None, f"all {rows} sync log rows of {view.snapshot.backend}")
+        self.ask_reset(
+            "reset-all",
+            None,
+            _("all {n} sync log rows of {backend}").format(n=rows, backend=view.snapshot.backend),
+        )
 
     def ask_reset(self, name: str, keys: list[str] | None, subject: str) -> None:
         from synctui.tui.screens.confirm import ConfirmRequest, ConfirmScreen  # not needed to draw
@@ -398,7 +417,7 @@ class MainScreen(Screen):
             return
         backend = view.snapshot.backend
         spec = action(name)
-        lines = [] if keys is not None else [f"Affects all {len(view.snapshot.log)} log rows."]
+        lines = [] if keys is not None else [_("Affects all {n} log rows.").format(n=len(view.snapshot.log))]
         request = ConfirmRequest.for_action(spec, subject, pin_required=self.tui.pin_required, lines=lines)
 
         def confirmed(answer: Confirmation | None) -> None:
@@ -413,9 +432,11 @@ class MainScreen(Screen):
         self.app.push_screen(ConfirmScreen(request), confirmed)
 
     def after_reset(self, name: str, result: ActionResult | None, error: str | None) -> None:
-        title = action(name).title
+        title = action(name).label
         if result is None:
-            self.notify(f"{title} failed: {error}", severity="error", timeout=8)
+            self.notify(
+                _("{action} failed: {error}").format(action=title, error=error), severity="error", timeout=8
+            )
             return
         failed = [r for r in result.results if not r.ok]
         text = f"{title}: {result_line(name, result)}"

@@ -21,6 +21,7 @@ from textual.widgets import Input, Static
 
 from synctui.actions import ActionSpec, action, discard_action
 from synctui.client import AgentRefused, AgentUnavailable
+from synctui.i18n import N_, _, ngettext, number
 from synctui.model import CATEGORY_WORDS, ActionResult, EntryPage, QueueEntry, QueueKind, QueueStat
 from synctui.tui.changes import offers, run_change
 from synctui.tui.format import ago, count_text, one_line, queue_label, safe
@@ -38,14 +39,16 @@ if TYPE_CHECKING:
 
 def page_caption(page: EntryPage | None, shown: int) -> str:
     if page is None:
-        return "loading…"
+        return _("loading…")
     if shown == 0:
-        return "no entries" if page.offset == 0 else f"no entries after {page.offset:,}"
+        return (
+            _("no entries") if page.offset == 0 else _("no entries after {n}").format(n=number(page.offset))
+        )
     first, last = page.offset + 1, page.offset + shown
-    total = f"{page.total:,}" if page.total is not None else "?"
+    total = number(page.total) if page.total is not None else "?"
     if first == last:
-        return f"entry {first:,} of {total}"
-    return f"entries {first:,}–{last:,} of {total}"
+        return _("entry {n} of {total}").format(n=number(first), total=total)
+    return _("entries {first}–{last} of {total}").format(first=number(first), last=number(last), total=total)
 
 
 def jump_offset(text: str, page_size: int, total: int | None) -> int:
@@ -53,14 +56,16 @@ def jump_offset(text: str, page_size: int, total: int | None) -> int:
     past the end: the last page. ValueError with a one-line reason for anything else."""
     cleaned = text.strip().replace(",", "").replace("_", "")
     if not cleaned.isdigit() or int(cleaned) < 1:
-        raise ValueError(f"not an entry number: {one_line(text, 40)!r} (type e.g. 500001)")
+        raise ValueError(
+            _("not an entry number: {text} (type e.g. 500001)").format(text=repr(one_line(text, 40)))
+        )
     number = int(cleaned)
     if total is not None:
         number = min(number, max(total, 1))
     return (number - 1) // page_size * page_size
 
 
-COLUMNS = (" ", "Type", "Op", "Age", "Tries", "Problem", "Id")
+COLUMNS = (" ", N_("Type"), N_("Op"), N_("Age"), N_("Tries"), N_("Problem"), N_("Id"))
 
 
 def has_next(page: EntryPage | None) -> bool:
@@ -72,76 +77,81 @@ def has_next(page: EntryPage | None) -> bool:
 
 
 class QueueBrowserScreen(Screen):
-    PAGER_KEYS = "n next · p prev · g go to · / filter · Enter open"
+    PAGER_KEYS = N_("n next · p prev · g go to · / filter · Enter open")
     BINDINGS: ClassVar[list[BindingType]] = [
         DashboardBinding(
             "n,ctrl+pagedown",
             "next_page",
-            "Next page",
+            N_("Next page"),
             id="next_page",
-            palette="Next page",
-            help="Load the next page of entries",
+            palette=N_("Next page"),
+            help=N_("Load the next page of entries"),
         ),
         DashboardBinding(
             "p,ctrl+pageup",
             "prev_page",
-            "Prev page",
+            N_("Prev page"),
             id="prev_page",
-            palette="Previous page",
-            help="Load the previous page",
+            palette=N_("Previous page"),
+            help=N_("Load the previous page"),
         ),
         DashboardBinding(
             "slash",
             "filter",
-            "Filter",
+            N_("Filter"),
             id="filter_entries",
-            palette="Filter entries",
-            help="Filter entries (sent to the backend)",
+            palette=N_("Filter entries"),
+            help=N_("Filter entries (sent to the backend)"),
         ),
         DashboardBinding(
             "g",
             "jump",
-            "Go to",
+            N_("Go to"),
             id="jump_to_entry",
-            palette="Go to entry number",
-            help="Show the page holding entry N (e.g. 500001)",
+            palette=N_("Go to entry number"),
+            help=N_("Show the page holding entry N (e.g. 500001)"),
         ),
         DashboardBinding(
-            "r", "reload", "Reload", id="reload_page", palette="Reload page", help="Reload this page"
+            "r",
+            "reload",
+            N_("Reload"),
+            id="reload_page",
+            palette=N_("Reload page"),
+            help=N_("Reload this page"),
         ),
-        DashboardBinding("escape", "close", "Back", id="close_browser", help="Back to the dashboard"),
+        DashboardBinding("escape", "close", N_("Back"), id="close_browser", help=N_("Back to the dashboard")),
         DashboardBinding(
             "space",
             "toggle_select",
-            "Select",
+            N_("Select"),
             id="toggle_select",
-            help="Select / unselect the entry under the cursor",
+            help=N_("Select / unselect the entry under the cursor"),
         ),
         DashboardBinding(
             "R",
             "retry_selected",
-            "Retry sel.",
+            N_("Retry sel."),
             id="retry_selected",
-            palette="Retry selected entries",
-            help="Send the selected rejected entries again (Conflicts)",
+            palette=N_("Retry selected entries"),
+            help=N_("Send the selected rejected entries again (Conflicts)"),
             catalogue="retry",
         ),
         DashboardBinding(
             "D",
             "discard_selected",
-            "Discard sel.",
+            N_("Discard sel."),
             id="discard_selected",
-            palette="Discard selected entries",
-            help="Conflicts: Leave Server Version · Outbox: Drop Unsent Change",
+            palette=N_("Discard selected entries"),
+            help=N_("Conflicts: Leave Server Version · Outbox: Drop Unsent Change"),
             catalogue="discard",
         ),
         DashboardBinding(
             "A",
             "requeue_conflicted",
-            "Re-Queue all",
+            N_("Re-Queue all"),
             id="requeue_conflicted",
-            palette="Re-Queue Conflicted",
-            help="Send every rejected entry again (Conflicts)",
+            palette=N_("Re-Queue Conflicted"),
+            help=N_("Send every rejected entry again (Conflicts)"),
             catalogue="retry-all",
         ),
     ]
@@ -184,18 +194,18 @@ class QueueBrowserScreen(Screen):
         title = f"{safe(self.backend)} › {queue_label(self.stat, self.kind)} ({count})"
         yield Static(Content(title), id="browser-title")
         yield Input(
-            placeholder="filter (Enter to apply, Esc to clear)", id="entry-filter", classes="entry-box"
+            placeholder=_("filter (Enter to apply, Esc to clear)"), id="entry-filter", classes="entry-box"
         )
         yield Input(
-            placeholder="go to entry number (Enter to go, Esc to cancel)",
+            placeholder=_("go to entry number (Enter to go, Esc to cancel)"),
             id="entry-jump",
             classes="entry-box",
         )
         yield ActionResultView(id="action-result")
-        yield EntryRows(COLUMNS, id="entries")
+        yield EntryRows(tuple(_(name) if name.strip() else name for name in COLUMNS), id="entries")
         with Horizontal(id="pager"):
-            yield Static("loading…", id="pager-caption")
-            yield Static(self.PAGER_KEYS, id="pager-keys")
+            yield Static(_("loading…"), id="pager-caption")
+            yield Static(_(self.PAGER_KEYS), id="pager-keys")
         yield DashboardFooter()
 
     def on_mount(self) -> None:
@@ -208,7 +218,10 @@ class QueueBrowserScreen(Screen):
     async def load(self) -> None:
         caption = self.query_one("#pager-caption", Static)
         caption.update(
-            f"loading {self.page_offset + 1:,}–{self.page_offset + self.page_size:,}…", layout=False
+            _("loading {first}–{last}…").format(
+                first=number(self.page_offset + 1), last=number(self.page_offset + self.page_size)
+            ),
+            layout=False,
         )
         try:
             page = await self.tui.client.entries(
@@ -221,7 +234,9 @@ class QueueBrowserScreen(Screen):
         except (AgentUnavailable, AgentRefused) as exc:
             self.error = str(exc)
             caption.update(
-                Content.from_markup("[$error]could not load entries: $why[/]", why=one_line(str(exc), 300))
+                Content.assemble(
+                    (_("could not load entries: {why}").format(why=one_line(str(exc), 300)), "$error")
+                )
             )
             return
         self.error = None
@@ -408,18 +423,21 @@ class QueueBrowserScreen(Screen):
     def show_selection(self) -> None:
         keys = []
         if self.change_allowed("retry_selected"):
-            keys.append("R retry")
+            keys.append("R " + action("retry").label.lower())
         if self.change_allowed("discard_selected"):
-            keys.append(f"D {self.discard_spec.title.lower()}")
+            keys.append(f"D {self.discard_spec.label.lower()}")
+        selected = _("{n} selected").format(n=len(self.selected))
         self.query_one("#pager-keys", Static).update(
-            " · ".join([f"{len(self.selected)} selected", *keys]) if self.selected else self.PAGER_KEYS
+            " · ".join([selected, *keys]) if self.selected else _(self.PAGER_KEYS)
         )
 
     def subject(self, count: int | None) -> str:
         label = queue_label(self.stat, self.kind)
         if count is None:
-            return f"every {label} entry"
-        return f"{count:,} {label} {'entry' if count == 1 else 'entries'}"
+            return _("every {queue} entry").format(queue=label)
+        return ngettext("{n} {queue} entry", "{n} {queue} entries", count).format(
+            n=number(count), queue=label
+        )
 
     def action_retry_selected(self) -> None:
         ids = self.chosen_ids()
@@ -456,7 +474,7 @@ class QueueBrowserScreen(Screen):
             self.subject(count),
             pin_required=self.tui.pin_required,
             count=count,
-            lines=["They are sent at the next sync."],
+            lines=[N_("They are sent at the next sync.")],
         )
 
         def confirmed(answer: Confirmation | None) -> None:
@@ -480,7 +498,7 @@ class QueueBrowserScreen(Screen):
     def after_change(self, spec: ActionSpec, result: ActionResult | None, error: str | None) -> None:
         view = self.query_one("#action-result", ActionResultView)
         if result is None:
-            view.show_error(spec.title, error or "no answer")
+            view.show_error(spec.label, error or _("no answer"))
             return
         view.show_result(spec, result)
         self.selected.clear()

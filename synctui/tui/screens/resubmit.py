@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from textual.screen import Screen
 
 from synctui.actions import action
+from synctui.i18n import N_
 from synctui.tui.screens.confirm import Confirmation, ConfirmRequest, ConfirmScreen
 from synctui.tui.screens.sync_progress import SyncProgressScreen, Words
 
@@ -18,18 +19,18 @@ if TYPE_CHECKING:
     from synctui.tui.app import SyncTuiApp
 
 LINES = [
-    "They are queued again, as updates, and sent at the next sync.",
-    "You can cancel it; what was queued stays queued.",
-    "Enter the range as FIRST..LAST, e.g. 2026-11-01..2026-11-24 (whole days).",
+    N_("They are queued again, as updates, and sent at the next sync."),
+    N_("You can cancel it; what was queued stays queued."),
+    N_("Enter the range as FIRST..LAST, e.g. 2026-11-01..2026-11-24 (whole days)."),
 ]
 RESUBMIT_WORDS = Words(
     "resubmit",
-    "Re-submitting…",
-    "Re-submitted",
-    "Re-Submit finished",
-    "Re-Submit Failed",
-    "Re-Submit cancelled",
-    "re-submit",
+    N_("Re-submitting…"),
+    N_("Re-submitted"),
+    N_("Re-Submit finished"),
+    N_("Re-Submit Failed"),
+    N_("Re-Submit cancelled"),
+    N_("re-submit"),
 )
 
 

@@ -24,6 +24,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from synctui.client import AgentRefused, AgentUnavailable
+from synctui.i18n import N_, _
 from synctui.model import ActionStatus, Level, QueueKind, Rejection, Verdict
 from synctui.tui.changes import offers
 from synctui.tui.format import safe
@@ -43,7 +44,7 @@ ASK_REFRESH_AFTER = 10.0  # seconds of waiting for a fresh snapshot before askin
 
 @dataclass(frozen=True)
 class Words:
-    """How a long action is named in its dialog."""
+    """How a long action is named in its dialog (English, marked N_(); shown through _())."""
 
     action: str  # the catalogue id (Retry is offered only when the catalogue offers it)
     running: str
@@ -55,7 +56,13 @@ class Words:
 
 
 SYNC_WORDS = Words(
-    "synchronize", "Synchronizing…", "Data Synced", "Sync finished", "Sync Failed", "Sync cancelled", "sync"
+    "synchronize",
+    N_("Synchronizing…"),
+    N_("Data Synced"),
+    N_("Sync finished"),
+    N_("Sync Failed"),
+    N_("Sync cancelled"),
+    N_("sync"),
 )
 
 
@@ -71,15 +78,15 @@ def succeeded(action: ActionStatus) -> bool:
 
 class SyncProgressScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        DashboardBinding("r", "retry", "Retry", id="sync_retry", help="Retry a failed sync"),
+        DashboardBinding("r", "retry", N_("Retry"), id="sync_retry", help=N_("Retry a failed sync")),
         DashboardBinding(
             "4",
             "open_conflicts",
-            "Conflicts",
+            N_("Conflicts"),
             id="sync_open_conflicts",
-            help="After a sync that left rejected entries: close and open Conflicts",
+            help=N_("After a sync that left rejected entries: close and open Conflicts"),
         ),
-        DashboardBinding("escape,c", "close", "Close", id="sync_close", help="Close the dialog"),
+        DashboardBinding("escape,c", "close", N_("Close"), id="sync_close", help=N_("Close the dialog")),
     ]
     DEFAULT_CSS = """
     SyncProgressScreen { align: center middle; }
@@ -143,10 +150,10 @@ class SyncProgressScreen(ModalScreen[None]):
             yield Static("", id="sync-title")
             yield SteadyStatic("", id="sync-body")
             with Horizontal(id="sync-buttons"):
-                yield Button("Open Conflicts (4)", id="open-conflicts", variant="warning")
-                yield Button("Retry", id="retry", variant="primary")
-                yield Button("Cancel it", id="cancel", variant="error")
-                yield Button("Run in background", id="close")
+                yield Button(_("Open Conflicts (4)"), id="open-conflicts", variant="warning")
+                yield Button(_("Retry"), id="retry", variant="primary")
+                yield Button(_("Cancel it"), id="cancel", variant="error")
+                yield Button(_("Run in background"), id="close")
 
     def on_mount(self) -> None:
         self.start()
@@ -171,7 +178,7 @@ class SyncProgressScreen(ModalScreen[None]):
             self.fail(str(exc), None)
             return
         except AgentRefused as exc:
-            self.fail(f"the agent refused: {exc.message}", None)
+            self.fail(_("the agent refused: {reason}").format(reason=exc.message), None)
             return
         self.joined = status.joined
         self.absorb(status)
@@ -209,7 +216,7 @@ class SyncProgressScreen(ModalScreen[None]):
             self.set_timer(ASK_REFRESH_AFTER, self.ask_refresh)
         else:
             message = action.rejection.message if action.rejection else action.message
-            self.fail(message or "the backend did not say why", action.rejection)
+            self.fail(message or _("the backend did not say why"), action.rejection)
             return
         self.draw()
 
@@ -268,33 +275,34 @@ class SyncProgressScreen(ModalScreen[None]):
         self.set_class(self.starter is not None and self.phase == "running", "-cancellable")
         words = self.words
         if hung:
-            title.update(Content(f"{g.warning} Sync appears hung: {safe(self.backend)}"))
+            hung_title = _("Sync appears hung: {backend}").format(backend=safe(self.backend))
+            title.update(Content(f"{g.warning} {hung_title}"))
             body.update(progress_text(g, self.status, self.joined_note(), bool(self.tui.agent_error)))
-            close.label = "Close"
+            close.label = _("Close")
         elif self.phase in ("starting", "running"):
-            joined = " (joined)" if self.joined else ""
-            title.update(Content(f"{g.running} {words.running} {safe(self.backend)}{joined}"))
+            joined = " " + _("(joined)") if self.joined else ""
+            title.update(Content(f"{g.running} {_(words.running)} {safe(self.backend)}{joined}"))
             body.update(progress_text(g, self.status, self.joined_note(), bool(self.tui.agent_error)))
-            close.label = "Run in background"
+            close.label = _("Run in background")
         elif self.phase == "settling":
-            title.update(f"{g.running} {words.finished} {g.dash} checking the result…")
+            title.update(f"{g.running} {_(words.finished)} {g.dash} " + _("checking the result…"))
             body.update(
                 settling_text(self.status, self.backend, self.joined_note(), bool(self.tui.agent_error))
             )
-            close.label = "Close"
+            close.label = _("Close")
         elif self.phase == "done" and self.verdict is not None:
             if self.verdict.level is Level.SAFE:
-                title.update(f"{g.ok} {words.safe}")
+                title.update(f"{g.ok} {_(words.safe)}")
             else:
                 what = outcome_headline(self.verdict, self.conflicts, self.waiting)
-                title.update(f"{g.level(self.verdict.level)} {words.finished} {g.dash} {what}")
+                title.update(f"{g.level(self.verdict.level)} {_(words.finished)} {g.dash} {what}")
             body.update(done_text(self.app, self.verdict, self.status, self.backend, self.joined_note()))
-            close.label = "Close"
+            close.label = _("Close")
         else:
             cancelled = self.status is not None and self.status.state == "cancelled"
-            title.update(f"{g.warning} {words.cancelled}" if cancelled else f"{g.error} {words.failed}")
+            title.update(f"{g.warning} {_(words.cancelled)}" if cancelled else f"{g.error} {_(words.failed)}")
             body.update(failed_text(self.failure, self.status))
-            close.label = "Close"
+            close.label = _("Close")
         self.refresh_bindings()
 
     def joined_note(self) -> Content | None:
@@ -330,7 +338,7 @@ class SyncProgressScreen(ModalScreen[None]):
         try:
             await self.tui.client.cancel(self.backend, action_id)
         except (AgentUnavailable, AgentRefused) as exc:
-            self.notify(f"could not cancel: {exc}", severity="error")
+            self.notify(_("could not cancel: {error}").format(error=exc), severity="error")
 
     def action_close(self) -> None:
         """Close once; the rest of a key burst (c c, Esc Esc) does not reach the dashboard."""

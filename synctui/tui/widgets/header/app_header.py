@@ -10,6 +10,7 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Static
 
+from synctui.i18n import _
 from synctui.model import AgentState, Verdict
 from synctui.tui.format import safe
 from synctui.tui.widgets.header.backend_tabs import BackendTabs
@@ -20,8 +21,8 @@ MIN_WHERE = 12  # the fewest cells worth giving the agent's location
 
 def agent_location(description: str, state: AgentState | None, limit: int = 20) -> str:
     if state is not None and state.embedded:
-        return "embedded agent"
-    text = description or "agent"
+        return _("embedded agent")
+    text = description or _("agent")
     return text if len(text) <= limit else "…" + text[-(limit - 1) :]
 
 

@@ -14,6 +14,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widget import Widget
 
+from synctui.i18n import N_, Words
 from synctui.model import BackendView, Level, Verdict
 from synctui.tui.format import safe
 from synctui.tui.look import LEVEL_STYLE, glyphs
@@ -21,7 +22,9 @@ from synctui.tui.look import LEVEL_STYLE, glyphs
 MIN_NAME = 4  # the fewest cells a shortened name keeps ("cli…")
 
 # The few UNKNOWN causes worth a word on the tab itself (the banner says the rest).
-UNKNOWN_WORDS = {"offline": "offline", "refresh-failing": "stale", "agent-unreachable": "stale"}
+UNKNOWN_WORDS = Words(
+    {"offline": N_("offline"), "refresh-failing": N_("stale"), "agent-unreachable": N_("stale")}
+)
 
 
 def shorten(name: str, room: int | None) -> str:

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from textual.content import Content
 
+from synctui.i18n import _
 from synctui.model import AgentState, BackendView, Verdict
 from synctui.tui.format import ago, clock_time, one_line, safe
 from synctui.tui.look import glyphs, low_bandwidth
@@ -28,31 +29,40 @@ def notices(
     out: list[tuple[str, str]] = []
     said = {r.code for r in verdict.reasons[:1]} if verdict is not None else set()
     if agent_error and "agent-unreachable" not in said:
-        text = f"agent unreachable: {one_line(agent_error, 160)}"
+        text = _("agent unreachable: {error}").format(error=one_line(agent_error, 160))
         if state is not None:
-            text += " — retrying; the data below is stale"
+            text += " — " + _("retrying; the data below is stale")
         out.append(("error", text))
     if view is not None and not said & {"never-refreshed", "offline", "refresh-failing", "agent-unreachable"}:
         snapshot = view.snapshot
         health = snapshot.health
-        taken = (
-            f"last data {ago(snapshot.taken_at, now, minutes=minutes)} ({clock_time(snapshot.taken_at, now)})"
+        taken = _("last data {age} ({time})").format(
+            age=ago(snapshot.taken_at, now, minutes=minutes), time=clock_time(snapshot.taken_at, now)
         )
         if health is not None and not health.online:
-            reason = health.error.message if health.error is not None else "cannot reach its server"
+            reason = health.error.message if health.error is not None else _("cannot reach its server")
             advice = f" {health.error.advice}" if health.error is not None and health.error.advice else ""
             sentence = one_line(reason, 120).rstrip(".")
-            out.append(("error", f"{snapshot.backend} offline: {sentence}.{advice} {taken}"))
+            offline = _("{backend} offline: {reason}.").format(backend=snapshot.backend, reason=sentence)
+            out.append(("error", f"{offline}{advice} {taken}"))
         elif snapshot.stale:
             reason = health.error.message if health is not None and health.error is not None else ""
-            text = f"{snapshot.backend} stale: the agent could not refresh it"
+            text = _("{backend} stale: the agent could not refresh it").format(backend=snapshot.backend)
             text += f" ({one_line(reason, 100)})" if reason else ""
             out.append(("warning", f"{text}. {taken}"))
         elif health is not None and health.auth_ok is False:
-            out.append(("error", f"{snapshot.backend}: credentials were refused; check the settings"))
+            out.append(
+                (
+                    "error",
+                    _("{backend}: credentials were refused; check the settings").format(
+                        backend=snapshot.backend
+                    ),
+                )
+            )
     for plugin in state.plugins if state is not None else []:
         if plugin.error:
-            out.append(("warning", f"plugin {plugin.name} failed to load: {one_line(plugin.error, 120)}"))
+            failed = _("plugin {name} failed to load: {error}")
+            out.append(("warning", failed.format(name=plugin.name, error=one_line(plugin.error, 120))))
     return out
 
 

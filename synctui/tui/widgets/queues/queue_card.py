@@ -23,6 +23,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widget import Widget
 
+from synctui.i18n import N_, _, adapter_text
 from synctui.model import DepthPoint, QueueKind, QueueStat
 from synctui.tui import history as hist
 from synctui.tui.format import DEFAULT_LABELS, age, count_text, one_line, queue_label
@@ -50,7 +51,7 @@ class QueueCard(Widget, can_focus=True):
     QueueCard.-stale { color: $text-muted; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        DashboardBinding("enter", "open", "Open", id="open_card", help="Open the focused queue"),
+        DashboardBinding("enter", "open", N_("Open"), id="open_card", help=N_("Open the focused queue")),
     ]
 
     class Selected(Message):
@@ -62,7 +63,7 @@ class QueueCard(Widget, can_focus=True):
         super().__init__(**kwargs)
         self.kind = kind
         self.stat = QueueStat(kind=kind, count=None, known=False)
-        self.why_unknown = "waiting for the agent's first report"
+        self.why_unknown = _("waiting for the agent's first report")
         self.history: Sequence[DepthPoint] = ()
         self.now: datetime | None = None
         self.stuck = False
@@ -84,7 +85,7 @@ class QueueCard(Widget, can_focus=True):
         """`why_unknown`: why the count is not known, when it is not (e.g. the backend's health error);
         `stuck`: the verdict found the queue stuck (`synctui.verdict.stuck_queues`)."""
         self.stat = stat
-        self.why_unknown = why_unknown or "waiting for the first refresh"
+        self.why_unknown = why_unknown or _("waiting for the first refresh")
         self.history = history or ()
         self.now = now
         self.stale = stale
@@ -143,7 +144,7 @@ class QueueCard(Widget, can_focus=True):
         return "", detail, False  # cut in the border: nothing holds it whole
 
     def _detail(self) -> str:
-        return one_line(self.stat.detail, 200) if self.stat.known and self.stat.detail else ""
+        return adapter_text(one_line(self.stat.detail, 200)) if self.stat.known and self.stat.detail else ""
 
     @property
     def _inside_width(self) -> int:
@@ -175,7 +176,7 @@ class QueueCard(Widget, can_focus=True):
     def _oldest(self) -> str:
         if self.stat.oldest is None or self.now is None:
             return ""
-        return f"oldest {age(self.now - self.stat.oldest, minutes=low_bandwidth(self.app))}"
+        return _("oldest {age}").format(age=age(self.now - self.stat.oldest, minutes=low_bandwidth(self.app)))
 
     def render(self) -> Content:
         g = glyphs(self.app)
@@ -183,28 +184,28 @@ class QueueCard(Widget, can_focus=True):
         if not stat.known:
             return Content("\n").join(
                 [
-                    Content.assemble(("?", "bold $accent"), " ", ("not known yet", "$accent")),
+                    Content.assemble(("?", "bold $accent"), " ", (_("not known yet"), "$accent")),
                     Content.assemble((one_line(stat.detail or self.why_unknown, 200), "$text-muted")),
                 ]
             )
         count = stat.count
         if count is None:
-            first = Content.from_markup("[b]n/a[/b]")
-            second = Content.from_markup("[$text-muted]not kept here[/]")
+            first = Content.assemble((_("n/a"), "bold"))
+            second = Content.assemble((_("not kept here"), "$text-muted"))
         else:
             style = "$error bold" if self.kind == QueueKind.CONFLICTS and count else "bold"
             first = Content.assemble((count_text(count), style))
             if self.stuck:
-                first = Content.assemble(first, "  ", (f" {g.warning} stuck ", "$warning bold reverse"))
+                first = Content.assemble(
+                    first, "  ", (" " + g.warning + " " + _("stuck") + " ", "$warning bold reverse")
+                )
             spark = self._spark()
-            second = Content.from_markup(
-                "[$primary]$s[/]" if spark else "[$text-muted]no history[/]", s=spark
-            )
+            second = Content.assemble((spark, "$primary") if spark else (_("no history"), "$text-muted"))
         third = Content("")
         if count and (oldest := self._oldest()):
             third = Content(oldest)
         elif count == 0:
-            third = Content.from_markup("[$text-muted]empty[/]")
+            third = Content.assemble((_("empty"), "$text-muted"))
         told = [
             Content.from_markup("[$text-muted]$t[/]", t=line)
             for line in self._detail_lines(self.inside_detail, self.trend_yields) or []

@@ -9,6 +9,7 @@ from textual.app import App
 from textual.content import Content
 
 from synctui.diagnosis import Diagnosis, diagnoses, step_words
+from synctui.i18n import _
 from synctui.model import BackendView, QueueKind
 from synctui.tui.changes import offers
 from synctui.tui.format import safe
@@ -22,7 +23,11 @@ def how(app: App, backend: str, diagnosis: Diagnosis) -> str:
     "" when no key takes the step (remapped away)."""
     action = diagnosis.action_when(offers(app, backend, "synchronize"))
     keys = step_keys(app, action)
-    return f"press {' then '.join(keys)} to {step_words(action)}" if keys else ""
+    return (
+        _("press {keys} to {step}").format(keys=_(" then ").join(keys), step=step_words(action))
+        if keys
+        else ""
+    )
 
 
 class QueueDiagnosis(SteadyStatic):

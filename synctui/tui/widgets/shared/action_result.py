@@ -8,6 +8,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from synctui.actions import ActionSpec
+from synctui.i18n import _
 from synctui.model import ActionResult
 from synctui.tui.changes import result_line
 from synctui.tui.format import one_line, safe
@@ -26,7 +27,7 @@ class ActionResultView(Static):
 
     def __init__(self, **kwargs) -> None:
         super().__init__("", **kwargs)
-        self.border_title = "Result"
+        self.border_title = _("Result")
         self.text = ""
 
     def _show(self, ok: bool, content: Content) -> None:
@@ -54,7 +55,7 @@ class ActionResultView(Static):
         style = "$success bold" if result.ok else "$error bold"
         lines = [
             Content.assemble(
-                (f"{g.ok if result.ok else g.error} {spec.title}: ", style), result_line(spec.name, result)
+                (f"{g.ok if result.ok else g.error} {spec.label}: ", style), result_line(spec.name, result)
             )
         ]
         for entry in result.results[:MAX_LINES]:

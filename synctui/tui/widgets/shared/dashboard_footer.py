@@ -1,4 +1,8 @@
-"""The footer of every screen: Textual's, with Help kept in view, rebuilt only when its keys changed.
+"""The footer of every screen: Textual's, with Help kept in view, in the language in use, rebuilt only
+when its keys changed.
+
+Bindings are declared once, at import, with English descriptions marked `N_()`; the footer says them
+through `_()` when it draws them, so the keys stay the same in every language.
 
 Textual's Footer recomposes on every bindings signal of its screen (each focus move, each
 `refresh_bindings`): seven times while the queue browser opens, about 80 key widgets each styled as it
@@ -13,7 +17,9 @@ from collections.abc import Hashable
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
-from textual.widgets._footer import FooterKey  # not re-exported by textual.widgets (8.2)
+from textual.widgets._footer import FooterKey, FooterLabel  # not re-exported by textual.widgets (8.2)
+
+from synctui.i18n import _
 
 
 class DashboardFooter(Footer):
@@ -29,8 +35,13 @@ class DashboardFooter(Footer):
     def compose(self) -> ComposeResult:
         self._shown = self._keys() if self._bindings_ready else None
         for widget in super().compose():
-            if isinstance(widget, FooterKey) and widget.action == "help":
-                widget.add_class("-help")
+            if isinstance(widget, FooterKey):
+                widget.description = _(widget.description) if widget.description else ""
+                widget.tooltip = _(str(widget.tooltip)) if widget.tooltip else widget.tooltip
+                if widget.action == "help":
+                    widget.add_class("-help")
+            elif isinstance(widget, FooterLabel):
+                widget.update(_(str(widget.content)))
             yield widget
 
     def bindings_changed(self, screen: Screen) -> None:

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from textual.content import Content
 
+from synctui.i18n import _, ngettext
 from synctui.model import AgentState, BackendView, Level, Verdict
 from synctui.tui.format import ago, clock_time, one_line, safe
 from synctui.tui.look import LEVEL_STYLE, glyphs, low_bandwidth
@@ -15,6 +16,7 @@ from synctui.tui.widgets.shared.steady_static import SteadyStatic
 from synctui.verdict import LEVEL_WORDS
 
 LINES = 3  # the banner's height at most
+AGED_REASONS = frozenset({"not-refreshed-yet", "refresh-failing", "data-late"})  # lines that say how old
 
 
 def last_sync(view: BackendView) -> datetime | None:
@@ -55,33 +57,42 @@ class AllSyncedBanner(SteadyStatic):
         if view is None or verdict is None:
             if not state.backends:
                 self.update(
-                    Content.from_markup(
-                        "[bold]No backends configured.[/] Add [[backends]] to the config "
-                        "(see README), or run [bold]synctui demo[/]."
+                    Content.assemble(
+                        (_("No backends configured."), "bold"),
+                        " ",
+                        _("Add [[backends]] to the config (see README), or run synctui demo."),
                     )
                 )
             else:
-                self.update(Content.from_markup("[$text-muted]Waiting for the agent's first report…[/]"))
+                self.update(Content.assemble((_("Waiting for the agent's first report…"), "$text-muted")))
             return
         if verdict.level is Level.SAFE:
             when = last_sync(view)
-            text = f"{g.ok} All synced"
+            text = f"{g.ok} {LEVEL_WORDS[Level.SAFE]}"
             if when is not None:
-                text += f" {g.dash} last sync {clock_time(when, now)}"
+                text += f" {g.dash} " + _("last sync {time}").format(time=clock_time(when, now))
             if len(state.backends) > 1:
-                text += " (all backends)" if all_safe else f" ({safe(view.snapshot.backend)})"
+                text += " " + _("(all backends)") if all_safe else f" ({safe(view.snapshot.backend)})"
             self.update(Content(text))
             return
         style = LEVEL_STYLE[verdict.level]
         head = f"{g.level(verdict.level)} {LEVEL_WORDS[verdict.level]}"
-        first_line = verdict.reasons[0].line if verdict.reasons else verdict.summary
-        if verdict.level is Level.UNKNOWN and " ago" not in first_line:  # how old the numbers shown are
-            head += f" (last data {ago(view.snapshot.taken_at, now, minutes=low_bandwidth(self.app))})"
+        aged = bool(verdict.reasons) and verdict.reasons[0].code in AGED_REASONS
+        if verdict.level is Level.UNKNOWN and not aged:  # how old the numbers shown are
+            head += " " + _("(last data {age})").format(
+                age=ago(view.snapshot.taken_at, now, minutes=low_bandwidth(self.app))
+            )
         if not verdict.reasons:
             self.update(Content.assemble((head, f"{style} bold"), f": {one_line(verdict.summary, 200)}"))
             return
         first = verdict.reasons[0]
-        more = f" (+{len(verdict.reasons) - 1} more)" if len(verdict.reasons) > 1 else ""
+        more = (
+            ngettext(" (+{n} more)", " (+{n} more)", len(verdict.reasons) - 1).format(
+                n=len(verdict.reasons) - 1
+            )
+            if len(verdict.reasons) > 1
+            else ""
+        )
         fits = LINES * max(40, (self.content_region.width or self.app.size.width - 2) - 2)
         room = fits - len(head) - len(more) - 4
         line = f": {one_line(first.line, room - 40)}"  # the reason first; the next step gets the rest

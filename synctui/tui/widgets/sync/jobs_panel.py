@@ -6,7 +6,8 @@ from datetime import datetime
 
 from textual.content import Content
 
-from synctui.model import Job, JobState
+from synctui.i18n import _
+from synctui.model import JOB_STATE_WORDS, Job, JobState
 from synctui.tui.format import bar, clock_time, one_line
 from synctui.tui.look import UNICODE, Glyphs, glyphs
 from synctui.tui.widgets.shared.steady_static import SteadyStatic
@@ -22,7 +23,7 @@ _STATE_STYLE = {
 def job_line(
     job: Job, now: datetime, g: Glyphs = UNICODE, name_width: int = 18, with_progress: bool = True
 ) -> Content:
-    state = job.state.value if isinstance(job.state, JobState) else one_line(str(job.state), 9)
+    state = JOB_STATE_WORDS[job.state] if isinstance(job.state, JobState) else one_line(str(job.state), 9)
     name = one_line(job.name, name_width).ljust(name_width)
     if not with_progress:
         progress = ""
@@ -33,7 +34,7 @@ def job_line(
         progress = " " * 11
     run = ""
     if job.next_run is not None and (job.state == JobState.SCHEDULED or job.last_start is None):
-        run = f"next {clock_time(job.next_run, now)}"  # what matters of a scheduled job: when it runs
+        run = _("next {time}").format(time=clock_time(job.next_run, now))  # a scheduled job: when it runs
     elif job.last_start is not None:
         run = clock_time(job.last_start, now)
         if job.last_finish is not None and job.last_finish >= job.last_start:
@@ -72,14 +73,18 @@ class JobsPanel(SteadyStatic):
 
     def __init__(self, **kwargs) -> None:
         super().__init__("", **kwargs)
-        self.border_title = "Jobs"
+        self.border_title = _("Jobs")
         self._shown_jobs: tuple[list[Job], datetime, bool] | None = None
 
     def show(self, jobs: list[Job], now: datetime, known: bool = True) -> None:
         """`known=False`: the backend has not been read yet, so no jobs is not "no jobs"."""
         self._shown_jobs = (jobs, now, known)
         if not jobs:
-            text = "this backend reports no jobs" if known else "not known yet: the backend has not been read"
+            text = (
+                _("this backend reports no jobs")
+                if known
+                else _("not known yet: the backend has not been read")
+            )
             self.update(Content.from_markup("[$text-muted]$t[/]", t=text))
             return
         g = glyphs(self.app)

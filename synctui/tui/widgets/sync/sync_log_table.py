@@ -13,6 +13,7 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import DataTable
 
+from synctui.i18n import _
 from synctui.model import SyncLogRow, Thresholds
 from synctui.tui.format import ago, clock_time, count_text, one_line
 from synctui.tui.look import glyphs, low_bandwidth, theme_style
@@ -32,8 +33,8 @@ def merged(row: SyncLogRow, counted: Mapping[str, SyncLogRow]) -> tuple[int | No
 
 
 def column_titles(with_counts: bool) -> list[tuple[str, str]]:
-    counts = [("local", "Local"), ("server", "Server")] if with_counts else []
-    return [("type", "Record type"), *counts, ("success", "Last success"), ("error", "Last error")]
+    counts = [("local", _("Local")), ("server", _("Server"))] if with_counts else []
+    return [("type", _("Record type")), *counts, ("success", _("Last success")), ("error", _("Last error"))]
 
 
 TYPE_SHARE = 0.4  # of the row the record type keeps before the last error gives up its room
@@ -79,7 +80,7 @@ class SyncLogTable(DataTable):
         self._signature: Any = None
         self._known = True
         self.filter_text = ""
-        self.border_title = "Sync log"
+        self.border_title = _("Sync log")
 
     def _columns(self, with_counts: bool, widths: list[int] | None = None) -> None:
         """The columns afresh, sized to this backend's rows: one backend's long record types must not
@@ -174,11 +175,11 @@ class SyncLogTable(DataTable):
             self.add_row(*row_cells, key=f"{index}:{row.key}")
         if not self._shown:
             message = (
-                "no rows match the filter"
+                _("no rows match the filter")
                 if self._rows
-                else "the backend reports no sync log"
+                else _("the backend reports no sync log")
                 if self._known
-                else "not known yet: the backend has not been read"
+                else _("not known yet: the backend has not been read")
             )
             self.add_row(Text(message, style="dim"), *[Text("")] * (len(self.columns) - 1))
         if cursor and self.row_count:
@@ -197,7 +198,7 @@ class SyncLogTable(DataTable):
             name.append(f" {one_line(row.filter, 120)}", style="dim")
         success = Text(f"{marks.get(level, ' ')} ", style=style)
         if row.last_success is None:
-            success.append("never", style=style)
+            success.append(_("never"), style=style)
         else:
             when = ago(row.last_success, now, minutes=low_bandwidth(self.app))
             success.append(f"{when} · {clock_time(row.last_success, now)}", style=style)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.content import Content
 
+from synctui.i18n import _, number
 from synctui.model import SyncProgress
 from synctui.tui.format import bar, one_line
 from synctui.tui.look import Glyphs, glyphs
@@ -18,7 +19,7 @@ def steps_text(progress: SyncProgress, g: Glyphs) -> str:
         elif step.failed:
             parts.append(f"{step.name} {g.error}")
         elif step.started:
-            counts = f" {step.done or 0:,}/{step.total:,}" if step.total else ""
+            counts = f" {number(step.done or 0)}/{number(step.total)}" if step.total else ""
             parts.append(f"{step.name}{counts}")
     return " · ".join(parts)
 
@@ -44,10 +45,10 @@ class SyncProgressPanel(SteadyStatic):
         steps = one_line(steps_text(progress, g), 200)
         if progress.hung:
             head = Content.assemble(
-                (f" {g.warning} Sync appears hung ", "$warning bold reverse"),
+                (" " + g.warning + " " + _("Sync appears hung") + " ", "$warning bold reverse"),
                 " ",
                 (
-                    one_line(progress.message, 200) or "no progress and no error for a long time",
+                    one_line(progress.message, 200) or _("no progress and no error for a long time"),
                     "$warning bold",
                 ),
             )
@@ -56,7 +57,7 @@ class SyncProgressPanel(SteadyStatic):
         fraction = progress.fraction
         percent = f" {round(fraction * 100)}%" if fraction is not None else ""
         head = Content.assemble(
-            (f"{g.running} Syncing ", "$primary bold"),
+            (g.running + " " + _("Syncing") + " ", "$primary bold"),
             (bar(fraction, 16, g.bar_full, g.bar_empty), "$primary"),
             percent,
             "  ",

@@ -1,0 +1,152 @@
+"""The dashboard in English, French, Portuguese and Swahili (issue 11, item 3).
+
+Snapshots of the main screen of each backend family at 80×24 in each language (update with
+--snapshot-update, and read each one); the screen read back as text: none of the dashboard's own English
+words left in another language; the same keys in every language; the command palette finding every
+action by its local name and by its English one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from babel.messages.pofile import read_po
+from textual.command import CommandPalette
+from textual.widgets import Input, OptionList
+
+from synctui import i18n
+from synctui.actions import action
+from tests.functional.fit_fakes import FAMILIES, family_state, screen_text
+from tests.functional.repair_helpers import loaded, repair_app
+from tests.functional.tui_fakes import FakeAgentClient, make_app, until
+
+LANGUAGES = sorted(i18n.LANGUAGES)
+TRANSLATED = [lang for lang in LANGUAGES if lang != i18n.SOURCE_LANGUAGE]
+# Every catalogue action the dashboard's palette offers for the repair fixture's backend, by its English
+# name: its own keys' palette names, and the actions of its other screens (palette_reach).
+PALETTE_ACTIONS = (
+    "Synchronize now",
+    "Refresh",
+    "Count remotes",
+    "Reset sync log row",
+    "Backend details",
+    action("retry").title,
+    action("retry-all").title,
+    action("discard").title,
+    action("discard-unsent").title,
+    action("change-settings").title,
+    action("check-connection").title,
+)
+
+
+@pytest.fixture
+def speak() -> Iterator[None]:
+    """The test sets the language with i18n.use(); English again afterwards, for the other tests."""
+    yield
+    i18n.use(i18n.SOURCE_LANGUAGE)
+
+
+def backend_text(family: str) -> str:
+    """What the backend itself wrote (job names and messages, sync-log rows, progress): shown as written."""
+    snap = family_state(family, 1).backends[0].snapshot
+    parts = [f"{job.name} {job.message}" for job in snap.jobs]
+    parts += [f"{row.record_type} {row.filter} {row.last_error or ''}" for row in snap.log]
+    if snap.progress is not None:
+        parts += [snap.progress.message, *(step.name for step in snap.progress.steps)]
+    return "\n".join(parts)
+
+
+def app_for(family: str):
+    return make_app(FakeAgentClient(family_state(family, 1)))
+
+
+async def read_screen(family: str, lang: str) -> tuple[str, list[tuple[str, str, str | None]]]:
+    """The main screen as text, and its active bindings (key, action, id), in `lang`."""
+    i18n.use(lang)
+    app = app_for(family)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        text = screen_text(app)
+        keys = sorted(
+            (key, active.binding.action, active.binding.id)
+            for key, active in app.screen.active_bindings.items()
+        )
+    return text, keys
+
+
+def plain_messages(lang: str) -> list[tuple[str, str]]:
+    """(English, translation) of the catalog's messages without placeholders, where they differ."""
+    with open(i18n.LOCALE_DIR / lang / "LC_MESSAGES" / f"{i18n.DOMAIN}.po", "rb") as f:
+        catalog = read_po(f, locale=lang)
+    return [
+        (m.id, m.string)
+        for m in catalog
+        if isinstance(m.id, str) and len(m.id) > 3 and "{" not in m.id and m.string and m.string != m.id
+    ]
+
+
+async def palette_first(pilot, query: str) -> str:
+    """The first entry's title the command palette offers for `query` (put in its input at once: typing
+    a hundred names key by key is what other palette tests do), the palette closed again."""
+    app = pilot.app
+    await pilot.press("ctrl+p")
+    await until(pilot, lambda: isinstance(app.screen, CommandPalette), "palette")
+    app.screen.query_one(Input).value = query
+    options = app.screen.query_one(OptionList)
+
+    await until(pilot, lambda: options.option_count > 0, "results")
+    await pilot.pause(0.2)
+    shown = str(options.get_option_at_index(0).prompt).split("\n")[0]
+    await pilot.press("escape")
+    await until(pilot, lambda: not isinstance(app.screen, CommandPalette), "palette closed")
+    return shown
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_main_screen_80x24(snap_compare, speak, family: str, lang: str):
+    i18n.use(lang)
+    assert snap_compare(app_for(family), run_before=loaded, terminal_size=(80, 24))
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+async def test_no_english_word_of_the_dashboard_is_left(speak, family: str, lang: str) -> None:
+    english, _ = await read_screen(family, "en")
+    local, _ = await read_screen(family, lang)
+    written = backend_text(family)
+
+    def shows(text: str, words: str) -> bool:
+        text = re.sub(r"\S*/\S+", "", text)  # a path (the agent's socket in the header) is as written
+        return re.search(rf"(?<!\w){re.escape(words)}(?!\w)", text) is not None
+
+    left = [
+        msgid
+        for msgid, _translation in plain_messages(lang)
+        if shows(english, msgid) and shows(local, msgid) and not shows(written, msgid)
+    ]
+    assert not left, f"{lang}: still in English on the {family} dashboard: {left}\n{local}"
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+async def test_keys_are_the_same_in_every_language(speak, family: str) -> None:
+    _, english = await read_screen(family, "en")
+    for lang in TRANSLATED:
+        _, local = await read_screen(family, lang)
+        assert local == english, lang
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+async def test_the_palette_finds_every_action_by_its_local_and_its_english_name(speak, lang: str) -> None:
+    i18n.use(lang)
+    _, app = repair_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot)
+        for english in PALETTE_ACTIONS:
+            local = i18n._(english)
+            assert local != english, f"{english!r} has no {lang} name"
+            for query in (local, english):
+                first = await palette_first(pilot, query.lower())
+                assert first.startswith(local), (lang, query, first)
