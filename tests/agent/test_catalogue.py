@@ -33,7 +33,7 @@ from synctui.testing import StaticBackend
 
 from .conftest import agent_config, wait_for
 
-PIN = "2468"
+PIN = "2468-canary"  # not only digits: a digit PIN turned up in an audit timestamp's microseconds
 
 
 class RecordingBackend(StaticBackend):
