@@ -92,9 +92,12 @@ def status_data(state: AgentState, now: datetime) -> dict[str, Any]:
     return data
 
 
-def diagnosis_lines(view: BackendView, state: AgentState, now: datetime) -> list[str]:
+def diagnosis_lines(
+    view: BackendView, state: AgentState, now: datetime, said: frozenset[str] = frozenset()
+) -> list[str]:
     """The dashboard's one-line diagnosis of each stuck or rejected queue, then the command that takes
-    its next step."""
+    its next step; what the verdict's reasons already said (`said`: their lines and commands) is not
+    said again."""
     can_sync = offered(
         action("synchronize"),
         view.snapshot.capabilities,
@@ -105,6 +108,10 @@ def diagnosis_lines(view: BackendView, state: AgentState, now: datetime) -> list
     for d in diagnoses(view, now):
         step = d.action_when(can_sync)
         command = STEP_COMMANDS.get(step, "").format(b=clean(view.snapshot.backend))
+        if command in said:
+            if not d.parts or clean(d.line("", WIDTH - 2)) in said:
+                continue  # no breakdown to add to the reason that gave this command
+            command = ""
         how = _("to {step}, run:").format(step=step_words(step)) if command else ""
         lines.append("  " + clean(d.line(how, WIDTH - 2)))
         if command:
@@ -162,9 +169,14 @@ def backend_lines(view: BackendView, state: AgentState, now: datetime) -> list[s
         health = _("stale")
     data_of = _("data of {time}").format(time=when(snap.taken_at, now))
     lines.append(f"{clean(snap.backend)} ({clean(snap.kind)})  {health}  {data_of}")
+    said: frozenset[str] = frozenset()
     if view.verdict is not None:
         lines.extend(verdict_lines(view.verdict, snap.backend))
-    lines.extend(diagnosis_lines(view, state, now))
+        reasons = view.verdict.reasons
+        said = frozenset(clean(r.line) for r in reasons) | frozenset(
+            STEP_COMMANDS.get(r.action, "").format(b=clean(snap.backend)) for r in reasons if r.next_step
+        )
+    lines.extend(diagnosis_lines(view, state, now, said))
     stuck = {s.stat.kind: s.since for s in stuck_queues(view, now)}
     for stat in snap.queues:
         label = adapter_text(clean(stat.label)) or QUEUE_NAMES[stat.kind]

@@ -62,8 +62,6 @@ clinic (santedb)  online  data of <when>
     - 2 entries rejected by the server
       What to do: Open Conflicts to read why, then retry or leave the server version.  \
 (synctui queue ls clinic conflicts)
-  2 rejected — to review, run:
-      synctui queue ls clinic conflicts
   Outbox                      0
   Inbox                       0
   Admin                     n/a
