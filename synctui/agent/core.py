@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from synctui import __version__
 from synctui._httpx import httpx
+from synctui.agent.backend_http import backend_client
 from synctui.agent.backend_service import BackendService, now
 from synctui.agent.guard import Guard
 from synctui.agent.journal import JournalError
@@ -33,12 +34,6 @@ if TYPE_CHECKING:
     from synctui.config_fleet import PushSettings
 
 log = logging.getLogger(__name__)
-# An idle connection to a backend is kept from one refresh to the next (httpx's default, 5 s, equals
-# the default refresh interval, so every refresh would connect again): the interval plus a refresh's
-# own time and the timer's jitter, but never past a minute, after which a mobile carrier's NAT may have
-# dropped it without a word. A server that closes sooner is noticed before reuse (its FIN).
-KEEPALIVE_SPARE = 5.0
-KEEPALIVE_LONGEST = 60.0
 
 
 class Agent:
@@ -94,15 +89,7 @@ class Agent:
                 advice="Install the plugin for this backend or fix `kind` in the config.",
             )
             return BackendService(self, settings, None, setup_error=error)
-        client = httpx.AsyncClient(
-            timeout=httpx.Timeout(settings.timeout),
-            transport=self._transports.get(settings.name),
-            follow_redirects=False,
-            # Plain-HTTP backends (a dCDR on loopback) never use TLS, and redirects are not followed:
-            # skip loading the CA bundle (~1 MiB and ~20 ms) for them.
-            verify=not settings.url.startswith("http://"),
-            limits=httpx.Limits(keepalive_expiry=keepalive_expiry(settings.refresh_interval)),
-        )
+        client = backend_client(settings, self._transports.get(settings.name))
         self._clients.append(client)
         try:
             backend = cls(settings, client)
@@ -282,11 +269,6 @@ class Agent:
             raise error
         # The change happened (or was refused) already: say so in the log, the answer stands.
         log.error("%s: the %r record of %s on %s is missing", error, phase, action, backend)
-
-
-def keepalive_expiry(refresh_interval: float) -> float:
-    """Seconds an idle backend connection is kept for reuse by the next refresh."""
-    return min(refresh_interval + KEEPALIVE_SPARE, KEEPALIVE_LONGEST)
 
 
 def _os_user() -> str:

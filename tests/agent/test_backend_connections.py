@@ -1,5 +1,6 @@
 """The agent keeps one connection to a backend from one refresh to the next, and copes when the server
-closes it in between (Open mSupply's actix-web does after 5 s, the default refresh interval)."""
+closes it in between or as it is reused (Open mSupply's actix-web closes after 5 s, the default refresh
+interval)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from typing import ClassVar
 import httpcore
 import pytest
 
-from synctui.agent.core import KEEPALIVE_LONGEST, keepalive_expiry
+from synctui.agent.backend_http import KEEPALIVE_LONGEST, keepalive_expiry
+from synctui.agent.backend_service import BackendService
 from synctui.backend import Backend, BackendSettings
 from synctui.model import Health, Snapshot
 
@@ -21,11 +23,13 @@ ANSWER = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 
 
 
 class CountingServer:
-    """HTTP/1.1 on loopback answering `{}` to every request; counts the connections it accepted and
-    closes one idle for `idle_close` seconds (None: keeps it)."""
+    """HTTP/1.1 on loopback answering `{}`; counts the connections it accepted, closes one idle for
+    `idle_close` seconds (None: keeps it) and, with `answers` set, one that has answered that many
+    requests as the next one arrives, unanswered (as a server whose idle timeout crosses the request)."""
 
-    def __init__(self, idle_close: float | None) -> None:
+    def __init__(self, idle_close: float | None = None, answers: int | None = None) -> None:
         self.idle_close = idle_close
+        self.answers = answers
         self.accepted = 0
         self.server: asyncio.Server | None = None
         self.open: dict[asyncio.StreamWriter, asyncio.Task[None]] = {}
@@ -39,12 +43,16 @@ class CountingServer:
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.accepted += 1
         self.open[writer] = asyncio.current_task()  # type: ignore[assignment]
+        answered = 0
         with contextlib.suppress(TimeoutError, asyncio.IncompleteReadError, ConnectionError):
             while True:
                 async with asyncio.timeout(self.idle_close):
                     await reader.readuntil(b"\r\n\r\n")
+                if answered == self.answers:
+                    break
                 writer.write(ANSWER)
                 await writer.drain()
+                answered += 1
         writer.close()
         await writer.wait_closed()
         del self.open[writer]
@@ -82,10 +90,18 @@ class SteppedClock:
 
 @pytest.fixture
 async def counting_server(request: pytest.FixtureRequest) -> AsyncIterator[CountingServer]:
-    server = CountingServer(idle_close=request.param)
+    server = CountingServer(**request.param)
     server.server = await asyncio.start_server(server.serve, "127.0.0.1", 0)
     yield server
     await server.close()
+
+
+def probe_service(make_agent, registry, server: CountingServer, refresh: float) -> BackendService:
+    registry.backends["probe"] = ProbeBackend
+    agent = make_agent(
+        BackendSettings(name="p", kind="probe", url=server.url, refresh_interval=refresh, timeout=5)
+    )
+    return agent.services["p"]
 
 
 @pytest.fixture
@@ -95,13 +111,9 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> SteppedClock:
     return stepped
 
 
-@pytest.mark.parametrize("counting_server", [None], indirect=True)
+@pytest.mark.parametrize("counting_server", [{}], indirect=True)
 async def test_one_connection_over_several_refreshes(make_agent, registry, counting_server, clock) -> None:
-    registry.backends["probe"] = ProbeBackend
-    agent = make_agent(
-        BackendSettings(name="p", kind="probe", url=counting_server.url, refresh_interval=REFRESH, timeout=5)
-    )
-    service = agent.services["p"]
+    service = probe_service(make_agent, registry, counting_server, REFRESH)
     for _ in range(4):
         await service.refresh_once()
         assert not service.snapshot.stale
@@ -109,21 +121,38 @@ async def test_one_connection_over_several_refreshes(make_agent, registry, count
     assert counting_server.accepted == 1
 
 
-@pytest.mark.parametrize("counting_server", [0.05], indirect=True)
+@pytest.mark.parametrize("counting_server", [{"idle_close": 0.05}], indirect=True)
 async def test_a_server_that_closes_idle_connections_costs_a_connect_not_a_refresh(
     make_agent, registry, counting_server
 ) -> None:
-    registry.backends["probe"] = ProbeBackend
-    agent = make_agent(
-        BackendSettings(name="p", kind="probe", url=counting_server.url, refresh_interval=0.2, timeout=5)
-    )
-    service = agent.services["p"]
+    service = probe_service(make_agent, registry, counting_server, 0.2)
     for refresh in range(1, 4):
         await service.refresh_once()
         assert not service.snapshot.stale and service.failures == 0
         assert counting_server.accepted == refresh
         await asyncio.sleep(0.2)  # the server closes the idle connection meanwhile
     assert counting_server.accepted == 3
+
+
+@pytest.mark.parametrize("counting_server", [{"answers": 1}], indirect=True)
+async def test_a_kept_connection_closed_as_it_is_reused_is_replaced_not_failed(
+    make_agent, registry, counting_server
+) -> None:
+    service = probe_service(make_agent, registry, counting_server, 0.2)
+    for refresh in range(1, 4):
+        await service.refresh_once()
+        assert not service.snapshot.stale and service.failures == 0
+        assert counting_server.accepted == refresh  # each request after the first: resent on a new one
+
+
+@pytest.mark.parametrize("counting_server", [{"answers": 0}], indirect=True)
+async def test_a_new_connection_closed_unanswered_fails_the_refresh(
+    make_agent, registry, counting_server
+) -> None:
+    service = probe_service(make_agent, registry, counting_server, 0.2)
+    await service.refresh_once()
+    assert service.snapshot.stale and service.failures == 1
+    assert counting_server.accepted == 1  # not sent again: that was the server's answer
 
 
 def test_keepalive_follows_the_refresh_interval_up_to_a_minute() -> None:
