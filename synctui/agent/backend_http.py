@@ -3,8 +3,10 @@
 httpx drops an idle connection after 5 s, the default refresh interval, so every refresh connected
 again. Kept longer, a connection may be closed by the server's own idle timeout at the moment the next
 refresh sends on it (Open mSupply's actix-web closes after 5 s, the default interval): the request then
-meets a closed socket and fails with no answer at all. The server had stopped reading, so it never saw
-the request; such a request, on a kept connection only, is sent again once on a new one, as browsers do.
+meets a closed socket and fails with no answer at all. A request whose method is idempotent (a read, a
+PUT, a DELETE), sent on a kept connection and answered with nothing, is sent once more on a new one, as
+browsers do. Others (POST) are not: a server that took one and then died unanswered must not get it
+twice; their refresh fails and is tried again a second later.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from synctui.backend import BackendSettings
 KEEPALIVE_SPARE = 5.0
 KEEPALIVE_LONGEST = 60.0
 CONNECTING = ("connection.connect_tcp.", "connection.connect_unix_socket.")
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
 
 def keepalive_expiry(refresh_interval: float) -> float:
@@ -27,13 +30,16 @@ def keepalive_expiry(refresh_interval: float) -> float:
 
 
 class ResendOnClosedIdle(httpx.AsyncBaseTransport):
-    """Sends a request again, once, on a new connection when it went out on a kept connection and
-    failed without a byte of answer (the server closed that connection as it was reused)."""
+    """Sends an idempotent request again, once, on a new connection when it went out on a kept
+    connection and failed without a byte of answer (the server closed that connection as it was
+    reused)."""
 
     def __init__(self, transport: httpx.AsyncBaseTransport) -> None:
         self.transport = transport
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method not in IDEMPOTENT:
+            return await self.transport.handle_async_request(request)
         connected = False
         outer = request.extensions.get("trace")
 

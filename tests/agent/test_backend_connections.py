@@ -13,6 +13,7 @@ from typing import ClassVar
 import httpcore
 import pytest
 
+from synctui._httpx import httpx
 from synctui.agent.backend_http import KEEPALIVE_LONGEST, keepalive_expiry
 from synctui.agent.backend_service import BackendService
 from synctui.backend import Backend, BackendSettings
@@ -143,6 +144,16 @@ async def test_a_kept_connection_closed_as_it_is_reused_is_replaced_not_failed(
         await service.refresh_once()
         assert not service.snapshot.stale and service.failures == 0
         assert counting_server.accepted == refresh  # each request after the first: resent on a new one
+
+
+@pytest.mark.parametrize("counting_server", [{"answers": 1}], indirect=True)
+async def test_a_post_is_never_sent_twice(make_agent, registry, counting_server) -> None:
+    service = probe_service(make_agent, registry, counting_server, 0.2)
+    await service.refresh_once()  # a GET: the connection is kept
+    assert service.backend is not None
+    with pytest.raises(httpx.RemoteProtocolError):
+        await service.backend.http.post(counting_server.url + "/action", json={})
+    assert counting_server.accepted == 1  # the server may have acted on it: the caller decides
 
 
 @pytest.mark.parametrize("counting_server", [{"answers": 0}], indirect=True)
