@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from synctui import __version__
 from synctui._httpx import httpx
+from synctui.agent.backend_http import backend_client
 from synctui.agent.backend_service import BackendService, now
 from synctui.agent.guard import Guard
 from synctui.agent.journal import JournalError
@@ -88,14 +89,7 @@ class Agent:
                 advice="Install the plugin for this backend or fix `kind` in the config.",
             )
             return BackendService(self, settings, None, setup_error=error)
-        client = httpx.AsyncClient(
-            timeout=httpx.Timeout(settings.timeout),
-            transport=self._transports.get(settings.name),
-            follow_redirects=False,
-            # Plain-HTTP backends (a dCDR on loopback) never use TLS, and redirects are not followed:
-            # skip loading the CA bundle (~1 MiB and ~20 ms) for them.
-            verify=not settings.url.startswith("http://"),
-        )
+        client = backend_client(settings, self._transports.get(settings.name))
         self._clients.append(client)
         try:
             backend = cls(settings, client)

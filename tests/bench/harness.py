@@ -214,10 +214,11 @@ class Stack:
         os.chmod(self.config, 0o600)
         return self.config
 
-    def start_agent(self, timeout: float = 30.0) -> AgentState:
-        """`synctui agent --config F`; returns once the agent serves a fresh (non-stale) snapshot."""
+    def start_agent(self, timeout: float = 30.0, launcher: list[str] | None = None) -> AgentState:
+        """`synctui agent --config F` (`launcher`: what runs it instead of `python -m synctui.cli`);
+        returns once the agent serves a fresh (non-stale) snapshot."""
         self.agent = subprocess.Popen(
-            [PYTHON, "-m", "synctui.cli", "--config", str(self.config), "agent"],
+            [*(launcher or [PYTHON, "-m", "synctui.cli"]), "--config", str(self.config), "agent"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             cwd=self.dir,

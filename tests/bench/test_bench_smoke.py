@@ -37,8 +37,13 @@ def test_benchmark_runs_quick(script: str, name: str) -> None:
         from tests.fleet.conftest import need_prometheus
 
         need_prometheus()  # a real Prometheus: fails under CI=true without it, skips locally
+    assert run_quick(script).group(1) == name
+
+
+def run_quick(script: str, *more: str) -> re.Match[str]:
+    """Runs `script --quick [more]`; its ratio line."""
     result = subprocess.run(
-        [sys.executable, str(HERE / script), "--quick"],
+        [sys.executable, str(HERE / script), "--quick", *more],
         capture_output=True,
         text=True,
         timeout=110,
@@ -47,4 +52,12 @@ def test_benchmark_runs_quick(script: str, name: str) -> None:
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
     match = RATIO_LINE.search(result.stdout)
     assert match is not None, f"no ratio line in:\n{result.stdout[-2000:]}"
-    assert match.group(1) == name
+    return match
+
+
+@pytest.mark.timeout(120)
+def test_change_latency_stages_quick() -> None:
+    """`--stages` runs the agent traced and times every stage of each change."""
+    output = run_quick("bench_change_latency.py", "--stages").string
+    for stage in ("inotify readable", "adapter answered", "push encoded", "widgets updated", "frame"):
+        assert re.search(rf"^  {stage} .*\(5 of 5 changes\)$", output, re.MULTILINE), output

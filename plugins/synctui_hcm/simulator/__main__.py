@@ -14,6 +14,9 @@ from ..simulator import FieldWorker, SimConfig, SimServer, simulator_app
 from ..simulator.faults import QuietInjectedFaults
 
 DEFAULT_TOKEN = "sim-token"
+# DIGIT is served behind ingress-nginx, whose `keep-alive` (nginx's keepalive_timeout) is 75 s by default;
+# uvicorn's own default would close an idle connection after 5 s.
+KEEP_ALIVE_SECONDS = 75
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -58,7 +61,12 @@ async def serve(args: argparse.Namespace) -> None:
     logging.getLogger("uvicorn.error").addFilter(QuietInjectedFaults())
     uv = uvicorn.Server(
         uvicorn.Config(
-            simulator_app(server), host="127.0.0.1", port=args.port, log_level="warning", lifespan="off"
+            simulator_app(server),
+            host="127.0.0.1",
+            port=args.port,
+            log_level="warning",
+            lifespan="off",
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
         )
     )
     tasks = [asyncio.create_task(uv.serve())]

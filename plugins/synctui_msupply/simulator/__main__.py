@@ -15,6 +15,10 @@ from .app import build
 from .central import Central
 from .faults import FAULT_KINDS
 
+# Open mSupply's server is actix-web with its default keep-alive (server/server/src/lib.rs sets none):
+# an idle connection is closed after 5 s (uvicorn's default too; set here so it cannot drift with uvicorn).
+KEEP_ALIVE_SECONDS = 5
+
 
 class _QuietSimulatedResets(logging.Filter):
     """uvicorn logs a traceback for every app exception; the simulated resets are intended."""
@@ -73,7 +77,14 @@ async def _serve(ns: argparse.Namespace) -> None:
     )
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s", stream=sys.stderr)
     logging.getLogger("uvicorn.error").addFilter(_QuietSimulatedResets())
-    config = uvicorn.Config(sim.app(), host="127.0.0.1", port=ns.port, log_level="warning", lifespan="off")
+    config = uvicorn.Config(
+        sim.app(),
+        host="127.0.0.1",
+        port=ns.port,
+        log_level="warning",
+        lifespan="off",
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+    )
     try:
         await uvicorn.Server(config).serve()
     finally:

@@ -18,6 +18,11 @@ from .state import PROFILES, SimulatorState
 from .statefile import StateFileWriter
 from .traffic import Traffic
 
+# The dCDR serves its REST API with RestSrvr on System.Net.HttpListener, whose managed implementation
+# (Mono / Xamarin, .NET on Linux: HttpConnection's `_sTimeout`) closes a keep-alive connection idle for
+# 15 s once it has served a request (90 s before the first). uvicorn's default is 5 s.
+KEEP_ALIVE_SECONDS = 15
+
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
@@ -123,7 +128,9 @@ async def serve(args: argparse.Namespace) -> None:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((args.host, args.port))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    config = uvicorn.Config(
+        app, log_level="warning", access_log=False, lifespan="off", timeout_keep_alive=KEEP_ALIVE_SECONDS
+    )
     server = uvicorn.Server(config)
     logging.getLogger("uvicorn.error").addFilter(_DropSimulatedFaults())
     _log_faults_in_one_line()
