@@ -35,7 +35,7 @@ from synctui.model import (
     SyncResult,
 )
 
-from . import reading, repair, sync_legacy, sync_now
+from . import reading, repair, sync_now
 from .auth import TokenCache
 from .dcdr_client import DcdrClient
 from .options import OPTIONS
@@ -130,4 +130,6 @@ class SanteDBBackend(Backend):
     async def resubmit(self, since: datetime, until: datetime, progress: ProgressCallback) -> ActionResult:
         """OpenIZ's "Re-Submit To Server": queue again what was created in the range and the server lacks."""
         self._require(Capability.RESUBMIT, "re-submitting by date range")
+        from . import sync_legacy  # only OpenIZ / 2.x servers need it (and its xml.etree)
+
         return await sync_legacy.resubmit(self.client, since, until, progress)
