@@ -46,8 +46,8 @@ def add_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     parser.add_argument(
         "--low-bandwidth",
         action="store_true",
-        help="fewer bytes to the terminal, for a slow link (SSH over 2G): ages in steps of a minute "
-        '("<1m" under one), no animations',
+        help="fewer bytes to the terminal, for a slow link (SSH over 2G): every age in steps of a minute, "
+        "sparklines moved by whole slots, no animations",
         **hidden,
     )
     parser.add_argument(

@@ -74,10 +74,11 @@ def fresh_outbox_state() -> AgentState:
     )
 
 
-@pytest.mark.parametrize(
-    ("low_bandwidth", "card", "log"), [(False, "oldest 20s", "30s ago"), (True, "oldest <1m", "<1m ago")]
-)
-async def test_low_bandwidth_ages_step_by_the_minute(monkeypatch, low_bandwidth, card, log) -> None:
+@pytest.mark.parametrize("low_bandwidth", [False, True])
+async def test_card_and_log_ages_step_by_the_minute(monkeypatch, low_bandwidth) -> None:
+    """Each step of an age redraws its whole card or the whole log table: by the minute, with or without
+    --low-bandwidth, the idle dashboard sends under 200 bytes/s (bench_terminal_bytes.py)."""
+    card, log = "oldest <1m", "<1m ago"
     now = {"t": NOW}
     app = make_app(FakeAgentClient(fresh_outbox_state()), clock=lambda: now["t"], low_bandwidth=low_bandwidth)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -93,5 +94,5 @@ async def test_low_bandwidth_ages_step_by_the_minute(monkeypatch, low_bandwidth,
         app.apply_state(app.agent_state)
         await pilot.pause()
         moved = {name for name in ("QueueCard", "SyncLogTable") if repainted[name]}
-        assert moved == (set() if low_bandwidth else {"QueueCard", "SyncLogTable"})
+        assert moved == set()
         assert app.animation_level == ("none" if low_bandwidth else app.animation_level)

@@ -16,7 +16,7 @@ from textual.widgets import DataTable
 from synctui.i18n import _
 from synctui.model import SyncLogRow, Thresholds
 from synctui.tui.format import ago, clock_time, count_text, one_line
-from synctui.tui.look import glyphs, low_bandwidth, theme_style
+from synctui.tui.look import glyphs, theme_style
 
 
 def matches(row: SyncLogRow, needle: str) -> bool:
@@ -200,7 +200,7 @@ class SyncLogTable(DataTable):
         if row.last_success is None:
             success.append(_("never"), style=style)
         else:
-            when = ago(row.last_success, now, minutes=low_bandwidth(self.app))
+            when = ago(row.last_success, now, minutes=True)  # by the minute: the table redraws whole
             success.append(f"{when} · {clock_time(row.last_success, now)}", style=style)
         error = Text(one_line(row.last_error, 60), style=styles["error"] if row.last_error else "")
         counts = self.count_cells(row) if with_counts else []
