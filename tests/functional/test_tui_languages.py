@@ -19,13 +19,16 @@ from textual.widgets import Input, OptionList
 
 from synctui import i18n
 from synctui.actions import action
+from synctui.bundle.parts import PARTS
 from synctui.model import QueueKind
 from synctui.tui.screens.archive import ArchiveScreen
 from synctui.tui.screens.audit import AuditScreen
 from synctui.tui.screens.backend_details import BackendDetailsScreen
 from synctui.tui.screens.compare import CompareScreen
+from tests.functional.bundle_fakes import LeakyAgent, canary_config
 from tests.functional.fit_fakes import FAMILIES, family_state, screen_text
 from tests.functional.repair_helpers import loaded, repair_app
+from tests.functional.test_tui_bug_report import open_dialog
 from tests.functional.tui_fakes import FakeAgentClient, make_app, until
 
 LANGUAGES = sorted(i18n.LANGUAGES)
@@ -204,3 +207,20 @@ async def test_the_palette_finds_every_action_by_its_local_and_its_english_name(
             for query in (local, english):
                 first = await palette_first(pilot, query.lower())
                 assert first.startswith(local), (lang, query, first)
+
+
+async def read_bug_report(lang: str, state) -> str:
+    i18n.use(lang)
+    app = make_app(LeakyAgent(), config=canary_config(state))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_dialog(app, pilot)
+        return screen_text(app)
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+async def test_no_english_word_is_left_in_submit_a_bug(speak, tmp_path, lang: str) -> None:
+    english = await read_bug_report("en", tmp_path / "en")
+    local = await read_bug_report(lang, tmp_path / lang)
+    written = " ".join(part.name for part in PARTS)  # what --exclude takes: the same in every language
+    left = english_left(lang, english, local, written)
+    assert not left, f"{lang}: still in English in Submit a Bug: {left}\n{local}"
