@@ -6,6 +6,11 @@ import pytest
 
 # Tests never read the developer's own config or talk to their agent.
 os.environ.pop("SYNCTUI_CONFIG", None)
+# Nor speak the runner's language: what the CLI, the dashboard and every child they start say is English
+# (UTF-8, for tmux), whatever the locale of the machine. A test of another language sets it itself.
+for _variable in ("LANGUAGE", "LC_MESSAGES"):
+    os.environ.pop(_variable, None)
+os.environ.update(LC_ALL="C.UTF-8", LANG="C.UTF-8")
 
 
 @pytest.fixture(autouse=True)

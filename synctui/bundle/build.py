@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from synctui.bundle import device, layout, screenshots
 from synctui.bundle.clean import Scrubber
@@ -22,6 +22,7 @@ from synctui.bundle.parts import PARTS
 from synctui.bundle.pseudonyms import MAP_FILE, Pseudonyms
 from synctui.client import AgentClient
 from synctui.config import Config
+from synctui.i18n import N_, _
 
 if TYPE_CHECKING:
     from synctui.plugins import Registry
@@ -62,13 +63,27 @@ class UnreadPayloads:
     cleaner: _Cleaner = field(repr=False)
 
 
+class Note(NamedTuple):
+    """Something that could not be collected: in English in the manifest, in the user's language on screen."""
+
+    template: str  # marked with N_()
+    values: dict[str, str]
+
+    @property
+    def english(self) -> str:
+        return self.template.format(**self.values)
+
+    def shown(self) -> str:
+        return _(self.template).format(**self.values)
+
+
 @dataclass
 class Prepared:
     bundle_id: str
     created: datetime
     files: dict[str, tuple[str, bytes]]  # name → (part, content), cleaned
     pseudonymised: bool
-    notes: list[str] = field(default_factory=list)  # what could not be collected, for the manifest
+    notes: list[Note] = field(default_factory=list)  # what could not be collected
     agent_answered: bool = True  # False: the agent could not be reached, the bundle holds no state
     unread_payloads: UnreadPayloads | None = None  # `read_payloads` reads them when they are kept
 
@@ -142,7 +157,10 @@ async def prepare(
     notes = _notes(found.errors)
     if not any(name.startswith(layout.LOGS) for name in files):
         notes.append(
-            f"no log found in {sources.config.agent.state_dir} (a standalone agent logs to its stderr)"
+            Note(
+                N_("no log found in {folder} (a standalone agent logs to its stderr)"),
+                {"folder": str(sources.config.agent.state_dir)},
+            )
         )
     return Prepared(bundle_id, sources.now, files, pseudonymise, notes, found.state is not None, unread)
 
@@ -168,8 +186,10 @@ def _unread(
     return UnreadPayloads(records, sampled, estimate, client, found, cleaner)
 
 
-def _notes(errors: dict[str, str]) -> list[str]:
-    return [f"not collected: {what}: {why}" for what, why in errors.items()]
+def _notes(errors: dict[str, str]) -> list[Note]:
+    return [
+        Note(N_("not collected: {what}: {why}"), {"what": what, "why": why}) for what, why in errors.items()
+    ]
 
 
 async def _screenshots(

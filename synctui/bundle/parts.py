@@ -4,77 +4,79 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from synctui.i18n import N_
+
 
 @dataclass(frozen=True)
 class PartSpec:
     name: str  # what `--exclude` takes
-    title: str  # one line in the dialog (at most 46 characters: it fits 80 columns)
+    title: str  # one line in the dialog (at most 46 characters: it fits 80 columns); N_(), shown with _()
     why: str  # in the manifest: why it is there
-    loss: str  # what support loses when it is left out
+    loss: str  # what support loses when it is left out; N_(), shown with _() (the manifest keeps English)
     default: bool = True  # payloads only go in when the user asks
 
 
 PARTS: tuple[PartSpec, ...] = (
     PartSpec(
         "screenshots",
-        "Screens of the dashboard and its sync log",
+        N_("Screens of the dashboard and its sync log"),
         "what the technician saw, as SVG, at their terminal size and at 120×40",
-        "support cannot see the screens as you saw them",
+        N_("support cannot see the screens as you saw them"),
     ),
     PartSpec(
         "state",
-        "Agent state: queues, verdicts, log, jobs",
+        N_("Agent state: queues, verdicts, log, jobs"),
         "the device's exact state; `synctui open` draws the dashboard from it",
-        "support cannot open the dashboard from the bundle",
+        N_("support cannot open the dashboard from the bundle"),
     ),
     PartSpec(
         "queues",
-        "First page of each non-empty queue (+ screens)",
+        N_("First page of each non-empty queue (+ screens)"),
         "which records wait, and since when",
-        "support cannot browse the queues",
+        N_("support cannot browse the queues"),
     ),
     PartSpec(
         "rejections",
-        "Server's reason for each conflicted entry",
+        N_("Server's reason for each conflicted entry"),
         "why the server refused each entry (no record contents)",
-        "support cannot tell why entries were rejected",
+        N_("support cannot tell why entries were rejected"),
     ),
     PartSpec(
         "payloads",
-        "Conflicted records' contents (personal data)",
+        N_("Conflicted records' contents (personal data)"),
         "the records themselves, to check the data the server refused",
-        "support cannot read the refused records themselves",
+        N_("support cannot read the refused records themselves"),
         default=False,
     ),
     PartSpec(
         "audit",
-        "Last audit records: who did what, when",
+        N_("Last audit records: who did what, when"),
         "the actions already tried on this device",
-        "support cannot see which actions were already tried",
+        N_("support cannot see which actions were already tried"),
     ),
     PartSpec(
         "logs",
-        "End of the agent's and the dashboard's logs",
+        N_("End of the agent's and the dashboard's logs"),
         "errors the agent and the dashboard logged",
-        "support cannot read the errors that were logged",
+        N_("support cannot read the errors that were logged"),
     ),
     PartSpec(
         "plugins",
-        "Plugins, and those that failed to load",
+        N_("Plugins, and those that failed to load"),
         "which adapters run, and which are broken",
-        "support cannot tell whether a plugin is broken",
+        N_("support cannot tell whether a plugin is broken"),
     ),
     PartSpec(
         "versions",
-        "Versions: synctui, plugins, Python, OS",
+        N_("Versions: synctui, plugins, Python, OS"),
         "to match the problem to a known bug or fix",
-        "support cannot match the problem to a known bug",
+        N_("support cannot match the problem to a known bug"),
     ),
     PartSpec(
         "config",
-        "Configuration, every secret removed",
+        N_("Configuration, every secret removed"),
         "the backends, addresses and intervals the agent uses",
-        "support cannot check the configuration",
+        N_("support cannot check the configuration"),
     ),
 )
 PARTS_BY_NAME = {part.name: part for part in PARTS}

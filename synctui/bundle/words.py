@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from synctui.bundle.parts import PARTS_BY_NAME
 from synctui.bundle.write import Written
+from synctui.i18n import _, ngettext, number
 
 
 def size_text(size: int) -> str:
     if size < 1024:
-        return f"{size} bytes"
+        return ngettext("{n} byte", "{n} bytes", size).format(n=number(size))
     if size < 1024 * 1024:
         return f"{size / 1024:.1f} KiB"
     return f"{size / 1024 / 1024:.2f} MiB"
@@ -20,10 +21,16 @@ def spoken_id(bundle_id: str) -> str:
 
 
 def written_lines(written: Written) -> list[str]:
+    files = ngettext("{n} file", "{n} files", written.files).format(n=number(written.files))
+    what = f"{size_text(written.size)}, {files}" + (
+        ", " + _("encrypted with age") if written.encrypted else ""
+    )
     lines = [
-        f"Bug report written: {written.path} ({size_text(written.size)}, {written.files} files"
-        f"{', encrypted with age' if written.encrypted else ''})",
-        f"Bundle id: {spoken_id(written.bundle_id)} — read it to support over the phone",
+        _("Bug report written: {path} ({what})").format(path=written.path, what=what),
+        _("Bundle id: {id} — read it to support over the phone").format(id=spoken_id(written.bundle_id)),
     ]
-    lines += [f"Left out: {name} — {PARTS_BY_NAME[name].loss}" for name in written.left_out]
+    lines += [
+        _("Left out: {part} — {loss}").format(part=name, loss=_(PARTS_BY_NAME[name].loss))
+        for name in written.left_out
+    ]
     return lines

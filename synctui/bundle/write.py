@@ -48,7 +48,7 @@ def manifest(prepared: Prepared, include: set[str]) -> dict[str, object]:
         "left_out": [
             {"part": name, "loss": PARTS_BY_NAME[name].loss} for name in left_out(prepared, include)
         ],
-        "notes": prepared.notes,
+        "notes": [note.english for note in prepared.notes],
     }
 
 

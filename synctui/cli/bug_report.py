@@ -90,7 +90,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
     prepared = asyncio.run(gather())
     for note in prepared.notes:
-        say(f"synctui: {clean(note)}")
+        say(f"synctui: {clean(note.shown())}")
     output = args.output or default_output(config.agent.state_dir, prepared.bundle_id, prepared.created)
     if args.encrypt_to and args.output is None:
         output = output.with_name(output.name + ".age")

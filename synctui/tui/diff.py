@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from synctui.i18n import _, ngettext, number
 from synctui.text import one_line
 
 MAX_LINES = 5_000  # beyond this the diff would be slow; the rest is shown without comparison
@@ -75,13 +76,14 @@ def field_summary(rows: list[FieldRow]) -> str:
         f"{one_line(row.path, 60)} {_value(row.local)} → {_value(row.server)}"
         for row in changed[:SUMMARY_FIELDS]
     )
-    more = f" and {len(changed) - SUMMARY_FIELDS} more" if len(changed) > SUMMARY_FIELDS else ""
-    one = len(changed) == 1
-    return f"{len(changed)} {'field differs' if one else 'fields differ'}: {named}{more}"
+    extra = len(changed) - SUMMARY_FIELDS
+    more = " " + _("and {n} more").format(n=number(extra)) if extra > 0 else ""
+    counted = ngettext("{n} field differs", "{n} fields differ", len(changed)).format(n=number(len(changed)))
+    return _("{counted}: {fields}").format(counted=counted, fields=named + more)
 
 
 def _value(text: str | None) -> str:
-    return "(absent)" if text is None else one_line(text, SUMMARY_VALUE)
+    return _("(absent)") if text is None else one_line(text, SUMMARY_VALUE)
 
 
 @dataclass(frozen=True)

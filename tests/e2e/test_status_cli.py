@@ -151,3 +151,12 @@ def test_config_option_is_accepted_after_the_subcommand(stack: Stack) -> None:
     result = run_cli("status", "--json", "--config", str(stack.config), env=stack.env, cwd=stack.base)
     assert result.returncode == expected_exit(stack.sim.counts()), result.stderr
     assert queue_counts(json.loads(result.stdout)["backends"][0]["snapshot"]) == stack.sim.counts()
+
+
+def test_status_speaks_the_locale_when_no_lang_is_given(stack: Stack) -> None:
+    """LANG decides when neither --lang nor the config's `lang` does (the tests run in English otherwise)."""
+    env = {k: v for k, v in stack.env.items() if k != "LC_ALL"} | {"LANG": "fr_FR.UTF-8"}
+    french = run_cli("--config", str(stack.config), "status", env=env, cwd=stack.base)
+    assert french.stdout.startswith("Ensemble : ATTENTION (clinic ATTENTION)"), french.stdout + french.stderr
+    english = run_cli("--config", str(stack.config), "status", "--lang", "en", env=env, cwd=stack.base)
+    assert english.stdout.startswith("Overall: ATTENTION"), english.stdout

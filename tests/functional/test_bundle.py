@@ -225,7 +225,9 @@ def test_a_recipient_that_is_no_key_is_one_line() -> None:
 async def test_without_an_agent_the_bundle_says_so_and_cannot_be_opened(device, tmp_path) -> None:
     prepared = await make_bundle(LeakyAgent(unavailable="no agent is running (socket not found)"), device)
     assert not prepared.agent_answered
-    assert "not collected: state: no agent is running (socket not found)" in prepared.notes
+    assert "not collected: state: no agent is running (socket not found)" in [
+        n.english for n in prepared.notes
+    ]
     assert not any(part == "screenshots" for part, _ in prepared.files.values())
     written = write(prepared, set(DEFAULT_PARTS), tmp_path / "b.tar.gz")
     assert {"config", "logs", "versions", "plugins"} <= {

@@ -8,8 +8,9 @@ action by its local name and by its English one.
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from babel.messages.pofile import read_po
@@ -18,8 +19,16 @@ from textual.widgets import Input, OptionList
 
 from synctui import i18n
 from synctui.actions import action
+from synctui.bundle.parts import PARTS
+from synctui.model import QueueKind
+from synctui.tui.screens.archive import ArchiveScreen
+from synctui.tui.screens.audit import AuditScreen
+from synctui.tui.screens.backend_details import BackendDetailsScreen
+from synctui.tui.screens.compare import CompareScreen
+from tests.functional.bundle_fakes import LeakyAgent, canary_config
 from tests.functional.fit_fakes import FAMILIES, family_state, screen_text
 from tests.functional.repair_helpers import loaded, repair_app
+from tests.functional.test_tui_bug_report import open_dialog
 from tests.functional.tui_fakes import FakeAgentClient, make_app, until
 
 LANGUAGES = sorted(i18n.LANGUAGES)
@@ -104,6 +113,55 @@ async def palette_first(pilot, query: str) -> str:
     return shown
 
 
+def english_left(lang: str, english: str, local: str, written: str) -> list[str]:
+    """The catalog's English words shown both in English and in `lang` that the backend did not write."""
+
+    def shows(text: str, words: str) -> bool:
+        text = re.sub(r"\S*/\S+", "", text)  # a path (the agent's socket in the header) is as written
+        return re.search(rf"(?<!\w){re.escape(words)}(?!\w)", text) is not None
+
+    return [
+        msgid
+        for msgid, _translation in plain_messages(lang)
+        if shows(english, msgid) and shows(local, msgid) and not shows(written, msgid)
+    ]
+
+
+# The screens opened from the dashboard, each with what tells it has read what it shows.
+SCREENS: dict[str, tuple[Callable[[str], object], Callable[[object], bool]]] = {
+    "details": (BackendDetailsScreen, lambda screen: screen.settings is not None),
+    "audit": (lambda backend: AuditScreen(), lambda screen: screen.records is not None),
+    "archive": (lambda backend: ArchiveScreen(), lambda screen: screen.records is not None),
+    "compare": (
+        lambda backend: CompareScreen(backend, QueueKind.CONFLICTS, "p-00002"),
+        lambda screen: screen.comparison is not None,
+    ),
+    "compare-missing": (
+        lambda backend: CompareScreen(backend, QueueKind.CONFLICTS, "p-00001"),
+        lambda screen: screen.comparison is not None,
+    ),
+}
+
+
+async def read_other_screen(name: str, lang: str) -> tuple[str, str]:
+    """The screen `name` as text in `lang`, and what the fake agent wrote for it (shown as written)."""
+    i18n.use(lang)
+    client, app = repair_app()
+    make, ready = SCREENS[name]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        backend = app.agent_state.backends[0].snapshot.backend
+        await app.push_screen(make(backend))
+        await until(pilot, lambda: ready(app.screen), name)
+        await pilot.pause()
+        text = screen_text(app)
+        comparison = getattr(app.screen, "comparison", None)
+    settings = [(s.label, s.value, s.help) for s in await client.settings(backend)]
+    reason = comparison.reason if comparison is not None else None
+    written = json.dumps([client.audit_records, client.archive_records, settings, reason])
+    return text, written
+
+
 @pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize("family", sorted(FAMILIES))
 def test_main_screen_80x24(snap_compare, speak, family: str, lang: str):
@@ -116,18 +174,17 @@ def test_main_screen_80x24(snap_compare, speak, family: str, lang: str):
 async def test_no_english_word_of_the_dashboard_is_left(speak, family: str, lang: str) -> None:
     english, _ = await read_screen(family, "en")
     local, _ = await read_screen(family, lang)
-    written = backend_text(family)
-
-    def shows(text: str, words: str) -> bool:
-        text = re.sub(r"\S*/\S+", "", text)  # a path (the agent's socket in the header) is as written
-        return re.search(rf"(?<!\w){re.escape(words)}(?!\w)", text) is not None
-
-    left = [
-        msgid
-        for msgid, _translation in plain_messages(lang)
-        if shows(english, msgid) and shows(local, msgid) and not shows(written, msgid)
-    ]
+    left = english_left(lang, english, local, backend_text(family))
     assert not left, f"{lang}: still in English on the {family} dashboard: {left}\n{local}"
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+@pytest.mark.parametrize("name", sorted(SCREENS))
+async def test_no_english_word_is_left_on_the_other_screens(speak, name: str, lang: str) -> None:
+    english, written = await read_other_screen(name, "en")
+    local, _ = await read_other_screen(name, lang)
+    left = english_left(lang, english, local, written)
+    assert not left, f"{lang}: still in English on the {name} screen: {left}\n{local}"
 
 
 @pytest.mark.parametrize("family", sorted(FAMILIES))
@@ -150,3 +207,20 @@ async def test_the_palette_finds_every_action_by_its_local_and_its_english_name(
             for query in (local, english):
                 first = await palette_first(pilot, query.lower())
                 assert first.startswith(local), (lang, query, first)
+
+
+async def read_bug_report(lang: str, state) -> str:
+    i18n.use(lang)
+    app = make_app(LeakyAgent(), config=canary_config(state))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_dialog(app, pilot)
+        return screen_text(app)
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+async def test_no_english_word_is_left_in_submit_a_bug(speak, tmp_path, lang: str) -> None:
+    english = await read_bug_report("en", tmp_path / "en")
+    local = await read_bug_report(lang, tmp_path / lang)
+    written = " ".join(part.name for part in PARTS)  # what --exclude takes: the same in every language
+    left = english_left(lang, english, local, written)
+    assert not left, f"{lang}: still in English in Submit a Bug: {left}\n{local}"

@@ -16,7 +16,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable
 
 from synctui.actions import action
-from synctui.i18n import N_, _
+from synctui.i18n import N_, _, ngettext
 from synctui.model import ActionResult, Capability
 from synctui.tui.changes import backend_view, offers, run_change
 from synctui.tui.format import one_line
@@ -37,7 +37,7 @@ def record_words(record: dict[str, Any]) -> str:
     what = " ".join(one_line(str(entry.get(k) or ""), 40) for k in ("record_type", "operation")).strip()
     queue = one_line(str(record.get("queue") or "?"), 20)
     backend = one_line(str(record.get("backend") or "?"), 40)
-    return f"{what or 'entry'} from {queue} of {backend}"
+    return _("{what} from {queue} of {backend}").format(what=what or _("entry"), queue=queue, backend=backend)
 
 
 class ArchiveScreen(RecordsScreen):
@@ -62,9 +62,9 @@ class ArchiveScreen(RecordsScreen):
         DashboardBinding("escape", "close", N_("Back"), id="close_archive", help=N_("Back")),
     ]
     PREFIX = "archive"
-    HEADING = "Archive: discarded entries (newest first)"
-    COLUMNS = ("Discarded", "Backend", "Queue", "Record", "By", "Restored")
-    WHAT = "the archive"
+    HEADING = N_("Archive: discarded entries (newest first)")
+    COLUMNS = (N_("Discarded"), N_("Backend"), N_("Queue"), N_("Record"), N_("By"), N_("Restored"))
+    WHAT = N_("the archive")
 
     def compose_below_table(self) -> Iterator[Widget]:
         yield ActionResultView(id="action-result")
@@ -82,29 +82,32 @@ class ArchiveScreen(RecordsScreen):
             Text(one_line(str(record.get("queue") or "?"), 10)),
             Text(one_line(what, 30), style="bold"),
             Text(one_line(str(record.get("user") or "?"), 16)),
-            Text(when(restored, now) if restored else "no", style="dim" if restored else ""),
+            Text(when(restored, now) if restored else _("no"), style="dim" if restored else ""),
         ]
 
     def show_caption(self) -> None:
         """How many, then what Restore would do for the selected entry, or why it is not offered."""
         if not self.records:
-            self.caption.update("nothing archived: no entry was discarded")
+            self.caption.update(_("nothing archived: no entry was discarded"))
             return
         record = self.selected()
         note = f" · {self.restore_note(record)}" if record is not None else ""
-        self.caption.update(self.count_text("archived", "archived") + note)
+        counted = ngettext("{n} archived", "{n} archived", len(self.records))
+        self.caption.update(self.count_text(counted) + note)
         self.refresh_bindings()
 
     def restore_note(self, record: dict[str, Any]) -> str:
         backend = str(record.get("backend") or "?")
         if record.get("restored"):
-            return "this one was restored already"
+            return _("this one was restored already")
         if offers(self.tui, backend, "restore"):
-            return "R puts it back in its queue"
+            return _("R puts it back in its queue")
         view = backend_view(self.tui, backend)
         if view is not None and Capability.RESTORE in view.snapshot.capabilities:
-            return "restoring is a change: this dashboard is read-only"
-        return f"{one_line(backend, 40)} cannot take an entry back: no restore in its plugin"
+            return _("restoring is a change: this dashboard is read-only")
+        return _("{backend} cannot take an entry back: no restore in its plugin").format(
+            backend=one_line(backend, 40)
+        )
 
     def selected(self) -> dict[str, Any] | None:
         table = self.query_one(DataTable)
@@ -129,7 +132,10 @@ class ArchiveScreen(RecordsScreen):
         spec = action("restore")
         archive_id = str(record.get("archive_id"))
         request = ConfirmRequest.for_action(
-            spec, f"archived {record_words(record)}", pin_required=self.tui.pin_required, count=1
+            spec,
+            _("archived {record}").format(record=record_words(record)),
+            pin_required=self.tui.pin_required,
+            count=1,
         )
 
         def confirmed(answer: Confirmation | None) -> None:

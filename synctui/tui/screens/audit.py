@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.binding import BindingType
 
-from synctui.i18n import N_
+from synctui.i18n import N_, _, ngettext
 from synctui.tui.format import one_line
 from synctui.tui.keymap import DashboardBinding
 from synctui.tui.look import theme_style
@@ -21,10 +21,10 @@ def result_text(result: Any) -> tuple[str, str | None]:
         return ("", None) if result is None else (one_line(str(result), 60), None)
     ok = result.get("ok")
     message = one_line(str(result.get("message") or ""), 60)
-    word = "ok" if ok else "failed" if ok is False else ""
-    return (f"{word}: {message}" if message and word else word or message), (
-        "success" if ok else "error" if ok is False else None
-    )
+    word = _("ok") if ok else _("failed") if ok is False else ""
+    return (
+        _("{result}: {message}").format(result=word, message=message) if message and word else word or message
+    ), ("success" if ok else "error" if ok is False else None)
 
 
 def target_text(target: Any) -> str:
@@ -32,7 +32,7 @@ def target_text(target: Any) -> str:
         return "—"
     if isinstance(target, (list, tuple)):
         shown = ", ".join(one_line(str(t), 60) for t in target[:3])
-        return shown + (f" +{len(target) - 3}" if len(target) > 3 else "") if target else "all"
+        return shown + (f" +{len(target) - 3}" if len(target) > 3 else "") if target else _("all")
     if isinstance(target, dict):
         return one_line(", ".join(f"{k}={v}" for k, v in target.items()), 60)
     return one_line(str(target), 60)
@@ -51,9 +51,9 @@ class AuditScreen(RecordsScreen):
         DashboardBinding("escape", "close", N_("Back"), id="close_audit", help=N_("Back")),
     ]
     PREFIX = "audit"
-    HEADING = "Audit log (newest first)"
-    COLUMNS = ("Time", "User", "Backend", "Action", "Phase", "Result", "Target")
-    WHAT = "the audit log"
+    HEADING = N_("Audit log (newest first)")
+    COLUMNS = (N_("Time"), N_("User"), N_("Backend"), N_("Action"), N_("Phase"), N_("Result"), N_("Target"))
+    WHAT = N_("the audit log")
 
     async def read(self, limit: int) -> list[dict[str, Any]]:
         return await self.tui.client.audit(limit)
@@ -71,4 +71,7 @@ class AuditScreen(RecordsScreen):
         ]
 
     def show_caption(self) -> None:
-        self.caption.update(self.count_text("record") if self.records else "no records yet")
+        count = len(self.records or [])
+        self.caption.update(
+            self.count_text(ngettext("{n} record", "{n} records", count)) if count else _("no records yet")
+        )

@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from synctui.actions import action
-from synctui.i18n import N_, _
+from synctui.i18n import N_, _, number
 from synctui.model import ActionResult, Capability, Health, InfoItem, Setting
 from synctui.tui.changes import backend_view, offers, refusal_text, run_change
 from synctui.tui.format import one_line, safe
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 def info_text(items: list[InfoItem]) -> Content:
     if not items:
-        return Content.from_markup("[$text-muted]this backend reports no details[/]")
+        return Content.styled(_("this backend reports no details"), "$text-muted")
     width = min(max(len(item.label) for item in items), 28) + 2
     return Content("\n").join(
         Content.assemble(
@@ -41,40 +41,37 @@ def info_text(items: list[InfoItem]) -> Content:
     )
 
 
+HEALTH_LABELS = (N_("Online"), N_("Latency"), N_("Server"), N_("Credentials"), N_("Error"), N_("Advice"))
+
+
 def health_text(health: Health, stale: bool, g, known: bool = True) -> Content:
     """`known` False: the agent has not read the backend yet, so "online" is not known either."""
+    width = max(len(_(label)) for label in HEALTH_LABELS) + 1
+
+    def line(label: str, *value: str | tuple[str, str]) -> Content:
+        return Content.assemble((f"{_(label):<{width}}", "$text-muted"), *value)
+
     if not known:
-        online = Content.assemble(
-            ("Online      ", "$text-muted"), (f"{g.unknown} not known yet", "$accent bold")
-        )
+        online = line("Online", (f"{g.unknown} " + _("not known yet"), "$accent bold"))
     else:
-        online = Content.assemble(
-            ("Online      ", "$text-muted"),
-            (f"{g.online} yes", "$success bold") if health.online else (f"{g.offline} no", "$error bold"),
-            (" (stale: the agent could not refresh)", "$warning") if stale else "",
+        online = line(
+            "Online",
+            (f"{g.online} " + _("yes"), "$success bold")
+            if health.online
+            else (f"{g.offline} " + _("no"), "$error bold"),
+            (" " + _("(stale: the agent could not refresh)"), "$warning") if stale else "",
         )
+    credentials = {True: _("accepted"), False: (_("refused"), "$error bold"), None: _("not checked")}
     lines = [
         online,
-        Content.assemble(
-            ("Latency     ", "$text-muted"),
-            f"{health.latency_ms:.0f} ms" if health.latency_ms is not None else "—",
-        ),
-        Content.assemble(("Server      ", "$text-muted"), one_line(health.server_version, 120) or "—"),
-        Content.assemble(
-            ("Credentials ", "$text-muted"),
-            {True: "accepted", False: ("refused", "$error bold"), None: "not checked"}[health.auth_ok],
-        ),
+        line("Latency", f"{number(round(health.latency_ms))} ms" if health.latency_ms is not None else "—"),
+        line("Server", one_line(health.server_version, 120) or "—"),
+        line("Credentials", credentials[health.auth_ok]),
     ]
     if health.error is not None:
-        lines.append(
-            Content.assemble(("Error       ", "$text-muted"), (one_line(health.error.message, 300), "$error"))
-        )
+        lines.append(line("Error", (one_line(health.error.message, 300), "$error")))
         if health.error.advice:
-            lines.append(
-                Content.assemble(
-                    ("Advice      ", "$text-muted"), (safe(health.error.advice, multiline=True), "$success")
-                )
-            )
+            lines.append(line("Advice", (safe(health.error.advice, multiline=True), "$success")))
     return Content("\n").join(lines)
 
 
@@ -116,7 +113,7 @@ class BackendDetailsScreen(Screen):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        yield Static(Content(f"{safe(self.backend)} › details"), id="details-title")
+        yield Static(Content(f"{safe(self.backend)} › " + _("details")), id="details-title")
         with VerticalScroll(id="details-body"):
             yield ActionResultView(id="details-result")
             yield Static("", id="details-health", classes="section")
@@ -125,12 +122,12 @@ class BackendDetailsScreen(Screen):
         yield DashboardFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#details-health").border_title = "Health"
-        self.query_one("#details-info").border_title = "Facts"
+        self.query_one("#details-health").border_title = _("Health")
+        self.query_one("#details-info").border_title = _("Facts")
         table = self.query_one("#settings", DataTable)
-        table.border_title = "Settings"
-        for name in ("Setting", "Value", "Help"):
-            table.add_column(name, key=name.lower())
+        table.border_title = _("Settings")
+        for name in (N_("Setting"), N_("Value"), N_("Help")):
+            table.add_column(_(name), key=name.lower())
         view = backend_view(self.tui, self.backend)
         has_settings = view is not None and Capability.SETTINGS in view.snapshot.capabilities
         table.display = has_settings
@@ -147,7 +144,7 @@ class BackendDetailsScreen(Screen):
     def show_state(self) -> None:
         view = backend_view(self.tui, self.backend)
         if view is None:
-            self.query_one("#details-info", Static).update(Content("this backend is no longer reported"))
+            self.query_one("#details-info", Static).update(Content(_("this backend is no longer reported")))
             return
         snapshot = view.snapshot
         known = not self.tui.verdict(self.backend).has("never-refreshed")
@@ -163,7 +160,9 @@ class BackendDetailsScreen(Screen):
         try:
             self.settings = await self.tui.client.settings(self.backend)
         except Exception as exc:  # refused, unreachable or broken: say so
-            table.border_subtitle = Content(one_line(f"could not read the settings: {refusal_text(exc)}", 70))
+            table.border_subtitle = Content(
+                one_line(_("could not read the settings: {why}").format(why=refusal_text(exc)), 70)
+            )
             return
         table.clear()
         for index, setting in enumerate(self.settings):
@@ -174,7 +173,9 @@ class BackendDetailsScreen(Screen):
                 Text(one_line(setting.help, 80), style="dim"),
                 key=str(index),
             )
-        table.border_subtitle = "✎ = can be changed (e)" if any(s.editable for s in self.settings) else None
+        table.border_subtitle = (
+            _("✎ = can be changed (e)") if any(s.editable for s in self.settings) else None
+        )
         self.refresh_bindings()
 
     def selected_setting(self) -> Setting | None:
@@ -185,7 +186,7 @@ class BackendDetailsScreen(Screen):
 
     def action_check_connection(self) -> None:
         if self.check_action("check_connection", ()):
-            self.notify(f"Checking the connection of {self.backend}…", timeout=3)
+            self.notify(_("Checking the connection of {backend}…").format(backend=self.backend), timeout=3)
             self.probe()
 
     @work(exclusive=True, group="probe")
@@ -197,7 +198,7 @@ class BackendDetailsScreen(Screen):
             result.show_error(action("check-connection").label, refusal_text(exc))
             return
         self.query_one("#details-health", Static).update(health_text(health, False, glyphs(self.app)))
-        self.query_one("#details-health").border_title = "Health (checked just now)"
+        self.query_one("#details-health").border_title = _("Health (checked just now)")
         self.query_one("#details-health").scroll_visible(animate=False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -213,15 +214,19 @@ class BackendDetailsScreen(Screen):
         if not self.check_action("change_setting", ()) or setting is None:
             return
         if not setting.editable:
-            self.notify(f"{setting.label} cannot be changed from here", severity="warning")
+            self.notify(
+                _("{setting} cannot be changed from here").format(setting=setting.label), severity="warning"
+            )
             return
-        lines = [f"Now: {one_line(setting.value, 60)}"] + ([setting.help] if setting.help else [])
+        lines = [_("Now: {value}").format(value=one_line(setting.value, 60))] + (
+            [setting.help] if setting.help else []
+        )
         request = ConfirmRequest.for_action(
             action("change-settings"),
-            f"{setting.label} of {self.backend}",
+            _("{setting} of {backend}").format(setting=setting.label, backend=self.backend),
             pin_required=self.tui.pin_required,
             lines=lines,
-            value_label=f"new {setting.label}",
+            value_label=_("new {setting}").format(setting=setting.label),
             value=setting.value,
         )
 

@@ -17,7 +17,7 @@ from textual.widgets.option_list import Option
 
 from synctui.bundle.parts import DEFAULT_PARTS, PARTS, PARTS_BY_NAME
 from synctui.bundle.words import size_text, written_lines
-from synctui.i18n import N_
+from synctui.i18n import N_, _, ngettext, number
 from synctui.tui.format import safe
 from synctui.tui.keymap import DashboardBinding
 
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from synctui.bundle.build import Prepared, Sources
     from synctui.tui.app import SyncTuiApp
 
-INTRO = (
+INTRO = N_(
     "A bundle for support staff. Passwords, tokens and PINs never go in. "
     "Space leaves a part out or puts it back."
 )
@@ -54,18 +54,18 @@ def dashboard_sources(app: SyncTuiApp) -> Sources:
 def part_line(name: str, title: str, kept: bool, size: int | None, estimated: bool) -> str:
     """One part in the list; `[x]` / `[ ]` says whether it goes in, whatever the colours."""
     if size == 0:
-        shown = "empty"
+        shown = _("empty")
     elif size is None:
-        shown = "unknown"
+        shown = _("unknown")
     else:
         shown = ("~" if estimated else "") + size_text(size)
-    return f"{'[x]' if kept else '[ ]'} {name:<11} {shown:>10} {title}"
+    return f"{'[x]' if kept else '[ ]'} {name:<11} {shown:>10} {_(title)}"
 
 
 class PartList(OptionList):
     """The parts, each marked in or out; Space or Enter puts the highlighted one in or leaves it out."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("space", "select", "In / out", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("space", "select", N_("In / out"), show=False)]
 
 
 class MarkedCheckbox(Checkbox):
@@ -114,18 +114,20 @@ class BugReportScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="bug-dialog"):
-            yield Static("Submit a Bug", id="bug-title")
+            yield Static(_("Submit a Bug"), id="bug-title")
             with VerticalScroll(id="bug-body"):
-                yield Static(INTRO, id="bug-intro")
+                yield Static(_(INTRO), id="bug-intro")
                 yield PartList(id="bug-parts")
                 yield Static("", id="bug-losses")
                 yield MarkedCheckbox(
-                    "Pseudonymise host names, IP addresses and user names", id="bug-pseudonymise"
+                    _("Pseudonymise host names, IP addresses and user names"), id="bug-pseudonymise"
                 )
-                yield Static("Collecting what goes in…", id="bug-status")
+                yield Static(_("Collecting what goes in…"), id="bug-status")
             with Horizontal(id="bug-buttons"):
-                yield Button("Write bundle", id="bug-write", variant="primary", disabled=True, compact=True)
-                yield Button("Close", id="bug-close", compact=True)
+                yield Button(
+                    _("Write bundle"), id="bug-write", variant="primary", disabled=True, compact=True
+                )
+                yield Button(_("Close"), id="bug-close", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#bug-parts").focus()
@@ -136,7 +138,7 @@ class BugReportScreen(ModalScreen[None]):
         from synctui.bundle.build import prepare
 
         self.query_one("#bug-write", Button).disabled = True
-        self.query_one("#bug-status", Static).update("Collecting what goes in…")
+        self.query_one("#bug-status", Static).update(_("Collecting what goes in…"))
         pseudonymise = self.query_one("#bug-pseudonymise", Checkbox).value
         try:
             sources = dashboard_sources(self.tui)
@@ -150,7 +152,7 @@ class BugReportScreen(ModalScreen[None]):
             )
         except Exception as exc:  # a failure here must leave the dashboard running, and say why
             self.query_one("#bug-status", Static).update(
-                Content.from_markup("[$error]Could not collect the bundle: $why[/]", why=safe(str(exc)))
+                Content.styled(_("Could not collect the bundle: {why}").format(why=safe(str(exc))), "$error")
             )
             return
         self.show_parts()
@@ -181,27 +183,44 @@ class BugReportScreen(ModalScreen[None]):
             return
         chosen = self.chosen()
         losses = [
-            f"Without {name}: {PARTS_BY_NAME[name].loss}." for name in prepared.parts() if name not in chosen
+            _("Without {part}: {loss}.").format(part=name, loss=_(PARTS_BY_NAME[name].loss))
+            for name in prepared.parts()
+            if name not in chosen
         ]
         self.query_one("#bug-losses", Static).update(Content("\n".join(losses)))
         sizes = [prepared.size(name) for name in chosen]
         total = size_text(sum(size or 0 for size in sizes))
         if None in sizes:
-            total = f"{total} and some of unknown size"
+            total = _("{total} and some of unknown size").format(total=total)
         elif any(prepared.estimated(name) for name in chosen):
-            total = f"about {total}"
+            total = _("about {total}").format(total=total)
         unread = prepared.unread_payloads
         sample = (
-            f"\nPayloads: about {size_text(unread.estimate)}, told from {unread.sampled:,} of {unread.records:,}"
-            " records; all are read when the bundle is written."
+            "\n"
+            + _(
+                "Payloads: about {size}, told from {sampled} of {records} records; "
+                "all are read when the bundle is written."
+            ).format(
+                size=size_text(unread.estimate),
+                sampled=number(unread.sampled),
+                records=number(unread.records),
+            )
             if unread is not None and unread.estimate is not None
             else ""
         )
-        notes = "".join(f"\n{safe(note)}" for note in prepared.notes)
+        notes = "".join(f"\n{safe(note.shown())}" for note in prepared.notes)
         self.query_one("#bug-status", Static).update(
             Content(
-                f"{len(chosen)} parts, {total} before compression"
-                f"{', names pseudonymised' if prepared.pseudonymised else ''}; W writes it.{sample}{notes}"
+                ngettext(
+                    "{n} part, {total} before compression",
+                    "{n} parts, {total} before compression",
+                    len(chosen),
+                ).format(n=number(len(chosen)), total=total)
+                + (", " + _("names pseudonymised") if prepared.pseudonymised else "")
+                + "; "
+                + _("W writes it.")
+                + sample
+                + notes
             )
         )
 
@@ -236,7 +255,13 @@ class BugReportScreen(ModalScreen[None]):
         status = self.query_one("#bug-status", Static)
         unread = prepared.unread_payloads
         if "payloads" in include and unread is not None:
-            status.update(f"Reading the contents of {unread.records:,} conflicted records…")
+            status.update(
+                ngettext(
+                    "Reading the contents of {n} conflicted record…",
+                    "Reading the contents of {n} conflicted records…",
+                    unread.records,
+                ).format(n=number(unread.records))
+            )
             await prepared.read_payloads()
         state_dir = self.tui.config.agent.state_dir  # type: ignore[union-attr]  (no config: no dialog)
         output = default_output(state_dir, prepared.bundle_id, prepared.created)
@@ -244,10 +269,11 @@ class BugReportScreen(ModalScreen[None]):
             written = await asyncio.to_thread(write, prepared, include, output)
         except OSError as exc:
             status.update(
-                Content.from_markup(
-                    "[$error]Could not write $path: $why[/]",
-                    path=str(output),
-                    why=safe(exc.strerror or str(exc)),
+                Content.styled(
+                    _("Could not write {path}: {why}").format(
+                        path=output, why=safe(exc.strerror or str(exc))
+                    ),
+                    "$error",
                 )
             )
             return

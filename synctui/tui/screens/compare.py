@@ -18,7 +18,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
 
-from synctui.i18n import N_
+from synctui.i18n import N_, _, ngettext, number
 from synctui.model import Comparison, QueueKind
 from synctui.tui.changes import refusal_text
 from synctui.tui.diff import DiffRow, FieldRow, diff_rows, differing, field_rows, field_summary, fit
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 SIDE_BY_SIDE_MIN = 100  # columns needed for two readable halves
 STYLES = {"change": ("$error", "$success"), "local": ("$error", ""), "server": ("", "$success")}
 FIELD_WIDTH = 36  # at most, for the field column side by side
-ABSENT = "(absent)"
+ABSENT = N_("(absent)")
 
 
 class CompareScreen(Screen):
@@ -70,11 +70,13 @@ class CompareScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static(
-            Content(f"{safe(self.backend)} › {self.kind.value} › {one_line(self.entry_id, 40)} › compare"),
+            Content(
+                f"{safe(self.backend)} › {self.kind.value} › {one_line(self.entry_id, 40)} › " + _("compare")
+            ),
             id="compare-title",
         )
         yield Static("", id="compare-reason")
-        yield Static("asking the server for its copy…", id="compare-summary")
+        yield Static(_("asking the server for its copy…"), id="compare-summary")
         with VerticalScroll(id="compare-scroll"):
             yield Static("", id="compare-body")
         yield DashboardFooter()
@@ -110,7 +112,7 @@ class CompareScreen(Screen):
         body = self.query_one("#compare-body", Static)
         if self.error is not None:
             reason.set_classes("-shown -missing")
-            reason.update(Content(f"Could not compare: {safe(self.error)}"))
+            reason.update(Content(_("Could not compare: {why}").format(why=safe(self.error))))
             summary.update("")
             return
         comparison = self.comparison
@@ -118,37 +120,38 @@ class CompareScreen(Screen):
             return
         if comparison.server is None:
             reason.set_classes("-shown -missing")
-            why = one_line(comparison.reason, 300) or "the backend did not say why"
-            reason.update(Content(f"The server copy cannot be fetched: {why}"))
+            why = one_line(comparison.reason, 300) or _("the backend did not say why")
+            reason.update(Content(_("The server copy cannot be fetched: {why}").format(why=why)))
             summary.update(
-                Content.from_markup("[bold]Local copy only[/] [$text-muted](nothing to compare)[/]")
+                Content.assemble(
+                    (_("Local copy only"), "bold"), " ", (_("(nothing to compare)"), "$text-muted")
+                )
             )
-            body.update(Content(pretty_payload(comparison.local, "") or "(empty)"))
+            body.update(Content(pretty_payload(comparison.local, "") or _("(empty)")))
             return
         reason.set_classes("-shown" if comparison.reason else "")
-        reason.update(Content.assemble(("Note: ", "bold $warning"), one_line(comparison.reason, 300)))
+        reason.update(Content.assemble((_("Note:") + " ", "bold $warning"), one_line(comparison.reason, 300)))
         wide = self.size.width >= SIDE_BY_SIDE_MIN
         if self.fields is not None:
             what = field_summary(self.fields)
             if what:
                 summary.update(Content.assemble((what, "bold $warning"), self.legend()))
             else:
-                summary.update(
-                    Content.from_markup("[$success bold]The local and server copies are the same[/]")
-                )
+                summary.update(Content.styled(_("The local and server copies are the same"), "$success bold"))
             body.update(self.fields_side_by_side() if wide else self.fields_listed())
             return
         changed = differing(self.rows)
         if changed:
-            summary.update(Content.assemble((f"{changed} lines differ", "bold $warning"), self.legend()))
+            counted = ngettext("{n} line differs", "{n} lines differ", changed).format(n=number(changed))
+            summary.update(Content.assemble((counted, "bold $warning"), self.legend()))
         else:
-            summary.update(Content.from_markup("[$success bold]The local and server copies are the same[/]"))
+            summary.update(Content.styled(_("The local and server copies are the same"), "$success bold"))
         body.update(self.side_by_side() if wide else self.unified())
 
     def legend(self) -> Content:
         if self.size.width >= SIDE_BY_SIDE_MIN:
-            return Content.from_markup("  [$text-muted]local (left) │ server (right)[/]")
-        return Content.from_markup("  [$error]− local[/] [$success]+ server[/]")
+            return Content.assemble("  ", (_("local (left) │ server (right)"), "$text-muted"))
+        return Content.assemble("  ", ("− " + _("local"), "$error"), " ", ("+ " + _("server"), "$success"))
 
     def fields_side_by_side(self) -> Content:
         fields = self.fields or []
@@ -156,15 +159,15 @@ class CompareScreen(Screen):
         half = max((self.size.width - name - 8) // 2, 10)
         lines = [
             Content.assemble(
-                (fit("FIELD", name), "bold"),
+                (fit(_("FIELD"), name), "bold"),
                 "   ",
-                (fit("LOCAL", half), "bold"),
+                (fit(_("LOCAL"), half), "bold"),
                 " │ ",
-                (fit("SERVER", half), "bold"),
+                (fit(_("SERVER"), half), "bold"),
             )
         ]
         for field in fields:
-            local, server = one_line(field.local or ABSENT), one_line(field.server or ABSENT)
+            local, server = one_line(field.local or _(ABSENT)), one_line(field.server or _(ABSENT))
             if not field.differs:
                 lines.append(
                     Content.assemble(
@@ -197,16 +200,18 @@ class CompareScreen(Screen):
                 )
                 continue
             lines.append(Content.assemble(("! ", "bold $warning"), (path, "bold $warning")))
-            lines.append(Content.assemble(("    - ", "$error"), (one_line(field.local or ABSENT), "$error")))
             lines.append(
-                Content.assemble(("    + ", "$success"), (one_line(field.server or ABSENT), "$success"))
+                Content.assemble(("    - ", "$error"), (one_line(field.local or _(ABSENT)), "$error"))
+            )
+            lines.append(
+                Content.assemble(("    + ", "$success"), (one_line(field.server or _(ABSENT)), "$success"))
             )
         return Content("\n").join(lines)
 
     def side_by_side(self) -> Content:
         half = max((self.size.width - 5) // 2, 10)
         lines = [
-            Content.assemble((fit("LOCAL", half), "bold"), " │ ", (fit("SERVER", half), "bold")),
+            Content.assemble((fit(_("LOCAL"), half), "bold"), " │ ", (fit(_("SERVER"), half), "bold")),
         ]
         for row in self.rows:
             left_style, right_style = STYLES.get(row.tag, ("", ""))

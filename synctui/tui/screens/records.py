@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
-from synctui.text import plural
+from synctui.i18n import _, number
 from synctui.tui.changes import refusal_text
 from synctui.tui.format import clock_time, one_line
 from synctui.tui.widgets.shared.dashboard_footer import DashboardFooter
@@ -39,6 +39,7 @@ def when(value: Any, now: datetime) -> str:
 
 class RecordsScreen(Screen):
     PREFIX: ClassVar[str]  # of the widget ids: "audit" gives #audit-title, #audit-table, #audit-caption
+    # HEADING, COLUMNS and WHAT are marked with N_() and translated where shown.
     HEADING: ClassVar[str]
     COLUMNS: ClassVar[tuple[str, ...]]
     WHAT: ClassVar[str]  # what is read, for "could not read the audit log: …"
@@ -61,10 +62,10 @@ class RecordsScreen(Screen):
         return self.query_one(f"#{self.PREFIX}-caption", Static)
 
     def compose(self) -> ComposeResult:
-        yield Static(self.HEADING, id=f"{self.PREFIX}-title", classes="-title")
+        yield Static(_(self.HEADING), id=f"{self.PREFIX}-title", classes="-title")
         yield DataTable(cursor_type="row", id=f"{self.PREFIX}-table", classes="-table")
         yield from self.compose_below_table()
-        yield Static("loading…", id=f"{self.PREFIX}-caption", classes="-caption")
+        yield Static(_("loading…"), id=f"{self.PREFIX}-caption", classes="-caption")
         yield DashboardFooter()
 
     def compose_below_table(self) -> Iterator[Widget]:
@@ -73,7 +74,7 @@ class RecordsScreen(Screen):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         for name in self.COLUMNS:
-            table.add_column(name, key=name.lower())
+            table.add_column(_(name), key=name.lower())
         table.focus()
         self.load()
 
@@ -97,13 +98,16 @@ class RecordsScreen(Screen):
 
     @work(exclusive=True, group="records")
     async def load(self) -> None:
-        self.caption.update("loading…")
+        self.caption.update(_("loading…"))
         try:
             records = await self.read(LIMIT)
         except Exception as exc:  # refused, unreachable or broken: say so
             self.caption.update(
-                Content.from_markup(
-                    "[$error]could not read $what: $why[/]", what=self.WHAT, why=refusal_text(exc)
+                Content.assemble(
+                    (
+                        _("could not read {what}: {why}").format(what=_(self.WHAT), why=refusal_text(exc)),
+                        "$error",
+                    )
                 )
             )
             return
@@ -112,9 +116,11 @@ class RecordsScreen(Screen):
         )
         self.draw()
 
-    def count_text(self, one: str, many: str | None = None) -> str:
+    def count_text(self, counted: str) -> str:
+        """`counted` ("{n} records", by ngettext for len(records)) with its number, and the limit if reached."""
         count = len(self.records or [])
-        return plural(count, one, many) + (f" (the last {LIMIT})" if count >= LIMIT else "")
+        limit = " " + _("(the last {limit})").format(limit=number(LIMIT)) if count >= LIMIT else ""
+        return counted.format(n=number(count)) + limit
 
     def action_reload(self) -> None:
         self.load()
