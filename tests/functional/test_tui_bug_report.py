@@ -147,3 +147,12 @@ async def test_the_pseudonymise_box_is_marked_only_when_on(tmp_path) -> None:
         box.value = True
         await pilot.pause()
         assert "X" in str(box.render())
+
+
+async def test_the_status_names_the_key_that_writes_as_the_keymap_has_it(tmp_path) -> None:
+    """It said "W writes it." while the key was w (and a user's keymap may move it)."""
+    for keymap, key in ((None, "w"), ({"bug_report_write": "ctrl+w"}, "^w")):
+        app = make_app(LeakyAgent(), config=canary_config(tmp_path / str(key != "w")), keymap=keymap)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_dialog(app, pilot)
+            assert f"; {key} writes it." in status_text(screen), status_text(screen)

@@ -19,7 +19,7 @@ from synctui.bundle.parts import DEFAULT_PARTS, PARTS, PARTS_BY_NAME
 from synctui.bundle.words import size_text, written_lines
 from synctui.i18n import N_, _, ngettext, number
 from synctui.tui.format import safe
-from synctui.tui.keymap import DashboardBinding
+from synctui.tui.keymap import DashboardBinding, current_keys, key_label
 
 if TYPE_CHECKING:
     from synctui.bundle.build import Prepared, Sources
@@ -111,6 +111,12 @@ class BugReportScreen(ModalScreen[None]):
     @property
     def tui(self) -> SyncTuiApp:
         return self.app  # type: ignore[return-value]
+
+    def write_key(self) -> str:
+        """The key that writes the bundle, as the user's keymap has it."""
+        write = next(b for b in self.BINDINGS if isinstance(b, Binding) and b.id == "bug_report_write")
+        keys = current_keys(write, getattr(self.app, "keymap", None))
+        return key_label(self.app, keys[0]) if keys else write.key
 
     def compose(self) -> ComposeResult:
         with Vertical(id="bug-dialog"):
@@ -218,7 +224,7 @@ class BugReportScreen(ModalScreen[None]):
                 ).format(n=number(len(chosen)), total=total)
                 + (", " + _("names pseudonymised") if prepared.pseudonymised else "")
                 + "; "
-                + _("W writes it.")
+                + _("{key} writes it.").format(key=self.write_key())
                 + sample
                 + notes
             )
