@@ -59,6 +59,17 @@ def N_(message: str) -> str:
     return message
 
 
+def Nn_(singular: str, plural: str) -> tuple[str, str]:
+    """Marks a counted message for the catalogs (pybabel keyword `Nn_:1,2`) in a table read later
+    through `counted()`."""
+    return singular, plural
+
+
+def counted(forms: tuple[str, str], n: int) -> str:
+    """A message marked with `Nn_()`, for `n`, in the language in use, with `{n}` filled in."""
+    return ngettext(*forms, n).format(n=number(n))
+
+
 def language() -> str:
     """The language in use, e.g. "fr"."""
     return _language

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from synctui.codec import DecodeError, from_data, to_data
-from synctui.i18n import N_, Words, ngettext, number
+from synctui.i18n import N_, Nn_, Words, counted
 
 
 class QueueKind(enum.StrEnum):
@@ -50,23 +50,20 @@ CATEGORY_WORDS = Words(
 )
 
 
+CATEGORY_COUNTS = {
+    Category.RETRYABLE: Nn_("{n} temporary failure", "{n} temporary failures"),
+    Category.FIX_DATA: Nn_("{n} business rule", "{n} business rules"),
+    Category.CONFLICT: Nn_("{n} conflict", "{n} conflicts"),
+    Category.GONE: Nn_("{n} not on the server", "{n} not on the server"),
+    Category.AUTH: Nn_("{n} refused access", "{n} refused access"),
+    Category.SERVER: Nn_("{n} server error", "{n} server errors"),
+    Category.UNKNOWN: Nn_("{n} unexplained", "{n} unexplained"),
+}
+
+
 def category_count(n: int, category: Category) -> str:
     """ "2 business rules": N entries rejected for one kind of reason, in words."""
-    if category is Category.RETRYABLE:
-        words = ngettext("{n} temporary failure", "{n} temporary failures", n)
-    elif category is Category.FIX_DATA:
-        words = ngettext("{n} business rule", "{n} business rules", n)
-    elif category is Category.CONFLICT:
-        words = ngettext("{n} conflict", "{n} conflicts", n)
-    elif category is Category.GONE:
-        words = ngettext("{n} not on the server", "{n} not on the server", n)
-    elif category is Category.AUTH:
-        words = ngettext("{n} refused access", "{n} refused access", n)
-    elif category is Category.SERVER:
-        words = ngettext("{n} server error", "{n} server errors", n)
-    else:
-        words = ngettext("{n} unexplained", "{n} unexplained", n)
-    return words.format(n=number(n))
+    return counted(CATEGORY_COUNTS[category], n)
 
 
 def rejected_words(n: int, category: Category, statuses: Iterable[int | None] = ()) -> str:

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from synctui.i18n import N_, Words, _, duration, language, ngettext, number
+from synctui.i18n import N_, Nn_, Words, _, counted, duration, language, ngettext, number
 from synctui.model import (
     QUEUE_NAMES,
     BackendView,
@@ -44,17 +44,17 @@ LEVEL_WORDS = Words(  # how every client names a level
 )
 
 
+QUEUE_COUNTS = {
+    QueueKind.OUTBOX: Nn_("{n} entry waiting to send", "{n} entries waiting to send"),
+    QueueKind.INBOX: Nn_("{n} entry waiting to be received", "{n} entries waiting to be received"),
+    QueueKind.ADMIN: Nn_("{n} admin message waiting", "{n} admin messages waiting"),
+    QueueKind.CONFLICTS: Nn_("{n} entry rejected by the server", "{n} entries rejected by the server"),
+}
+
+
 def queue_words(kind: QueueKind, n: int) -> str:
     """What N entries of a queue are, counted: "3 entries waiting to send"."""
-    if kind is QueueKind.OUTBOX:
-        words = ngettext("{n} entry waiting to send", "{n} entries waiting to send", n)
-    elif kind is QueueKind.INBOX:
-        words = ngettext("{n} entry waiting to be received", "{n} entries waiting to be received", n)
-    elif kind is QueueKind.ADMIN:
-        words = ngettext("{n} admin message waiting", "{n} admin messages waiting", n)
-    else:
-        words = ngettext("{n} entry rejected by the server", "{n} entries rejected by the server", n)
-    return words.format(n=number(n))
+    return counted(QUEUE_COUNTS[kind], n)
 
 
 def worst(verdicts: Iterable[Verdict]) -> Level:

@@ -26,7 +26,7 @@ def source_messages() -> dict[str | tuple[str, str], tuple[str | None, str]]:
     found: dict[str | tuple[str, str], tuple[str | None, str]] = {}
     root = Path(synctui.__file__).parent
     for filename, lineno, message, _comments, context in extract_from_dir(
-        root, [("**.py", "python")], keywords=DEFAULT_KEYWORDS
+        root, [("**.py", "python")], keywords={**DEFAULT_KEYWORDS, "Nn_": (1, 2)}
     ):
         singular, plural = (message[0], message[1]) if isinstance(message, tuple) else (message, None)
         found[(context, singular) if context else singular] = (plural, f"{filename}:{lineno}")
