@@ -47,6 +47,11 @@ def prepare(spec: ActionSpec, args: argparse.Namespace, config: Config, sentence
     return Change(spec, pin, uuid.uuid4().hex)
 
 
+def on_backend(action_label: str, backend: str, target: str) -> str:
+    """The sentence a change is confirmed with: "Retry on clinic: 2 entries"."""
+    return _("{action} on {backend}: {what}").format(action=action_label, backend=backend, what=target)
+
+
 def refuse_if_readonly(spec: ActionSpec, config: Config) -> None:
     allowed = spec.allowed_readonly(readonly_allows_sync=config.agent.readonly_allows_sync)
     if config.agent.readonly and not allowed:

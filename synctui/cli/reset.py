@@ -6,10 +6,10 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from synctui.actions import action
-from synctui.cli.changes import prepare, report, send
+from synctui.cli.changes import on_backend, prepare, report, send
 from synctui.cli.common import add_change_options, clean, usage_error, with_agent
 from synctui.config import Config
-from synctui.text import plural
+from synctui.i18n import _, ngettext, number
 
 if TYPE_CHECKING:
     from synctui.client import HttpAgentClient
@@ -26,10 +26,14 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, config: Config) -> int:
     if args.all == bool(args.keys):
-        raise usage_error("synctui: give sync-log keys or --all")
+        raise usage_error("synctui: " + _("give sync-log keys or --all"))
     spec = action("reset-all" if args.all else "reset")
-    target = "every sync marker" if args.all else plural(len(args.keys), "sync-log row")
-    change = prepare(spec, args, config, f"{spec.title} on {args.backend}: {target}")
+    if args.all:
+        target = _("every sync marker")
+    else:
+        n = len(args.keys)
+        target = ngettext("{n} sync-log row", "{n} sync-log rows", n).format(n=number(n))
+    change = prepare(spec, args, config, on_backend(spec.label, args.backend, target))
     keys = None if args.all else args.keys
 
     async def work(client: HttpAgentClient) -> int:

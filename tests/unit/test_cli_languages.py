@@ -1,0 +1,66 @@
+"""The CLI verbs speak the language of --lang (French here) and English without it; what a server
+wrote and the machine words (queue names, --json) stay as they are."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from synctui import i18n
+from synctui.cli import main
+from synctui.model import Category, EntryDetail, EntryPage, QueueEntry, QueueKind, Rejection, Setting
+
+from .cli_fake_agent import FakeAgent, now
+
+REJECTED = Rejection(Category.FIX_DATA, "birth date in the future", advice="Fix the record, then retry")
+ENTRY = QueueEntry("e1", QueueKind.CONFLICTS, "Patient", "update", now(), attempts=3, rejection=REJECTED)
+
+
+@pytest.fixture(autouse=True)
+def english_after() -> Iterator[None]:
+    yield
+    i18n.use("en")
+
+
+def test_queue_speaks_french_with_lang_fr(monkeypatch, capsys):
+    page = EntryPage([ENTRY, ENTRY], offset=0, limit=50, total=2)
+    detail = EntryDetail(ENTRY, '{"birthDate": "2031-01-01"}', truncated=True)
+    FakeAgent(entries=page, entry=detail).install(monkeypatch)
+
+    assert main(["queue", "ls", "clinic", "conflicts", "--lang", "fr"]) == 0
+    assert main(["queue", "show", "clinic", "conflicts", "e1", "--lang", "fr"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("conflicts : entrées 1 à 2 sur 2\n"), out
+    assert "essais 3" in out
+    assert "Rejeté : birth date in the future" in out
+    assert "Que faire : Fix the record, then retry" in out
+    assert out.rstrip().endswith("… (tronqué)")
+    assert main(["queue", "retry", "clinic", "--lang", "fr"]) == 2
+    assert capsys.readouterr().err.strip() == "synctui: indiquez des identifiants d'entrées ou --all"
+
+    i18n.use("en")
+    assert main(["queue", "ls", "clinic", "conflicts"]) == 0
+    assert main(["queue", "show", "clinic", "conflicts", "e1"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("conflicts: entries 1–2 of 2\n"), out
+    assert "Rejected: birth date in the future" in out
+    assert out.rstrip().endswith("… (truncated)")
+
+
+def test_reset_resubmit_and_settings_speak_french_with_lang_fr(monkeypatch, capsys):
+    settings = [Setting("sync.interval", "Sync interval", "300", editable=False)]
+    FakeAgent(settings=settings).install(monkeypatch)
+
+    assert main(["settings", "clinic", "--lang", "fr"]) == 0
+    assert "Sync interval  (lecture seule)" in capsys.readouterr().out
+    assert main(["reset", "clinic", "--lang", "fr"]) == 2
+    assert capsys.readouterr().err.strip() == "synctui: indiquez des clés du journal de synchro ou --all"
+    assert main(["settings", "clinic", "interval", "--lang", "fr"]) == 2
+    assert capsys.readouterr().err.strip() == "synctui: 'interval' n'est pas de la forme KEY=VALUE"
+
+    i18n.use("en")
+    assert main(["settings", "clinic"]) == 0
+    assert "Sync interval  (read-only)" in capsys.readouterr().out
+    assert main(["reset", "clinic"]) == 2
+    assert capsys.readouterr().err.strip() == "synctui: give sync-log keys or --all"
