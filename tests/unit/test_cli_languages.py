@@ -64,3 +64,26 @@ def test_reset_resubmit_and_settings_speak_french_with_lang_fr(monkeypatch, caps
     assert "Sync interval  (read-only)" in capsys.readouterr().out
     assert main(["reset", "clinic"]) == 2
     assert capsys.readouterr().err.strip() == "synctui: give sync-log keys or --all"
+
+
+def test_audit_archive_and_plugins_speak_french_with_lang_fr(monkeypatch, capsys):
+    refused = {"time": "2026-11-30T10:00:00", "user": "ana", "backend": "clinic", "action": "reset-all"}
+    refused |= {"phase": "refused", "result": {"ok": False, "status": 403, "message": "read-only"}}
+    archived = {"archive_id": "a1", "time": "2026-11-30T09:00:00", "backend": "clinic", "queue": "outbox"}
+    archived |= {"user": "ana", "restored": "2026-11-30T11:00:00", "entry": {"record_type": "Patient"}}
+    FakeAgent(audit=[refused], archive=[archived]).install(monkeypatch)
+
+    assert main(["audit", "--lang", "fr"]) == 0
+    assert "→ REFUSÉ (403): read-only" in capsys.readouterr().out
+    assert main(["archive", "ls", "--lang", "fr"]) == 0
+    assert "par ana  (restaurée le 2026-11-30T11:00:00)" in capsys.readouterr().out
+    assert main(["plugins", "--lang", "fr"]) == 0
+    assert "systèmes : santedb" in capsys.readouterr().out
+    assert main(["plugins", "--options", "santedb", "--lang", "fr"]) == 0
+    assert capsys.readouterr().out.split()[:5] == ["option", "type", "défaut", "secret", "signification"]
+
+    i18n.use("en")
+    assert main(["audit"]) == 0
+    assert "→ REFUSED (403): read-only" in capsys.readouterr().out
+    assert main(["archive", "ls"]) == 0
+    assert "by ana  (restored 2026-11-30T11:00:00)" in capsys.readouterr().out
