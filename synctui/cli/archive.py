@@ -18,15 +18,15 @@ if TYPE_CHECKING:
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    archive = sub.add_parser("archive", parents=[common], help="entries that were discarded, and restore")
+    archive = sub.add_parser("archive", parents=[common], help=_("entries that were discarded, and restore"))
     verbs = archive.add_subparsers(dest="archive_command", required=True, metavar="ls|show|restore")
-    ls = verbs.add_parser("ls", parents=[common], help="the newest archived entries")
+    ls = verbs.add_parser("ls", parents=[common], help=_("the newest archived entries"))
     ls.add_argument("--limit", type=int, default=50)
     ls.set_defaults(func=list_archived)
-    show = verbs.add_parser("show", parents=[common], help="one archived entry with its payload (JSON)")
+    show = verbs.add_parser("show", parents=[common], help=_("one archived entry with its payload (JSON)"))
     show.add_argument("id")
     show.set_defaults(func=show_archived)
-    restore = verbs.add_parser("restore", parents=[common], help="put a discarded entry back in its queue")
+    restore = verbs.add_parser("restore", parents=[common], help=_("put a discarded entry back in its queue"))
     restore.add_argument("id")
     add_change_options(restore)
     restore.set_defaults(func=restore_archived)

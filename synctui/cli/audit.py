@@ -17,9 +17,9 @@ if TYPE_CHECKING:
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    parser = sub.add_parser("audit", parents=[common], help="who did what, newest last (refusals too)")
+    parser = sub.add_parser("audit", parents=[common], help=_("who did what, newest last (refusals too)"))
     parser.add_argument("--limit", type=int, default=50)
-    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+    parser.add_argument("--json", action="store_true", help=_("print JSON instead of text"))
     parser.set_defaults(func=run)
 
 

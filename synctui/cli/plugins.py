@@ -19,10 +19,10 @@ if TYPE_CHECKING:
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    parser = sub.add_parser("plugins", parents=[common], help="list backend plugins and broken ones")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
-    parser.add_argument("--options", metavar="KIND", help="list the options of backend kind KIND")
-    parser.add_argument("--markdown", action="store_true", help="with --options: as a Markdown table")
+    parser = sub.add_parser("plugins", parents=[common], help=_("list backend plugins and broken ones"))
+    parser.add_argument("--json", action="store_true", help=_("print JSON instead of text"))
+    parser.add_argument("--options", metavar="KIND", help=_("list the options of backend kind KIND"))
+    parser.add_argument("--markdown", action="store_true", help=_("with --options: as a Markdown table"))
     parser.set_defaults(func=run)
 
 

@@ -25,36 +25,36 @@ QUEUES = [k.value for k in QueueKind]
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    queue = sub.add_parser("queue", parents=[common], help="list, show, retry or discard queue entries")
+    queue = sub.add_parser("queue", parents=[common], help=_("list, show, retry or discard queue entries"))
     verbs = queue.add_subparsers(dest="queue_command", required=True, metavar="ls|show|retry|discard")
 
-    ls = verbs.add_parser("ls", parents=[common], help="one page of a queue")
+    ls = verbs.add_parser("ls", parents=[common], help=_("one page of a queue"))
     ls.add_argument("backend")
     ls.add_argument("queue", choices=QUEUES)
     ls.add_argument("--offset", type=int, default=0)
     ls.add_argument("--limit", type=int, default=50)
     ls.add_argument("--filter")
-    ls.add_argument("--json", action="store_true", help="print JSON instead of text")
+    ls.add_argument("--json", action="store_true", help=_("print JSON instead of text"))
     ls.set_defaults(func=list_entries)
 
-    show = verbs.add_parser("show", parents=[common], help="one entry with its payload and rejection")
+    show = verbs.add_parser("show", parents=[common], help=_("one entry with its payload and rejection"))
     show.add_argument("backend")
     show.add_argument("queue", choices=QUEUES)
     show.add_argument("id")
-    show.add_argument("--json", action="store_true", help="print JSON instead of text")
+    show.add_argument("--json", action="store_true", help=_("print JSON instead of text"))
     show.set_defaults(func=show_entry)
 
-    retry = verbs.add_parser("retry", parents=[common], help="send rejected entries again")
+    retry = verbs.add_parser("retry", parents=[common], help=_("send rejected entries again"))
     retry.add_argument("backend")
     retry.add_argument("ids", nargs="*")
-    retry.add_argument("--all", action="store_true", help="every rejected entry (Re-Queue Conflicted)")
+    retry.add_argument("--all", action="store_true", help=_("every rejected entry (Re-Queue Conflicted)"))
     add_change_options(retry)
     retry.set_defaults(func=retry_entries)
 
     discard = verbs.add_parser(
         "discard",
         parents=[common],
-        help="conflicts: Leave Server Version; outbox: Drop Unsent Change (archived first)",
+        help=_("conflicts: Leave Server Version; outbox: Drop Unsent Change (archived first)"),
     )
     discard.add_argument("backend")
     discard.add_argument("queue", choices=QUEUES)

@@ -16,10 +16,10 @@ if TYPE_CHECKING:
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    parser = sub.add_parser("reset", parents=[common], help="clear sync markers (no data is deleted)")
+    parser = sub.add_parser("reset", parents=[common], help=_("clear sync markers (no data is deleted)"))
     parser.add_argument("backend")
-    parser.add_argument("keys", nargs="*", help="sync-log row keys; none with --all")
-    parser.add_argument("--all", action="store_true", help="every sync marker (Reset All)")
+    parser.add_argument("keys", nargs="*", help=_("sync-log row keys; none with --all"))
+    parser.add_argument("--all", action="store_true", help=_("every sync marker (Reset All)"))
     add_change_options(parser)
     parser.set_defaults(func=run)
 

@@ -25,11 +25,11 @@ if TYPE_CHECKING:
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     parser = sub.add_parser(
-        "resubmit", parents=[common], help="Re-Submit To Server what was created in a date range (OpenIZ)"
+        "resubmit", parents=[common], help=_("Re-Submit To Server what was created in a date range (OpenIZ)")
     )
     parser.add_argument("backend")
-    parser.add_argument("--since", required=True, type=day, help="first day, YYYY-MM-DD")
-    parser.add_argument("--until", required=True, type=day, help="last day, YYYY-MM-DD (included)")
+    parser.add_argument("--since", required=True, type=day, help=_("first day, YYYY-MM-DD"))
+    parser.add_argument("--until", required=True, type=day, help=_("last day, YYYY-MM-DD (included)"))
     add_change_options(parser)
     parser.set_defaults(func=run)
 

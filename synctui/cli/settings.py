@@ -18,9 +18,11 @@ if TYPE_CHECKING:
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    parser = sub.add_parser("settings", parents=[common], help="a backend's settings; KEY=VALUE changes one")
+    parser = sub.add_parser(
+        "settings", parents=[common], help=_("a backend's settings; KEY=VALUE changes one")
+    )
     parser.add_argument("backend")
-    parser.add_argument("values", nargs="*", metavar="KEY=VALUE", help="settings to change")
+    parser.add_argument("values", nargs="*", metavar="KEY=VALUE", help=_("settings to change"))
     add_change_options(parser)
     parser.set_defaults(func=run)
 

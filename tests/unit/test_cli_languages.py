@@ -87,3 +87,33 @@ def test_audit_archive_and_plugins_speak_french_with_lang_fr(monkeypatch, capsys
     assert "→ REFUSED (403): read-only" in capsys.readouterr().out
     assert main(["archive", "ls"]) == 0
     assert "by ana  (restored 2026-11-30T11:00:00)" in capsys.readouterr().out
+
+
+def test_help_and_argument_errors_speak_the_language_chosen_before_parsing(monkeypatch, capsys):
+    """--lang (before or after the verb) and the locale are read before the parser is built."""
+    monkeypatch.setenv("COLUMNS", "400")  # one line per option, whatever the terminal
+    with pytest.raises(SystemExit):
+        main(["--lang", "fr", "--help"])
+    out = capsys.readouterr().out
+    assert "Tout ce qui a été saisi sur cet appareil est-il bien arrivé sur le serveur ?" in out
+    assert "Synchroniser maintenant, attendre et juger le résultat" in out
+    with pytest.raises(SystemExit):
+        main(["resubmit", "clinic", "--since", "hier", "--until", "2026-11-02", "--lang", "fr"])
+    assert "'hier' n'est pas une date comme 2026-11-01" in capsys.readouterr().err
+
+    for variable in i18n.LOCALE_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("LANG", "pt_MZ.UTF-8")
+    with pytest.raises(SystemExit):
+        main(["queue", "--help"])
+    assert "uma página de uma fila" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "listar, mostrar, tentar de novo ou descartar entradas da fila" in capsys.readouterr().out
+
+    monkeypatch.delenv("LANG")
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert "Is everything recorded on this device safely on the server?" in out
+    assert "Synchronize Now, wait, and judge the result" in out
