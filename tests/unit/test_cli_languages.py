@@ -117,3 +117,22 @@ def test_help_and_argument_errors_speak_the_language_chosen_before_parsing(monke
     out = capsys.readouterr().out
     assert "Is everything recorded on this device safely on the server?" in out
     assert "Synchronize Now, wait, and judge the result" in out
+
+
+def test_refusals_and_confirmations_of_changes_speak_french_with_lang_fr(monkeypatch, capsys):
+    fake = FakeAgent().install(monkeypatch)
+    assert main(["--readonly", "queue", "retry", "clinic", "--all", "--yes", "--lang", "fr"]) == 4
+    refused = capsys.readouterr().err.strip()
+    assert (
+        refused
+        == "synctui: Remettre les conflits en file refusé : lecture seule (--readonly). Rien n'a été envoyé."
+    )
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    assert main(["reset", "clinic", "--all", "--lang", "fr"]) == 2
+    err = capsys.readouterr().err
+    assert "tous les marqueurs de synchronisation : non confirmé (lancez avec --yes" in err
+    assert fake.changes == []
+
+    i18n.use("en")
+    assert main(["--readonly", "queue", "retry", "clinic", "--all", "--yes"]) == 4
+    assert "Re-Queue Conflicted refused: read-only (--readonly)" in capsys.readouterr().err
