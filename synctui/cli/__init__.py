@@ -139,15 +139,15 @@ def main(argv: list[str] | None = None) -> int:
     if argv is None:
         argv = sys.argv[1:]
     early = _early_options(argv)
-    config: Config | None = None
+    config: Config | ConfigError
     try:
         config = load_config(early.config, required=early.config is not None)
     except ConfigError as exc:
-        config_error = exc
-    warning = i18n.choose(early.lang, config.lang if config else None)
+        config = exc  # reported after the parser, so that --help still works with a broken config
+    warning = i18n.choose(early.lang, None if isinstance(config, ConfigError) else config.lang)
     args = build_parser(argv).parse_args(argv)
-    if config is None:
-        print(f"synctui: {config_error}", file=sys.stderr)
+    if isinstance(config, ConfigError):
+        print(f"synctui: {config}", file=sys.stderr)
         return exits.USAGE
     if args.command == "agent":  # the agent serves clients of every language: it speaks English
         i18n.use(i18n.SOURCE_LANGUAGE)

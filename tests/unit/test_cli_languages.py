@@ -136,3 +136,19 @@ def test_refusals_and_confirmations_of_changes_speak_french_with_lang_fr(monkeyp
     i18n.use("en")
     assert main(["--readonly", "queue", "retry", "clinic", "--all", "--yes"]) == 4
     assert "Re-Queue Conflicted refused: read-only (--readonly)" in capsys.readouterr().err
+
+
+def test_a_broken_config_still_shows_help_and_its_lang_is_read_before_parsing(tmp_path, capsys):
+    broken = tmp_path / "broken.toml"
+    broken.write_text('lang = "klingon"\n', encoding="utf-8")
+    assert main(["--config", str(broken), "status"]) == 2
+    assert "lang must be one of en, fr, pt, sw" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as help_exit:
+        main(["--config", str(broken), "--help"])
+    assert help_exit.value.code == 0
+
+    french = tmp_path / "french.toml"
+    french.write_text('lang = "fr"\n', encoding="utf-8")
+    with pytest.raises(SystemExit):
+        main(["--help", "--config", str(french)])
+    assert "Tout ce qui a été saisi sur cet appareil" in capsys.readouterr().out
