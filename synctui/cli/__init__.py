@@ -13,13 +13,14 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from synctui import __version__, i18n
 from synctui.cli import dashboard, exits
 from synctui.cli.common import CommandError
 from synctui.config import Config, RemoteAgent, load_config
 from synctui.config_values import ConfigError, parse_tcp, read_secret_file
-from synctui.i18n import LANGUAGES
+from synctui.i18n import LANGUAGES, _
 from synctui.text import visible_logs
 
 # The verbs' modules under synctui.cli, in `--help` order. A command line that names no verb (the
@@ -49,44 +50,46 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     """Options every verb takes, before or after its name (`synctui status --config F`)."""
     default = {"default": argparse.SUPPRESS} if suppress else {}
     parser.add_argument(
-        "--config", type=Path, help="config file (default: $SYNCTUI_CONFIG or XDG config dir)", **default
+        "--config", type=Path, help=_("config file (default: $SYNCTUI_CONFIG or XDG config dir)"), **default
     )
-    parser.add_argument("--socket", type=Path, help="agent socket (default: from config)", **default)
+    parser.add_argument("--socket", type=Path, help=_("agent socket (default: from config)"), **default)
     parser.add_argument(
         "--agent",
         dest="agent_address",
         metavar="tcp://HOST:PORT",
-        help="reach the agent over TCP instead of its socket (support staff; needs --token-file)",
+        help=_("reach the agent over TCP instead of its socket (support staff; needs --token-file)"),
         **default,
     )
     parser.add_argument(
         "--token-file",
         type=Path,
         metavar="FILE",
-        help="private file (chmod 600) holding the agent's bearer token, for --agent",
+        help=_("private file (chmod 600) holding the agent's bearer token, for --agent"),
         **default,
     )
-    parser.add_argument("--theme", help="dashboard theme: dark, light, sunlight, console", **default)
+    parser.add_argument("--theme", help=_("dashboard theme: dark, light, sunlight, console"), **default)
     parser.add_argument(
         "--lang",
         metavar="LANG",
-        help=f"language: {', '.join(LANGUAGES)} (default: lang in the config, else the locale)",
+        help=_("language: {languages} (default: lang in the config, else the locale)").format(
+            languages=", ".join(LANGUAGES)
+        ),
         **default,
     )
     parser.add_argument(
         "--readonly",
         action="store_true",
-        help="change nothing: hide changes in the dashboard, refuse them here (exit 4)",
+        help=_("change nothing: hide changes in the dashboard, refuse them here (exit 4)"),
         **default,
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log more (to stderr)", **default)
+    parser.add_argument("-v", "--verbose", action="store_true", help=_("log more (to stderr)"), **default)
 
 
 def _top_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="synctui",
-        description="Is everything recorded on this device safely on the server?",
-        epilog="Exit codes of status and sync: 0 safe, 1 waiting, 2 attention, 3 unknown or no agent.",
+        description=_("Is everything recorded on this device safely on the server?"),
+        epilog=_("Exit codes of status and sync: 0 safe, 1 waiting, 2 attention, 3 unknown or no agent."),
     )
     parser.add_argument("--version", action="version", version=f"synctui {__version__}")
     _global_options(parser, suppress=False)
@@ -115,19 +118,41 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+class _EarlyParser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise ValueError(message)
+
+
+def _early_options(argv: Sequence[str]) -> argparse.Namespace:
+    """--config and --lang, read before the parser is built so that its help and its errors speak the
+    language; a mistake in them is left for the full parser to report."""
+    early = _EarlyParser(add_help=False, allow_abbrev=False)
+    early.add_argument("--config", type=Path)
+    early.add_argument("--lang")
+    try:
+        return early.parse_known_args(argv)[0]
+    except ValueError:
+        return argparse.Namespace(config=None, lang=None)
+
+
 def main(argv: list[str] | None = None) -> int:
     if argv is None:
         argv = sys.argv[1:]
-    args = build_parser(argv).parse_args(argv)
+    early = _early_options(argv)
+    config: Config | ConfigError
     try:
-        config = load_config(args.config, required=args.config is not None)
+        config = load_config(early.config, required=early.config is not None)
     except ConfigError as exc:
-        print(f"synctui: {exc}", file=sys.stderr)
+        config = exc  # reported after the parser, so that --help still works with a broken config
+    warning = i18n.choose(early.lang, None if isinstance(config, ConfigError) else config.lang)
+    args = build_parser(argv).parse_args(argv)
+    if isinstance(config, ConfigError):
+        print(f"synctui: {config}", file=sys.stderr)
         return exits.USAGE
-    if args.command != "agent":  # the agent serves clients of every language: it speaks English
-        warning = i18n.choose(getattr(args, "lang", None), config.lang)
-        if warning:
-            print(f"synctui: {warning}", file=sys.stderr)
+    if args.command == "agent":  # the agent serves clients of every language: it speaks English
+        i18n.use(i18n.SOURCE_LANGUAGE)
+    elif warning:
+        print(f"synctui: {warning}", file=sys.stderr)
     if args.readonly:
         config.agent.readonly = True
     if args.socket:

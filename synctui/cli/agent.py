@@ -9,10 +9,11 @@ from synctui.cli import exits
 from synctui.cli.common import clean, say
 from synctui.cli.plugins import load_checked_registry
 from synctui.config import Config
+from synctui.i18n import _
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    parser = sub.add_parser("agent", parents=[common], help="run the agent until stopped")
+    parser = sub.add_parser("agent", parents=[common], help=_("run the agent until stopped"))
     parser.set_defaults(func=run)
 
 

@@ -10,15 +10,16 @@ from synctui.cli import exits
 from synctui.cli.changes import counted
 from synctui.cli.common import clean, with_agent
 from synctui.config import Config
+from synctui.i18n import _
 
 if TYPE_CHECKING:
     from synctui.client import HttpAgentClient
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    parser = sub.add_parser("audit", parents=[common], help="who did what, newest last (refusals too)")
+    parser = sub.add_parser("audit", parents=[common], help=_("who did what, newest last (refusals too)"))
     parser.add_argument("--limit", type=int, default=50)
-    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+    parser.add_argument("--json", action="store_true", help=_("print JSON instead of text"))
     parser.set_defaults(func=run)
 
 
@@ -54,9 +55,10 @@ def outcome(record: dict[str, Any]) -> str:
     message = clean(result.get("message"))
     if phase == "refused":
         status = result.get("status")
-        return f" → REFUSED{f' ({status})' if status else ''}" + (f": {message}" if message else "")
+        refused = _("REFUSED") + (f" ({status})" if status else "")
+        return f" → {refused}" + (f": {message}" if message else "")
     if not result.get("ok"):
-        return " → FAILED" + (f": {message}" if message else "")
+        return " → " + _("FAILED") + (f": {message}" if message else "")
     counts = result.get("counts") if isinstance(result.get("counts"), dict) else {}
     entries = result.get("entries") if isinstance(result.get("entries"), list) else []
     if not counts and entries:
@@ -65,7 +67,7 @@ def outcome(record: dict[str, Any]) -> str:
             "failed": sum(not e.get("ok") for e in entries if isinstance(e, dict)),
         }
     what = counted(str(record.get("action", "")), {k: v for k, v in counts.items() if isinstance(v, int)})
-    return f" → {what or message or 'finished'}"
+    return " → " + (what or message or _("finished"))
 
 
 def short(target: Any) -> str:

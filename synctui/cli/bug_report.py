@@ -12,6 +12,7 @@ from synctui.cli import exits
 from synctui.cli.common import CommandError, clean, say, usage_error
 from synctui.cli.plugins import load_registry
 from synctui.config import Config
+from synctui.i18n import _
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -20,27 +21,33 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     parser = sub.add_parser(
         "bug-report",
         parents=[common],
-        help="write a support bundle (Submit a Bug): state, screenshots, logs; never a secret",
+        help=_("write a support bundle (Submit a Bug): state, screenshots, logs; never a secret"),
         epilog="parts: " + "; ".join(f"{p.name} ({p.title})" for p in PARTS),
     )
-    parser.add_argument("--output", "-o", type=Path, metavar="FILE", help="where to write the .tar.gz")
+    parser.add_argument("--output", "-o", type=Path, metavar="FILE", help=_("where to write the .tar.gz"))
     parser.add_argument(
-        "--exclude", nargs="+", default=[], metavar="PART", help="leave these parts out (see the list below)"
+        "--exclude",
+        nargs="+",
+        default=[],
+        metavar="PART",
+        help=_("leave these parts out (see the list below)"),
     )
     parser.add_argument(
         "--with-payloads",
         action="store_true",
-        help="also put in the contents of conflicted records (may hold personal data)",
+        help=_("also put in the contents of conflicted records (may hold personal data)"),
     )
     parser.add_argument(
         "--encrypt-to",
         metavar="KEY",
-        help="encrypt to support's public key (age1…, ssh-ed25519 …, or a file holding one)",
+        help=_("encrypt to support's public key (age1…, ssh-ed25519 …, or a file holding one)"),
     )
     parser.add_argument(
         "--pseudonymise",
         action="store_true",
-        help="replace host names, IP addresses and user names by pseudonyms (the map stays on this device)",
+        help=_(
+            "replace host names, IP addresses and user names by pseudonyms (the map stays on this device)"
+        ),
     )
     parser.set_defaults(func=run)
 

@@ -47,14 +47,22 @@ def prepare(spec: ActionSpec, args: argparse.Namespace, config: Config, sentence
     return Change(spec, pin, uuid.uuid4().hex)
 
 
+def on_backend(action_label: str, backend: str, target: str) -> str:
+    """The sentence a change is confirmed with: "Retry on clinic: 2 entries"."""
+    return _("{action} on {backend}: {what}").format(action=action_label, backend=backend, what=target)
+
+
 def refuse_if_readonly(spec: ActionSpec, config: Config) -> None:
     allowed = spec.allowed_readonly(readonly_allows_sync=config.agent.readonly_allows_sync)
     if config.agent.readonly and not allowed:
-        hint = "; [agent] readonly_allows_sync = true allows it" if spec.readonly_key else ""
-        raise CommandError(
-            f"synctui: {spec.title} refused: read-only (--readonly){hint}. Nothing was sent.",
-            exits.REFUSED,
-        )
+        if spec.readonly_key:
+            refused = _(
+                "{action} refused: read-only (--readonly); [agent] readonly_allows_sync = true allows it. "
+                "Nothing was sent."
+            )
+        else:
+            refused = _("{action} refused: read-only (--readonly). Nothing was sent.")
+        raise CommandError("synctui: " + refused.format(action=spec.label), exits.REFUSED)
 
 
 def pin_for(spec: ActionSpec, args: argparse.Namespace) -> str | None:
@@ -68,9 +76,11 @@ def pin_for(spec: ActionSpec, args: argparse.Namespace) -> str | None:
             pin = path.read_text(encoding="utf-8").strip()
         except (OSError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
-            raise usage_error(f"synctui: cannot read the PIN file {path}: {reason}") from None
+            raise usage_error(
+                "synctui: " + _("cannot read the PIN file {path}: {reason}").format(path=path, reason=reason)
+            ) from None
         if not pin:
-            raise usage_error(f"synctui: the PIN file {path} is empty")
+            raise usage_error("synctui: " + _("the PIN file {path} is empty").format(path=path))
         return pin
     return os.environ.get("SYNCTUI_PIN") or None
 
@@ -82,15 +92,18 @@ def confirm(spec: ActionSpec, args: argparse.Namespace, sentence: str) -> None:
         return
     if not sys.stdin.isatty():
         raise usage_error(
-            f"synctui: {sentence}: not confirmed (run with --yes when there is no terminal). Nothing was sent."
+            "synctui: "
+            + _(
+                "{sentence}: not confirmed (run with --yes when there is no terminal). Nothing was sent."
+            ).format(sentence=sentence)
         )
-    say(f"{sentence}.\n{spec.what}.")
+    say(f"{sentence}.\n{spec.description}.")
     try:
-        answer = input(f"Type {word} to confirm: ")
+        answer = input(_("Type {word} to confirm: ").format(word=word))
     except EOFError:
         answer = ""
     if answer.strip() != word:
-        raise usage_error("synctui: not confirmed. Nothing was sent.")
+        raise usage_error("synctui: " + _("not confirmed. Nothing was sent."))
 
 
 async def send(
@@ -114,19 +127,18 @@ async def send(
         )
         if not lost:
             raise  # nothing reached the agent, or it answered something unreadable
-        say(f"synctui: no answer from the agent ({clean(str(exc))}); asking again")
+        say("synctui: " + _("no answer from the agent ({error}); asking again").format(error=clean(str(exc))))
         try:
             return await call(change.pin, change.key)
         except AgentUnavailable as again:
-            raise CommandError(
-                f"synctui: {clean(str(again))}. {change.spec.title} may or may not have been done: "
-                "see `synctui audit`",
-                exits.UNREACHABLE,
-            ) from None
+            unsure = _("{action} may or may not have been done: see `synctui audit`").format(
+                action=change.spec.label
+            )
+            raise CommandError(f"synctui: {clean(str(again))}. {unsure}", exits.UNREACHABLE) from None
     except AgentRefused as exc:
         if exc.status != 401 or not change.spec.pin or change.pin:
             raise
-        prompt = f"{change.spec.title} needs the admin PIN: "
+        prompt = _("{action} needs the admin PIN: ").format(action=change.spec.label)
         if ask_pin is not None:
             pin = await ask_pin(prompt)
         elif sys.stdin.isatty():

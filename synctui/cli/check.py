@@ -28,7 +28,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     parser = sub.add_parser(
         "check",
         parents=[common],
-        help="probe a backend's server (read-only): reachable, latency, credentials",
+        help=_("probe a backend's server (read-only): reachable, latency, credentials"),
     )
     parser.add_argument("backend")
     parser.set_defaults(func=run)

@@ -95,9 +95,9 @@ def with_agent(config: Config, work: Work) -> int:
 
 def add_change_options(parser: argparse.ArgumentParser) -> None:
     """`--yes` and `--pin-file`, for the verbs whose actions may need a typed word or the PIN."""
-    parser.add_argument("--yes", action="store_true", help="do not ask for confirmation (scripts)")
+    parser.add_argument("--yes", action="store_true", help=_("do not ask for confirmation (scripts)"))
     parser.add_argument(
-        "--pin-file", type=str, metavar="FILE", help="file holding the admin PIN (or set $SYNCTUI_PIN)"
+        "--pin-file", type=str, metavar="FILE", help=_("file holding the admin PIN (or set $SYNCTUI_PIN)")
     )
 
 

@@ -18,15 +18,16 @@ from synctui.cli import exits
 from synctui.cli.common import CommandError, clean, connect, say
 from synctui.cli.plugins import load_checked_registry
 from synctui.config import Config
+from synctui.i18n import _
 
 if TYPE_CHECKING:
     from synctui.client import HttpAgentClient
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    dashboard = sub.add_parser("dashboard", parents=[common], help="open the dashboard (the default)")
+    dashboard = sub.add_parser("dashboard", parents=[common], help=_("open the dashboard (the default)"))
     dashboard.set_defaults(func=run, demo=False, log_to_file=True)
-    demo = sub.add_parser("demo", parents=[common], help="open the dashboard on simulated backends")
+    demo = sub.add_parser("demo", parents=[common], help=_("open the dashboard on simulated backends"))
     demo.set_defaults(func=run, demo=True, log_to_file=True)
     for parser in (dashboard, demo):
         add_options(parser, suppress=True)
@@ -39,22 +40,26 @@ def add_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     parser.add_argument(
         "--plain",
         action="store_true",
-        help="the dashboard as plain lines and a numbered menu (screen readers, serial lines; "
-        "automatic when TERM=dumb or stdout is not a terminal)",
+        help=_(
+            "the dashboard as plain lines and a numbered menu (screen readers, serial lines; "
+            "automatic when TERM=dumb or stdout is not a terminal)"
+        ),
         **hidden,
     )
     parser.add_argument(
         "--low-bandwidth",
         action="store_true",
-        help="fewer bytes to the terminal, for a slow link (SSH over 2G): every age in steps of a minute, "
-        "sparklines moved by whole slots, no animations",
+        help=_(
+            "fewer bytes to the terminal, for a slow link (SSH over 2G): every age in steps of a minute, "
+            "sparklines moved by whole slots, no animations"
+        ),
         **hidden,
     )
     parser.add_argument(
         "--screenshot-dir",
         type=Path,
         metavar="DIR",
-        help="where Screenshot saves its SVG files (default: screenshots/ in the state folder)",
+        help=_("where Screenshot saves its SVG files (default: screenshots/ in the state folder)"),
         **hidden,
     )
 

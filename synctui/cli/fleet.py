@@ -20,6 +20,7 @@ from synctui.cli import exits
 from synctui.cli.common import clean, say
 from synctui.config import Config
 from synctui.config_values import ConfigError, parse_duration, read_secret_file
+from synctui.i18n import _
 from synctui.model import Level
 
 if TYPE_CHECKING:
@@ -29,40 +30,46 @@ if TYPE_CHECKING:
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     reading = argparse.ArgumentParser(add_help=False)
     reading.add_argument(
-        "--prometheus", metavar="URL", help="Prometheus (or Thanos, Mimir, VictoriaMetrics) URL"
+        "--prometheus", metavar="URL", help=_("Prometheus (or Thanos, Mimir, VictoriaMetrics) URL")
     )
     reading.add_argument(
-        "--prometheus-token-file", metavar="FILE", help="private file holding a bearer token"
+        "--prometheus-token-file", metavar="FILE", help=_("private file holding a bearer token")
     )
-    reading.add_argument("--prometheus-user", metavar="NAME", help="basic-auth user name")
+    reading.add_argument("--prometheus-user", metavar="NAME", help=_("basic-auth user name"))
     reading.add_argument(
-        "--prometheus-password-file", metavar="FILE", help="private file holding the password"
+        "--prometheus-password-file", metavar="FILE", help=_("private file holding the password")
     )
-    reading.add_argument("--prometheus-ca-file", metavar="FILE", help="CA certificate for an https:// URL")
+    reading.add_argument("--prometheus-ca-file", metavar="FILE", help=_("CA certificate for an https:// URL"))
     reading.add_argument(
-        "--label", action="append", default=[], metavar="NAME=VALUE", help="only devices with this label"
+        "--label", action="append", default=[], metavar="NAME=VALUE", help=_("only devices with this label")
     )
     reading.add_argument(
         "--silent-after",
         default="15m",
         metavar="DURATION",
-        help="a device whose newest data is older is shown as unknown (default 15m)",
+        help=_("a device whose newest data is older is shown as unknown (default 15m)"),
     )
     parser = sub.add_parser(
-        "fleet", parents=[common, reading], help="every device's verdict, from Prometheus (support staff)"
+        "fleet", parents=[common, reading], help=_("every device's verdict, from Prometheus (support staff)")
     )
     parser.add_argument(
-        "--verdict", action="append", default=[], choices=[lv.value for lv in Level], help="only these levels"
+        "--verdict",
+        action="append",
+        default=[],
+        choices=[lv.value for lv in Level],
+        help=_("only these levels"),
     )
-    parser.add_argument("--json", action="store_true", help="print the devices as JSON, riskiest first")
-    parser.add_argument("--stuck", action="store_true", help="only the devices with a stuck queue")
+    parser.add_argument("--json", action="store_true", help=_("print the devices as JSON, riskiest first"))
+    parser.add_argument("--stuck", action="store_true", help=_("only the devices with a stuck queue"))
     parser.set_defaults(func=run, fleet_command=None)
     verbs = parser.add_subparsers(dest="fleet_command", metavar="{gate,rules}")
     gate = verbs.add_parser(
-        "gate", parents=[common, reading], help="exit 0 only when every selected device is SAFE"
+        "gate", parents=[common, reading], help=_("exit 0 only when every selected device is SAFE")
     )
     gate.set_defaults(func=run_gate)
-    rules = verbs.add_parser("rules", parents=[common], help="print the Prometheus rules file synctui ships")
+    rules = verbs.add_parser(
+        "rules", parents=[common], help=_("print the Prometheus rules file synctui ships")
+    )
     rules.set_defaults(func=run_rules)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from synctui.cli import exits
 from synctui.cli.common import CommandError, clean
 from synctui.config import Config
+from synctui.i18n import _
 
 NAME = re.compile(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*")
 BUILT_IN = frozenset({"santedb", "msupply", "hcm", "static"})
@@ -25,11 +26,14 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     parser = sub.add_parser(
         "new-plugin",
         parents=[common],
-        help="write a new backend plugin project: adapter, simulator, conformance tests",
+        help=_("write a new backend plugin project: adapter, simulator, conformance tests"),
     )
-    parser.add_argument("name", help="the backend kind, e.g. acme or acme-field (lower case)")
+    parser.add_argument("name", help=_("the backend kind, e.g. acme or acme-field (lower case)"))
     parser.add_argument(
-        "--dir", type=Path, default=Path("."), help="where to create the synctui-NAME folder (default: here)"
+        "--dir",
+        type=Path,
+        default=Path("."),
+        help=_("where to create the synctui-NAME folder (default: here)"),
     )
     parser.set_defaults(func=run)
 

@@ -9,15 +9,20 @@ from typing import Any
 from synctui.cli import exits
 from synctui.cli.common import CommandError, clean
 from synctui.config import Config
+from synctui.i18n import _
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     parser = sub.add_parser(
-        "open", parents=[common], help="open a support bundle (from `synctui bug-report`) read-only"
+        "open", parents=[common], help=_("open a support bundle (from `synctui bug-report`) read-only")
     )
-    parser.add_argument("bundle", type=Path, metavar="BUNDLE", help="the .tar.gz (or .tar.gz.age) file")
+    parser.add_argument("bundle", type=Path, metavar="BUNDLE", help=_("the .tar.gz (or .tar.gz.age) file"))
     parser.add_argument(
-        "--identity", "-i", type=Path, metavar="FILE", help="age or SSH private key, for an encrypted bundle"
+        "--identity",
+        "-i",
+        type=Path,
+        metavar="FILE",
+        help=_("age or SSH private key, for an encrypted bundle"),
     )
     parser.set_defaults(func=run, log_to_file=True)
 

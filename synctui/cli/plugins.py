@@ -12,16 +12,17 @@ from typing import TYPE_CHECKING, Any
 from synctui.cli import exits
 from synctui.cli.common import clean
 from synctui.config import Config
+from synctui.i18n import _, pgettext
 
 if TYPE_CHECKING:
     from synctui.backend import Option
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    parser = sub.add_parser("plugins", parents=[common], help="list backend plugins and broken ones")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
-    parser.add_argument("--options", metavar="KIND", help="list the options of backend kind KIND")
-    parser.add_argument("--markdown", action="store_true", help="with --options: as a Markdown table")
+    parser = sub.add_parser("plugins", parents=[common], help=_("list backend plugins and broken ones"))
+    parser.add_argument("--json", action="store_true", help=_("print JSON instead of text"))
+    parser.add_argument("--options", metavar="KIND", help=_("list the options of backend kind KIND"))
+    parser.add_argument("--markdown", action="store_true", help=_("with --options: as a Markdown table"))
     parser.set_defaults(func=run)
 
 
@@ -62,10 +63,15 @@ def run(args: argparse.Namespace, config: Config) -> int:
     else:
         for info in registry.plugins:
             kinds = ", ".join(clean(k) for k in info.kinds) or "-"
-            status = f"BROKEN: {clean(info.error)}" if info.error else "ok"
-            print(f"{clean(info.name):<20} {clean(info.source):<16} backends: {kinds:<20} {status}")
+            status = (
+                _("BROKEN: {error}").format(error=clean(info.error))
+                if info.error
+                else pgettext("plugin", "ok")
+            )
+            backends = _("backends: {kinds}").format(kinds=f"{kinds:<20}")
+            print(f"{clean(info.name):<20} {clean(info.source):<16} {backends} {status}")
         if not registry.plugins:
-            print("no plugins found")
+            print(_("no plugins found"))
     return exits.FAILED if any(p.error for p in registry.plugins) else exits.OK
 
 
@@ -79,10 +85,13 @@ def _print_options(registry: Any, kind: str, *, markdown: bool) -> int:
     if markdown:
         print("\n".join(options_table(specs)))
     elif not specs:
-        print(f"backend kind {clean(kind)} declares no options")
+        print(_("backend kind {kind} declares no options").format(kind=clean(kind)))
     else:
-        rows = [("option", "type", "default", "secret", "meaning")]
-        rows += [(s.name, s.type_name, default_text(s), "yes" if s.secret else "", s.help) for s in specs]
+        rows = [(_("option"), _("type"), _("default"), _("secret"), _("meaning"))]
+        rows += [
+            (s.name, s.type_name, default_text(s, _("required")), _("yes") if s.secret else "", s.help)
+            for s in specs
+        ]
         widths = [max(len(row[i]) for row in rows) for i in range(4)]
         for row in rows:
             print(
@@ -92,9 +101,10 @@ def _print_options(registry: Any, kind: str, *, markdown: bool) -> int:
     return exits.OK
 
 
-def default_text(spec: Option) -> str:
+def default_text(spec: Option, required: str = "required") -> str:
+    """The default of an option as a table shows it; `required` is the word for one without."""
     if spec.required:
-        return "required"
+        return required
     if spec.default is None:
         return "-"
     if isinstance(spec.default, bool):

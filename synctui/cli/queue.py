@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 from synctui.actions import action, discard_action
 from synctui.cli import exits
-from synctui.cli.changes import prepare, report, send
+from synctui.cli.changes import on_backend, prepare, report, send
 from synctui.cli.common import add_change_options, clean, usage_error, with_agent
 from synctui.config import Config
+from synctui.i18n import _, ngettext, number
 from synctui.model import CATEGORY_WORDS, QueueKind, to_data
-from synctui.text import plural
 
 if TYPE_CHECKING:
     from synctui.client import HttpAgentClient
@@ -25,36 +25,36 @@ QUEUES = [k.value for k in QueueKind]
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    queue = sub.add_parser("queue", parents=[common], help="list, show, retry or discard queue entries")
+    queue = sub.add_parser("queue", parents=[common], help=_("list, show, retry or discard queue entries"))
     verbs = queue.add_subparsers(dest="queue_command", required=True, metavar="ls|show|retry|discard")
 
-    ls = verbs.add_parser("ls", parents=[common], help="one page of a queue")
+    ls = verbs.add_parser("ls", parents=[common], help=_("one page of a queue"))
     ls.add_argument("backend")
     ls.add_argument("queue", choices=QUEUES)
     ls.add_argument("--offset", type=int, default=0)
     ls.add_argument("--limit", type=int, default=50)
     ls.add_argument("--filter")
-    ls.add_argument("--json", action="store_true", help="print JSON instead of text")
+    ls.add_argument("--json", action="store_true", help=_("print JSON instead of text"))
     ls.set_defaults(func=list_entries)
 
-    show = verbs.add_parser("show", parents=[common], help="one entry with its payload and rejection")
+    show = verbs.add_parser("show", parents=[common], help=_("one entry with its payload and rejection"))
     show.add_argument("backend")
     show.add_argument("queue", choices=QUEUES)
     show.add_argument("id")
-    show.add_argument("--json", action="store_true", help="print JSON instead of text")
+    show.add_argument("--json", action="store_true", help=_("print JSON instead of text"))
     show.set_defaults(func=show_entry)
 
-    retry = verbs.add_parser("retry", parents=[common], help="send rejected entries again")
+    retry = verbs.add_parser("retry", parents=[common], help=_("send rejected entries again"))
     retry.add_argument("backend")
     retry.add_argument("ids", nargs="*")
-    retry.add_argument("--all", action="store_true", help="every rejected entry (Re-Queue Conflicted)")
+    retry.add_argument("--all", action="store_true", help=_("every rejected entry (Re-Queue Conflicted)"))
     add_change_options(retry)
     retry.set_defaults(func=retry_entries)
 
     discard = verbs.add_parser(
         "discard",
         parents=[common],
-        help="conflicts: Leave Server Version; outbox: Drop Unsent Change (archived first)",
+        help=_("conflicts: Leave Server Version; outbox: Drop Unsent Change (archived first)"),
     )
     discard.add_argument("backend")
     discard.add_argument("queue", choices=QUEUES)
@@ -69,12 +69,20 @@ def list_entries(args: argparse.Namespace, config: Config) -> int:
         if args.json:
             print(json.dumps(to_data(page), indent=2))
             return exits.OK
-        total = "? (not known)" if page.total is None else f"{page.total:,}"
+        total = _("? (not known)") if page.total is None else number(page.total)
         if page.entries:
             first, last = page.offset + 1, page.offset + len(page.entries)
-            print(f"{args.queue}: entries {first:,}–{last:,} of {total}")
+            print(
+                _("{queue}: entries {first}–{last} of {total}").format(
+                    queue=args.queue, first=number(first), last=number(last), total=total
+                )
+            )
+        elif page.offset:
+            print(
+                _("{queue}: no entries after {offset}").format(queue=args.queue, offset=number(page.offset))
+            )
         else:
-            print(f"{args.queue}: no entries" + (f" after {page.offset:,}" if page.offset else ""))
+            print(_("{queue}: no entries").format(queue=args.queue))
         for e in page.entries:
             reason = (
                 f"  {CATEGORY_WORDS[e.rejection.category]}: {clean(e.rejection.message)[:60]}"
@@ -84,7 +92,8 @@ def list_entries(args: argparse.Namespace, config: Config) -> int:
             created = e.created.astimezone().strftime("%Y-%m-%d %H:%M") if e.created else "?"
             print(
                 f"  {clean(e.id):>8}  {created}  {clean(e.record_type):<24} {clean(e.operation):<8} "
-                f"tries {e.attempts}{reason}"
+                + _("tries {n}").format(n=number(e.attempts))
+                + reason
             )
         return exits.OK
 
@@ -98,18 +107,17 @@ def show_entry(args: argparse.Namespace, config: Config) -> int:
             print(json.dumps(to_data(detail), indent=2))
             return exits.OK
         e = detail.entry
-        print(
-            f"{clean(e.record_type)} {clean(e.operation)}  id {clean(e.id)}  attempts {e.attempts}  "
-            f"reference {clean(e.correlation or '') or '-'}"
+        facts = _("id {id}  attempts {attempts}  reference {reference}").format(
+            id=clean(e.id), attempts=number(e.attempts), reference=clean(e.correlation or "") or "-"
         )
+        print(f"{clean(e.record_type)} {clean(e.operation)}  {facts}")
         if e.rejection:
             r = e.rejection
-            print(
-                f"Rejected: {clean(r.message)}  [{CATEGORY_WORDS[r.category]}{f', HTTP {r.status}' if r.status else ''}]"
-            )
+            kind = CATEGORY_WORDS[r.category] + (f", HTTP {r.status}" if r.status else "")
+            print(_("Rejected: {message}").format(message=clean(r.message)) + f"  [{kind}]")
             if r.advice:
-                print(f"What to do: {clean(r.advice)}")
-        print(clean(detail.payload, multiline=True) + ("\n… (truncated)" if detail.truncated else ""))
+                print(_("What to do: {step}").format(step=clean(r.advice)))
+        print(clean(detail.payload, multiline=True) + ("\n" + _("… (truncated)") if detail.truncated else ""))
         return exits.OK
 
     return with_agent(config, work)
@@ -117,10 +125,10 @@ def show_entry(args: argparse.Namespace, config: Config) -> int:
 
 def retry_entries(args: argparse.Namespace, config: Config) -> int:
     if args.all == bool(args.ids):
-        raise usage_error("synctui: give entry ids or --all")
+        raise usage_error("synctui: " + _("give entry ids or --all"))
     spec = action("retry-all" if args.all else "retry")
-    target = "every rejected entry" if args.all else plural(len(args.ids), "entry", "entries")
-    change = prepare(spec, args, config, f"{spec.title} on {args.backend}: {target}")
+    target = _("every rejected entry") if args.all else entries_words(len(args.ids))
+    change = prepare(spec, args, config, on_backend(spec.label, args.backend, target))
     ids = None if args.all else args.ids
 
     async def work(client: HttpAgentClient) -> int:
@@ -134,9 +142,12 @@ def discard_entries(args: argparse.Namespace, config: Config) -> int:
     queue = QueueKind(args.queue)
     spec = discard_action(queue)
     if not spec.applies_to(queue):
-        raise usage_error(f"synctui: entries of {queue.value} cannot be discarded (conflicts or outbox only)")
-    target = f"{plural(len(args.ids), 'entry', 'entries')} of {queue.value}"
-    change = prepare(spec, args, config, f"{spec.title} on {args.backend}: {target}")
+        raise usage_error(
+            "synctui: "
+            + _("entries of {queue} cannot be discarded (conflicts or outbox only)").format(queue=queue.value)
+        )
+    target = _("{entries} of {queue}").format(entries=entries_words(len(args.ids)), queue=queue.value)
+    change = prepare(spec, args, config, on_backend(spec.label, args.backend, target))
 
     async def work(client: HttpAgentClient) -> int:
         result = await send(
@@ -145,3 +156,7 @@ def discard_entries(args: argparse.Namespace, config: Config) -> int:
         return report(spec, clean(args.backend), result)
 
     return with_agent(config, work)
+
+
+def entries_words(n: int) -> str:
+    return ngettext("{n} entry", "{n} entries", n).format(n=number(n))

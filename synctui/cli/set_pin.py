@@ -11,13 +11,14 @@ from typing import Any
 from synctui.cli import exits
 from synctui.cli.common import say
 from synctui.config import Config
+from synctui.i18n import _
 
 MIN_LENGTH = 4
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     parser = sub.add_parser(
-        "set-pin", parents=[common], help="print a hash of a new admin PIN for [agent] admin_pin_hash"
+        "set-pin", parents=[common], help=_("print a hash of a new admin PIN for [agent] admin_pin_hash")
     )
     parser.set_defaults(func=run)
 

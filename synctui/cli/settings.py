@@ -8,18 +8,21 @@ from typing import TYPE_CHECKING, Any
 
 from synctui.actions import action
 from synctui.cli import exits
-from synctui.cli.changes import prepare, report, send
+from synctui.cli.changes import on_backend, prepare, report, send
 from synctui.cli.common import add_change_options, clean, usage_error, with_agent
 from synctui.config import Config
+from synctui.i18n import _
 
 if TYPE_CHECKING:
     from synctui.client import HttpAgentClient
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    parser = sub.add_parser("settings", parents=[common], help="a backend's settings; KEY=VALUE changes one")
+    parser = sub.add_parser(
+        "settings", parents=[common], help=_("a backend's settings; KEY=VALUE changes one")
+    )
     parser.add_argument("backend")
-    parser.add_argument("values", nargs="*", metavar="KEY=VALUE", help="settings to change")
+    parser.add_argument("values", nargs="*", metavar="KEY=VALUE", help=_("settings to change"))
     add_change_options(parser)
     parser.set_defaults(func=run)
 
@@ -31,11 +34,11 @@ def run(args: argparse.Namespace, config: Config) -> int:
     for item in args.values:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise usage_error(f"synctui: {item!r} is not KEY=VALUE")
+            raise usage_error("synctui: " + _("{item} is not KEY=VALUE").format(item=repr(item)))
         values[key] = value
     spec = action("change-settings")
     listed = ", ".join(f"{k} = {v}" for k, v in values.items())
-    change = prepare(spec, args, config, f"{spec.title} on {args.backend}: {listed}")
+    change = prepare(spec, args, config, on_backend(spec.label, args.backend, listed))
 
     async def work(client: HttpAgentClient) -> int:
         result = await send(
@@ -48,7 +51,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
 async def show(client: HttpAgentClient, backend: str) -> int:
     for setting in await client.settings(backend):
-        mark = "" if setting.editable else "  (read-only)"
+        mark = "" if setting.editable else "  " + _("(read-only)")
         print(f"{clean(setting.key):<28} {clean(setting.value):<16} {clean(setting.label)}{mark}")
         if setting.help:
             print(f"{'':<28} {clean(setting.help)}")

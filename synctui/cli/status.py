@@ -39,9 +39,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     parser = sub.add_parser(
         "status",
         parents=[common],
-        help="each backend's verdict, queue counts, sync log and jobs (exit 0 only when all is safe)",
+        help=_("each backend's verdict, queue counts, sync log and jobs (exit 0 only when all is safe)"),
     )
-    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+    parser.add_argument("--json", action="store_true", help=_("print JSON instead of text"))
     parser.set_defaults(func=run)
 
 

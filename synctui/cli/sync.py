@@ -26,13 +26,15 @@ if TYPE_CHECKING:
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     parser = sub.add_parser(
-        "sync", parents=[common], help="Synchronize Now, wait, and judge the result (exit 0 only when safe)"
+        "sync",
+        parents=[common],
+        help=_("Synchronize Now, wait, and judge the result (exit 0 only when safe)"),
     )
     parser.add_argument("backend")
     parser.add_argument(
-        "--no-wait", action="store_true", help="start it and return (exit 1: nothing is verified yet)"
+        "--no-wait", action="store_true", help=_("start it and return (exit 1: nothing is verified yet)")
     )
-    parser.add_argument("--timeout", type=float, default=1800, help="seconds to follow it (default 1800)")
+    parser.add_argument("--timeout", type=float, default=1800, help=_("seconds to follow it (default 1800)"))
     parser.set_defaults(func=run)
 
 

@@ -1,0 +1,154 @@
+"""The CLI verbs speak the language of --lang (French here) and English without it; what a server
+wrote and the machine words (queue names, --json) stay as they are."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from synctui import i18n
+from synctui.cli import main
+from synctui.model import Category, EntryDetail, EntryPage, QueueEntry, QueueKind, Rejection, Setting
+
+from .cli_fake_agent import FakeAgent, now
+
+REJECTED = Rejection(Category.FIX_DATA, "birth date in the future", advice="Fix the record, then retry")
+ENTRY = QueueEntry("e1", QueueKind.CONFLICTS, "Patient", "update", now(), attempts=3, rejection=REJECTED)
+
+
+@pytest.fixture(autouse=True)
+def english_after() -> Iterator[None]:
+    yield
+    i18n.use("en")
+
+
+def test_queue_speaks_french_with_lang_fr(monkeypatch, capsys):
+    page = EntryPage([ENTRY, ENTRY], offset=0, limit=50, total=2)
+    detail = EntryDetail(ENTRY, '{"birthDate": "2031-01-01"}', truncated=True)
+    FakeAgent(entries=page, entry=detail).install(monkeypatch)
+
+    assert main(["queue", "ls", "clinic", "conflicts", "--lang", "fr"]) == 0
+    assert main(["queue", "show", "clinic", "conflicts", "e1", "--lang", "fr"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("conflicts : entrées 1 à 2 sur 2\n"), out
+    assert "essais 3" in out
+    assert "Rejeté : birth date in the future" in out
+    assert "Que faire : Fix the record, then retry" in out
+    assert out.rstrip().endswith("… (tronqué)")
+    assert main(["queue", "retry", "clinic", "--lang", "fr"]) == 2
+    assert capsys.readouterr().err.strip() == "synctui: indiquez des identifiants d'entrées ou --all"
+
+    i18n.use("en")
+    assert main(["queue", "ls", "clinic", "conflicts"]) == 0
+    assert main(["queue", "show", "clinic", "conflicts", "e1"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("conflicts: entries 1–2 of 2\n"), out
+    assert "Rejected: birth date in the future" in out
+    assert out.rstrip().endswith("… (truncated)")
+
+
+def test_reset_resubmit_and_settings_speak_french_with_lang_fr(monkeypatch, capsys):
+    settings = [Setting("sync.interval", "Sync interval", "300", editable=False)]
+    FakeAgent(settings=settings).install(monkeypatch)
+
+    assert main(["settings", "clinic", "--lang", "fr"]) == 0
+    assert "Sync interval  (lecture seule)" in capsys.readouterr().out
+    assert main(["reset", "clinic", "--lang", "fr"]) == 2
+    assert capsys.readouterr().err.strip() == "synctui: indiquez des clés du journal de synchro ou --all"
+    assert main(["settings", "clinic", "interval", "--lang", "fr"]) == 2
+    assert capsys.readouterr().err.strip() == "synctui: 'interval' n'est pas de la forme KEY=VALUE"
+
+    i18n.use("en")
+    assert main(["settings", "clinic"]) == 0
+    assert "Sync interval  (read-only)" in capsys.readouterr().out
+    assert main(["reset", "clinic"]) == 2
+    assert capsys.readouterr().err.strip() == "synctui: give sync-log keys or --all"
+
+
+def test_audit_archive_and_plugins_speak_french_with_lang_fr(monkeypatch, capsys):
+    refused = {"time": "2026-11-30T10:00:00", "user": "ana", "backend": "clinic", "action": "reset-all"}
+    refused |= {"phase": "refused", "result": {"ok": False, "status": 403, "message": "read-only"}}
+    archived = {"archive_id": "a1", "time": "2026-11-30T09:00:00", "backend": "clinic", "queue": "outbox"}
+    archived |= {"user": "ana", "restored": "2026-11-30T11:00:00", "entry": {"record_type": "Patient"}}
+    FakeAgent(audit=[refused], archive=[archived]).install(monkeypatch)
+
+    assert main(["audit", "--lang", "fr"]) == 0
+    assert "→ REFUSÉ (403): read-only" in capsys.readouterr().out
+    assert main(["archive", "ls", "--lang", "fr"]) == 0
+    assert "par ana  (restaurée le 2026-11-30T11:00:00)" in capsys.readouterr().out
+    assert main(["plugins", "--lang", "fr"]) == 0
+    assert "systèmes : santedb" in capsys.readouterr().out
+    assert main(["plugins", "--options", "santedb", "--lang", "fr"]) == 0
+    assert capsys.readouterr().out.split()[:5] == ["option", "type", "défaut", "secret", "signification"]
+
+    i18n.use("en")
+    assert main(["audit"]) == 0
+    assert "→ REFUSED (403): read-only" in capsys.readouterr().out
+    assert main(["archive", "ls"]) == 0
+    assert "by ana  (restored 2026-11-30T11:00:00)" in capsys.readouterr().out
+
+
+def test_help_and_argument_errors_speak_the_language_chosen_before_parsing(monkeypatch, capsys):
+    """--lang (before or after the verb) and the locale are read before the parser is built."""
+    monkeypatch.setenv("COLUMNS", "400")  # one line per option, whatever the terminal
+    with pytest.raises(SystemExit):
+        main(["--lang", "fr", "--help"])
+    out = capsys.readouterr().out
+    assert "Tout ce qui a été saisi sur cet appareil est-il bien arrivé sur le serveur ?" in out
+    assert "Synchroniser maintenant, attendre et juger le résultat" in out
+    with pytest.raises(SystemExit):
+        main(["resubmit", "clinic", "--since", "hier", "--until", "2026-11-02", "--lang", "fr"])
+    assert "'hier' n'est pas une date comme 2026-11-01" in capsys.readouterr().err
+
+    for variable in i18n.LOCALE_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("LANG", "pt_MZ.UTF-8")
+    with pytest.raises(SystemExit):
+        main(["queue", "--help"])
+    assert "uma página de uma fila" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "listar, mostrar, tentar de novo ou descartar entradas da fila" in capsys.readouterr().out
+
+    monkeypatch.delenv("LANG")
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert "Is everything recorded on this device safely on the server?" in out
+    assert "Synchronize Now, wait, and judge the result" in out
+
+
+def test_refusals_and_confirmations_of_changes_speak_french_with_lang_fr(monkeypatch, capsys):
+    fake = FakeAgent().install(monkeypatch)
+    assert main(["--readonly", "queue", "retry", "clinic", "--all", "--yes", "--lang", "fr"]) == 4
+    refused = capsys.readouterr().err.strip()
+    assert (
+        refused
+        == "synctui: Remettre les conflits en file refusé : lecture seule (--readonly). Rien n'a été envoyé."
+    )
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    assert main(["reset", "clinic", "--all", "--lang", "fr"]) == 2
+    err = capsys.readouterr().err
+    assert "tous les marqueurs de synchronisation : non confirmé (lancez avec --yes" in err
+    assert fake.changes == []
+
+    i18n.use("en")
+    assert main(["--readonly", "queue", "retry", "clinic", "--all", "--yes"]) == 4
+    assert "Re-Queue Conflicted refused: read-only (--readonly)" in capsys.readouterr().err
+
+
+def test_a_broken_config_still_shows_help_and_its_lang_is_read_before_parsing(tmp_path, capsys):
+    broken = tmp_path / "broken.toml"
+    broken.write_text('lang = "klingon"\n', encoding="utf-8")
+    assert main(["--config", str(broken), "status"]) == 2
+    assert "lang must be one of en, fr, pt, sw" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as help_exit:
+        main(["--config", str(broken), "--help"])
+    assert help_exit.value.code == 0
+
+    french = tmp_path / "french.toml"
+    french.write_text('lang = "fr"\n', encoding="utf-8")
+    with pytest.raises(SystemExit):
+        main(["--help", "--config", str(french)])
+    assert "Tout ce qui a été saisi sur cet appareil" in capsys.readouterr().out
