@@ -158,12 +158,17 @@ STEP_COMMANDS = {
 }
 
 
+def step_command(step: str | None, backend: str) -> str:
+    """The command that takes a verdict's or a diagnosis's next step on `backend` ("" when none does)."""
+    return STEP_COMMANDS.get(step or "", "").format(b=clean(backend))
+
+
 def verdict_lines(verdict: Verdict, backend: str, indent: str = "  ") -> list[str]:
     lines = [f"{indent}{verdict.level.name}  {clean(verdict.summary)}"]
     for reason in verdict.reasons:
         lines.append(f"{indent}  - {clean(reason.line)}")
         if reason.next_step:
-            command = STEP_COMMANDS.get(reason.action, "").format(b=clean(backend))
+            command = step_command(reason.action, backend)
             lines.append(
                 indent
                 + "    "

@@ -16,12 +16,12 @@ from synctui.actions import action, offered
 from synctui.cli import exits
 from synctui.cli.changes import counted
 from synctui.cli.common import (
-    STEP_COMMANDS,
     action_title,
     age,
     clean,
     connect,
     say,
+    step_command,
     verdict_lines,
     verdict_of,
     when,
@@ -107,7 +107,7 @@ def diagnosis_lines(
     lines = []
     for d in diagnoses(view, now):
         step = d.action_when(can_sync)
-        command = STEP_COMMANDS.get(step, "").format(b=clean(view.snapshot.backend))
+        command = step_command(step, view.snapshot.backend)
         if command in said:
             if not d.parts or clean(d.line("", WIDTH - 2)) in said:
                 continue  # no breakdown to add to the reason that gave this command
@@ -174,7 +174,7 @@ def backend_lines(view: BackendView, state: AgentState, now: datetime) -> list[s
         lines.extend(verdict_lines(view.verdict, snap.backend))
         reasons = view.verdict.reasons
         said = frozenset(clean(r.line) for r in reasons) | frozenset(
-            STEP_COMMANDS.get(r.action, "").format(b=clean(snap.backend)) for r in reasons if r.next_step
+            step_command(r.action, snap.backend) for r in reasons if r.next_step
         )
     lines.extend(diagnosis_lines(view, state, now, said))
     stuck = {s.stat.kind: s.since for s in stuck_queues(view, now)}
