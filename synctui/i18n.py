@@ -61,11 +61,11 @@ def N_(message: str) -> str:
 
 def Nn_(singular: str, plural: str) -> tuple[str, str]:
     """Marks a counted message for the catalogs (pybabel keyword `Nn_:1,2`) in a table read later
-    through `counted()`."""
+    through `count_words()`."""
     return singular, plural
 
 
-def counted(forms: tuple[str, str], n: int) -> str:
+def count_words(forms: tuple[str, str], n: int) -> str:
     """A message marked with `Nn_()`, for `n`, in the language in use, with `{n}` filled in."""
     return ngettext(*forms, n).format(n=number(n))
 

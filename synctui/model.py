@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from synctui.codec import DecodeError, from_data, to_data
-from synctui.i18n import N_, Nn_, Words, counted
+from synctui.i18n import N_, Nn_, Words, count_words
 
 
 class QueueKind(enum.StrEnum):
@@ -63,7 +63,7 @@ CATEGORY_COUNTS = {
 
 def category_count(n: int, category: Category) -> str:
     """ "2 business rules": N entries rejected for one kind of reason, in words."""
-    return counted(CATEGORY_COUNTS[category], n)
+    return count_words(CATEGORY_COUNTS[category], n)
 
 
 def rejected_words(n: int, category: Category, statuses: Iterable[int | None] = ()) -> str:

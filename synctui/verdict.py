@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from synctui.i18n import N_, Nn_, Words, _, counted, duration, language, ngettext, number
+from synctui.i18n import N_, Nn_, Words, _, count_words, duration, language, ngettext, number
 from synctui.model import (
     QUEUE_NAMES,
     BackendView,
@@ -54,7 +54,7 @@ QUEUE_COUNTS = {
 
 def queue_words(kind: QueueKind, n: int) -> str:
     """What N entries of a queue are, counted: "3 entries waiting to send"."""
-    return counted(QUEUE_COUNTS[kind], n)
+    return count_words(QUEUE_COUNTS[kind], n)
 
 
 def worst(verdicts: Iterable[Verdict]) -> Level:
