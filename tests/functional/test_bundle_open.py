@@ -4,6 +4,7 @@ interface as the live agent; a damaged bundle ends in one line."""
 from __future__ import annotations
 
 import io
+import re
 import tarfile
 from pathlib import Path
 
@@ -22,11 +23,15 @@ from synctui.client import AgentRefused
 from synctui.model import QueueKind
 from synctui.tui.app import SyncTuiApp
 from synctui.tui.changes import offers
+from synctui.tui.commands import DashboardCommands
+from synctui.tui.screens.help import help_text
 from synctui.tui.screens.queue_browser import QueueBrowserScreen
+from synctui.tui.step_keys import step_with_keys
 from tests.functional.bundle_fakes import LeakyAgent, canary_config, make_bundle
 from tests.functional.tui_fakes import NOW, clock, make_app, until
 
 SIZE = (80, 24)
+STALE_STEP = "Wait for the first refresh, or refresh now."
 
 
 async def settled(pilot) -> None:
@@ -138,6 +143,36 @@ async def test_every_change_is_hidden_and_refused(bundle: Path) -> None:
         with pytest.raises(AgentRefused) as refused:
             await change
         assert refused.value.status == 403 and "support bundle" in refused.value.message
+
+
+def refresh_offered(app: SyncTuiApp) -> dict[str, bool]:
+    """Where the dashboard offers Refresh: its footer (the active bindings), the help and the palette."""
+    return {
+        "footer": any(b.binding.action == "refresh" for b in app.screen.active_bindings.values()),
+        "help": bool(re.search(r" refresh$", help_text(app, app.size.width).plain, re.MULTILINE)),
+        "palette": "Refresh" in [title for title, *_ in DashboardCommands(app.screen)._commands()],
+    }
+
+
+async def test_what_needs_the_device_is_not_offered(bundle: Path) -> None:
+    """Refresh asks the device for news; a bundle cannot reach it, so it is offered nowhere and its key
+    does nothing (the live dashboard offers it everywhere)."""
+    live = make_app(LeakyAgent())
+    async with live.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: live.agent_state is not None, "the first state")
+        assert refresh_offered(live) == {"footer": True, "help": True, "palette": True}
+        assert (
+            step_with_keys(live, STALE_STEP, "refresh") == "Wait for the first refresh, or refresh now (r)."
+        )
+    app = opened_app(bundle)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.agent_state is not None, "the bundle's state")
+        await settled(pilot)
+        assert refresh_offered(app) == {"footer": False, "help": False, "palette": False}
+        assert step_with_keys(app, STALE_STEP, "refresh") == STALE_STEP  # the words are the verdict's
+        await pilot.press("r")
+        await settled(pilot)
+        assert [n.message for n in app._notifications] == []
 
 
 async def test_support_browses_the_queues_and_reads_each_rejection(bundle: Path) -> None:

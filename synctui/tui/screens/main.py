@@ -55,6 +55,7 @@ class MainScreen(Screen):
             id="refresh",
             palette=N_("Refresh"),
             help=N_("Ask the agent to refresh"),
+            needs_device=True,
         ),
         DashboardBinding(
             "1",
@@ -291,6 +292,8 @@ class MainScreen(Screen):
             return view is not None and offers(self.tui, view.snapshot.backend, action)
         if action == "bug_report":
             return self.tui.config is not None
+        if action == "refresh":
+            return self.tui.reaches_device
         if action in ("next_backend", "prev_backend"):
             state = self.tui.agent_state
             return state is not None and len(state.backends) > 1
