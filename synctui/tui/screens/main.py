@@ -154,6 +154,7 @@ class MainScreen(Screen):
             palette=N_("Count remotes"),
             help=N_("Count records on the server beside the local counts"),
             catalogue="count-remotes",
+            needs_device=True,
         ),
         DashboardBinding(
             "x",
