@@ -148,21 +148,22 @@ async def test_every_change_is_hidden_and_refused(bundle: Path) -> None:
 def refresh_offered(app: SyncTuiApp) -> dict[str, bool]:
     """Where the dashboard offers Refresh: its footer (the active bindings), the help and the palette; and
     whether the help lists the other actions that ask the device (Count Remotes, Check connection,
-    Compare), which the footer and the palette leave out by the backend's capabilities."""
+    Compare, Submit a Bug), which the footer and the palette already leave out."""
     return {
         "footer": any(b.binding.action == "refresh" for b in app.screen.active_bindings.values()),
         "help": bool(re.search(r" refresh$", help_text(app, app.size.width).plain, re.MULTILINE)),
         "help, the device's other answers": any(
             re.search(rf" {binding_id}$", help_text(app, app.size.width).plain, re.MULTILINE)
-            for binding_id in ("count_remotes", "check_connection", "compare_entry")
+            for binding_id in ("count_remotes", "check_connection", "compare_entry", "bug_report")
         ),
         "palette": "Refresh" in [title for title, *_ in DashboardCommands(app.screen)._commands()],
     }
 
 
 async def test_what_needs_the_device_is_not_offered(bundle: Path) -> None:
-    """Refresh (and Count Remotes, Check connection, Compare) ask the device; a bundle cannot reach it,
-    so they are offered nowhere and Refresh's key does nothing (the live dashboard offers them)."""
+    """Refresh (and Count Remotes, Check connection, Compare, a bug report) ask the device; a bundle
+    cannot reach it, so they are offered nowhere and Refresh's key does nothing (the live dashboard
+    offers them)."""
     live = make_app(LeakyAgent())
     async with live.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: live.agent_state is not None, "the first state")

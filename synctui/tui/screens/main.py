@@ -127,6 +127,7 @@ class MainScreen(Screen):
             id="bug_report",
             palette=N_("Submit a Bug"),
             help=N_("Write a support bundle: what goes in, part by part, never a secret"),
+            needs_device=True,  # the device's config, logs and agent
         ),
         DashboardBinding(
             "i",
