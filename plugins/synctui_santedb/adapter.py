@@ -130,6 +130,6 @@ class SanteDBBackend(Backend):
     async def resubmit(self, since: datetime, until: datetime, progress: ProgressCallback) -> ActionResult:
         """OpenIZ's "Re-Submit To Server": queue again what was created in the range and the server lacks."""
         self._require(Capability.RESUBMIT, "re-submitting by date range")
-        from . import sync_legacy  # only OpenIZ / 2.x servers need it (and its xml.etree)
+        from . import resubmit  # only OpenIZ servers need it (and its xml.etree)
 
-        return await sync_legacy.resubmit(self.client, since, until, progress)
+        return await resubmit.resubmit(self.client, since, until, progress)

@@ -40,6 +40,7 @@ class BundleClient:
     def __init__(self, contents: Contents, description: str, *, opened: bool = True) -> None:
         self.contents = contents
         self.description = description
+        self.reaches_device = not opened  # the screenshots show what the technician had: Refresh
         state = contents.state
         if opened:
             state = replace(

@@ -14,6 +14,7 @@ class PartSpec:
     why: str  # in the manifest: why it is there
     loss: str  # what support loses when it is left out; N_(), shown with _() (the manifest keeps English)
     default: bool = True  # payloads only go in when the user asks
+    nothing: str = ""  # said in the dialog instead of `title` when the part holds nothing; N_()
 
 
 PARTS: tuple[PartSpec, ...] = (
@@ -59,6 +60,7 @@ PARTS: tuple[PartSpec, ...] = (
         N_("End of the agent's and the dashboard's logs"),
         "errors the agent and the dashboard logged",
         N_("support cannot read the errors that were logged"),
+        nothing=N_("Nothing logged (warnings and errors only)"),
     ),
     PartSpec(
         "plugins",

@@ -17,57 +17,37 @@ every capability not claimed must raise NotSupported. The fault suite puts the s
 FaultProxy on 127.0.0.1: whatever the proxy does to the answers, the adapter returns a well-formed
 answer or raises BackendError with one human line. Faults come from a seed; calls are bounded in
 number and time. The seeded mixed run is marked `slow`.
+
+This class binds the suites to pytest (fixtures, which check runs for which capability, the limits);
+the checks are functions: synctui.testing.checks (answers), plugin_checks (the adapter class and the
+plugin's hooks) and fault_run (the run behind the FaultProxy). `Target` lives in synctui.testing.target
+and is importable from here too, the path plugin tests and the new-plugin template use.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from types import ModuleType
 from typing import Any, ClassVar, TypeVar
 
-import httpx
 import pluggy
 import pytest
 import pytest_asyncio
 
-from synctui import hookspecs
-from synctui.backend import (
-    AGENT_OPTIONS,
-    Backend,
-    BackendError,
-    BackendSettings,
-    NotSupported,
-    Option,
-    OptionError,
-)
-from synctui.model import Capability, QueueEntry, QueueKind, Rejection, Snapshot, SyncProgress, SyncResult
-from synctui.testing import checks
+from synctui.backend import Backend, BackendError, NotSupported
+from synctui.model import Capability, QueueEntry, QueueKind, Snapshot, SyncProgress
+from synctui.testing import checks, plugin_checks
 from synctui.testing.checks import UNCLAIMED_CALLS, ConformanceError
+from synctui.testing.fault_run import run_under_faults
 from synctui.testing.faults import FAULTS, HOSTILE, FaultPlan, FaultProxy
+from synctui.testing.target import Target, agent_client
+
+__all__ = ["BackendConformance", "Target"]
 
 T = TypeVar("T")
-OTHER_KIND = "conformance-other-kind"
 UNKNOWN_ID = "conformance-no-such-entry"
-
-
-@dataclass
-class Target:
-    """Where a simulated backend is: `settings.url` is its base URL; with `transport` (an in-process
-    app) the URL's host is only a name, without it the URL is reached over the network."""
-
-    settings: BackendSettings
-    transport: httpx.AsyncBaseTransport | None = None
-
-
-def _client(settings: BackendSettings, transport: httpx.AsyncBaseTransport | None) -> httpx.AsyncClient:
-    """The shared client as the agent builds it."""
-    return httpx.AsyncClient(
-        timeout=httpx.Timeout(settings.timeout), transport=transport, follow_redirects=False
-    )
 
 
 class BackendConformance:
@@ -89,7 +69,7 @@ class BackendConformance:
 
     @pytest_asyncio.fixture
     async def backend(self, target: Target) -> AsyncIterator[Backend]:
-        async with _client(target.settings, target.transport) as http:
+        async with agent_client(target.settings, target.transport) as http:
             adapter = self.adapter(target.settings, http)
             try:
                 yield adapter
@@ -158,34 +138,10 @@ class BackendConformance:
     # --- the adapter class -------------------------------------------------------------------------
 
     def test_kind_and_capabilities(self, backend: Backend) -> None:
-        adapter = self.adapter
-        if not (isinstance(adapter, type) and issubclass(adapter, Backend)):
-            raise ConformanceError(f"{adapter!r} is not a synctui.backend.Backend subclass")
-        if not isinstance(getattr(adapter, "kind", None), str) or not adapter.kind:
-            raise ConformanceError(f"{adapter.__name__}.kind must be a non-empty string")
-        caps = backend.capabilities
-        if not isinstance(caps, frozenset) or not all(isinstance(c, Capability) for c in caps):
-            raise ConformanceError(f"{adapter.__name__}.capabilities must be a frozenset of Capability")
+        plugin_checks.check_adapter_class(self.adapter, backend)
 
     def test_option_declarations(self) -> None:
-        specs = self.adapter.option_specs
-        if not isinstance(specs, tuple) or not all(isinstance(s, Option) for s in specs):
-            raise ConformanceError(
-                f"{self.adapter.__name__}.option_specs must be a tuple of synctui.backend.Option"
-            )
-        names = [spec.name for spec in specs]
-        if len(set(names)) != len(names) or AGENT_OPTIONS & set(names):
-            raise ConformanceError(
-                f"{self.adapter.__name__}.option_specs: names must be unique, not the agent's"
-            )
-        for spec in specs:
-            if not spec.help or "|" in spec.help or "\n" in spec.help:
-                raise ConformanceError(f"option {spec.name}: `help` must be one line, without '|'")
-            if spec.default is not None:
-                try:
-                    spec.check(spec.default, None)
-                except OptionError as exc:
-                    raise ConformanceError(f"option {spec.name}: its default is refused: {exc}") from None
+        plugin_checks.check_option_specs(self.adapter)
 
     @pytest.mark.parametrize("capability", list(Capability), ids=str)
     async def test_unclaimed_capability_is_not_supported(
@@ -387,27 +343,10 @@ class BackendConformance:
     def _manager(self) -> pluggy.PluginManager:
         if self.plugin is None:
             pytest.skip("no `plugin` module named: set `plugin = your_plugin_module` to check its hooks")
-        manager = pluggy.PluginManager("synctui")
-        manager.add_hookspecs(hookspecs)
-        manager.register(self.plugin)
-        return manager
+        return plugin_checks.hook_manager(self.plugin)
 
     def test_plugin_hooks_are_known_and_register_the_adapter(self) -> None:
-        manager = self._manager()
-        try:
-            manager.check_pending()
-        except pluggy.PluginValidationError as exc:
-            raise ConformanceError(
-                f"{self.adapter.kind}: a hook of the plugin has no spec (a typo?): {exc}"
-            ) from exc
-        registered: list[tuple[Any, str | None]] = []
-        manager.hook.synctui_register_backends(register=lambda cls, kind=None: registered.append((cls, kind)))
-        for cls, kind in registered:
-            if cls is self.adapter or (isinstance(cls, str) and kind == self.adapter.kind):
-                return
-        raise ConformanceError(
-            f"{self.adapter.kind}: synctui_register_backends does not register {self.adapter.__name__}"
-        )
+        plugin_checks.check_registers(self._manager(), self.adapter)
 
     def _implemented(self, name: str) -> Any:
         """The plugin's implementation of hook `name`, as a caller; skips when it has none."""
@@ -417,69 +356,14 @@ class BackendConformance:
         return hook
 
     def test_explain_rejection_hook(self) -> None:
-        hook = self._implemented("synctui_explain_rejection")
-        other = hook(kind=OTHER_KIND, raw="HTTP 409 Conflict", status=409)
-        if other is not None:
-            raise ConformanceError(
-                f"{self.adapter.kind}: synctui_explain_rejection explained another kind's reason"
-            )
-        for raw in ("", "}{ not what you expect", *HOSTILE):
-            for status in (None, 400, 409, 500):
-                try:
-                    answer = hook(kind=self.adapter.kind, raw=raw, status=status)
-                except Exception as exc:
-                    raise ConformanceError(
-                        f"{self.adapter.kind}: synctui_explain_rejection raised {type(exc).__name__} on {raw[:40]!r}"
-                    ) from exc
-                if answer is not None:
-                    if not isinstance(answer, Rejection):
-                        raise ConformanceError(
-                            f"{self.adapter.kind}: synctui_explain_rejection returned {answer!r:.80}"
-                        )
-                    if not answer.message.strip() or "\n" in answer.message:
-                        raise ConformanceError(
-                            f"{self.adapter.kind}: synctui_explain_rejection's message is not one line: "
-                            f"{answer.message[:80]!r} (for {raw[:40]!r})"
-                        )
+        plugin_checks.check_explain_rejection(
+            self._implemented("synctui_explain_rejection"), self.adapter.kind
+        )
 
     def test_redact_hook(self) -> None:
-        hook = self._implemented("synctui_redact")
-        record = {"backend": "b", "action": "retry", "target": ["1"], "params": {}, "result": {"ok": True}}
-        for answer in hook(data=dict(record)):
-            if answer is not None and not isinstance(answer, dict):
-                raise ConformanceError(
-                    f"{self.adapter.kind}: synctui_redact returned {type(answer).__name__}"
-                )
-            json.dumps(answer)  # what is exported must stay JSON
+        plugin_checks.check_redact(self._implemented("synctui_redact"), self.adapter.kind)
 
     # --- the fault suite ---------------------------------------------------------------------------
-
-    def _read_calls(
-        self, caps: frozenset[Capability]
-    ) -> list[tuple[str, Callable[[Backend], Awaitable[Any]]]]:
-        """The reads the agent makes most, those the adapter claims."""
-        calls: list[tuple[str, Callable[[Backend], Awaitable[Any]]]] = [
-            ("snapshot()", lambda b: b.snapshot())
-        ]
-        if Capability.ENTRIES in caps:
-            calls.append(("entries(conflicts)", lambda b: b.entries(QueueKind.CONFLICTS, 0, 5)))
-            calls.append(("entries(outbox)", lambda b: b.entries(QueueKind.OUTBOX, 0, 5)))
-        if Capability.CHECK_CONNECTION in caps:
-            calls.append(("check_connection()", lambda b: b.check_connection()))
-        if Capability.COUNT_REMOTES in caps:
-            calls.append(("count_remotes()", lambda b: b.count_remotes()))
-        if Capability.SETTINGS in caps:
-            calls.append(("settings_list()", lambda b: b.settings_list()))
-        return calls
-
-    def _mixed_calls(
-        self, caps: frozenset[Capability]
-    ) -> list[tuple[str, Callable[[Backend], Awaitable[Any]]]]:
-        """The reads, and Synchronize Now when claimed (the action a field worker runs most)."""
-        calls = self._read_calls(caps)
-        if Capability.SYNCHRONIZE in caps:
-            calls.append(("synchronize()", lambda b: b.synchronize(lambda _: None)))
-        return calls
 
     async def _under_faults(
         self,
@@ -490,50 +374,17 @@ class BackendConformance:
         hostile: Sequence[str] = HOSTILE,
     ) -> FaultProxy:
         """`rounds` calls (None: each read once) of the reads, or of the `mixed` calls, through the proxy."""
-        url = httpx.URL(target.settings.url)
-        upstream = str(url.copy_with(path="/", query=None))
-        async with FaultProxy(
-            upstream, plan, transport=target.transport, seed=self.fault_seed, hostile=hostile
-        ) as proxy:
-            proxied = str(url.copy_with(scheme="http", host="127.0.0.1", port=proxy.port))
-            settings = replace(target.settings, url=proxied, timeout=self.fault_timeout)
-            async with _client(settings, None) as http:
-                backend = self.adapter(settings, http)
-                try:
-                    caps = backend.capabilities
-                    calls = self._mixed_calls(caps) if mixed else self._read_calls(caps)
-                    for n in range(len(calls) if rounds is None else rounds):
-                        what, call = calls[n % len(calls)]
-                        await self._faulted_call(backend, call(backend), what, proxy)
-                finally:
-                    await backend.aclose()
-        if proxy.errors:
-            raise AssertionError(
-                f"the fault proxy itself failed (a bug in synctui.testing): {proxy.errors[0]}"
-            )
-        return proxy
-
-    async def _faulted_call(
-        self, backend: Backend, call: Awaitable[Any], what: str, proxy: FaultProxy
-    ) -> None:
-        def where() -> str:
-            return f"{what} under faults ({', '.join(sorted(proxy.injected)) or 'none'})"
-
-        try:
-            answer = await asyncio.wait_for(call, self.call_limit)
-        except TimeoutError:
-            raise ConformanceError(
-                f"{backend.kind}: {where()} did not finish within {self.call_limit:g} s"
-            ) from None
-        except Exception as exc:
-            checks.check_error(exc, backend, where())
-            checks.check_no_secret(exc.rejection, backend, where())  # type: ignore[attr-defined]
-            return
-        if isinstance(answer, Snapshot):
-            checks.check_snapshot(answer, backend)
-        if isinstance(answer, SyncResult):
-            checks.check_sync_result(answer, backend)
-        checks.check_no_secret(answer, backend, where())
+        return await run_under_faults(
+            self.adapter,
+            target,
+            plan,
+            rounds=rounds,
+            mixed=mixed,
+            hostile=hostile,
+            seed=self.fault_seed,
+            timeout=self.fault_timeout,
+            call_limit=self.call_limit,
+        )
 
     @pytest.mark.parametrize("fault", FAULTS)
     async def test_fault(self, target: Target, fault: str) -> None:

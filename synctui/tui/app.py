@@ -208,6 +208,11 @@ class SyncTuiApp(App[None]):
         return bool(self.agent_state and self.agent_state.readonly_allows_sync)
 
     @property
+    def reaches_device(self) -> bool:
+        """False on a support bundle opened read-only: nothing there can ask the device."""
+        return getattr(self.client, "reaches_device", True)
+
+    @property
     def pin_required(self) -> bool:
         return bool(self.agent_state and self.agent_state.pin_required)
 

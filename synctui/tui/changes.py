@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from textual.dom import DOMNode
 
     from synctui.tui.app import SyncTuiApp
+    from synctui.tui.keymap import DashboardBinding
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -69,12 +70,14 @@ def offers(app: SyncTuiApp, backend: str, name: str | ActionSpec, queue: QueueKi
     )
 
 
-def allowed_now(app: SyncTuiApp, catalogue: str | None) -> bool:
-    """Whether a binding that runs catalogue action `catalogue` may be listed (help, palette) under the
-    current read-only state; the screen's check_action then decides for its backend and queue."""
-    if catalogue is None or not app.is_readonly:
+def allowed_now(app: SyncTuiApp, binding: DashboardBinding) -> bool:
+    """Whether `binding` may be listed (help, palette) where the device can be reached or not and under
+    the current read-only state; the screen's check_action then decides for its backend and queue."""
+    if binding.needs_device and not app.reaches_device:
+        return False
+    if binding.catalogue is None or not app.is_readonly:
         return True
-    return action(catalogue).allowed_readonly(readonly_allows_sync=app.readonly_allows_sync)
+    return action(binding.catalogue).allowed_readonly(readonly_allows_sync=app.readonly_allows_sync)
 
 
 # What an action did to one entry, in words: (done, not done).

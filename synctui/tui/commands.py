@@ -39,7 +39,7 @@ class DashboardCommands(Provider):
             if binding.palette is not None and target is not None:
                 placed.append((targets.index(target), binding, target))
         for _order, binding, target in sorted(placed, key=lambda entry: entry[0]):
-            if not allowed_now(app, binding.catalogue):
+            if not allowed_now(app, binding):
                 continue
             if target is not app and not target.check_action(binding.action.split("(")[0], ()):
                 continue

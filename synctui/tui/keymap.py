@@ -20,6 +20,7 @@ class DashboardBinding(Binding):
     palette: str | None = None  # command palette title; None = not a palette command
     help: str = ""
     catalogue: str | None = None  # the synctui.actions entry it runs: offered only when the catalogue says so
+    needs_device: bool = False  # asks the device through the agent: not offered where none can be reached
 
 
 def usable_keymap(keymap: Mapping[str, str] | None) -> dict[str, str]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 
 from synctui.i18n import _, pgettext
-from synctui.tui.keymap import current_keys, key_label
+from synctui.tui.changes import allowed_now
+from synctui.tui.keymap import DashboardBinding, current_keys, key_label
 
 if TYPE_CHECKING:
     from synctui.tui.app import SyncTuiApp
@@ -56,12 +57,15 @@ def step_words(action: str) -> str:
 
 
 def step_keys(app: SyncTuiApp, action: str) -> list[str]:
-    """The keys, as remapped, that take a verdict's step `action` ("open-conflicts": ["4"]), in order."""
+    """The keys, as remapped, that take a verdict's step `action` ("open-conflicts": ["4"]), in order;
+    none when a binding on the way is not offered here (Refresh in a support bundle)."""
     keys = []
     for screen, binding_id in _STEP_BINDINGS.get(action, ()):
         binding = next(
-            (b for b in _bindings_of(screen) if isinstance(b, Binding) and b.id == binding_id), None
+            (b for b in _bindings_of(screen) if isinstance(b, DashboardBinding) and b.id == binding_id), None
         )
+        if binding is not None and not allowed_now(app, binding):
+            return []
         if binding is not None and (found := current_keys(binding, app.keymap)):
             keys.append(key_label(app, found[0]))
     return keys

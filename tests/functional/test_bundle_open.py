@@ -4,6 +4,7 @@ interface as the live agent; a damaged bundle ends in one line."""
 from __future__ import annotations
 
 import io
+import re
 import tarfile
 from pathlib import Path
 
@@ -22,11 +23,15 @@ from synctui.client import AgentRefused
 from synctui.model import QueueKind
 from synctui.tui.app import SyncTuiApp
 from synctui.tui.changes import offers
+from synctui.tui.commands import DashboardCommands
+from synctui.tui.screens.help import help_text
 from synctui.tui.screens.queue_browser import QueueBrowserScreen
+from synctui.tui.step_keys import step_with_keys
 from tests.functional.bundle_fakes import LeakyAgent, canary_config, make_bundle
 from tests.functional.tui_fakes import NOW, clock, make_app, until
 
 SIZE = (80, 24)
+STALE_STEP = "Wait for the first refresh, or refresh now."
 
 
 async def settled(pilot) -> None:
@@ -138,6 +143,43 @@ async def test_every_change_is_hidden_and_refused(bundle: Path) -> None:
         with pytest.raises(AgentRefused) as refused:
             await change
         assert refused.value.status == 403 and "support bundle" in refused.value.message
+
+
+def refresh_offered(app: SyncTuiApp) -> dict[str, bool]:
+    """Where the dashboard offers Refresh: its footer (the active bindings), the help and the palette; and
+    whether the help lists the other actions that ask the device (Count Remotes, Check connection,
+    Compare, Submit a Bug), which the footer and the palette already leave out."""
+    return {
+        "footer": any(b.binding.action == "refresh" for b in app.screen.active_bindings.values()),
+        "help": bool(re.search(r" refresh$", help_text(app, app.size.width).plain, re.MULTILINE)),
+        "help, the device's other answers": any(
+            re.search(rf" {binding_id}$", help_text(app, app.size.width).plain, re.MULTILINE)
+            for binding_id in ("count_remotes", "check_connection", "compare_entry", "bug_report")
+        ),
+        "palette": "Refresh" in [title for title, *_ in DashboardCommands(app.screen)._commands()],
+    }
+
+
+async def test_what_needs_the_device_is_not_offered(bundle: Path) -> None:
+    """Refresh (and Count Remotes, Check connection, Compare, a bug report) ask the device; a bundle
+    cannot reach it, so they are offered nowhere and Refresh's key does nothing (the live dashboard
+    offers them)."""
+    live = make_app(LeakyAgent())
+    async with live.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: live.agent_state is not None, "the first state")
+        assert all(refresh_offered(live).values())
+        assert (
+            step_with_keys(live, STALE_STEP, "refresh") == "Wait for the first refresh, or refresh now (r)."
+        )
+    app = opened_app(bundle)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.agent_state is not None, "the bundle's state")
+        await settled(pilot)
+        assert not any(refresh_offered(app).values()), refresh_offered(app)
+        assert step_with_keys(app, STALE_STEP, "refresh") == STALE_STEP  # the words are the verdict's
+        await pilot.press("r")
+        await settled(pilot)
+        assert [n.message for n in app._notifications] == []
 
 
 async def test_support_browses_the_queues_and_reads_each_rejection(bundle: Path) -> None:

@@ -12,7 +12,7 @@ from synctui.bundle.build import PAYLOAD_SAMPLE
 from synctui.bundle.words import size_text
 from synctui.model import QueueKind
 from synctui.tui.screens.bug_report import BugReportScreen
-from tests.functional.bundle_fakes import LeakyAgent, canary_config
+from tests.functional.bundle_fakes import LeakyAgent, canary_config, write_log
 from tests.functional.tui_fakes import make_app, until
 
 
@@ -35,6 +35,25 @@ def part_lines(screen: BugReportScreen) -> dict[str, str]:
 
 def status_text(screen: BugReportScreen) -> str:
     return str(screen.query_one("#bug-status", Static).render())
+
+
+async def logs_line(state_dir) -> str:
+    app = make_app(LeakyAgent(), config=canary_config(state_dir))
+    async with app.run_test(size=(80, 24)) as pilot:
+        return part_lines(await open_dialog(app, pilot))["logs"]
+
+
+async def test_logs_with_nothing_logged_are_not_offered_empty(tmp_path) -> None:
+    """The dashboard's log file exists as soon as it starts, and stays empty while nothing reaches
+    its level (warnings): the list says so instead of offering an empty part; a log with lines is in."""
+    quiet = tmp_path / "quiet"
+    quiet.mkdir()
+    (quiet / "synctui.log").write_text("")
+    line = await logs_line(quiet)
+    assert line.startswith(" -  logs") and line.endswith("Nothing logged (warnings and errors only)")
+    write_log(tmp_path / "logged")
+    line = await logs_line(tmp_path / "logged")
+    assert line.startswith("[x] logs") and line.endswith("End of the agent's and the dashboard's logs")
 
 
 async def test_b_opens_submit_a_bug_and_writes_the_parts_kept(tmp_path) -> None:

@@ -94,6 +94,7 @@ class BackendDetailsScreen(Screen):
             palette=N_("Check connection"),
             help=N_("Probe the server, read-only: reachable, latency, credentials"),
             catalogue="check-connection",
+            needs_device=True,
         ),
         DashboardBinding("escape", "close", N_("Back"), id="close_details", help=N_("Back to the dashboard")),
     ]

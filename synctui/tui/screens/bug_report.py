@@ -15,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, OptionList, Static
 from textual.widgets.option_list import Option
 
-from synctui.bundle.parts import DEFAULT_PARTS, PARTS, PARTS_BY_NAME
+from synctui.bundle.parts import DEFAULT_PARTS, PARTS, PARTS_BY_NAME, PartSpec
 from synctui.bundle.words import size_text, written_lines
 from synctui.i18n import N_, _, ngettext, number
 from synctui.tui.format import safe
@@ -51,15 +51,14 @@ def dashboard_sources(app: SyncTuiApp) -> Sources:
     )
 
 
-def part_line(name: str, title: str, kept: bool, size: int | None, estimated: bool) -> str:
-    """One part in the list; `[x]` / `[ ]` says whether it goes in, whatever the colours."""
+def part_line(part: PartSpec, kept: bool, size: int | None, estimated: bool) -> str:
+    """One part in the list; `[x]` / `[ ]` says whether it goes in, whatever the colours. A part that
+    holds nothing is not offered: no box, and what it lacks said when the part knows how."""
     if size == 0:
-        shown = _("empty")
-    elif size is None:
-        shown = _("unknown")
-    else:
-        shown = ("~" if estimated else "") + size_text(size)
-    return f"{'[x]' if kept else '[ ]'} {name:<11} {shown:>10} {_(title)}"
+        empty = _("empty")
+        return f" -  {part.name:<11} {empty:>10} {_(part.nothing or part.title)}"
+    shown = _("unknown") if size is None else ("~" if estimated else "") + size_text(size)
+    return f"{'[x]' if kept else '[ ]'} {part.name:<11} {shown:>10} {_(part.title)}"
 
 
 class PartList(OptionList):
@@ -174,7 +173,7 @@ class BugReportScreen(ModalScreen[None]):
         for part in PARTS:
             size = prepared.size(part.name)
             kept = part.name in self.kept and part.name in held
-            line = part_line(part.name, part.title, kept, size, prepared.estimated(part.name))
+            line = part_line(part, kept, size, prepared.estimated(part.name))
             parts.add_option(Option(Content(line), id=part.name, disabled=part.name not in held))
         parts.highlighted = highlighted if highlighted is not None else 0
         self.query_one("#bug-write", Button).disabled = False

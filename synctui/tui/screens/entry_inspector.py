@@ -60,6 +60,7 @@ class EntryInspectorScreen(Screen):
             palette=N_("Compare with server"),
             help=N_("Local copy beside the server copy"),
             catalogue="compare",
+            needs_device=True,
         ),
         DashboardBinding(
             "d",

@@ -25,7 +25,7 @@ def help_text(app, width: int) -> Content:
     in a column of its own."""
     keymap = app.keymap
     groups = [
-        (_(group.title), [binding for binding in group.bindings if allowed_now(app, binding.catalogue)])
+        (_(group.title), [binding for binding in group.bindings if allowed_now(app, binding)])
         for group in key_groups()
     ]
     shown = [binding for _, bindings in groups for binding in bindings]

@@ -55,6 +55,7 @@ class MainScreen(Screen):
             id="refresh",
             palette=N_("Refresh"),
             help=N_("Ask the agent to refresh"),
+            needs_device=True,
         ),
         DashboardBinding(
             "1",
@@ -126,6 +127,7 @@ class MainScreen(Screen):
             id="bug_report",
             palette=N_("Submit a Bug"),
             help=N_("Write a support bundle: what goes in, part by part, never a secret"),
+            needs_device=True,  # the device's config, logs and agent
         ),
         DashboardBinding(
             "i",
@@ -153,6 +155,7 @@ class MainScreen(Screen):
             palette=N_("Count remotes"),
             help=N_("Count records on the server beside the local counts"),
             catalogue="count-remotes",
+            needs_device=True,
         ),
         DashboardBinding(
             "x",
@@ -291,6 +294,8 @@ class MainScreen(Screen):
             return view is not None and offers(self.tui, view.snapshot.backend, action)
         if action == "bug_report":
             return self.tui.config is not None
+        if action == "refresh":
+            return self.tui.reaches_device
         if action in ("next_backend", "prev_backend"):
             state = self.tui.agent_state
             return state is not None and len(state.backends) > 1

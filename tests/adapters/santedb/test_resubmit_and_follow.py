@@ -135,7 +135,7 @@ async def test_resubmit_refuses_when_the_outbox_is_too_full_to_check(openiz) -> 
 
 
 def test_record_keys_of_json_and_xml_payloads() -> None:
-    from synctui_santedb.sync_legacy import record_keys
+    from synctui_santedb.record_keys import record_keys
 
     a, b = "7d2e5c1a-9f43-4b7e-a2c1-0e8d6b4f3a21", "0B7C0F4E-3C1B-4D7E-9A8F-1E2D3C4B5A69"
 
