@@ -160,6 +160,15 @@ def number(value: int | float) -> str:
     return format_decimal(value, locale=_babel_locale)
 
 
+def percent(whole: int) -> str:
+    """A whole percentage as the language writes it: 40% in English, 40 % in French."""
+    if _language == SOURCE_LANGUAGE:
+        return f"{whole}%"
+    from babel.numbers import format_percent
+
+    return format_percent(whole / 100, locale=_babel_locale)
+
+
 def clock(moment: datetime, skeleton: str) -> str:
     """`moment` by a CLDR skeleton in the language's order and separators: "Hm" (09:42), "Md" (10/03),
     "yMd" (10/03/2026). Only for languages other than English (whose callers use strftime)."""
