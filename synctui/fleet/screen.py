@@ -26,12 +26,12 @@ from textual.widgets import DataTable, Input, Static
 
 from synctui._httpx import httpx
 from synctui.config import RemoteAgent
+from synctui.fleet.columns import LEVEL_STYLES, Cells, Column, cells, layout_for
 from synctui.fleet.queries import BackendDetail, DeviceRow, FleetClient, FleetError
 from synctui.fleet.table import (
     AMBER_AFTER,
     RED_AFTER,
     Summary,
-    age_level,
     age_or,
     by_risk,
     diagnosis,
@@ -48,37 +48,10 @@ from synctui.text import one_line, visible
 from synctui.tui.widgets.shared.dashboard_footer import DashboardFooter
 from synctui.verdict import LEVEL_WORDS
 
-AGE_STYLES = {"ok": "", "amber": "bold yellow", "red": "bold red"}
-LEVEL_STYLES = {
-    Level.SAFE: "green",
-    Level.WAITING: "yellow",
-    Level.ATTENTION: "bold red",
-    Level.UNKNOWN: "bold magenta",
-}
-COLUMNS = (
-    N_("Device"),
-    N_("Site"),
-    N_("Verdict"),
-    N_("Unsent"),
-    N_("Conflicts"),
-    N_("Oldest pending"),
-    N_("Last contact"),
-    N_("Last full sync"),
-    N_("Data age"),
-    N_("Diagnosis"),
-)
 REFRESH_SECONDS = 30.0
 FIRST_PAGE = 50  # devices read first, riskiest: more than a 40-line screen holds
 TABLE_ACTIONS = {"filter", "refresh", "clear_filter"}
 TABLE_ROWS = 500  # rows in the table at most; nobody reads more, and the filter narrows
-
-
-def _count(value: int | None) -> Text:
-    return Text(unknown() if value is None else number(value), style="dim" if value is None else "")
-
-
-def _age(moment: datetime | None, now: datetime, missing: str | None = None) -> Text:
-    return Text(age_or(moment, now, missing), style=AGE_STYLES[age_level(moment, now)])
 
 
 def matches(row: DeviceRow, words: str, level: Level) -> bool:
@@ -105,7 +78,7 @@ class FleetApp(App[None]):
     #diagnosis { height: auto; max-height: 2; padding: 0 1; background: $boost; }
     #filter { display: none; }
     #filter.shown { display: block; }
-    #fleet { height: 1fr; }
+    #fleet { height: 1fr; scrollbar-size-vertical: 1; }
     #status { height: 1; padding: 0 1; color: $text-muted; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -141,6 +114,7 @@ class FleetApp(App[None]):
         self.loaded = False  # every device read (before: the first page only)
         self.counted: Summary | None = None  # the summary counted by Prometheus, until every device is read
         self.error: str | None = None
+        self.layout: tuple[Column, ...] = ()  # the table's columns now
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -153,7 +127,6 @@ class FleetApp(App[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#fleet", DataTable)
-        table.add_columns(*(_(column) for column in COLUMNS))
         table.focus()  # keys go to the table, not to the filter box while it is hidden
         self.load()
         self.set_interval(self.refresh_seconds, self.load)
@@ -203,27 +176,25 @@ class FleetApp(App[None]):
                 histogram,
             )
         )
-        table = self.query_one("#fleet", DataTable)
-        table.clear()
-        for row in self.shown[:TABLE_ROWS]:
-            level = level_of(row, now, self.silent_after)
-            table.add_row(
-                Text(visible(row.device)),
-                Text(visible(row.labels.get("site", ""))),
-                Text(LEVEL_WORDS[level], style=LEVEL_STYLES[level]),
-                _count(row.unsent),
-                _count(row.conflicts),
-                Text(age_or(row.oldest_pending, now, "—" if row.unsent == 0 else None)),
-                _age(row.last_contact, now),
-                Text(
-                    full_sync_text(row, now),
-                    style=AGE_STYLES["red" if row.never_fully_synced else age_level(row.last_full_sync, now)],
-                ),
-                _age(row.last_seen, now, _("never")),
-                Text(diagnosis(row, now, self.silent_after)),
-                key=row.device,
-            )
+        self._fill_table(now)
         self.query_one("#status", Static).update(Text(self._status(summary)))
+
+    def _fill_table(self, now: datetime) -> None:
+        """The shown devices in the widest layout the table's width holds (columns rebuilt only when
+        the layout changes)."""
+        table = self.query_one("#fleet", DataTable)
+        rows = [Cells(row, now, self.silent_after) for row in self.shown[:TABLE_ROWS]]
+        layout = layout_for(self.size.width, rows)
+        table.clear(columns=layout != self.layout)
+        if layout != self.layout:
+            table.add_columns(*(column.header() for column in layout))
+            self.layout = layout
+        for c in rows:
+            table.add_row(*cells(layout, c), key=c.row.device)
+
+    def on_resize(self) -> None:
+        if self.rows:
+            self.redraw()
 
     def _status(self, summary: Summary) -> str:
         if not self.loaded:
