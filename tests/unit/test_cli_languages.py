@@ -3,6 +3,7 @@ wrote and the machine words (queue names, --json) stay as they are."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 
 import pytest
@@ -152,3 +153,43 @@ def test_a_broken_config_still_shows_help_and_its_lang_is_read_before_parsing(tm
     with pytest.raises(SystemExit):
         main(["--help", "--config", str(french)])
     assert "Tout ce qui a été saisi sur cet appareil" in capsys.readouterr().out
+
+
+def test_set_pin_fleet_new_plugin_bug_report_and_open_speak_french_with_lang_fr(
+    monkeypatch, capsys, tmp_path
+):
+    """Their refusals and results in French; what is typed or read by a machine (option names, the
+    config line, --json) stays as it is."""
+    monkeypatch.setattr("sys.stdin", io.StringIO("12\n"))
+    assert main(["set-pin", "--lang", "fr"]) == 2
+    assert capsys.readouterr().err.strip() == "synctui: utilisez au moins 4 caractères"
+    monkeypatch.setattr("sys.stdin", io.StringIO("4321\n"))
+    assert main(["set-pin", "--lang", "fr"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith('admin_pin_hash = "') and out.rstrip().endswith(
+        "# à mettre sous [agent] dans la configuration"
+    )
+    assert main(["fleet", "gate", "--prometheus", "http://x", "--label", "site", "--lang", "fr"]) == 2
+    assert "synctui: --label attend NOM=VALEUR" in capsys.readouterr().err
+    assert main(["fleet", "--json", "--lang", "fr"]) == 2
+    assert "--prometheus URL est obligatoire" in capsys.readouterr().err
+    assert main(["new-plugin", "santedb", "--lang", "fr"]) == 2
+    assert "'santedb' est un type que synctui a déjà" in capsys.readouterr().err
+    assert main(["new-plugin", "acme", "--dir", str(tmp_path), "--lang", "fr"]) == 0
+    assert capsys.readouterr().out.startswith(f"{tmp_path / 'synctui-acme'} écrit (")
+    assert main(["bug-report", "--exclude", "pictures", "--lang", "fr"]) == 2
+    assert "synctui: --exclude: partie inconnue 'pictures' ; parties : " in capsys.readouterr().err
+    missing = tmp_path / "nothing.tar.gz"
+    assert main(["open", str(missing), "--lang", "fr"]) == 1
+    assert (
+        f"{missing} n'est pas un paquet de support lisible : impossible de le lire" in capsys.readouterr().err
+    )
+
+    i18n.use("en")
+    monkeypatch.setattr("sys.stdin", io.StringIO("4321\n"))
+    assert main(["set-pin"]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("# put this under [agent] in the config")
+    assert main(["fleet", "--json"]) == 2
+    assert "--prometheus URL is required" in capsys.readouterr().err
+    assert main(["open", str(missing)]) == 1
+    assert f"{missing} is not a readable support bundle: cannot read it" in capsys.readouterr().err
