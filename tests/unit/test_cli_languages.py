@@ -32,10 +32,10 @@ def test_queue_speaks_french_with_lang_fr(monkeypatch, capsys):
     assert main(["queue", "ls", "clinic", "conflicts", "--lang", "fr"]) == 0
     assert main(["queue", "show", "clinic", "conflicts", "e1", "--lang", "fr"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("conflicts : entrées 1 à 2 sur 2\n"), out
+    assert out.startswith("conflicts\xa0: entrées 1 à 2 sur 2\n"), out
     assert "essais 3" in out
-    assert "Rejeté : birth date in the future" in out
-    assert "Que faire : Fix the record, then retry" in out
+    assert "Rejeté\xa0: birth date in the future" in out
+    assert "Que faire\xa0: Fix the record, then retry" in out
     assert out.rstrip().endswith("… (tronqué)")
     assert main(["queue", "retry", "clinic", "--lang", "fr"]) == 2
     assert capsys.readouterr().err.strip() == "synctui: indiquez des identifiants d'entrées ou --all"
@@ -79,7 +79,7 @@ def test_audit_archive_and_plugins_speak_french_with_lang_fr(monkeypatch, capsys
     assert main(["archive", "ls", "--lang", "fr"]) == 0
     assert "par ana  (restaurée le 2026-11-30T11:00:00)" in capsys.readouterr().out
     assert main(["plugins", "--lang", "fr"]) == 0
-    assert "systèmes : santedb" in capsys.readouterr().out
+    assert "systèmes\xa0: santedb" in capsys.readouterr().out
     assert main(["plugins", "--options", "santedb", "--lang", "fr"]) == 0
     assert capsys.readouterr().out.split()[:5] == ["option", "type", "défaut", "secret", "signification"]
 
@@ -96,7 +96,7 @@ def test_help_and_argument_errors_speak_the_language_chosen_before_parsing(monke
     with pytest.raises(SystemExit):
         main(["--lang", "fr", "--help"])
     out = capsys.readouterr().out
-    assert "Tout ce qui a été saisi sur cet appareil est-il bien arrivé sur le serveur ?" in out
+    assert "Tout ce qui a été saisi sur cet appareil est-il bien arrivé sur le serveur\u202f?" in out
     assert "Synchroniser maintenant, attendre et juger le résultat" in out
     with pytest.raises(SystemExit):
         main(["resubmit", "clinic", "--since", "hier", "--until", "2026-11-02", "--lang", "fr"])
@@ -126,12 +126,12 @@ def test_refusals_and_confirmations_of_changes_speak_french_with_lang_fr(monkeyp
     refused = capsys.readouterr().err.strip()
     assert (
         refused
-        == "synctui: Remettre les conflits en file refusé : lecture seule (--readonly). Rien n'a été envoyé."
+        == "synctui: Remettre les conflits en file refusé\xa0: lecture seule (--readonly). Rien n'a été envoyé."
     )
     monkeypatch.setattr("sys.stdin.isatty", lambda: False)
     assert main(["reset", "clinic", "--all", "--lang", "fr"]) == 2
     err = capsys.readouterr().err
-    assert "tous les marqueurs de synchronisation : non confirmé (lancez avec --yes" in err
+    assert "tous les marqueurs de synchronisation\xa0: non confirmé (lancez avec --yes" in err
     assert fake.changes == []
 
     i18n.use("en")
@@ -178,11 +178,11 @@ def test_set_pin_fleet_new_plugin_bug_report_and_open_speak_french_with_lang_fr(
     assert main(["new-plugin", "acme", "--dir", str(tmp_path), "--lang", "fr"]) == 0
     assert capsys.readouterr().out.startswith(f"{tmp_path / 'synctui-acme'} écrit (")
     assert main(["bug-report", "--exclude", "pictures", "--lang", "fr"]) == 2
-    assert "synctui: --exclude: partie inconnue 'pictures' ; parties : " in capsys.readouterr().err
+    assert "synctui: --exclude: partie inconnue 'pictures'\u202f; parties\xa0: " in capsys.readouterr().err
     missing = tmp_path / "nothing.tar.gz"
     assert main(["open", str(missing), "--lang", "fr"]) == 1
     assert (
-        f"{missing} n'est pas un paquet de support lisible : impossible de le lire" in capsys.readouterr().err
+        f"{missing} n'est pas un paquet de support lisible\xa0: impossible de le lire" in capsys.readouterr().err
     )
 
     i18n.use("en")
