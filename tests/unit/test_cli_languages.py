@@ -126,7 +126,7 @@ def test_refusals_and_confirmations_of_changes_speak_french_with_lang_fr(monkeyp
     refused = capsys.readouterr().err.strip()
     assert (
         refused
-        == "synctui: Remettre les conflits en file refusé\xa0: lecture seule (--readonly). Rien n'a été envoyé."
+        == "synctui: Action « Remettre les conflits en file » refusée\xa0: lecture seule (--readonly). Rien n'a été envoyé."
     )
     monkeypatch.setattr("sys.stdin.isatty", lambda: False)
     assert main(["reset", "clinic", "--all", "--lang", "fr"]) == 2
@@ -182,7 +182,8 @@ def test_set_pin_fleet_new_plugin_bug_report_and_open_speak_french_with_lang_fr(
     missing = tmp_path / "nothing.tar.gz"
     assert main(["open", str(missing), "--lang", "fr"]) == 1
     assert (
-        f"{missing} n'est pas un paquet de support lisible\xa0: impossible de le lire" in capsys.readouterr().err
+        f"{missing} n'est pas un paquet de support lisible\xa0: impossible de le lire"
+        in capsys.readouterr().err
     )
 
     i18n.use("en")
