@@ -126,7 +126,7 @@ def test_refusals_and_confirmations_of_changes_speak_french_with_lang_fr(monkeyp
     refused = capsys.readouterr().err.strip()
     assert (
         refused
-        == "synctui: Action « Remettre les conflits en file » refusée\xa0: lecture seule (--readonly). Rien n'a été envoyé."
+        == "synctui: Action «\xa0Remettre les conflits en file\xa0» refusée\xa0: lecture seule (--readonly). Rien n'a été envoyé."
     )
     monkeypatch.setattr("sys.stdin.isatty", lambda: False)
     assert main(["reset", "clinic", "--all", "--lang", "fr"]) == 2
