@@ -79,7 +79,7 @@ class FleetApp(App[None]):
     #filter { display: none; }
     #filter.shown { display: block; }
     #fleet { height: 1fr; scrollbar-size-vertical: 1; }
-    #status { height: 1; padding: 0 1; color: $text-muted; }
+    #status { height: auto; max-height: 2; padding: 0 1; color: $text-muted; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", N_("Filter"), id="fleet.filter"),
