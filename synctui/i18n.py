@@ -151,13 +151,25 @@ def duration(parts: Sequence[tuple[int, str]], *, width: str = "narrow") -> str:
     )
 
 
-def number(value: int | float) -> str:
-    """A count with the language's grouping: 12,345 in English, 12 345 in French."""
+def number(value: int | float, places: int | None = None) -> str:
+    """A number with the language's grouping and decimal sign: 12,345 in English, 12 345 in French;
+    with `places`, exactly that many decimals: 172.6 in English, 172,6 in French."""
     if _language == SOURCE_LANGUAGE:
-        return f"{value:,}"
+        return f"{value:,}" if places is None else f"{value:,.{places}f}"
     from babel.numbers import format_decimal
 
-    return format_decimal(value, locale=_babel_locale)
+    if places is None:
+        return format_decimal(value, locale=_babel_locale)
+    return format_decimal(value, format="#,##0." + "0" * places, locale=_babel_locale)
+
+
+def percent(whole: int) -> str:
+    """A whole percentage as the language writes it: 40% in English, 40 % in French."""
+    if _language == SOURCE_LANGUAGE:
+        return f"{whole}%"
+    from babel.numbers import format_percent
+
+    return format_percent(whole / 100, locale=_babel_locale)
 
 
 def clock(moment: datetime, skeleton: str) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 
 from synctui.bundle import layout
 from synctui.bundle.collect import Collected
+from synctui.i18n import _
 from synctui.model import (
     AgentState,
     DecodeError,
@@ -83,10 +84,10 @@ def from_files(files: dict[str, Any]) -> Contents:
     """The objects of a bundle's JSON files ({name: data}); BundleError when one does not fit."""
     head = files.get(layout.STATE)
     if not isinstance(head, dict):
-        raise BundleError("it holds no device state (the state part was left out when it was made)")
+        raise BundleError(_("it holds no device state (the state part was left out when it was made)"))
     if head.get("state") is None:
-        why = (head.get("errors") or {}).get("state", "the agent did not answer")
-        raise BundleError(f"it holds no device state: {why}")
+        why = (head.get("errors") or {}).get("state") or _("the agent did not answer")
+        raise BundleError(_("it holds no device state: {why}").format(why=why))
     try:
         contents = Contents(
             taken_at=from_data(datetime, head.get("taken_at")),
@@ -112,5 +113,7 @@ def from_files(files: dict[str, Any]) -> Contents:
                 details = from_data(list[EntryDetail], data["entries"])
                 contents.details[str(data["backend"])] = {d.entry.id: d for d in details}
     except (DecodeError, KeyError, TypeError, ValueError) as exc:
-        raise BundleError(f"its data does not have the expected shape ({exc})") from None
+        raise BundleError(
+            _("its data does not have the expected shape ({error})").format(error=exc)
+        ) from None
     return contents

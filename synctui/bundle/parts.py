@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from synctui.i18n import N_
+from synctui.i18n import N_, _
 
 
 @dataclass(frozen=True)
@@ -89,4 +89,5 @@ def check_part_names(names: list[str]) -> None:
     """ValueError (one line) naming the first unknown part."""
     for name in names:
         if name not in PARTS_BY_NAME:
-            raise ValueError(f"unknown part {name!r}; parts: {', '.join(PARTS_BY_NAME)}")
+            said = _("unknown part {name}; parts: {parts}")
+            raise ValueError(said.format(name=repr(name), parts=", ".join(PARTS_BY_NAME)))

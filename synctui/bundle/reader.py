@@ -14,6 +14,7 @@ from typing import Any
 
 from synctui.bundle import age, layout
 from synctui.bundle.contents import BundleError, Contents, from_files
+from synctui.i18n import _
 
 MAX_FILE = 64 * 1024 * 1024
 MAX_TOTAL = 256 * 1024 * 1024
@@ -33,10 +34,10 @@ def open_bundle(path: Path, identity: Path | None = None) -> OpenedBundle:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise BundleError(f"cannot read it: {exc.strerror or exc}") from None
+        raise BundleError(_("cannot read it: {error}").format(error=exc.strerror or exc)) from None
     if age.is_encrypted(data):
         if identity is None:
-            raise BundleError("it is encrypted: give the key that opens it with --identity FILE")
+            raise BundleError(_("it is encrypted: give the key that opens it with --identity FILE"))
         try:
             data = age.decrypt(data, identity)
         except ValueError as exc:
@@ -44,7 +45,7 @@ def open_bundle(path: Path, identity: Path | None = None) -> OpenedBundle:
     files = _members(data)
     manifest = _json(files, layout.MANIFEST)
     if not isinstance(manifest, dict) or manifest.get("format") != layout.FORMAT:
-        raise BundleError("its manifest is missing or of a format this synctui does not know")
+        raise BundleError(_("its manifest is missing or of a format this synctui does not know"))
     _check(manifest, files)
     decoded = {
         name: _json(files, name) for name in files if name.endswith(".json") and name != layout.MANIFEST
@@ -62,34 +63,42 @@ def _members(data: bytes) -> dict[str, bytes]:
                 if not member.isfile():
                     continue
                 if member.size > MAX_FILE or total + member.size > MAX_TOTAL:
-                    raise BundleError(f"{member.name} is larger than any bundle synctui writes")
+                    raise BundleError(
+                        _("{name} is larger than any bundle synctui writes").format(name=member.name)
+                    )
                 total += member.size
                 reader = tar.extractfile(member)
                 name = member.name.partition("/")[2]
                 files[name] = reader.read() if reader is not None else b""
     except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
-        raise BundleError(f"it is truncated or damaged ({exc or type(exc).__name__})") from None
+        raise BundleError(
+            _("it is truncated or damaged ({error})").format(error=exc or type(exc).__name__)
+        ) from None
     if not files:
-        raise BundleError("it holds no files")
+        raise BundleError(_("it holds no files"))
     return files
 
 
 def _json(files: dict[str, bytes], name: str) -> Any:
     if name not in files:
-        raise BundleError(f"it has no {name}")
+        raise BundleError(_("it has no {name}").format(name=name))
     try:
         return json.loads(files[name])
     except (ValueError, UnicodeDecodeError) as exc:
-        raise BundleError(f"{name} is not valid JSON ({exc})") from None
+        raise BundleError(_("{name} is not valid JSON ({error})").format(name=name, error=exc)) from None
 
 
 def _check(manifest: dict[str, Any], files: dict[str, bytes]) -> None:
     listed = manifest.get("files")
     if not isinstance(listed, list):
-        raise BundleError("its manifest lists no files")
+        raise BundleError(_("its manifest lists no files"))
     for item in listed:
         name = item.get("file") if isinstance(item, dict) else None
         if name not in files:
-            raise BundleError(f"{name} is listed in the manifest but missing (truncated?)")
+            raise BundleError(
+                _("{name} is listed in the manifest but missing (truncated?)").format(name=name)
+            )
         if hashlib.sha256(files[name]).hexdigest() != item.get("sha256"):
-            raise BundleError(f"{name} does not match its checksum in the manifest (damaged)")
+            raise BundleError(
+                _("{name} does not match its checksum in the manifest (damaged)").format(name=name)
+            )

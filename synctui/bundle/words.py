@@ -11,8 +11,8 @@ def size_text(size: int) -> str:
     if size < 1024:
         return ngettext("{n} byte", "{n} bytes", size).format(n=number(size))
     if size < 1024 * 1024:
-        return f"{size / 1024:.1f} KiB"
-    return f"{size / 1024 / 1024:.2f} MiB"
+        return _("{n} KiB").format(n=number(size / 1024, places=1))
+    return _("{n} MiB").format(n=number(size / 1024 / 1024, places=2))
 
 
 def spoken_id(bundle_id: str) -> str:

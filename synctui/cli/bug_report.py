@@ -22,7 +22,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "bug-report",
         parents=[common],
         help=_("write a support bundle (Submit a Bug): state, screenshots, logs; never a secret"),
-        epilog="parts: " + "; ".join(f"{p.name} ({p.title})" for p in PARTS),
+        epilog=_("parts: {parts}").format(parts="; ".join(f"{p.name} ({_(p.title)})" for p in PARTS)),
     )
     parser.add_argument("--output", "-o", type=Path, metavar="FILE", help=_("where to write the .tar.gz"))
     parser.add_argument(
@@ -106,7 +106,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
     except ValueError as exc:
         raise usage_error(f"synctui: {clean(str(exc))}") from None
     except OSError as exc:
-        raise CommandError(f"synctui: cannot write {output}: {exc.strerror or exc}", exits.FAILED) from None
+        said = _("cannot write {path}: {error}").format(path=output, error=exc.strerror or exc)
+        raise CommandError(clean(f"synctui: {said}"), exits.FAILED) from None
     for line in written_lines(written):
         print(clean(line))
     return exits.OK if prepared.agent_answered else exits.UNREACHABLE

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from synctui.cli import exits
 from synctui.cli.common import clean, with_agent
 from synctui.config import Config
-from synctui.i18n import N_, Words, _
+from synctui.i18n import N_, Words, _, number
 from synctui.model import Health
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ def describe(name: str, health: Health) -> str:
             backend=name
         )
     latency = (
-        _("latency {ms} ms").format(ms=f"{health.latency_ms:.0f}")
+        _("latency {ms} ms").format(ms=number(round(health.latency_ms)))
         if health.latency_ms is not None
         else _("latency not measured")
     )

@@ -20,7 +20,7 @@ from synctui.cli import exits
 from synctui.cli.common import clean, say
 from synctui.config import Config
 from synctui.config_values import ConfigError, parse_duration, read_secret_file
-from synctui.i18n import _
+from synctui.i18n import _, ngettext, number
 from synctui.model import Level
 
 if TYPE_CHECKING:
@@ -87,7 +87,8 @@ def _labels(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not SELECTOR_NAME_RE.match(name.strip()):
-            raise ConfigError(f"--label expects NAME=VALUE such as site=Kisumu-03, got {pair[:100]!r}")
+            said = _("--label expects NAME=VALUE such as site=Kisumu-03, got {text}")
+            raise ConfigError(said.format(text=repr(pair[:100])))
         labels[name.strip()] = value
     return labels
 
@@ -98,19 +99,20 @@ def _client(args: argparse.Namespace) -> FleetClient:
     from synctui.fleet.queries import FleetClient
 
     if not args.prometheus:
-        raise ConfigError("--prometheus URL is required, e.g. --prometheus http://127.0.0.1:9090")
+        raise ConfigError(_("--prometheus URL is required, e.g. --prometheus http://127.0.0.1:9090"))
     if not args.prometheus.startswith(("http://", "https://")):
-        raise ConfigError(f"--prometheus: expected an http(s):// URL, got {args.prometheus[:100]!r}")
+        said = _("--prometheus: expected an http(s):// URL, got {text}")
+        raise ConfigError(said.format(text=repr(args.prometheus[:100])))
     token = password = None
     if args.prometheus_token_file:
         token = read_secret_file(Path(args.prometheus_token_file), "--prometheus-token-file")
     if args.prometheus_password_file:
         password = read_secret_file(Path(args.prometheus_password_file), "--prometheus-password-file")
     if (args.prometheus_user is None) != (password is None):
-        raise ConfigError("basic auth needs both --prometheus-user and --prometheus-password-file")
+        raise ConfigError(_("basic auth needs both --prometheus-user and --prometheus-password-file"))
     ca = Path(args.prometheus_ca_file) if args.prometheus_ca_file else None
     if ca is not None and not ca.is_file():
-        raise ConfigError(f"--prometheus-ca-file {ca} is not a file")
+        raise ConfigError(_("--prometheus-ca-file {path} is not a file").format(path=ca))
     return FleetClient(
         args.prometheus, token=token, username=args.prometheus_user, password=password, ca_file=ca
     )
@@ -177,7 +179,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
                 site = row.labels.get("site", "")
                 print(clean(f"{row.device}\t{site}\t{diagnosis(row, now, silent_after)}"))
             if not rows:
-                print("no device selected")
+                print(_("no device selected"))
         return _worst(rows, now, silent_after)
 
     return _guarded(report)
@@ -192,12 +194,14 @@ def run_gate(args: argparse.Namespace, config: Config) -> int:
         rows, silent_after = _read(args)
         now = datetime.now(UTC)
         if not rows:
-            say("synctui: no device matches; nothing is known to be safe")
+            say("synctui: " + _("no device matches; nothing is known to be safe"))
             return exits.UNKNOWN
         unsafe = [r for r in rows if level_of(r, now, silent_after) is not Level.SAFE]
         for row in unsafe:
-            print(clean(f"not safe: {row.device} ({level_of(row, now, silent_after).value})"))
-        print(f"{len(rows) - len(unsafe)} of {len(rows)} device(s) safe")
+            said = _("not safe: {device} ({level})")
+            print(clean(said.format(device=row.device, level=level_of(row, now, silent_after).value)))
+        safe = ngettext("{safe} of {n} device safe", "{safe} of {n} devices safe", len(rows))
+        print(safe.format(safe=number(len(rows) - len(unsafe)), n=number(len(rows))))
         return _worst(rows, now, silent_after)
 
     return _guarded(gate)

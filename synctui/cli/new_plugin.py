@@ -15,7 +15,7 @@ from typing import Any
 from synctui.cli import exits
 from synctui.cli.common import CommandError, clean
 from synctui.config import Config
-from synctui.i18n import _
+from synctui.i18n import _, ngettext, number
 
 NAME = re.compile(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*")
 BUILT_IN = frozenset({"santedb", "msupply", "hcm", "static"})
@@ -42,11 +42,15 @@ def names(name: str) -> dict[str, str]:
     """The template's variables for a backend kind, or ValueError saying what a name may be."""
     if len(name) > 24 or not NAME.fullmatch(name):
         raise ValueError(
-            f"{name!r} is not a plugin name: use lower-case letters and digits, words joined by - or _ "
-            "(e.g. acme-field), at most 24 characters"
+            _(
+                "{name} is not a plugin name: use lower-case letters and digits, words joined by - or _ "
+                "(e.g. acme-field), at most 24 characters"
+            ).format(name=repr(name))
         )
     if name in BUILT_IN:
-        raise ValueError(f"{name!r} is a kind synctui already has; choose another name")
+        raise ValueError(
+            _("{name} is a kind synctui already has; choose another name").format(name=repr(name))
+        )
     words = re.split(r"[-_]", name)
     return {
         "kind": name,
@@ -62,7 +66,9 @@ def write_plugin(name: str, where: Path) -> tuple[Path, list[Path]]:
     values = names(name)
     project = where / values["dist"]
     if project.exists() and any(project.iterdir()):
-        raise ValueError(f"{project} exists and is not empty; remove it or choose another --dir")
+        raise ValueError(
+            _("{folder} exists and is not empty; remove it or choose another --dir").format(folder=project)
+        )
     written: list[Path] = []
     template = files("synctui.testing") / "template"
     for source, relative in _walk(template, ()):
@@ -90,11 +96,10 @@ def run(args: argparse.Namespace, config: Config) -> int:
     except ValueError as exc:
         raise CommandError(f"synctui: {clean(str(exc))}", exits.USAGE) from None
     except OSError as exc:
-        raise CommandError(
-            f"synctui: cannot write the plugin: {clean(exc.strerror or exc)}", exits.FAILED
-        ) from None
-    print(f"wrote {clean(project)} ({len(written)} files)")
-    print(
-        f"next: cd {clean(project)} && pip install -e '.[test]' && pytest   (then `synctui plugins` lists it)"
-    )
+        said = _("cannot write the plugin: {error}").format(error=clean(exc.strerror or exc))
+        raise CommandError(f"synctui: {said}", exits.FAILED) from None
+    files = ngettext("{n} file", "{n} files", len(written)).format(n=number(len(written)))
+    print(_("wrote {folder} ({files})").format(folder=clean(project), files=files))
+    command = f"cd {clean(project)} && pip install -e '.[test]' && pytest"
+    print(_("next: {command}   (then `synctui plugins` lists it)").format(command=command))
     return exits.OK

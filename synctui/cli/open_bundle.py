@@ -37,10 +37,10 @@ def run(args: argparse.Namespace, config: Config) -> int:
     try:
         opened = open_bundle(args.bundle, args.identity)
     except BundleError as exc:
-        message = f"synctui: {args.bundle} is not a readable support bundle: {exc}"
-        raise CommandError(clean(message), exits.FAILED) from None
+        said = _("{path} is not a readable support bundle: {error}").format(path=args.bundle, error=exc)
+        raise CommandError(clean(f"synctui: {said}"), exits.FAILED) from None
     contents = opened.contents
-    client = BundleClient(contents, f"bundle {spoken_id(opened.bundle_id)}")
+    client = BundleClient(contents, _("bundle {id}").format(id=spoken_id(opened.bundle_id)))
     SyncTuiApp(
         client,
         theme=args.theme or config.theme,

@@ -29,12 +29,13 @@ def run(args: argparse.Namespace, config: Config) -> int:
     if not sys.stdin.isatty():
         pin = sys.stdin.readline().strip()
     else:
-        pin = getpass.getpass("New admin PIN: ")
-        if getpass.getpass("Again: ") != pin:
-            say("synctui: the PINs differ")
+        pin = getpass.getpass(_("New admin PIN: "))
+        if getpass.getpass(_("Again: ")) != pin:
+            say("synctui: " + _("the PINs differ"))
             return exits.USAGE
     if len(pin) < MIN_LENGTH:
-        say(f"synctui: use at least {MIN_LENGTH} characters")
+        say("synctui: " + _("use at least {n} characters").format(n=MIN_LENGTH))
         return exits.USAGE
-    print(f'admin_pin_hash = "{hash_pin(pin)}"   # put this under [agent] in the config')
+    where = _("put this under [agent] in the config")
+    print(f'admin_pin_hash = "{hash_pin(pin)}"   # {where}')
     return exits.OK

@@ -19,6 +19,7 @@ from typing import Any
 
 from synctui._httpx import httpx
 from synctui.backend import Secret
+from synctui.i18n import _
 from synctui.model import Level
 from synctui.text import one_line
 
@@ -78,7 +79,8 @@ def selector(labels: Mapping[str, str]) -> str:
     parts = []
     for name, value in labels.items():
         if not SELECTOR_NAME_RE.match(name):
-            raise FleetError(f"--label {name[:60]!r}: a label name is letters, digits and '_'")
+            said = _("--label {name}: a label name is letters, digits and '_'")
+            raise FleetError(said.format(name=repr(name[:60])))
         parts.append(f'{name}="{_escaped(value)}"')
     return "{" + ",".join(parts) + "}"
 
@@ -123,30 +125,38 @@ class FleetClient:
         try:  # a form, not URL parameters: a query naming many devices outgrows URL limits
             response = await self.http.post(f"{self.url}/api/v1/query", data=params)
         except httpx.HTTPError as exc:
-            raise FleetError(f"cannot reach {self.url}: {one_line(exc, 200) or type(exc).__name__}") from None
+            said = _("cannot reach {url}: {error}")
+            raise FleetError(
+                said.format(url=self.url, error=one_line(exc, 200) or type(exc).__name__)
+            ) from None
         if response.status_code in (401, 403):
             raise FleetError(
-                f"{self.url} answered HTTP {response.status_code}: check --prometheus-user and "
-                "--prometheus-password-file, or --prometheus-token-file"
+                _(
+                    "{url} answered HTTP {status}: check --prometheus-user and "
+                    "--prometheus-password-file, or --prometheus-token-file"
+                ).format(url=self.url, status=response.status_code)
             )
         try:
             body = response.json()
         except ValueError:
-            raise FleetError(f"{self.url} answered HTTP {response.status_code}, not a PromQL API") from None
+            said = _("{url} answered HTTP {status}, not a PromQL API")
+            raise FleetError(said.format(url=self.url, status=response.status_code)) from None
         if not isinstance(body, dict) or body.get("status") != "success":
             error = body.get("error") if isinstance(body, dict) else None
-            raise FleetError(
-                f"{self.url}: HTTP {response.status_code}: {one_line(error or 'bad answer', 200)}"
-            )
+            said = one_line(error, 200) or _("bad answer")
+            raise FleetError(f"{self.url}: HTTP {response.status_code}: {said}")
         data = body.get("data") or {}
         if data.get("resultType") != "vector":
-            raise FleetError(f"{self.url}: expected a vector, got {one_line(data.get('resultType'), 40)}")
+            said = _("{url}: expected a vector, got {type}")
+            raise FleetError(said.format(url=self.url, type=one_line(data.get("resultType"), 40)))
         found = []
         for item in data.get("result", []):
             try:
                 found.append(({str(k): str(v) for k, v in item["metric"].items()}, float(item["value"][1])))
             except (KeyError, IndexError, TypeError, ValueError):
-                raise FleetError(f"{self.url}: a result that is not a PromQL sample") from None
+                raise FleetError(
+                    _("{url}: a result that is not a PromQL sample").format(url=self.url)
+                ) from None
         return found
 
     async def devices(self, labels: Mapping[str, str] | None = None) -> list[DeviceRow]:
@@ -226,11 +236,11 @@ class FleetClient:
 
         for series, value in verdicts:
             entry(series)["verdict"] = LEVEL_OF_CODE.get(int(value))
-        for series, _ in reasons:
+        for series, _value in reasons:
             entry(series)["reasons"].append((series.get("level", "?"), series.get("code", "?")))
         for series, value in queues:
             entry(series)["queues"][series.get("queue", "?")] = int(value)
-        for series, _ in info:
+        for series, _value in info:
             entry(series)["info"] = series
         return [
             BackendDetail(

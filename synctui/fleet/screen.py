@@ -22,16 +22,16 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from synctui._httpx import httpx
 from synctui.config import RemoteAgent
+from synctui.fleet.columns import LEVEL_STYLES, Cells, Column, cells, layout_for
 from synctui.fleet.queries import BackendDetail, DeviceRow, FleetClient, FleetError
 from synctui.fleet.table import (
     AMBER_AFTER,
     RED_AFTER,
     Summary,
-    age_level,
     age_or,
     by_risk,
     diagnosis,
@@ -40,42 +40,18 @@ from synctui.fleet.table import (
     sparkline,
     summarise,
     summary_line,
+    unknown,
 )
+from synctui.i18n import N_, _, ngettext, number
 from synctui.model import Level
 from synctui.text import one_line, visible
+from synctui.tui.widgets.shared.dashboard_footer import DashboardFooter
 from synctui.verdict import LEVEL_WORDS
 
-AGE_STYLES = {"ok": "", "amber": "bold yellow", "red": "bold red"}
-LEVEL_STYLES = {
-    Level.SAFE: "green",
-    Level.WAITING: "yellow",
-    Level.ATTENTION: "bold red",
-    Level.UNKNOWN: "bold magenta",
-}
-COLUMNS = (
-    "Device",
-    "Site",
-    "Verdict",
-    "Unsent",
-    "Conflicts",
-    "Oldest pending",
-    "Last contact",
-    "Last full sync",
-    "Data age",
-    "Diagnosis",
-)
 REFRESH_SECONDS = 30.0
 FIRST_PAGE = 50  # devices read first, riskiest: more than a 40-line screen holds
 TABLE_ACTIONS = {"filter", "refresh", "clear_filter"}
 TABLE_ROWS = 500  # rows in the table at most; nobody reads more, and the filter narrows
-
-
-def _count(value: int | None) -> Text:
-    return Text("unknown" if value is None else f"{value:,}", style="dim" if value is None else "")
-
-
-def _age(moment: datetime | None, now: datetime, missing: str = "unknown") -> Text:
-    return Text(age_or(moment, now, missing), style=AGE_STYLES[age_level(moment, now)])
 
 
 def matches(row: DeviceRow, words: str, level: Level) -> bool:
@@ -102,14 +78,14 @@ class FleetApp(App[None]):
     #diagnosis { height: auto; max-height: 2; padding: 0 1; background: $boost; }
     #filter { display: none; }
     #filter.shown { display: block; }
-    #fleet { height: 1fr; }
-    #status { height: 1; padding: 0 1; color: $text-muted; }
+    #fleet { height: 1fr; scrollbar-size-vertical: 1; }
+    #status { height: auto; max-height: 2; padding: 0 1; color: $text-muted; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "filter", "Filter", id="fleet.filter"),
-        Binding("r", "refresh", "Refresh", id="fleet.refresh"),
-        Binding("escape", "clear_filter", "Clear filter", show=False, id="fleet.clear"),
-        Binding("q", "quit", "Quit", id="fleet.quit"),
+        Binding("slash", "filter", N_("Filter"), id="fleet.filter"),
+        Binding("r", "refresh", N_("Refresh"), id="fleet.refresh"),
+        Binding("escape", "clear_filter", N_("Clear filter"), show=False, id="fleet.clear"),
+        Binding("q", "quit", N_("Quit"), id="fleet.quit"),
     ]
 
     def __init__(
@@ -138,19 +114,19 @@ class FleetApp(App[None]):
         self.loaded = False  # every device read (before: the first page only)
         self.counted: Summary | None = None  # the summary counted by Prometheus, until every device is read
         self.error: str | None = None
+        self.layout: tuple[Column, ...] = ()  # the table's columns now
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static("reading the fleet from Prometheus…", id="summary")
-            yield Input(placeholder="filter: device, site=X, attention …", id="filter")
+            yield Static(_("reading the fleet from Prometheus…"), id="summary")
+            yield Input(placeholder=_("filter: device, site=X, attention …"), id="filter")
             yield DataTable(id="fleet", cursor_type="row", zebra_stripes=True)
             yield Static("", id="diagnosis")
             yield Static("", id="status")
-        yield Footer()
+        yield DashboardFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#fleet", DataTable)
-        table.add_columns(*COLUMNS)
         table.focus()  # keys go to the table, not to the filter box while it is hidden
         self.load()
         self.set_interval(self.refresh_seconds, self.load)
@@ -173,7 +149,8 @@ class FleetApp(App[None]):
             rows = await self.client.devices(self.labels)
         except FleetError as exc:
             self.error = str(exc)
-            self.query_one("#status", Static).update(Text(one_line(f"cannot read the fleet: {exc}", 300)))
+            said = _("cannot read the fleet: {error}").format(error=exc)
+            self.query_one("#status", Static).update(Text(one_line(said, 300)))
             return
         self.error = None
         self.rows, self.counted = by_risk(rows, self.clock(), self.silent_after), None
@@ -195,38 +172,51 @@ class FleetApp(App[None]):
             Text.assemble(
                 visible(summary_line(summary)),
                 "\n",
-                ("days since full sync 0…30+ ", "dim"),
+                (_("days since full sync 0…30+") + " ", "dim"),
                 histogram,
             )
         )
+        self._fill_table(now)
+        self.query_one("#status", Static).update(Text(self._status(summary)))
+
+    def _fill_table(self, now: datetime) -> None:
+        """The shown devices in the widest layout the table's width holds (columns rebuilt only when
+        the layout changes)."""
         table = self.query_one("#fleet", DataTable)
-        table.clear()
-        for row in self.shown[:TABLE_ROWS]:
-            level = level_of(row, now, self.silent_after)
-            table.add_row(
-                Text(visible(row.device)),
-                Text(visible(row.labels.get("site", ""))),
-                Text(LEVEL_WORDS[level], style=LEVEL_STYLES[level]),
-                _count(row.unsent),
-                _count(row.conflicts),
-                Text(age_or(row.oldest_pending, now, "—" if row.unsent == 0 else "unknown")),
-                _age(row.last_contact, now),
-                Text(
-                    full_sync_text(row, now),
-                    style=AGE_STYLES["red" if row.never_fully_synced else age_level(row.last_full_sync, now)],
-                ),
-                _age(row.last_seen, now, "never"),
-                Text(diagnosis(row, now, self.silent_after)),
-                key=row.device,
-            )
+        rows = [Cells(row, now, self.silent_after) for row in self.shown[:TABLE_ROWS]]
+        layout = layout_for(self.size.width, rows)
+        table.clear(columns=layout != self.layout)
+        if layout != self.layout:
+            table.add_columns(*(column.header() for column in layout))
+            self.layout = layout
+        for c in rows:
+            table.add_row(*cells(layout, c), key=c.row.device)
+
+    def on_resize(self) -> None:
+        if self.rows:
+            self.redraw()
+
+    def _status(self, summary: Summary) -> str:
         if not self.loaded:
-            status = f"the {len(self.shown)} riskiest of {summary.devices:,} devices; reading the others…"
+            status = ngettext(
+                "the {shown} riskiest of {n} device; reading the others…",
+                "the {shown} riskiest of {n} devices; reading the others…",
+                summary.devices,
+            ).format(shown=number(len(self.shown)), n=number(summary.devices))
         elif len(self.shown) > TABLE_ROWS:
-            status = f"the {TABLE_ROWS} riskiest of {len(self.shown):,} devices; / filters"
+            status = ngettext(
+                "the {shown} riskiest of {n} device; / filters",
+                "the {shown} riskiest of {n} devices; / filters",
+                len(self.shown),
+            ).format(shown=number(TABLE_ROWS), n=number(len(self.shown)))
         else:
-            status = f"{len(self.shown):,} of {len(self.rows):,} device(s)"
-        status += f" · ages amber after {AMBER_AFTER.days} days, red after {RED_AFTER.days} · Enter: details"
-        self.query_one("#status", Static).update(Text(status))
+            status = ngettext("{shown} of {n} device", "{shown} of {n} devices", len(self.rows)).format(
+                shown=number(len(self.shown)), n=number(len(self.rows))
+            )
+        ages = _("ages amber after {amber} days, red after {red} · Enter: details").format(
+            amber=AMBER_AFTER.days, red=RED_AFTER.days
+        )
+        return f"{status} · {ages}"
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The table's keys act on the table only: not while a device is shown over it."""
@@ -257,7 +247,7 @@ class FleetApp(App[None]):
         line = Text()
         if row is not None:
             line.append(visible(row.device), "bold")
-            line.append(f": {diagnosis(row, self.clock(), self.silent_after)}")
+            line.append(_(": {diagnosis}").format(diagnosis=diagnosis(row, self.clock(), self.silent_after)))
         self.query_one("#diagnosis", Static).update(line)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
@@ -271,8 +261,8 @@ class DeviceScreen(Screen[None]):
     """One device: its backends, verdicts, reasons and queues as Prometheus last had them."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "app.pop_screen", "Back", id="fleet.back"),
-        Binding("o", "open_dashboard", "Live dashboard", id="fleet.open"),
+        Binding("escape", "app.pop_screen", N_("Back"), id="fleet.back"),
+        Binding("o", "open_dashboard", N_("Live dashboard"), id="fleet.open"),
     ]
 
     def __init__(self, row: DeviceRow) -> None:
@@ -288,8 +278,8 @@ class DeviceScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(self._header(), id="device-header")
-        yield Static("reading its backends…", id="device-body")
-        yield Footer()
+        yield Static(_("reading its backends…"), id="device-body")
+        yield DashboardFooter()
 
     def _header(self) -> Text:
         now = self.fleet.clock()
@@ -301,9 +291,15 @@ class DeviceScreen(Screen[None]):
             f"  {visible(labels)}\n",
             (LEVEL_WORDS[level], LEVEL_STYLES[level]),
             f" · {diagnosis(row, now, self.fleet.silent_after)}\n",
-            f"newest data {age_or(row.last_seen, now, 'never')} old · last contact "
-            f"{age_or(row.last_contact, now)} · last full sync {full_sync_text(row, now)}"
-            f" · last attempt {age_or(row.last_attempt, now)}",
+            _(
+                "newest data {age} old · last contact {contact} · last full sync {full_sync}"
+                " · last attempt {attempt}"
+            ).format(
+                age=age_or(row.last_seen, now, _("never")),
+                contact=age_or(row.last_contact, now),
+                full_sync=full_sync_text(row, now),
+                attempt=age_or(row.last_attempt, now),
+            ),
         )
 
     def on_mount(self) -> None:
@@ -318,53 +314,65 @@ class DeviceScreen(Screen[None]):
         try:
             self.backends = await self.fleet.client.detail(self.row)
         except FleetError as exc:
-            body.update(Text(one_line(f"cannot read the device's backends: {exc}", 300)))
+            body.update(
+                Text(one_line(_("cannot read the device's backends: {error}").format(error=exc), 300))
+            )
             return
         text = Text()
         now = self.fleet.clock()
         silent = self.row.last_seen is not None and now - self.row.last_seen > self.fleet.silent_after
         if silent:  # what it said then is not known to be true now: never shown as a current verdict
-            text.append(
-                f"\nas it last reported, {age_or(self.row.last_seen, now)} ago (not known now):", "dim"
+            said = _("as it last reported, {age} ago (not known now):").format(
+                age=age_or(self.row.last_seen, now)
             )
+            text.append(f"\n{said}", "dim")
         for backend in self.backends:
             level = backend.verdict or Level.UNKNOWN
             text.append(f"\n{visible(backend.backend)} ({visible(backend.kind)}) ", "bold")
             if silent:
-                text.append(f"said: {LEVEL_WORDS[level]}", "dim")
+                text.append(_("said: {level}").format(level=LEVEL_WORDS[level]), "dim")
             else:
                 text.append(LEVEL_WORDS[level], LEVEL_STYLES[level])
-            queues = ", ".join(f"{visible(q)} {n:,}" for q, n in sorted(backend.queues.items()))
-            text.append(f"\n  queues: {queues or 'unknown'}")
+            queues = ", ".join(f"{visible(q)} {number(n)}" for q, n in sorted(backend.queues.items()))
+            text.append("\n  " + _("queues: {queues}").format(queues=queues or unknown()))
             for lv, code in backend.reasons:
                 text.append(f"\n  {visible(lv)}: {visible(code)}")
-            versions = f"adapter {backend.adapter_version or 'unknown'}, server {backend.server_version or 'unknown'}"
-            text.append(f"\n  {visible(versions)}")
+            versions = _("adapter {adapter}, server {server}").format(
+                adapter=visible(backend.adapter_version) or unknown(),
+                server=visible(backend.server_version) or unknown(),
+            )
+            text.append(f"\n  {versions}")
         if not self.backends:
-            text.append("\nno backend series at the time of its newest data")
+            text.append("\n" + _("no backend series at the time of its newest data"))
         text.append(f"\n\n{await self._agent_hint()}", "dim")
         body.update(text)
 
     async def _agent_hint(self) -> str:
         remote = self.fleet.remote
         if remote is None:
-            return "live dashboard: start synctui fleet with --agent tcp://HOST:PORT --token-file F"
+            return _("live dashboard: start synctui fleet with --agent tcp://HOST:PORT --token-file F")
         headers = {"Authorization": f"Bearer {remote.token.reveal()}"}
         try:
             async with httpx.AsyncClient(timeout=3.0, headers=headers) as http:
                 answer = await http.get(f"{remote.url}/healthz")
         except httpx.HTTPError as exc:
-            return f"the agent at {remote.address} cannot be reached: {one_line(exc, 120)}"
+            return _("the agent at {address} cannot be reached: {error}").format(
+                address=remote.address, error=one_line(exc, 120)
+            )
         if answer.status_code != 200:
-            return f"the agent at {remote.address} answered HTTP {answer.status_code}"
+            return _("the agent at {address} answered HTTP {status}").format(
+                address=remote.address, status=answer.status_code
+            )
         self.agent_reachable = True
         self.refresh_bindings()
-        return f"o: open the live dashboard on {remote.address}"
+        return _("o: open the live dashboard on {address}").format(address=remote.address)
 
     def action_open_dashboard(self) -> None:
         remote = self.fleet.remote
         if remote is None or self.fleet.token_file is None or not self.agent_reachable:
-            self.notify("no reachable agent: use --agent tcp://HOST:PORT --token-file F", severity="warning")
+            self.notify(
+                _("no reachable agent: use --agent tcp://HOST:PORT --token-file F"), severity="warning"
+            )
             return
         command = [
             sys.executable,
@@ -378,6 +386,5 @@ class DeviceScreen(Screen[None]):
         with self.app.suspend():
             done = subprocess.run(command, check=False)
         if done.returncode != 0:
-            self.notify(
-                f"the dashboard on {remote.address} ended with exit {done.returncode}", severity="warning"
-            )
+            ended = _("the dashboard on {address} ended with exit {code}")
+            self.notify(ended.format(address=remote.address, code=done.returncode), severity="warning")

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from synctui.fleet.queries import HISTOGRAM_BARS, DeviceRow
+from synctui.i18n import _, ngettext, number, percent, pgettext
 from synctui.model import Level
 from synctui.text import one_line
 from synctui.verdict import LEVEL_WORDS, age_text
@@ -55,13 +56,18 @@ def age_level(moment: datetime | None, now: datetime) -> str:
     return "amber" if now - moment > AMBER_AFTER else "ok"
 
 
-def age_or(moment: datetime | None, now: datetime, missing: str = "unknown") -> str:
-    return age_text(moment, now) if moment is not None else missing
+def unknown() -> str:
+    """What the fleet shows for a count or an age Prometheus does not know."""
+    return pgettext("fleet", "unknown")
+
+
+def age_or(moment: datetime | None, now: datetime, missing: str | None = None) -> str:
+    return age_text(moment, now) if moment is not None else missing or unknown()
 
 
 def full_sync_text(row: DeviceRow, now: datetime) -> str:
     if row.never_fully_synced:
-        return "Never"
+        return _("Never")
     return age_or(row.last_full_sync, now)
 
 
@@ -69,25 +75,32 @@ def diagnosis(row: DeviceRow, now: datetime, silent_after: timedelta) -> str:
     """One line: what is wrong with the device, worst first."""
     parts: list[str] = []
     if row.last_seen is None:
-        parts.append("never reported")
+        parts.append(_("never reported"))
     elif now - row.last_seen > silent_after:
-        said = LEVEL_WORDS[row.verdict] if row.verdict is not None else "nothing"
-        parts.append(f"silent {age_text(row.last_seen, now)} (last said: {said})")
+        said = LEVEL_WORDS[row.verdict] if row.verdict is not None else _("nothing")
+        parts.append(
+            _("silent {age} (last said: {said})").format(age=age_text(row.last_seen, now), said=said)
+        )
     if row.reasons.get("stuck"):
-        parts.append("queue stuck")
+        parts.append(_("queue stuck"))
     if row.conflicts:
-        parts.append(f"{row.conflicts} rejected by the server")
+        rejected = ngettext("{n} rejected by the server", "{n} rejected by the server", row.conflicts)
+        parts.append(rejected.format(n=number(row.conflicts)))
     if row.unsent:
-        oldest = f", oldest {age_text(row.oldest_pending, now)}" if row.oldest_pending else ""
-        parts.append(f"{row.unsent} unsent{oldest}")
+        if row.oldest_pending:
+            unsent = ngettext("{n} unsent, oldest {age}", "{n} unsent, oldest {age}", row.unsent)
+        else:
+            unsent = ngettext("{n} unsent", "{n} unsent", row.unsent)
+        parts.append(unsent.format(n=number(row.unsent), age=age_or(row.oldest_pending, now)))
     if row.never_fully_synced:
-        parts.append("never fully synced")
+        parts.append(_("never fully synced"))
     elif row.last_full_sync is not None and now - row.last_full_sync > AMBER_AFTER:
-        parts.append(f"no full sync for {age_text(row.last_full_sync, now)}")
+        parts.append(_("no full sync for {age}").format(age=age_text(row.last_full_sync, now)))
     others = sorted(code for code in row.reasons if code not in ("stuck", "conflicts"))
     if others:
-        parts.append("reasons: " + ", ".join(one_line(code, 40) for code in others))
-    return "; ".join(parts) if parts else "nothing to do"
+        codes = ", ".join(one_line(code, 40) for code in others)
+        parts.append(_("reasons: {codes}").format(codes=codes))
+    return _("; ").join(parts) if parts else _("nothing to do")
 
 
 @dataclass(frozen=True)
@@ -129,12 +142,14 @@ def sparkline(counts: list[int]) -> str:
 
 def summary_line(summary: Summary) -> str:
     if summary.devices == 0:
-        return "no device reported yet"
-    shares = "  ".join(f"≤{d}d {summary.synced_within[d] * 100 // summary.devices}%" for d in SUMMARY_DAYS)
-    return (
-        f"{summary.devices} device{'' if summary.devices == 1 else 's'} · fully synced {shares}"
-        f" · never {summary.never}"
-        f" · unknown {summary.unknown}"
+        return _("no device reported yet")
+    shares = "  ".join(
+        _("≤{days}d {share}").format(days=d, share=percent(summary.synced_within[d] * 100 // summary.devices))
+        for d in SUMMARY_DAYS
+    )
+    devices = ngettext("{n} device", "{n} devices", summary.devices).format(n=number(summary.devices))
+    return _("{devices} · fully synced {shares} · never {never} · unknown {unknown}").format(
+        devices=devices, shares=shares, never=number(summary.never), unknown=number(summary.unknown)
     )
 
 

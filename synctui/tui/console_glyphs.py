@@ -65,6 +65,7 @@ STAND_INS = {
     "▕": "│",
     "🔎": "> ",  # the command palette's prompt (two cells)
     "\u00a0": " ",
+    "\u202f": " ",  # French: before ; ? ! and between a number's thousands (Babel)
 }
 
 

@@ -33,22 +33,22 @@ def age(delta: timedelta, *, minutes: bool = False) -> str:
     (the dashboard's --low-bandwidth)."""
     seconds = max(0, int(delta.total_seconds()))
     if minutes and seconds < 60:
-        return "<" + _units([(1, "m")])
+        return "<" + units([(1, "m")])
     if seconds < 10:
-        return "<" + _units([(10, "s")])
+        return "<" + units([(10, "s")])
     if seconds < 60:
-        return _units([(seconds // 10 * 10, "s")])
+        return units([(seconds // 10 * 10, "s")])
     minutes = seconds // 60
     if minutes < 60:
-        return _units([(minutes, "m")])
+        return units([(minutes, "m")])
     hours, minutes = divmod(minutes // 10 * 10, 60)
     if hours < 24:
-        return _units([(hours, "h"), (minutes, "m")] if minutes else [(hours, "h")])
+        return units([(hours, "h"), (minutes, "m")] if minutes else [(hours, "h")])
     days, hours = divmod(hours, 24)
-    return _units([(days, "d"), (hours, "h")] if hours else [(days, "d")])
+    return units([(days, "d"), (hours, "h")] if hours else [(days, "d")])
 
 
-def _units(parts: list[tuple[int, str]]) -> str:
+def units(parts: list[tuple[int, str]]) -> str:
     """ "2h 50m" in English (the dashboard's own short form), Babel's narrow units in other languages."""
     if language() == SOURCE_LANGUAGE:
         return " ".join(f"{value}{unit}" for value, unit in parts)

@@ -157,6 +157,8 @@ def test_status_speaks_the_locale_when_no_lang_is_given(stack: Stack) -> None:
     """LANG decides when neither --lang nor the config's `lang` does (the tests run in English otherwise)."""
     env = {k: v for k, v in stack.env.items() if k != "LC_ALL"} | {"LANG": "fr_FR.UTF-8"}
     french = run_cli("--config", str(stack.config), "status", env=env, cwd=stack.base)
-    assert french.stdout.startswith("Ensemble : ATTENTION (clinic ATTENTION)"), french.stdout + french.stderr
+    assert french.stdout.startswith("Ensemble\xa0: ATTENTION (clinic ATTENTION)"), (
+        french.stdout + french.stderr
+    )
     english = run_cli("--config", str(stack.config), "status", "--lang", "en", env=env, cwd=stack.base)
     assert english.stdout.startswith("Overall: ATTENTION"), english.stdout

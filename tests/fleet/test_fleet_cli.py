@@ -29,7 +29,7 @@ def test_gate_exits_with_the_worst_level(generated_fleet, capsys, labels, code):
     prom, _ = generated_fleet
     assert main(["fleet", "gate", "--prometheus", prom.url, *labels]) == code
     if code == 0:
-        assert "1 of 1 device(s) safe" in capsys.readouterr().out
+        assert "1 of 1 device safe" in capsys.readouterr().out
 
 
 def test_gate_without_prometheus_is_unknown_and_bad_labels_are_usage(capsys):

@@ -3,6 +3,7 @@ wrote and the machine words (queue names, --json) stay as they are."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 
 import pytest
@@ -31,10 +32,10 @@ def test_queue_speaks_french_with_lang_fr(monkeypatch, capsys):
     assert main(["queue", "ls", "clinic", "conflicts", "--lang", "fr"]) == 0
     assert main(["queue", "show", "clinic", "conflicts", "e1", "--lang", "fr"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("conflicts : entrées 1 à 2 sur 2\n"), out
+    assert out.startswith("conflicts\xa0: entrées 1 à 2 sur 2\n"), out
     assert "essais 3" in out
-    assert "Rejeté : birth date in the future" in out
-    assert "Que faire : Fix the record, then retry" in out
+    assert "Rejeté\xa0: birth date in the future" in out
+    assert "Que faire\xa0: Fix the record, then retry" in out
     assert out.rstrip().endswith("… (tronqué)")
     assert main(["queue", "retry", "clinic", "--lang", "fr"]) == 2
     assert capsys.readouterr().err.strip() == "synctui: indiquez des identifiants d'entrées ou --all"
@@ -78,7 +79,7 @@ def test_audit_archive_and_plugins_speak_french_with_lang_fr(monkeypatch, capsys
     assert main(["archive", "ls", "--lang", "fr"]) == 0
     assert "par ana  (restaurée le 2026-11-30T11:00:00)" in capsys.readouterr().out
     assert main(["plugins", "--lang", "fr"]) == 0
-    assert "systèmes : santedb" in capsys.readouterr().out
+    assert "systèmes\xa0: santedb" in capsys.readouterr().out
     assert main(["plugins", "--options", "santedb", "--lang", "fr"]) == 0
     assert capsys.readouterr().out.split()[:5] == ["option", "type", "défaut", "secret", "signification"]
 
@@ -95,7 +96,7 @@ def test_help_and_argument_errors_speak_the_language_chosen_before_parsing(monke
     with pytest.raises(SystemExit):
         main(["--lang", "fr", "--help"])
     out = capsys.readouterr().out
-    assert "Tout ce qui a été saisi sur cet appareil est-il bien arrivé sur le serveur ?" in out
+    assert "Tout ce qui a été saisi sur cet appareil est-il bien arrivé sur le serveur\u202f?" in out
     assert "Synchroniser maintenant, attendre et juger le résultat" in out
     with pytest.raises(SystemExit):
         main(["resubmit", "clinic", "--since", "hier", "--until", "2026-11-02", "--lang", "fr"])
@@ -125,12 +126,12 @@ def test_refusals_and_confirmations_of_changes_speak_french_with_lang_fr(monkeyp
     refused = capsys.readouterr().err.strip()
     assert (
         refused
-        == "synctui: Remettre les conflits en file refusé : lecture seule (--readonly). Rien n'a été envoyé."
+        == "synctui: Action «\xa0Remettre les conflits en file\xa0» refusée\xa0: lecture seule (--readonly). Rien n'a été envoyé."
     )
     monkeypatch.setattr("sys.stdin.isatty", lambda: False)
     assert main(["reset", "clinic", "--all", "--lang", "fr"]) == 2
     err = capsys.readouterr().err
-    assert "tous les marqueurs de synchronisation : non confirmé (lancez avec --yes" in err
+    assert "tous les marqueurs de synchronisation\xa0: non confirmé (lancez avec --yes" in err
     assert fake.changes == []
 
     i18n.use("en")
@@ -152,3 +153,44 @@ def test_a_broken_config_still_shows_help_and_its_lang_is_read_before_parsing(tm
     with pytest.raises(SystemExit):
         main(["--help", "--config", str(french)])
     assert "Tout ce qui a été saisi sur cet appareil" in capsys.readouterr().out
+
+
+def test_set_pin_fleet_new_plugin_bug_report_and_open_speak_french_with_lang_fr(
+    monkeypatch, capsys, tmp_path
+):
+    """Their refusals and results in French; what is typed or read by a machine (option names, the
+    config line, --json) stays as it is."""
+    monkeypatch.setattr("sys.stdin", io.StringIO("12\n"))
+    assert main(["set-pin", "--lang", "fr"]) == 2
+    assert capsys.readouterr().err.strip() == "synctui: utilisez au moins 4 caractères"
+    monkeypatch.setattr("sys.stdin", io.StringIO("4321\n"))
+    assert main(["set-pin", "--lang", "fr"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith('admin_pin_hash = "') and out.rstrip().endswith(
+        "# à mettre sous [agent] dans la configuration"
+    )
+    assert main(["fleet", "gate", "--prometheus", "http://x", "--label", "site", "--lang", "fr"]) == 2
+    assert "synctui: --label attend NOM=VALEUR" in capsys.readouterr().err
+    assert main(["fleet", "--json", "--lang", "fr"]) == 2
+    assert "--prometheus URL est obligatoire" in capsys.readouterr().err
+    assert main(["new-plugin", "santedb", "--lang", "fr"]) == 2
+    assert "'santedb' est un type que synctui a déjà" in capsys.readouterr().err
+    assert main(["new-plugin", "acme", "--dir", str(tmp_path), "--lang", "fr"]) == 0
+    assert capsys.readouterr().out.startswith(f"{tmp_path / 'synctui-acme'} écrit (")
+    assert main(["bug-report", "--exclude", "pictures", "--lang", "fr"]) == 2
+    assert "synctui: --exclude: partie inconnue 'pictures'\u202f; parties\xa0: " in capsys.readouterr().err
+    missing = tmp_path / "nothing.tar.gz"
+    assert main(["open", str(missing), "--lang", "fr"]) == 1
+    assert (
+        f"{missing} n'est pas un paquet de support lisible\xa0: impossible de le lire"
+        in capsys.readouterr().err
+    )
+
+    i18n.use("en")
+    monkeypatch.setattr("sys.stdin", io.StringIO("4321\n"))
+    assert main(["set-pin"]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("# put this under [agent] in the config")
+    assert main(["fleet", "--json"]) == 2
+    assert "--prometheus URL is required" in capsys.readouterr().err
+    assert main(["open", str(missing)]) == 1
+    assert f"{missing} is not a readable support bundle: cannot read it" in capsys.readouterr().err

@@ -82,3 +82,19 @@ def test_numbers_and_ages_through_babel() -> None:
     assert age_text(now - timedelta(days=3, hours=4), now) == "3 dias 4 h"
     i18n.use("en")
     assert (i18n.number(12345), age_text(now - timedelta(hours=2, minutes=5), now)) == ("12,345", "2h 05m")
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", ("172.6 KiB", "5.01 MiB", "40%")),
+        ("fr", ("172,6 Kio", "5,01 Mio", "40\xa0%")),
+        ("pt", ("172,6 KiB", "5,01 MiB", "40%")),
+        ("sw", ("KiB 172.6", "MiB 5.01", "40%")),
+    ],
+)
+def test_sizes_and_percentages_through_babel(lang: str, said: tuple[str, str, str]) -> None:
+    from synctui.bundle.words import size_text
+
+    i18n.use(lang)
+    assert (size_text(176742), size_text(5 * 1024 * 1024 + 12345), i18n.percent(40)) == said

@@ -14,7 +14,7 @@ from textual.widgets import Static
 
 from synctui.actions import ActionSpec, action, discard_action
 from synctui.client import AgentRefused, AgentUnavailable
-from synctui.i18n import N_, _
+from synctui.i18n import N_, _, ngettext, number
 from synctui.model import ActionResult, EntryDetail, QueueEntry, QueueKind, Rejection
 from synctui.tui.changes import offers, run_change
 from synctui.tui.entry_text import entry_facts, payload_part, pretty_payload, rejection_text
@@ -171,11 +171,16 @@ class EntryInspectorScreen(Screen):
         self.hidden_lines = hidden
         notes = []
         if hidden:
-            notes.append(f"… {hidden:,} more lines: press f to see all")
+            more = ngettext(
+                "… {n} more line: press f to see all", "… {n} more lines: press f to see all", hidden
+            )
+            notes.append(more.format(n=number(hidden)))
         if detail.truncated:
-            notes.append("⚠ the agent cut this payload: it is incomplete here (the backend keeps all of it)")
+            notes.append(
+                _("⚠ the agent cut this payload: it is incomplete here (the backend keeps all of it)")
+            )
         payload.border_title = Content(_("Payload") + f" ({one_line(detail.content_type, 60)})")
-        body = Content(text or "(empty)")
+        body = Content(text or _("(empty)"))
         if notes:
             body = Content.assemble(body, "\n", ("\n".join(notes), "$warning bold"))
         payload.update(body)

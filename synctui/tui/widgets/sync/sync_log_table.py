@@ -13,7 +13,7 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import DataTable
 
-from synctui.i18n import _
+from synctui.i18n import _, number
 from synctui.model import SyncLogRow, Thresholds
 from synctui.tui.format import ago, clock_time, count_text, one_line
 from synctui.tui.look import glyphs, theme_style
@@ -128,12 +128,12 @@ class SyncLogTable(DataTable):
             return [Text(count_text(local) if local is not None else "—"), Text("—", style="dim")]
         g = glyphs(self.app)
         if local is not None and remote == local:
-            return [Text(f"{local:,}"), Text(f"{remote:,}", style=theme_style(self.app, "success"))]
+            return [Text(number(local)), Text(number(remote), style=theme_style(self.app, "success"))]
         style = theme_style(self.app, "warning", bold=True)
         mark = f" {g.warning}" if local is None or remote > local else ""
         return [
             Text(count_text(local) if local is not None else "?", style=style),
-            Text(f"{remote:,}{mark}", style=style),
+            Text(f"{number(remote)}{mark}", style=style),
         ]
 
     def _redraw(self) -> None:
