@@ -254,6 +254,13 @@ class SyncTuiApp(App[None]):
     def get_default_screen(self) -> Screen:
         return MainScreen()
 
+    @property
+    def fully_composed(self) -> bool:
+        """The main screen is whole: its second step (sync log, jobs, footer, after the first frame) is
+        done. What a test or a screenshot waits for before it looks at the whole screen."""
+        main = self.screen_stack[0] if self.screen_stack else None
+        return isinstance(main, MainScreen) and main.fully_composed
+
     def selected_view(self) -> BackendView | None:
         state = self.agent_state
         if state is None or not state.backends:
