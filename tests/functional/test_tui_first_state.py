@@ -36,19 +36,22 @@ async def test_the_first_frame_shows_the_state_asked_for_before_start_up() -> No
 
     client = QuietStream()
     app = make_app(client, first_state=first_state)
-    frames: list[str] = []
+    frames: list[tuple[str, bool]] = []  # (the Outbox card, the sync log mounted) in each frame
     display = app._display
 
     def displayed(screen, renderable) -> None:
         display(screen, renderable)
         if renderable is not None:
-            frames.append(str(outbox_card(app).render()))
+            frames.append((str(outbox_card(app).render()), app.screen.log_table is not None))
 
     app._display = displayed  # type: ignore[method-assign]
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: frames and client.update_streams == 1, "first frame, then the stream")
-        assert OUTBOX is not None and count_text(OUTBOX) in frames[0]
+        assert OUTBOX is not None and count_text(OUTBOX) in frames[0][0]
         assert outbox_card(app).stat.count == OUTBOX
+        assert not frames[0][1]  # the sync log, the jobs and the footer come right after the first frame
+        await until(pilot, lambda: app.fully_composed, "the whole screen")
+        assert app.screen.log_table is not None and app.screen.log_table.row_count
 
 
 async def refused() -> AgentState:
