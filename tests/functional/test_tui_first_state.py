@@ -73,3 +73,20 @@ async def test_a_first_state_that_fails_or_comes_late_leaves_it_to_the_stream(fi
         assert client.update_streams == 1
         assert outbox_card(app).stat.count == OUTBOX
         assert app.agent_error is None
+
+
+async def test_an_app_that_ends_at_its_first_frame_ends_cleanly() -> None:
+    async def first_state() -> AgentState:
+        return busy_state()
+
+    app = make_app(QuietStream(), first_state=first_state)
+    display = app._display
+
+    def displayed(screen, renderable) -> None:
+        display(screen, renderable)
+        app.exit()  # before the sync log, the jobs and the footer are mounted
+
+    app._display = displayed  # type: ignore[method-assign]
+    async with app.run_test(size=(80, 24)):
+        pass
+    assert app.return_code == 0 and not app.fully_composed

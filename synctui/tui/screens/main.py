@@ -246,9 +246,16 @@ class MainScreen(Screen):
         log_filter = Input(placeholder=_("filter record types (Esc clears)"), id="log-filter")
         log_table = SyncLogTable(id="sync-log")
         jobs = JobsPanel(id="jobs")
-        await self.query_one("#body").mount_all([Vertical(log_filter, log_table, id="log-pane"), jobs])
-        await self.mount(DashboardFooter())
-        if not self.is_attached:  # the app ended meanwhile
+        # Each await lets the app end meanwhile (q pressed at once, a test done): then nothing is left
+        # to mount into.
+        for parent, widgets in (
+            (self.query_one("#body"), [Vertical(log_filter, log_table, id="log-pane"), jobs]),
+            (self, [DashboardFooter()]),
+        ):
+            if not self.is_attached:
+                return
+            await parent.mount_all(widgets)
+        if not self.is_attached:
             return
         self.log_filter, self.log_table, self.jobs = log_filter, log_table, jobs
         self.fully_composed = True
