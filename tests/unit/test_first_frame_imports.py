@@ -32,6 +32,7 @@ NOT_FOR_THE_FIRST_FRAME = (
     "synctui.tui.widgets.shared.dashboard_footer",
     "textual.widgets._data_table",
     "textual.widgets._footer",
+    "synctui.pin",  # hashlib, hmac: only for a config that sets a PIN
     "synctui.agent",  # the agent (the dashboard finds it on its socket)
     "synctui_santedb",  # plugins' code
     "synctui_msupply",
