@@ -15,7 +15,7 @@ Like a modern terminal, the benchmark answers Textual's synchronized-output quer
 between begin/end markers; the screen is checked after every read anyway. The ratio B/A is taken pair by
 pair and the median printed. Target: <= 1.3. Nothing is asserted about absolute time.
 
-Before the pairs, synctui's bytecode is compiled, as an installed package has it (`--source`: not).
+Before the pairs, synctui's bytecode is compiled, as an installed package has it (`--source`: removed).
 
     python tests/bench/bench_first_frame.py [--pairs 15] [--size 120x40] [--quick] [--source]
 """
@@ -174,16 +174,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--source",
         action="store_true",
-        help="do not compile synctui's bytecode first (see harness.compile_synctui)",
+        help="remove synctui's bytecode first instead of compiling it (see harness.synctui_bytecode)",
     )
     args = parser.parse_args(argv)
     if args.quick:
         args.pairs, args.warmup = 2, 0
     cols, rows = (int(x) for x in args.size.lower().split("x"))
-    if args.source:
-        print("synctui's bytecode not compiled first: PYTHONDONTWRITEBYTECODE may make each start compile it")
-    else:
-        print(f"bytecode compiled for {harness.compile_synctui()}, as an installed package has it")
+    print(harness.synctui_bytecode(compiled=not args.source))
 
     with harness.Stack() as stack:
         stack.start_simulator()
