@@ -262,7 +262,7 @@ class HttpAgentClient:
         if self._socket is None or self._early is not None:
             return
         try:
-            self._early = send_get(self._socket, "/v1/state", self._headers)
+            self._early = send_get(self._socket, "/v1/state", self._headers, self._timeout)
         except OSError:
             log.debug("asking the agent for its state early failed", exc_info=True)
 

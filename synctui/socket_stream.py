@@ -47,11 +47,12 @@ async def get(socket: Path, target: str, headers: Mapping[str, str]) -> Answer:
     return await _whole_answer(_exchange(socket, target, headers, None))
 
 
-def send_get(socket: Path, target: str, headers: Mapping[str, str]) -> sockets.socket:
+def send_get(socket: Path, target: str, headers: Mapping[str, str], timeout: float) -> sockets.socket:
     """Connect to `socket` and send `GET target` now, without an event loop (a Unix socket connects or
-    fails at once); `sent_answer` reads the answer later, which the agent prepares meanwhile.
-    OSError when the connection fails."""
+    fails at once, unless the agent's backlog is full: `timeout`); `sent_answer` reads the answer later,
+    which the agent prepares meanwhile. OSError when the connection fails."""
     sock = sockets.socket(sockets.AF_UNIX, sockets.SOCK_STREAM)
+    sock.settimeout(timeout)
     try:
         sock.connect(str(socket))
         sock.sendall(_request(target, headers))
