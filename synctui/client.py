@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import socket as sockets
 import sys
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -33,7 +34,7 @@ from synctui.model import (
     SyncLogRow,
     from_data,
 )
-from synctui.socket_stream import StreamRefused, get, get_lines
+from synctui.socket_stream import Answer, StreamRefused, get, get_lines, send_get, sent_answer
 
 if TYPE_CHECKING:
     from synctui._httpx import httpx
@@ -186,6 +187,7 @@ class HttpAgentClient:
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._timeout = timeout
         self._client: httpx.AsyncClient | None = None
+        self._early: sockets.socket | None = None  # the state request `ask_state_now` sent
 
     @property
     def _http(self) -> httpx.AsyncClient:
@@ -217,13 +219,15 @@ class HttpAgentClient:
     async def _socket_get(self, socket: Path, path: str, params: dict[str, Any] | None) -> Any:
         """A GET on the agent's Unix socket without httpx (see synctui.socket_stream)."""
         target = quote(path, safe=PATH_SAFE) + (f"?{urlencode(params)}" if params else "")
+        return await self._read(get(socket, target, self._headers))
+
+    async def _read(self, answer: Awaitable[Answer]) -> Any:
+        """The JSON of a GET's `answer`, read on the Unix socket (see `_answer`)."""
         try:
-            answer = await asyncio.wait_for(get(socket, target, self._headers), self._timeout)
+            got = await asyncio.wait_for(answer, self._timeout)
         except (OSError, TimeoutError) as exc:
             raise AgentUnavailable(f"cannot reach the agent at {self._where}: {_reason(exc)}") from exc
-        return self._answer(
-            answer.status, answer.reason, answer.headers, answer.body.decode("utf-8", "replace")
-        )
+        return self._answer(got.status, got.reason, got.headers, got.body.decode("utf-8", "replace"))
 
     def _answer(self, status: int, reason: str, headers: Any, text: str) -> Any:
         """The JSON of an answer, or the agent's refusal raised with its message."""
@@ -250,6 +254,24 @@ class HttpAgentClient:
 
     async def state(self) -> AgentState:
         return await self._get(AgentState, "/v1/state")
+
+    def ask_state_now(self) -> None:
+        """On a Unix socket, send the state request at once, without an event loop: the agent prepares
+        the answer while the dashboard imports and styles itself, and `early_state` reads it. A
+        connection that fails now is left to the update stream to report."""
+        if self._socket is None or self._early is not None:
+            return
+        try:
+            self._early = send_get(self._socket, "/v1/state", self._headers, self._timeout)
+        except OSError:
+            log.debug("asking the agent for its state early failed", exc_info=True)
+
+    async def early_state(self) -> AgentState:
+        """The state `ask_state_now` asked for (a new request when it sent none)."""
+        sock, self._early = self._early, None
+        if sock is None:
+            return await self.state()
+        return _decode(AgentState, await self._read(sent_answer(sock)))
 
     async def updates(self) -> AsyncIterator[AgentState]:
         if self._socket is not None:
@@ -411,6 +433,9 @@ class HttpAgentClient:
         return _decode(ActionResult, await self._change(f"/v1/archive/{archive_id}/restore", {}, pin, key))
 
     async def aclose(self) -> None:
+        if self._early is not None:
+            self._early.close()
+            self._early = None
         if self._client is not None:
             await self._client.aclose()
 

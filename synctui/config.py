@@ -37,7 +37,6 @@ from synctui.config_values import (
 )
 from synctui.i18n import LANGUAGES
 from synctui.model import Capability, Thresholds
-from synctui.pin import valid_pin_hash
 
 APP = "synctui"
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -213,8 +212,11 @@ def _parse_agent(raw: dict[str, Any], where: str, private: bool, path: Path | No
     )
     at = f"{where}: [agent]"
     pin_hash = typed_value(raw, "admin_pin_hash", str, at)
-    if pin_hash is not None and not valid_pin_hash(pin_hash):
-        raise ConfigError(f"{at} admin_pin_hash is not a hash made by `synctui set-pin`")
+    if pin_hash is not None:
+        from synctui.pin import valid_pin_hash  # hashlib and hmac load only where a PIN is set
+
+        if not valid_pin_hash(pin_hash):
+            raise ConfigError(f"{at} admin_pin_hash is not a hash made by `synctui set-pin`")
     token = _secret(raw, "token", at, private, path)
     tcp = typed_value(raw, "tcp", str, at)
     if tcp is not None:

@@ -11,8 +11,9 @@ the first one is made.
 from __future__ import annotations
 
 import asyncio
+import socket as sockets
 from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,7 +44,34 @@ class Answer:
 
 async def get(socket: Path, target: str, headers: Mapping[str, str]) -> Answer:
     """`GET target` on `socket`, the whole answer (any status). OSError when the connection fails."""
-    async with _exchange(socket, target, headers, None) as (reader, status, reason, answer_headers):
+    return await _whole_answer(_exchange(socket, target, headers, None))
+
+
+def send_get(socket: Path, target: str, headers: Mapping[str, str], timeout: float) -> sockets.socket:
+    """Connect to `socket` and send `GET target` now, without an event loop (a Unix socket connects or
+    fails at once, unless the agent's backlog is full: `timeout`); `sent_answer` reads the answer later,
+    which the agent prepares meanwhile. OSError when the connection fails."""
+    sock = sockets.socket(sockets.AF_UNIX, sockets.SOCK_STREAM)
+    sock.settimeout(timeout)
+    try:
+        sock.connect(str(socket))
+        sock.sendall(_request(target, headers))
+    except OSError:
+        sock.close()
+        raise
+    sock.setblocking(False)
+    return sock
+
+
+async def sent_answer(sock: sockets.socket) -> Answer:
+    """The whole answer to the request `send_get` sent on `sock` (any status), which is then closed."""
+    return await _whole_answer(_answer(sock, None))
+
+
+async def _whole_answer(
+    exchange: AbstractAsyncContextManager[tuple[asyncio.StreamReader, int, str, dict[str, str]]],
+) -> Answer:
+    async with exchange as (reader, status, reason, answer_headers):
         body = bytearray()
         async for piece in _body(reader, answer_headers):
             body += piece
@@ -80,10 +108,38 @@ async def _exchange(
 ) -> AsyncIterator[tuple[asyncio.StreamReader, int, str, dict[str, str]]]:
     """Connect, send the request, read the answer's head (within `timeout`); closed on exit."""
     reader, writer = await asyncio.wait_for(asyncio.open_unix_connection(str(socket)), timeout)
+    async with _read_answer(reader, writer, _request(target, headers), timeout) as answer:
+        yield answer
+
+
+@asynccontextmanager
+async def _answer(
+    sock: sockets.socket, timeout: float | None
+) -> AsyncIterator[tuple[asyncio.StreamReader, int, str, dict[str, str]]]:
+    """The answer to a request already sent on `sock` (see `send_get`); closed on exit."""
     try:
-        lines = [f"GET {target} HTTP/1.1", "Host: synctui-agent", "Connection: close"]
-        lines += [f"{name}: {value}" for name, value in headers.items()]
-        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        reader, writer = await asyncio.open_unix_connection(sock=sock)
+    except BaseException:
+        sock.close()
+        raise
+    async with _read_answer(reader, writer, b"", timeout) as answer:
+        yield answer
+
+
+def _request(target: str, headers: Mapping[str, str]) -> bytes:
+    lines = [f"GET {target} HTTP/1.1", "Host: synctui-agent", "Connection: close"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+@asynccontextmanager
+async def _read_answer(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes, timeout: float | None
+) -> AsyncIterator[tuple[asyncio.StreamReader, int, str, dict[str, str]]]:
+    """Send `request` (none: already sent), read the answer's head (within `timeout`), then hand over
+    its reader; the connection is closed on exit."""
+    try:
+        writer.write(request)
         await writer.drain()
         try:
             status, reason, answer_headers = await asyncio.wait_for(_read_head(reader), timeout)

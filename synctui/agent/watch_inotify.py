@@ -18,7 +18,7 @@ from pathlib import Path
 
 from inotify_simple import INotify, flags
 
-from synctui.agent.watch import Wakeable, wake_once
+from synctui.agent.watch import Wakeable
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,11 @@ FILE_EVENTS = (
 GONE = flags.DELETE_SELF | flags.MOVE_SELF | flags.IGNORED | flags.UNMOUNT
 # On an ancestor of a missing folder: the next name on the way to it created or renamed in.
 APPEARS = flags.CREATE | flags.MOVED_TO
+# A write in place is MODIFY events, then CLOSE_WRITE, and the loop may read them in two batches while
+# the writer is still at it: waking on each batch refreshed (and pushed) twice per write, the first time
+# maybe on a half-written file. A file modified and not yet closed is waited for, until it is closed or
+# for this long without a further event (SQLite keeps its files open), before its services are woken.
+SETTLE = 0.005  # seconds
 
 
 class InotifyWatcher:
@@ -41,6 +46,9 @@ class InotifyWatcher:
         self.inotify = INotify(nonblocking=True)
         self.watching: dict[int, str] = {}  # watch descriptor -> folder watched for files
         self.waiting: dict[int, set[str]] = {}  # watch descriptor of an ancestor -> names awaited in it
+        self.to_wake: dict[int, Wakeable] = {}  # services whose files changed, by id, not woken yet
+        self.writing: set[str] = set()  # files modified and not closed since
+        self._settled: asyncio.TimerHandle | None = None
         self.arm()
 
     def fileno(self) -> int:
@@ -79,8 +87,9 @@ class InotifyWatcher:
             self.arm()  # a folder appeared while the watches were being placed
 
     def read(self) -> None:
-        """Handle what the descriptor holds now (called by the event loop when it is readable)."""
-        woken: set[int] = set()
+        """Handle what the descriptor holds now (called by the event loop when it is readable): the
+        services of the files changed are woken at once, or once the files being written are closed or
+        quiet for SETTLE seconds."""
         rearm = False
         for event in self.inotify.read(timeout=0):
             if event.mask & flags.Q_OVERFLOW:
@@ -92,13 +101,36 @@ class InotifyWatcher:
             if event.wd in self.waiting and event.mask & APPEARS and event.name in self.waiting[event.wd]:
                 rearm = True
             folder = self.watching.get(event.wd)
-            if folder is not None and event.name:
-                wake_once(self.targets.get(os.path.join(folder, event.name), ()), woken)
+            path = os.path.join(folder, event.name) if folder is not None and event.name else None
+            if path in self.targets:
+                self.to_wake.update((id(service), service) for service in self.targets[path])
+                if event.mask & flags.MODIFY:
+                    self.writing.add(path)
+                else:
+                    self.writing.discard(path)  # closed, replaced or removed: whole, whatever it holds
         if rearm:
             self.arm()
-            wake_once([s for services in self.targets.values() for s in services], woken)
+            self.to_wake.update((id(s), s) for services in self.targets.values() for s in services)
+            self.writing.clear()
+        if self._settled is not None:
+            self._settled.cancel()
+            self._settled = None
+        if self.writing:
+            self._settled = asyncio.get_running_loop().call_later(SETTLE, self.wake)
+        else:
+            self.wake()
+
+    def wake(self) -> None:
+        """Wake the services whose files changed, once each."""
+        self._settled = None
+        self.writing.clear()
+        to_wake, self.to_wake = self.to_wake, {}
+        for service in to_wake.values():
+            service.wake()
 
     def close(self) -> None:
+        if self._settled is not None:
+            self._settled.cancel()
         self.inotify.close()
 
 

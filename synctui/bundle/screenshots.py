@@ -56,7 +56,7 @@ async def render(
     taken_at = client.contents.taken_at
     app = SyncTuiApp(client, readonly=readonly, theme=theme, clock=lambda: taken_at)
     async with app.run_test(size=at[0]) as pilot:
-        await _until(pilot, lambda: app.agent_state is not None)
+        await _until(pilot, lambda: app.agent_state is not None and app.fully_composed)
         camera = _Camera(app, pilot, title)
         await camera.calibrate()
         shots = await camera.dashboards(at)

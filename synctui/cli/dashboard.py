@@ -22,6 +22,7 @@ from synctui.i18n import _
 
 if TYPE_CHECKING:
     from synctui.client import HttpAgentClient
+    from synctui.model import AgentState
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -77,8 +78,11 @@ def run(args: argparse.Namespace, config: Config) -> int:
     demo = bool(getattr(args, "demo", False))
     screenshot_dir = getattr(args, "screenshot_dir", None) or config.agent.state_dir / "screenshots"
 
-    def open_dashboard(client: HttpAgentClient) -> Awaitable[Any]:
-        """The plain or the Textual dashboard on `client`, which it closes when it ends."""
+    def open_dashboard(
+        client: HttpAgentClient, first_state: Callable[[], Awaitable[AgentState]] | None = None
+    ) -> Awaitable[Any]:
+        """The plain or the Textual dashboard on `client`, which it closes when it ends; the Textual
+        one draws its first frame with `first_state` when that comes in time."""
         if plain_wanted(args):
             from synctui.cli.plain import run_plain
 
@@ -95,13 +99,17 @@ def run(args: argparse.Namespace, config: Config) -> int:
             bell=config.dashboard.bell,
             screenshot_dir=screenshot_dir,
             low_bandwidth=bool(getattr(args, "low_bandwidth", False)),
+            first_state=first_state,
         ).run_async()
 
     if not demo and config.agent.remote is not None:
         return asyncio.run(remote(config, open_dashboard))
 
     if not demo and agent_running(config.agent.socket):
-        asyncio.run(open_dashboard(HttpAgentClient(socket=config.agent.socket)))
+        client = HttpAgentClient(socket=config.agent.socket)
+        if not plain_wanted(args):
+            client.ask_state_now()  # answered by the agent while the dashboard imports and starts
+        asyncio.run(open_dashboard(client, client.early_state))
         return exits.OK
 
     async def embedded() -> None:

@@ -9,9 +9,10 @@ on screen reads `app.verdicts` and nothing else.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -111,6 +112,7 @@ class SyncTuiApp(App[None]):
     COMMANDS = App.COMMANDS | {dashboard_commands}
     RETRY_DELAYS: tuple[float, ...] = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
     PAGE_SIZE = 50
+    FIRST_STATE_WAIT = 0.5  # seconds: at most this long without a frame, waiting for the first state
     JUDGE_EVERY = 5.0  # seconds: re-judge with the clock even when the agent pushes nothing
     KEY_BURST = 0.6  # seconds after a dialog closes during which repeats of its closing keys are dropped
 
@@ -132,11 +134,15 @@ class SyncTuiApp(App[None]):
         bell: bool = False,
         screenshot_dir: Path | None = None,
         low_bandwidth: bool = False,
+        first_state: Callable[[], Awaitable[AgentState]] | None = None,
     ) -> None:
         """`bell`: ring the terminal bell when a backend turns to ATTENTION. `screenshot_dir`: where
         Screenshot saves its SVG files (default: screenshots/ in the state folder). `low_bandwidth`:
-        ages in steps of a minute and no animations, for a slow link (fewer bytes to the terminal)."""
+        ages in steps of a minute and no animations, for a slow link (fewer bytes to the terminal).
+        `first_state`: the agent's state asked for before start-up, awaited (at most FIRST_STATE_WAIT)
+        before the first frame so that the first frame already shows it."""
         super().__init__()
+        self.first_state = first_state
         self.low_bandwidth = low_bandwidth
         if low_bandwidth:
             self.animation_level = "none"
@@ -253,6 +259,13 @@ class SyncTuiApp(App[None]):
     def get_default_screen(self) -> Screen:
         return MainScreen()
 
+    @property
+    def fully_composed(self) -> bool:
+        """The main screen is whole: its second step (sync log, jobs, footer, after the first frame) is
+        done. What a test or a screenshot waits for before it looks at the whole screen."""
+        main = self.screen_stack[0] if self.screen_stack else None
+        return isinstance(main, MainScreen) and main.fully_composed
+
     def selected_view(self) -> BackendView | None:
         state = self.agent_state
         if state is None or not state.backends:
@@ -277,6 +290,19 @@ class SyncTuiApp(App[None]):
 
     # --- following the agent --------------------------------------------------------------------
 
+    async def on_load(self) -> None:
+        """Take `first_state` before the screen is composed; one that fails or comes late is left to
+        the update stream, which says why or brings it."""
+        if self.first_state is None:
+            return
+        try:
+            state = await asyncio.wait_for(self.first_state(), self.FIRST_STATE_WAIT)
+        except (AgentUnavailable, AgentRefused, TimeoutError):
+            log.debug("the state asked for before start-up did not come", exc_info=True)
+            return
+        self.set_reactive(SyncTuiApp.agent_state, state)
+        self.judge_all()
+
     def on_mount(self) -> None:
         for warning in self.startup_warnings:
             self.notify(warning, severity="warning", timeout=8)
@@ -284,9 +310,13 @@ class SyncTuiApp(App[None]):
             self.call_after_refresh(self._check_keymap)
         self.theme_changed_signal.subscribe(self, lambda _theme: self.state_changed())
         self.set_interval(self.JUDGE_EVERY, self._judge_tick)
-        # The stream is read by a worker, so the first frame never waits on it; starting it now rather
-        # than after that frame lets connecting to the agent overlap the first render.
-        self._start_following()
+        # The stream is read by a worker, so the first frame never waits on it. With no state yet,
+        # starting it now lets connecting to the agent overlap the first render; with `first_state`
+        # taken, its first push (the same state) would only delay that frame.
+        if self.agent_state is None:
+            self._start_following()
+        else:
+            self.call_after_refresh(self._start_following)
 
     def _check_keymap(self) -> None:
         """Say which keymap entries remap nothing; after the first frame, since it imports every screen."""

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from synctui.agent.watch import watch_files
+from synctui.agent.watch_inotify import SETTLE
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="inotify is Linux's")
 
@@ -22,8 +23,10 @@ class Service:
     def __init__(self, name: str) -> None:
         self.name = name
         self.woken = asyncio.Event()
+        self.wakes = 0
 
     def wake(self) -> None:
+        self.wakes += 1
         self.woken.set()
 
     async def wait(self) -> None:
@@ -63,6 +66,42 @@ async def test_a_write_in_place_wakes_the_files_service_only(tmp_path: Path, sta
         f.write(b"2")
     await santedb.wait()
     assert await msupply.stays_asleep()
+
+
+async def test_a_write_read_in_two_batches_wakes_once_when_the_file_is_closed(
+    tmp_path: Path, start: Start
+) -> None:
+    """As the SanteDB simulator writes its state file in place: the loop reads the MODIFY events, then
+    the rest with CLOSE_WRITE; one write is one wake (one refresh, one push), on the whole file."""
+    db = tmp_path / "santedb.json"
+    db.write_text('{"outbox": 10}')
+    service = Service("santedb")
+    await start({db: [service]})
+    fd = os.open(db, os.O_WRONLY)
+    try:
+        os.pwrite(fd, b'{"outbox": 9}', 0)
+        await asyncio.sleep(SETTLE / 5)  # the loop reads the MODIFY alone; the file is not closed yet
+        assert service.wakes == 0
+        os.ftruncate(fd, len(b'{"outbox": 9}'))
+    finally:
+        os.close(fd)
+    await service.wait()
+    assert await service.stays_asleep()
+    assert service.wakes == 1
+
+
+async def test_a_file_kept_open_wakes_once_its_writes_pause(tmp_path: Path, start: Start) -> None:
+    db = tmp_path / "oplog.sqlite"
+    db.write_bytes(b"page 1")
+    service = Service("hcm")
+    await start({db: [service]})
+    with db.open("ab") as f:  # SQLite keeps its database open between transactions
+        for page in (b"page 2", b"page 3"):
+            f.write(page)
+            f.flush()
+        await service.wait()
+        assert await service.stays_asleep()
+    assert service.wakes == 1
 
 
 async def test_the_wal_beside_the_database_wakes_it(tmp_path: Path, start: Start) -> None:

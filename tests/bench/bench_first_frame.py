@@ -15,7 +15,9 @@ Like a modern terminal, the benchmark answers Textual's synchronized-output quer
 between begin/end markers; the screen is checked after every read anyway. The ratio B/A is taken pair by
 pair and the median printed. Target: <= 1.3. Nothing is asserted about absolute time.
 
-    python tests/bench/bench_first_frame.py [--pairs 15] [--size 120x40] [--quick]
+Before the pairs, synctui's bytecode is compiled, as an installed package has it (`--source`: removed).
+
+    python tests/bench/bench_first_frame.py [--pairs 15] [--size 120x40] [--quick] [--source]
 """
 
 from __future__ import annotations
@@ -169,10 +171,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=1, help="pairs run first and not counted")
     parser.add_argument("--size", default="120x40", help="terminal COLSxROWS (default 120x40)")
     parser.add_argument("--quick", action="store_true", help="2 pairs, no warm-up (smoke test)")
+    parser.add_argument(
+        "--source",
+        action="store_true",
+        help="remove synctui's bytecode first instead of compiling it (see harness.synctui_bytecode)",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.pairs, args.warmup = 2, 0
     cols, rows = (int(x) for x in args.size.lower().split("x"))
+    print(harness.synctui_bytecode(compiled=not args.source))
 
     with harness.Stack() as stack:
         stack.start_simulator()

@@ -1,6 +1,7 @@
 """Where the dashboard's time to first live frame goes, stage by stage (a helper of bench_first_frame.py).
 
-Runs what `synctui --config F` runs for the dashboard (cli -> config -> agent probe -> client -> app),
+Runs what `synctui --config F` runs for the dashboard (cli -> config -> agent probe -> client, which
+sends the state request at once -> app, which reads the answer before its first frame),
 headless at 120x40, and stamps each stage from the top of this script; exits at the first frame that
 holds the agent's Outbox count. Frames are taken where Textual hands them to its display
 (`App._display`, wrapped on the instance). The interpreter's own start-up comes before the first stamp.
@@ -38,21 +39,28 @@ def run(config_path: Path) -> None:
     from synctui.client import HttpAgentClient
 
     stamp("import synctui.client")
+    client = HttpAgentClient(socket=config.agent.socket)
+    client.ask_state_now()
+    stamp("construct HttpAgentClient, send the state request")
     from synctui.tui.app import SyncTuiApp
 
     stamp("import synctui.tui.app (textual, screens, widgets)")
-    client = HttpAgentClient(socket=config.agent.socket)
-    stamp("construct HttpAgentClient")
-    app = SyncTuiApp(client, theme=config.theme, keymap=config.keymap)
+    frames = {"n": 0}
+
+    async def first_state():
+        state = await client.early_state()
+        stamp("state asked for at start-up read and decoded")
+        return state
+
+    app = SyncTuiApp(client, theme=config.theme, keymap=config.keymap, first_state=first_state)
     stamp("construct the app (themes, keymap)")
     original = app._display
-    frames = {"n": 0}
     apply_state = app.apply_state
 
     def applied(state) -> None:
         if "state" not in frames:
             frames["state"] = 1
-            stamp("first state from the agent received (SSE, decoded)")
+            stamp("first state from the agent's stream received (SSE, decoded)")
         apply_state(state)
 
     app.apply_state = applied  # type: ignore[method-assign]

@@ -23,7 +23,11 @@ def text_of(widget: Static) -> str:
 
 
 async def loaded(pilot) -> None:
-    await until(pilot, lambda: pilot.app.agent_state is not None, "first state")
+    await until(
+        pilot,
+        lambda: pilot.app.agent_state is not None and pilot.app.fully_composed,
+        "first state, whole screen",
+    )
     await pilot.pause()
 
 

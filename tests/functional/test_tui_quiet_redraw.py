@@ -82,7 +82,9 @@ async def test_card_and_log_ages_step_by_the_minute(monkeypatch, low_bandwidth) 
     now = {"t": NOW}
     app = make_app(FakeAgentClient(fresh_outbox_state()), clock=lambda: now["t"], low_bandwidth=low_bandwidth)
     async with app.run_test(size=(120, 40)) as pilot:
-        await until(pilot, lambda: app.agent_state is not None, "first state")
+        await until(
+            pilot, lambda: app.agent_state is not None and app.fully_composed, "first state, whole screen"
+        )
         await pilot.pause()
         outbox = app.screen.query_one("#card-outbox", QueueCard)
         assert card in outbox.render().plain

@@ -7,7 +7,11 @@ from tests.functional.tui_fakes import FakeAgentClient, first_refresh_state, mak
 
 
 async def _loaded(pilot) -> None:
-    await until(pilot, lambda: pilot.app.agent_state is not None, "first state")
+    await until(
+        pilot,
+        lambda: pilot.app.agent_state is not None and pilot.app.fully_composed,
+        "first state, whole screen",
+    )
     await pilot.pause()
 
 

@@ -1,9 +1,9 @@
 """The dashboard's first frame imports only what draws it (issue 15: first live frame near a bare app).
 
 What `synctui --config F` imports before its first frame (the CLI, the agent client, the Textual app)
-is imported in a fresh interpreter; dialogs, other screens, the palette's provider, the agent and the
-plugins' code, and httpx (the first state comes over the socket without it) must not be among it:
-they load when first used.
+is imported in a fresh interpreter; dialogs, other screens, the palette's provider, the panels mounted
+after the first frame, the agent and the plugins' code, and httpx (the first state comes over the
+socket without it) must not be among it: they load when first used.
 """
 
 from __future__ import annotations
@@ -27,6 +27,12 @@ NOT_FOR_THE_FIRST_FRAME = (
     "synctui.tui.screens.audit",
     "synctui.tui.screens.archive",
     "synctui.tui.commands",  # the palette's provider
+    "synctui.tui.widgets.sync.sync_log_table",  # mounted after the first frame (MainScreen.compose_rest)
+    "synctui.tui.widgets.sync.jobs_panel",
+    "synctui.tui.widgets.shared.dashboard_footer",
+    "textual.widgets._data_table",
+    "textual.widgets._footer",
+    "synctui.pin",  # hashlib, hmac: only for a config that sets a PIN
     "synctui.agent",  # the agent (the dashboard finds it on its socket)
     "synctui_santedb",  # plugins' code
     "synctui_msupply",

@@ -173,3 +173,29 @@ async def test_a_get_refused_says_what_the_agent_said(sock: Path) -> None:
             with pytest.raises(error, match=words):
                 await HttpAgentClient(socket=sock).state()
         sock.unlink()
+
+
+async def test_the_state_asked_for_before_the_loop_runs_is_read_from_that_request(sock: Path) -> None:
+    state = {"backends": [], "revision": 7}
+    async with FakeAgent(sock, [json_answer("200 OK", state)]) as agent:
+        client = HttpAgentClient(socket=sock)
+        client.ask_state_now()  # blocking connect and send, as the dashboard does before its imports
+        assert (await client.early_state()).revision == 7
+        assert (await client.early_state()).revision == 7  # nothing left asked for: a new request
+    assert [request.split("\r\n")[0] for request in agent.requests] == ["GET /v1/state HTTP/1.1"] * 2
+
+
+async def test_a_state_asked_for_early_that_fails_says_why(sock: Path) -> None:
+    client = HttpAgentClient(socket=sock)
+    client.ask_state_now()  # no agent: nothing sent, nothing raised
+    with pytest.raises(AgentUnavailable, match="socket not found"):
+        await client.early_state()
+    async with FakeAgent(sock, [json_answer("503 Service Unavailable", {"error": "starting"})]):
+        client.ask_state_now()
+        with pytest.raises(AgentRefused, match="starting"):
+            await client.early_state()
+        client.ask_state_now()
+        asked = client._early
+        assert asked is not None
+        await client.aclose()  # closes the connection of what was asked for and not read
+        assert asked.fileno() == -1

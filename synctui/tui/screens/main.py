@@ -1,4 +1,8 @@
-"""The main screen: header, problems, all-synced banner or summary, queue cards, sync log, jobs."""
+"""The main screen: header, problems, all-synced banner or summary, queue cards, sync log, jobs.
+
+Composed in two steps: the first frame draws the header, the banners and the cards (what a technician
+looks at first); the sync log, the jobs and the footer are mounted right after it (`compose_rest`),
+their modules imported and their stylesheets parsed then. `fully_composed` says when that is done."""
 
 from __future__ import annotations
 
@@ -8,7 +12,6 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Input
 
 from synctui.actions import action
 from synctui.i18n import N_, _, ngettext
@@ -22,16 +25,17 @@ from synctui.tui.widgets.header.backend_tabs import BackendTabs
 from synctui.tui.widgets.header.status_banner import StatusBanner
 from synctui.tui.widgets.queues.queue_card import QueueCard
 from synctui.tui.widgets.queues.queue_diagnosis import QueueDiagnosis
-from synctui.tui.widgets.shared.dashboard_footer import DashboardFooter
 from synctui.tui.widgets.sync.all_synced_banner import AllSyncedBanner
-from synctui.tui.widgets.sync.jobs_panel import JobsPanel
-from synctui.tui.widgets.sync.sync_log_table import SyncLogTable
 from synctui.tui.widgets.sync.sync_progress_panel import SyncProgressPanel
 from synctui.verdict import never_read, stuck_queues
 
 if TYPE_CHECKING:
+    from textual.widgets import Input
+
     from synctui.tui.app import SyncTuiApp
     from synctui.tui.screens.confirm import Confirmation
+    from synctui.tui.widgets.sync.jobs_panel import JobsPanel
+    from synctui.tui.widgets.sync.sync_log_table import SyncLogTable
 
 
 class MainScreen(Screen):
@@ -191,6 +195,10 @@ class MainScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self.counted: dict[str, dict[str, SyncLogRow]] = {}
+        self.fully_composed = False  # the sync log, the jobs and the footer are mounted (compose_rest)
+        self.log_filter: Input | None = None
+        self.log_table: SyncLogTable | None = None
+        self.jobs: JobsPanel | None = None
 
     @property
     def tui(self) -> SyncTuiApp:
@@ -221,16 +229,40 @@ class MainScreen(Screen):
         with Horizontal(id="cards"):
             for kind in CARD_ORDER:
                 yield QueueCard(kind, id=f"card-{kind.value}")
-        with Vertical(id="body"):
-            with Vertical(id="log-pane"):
-                yield Input(placeholder=_("filter record types (Esc clears)"), id="log-filter")
-                yield SyncLogTable(id="sync-log")
-            yield JobsPanel(id="jobs")
-        yield DashboardFooter()
+        yield Vertical(id="body")  # filled by compose_rest
 
     _bindings_key: object = None
 
     def on_mount(self) -> None:
+        self.show_state()
+        self.call_after_refresh(self.compose_rest)
+
+    async def compose_rest(self) -> None:
+        """After the first frame: the sync log with its filter, the jobs and the footer, then the state
+        drawn on them."""
+        from textual.widgets import Input
+
+        from synctui.tui.widgets.shared.dashboard_footer import DashboardFooter
+        from synctui.tui.widgets.sync.jobs_panel import JobsPanel
+        from synctui.tui.widgets.sync.sync_log_table import SyncLogTable
+
+        log_filter = Input(placeholder=_("filter record types (Esc clears)"), id="log-filter")
+        log_table = SyncLogTable(id="sync-log")
+        jobs = JobsPanel(id="jobs")
+        # Each await lets the app end meanwhile (q pressed at once, a test done): then nothing is left
+        # to mount into.
+        for parent, widgets in (
+            (self.query_one("#body"), [Vertical(log_filter, log_table, id="log-pane"), jobs]),
+            (self, [DashboardFooter()]),
+        ):
+            if not self.is_attached:
+                return
+            await parent.mount_all(widgets)
+        if not self.is_attached:
+            return
+        self.log_filter, self.log_table, self.jobs = log_filter, log_table, jobs
+        self.fully_composed = True
+        self._bindings_key = None  # the footer draws its keys on the next bindings signal
         self.show_state()
 
     # --- drawing --------------------------------------------------------------------------------
@@ -261,14 +293,12 @@ class MainScreen(Screen):
             if view is None:
                 continue
             card.show(view.snapshot.queue(kind), view.history, now, stale, why_unknown, kind in stuck)
-        if view is not None:
+        if view is not None and self.log_table is not None and self.jobs is not None:
             counted = self.counted.get(view.snapshot.backend)
             known = not never_read(view.snapshot)
-            self.query_one(SyncLogTable).show(
-                view.snapshot.log, view.snapshot.thresholds, now, counted, known
-            )
+            self.log_table.show(view.snapshot.log, view.snapshot.thresholds, now, counted, known)
             schedule = [view.sync_schedule] if view.sync_schedule is not None else []
-            self.query_one(JobsPanel).show([*schedule, *view.snapshot.jobs], now, known)
+            self.jobs.show([*schedule, *view.snapshot.jobs], now, known)
         self.query_one(SyncProgressPanel).show(view.snapshot.progress if view is not None else None)
         # Which bindings apply depends only on these; refreshing them rebuilds the footer.
         bindings_key = (
@@ -331,26 +361,27 @@ class MainScreen(Screen):
         self.tui.step_backend(-1)
 
     def action_filter_log(self) -> None:
-        box = self.query_one("#log-filter", Input)
-        box.add_class("-shown")
-        box.focus()
+        box = self.log_filter
+        if box is not None:
+            box.add_class("-shown")
+            box.focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "log-filter":
-            self.query_one(SyncLogTable).set_filter(event.value)
+        if event.input is self.log_filter and self.log_table is not None:
+            self.log_table.set_filter(event.value)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "log-filter":
-            self.query_one(SyncLogTable).focus()
+        if event.input is self.log_filter and self.log_table is not None:
+            self.log_table.focus()
             if not event.value:
                 event.input.remove_class("-shown")
 
     def on_key(self, event) -> None:
-        box = self.query_one("#log-filter", Input)
-        if event.key == "escape" and box.has_focus:
+        box, table = self.log_filter, self.log_table
+        if event.key == "escape" and box is not None and table is not None and box.has_focus:
             box.value = ""
             box.remove_class("-shown")
-            self.query_one(SyncLogTable).focus()
+            table.focus()
             event.stop()
 
     def on_queue_card_selected(self, message: QueueCard.Selected) -> None:
@@ -396,7 +427,7 @@ class MainScreen(Screen):
             self.notify(_("counting records on the {backend} server…").format(backend=backend), timeout=3)
 
     def action_reset_row(self) -> None:
-        row = self.query_one(SyncLogTable).selected_row()
+        row = self.log_table.selected_row() if self.log_table is not None else None
         if row is None or not self.log_check("reset_row"):
             return
         self.ask_reset(
