@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from synctui.i18n import _, ngettext, number
+from synctui.i18n import _, labelled, ngettext, number
 from synctui.model import BackendView, Category, QueueEntry, QueueKind, RejectedCount, rejected_words
 from synctui.verdict import never_read, stuck_queues
 
@@ -48,7 +48,7 @@ class Diagnosis:
             others = sum(n for n, _ in self.parts[shown:])
             if others and shown:
                 items.append(ngettext("{n} other", "{n} others", others).format(n=number(others)))
-            text = f"{self.head}: {', '.join(items)}" if items else self.head
+            text = labelled(self.head, ", ".join(items)) if items else self.head
             if len(text) + len(tail) <= width:
                 return text + tail
         room = width - len(tail)

@@ -70,6 +70,17 @@ def count_words(forms: tuple[str, str], n: int) -> str:
     return ngettext(*forms, n).format(n=number(n))
 
 
+def colon() -> str:
+    """What goes between a label and its text, as the language writes it: French puts a no-break
+    space before the colon."""
+    return pgettext("between a label and its text", ": ")
+
+
+def labelled(label: str, text: str) -> str:
+    """`label: text` as the language writes it."""
+    return f"{label}{colon()}{text}"
+
+
 def language() -> str:
     """The language in use, e.g. "fr"."""
     return _language

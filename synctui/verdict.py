@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from synctui.i18n import N_, Nn_, Words, _, count_words, duration, language, ngettext, number
+from synctui.i18n import N_, Nn_, Words, _, count_words, duration, labelled, language, ngettext, number
 from synctui.model import (
     QUEUE_NAMES,
     BackendView,
@@ -452,7 +452,7 @@ def _summary(level: Level, snap: Snapshot, reasons: list[Reason]) -> str:
         if len(reasons) > 1
         else ""
     )
-    return f"{LEVEL_WORDS[level]}: {first}{more}"
+    return labelled(LEVEL_WORDS[level], first + more)
 
 
 def _queue_name(stat: QueueStat) -> str:

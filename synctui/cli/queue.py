@@ -15,7 +15,7 @@ from synctui.cli import exits
 from synctui.cli.changes import on_backend, prepare, report, send
 from synctui.cli.common import add_change_options, clean, usage_error, with_agent
 from synctui.config import Config
-from synctui.i18n import _, ngettext, number
+from synctui.i18n import _, labelled, ngettext, number
 from synctui.model import CATEGORY_WORDS, QueueKind, to_data
 
 if TYPE_CHECKING:
@@ -85,7 +85,7 @@ def list_entries(args: argparse.Namespace, config: Config) -> int:
             print(_("{queue}: no entries").format(queue=args.queue))
         for e in page.entries:
             reason = (
-                f"  {CATEGORY_WORDS[e.rejection.category]}: {clean(e.rejection.message)[:60]}"
+                "  " + labelled(CATEGORY_WORDS[e.rejection.category], clean(e.rejection.message)[:60])
                 if e.rejection
                 else ""
             )

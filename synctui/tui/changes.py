@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from synctui.actions import ActionSpec, action, offered
 from synctui.actions import counted as counted_words
 from synctui.client import AgentRefused, AgentTokenRefused, AgentUnavailable
-from synctui.i18n import N_, Words, _
+from synctui.i18n import N_, Words, _, labelled
 from synctui.model import ActionResult, BackendView, QueueKind
 from synctui.tui.format import one_line
 
@@ -44,7 +44,7 @@ def refusal_text(exc: BaseException) -> str:
         return one_line(str(exc), 300) or _("refused: wrong or missing token")
     if isinstance(exc, AgentRefused):
         prefix = REFUSALS.get(exc.status) or _("the agent refused ({status})").format(status=exc.status)
-        return f"{prefix}: {one_line(exc.message, 300)}"
+        return labelled(prefix, one_line(exc.message, 300))
     if isinstance(exc, AgentUnavailable):
         return one_line(str(exc), 300) or _("the agent does not answer")
     return f"{type(exc).__name__}: {one_line(str(exc), 200)}"

@@ -98,3 +98,12 @@ def test_sizes_and_percentages_through_babel(lang: str, said: tuple[str, str, st
 
     i18n.use(lang)
     assert (size_text(176742), size_text(5 * 1024 * 1024 + 12345), i18n.percent(40)) == said
+
+
+def test_a_label_and_its_text_are_joined_as_the_language_writes_them() -> None:
+    assert i18n.labelled("Needs attention", "2 rejected") == "Needs attention: 2 rejected"
+    i18n.use("fr")
+    # French: a no-break space before the colon, wherever a label and its text are joined in code
+    assert i18n.labelled("À vérifier", "2 refusées") == "À vérifier\u00a0: 2 refusées"
+    i18n.use("pt")
+    assert i18n.labelled("Atenção", "2 recusadas") == "Atenção: 2 recusadas"

@@ -59,7 +59,7 @@ class ConfirmRequest:
         """The confirmation of catalogue action `spec` on `subject` ("3 Conflicts entries"): its
         title, its sentence first, its confirm word, and the PIN when it needs one and one is set."""
         return cls(
-            title=f"{spec.label}: {subject}?",
+            title=_("{action}: {subject}?").format(action=spec.label, subject=subject),
             lines=[spec.description.rstrip(".") + ".", *(_(line) for line in lines)],
             count=count,
             word=spec.confirm_word,

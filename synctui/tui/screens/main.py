@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 
 from synctui.actions import action
-from synctui.i18n import N_, _, ngettext
+from synctui.i18n import N_, _, labelled, ngettext
 from synctui.model import ActionResult, AgentState, BackendView, Level, QueueKind, SyncLogRow
 from synctui.tui.changes import offers, result_line, run_change
 from synctui.tui.format import CARD_ORDER, one_line
@@ -475,8 +475,10 @@ class MainScreen(Screen):
             )
             return
         failed = [r for r in result.results if not r.ok]
-        text = f"{title}: {result_line(name, result)}"
+        text = labelled(title, result_line(name, result))
         if failed:
-            text += "; " + "; ".join(f"{r.id}: {one_line(r.message, 60)}" for r in failed[:3])
+            text += "".join(
+                _("; {more}").format(more=labelled(r.id, one_line(r.message, 60))) for r in failed[:3]
+            )
         self.notify(text, severity="information" if result.ok else "error", timeout=8)
         self.tui.action_refresh()

@@ -8,7 +8,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from synctui.actions import ActionSpec
-from synctui.i18n import _
+from synctui.i18n import _, labelled
 from synctui.model import ActionResult
 from synctui.tui.changes import result_line
 from synctui.tui.format import one_line, safe
@@ -42,7 +42,7 @@ class ActionResultView(Static):
     def show_error(self, what: str, error: str) -> None:
         """A refusal or failure: here, and as a notification (it may come after the screen moved on)."""
         g = glyphs(self.app)
-        self.app.notify(f"{what}: {one_line(error, 200)}", severity="error", timeout=8, markup=False)
+        self.app.notify(labelled(what, one_line(error, 200)), severity="error", timeout=8, markup=False)
         self._show(
             False,
             Content.assemble(
