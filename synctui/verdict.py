@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from synctui.i18n import N_, Nn_, Words, _, count_words, duration, labelled, language, ngettext, number
+from synctui.i18n import N_, Nn_, Words, _, colon, count_words, duration, labelled, language, ngettext, number
 from synctui.model import (
     QUEUE_NAMES,
     BackendView,
@@ -97,7 +97,7 @@ def _freshness(view: BackendView, now: datetime, agent_error: str | None, reason
     snap = view.snapshot
     never = never_read(snap)
     error = snap.health.error
-    why = f": {error.message.rstrip('. ')}" if error is not None and error.message else ""
+    why = colon() + error.message.rstrip(". ") if error is not None and error.message else ""
     if agent_error:
         reasons.append(
             Reason(

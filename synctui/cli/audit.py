@@ -10,7 +10,7 @@ from synctui.cli import exits
 from synctui.cli.changes import counted
 from synctui.cli.common import clean, with_agent
 from synctui.config import Config
-from synctui.i18n import _
+from synctui.i18n import _, labelled
 
 if TYPE_CHECKING:
     from synctui.client import HttpAgentClient
@@ -56,9 +56,9 @@ def outcome(record: dict[str, Any]) -> str:
     if phase == "refused":
         status = result.get("status")
         refused = _("REFUSED") + (f" ({status})" if status else "")
-        return f" → {refused}" + (f": {message}" if message else "")
+        return " → " + (labelled(refused, message) if message else refused)
     if not result.get("ok"):
-        return " → " + _("FAILED") + (f": {message}" if message else "")
+        return " → " + (labelled(_("FAILED"), message) if message else _("FAILED"))
     counts = result.get("counts") if isinstance(result.get("counts"), dict) else {}
     entries = result.get("entries") if isinstance(result.get("entries"), list) else []
     if not counts and entries:

@@ -32,7 +32,7 @@ from synctui.cli.common import CommandError, clean
 from synctui.cli.status import backend_lines, format_status
 from synctui.cli.sync import follow, started_line
 from synctui.cli.typed_lines import TypedLines
-from synctui.i18n import N_, _
+from synctui.i18n import N_, _, labelled
 from synctui.model import AgentState, BackendView, Level, QueueKind, Verdict
 from synctui.verdict import judge, never_read
 
@@ -60,7 +60,7 @@ class Choice:
 
     @property
     def line(self) -> str:
-        return f"  {self.number}  {self.label}" + (f": {_(self.detail)}" if self.detail else "")
+        return f"  {self.number}  " + (labelled(self.label, _(self.detail)) if self.detail else self.label)
 
 
 # The words (`word`) are typed: they stay English in every language, as keys do; the number works too.
