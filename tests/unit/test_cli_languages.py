@@ -75,7 +75,7 @@ def test_audit_archive_and_plugins_speak_french_with_lang_fr(monkeypatch, capsys
     FakeAgent(audit=[refused], archive=[archived]).install(monkeypatch)
 
     assert main(["audit", "--lang", "fr"]) == 0
-    assert "→ REFUSÉ (403): read-only" in capsys.readouterr().out
+    assert "→ REFUSÉ (403)\u00a0: read-only" in capsys.readouterr().out
     assert main(["archive", "ls", "--lang", "fr"]) == 0
     assert "par ana  (restaurée le 2026-11-30T11:00:00)" in capsys.readouterr().out
     assert main(["plugins", "--lang", "fr"]) == 0
