@@ -12,7 +12,9 @@ from dataclasses import replace
 
 import pytest
 from textual.widgets import Static
+from textual.widgets._footer import FooterKey  # not re-exported by textual.widgets (8.2)
 
+from synctui import i18n
 from synctui.tui.key_groups import grouped_bindings
 from synctui.tui.screens.help import HelpScreen
 from synctui.tui.widgets.header.backend_tabs import MIN_NAME
@@ -24,6 +26,7 @@ from tests.functional.repair_helpers import change_setting, loaded, open_details
 from tests.functional.tui_fakes import SANTEDB_HISTORY, FakeAgentClient, make_app, until
 
 SIZES = [(80, 24), (100, 30), (120, 40)]
+LANGUAGES = sorted(i18n.LANGUAGES)
 MARKS = "●◐▲?"
 # A backend's own words that end in "…" ("Pull central…": the step running now), not a cut.
 BACKEND_ELLIPSES = ("Pull central…",)
@@ -33,22 +36,40 @@ def app_for(family: str, backends: int):
     return make_app(FakeAgentClient(family_state(family, backends)))
 
 
+_read: dict[tuple, tuple[str, list[str]]] = {}
+
+
+async def read_main(family: str, backends: int, size: tuple[int, int], lang: str) -> tuple[str, list[str]]:
+    """The main screen as text in `lang`, and its footer's keys as drawn ("q Quit"); read once for the
+    tests below that look at the same screen."""
+    key = (family, backends, size, lang)
+    i18n.use(lang)
+    if key not in _read:
+        app = app_for(family, backends)
+        async with app.run_test(size=size) as pilot:
+            await loaded(pilot)
+            keys = [f"{k.key_display} {k.description}".strip() for k in app.screen.query(FooterKey)]
+            _read[key] = (screen_text(app), keys)
+    return _read[key]
+
+
 @pytest.mark.parametrize("backends", [1, 3, 6])
 @pytest.mark.parametrize("family", sorted(FAMILIES))
 def test_main_screen_80x24(snap_compare, family: str, backends: int):
     assert snap_compare(app_for(family, backends), run_before=loaded, terminal_size=(80, 24))
 
 
+@pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("backends", [1, 3, 6])
 @pytest.mark.parametrize("family", sorted(FAMILIES))
-async def test_every_backend_is_named_in_the_header_with_its_mark(family: str, backends: int, size) -> None:
-    app = app_for(family, backends)
-    async with app.run_test(size=size) as pilot:
-        await loaded(pilot)
-        header = screen_text(app).splitlines()[0]
-        names = [view.snapshot.backend for view in app.agent_state.backends]
-        selected = app.selected_view().snapshot.backend
+async def test_every_backend_is_named_in_the_header_with_its_mark(
+    speak, family: str, backends: int, size, lang: str
+) -> None:
+    text, _ = await read_main(family, backends, size, lang)
+    header = text.splitlines()[0]
+    names = [view.snapshot.backend for view in family_state(family, backends).backends]
+    selected = names[0]
     assert f" {selected} " in header  # the selected one whole
     for name in names:
         whole = re.search(rf" {re.escape(name)} [{MARKS}]", header)
@@ -57,14 +78,13 @@ async def test_every_backend_is_named_in_the_header_with_its_mark(family: str, b
     assert header.count("│") == len(names) - 1
 
 
+@pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize("size", [(100, 30), (120, 40)], ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("backends", [1, 3, 6])
 @pytest.mark.parametrize("family", sorted(FAMILIES))
-async def test_nothing_is_cut_where_there_is_room(family: str, backends: int, size) -> None:
-    app = app_for(family, backends)
-    async with app.run_test(size=size) as pilot:
-        await loaded(pilot)
-        lines = screen_text(app).splitlines()
+async def test_nothing_is_cut_where_there_is_room(speak, family: str, backends: int, size, lang: str) -> None:
+    text, _ = await read_main(family, backends, size, lang)
+    lines = text.splitlines()
     # The header gives its room to the backends' names: they, and the agent's address beside them, are
     # shortened when they must be (checked above).
     if backends == 6 or (backends == 3 and size[0] < 120):
@@ -73,6 +93,18 @@ async def test_nothing_is_cut_where_there_is_room(family: str, backends: int, si
     for words in BACKEND_ELLIPSES:
         text = text.replace(words, "")
     assert "…" not in text, text
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("backends", [1, 6])
+async def test_the_footer_shows_help_and_quit_and_cuts_no_key(speak, backends: int, size, lang: str) -> None:
+    text, keys = await read_main("santedb", backends, size, lang)
+    footer = text.splitlines()[-1]
+    for key in keys:
+        assert key in footer, (key, footer)  # whole, not under the palette's key
+    assert footer.startswith(f" ? {i18n._('Help')} ")
+    assert f"q {i18n._('Quit')}" in keys
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from babel.messages.pofile import read_po
@@ -48,13 +48,6 @@ PALETTE_ACTIONS = (
     action("change-settings").title,
     action("check-connection").title,
 )
-
-
-@pytest.fixture
-def speak() -> Iterator[None]:
-    """The test sets the language with i18n.use(); English again afterwards, for the other tests."""
-    yield
-    i18n.use(i18n.SOURCE_LANGUAGE)
 
 
 def backend_text(family: str) -> str:

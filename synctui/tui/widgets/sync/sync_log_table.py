@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from rich.cells import cell_len
+from rich.console import Console
 from rich.text import Text
 from textual.widgets import DataTable
 
@@ -37,31 +39,44 @@ def column_titles(with_counts: bool) -> list[tuple[str, str]]:
     return [("type", _("Record type")), *counts, ("success", _("Last success")), ("error", _("Last error"))]
 
 
-TYPE_SHARE = 0.4  # of the row the record type keeps before the last error gives up its room
-MIN_TYPE = 14  # … and the least it keeps after that
+FREE_TEXT = ("type", "error")  # the columns that wrap well: they give way first
 
 
 def fitted_widths(titles: list[tuple[str, str]], rows: list[list[Text]], room: int) -> list[int]:
-    """Each column as wide as its widest cell (title included). When they do not fit in `room`: the
-    record type gives way down to TYPE_SHARE of it, then the last error down to its title, then the
-    record type down to MIN_TYPE."""
-    widths = [max([len(title), *(row[i].cell_len for row in rows)]) for i, (_, title) in enumerate(titles)]
-    over = sum(widths) - max(room, 0)
-    for column, least in ((0, int(room * TYPE_SHARE)), (-1, len(titles[-1][1])), (0, MIN_TYPE)):
-        if over <= 0:
-            break
-        cut = min(over, max(widths[column] - least, 0))
-        widths[column] -= cut
-        over -= cut
+    """Each column as wide as its widest cell (title included). When they do not fit in `room`, the
+    widest column gives way first, the record type and the last error before the others, each down to
+    its title and its longest word (up to a fair share of the room): its cells wrap (`wrapped`)."""
+    room = max(room, 0)
+    keys = [key for key, _title in titles]
+    columns = [[row[i] for row in rows] for i in range(len(titles))]
+    widths = [
+        max([cell_len(title), *(cell.cell_len for cell in cells)])
+        for (_key, title), cells in zip(titles, columns, strict=True)
+    ]
+    least = [
+        max(cell_len(title), min(room // len(titles), longest_word(cells)))
+        for (_key, title), cells in zip(titles, columns, strict=True)
+    ]
+    over = sum(widths) - room
+    for giving in (FREE_TEXT, keys):
+        candidates = [i for i, key in enumerate(keys) if key in giving]
+        while over > 0:
+            column = max(candidates, key=lambda i: widths[i] - least[i])
+            if widths[column] <= least[column]:
+                break
+            widths[column] -= 1
+            over -= 1
     return widths
 
 
-def cell_cut(cell: Text, width: int) -> Text:
-    if cell.cell_len <= width:
-        return cell
-    cut = cell.copy()
-    cut.truncate(width, overflow="ellipsis")
-    return cut
+def longest_word(cells: list[Text]) -> int:
+    return max([0, *(cell_len(word) for cell in cells for word in cell.plain.split())])
+
+
+def wrapped(cells: list[Text], widths: list[int], console: Console) -> tuple[list[Text], int]:
+    """The row's cells wrapped at their column's width, and the row's height: every word shown."""
+    lines = [cell.wrap(console, width) for cell, width in zip(cells, widths, strict=True)]
+    return [Text("\n").join(cell_lines) for cell_lines in lines], max([1, *(len(c) for c in lines)])
 
 
 class SyncLogTable(DataTable):
@@ -154,14 +169,14 @@ class SyncLogTable(DataTable):
             cells,
             self.size.width - 2 - 2 * self.cell_padding * len(cells[0] if cells else ()),
         )
-        cells = [[cell_cut(cell, width) for cell, width in zip(row, widths, strict=True)] for row in cells]
+        rows = [wrapped(row, widths, self.app.console) for row in cells]
         # Pushes mostly repeat the same log: rebuilding the table re-measures every cell.
         signature = (
             with_counts,
             widths,
             [
                 (row.key, [(c.plain, str(c.style), tuple(c.spans)) for c in cs])
-                for row, cs in zip(shown, cells, strict=True)
+                for row, (cs, _height) in zip(shown, rows, strict=True)
             ],
         )
         if signature == self._signature and self.row_count:
@@ -171,8 +186,8 @@ class SyncLogTable(DataTable):
         self._columns(with_counts, widths)
         self.clear()
         self._shown = shown
-        for index, (row, row_cells) in enumerate(zip(shown, cells, strict=True)):
-            self.add_row(*row_cells, key=f"{index}:{row.key}")
+        for index, (row, (row_cells, height)) in enumerate(zip(shown, rows, strict=True)):
+            self.add_row(*row_cells, key=f"{index}:{row.key}", height=height)
         if not self._shown:
             message = (
                 _("no rows match the filter")
