@@ -145,17 +145,21 @@ async def test_help_fits_the_screen_and_cuts_no_description(size) -> None:
             assert set((spec.help or spec.description).split()) <= words, spec.id
 
 
-async def test_job_names_are_whole_at_120() -> None:
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_job_names_and_messages_are_whole(size) -> None:
     long_name = "Upstream Synchronization Of Everything"
+    long_message = "disk full: 12 MB left on /data, the purge needs 300 MB to rewrite the store"
     state = family_state("santedb", 1)
     view = state.backends[0]
-    jobs = [replace(view.snapshot.jobs[0], name=long_name), *view.snapshot.jobs[1:]]
+    first, second, third = view.snapshot.jobs
+    jobs = [replace(first, name=long_name), second, replace(third, message=long_message)]
     state = replace(state, backends=[replace(view, snapshot=replace(view.snapshot, jobs=jobs))])
     app = make_app(FakeAgentClient(state))
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await loaded(pilot)
         text = screen_text(app)
     assert long_name in text
+    assert long_message in " ".join(text.split()), text  # wrapped under itself, every word shown
 
 
 async def test_the_raw_reason_wraps_inside_the_screen(monkeypatch) -> None:
