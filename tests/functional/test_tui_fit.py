@@ -79,7 +79,7 @@ async def test_every_backend_is_named_in_the_header_with_its_mark(
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-@pytest.mark.parametrize("size", [(100, 30), (120, 40)], ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("backends", [1, 3, 6])
 @pytest.mark.parametrize("family", sorted(FAMILIES))
 async def test_nothing_is_cut_where_there_is_room(speak, family: str, backends: int, size, lang: str) -> None:
