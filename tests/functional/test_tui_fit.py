@@ -17,12 +17,20 @@ from textual.widgets._footer import FooterKey  # not re-exported by textual.widg
 from synctui import i18n
 from synctui.tui.key_groups import grouped_bindings
 from synctui.tui.screens.help import HelpScreen
+from synctui.tui.screens.queue_browser import page_caption
 from synctui.tui.widgets.header.backend_tabs import MIN_NAME
 from synctui.tui.widgets.queues.queue_card import QueueCard
 from synctui.tui.widgets.shared.action_result import ActionResultView
 from tests.functional import tui_fakes
 from tests.functional.fit_fakes import FAMILIES, family_state, screen_text
-from tests.functional.repair_helpers import change_setting, loaded, open_details, open_inspector, repair_app
+from tests.functional.repair_helpers import (
+    change_setting,
+    loaded,
+    open_browser,
+    open_details,
+    open_inspector,
+    repair_app,
+)
 from tests.functional.tui_fakes import SANTEDB_HISTORY, FakeAgentClient, make_app, until
 
 SIZES = [(80, 24), (100, 30), (120, 40)]
@@ -219,3 +227,21 @@ async def test_check_connection_shows_its_answer_in_view() -> None:
         await until(pilot, lambda: "probe-7" in str(health.render()), "the probe's answer")
         await pilot.pause(0.2)
         assert body.region.contains_region(health.region), "the answer is scrolled into view"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+async def test_the_pager_and_the_inspector_keep_their_words_apart(speak, lang: str) -> None:
+    """Swahili's labels are longer: the page caption ran under the pager's keys ("kati ya n ijayo"), the
+    inspector's labels into their values ("Aina ya rekodiImmunization")."""
+    i18n.use(lang)
+    _, app = repair_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        browser = await open_browser(pilot, "1")
+        caption = page_caption(browser.page, browser.shown)
+        browsed = " ".join(screen_text(app).split())
+        app.pop_screen()
+        await open_inspector(pilot)
+        inspected = screen_text(app)
+    assert caption in browsed, browsed
+    for label, value in ((i18n._("Record type"), "Immunization"), (i18n._("Code"), "DUPLICATE_ENTITY")):
+        assert re.search(rf"{re.escape(label)} +{value}", inspected), (label, inspected)

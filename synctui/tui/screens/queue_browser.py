@@ -160,9 +160,9 @@ class QueueBrowserScreen(Screen):
     QueueBrowserScreen .entry-box { display: none; height: 1; border: none; padding: 0 1; }
     QueueBrowserScreen .entry-box.-shown { display: block; }
     QueueBrowserScreen #entries { height: 1fr; }
-    QueueBrowserScreen #pager { height: 1; padding: 0 1; background: $boost; }
+    QueueBrowserScreen #pager { height: auto; max-height: 3; padding: 0 1; background: $boost; }
     QueueBrowserScreen #pager-caption { width: 1fr; }
-    QueueBrowserScreen #pager-keys { width: auto; color: $text-muted; }
+    QueueBrowserScreen #pager-keys { width: auto; max-width: 65%; color: $text-muted; }
     """
 
     def __init__(self, backend: str, kind: QueueKind, stat: QueueStat | None = None) -> None:
