@@ -16,6 +16,7 @@ from textual.widgets._footer import FooterKey  # not re-exported by textual.widg
 
 from synctui import i18n
 from synctui.tui.key_groups import grouped_bindings
+from synctui.tui.screens.audit import AuditScreen, target_text
 from synctui.tui.screens.help import HelpScreen
 from synctui.tui.screens.queue_browser import page_caption
 from synctui.tui.widgets.header.backend_tabs import MIN_NAME
@@ -245,3 +246,22 @@ async def test_the_pager_and_the_inspector_keep_their_words_apart(speak, lang: s
     assert caption in browsed, browsed
     for label, value in ((i18n._("Record type"), "Immunization"), (i18n._("Code"), "DUPLICATE_ENTITY")):
         assert re.search(rf"{re.escape(label)} +{value}", inspected), (label, inspected)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+async def test_the_audit_log_fits_80_columns(speak, lang: str) -> None:
+    """Its last columns ran off the screen (in French and Portuguese "Target" was not on it at all)."""
+    i18n.use(lang)
+    client, app = repair_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await app.push_screen(AuditScreen())
+        await until(pilot, lambda: app.screen.records is not None, "audit records")
+        await pilot.pause()
+        text = screen_text(app)
+    words = " ".join(text.split())
+    for title in AuditScreen.COLUMNS:
+        assert i18n._(title) in text.splitlines()[1], (title, text)
+    for record in client.audit_records:
+        assert target_text(record.get("target")) in words, (record, text)
+    assert max(len(line) for line in text.splitlines()) <= 80

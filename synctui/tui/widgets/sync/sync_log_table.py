@@ -10,8 +10,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from rich.cells import cell_len
-from rich.console import Console
 from rich.text import Text
 from textual.widgets import DataTable
 
@@ -19,6 +17,9 @@ from synctui.i18n import _
 from synctui.model import SyncLogRow, Thresholds
 from synctui.tui.format import ago, clock_time, count_text, one_line
 from synctui.tui.look import glyphs, theme_style
+from synctui.tui.widgets.shared.fitted_columns import fitted_widths, wrapped
+
+WRAPPING = ("type", "error")  # the columns that wrap well: they give way first
 
 
 def matches(row: SyncLogRow, needle: str) -> bool:
@@ -37,46 +38,6 @@ def merged(row: SyncLogRow, counted: Mapping[str, SyncLogRow]) -> tuple[int | No
 def column_titles(with_counts: bool) -> list[tuple[str, str]]:
     counts = [("local", _("Local")), ("server", _("Server"))] if with_counts else []
     return [("type", _("Record type")), *counts, ("success", _("Last success")), ("error", _("Last error"))]
-
-
-FREE_TEXT = ("type", "error")  # the columns that wrap well: they give way first
-
-
-def fitted_widths(titles: list[tuple[str, str]], rows: list[list[Text]], room: int) -> list[int]:
-    """Each column as wide as its widest cell (title included). When they do not fit in `room`, the
-    widest column gives way first, the record type and the last error before the others, each down to
-    its title and its longest word (up to a fair share of the room): its cells wrap (`wrapped`)."""
-    room = max(room, 0)
-    keys = [key for key, _title in titles]
-    columns = [[row[i] for row in rows] for i in range(len(titles))]
-    widths = [
-        max([cell_len(title), *(cell.cell_len for cell in cells)])
-        for (_key, title), cells in zip(titles, columns, strict=True)
-    ]
-    least = [
-        max(cell_len(title), min(room // len(titles), longest_word(cells)))
-        for (_key, title), cells in zip(titles, columns, strict=True)
-    ]
-    over = sum(widths) - room
-    for giving in (FREE_TEXT, keys):
-        candidates = [i for i, key in enumerate(keys) if key in giving]
-        while over > 0:
-            column = max(candidates, key=lambda i: widths[i] - least[i])
-            if widths[column] <= least[column]:
-                break
-            widths[column] -= 1
-            over -= 1
-    return widths
-
-
-def longest_word(cells: list[Text]) -> int:
-    return max([0, *(cell_len(word) for cell in cells for word in cell.plain.split())])
-
-
-def wrapped(cells: list[Text], widths: list[int], console: Console) -> tuple[list[Text], int]:
-    """The row's cells wrapped at their column's width, and the row's height: every word shown."""
-    lines = [cell.wrap(console, width) for cell, width in zip(cells, widths, strict=True)]
-    return [Text("\n").join(cell_lines) for cell_lines in lines], max([1, *(len(c) for c in lines)])
 
 
 class SyncLogTable(DataTable):
@@ -168,6 +129,7 @@ class SyncLogTable(DataTable):
             column_titles(with_counts),
             cells,
             self.size.width - 2 - 2 * self.cell_padding * len(cells[0] if cells else ()),
+            WRAPPING,
         )
         rows = [wrapped(row, widths, self.app.console) for row in cells]
         # Pushes mostly repeat the same log: rebuilding the table re-measures every cell.
