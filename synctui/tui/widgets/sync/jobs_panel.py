@@ -66,15 +66,16 @@ def job_line(
 
 
 NAME_CELLS = 18  # the name column's least width, so the states line up
-MESSAGE_ROOM = 20  # cells a job's message keeps before long names are shortened
+MESSAGE_ROOM = 20  # cells the messages keep (when they are that long) before long names are shortened
 
 
 def name_width(jobs: list[Job], room: int, with_progress: bool) -> int:
     """The name column: as wide as the longest name (at least NAME_CELLS), unless that leaves the
     messages too little room."""
     longest = max(NAME_CELLS, *(len(one_line(job.name, 200)) for job in jobs))
+    messages = min(MESSAGE_ROOM, max(len(one_line(job.message, 200)) for job in jobs))
     others = 1 + 9 + 1 + (12 if with_progress else 0) + 12 + 1
-    return min(longest, max(NAME_CELLS, room - others - MESSAGE_ROOM))
+    return min(longest, max(NAME_CELLS, room - others - messages))
 
 
 class JobsPanel(SteadyStatic):
