@@ -23,6 +23,7 @@ from synctui.tui.widgets.header.backend_tabs import MIN_NAME
 from synctui.tui.widgets.queues.queue_card import QueueCard
 from synctui.tui.widgets.shared.action_result import ActionResultView
 from tests.functional import tui_fakes
+from tests.functional.fake_actions import default_audit
 from tests.functional.fit_fakes import FAMILIES, family_state, screen_text
 from tests.functional.repair_helpers import (
     change_setting,
@@ -32,6 +33,7 @@ from tests.functional.repair_helpers import (
     open_inspector,
     repair_app,
 )
+from tests.functional.test_tui_languages import read_other_screen
 from tests.functional.tui_fakes import SANTEDB_HISTORY, FakeAgentClient, make_app, until
 
 SIZES = [(80, 24), (100, 30), (120, 40)]
@@ -251,18 +253,11 @@ async def test_the_pager_and_the_inspector_keep_their_words_apart(speak, lang: s
 @pytest.mark.parametrize("lang", LANGUAGES)
 async def test_the_audit_log_fits_80_columns(speak, lang: str) -> None:
     """Its last columns ran off the screen (in French and Portuguese "Target" was not on it at all)."""
-    i18n.use(lang)
-    client, app = repair_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await loaded(pilot)
-        await app.push_screen(AuditScreen())
-        await until(pilot, lambda: app.screen.records is not None, "audit records")
-        await pilot.pause()
-        text = screen_text(app)
+    text, _written = await read_other_screen("audit", lang)
     words = " ".join(text.split())
     for title in AuditScreen.COLUMNS:
         assert i18n._(title) in text.splitlines()[1], (title, text)
-    for record in client.audit_records:
+    for record in default_audit():
         assert target_text(record.get("target")) in words, (record, text)
     assert max(len(line) for line in text.splitlines()) <= 80
 
