@@ -73,8 +73,8 @@ def jump_offset(text: str, page_size: int, total: int | None) -> int:
     return (number - 1) // page_size * page_size
 
 
-# The problem last: at 80 columns it runs past the edge, so the line under the rows says it whole.
-COLUMNS = (" ", N_("Type"), N_("Op"), N_("Age"), N_("Tries"), N_("Id"), N_("Problem"))
+# The problem runs past the screen's edge at 80 columns: the line under the rows says it whole.
+COLUMNS = (" ", N_("Type"), N_("Op"), N_("Age"), N_("Tries"), N_("Problem"), N_("Id"))
 
 
 def problem_text(rejection: Rejection, limit: int) -> str:
@@ -297,8 +297,8 @@ class QueueBrowserScreen(Screen):
             Text(one_line(entry.operation, 10)),
             Text(ago(entry.created, now) if entry.created else "—"),
             Text(str(entry.attempts)),
-            Text(one_line(entry.id, 40), style="dim"),
             problem,
+            Text(one_line(entry.id, 40), style="dim"),
         ]
 
     def selected_entry(self) -> QueueEntry | None:
