@@ -79,26 +79,34 @@ def entry_facts(entry: QueueEntry, now: datetime) -> Content:
     if entry.original_queue is not None:
         facts.append((_("Came from"), queue_label(None, entry.original_queue)))
     return Content("\n").join(
-        Content.assemble(
-            (f"{label:<12}", "$text-muted"),
-            value if isinstance(value, Content) else one_line(str(value), 300),
+        labelled(
+            [
+                (label, value if isinstance(value, Content) else one_line(str(value), 300))
+                for label, value in facts
+            ]
         )
-        for label, value in facts
     )
 
 
-def rejection_text(rejection: Rejection, raw_key: str = "v") -> Content:
-    def row(label: str, value: str | tuple[str, str]) -> Content:
-        return Content.assemble((f"{label:<12}", "$text-muted"), value)
+LABEL_CELLS = 12  # the labels' least width, so that short ones line up the same in every language
 
-    lines = [
-        row(_("HTTP status"), str(rejection.status) if rejection.status else "—"),
-        row(_("Code"), one_line(rejection.code, 80) or "—"),
-        row(_("Kind"), CATEGORY_WORDS[rejection.category]),
-        row(_("Message"), (one_line(rejection.message, 400) or "—", "bold")),
+
+def labelled(rows: list[tuple[str, str | Content | tuple[str, str]]]) -> list[Content]:
+    """Label and value lines, the values lined up after the longest label (Swahili's "Aina ya rekodi")."""
+    width = max([LABEL_CELLS - 1, *(len(label) for label, _value in rows)]) + 1
+    return [Content.assemble((label.ljust(width), "$text-muted"), value) for label, value in rows]
+
+
+def rejection_text(rejection: Rejection, raw_key: str = "v") -> Content:
+    rows: list[tuple[str, str | Content | tuple[str, str]]] = [
+        (_("HTTP status"), str(rejection.status) if rejection.status else "—"),
+        (_("Code"), one_line(rejection.code, 80) or "—"),
+        (_("Kind"), CATEGORY_WORDS[rejection.category]),
+        (_("Message"), (one_line(rejection.message, 400) or "—", "bold")),
     ]
     if rejection.advice:
-        lines.append(row(_("Advice"), (safe(rejection.advice, multiline=True), "$success")))
+        rows.append((_("Advice"), (safe(rejection.advice, multiline=True), "$success")))
+    lines = labelled(rows)
     if rejection.raw:
         lines.append(
             Content.assemble((_("press {key} for the raw reason").format(key=raw_key), "$text-muted"))

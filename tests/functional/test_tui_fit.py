@@ -12,18 +12,32 @@ from dataclasses import replace
 
 import pytest
 from textual.widgets import Static
+from textual.widgets._footer import FooterKey  # not re-exported by textual.widgets (8.2)
 
+from synctui import i18n
 from synctui.tui.key_groups import grouped_bindings
+from synctui.tui.screens.audit import AuditScreen, target_text
 from synctui.tui.screens.help import HelpScreen
+from synctui.tui.screens.queue_browser import page_caption
 from synctui.tui.widgets.header.backend_tabs import MIN_NAME
 from synctui.tui.widgets.queues.queue_card import QueueCard
 from synctui.tui.widgets.shared.action_result import ActionResultView
 from tests.functional import tui_fakes
+from tests.functional.fake_actions import default_audit
 from tests.functional.fit_fakes import FAMILIES, family_state, screen_text
-from tests.functional.repair_helpers import change_setting, loaded, open_details, open_inspector, repair_app
+from tests.functional.repair_helpers import (
+    change_setting,
+    loaded,
+    open_browser,
+    open_details,
+    open_inspector,
+    repair_app,
+)
+from tests.functional.test_tui_languages import read_other_screen
 from tests.functional.tui_fakes import SANTEDB_HISTORY, FakeAgentClient, make_app, until
 
 SIZES = [(80, 24), (100, 30), (120, 40)]
+LANGUAGES = sorted(i18n.LANGUAGES)
 MARKS = "●◐▲?"
 # A backend's own words that end in "…" ("Pull central…": the step running now), not a cut.
 BACKEND_ELLIPSES = ("Pull central…",)
@@ -33,22 +47,40 @@ def app_for(family: str, backends: int):
     return make_app(FakeAgentClient(family_state(family, backends)))
 
 
+_read: dict[tuple, tuple[str, list[str]]] = {}
+
+
+async def read_main(family: str, backends: int, size: tuple[int, int], lang: str) -> tuple[str, list[str]]:
+    """The main screen as text in `lang`, and its footer's keys as drawn ("q Quit"); read once for the
+    tests below that look at the same screen."""
+    key = (family, backends, size, lang)
+    i18n.use(lang)
+    if key not in _read:
+        app = app_for(family, backends)
+        async with app.run_test(size=size) as pilot:
+            await loaded(pilot)
+            keys = [f"{k.key_display} {k.description}".strip() for k in app.screen.query(FooterKey)]
+            _read[key] = (screen_text(app), keys)
+    return _read[key]
+
+
 @pytest.mark.parametrize("backends", [1, 3, 6])
 @pytest.mark.parametrize("family", sorted(FAMILIES))
 def test_main_screen_80x24(snap_compare, family: str, backends: int):
     assert snap_compare(app_for(family, backends), run_before=loaded, terminal_size=(80, 24))
 
 
+@pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("backends", [1, 3, 6])
 @pytest.mark.parametrize("family", sorted(FAMILIES))
-async def test_every_backend_is_named_in_the_header_with_its_mark(family: str, backends: int, size) -> None:
-    app = app_for(family, backends)
-    async with app.run_test(size=size) as pilot:
-        await loaded(pilot)
-        header = screen_text(app).splitlines()[0]
-        names = [view.snapshot.backend for view in app.agent_state.backends]
-        selected = app.selected_view().snapshot.backend
+async def test_every_backend_is_named_in_the_header_with_its_mark(
+    speak, family: str, backends: int, size, lang: str
+) -> None:
+    text, _ = await read_main(family, backends, size, lang)
+    header = text.splitlines()[0]
+    names = [view.snapshot.backend for view in family_state(family, backends).backends]
+    selected = names[0]
     assert f" {selected} " in header  # the selected one whole
     for name in names:
         whole = re.search(rf" {re.escape(name)} [{MARKS}]", header)
@@ -57,14 +89,13 @@ async def test_every_backend_is_named_in_the_header_with_its_mark(family: str, b
     assert header.count("│") == len(names) - 1
 
 
-@pytest.mark.parametrize("size", [(100, 30), (120, 40)], ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("backends", [1, 3, 6])
 @pytest.mark.parametrize("family", sorted(FAMILIES))
-async def test_nothing_is_cut_where_there_is_room(family: str, backends: int, size) -> None:
-    app = app_for(family, backends)
-    async with app.run_test(size=size) as pilot:
-        await loaded(pilot)
-        lines = screen_text(app).splitlines()
+async def test_nothing_is_cut_where_there_is_room(speak, family: str, backends: int, size, lang: str) -> None:
+    text, _ = await read_main(family, backends, size, lang)
+    lines = text.splitlines()
     # The header gives its room to the backends' names: they, and the agent's address beside them, are
     # shortened when they must be (checked above).
     if backends == 6 or (backends == 3 and size[0] < 120):
@@ -73,6 +104,18 @@ async def test_nothing_is_cut_where_there_is_room(family: str, backends: int, si
     for words in BACKEND_ELLIPSES:
         text = text.replace(words, "")
     assert "…" not in text, text
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("backends", [1, 6])
+async def test_the_footer_shows_help_and_quit_and_cuts_no_key(speak, backends: int, size, lang: str) -> None:
+    text, keys = await read_main("santedb", backends, size, lang)
+    footer = text.splitlines()[-1]
+    for key in keys:
+        assert key in footer, (key, footer)  # whole, not under the palette's key
+    assert footer.startswith(f" ? {i18n._('Help')} ")
+    assert f"q {i18n._('Quit')}" in keys
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -113,17 +156,21 @@ async def test_help_fits_the_screen_and_cuts_no_description(size) -> None:
             assert set((spec.help or spec.description).split()) <= words, spec.id
 
 
-async def test_job_names_are_whole_at_120() -> None:
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_job_names_and_messages_are_whole(size) -> None:
     long_name = "Upstream Synchronization Of Everything"
+    long_message = "disk full: 12 MB left on /data, the purge needs 300 MB to rewrite the store"
     state = family_state("santedb", 1)
     view = state.backends[0]
-    jobs = [replace(view.snapshot.jobs[0], name=long_name), *view.snapshot.jobs[1:]]
+    first, second, third = view.snapshot.jobs
+    jobs = [replace(first, name=long_name), second, replace(third, message=long_message)]
     state = replace(state, backends=[replace(view, snapshot=replace(view.snapshot, jobs=jobs))])
     app = make_app(FakeAgentClient(state))
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await loaded(pilot)
         text = screen_text(app)
     assert long_name in text
+    assert long_message in " ".join(text.split()), text  # wrapped under itself, every word shown
 
 
 async def test_the_raw_reason_wraps_inside_the_screen(monkeypatch) -> None:
@@ -183,3 +230,47 @@ async def test_check_connection_shows_its_answer_in_view() -> None:
         await until(pilot, lambda: "probe-7" in str(health.render()), "the probe's answer")
         await pilot.pause(0.2)
         assert body.region.contains_region(health.region), "the answer is scrolled into view"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+async def test_the_pager_and_the_inspector_keep_their_words_apart(speak, lang: str) -> None:
+    """Swahili's labels are longer: the page caption ran under the pager's keys ("kati ya n ijayo"), the
+    inspector's labels into their values ("Aina ya rekodiImmunization")."""
+    i18n.use(lang)
+    _, app = repair_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        browser = await open_browser(pilot, "1")
+        caption = page_caption(browser.page, browser.shown)
+        browsed = " ".join(screen_text(app).split())
+        app.pop_screen()
+        await open_inspector(pilot)
+        inspected = screen_text(app)
+    assert caption in browsed, browsed
+    for label, value in ((i18n._("Record type"), "Immunization"), (i18n._("Code"), "DUPLICATE_ENTITY")):
+        assert re.search(rf"{re.escape(label)} +{value}", inspected), (label, inspected)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+async def test_the_audit_log_fits_80_columns(speak, lang: str) -> None:
+    """Its last columns ran off the screen (in French and Portuguese "Target" was not on it at all)."""
+    text, _written = await read_other_screen("audit", lang)
+    words = " ".join(text.split())
+    for title in AuditScreen.COLUMNS:
+        assert i18n._(title) in text.splitlines()[1], (title, text)
+    for record in default_audit():
+        assert target_text(record.get("target")) in words, (record, text)
+    assert max(len(line) for line in text.splitlines()) <= 80
+
+
+async def test_the_browser_shows_the_selected_problem_whole() -> None:
+    """At 80 columns the problem column runs past the screen's edge: the line under the rows says it."""
+    _, app = repair_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_browser(pilot, "4")
+        text = screen_text(app)
+        await pilot.press("down")
+        await pilot.pause()
+        moved = screen_text(app)
+    problem = f"{tui_fakes.DUPLICATE.code}: {tui_fakes.DUPLICATE.message}"
+    assert problem in " ".join(text.split()), text
+    assert problem in " ".join(moved.split()), moved

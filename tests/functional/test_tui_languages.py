@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from babel.messages.pofile import read_po
@@ -50,13 +50,6 @@ PALETTE_ACTIONS = (
 )
 
 
-@pytest.fixture
-def speak() -> Iterator[None]:
-    """The test sets the language with i18n.use(); English again afterwards, for the other tests."""
-    yield
-    i18n.use(i18n.SOURCE_LANGUAGE)
-
-
 def backend_text(family: str) -> str:
     """What the backend itself wrote (job names and messages, sync-log rows, progress): shown as written."""
     snap = family_state(family, 1).backends[0].snapshot
@@ -67,8 +60,8 @@ def backend_text(family: str) -> str:
     return "\n".join(parts)
 
 
-def app_for(family: str):
-    return make_app(FakeAgentClient(family_state(family, 1)))
+def app_for(family: str, backends: int = 1, theme: str = "dark"):
+    return make_app(FakeAgentClient(family_state(family, backends)), theme=theme)
 
 
 async def read_screen(family: str, lang: str) -> tuple[str, list[tuple[str, str, str | None]]]:
@@ -163,10 +156,24 @@ async def read_other_screen(name: str, lang: str) -> tuple[str, str]:
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("backends", [1, 3])
 @pytest.mark.parametrize("family", sorted(FAMILIES))
-def test_main_screen_80x24(snap_compare, speak, family: str, lang: str):
+def test_main_screen_80x24(snap_compare, speak, family: str, backends: int, lang: str):
     i18n.use(lang)
-    assert snap_compare(app_for(family), run_before=loaded, terminal_size=(80, 24))
+    assert snap_compare(app_for(family, backends), run_before=loaded, terminal_size=(80, 24))
+
+
+# With six backends of every family, the selected one of a family used where the language is spoken
+# (HCM in Mozambique, SanteDB/OpenIZ in francophone and Swahili-speaking countries).
+FIELD_FAMILY = {"en": "msupply", "fr": "santedb", "pt": "hcm", "sw": "santedb"}
+
+
+@pytest.mark.parametrize("theme", ["dark", "console"])
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_main_screen_80x24_six_backends(snap_compare, speak, lang: str, theme: str):
+    i18n.use(lang)
+    app = app_for(FIELD_FAMILY[lang], 6, theme)
+    assert snap_compare(app, run_before=loaded, terminal_size=(80, 24))
 
 
 @pytest.mark.parametrize("lang", TRANSLATED)

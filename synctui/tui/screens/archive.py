@@ -64,6 +64,7 @@ class ArchiveScreen(RecordsScreen):
     PREFIX = "archive"
     HEADING = N_("Archive: discarded entries (newest first)")
     COLUMNS = (N_("Discarded"), N_("Backend"), N_("Queue"), N_("Record"), N_("By"), N_("Restored"))
+    WRAPPING = ("record",)
     WHAT = N_("the archive")
 
     def compose_below_table(self) -> Iterator[Widget]:

@@ -53,6 +53,7 @@ class AuditScreen(RecordsScreen):
     PREFIX = "audit"
     HEADING = N_("Audit log (newest first)")
     COLUMNS = (N_("Time"), N_("User"), N_("Backend"), N_("Action"), N_("Phase"), N_("Result"), N_("Target"))
+    WRAPPING = ("result", "target")
     WHAT = N_("the audit log")
 
     async def read(self, limit: int) -> list[dict[str, Any]]:

@@ -1,7 +1,7 @@
 """Local copy beside the server copy of one entry, differences highlighted.
 
 Two JSON objects of one type are aligned by field (one row per field, only the differing ones
-highlighted, a one-line summary of what differs); anything else is a line diff. Side by side when the
+highlighted, a short summary of what differs); anything else is a line diff. Side by side when the
 terminal is wide enough, one listing (− local, + server) when narrow. When the server copy cannot be
 fetched the reason is the headline: never a local-vs-local diff.
 """
@@ -23,7 +23,7 @@ from synctui.model import Comparison, QueueKind
 from synctui.tui.changes import refusal_text
 from synctui.tui.diff import DiffRow, FieldRow, diff_rows, differing, field_rows, field_summary, fit
 from synctui.tui.entry_text import pretty_payload
-from synctui.tui.format import one_line, safe
+from synctui.tui.format import one_line, queue_label, safe
 from synctui.tui.keymap import DashboardBinding
 from synctui.tui.widgets.shared.dashboard_footer import DashboardFooter
 
@@ -47,9 +47,7 @@ class CompareScreen(Screen):
     CompareScreen #compare-reason.-missing {
         background: $error; color: auto 100%; text-style: bold; padding: 1 1;
     }
-    CompareScreen #compare-summary {
-        height: 1; padding: 0 1; background: $boost; text-wrap: nowrap; text-overflow: ellipsis;
-    }
+    CompareScreen #compare-summary { height: auto; max-height: 4; padding: 0 1; background: $boost; }
     CompareScreen #compare-body { text-wrap: nowrap; width: auto; min-width: 100%; padding: 0 1; }
     CompareScreen #compare-scroll { height: 1fr; overflow-x: auto; }
     """
@@ -71,7 +69,8 @@ class CompareScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static(
             Content(
-                f"{safe(self.backend)} › {self.kind.value} › {one_line(self.entry_id, 40)} › " + _("compare")
+                f"{safe(self.backend)} › {queue_label(None, self.kind)} › {one_line(self.entry_id, 40)} › "
+                + _("compare")
             ),
             id="compare-title",
         )

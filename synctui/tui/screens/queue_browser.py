@@ -22,7 +22,15 @@ from textual.widgets import Input, Static
 from synctui.actions import ActionSpec, action, discard_action
 from synctui.client import AgentRefused, AgentUnavailable
 from synctui.i18n import N_, _, ngettext, number
-from synctui.model import CATEGORY_WORDS, ActionResult, EntryPage, QueueEntry, QueueKind, QueueStat
+from synctui.model import (
+    CATEGORY_WORDS,
+    ActionResult,
+    EntryPage,
+    QueueEntry,
+    QueueKind,
+    QueueStat,
+    Rejection,
+)
 from synctui.tui.changes import offers, run_change
 from synctui.tui.format import ago, count_text, one_line, queue_label, safe
 from synctui.tui.keymap import DashboardBinding
@@ -65,7 +73,14 @@ def jump_offset(text: str, page_size: int, total: int | None) -> int:
     return (number - 1) // page_size * page_size
 
 
+# The problem runs past the screen's edge at 80 columns: the line under the rows says it whole.
 COLUMNS = (" ", N_("Type"), N_("Op"), N_("Age"), N_("Tries"), N_("Problem"), N_("Id"))
+
+
+def problem_text(rejection: Rejection, limit: int) -> str:
+    """ "DUPLICATE_ENTITY: ADM patient with this identifier already exists" (the category when no code)."""
+    code = one_line(rejection.code, 40) or CATEGORY_WORDS[rejection.category]
+    return f"{code}: {one_line(rejection.message, limit)}"
 
 
 def has_next(page: EntryPage | None) -> bool:
@@ -160,9 +175,11 @@ class QueueBrowserScreen(Screen):
     QueueBrowserScreen .entry-box { display: none; height: 1; border: none; padding: 0 1; }
     QueueBrowserScreen .entry-box.-shown { display: block; }
     QueueBrowserScreen #entries { height: 1fr; }
-    QueueBrowserScreen #pager { height: 1; padding: 0 1; background: $boost; }
+    QueueBrowserScreen #entry-problem { height: auto; max-height: 3; padding: 0 1; display: none; }
+    QueueBrowserScreen #entry-problem.-shown { display: block; }
+    QueueBrowserScreen #pager { height: auto; max-height: 3; padding: 0 1; background: $boost; }
     QueueBrowserScreen #pager-caption { width: 1fr; }
-    QueueBrowserScreen #pager-keys { width: auto; color: $text-muted; }
+    QueueBrowserScreen #pager-keys { width: auto; max-width: 65%; color: $text-muted; }
     """
 
     def __init__(self, backend: str, kind: QueueKind, stat: QueueStat | None = None) -> None:
@@ -203,14 +220,26 @@ class QueueBrowserScreen(Screen):
         )
         yield ActionResultView(id="action-result")
         yield EntryRows(tuple(_(name) if name.strip() else name for name in COLUMNS), id="entries")
+        yield Static("", id="entry-problem")
         with Horizontal(id="pager"):
             yield Static(_("loading…"), id="pager-caption")
             yield Static(_(self.PAGER_KEYS), id="pager-keys")
         yield DashboardFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#entries", EntryRows).focus()
+        rows = self.query_one("#entries", EntryRows)
+        rows.focus()
+        self.watch(rows, "cursor_row", self.show_problem, init=False)
         self.load()
+
+    def show_problem(self) -> None:
+        """The selected entry's problem whole (its column is cut at the screen's edge when narrow)."""
+        entry = self.selected_entry()
+        rejection = entry.rejection if entry is not None else None
+        line = self.query_one("#entry-problem", Static)
+        line.set_class(rejection is not None, "-shown")
+        if rejection is not None:
+            line.update(Content(problem_text(rejection, 400)))
 
     # --- loading --------------------------------------------------------------------------------
 
@@ -251,6 +280,7 @@ class QueueBrowserScreen(Screen):
             [[self.selection_mark(entry.id), *self.cells(entry, now)] for entry in entries]
         )
         self.query_one("#pager-caption", Static).update(page_caption(page, len(entries)), layout=False)
+        self.show_problem()
         # The footer is rebuilt on every refresh of the bindings: only when next / prev changed.
         paging = (has_next(page), self.page_offset > 0)
         if paging != self._paging:
@@ -261,8 +291,7 @@ class QueueBrowserScreen(Screen):
     def cells(entry: QueueEntry, now) -> list[Text]:
         problem = Text("")
         if entry.rejection is not None:
-            code = one_line(entry.rejection.code, 40) or CATEGORY_WORDS[entry.rejection.category]
-            problem = Text(f"{code}: {one_line(entry.rejection.message, 80)}", style="bold")
+            problem = Text(problem_text(entry.rejection, 80), style="bold")
         return [
             Text(one_line(entry.record_type, 24) or "?"),
             Text(one_line(entry.operation, 10)),

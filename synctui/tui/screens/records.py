@@ -22,6 +22,7 @@ from synctui.i18n import _, number
 from synctui.tui.changes import refusal_text
 from synctui.tui.format import clock_time, one_line
 from synctui.tui.widgets.shared.dashboard_footer import DashboardFooter
+from synctui.tui.widgets.shared.fitted_columns import fitted_widths, wrapped
 
 if TYPE_CHECKING:
     from synctui.tui.app import SyncTuiApp
@@ -42,6 +43,7 @@ class RecordsScreen(Screen):
     # HEADING, COLUMNS and WHAT are marked with N_() and translated where shown.
     HEADING: ClassVar[str]
     COLUMNS: ClassVar[tuple[str, ...]]
+    WRAPPING: ClassVar[tuple[str, ...]] = ()  # keys of the columns that wrap first when the table is narrow
     WHAT: ClassVar[str]  # what is read, for "could not read the audit log: …"
     DEFAULT_CSS = """
     RecordsScreen .-title { height: 1; background: $panel; padding: 0 1; text-style: bold; }
@@ -78,6 +80,10 @@ class RecordsScreen(Screen):
         table.focus()
         self.load()
 
+    def on_resize(self) -> None:
+        if self.records is not None:
+            self.draw()
+
     async def read(self, limit: int) -> list[dict[str, Any]]:
         raise NotImplementedError
 
@@ -89,11 +95,22 @@ class RecordsScreen(Screen):
         raise NotImplementedError
 
     def draw(self) -> None:
+        """The rows, the columns fitted to the screen's width (cells wrap rather than run off it)."""
         table = self.query_one(DataTable)
-        table.clear()
         now = self.tui.now()
-        for index, record in enumerate(self.records or []):
-            table.add_row(*self.cells(record, now), key=str(index))
+        rows = [self.cells(record, now) for record in self.records or []]
+        titles = [(name.lower(), _(name)) for name in self.COLUMNS]
+        room = self.app.size.width - 2 - 2 * table.cell_padding * len(titles)  # 2: the scrollbar
+        widths = fitted_widths(titles, rows, room, self.WRAPPING)
+        cursor = table.cursor_row
+        table.clear(columns=True)
+        for (key, title), width in zip(titles, widths, strict=True):
+            table.add_column(title, key=key, width=width)
+        for index, cells in enumerate(rows):
+            fitted, height = wrapped(cells, widths, self.app.console)
+            table.add_row(*fitted, key=str(index), height=height)
+        if cursor and table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1), animate=False)
         self.show_caption()
 
     @work(exclusive=True, group="records")

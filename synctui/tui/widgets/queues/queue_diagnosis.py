@@ -8,7 +8,7 @@ from datetime import datetime
 from textual.app import App
 from textual.content import Content
 
-from synctui.diagnosis import Diagnosis, diagnoses, step_words
+from synctui.diagnosis import DASH, Diagnosis, diagnoses, step_words
 from synctui.i18n import _
 from synctui.model import BackendView, QueueKind
 from synctui.tui.changes import offers
@@ -49,10 +49,13 @@ class QueueDiagnosis(SteadyStatic):
         for d in found:
             rejected = d.queue is QueueKind.CONFLICTS
             style = "$error" if rejected else "$warning"
+            step = how(self.app, backend, d)
+            # A head longer than the line (French, Swahili) would lose its end, the age: two lines instead.
+            room = width if len(d.head) + len(DASH) + len(step) <= width else 2 * width
             lines.append(
                 Content.assemble(
                     (f"{g.error if rejected else g.warning} ", f"{style} bold"),
-                    (safe(d.line(how(self.app, backend, d), width)), style),
+                    (safe(d.line(step, room)), style),
                 )
             )
         self.update(Content("\n").join(lines))

@@ -1,5 +1,9 @@
-"""The footer of every screen: Textual's, with Help kept in view, in the language in use, rebuilt only
-when its keys changed.
+"""The footer of every screen: Textual's, with Help kept in view, in the language in use, the keys that
+fit the width, rebuilt only when its keys changed.
+
+At 80 columns a screen's keys run past the right edge, where the palette's key covers them ("q ▏^p"):
+the footer shows Help, Quit and the palette's key always, then the screen's keys in their declared
+order while they fit, each whole. The ones left out are in Help and in the command palette.
 
 Bindings are declared once, at import, with English descriptions marked `N_()`; the footer says them
 through `_()` when it draws them, so the keys stay the same in every language.
@@ -14,16 +18,44 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey, FooterLabel  # not re-exported by textual.widgets (8.2)
 
 from synctui.i18n import _
 
+ALWAYS_SHOWN = ("help", "quit", "command_palette")
+
+
+def key_cells(key: FooterKey) -> int:
+    """The cells a key takes in Textual's (8.2) default footer style: " k description "; a key without
+    a description is drawn bare."""
+    return cell_len(key.key_display) + (cell_len(key.description) + 3 if key.description else 0)
+
+
+def fitting(widgets: list[Widget], width: int) -> list[Widget]:
+    """The widgets that fit in `width` cells: those of ALWAYS_SHOWN, then the others in order."""
+    keys = [w for w in widgets if isinstance(w, FooterKey)]
+    if len(keys) != len(widgets):  # a binding group's label: not measured here, all shown
+        return widgets
+    room = width - sum(key_cells(key) for key in keys if key.action in ALWAYS_SHOWN)
+    if any(key.has_class("-command-palette") for key in keys):
+        room += 1  # the palette's key, docked right, may cover the trailing space of the key before it
+    shown = []
+    for key in keys:
+        if key.action not in ALWAYS_SHOWN:
+            if key_cells(key) > room:
+                continue
+            room -= key_cells(key)
+        shown.append(key)
+    return shown
+
 
 class DashboardFooter(Footer):
-    """At 80 columns a screen's keys run past the right edge: Help, which lists them all, comes first."""
+    """Help, which lists every key, comes first; the keys that fit the width after it."""
 
     DEFAULT_CSS = """
     DashboardFooter FooterKey.-help { dock: left; }
@@ -34,7 +66,8 @@ class DashboardFooter(Footer):
 
     def compose(self) -> ComposeResult:
         self._shown = self._keys() if self._bindings_ready else None
-        for widget in super().compose():
+        widgets = list(super().compose())
+        for widget in widgets:
             if isinstance(widget, FooterKey):
                 widget.description = _(widget.description) if widget.description else ""
                 widget.tooltip = _(str(widget.tooltip)) if widget.tooltip else widget.tooltip
@@ -42,7 +75,11 @@ class DashboardFooter(Footer):
                     widget.add_class("-help")
             elif isinstance(widget, FooterLabel):
                 widget.update(_(str(widget.content)))
-            yield widget
+        yield from fitting(widgets, self.app.size.width)
+
+    def on_resize(self) -> None:
+        if self._bindings_ready:
+            self.bindings_changed(self.screen)
 
     def bindings_changed(self, screen: Screen) -> None:
         self._bindings_ready = True
@@ -57,7 +94,7 @@ class DashboardFooter(Footer):
             await self.recompose()
 
     def _keys(self) -> Hashable:
-        return tuple(
+        return self.app.size.width, tuple(
             (binding.key, binding.action, binding.description, binding.show, binding.group, enabled, tooltip)
             for _node, binding, enabled, tooltip in self.screen.active_bindings.values()
         )

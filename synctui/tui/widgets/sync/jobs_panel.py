@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from datetime import datetime
 
 from textual.content import Content
@@ -21,10 +22,18 @@ _STATE_STYLE = {
 
 
 def job_line(
-    job: Job, now: datetime, g: Glyphs = UNICODE, name_width: int = 18, with_progress: bool = True
+    job: Job,
+    now: datetime,
+    g: Glyphs = UNICODE,
+    name_width: int = 18,
+    with_progress: bool = True,
+    room: int | None = None,
 ) -> Content:
+    """A job's row. A name longer than its column takes a line of its own above the row (never cut);
+    with `room` (the panel's width), a message longer than what is left wraps under itself."""
     state = JOB_STATE_WORDS[job.state] if isinstance(job.state, JobState) else one_line(str(job.state), 9)
-    name = one_line(job.name, name_width).ljust(name_width)
+    name = one_line(job.name, 200)
+    above = [Content(name)] if len(name) > name_width else []
     if not with_progress:
         progress = ""
     elif job.progress is not None:
@@ -39,34 +48,40 @@ def job_line(
         run = clock_time(job.last_start, now)
         if job.last_finish is not None and job.last_finish >= job.last_start:
             run += f"–{clock_time(job.last_finish, now)}"
-    return Content.assemble(
-        name,
+    head = Content.assemble(
+        " " * name_width if above else name.ljust(name_width),
         " ",
         (state.ljust(9), _STATE_STYLE.get(job.state, "")),
         " ",
         *([progress, " "] if with_progress else []),
         (run.ljust(12), "$text-muted"),
         " ",
-        (one_line(job.message, 200), "$error" if job.state == JobState.FAILED else ""),
     )
+    message = one_line(job.message, 200)
+    width = (room or 0) - head.cell_length
+    lines = textwrap.wrap(message, width) if room is not None and width >= MESSAGE_ROOM // 2 else [message]
+    style = "$error" if job.state == JobState.FAILED else ""
+    under = [Content.assemble(" " * head.cell_length, (line, style)) for line in lines[1:]]
+    return Content("\n").join([*above, Content.assemble(head, (lines[0] if lines else "", style)), *under])
 
 
 NAME_CELLS = 18  # the name column's least width, so the states line up
-MESSAGE_ROOM = 20  # cells a job's message keeps before long names are shortened
+MESSAGE_ROOM = 20  # cells the messages keep (when they are that long) before long names are shortened
 
 
 def name_width(jobs: list[Job], room: int, with_progress: bool) -> int:
     """The name column: as wide as the longest name (at least NAME_CELLS), unless that leaves the
     messages too little room."""
     longest = max(NAME_CELLS, *(len(one_line(job.name, 200)) for job in jobs))
+    messages = min(MESSAGE_ROOM, max(len(one_line(job.message, 200)) for job in jobs))
     others = 1 + 9 + 1 + (12 if with_progress else 0) + 12 + 1
-    return min(longest, max(NAME_CELLS, room - others - MESSAGE_ROOM))
+    return min(longest, max(NAME_CELLS, room - others - messages))
 
 
 class JobsPanel(SteadyStatic):
     DEFAULT_CSS = """
     JobsPanel {
-        height: auto; max-height: 6; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis;
+        height: auto; max-height: 8; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis;
         border-top: solid $secondary; border-title-align: left; border-title-color: $foreground;
     }
     """
@@ -89,8 +104,9 @@ class JobsPanel(SteadyStatic):
             return
         g = glyphs(self.app)
         with_progress = any(job.progress is not None for job in jobs)
-        width = name_width(jobs, (self.content_region.width or self.app.size.width - 2), with_progress)
-        self.update(Content("\n").join(job_line(job, now, g, width, with_progress) for job in jobs))
+        room = self.content_region.width or self.app.size.width - 2
+        width = name_width(jobs, room, with_progress)
+        self.update(Content("\n").join(job_line(job, now, g, width, with_progress, room) for job in jobs))
 
     def on_resize(self) -> None:
         if self._shown_jobs is not None:

@@ -17,6 +17,9 @@ from synctui.i18n import _, number
 from synctui.model import SyncLogRow, Thresholds
 from synctui.tui.format import ago, clock_time, count_text, one_line
 from synctui.tui.look import glyphs, theme_style
+from synctui.tui.widgets.shared.fitted_columns import fitted_widths, wrapped
+
+WRAPPING = ("type", "error")  # the columns that wrap well: they give way first
 
 
 def matches(row: SyncLogRow, needle: str) -> bool:
@@ -35,33 +38,6 @@ def merged(row: SyncLogRow, counted: Mapping[str, SyncLogRow]) -> tuple[int | No
 def column_titles(with_counts: bool) -> list[tuple[str, str]]:
     counts = [("local", _("Local")), ("server", _("Server"))] if with_counts else []
     return [("type", _("Record type")), *counts, ("success", _("Last success")), ("error", _("Last error"))]
-
-
-TYPE_SHARE = 0.4  # of the row the record type keeps before the last error gives up its room
-MIN_TYPE = 14  # … and the least it keeps after that
-
-
-def fitted_widths(titles: list[tuple[str, str]], rows: list[list[Text]], room: int) -> list[int]:
-    """Each column as wide as its widest cell (title included). When they do not fit in `room`: the
-    record type gives way down to TYPE_SHARE of it, then the last error down to its title, then the
-    record type down to MIN_TYPE."""
-    widths = [max([len(title), *(row[i].cell_len for row in rows)]) for i, (_, title) in enumerate(titles)]
-    over = sum(widths) - max(room, 0)
-    for column, least in ((0, int(room * TYPE_SHARE)), (-1, len(titles[-1][1])), (0, MIN_TYPE)):
-        if over <= 0:
-            break
-        cut = min(over, max(widths[column] - least, 0))
-        widths[column] -= cut
-        over -= cut
-    return widths
-
-
-def cell_cut(cell: Text, width: int) -> Text:
-    if cell.cell_len <= width:
-        return cell
-    cut = cell.copy()
-    cut.truncate(width, overflow="ellipsis")
-    return cut
 
 
 class SyncLogTable(DataTable):
@@ -153,15 +129,16 @@ class SyncLogTable(DataTable):
             column_titles(with_counts),
             cells,
             self.size.width - 2 - 2 * self.cell_padding * len(cells[0] if cells else ()),
+            WRAPPING,
         )
-        cells = [[cell_cut(cell, width) for cell, width in zip(row, widths, strict=True)] for row in cells]
+        rows = [wrapped(row, widths, self.app.console) for row in cells]
         # Pushes mostly repeat the same log: rebuilding the table re-measures every cell.
         signature = (
             with_counts,
             widths,
             [
                 (row.key, [(c.plain, str(c.style), tuple(c.spans)) for c in cs])
-                for row, cs in zip(shown, cells, strict=True)
+                for row, (cs, _height) in zip(shown, rows, strict=True)
             ],
         )
         if signature == self._signature and self.row_count:
@@ -171,8 +148,8 @@ class SyncLogTable(DataTable):
         self._columns(with_counts, widths)
         self.clear()
         self._shown = shown
-        for index, (row, row_cells) in enumerate(zip(shown, cells, strict=True)):
-            self.add_row(*row_cells, key=f"{index}:{row.key}")
+        for index, (row, (row_cells, height)) in enumerate(zip(shown, rows, strict=True)):
+            self.add_row(*row_cells, key=f"{index}:{row.key}", height=height)
         if not self._shown:
             message = (
                 _("no rows match the filter")
