@@ -10,6 +10,7 @@ on screen reads `app.verdicts` and nothing else.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
@@ -58,6 +59,16 @@ def dashboard_commands() -> type[Provider]:
 
 def default_screenshot_dir() -> Path:
     return default_state_dir() / "screenshots"
+
+
+def resume_collector() -> None:
+    """Resume the cyclic garbage collector that the dashboard pauses while it starts (see
+    synctui.cli.dashboard.run), once the first frame is drawn. What start-up built lives as long as the
+    app, so it is frozen first (gc.freeze): the collections that follow do not walk it again and again.
+    Where nobody paused the collector (tests, embedding) nothing changes."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 class SyncTuiApp(App[None]):
@@ -317,6 +328,7 @@ class SyncTuiApp(App[None]):
             self._start_following()
         else:
             self.call_after_refresh(self._start_following)
+        self.call_after_refresh(resume_collector)
 
     def _check_keymap(self) -> None:
         """Say which keymap entries remap nothing; after the first frame, since it imports every screen."""

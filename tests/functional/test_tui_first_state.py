@@ -4,12 +4,14 @@ that fails or comes late leaves the dashboard to its update stream, as without i
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 
 import pytest
 
 from synctui.client import AgentUnavailable
 from synctui.model import AgentState, QueueKind
+from synctui.tui.app import resume_collector
 from synctui.tui.format import count_text
 from synctui.tui.widgets.queues.queue_card import QueueCard
 from tests.functional.tui_fakes import FakeAgentClient, busy_state, make_app, until
@@ -90,3 +92,34 @@ async def test_an_app_that_ends_at_its_first_frame_ends_cleanly() -> None:
     async with app.run_test(size=(80, 24)):
         pass
     assert app.return_code == 0 and not app.fully_composed
+
+
+async def test_the_collector_paused_for_start_up_is_resumed_after_the_first_frame() -> None:
+    """`synctui` pauses the cyclic collector while it starts (synctui.cli.dashboard.run); the app resumes
+    it once its first frame is drawn, with what start-up built frozen out of later collections."""
+    app = make_app(QuietStream(), first_state=None)
+    frames: list[bool] = []  # whether the collector ran, at each frame
+    display = app._display
+
+    def displayed(screen, renderable) -> None:
+        display(screen, renderable)
+        if renderable is not None:
+            frames.append(gc.isenabled())
+
+    app._display = displayed  # type: ignore[method-assign]
+    frozen = gc.get_freeze_count()
+    gc.disable()
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: gc.isenabled(), "the collector resumed")
+            assert frames and not frames[0]
+            assert gc.get_freeze_count() > frozen
+    finally:
+        gc.unfreeze()
+        gc.enable()
+
+
+def test_an_app_whose_start_paused_nothing_leaves_the_collector_alone() -> None:
+    frozen = gc.get_freeze_count()
+    resume_collector()
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
