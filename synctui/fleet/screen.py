@@ -213,10 +213,11 @@ class FleetApp(App[None]):
             status = ngettext("{shown} of {n} device", "{shown} of {n} devices", len(self.rows)).format(
                 shown=number(len(self.shown)), n=number(len(self.rows))
             )
-        ages = _("ages amber after {amber} days, red after {red} · Enter: details").format(
+        ages = _("ages amber after {amber} days, red after {red}").format(
             amber=AMBER_AFTER.days, red=RED_AFTER.days
         )
-        return f"{status} · {ages}"
+        # the key first: a line wrapped at 80 columns may break at any space, a no-break one too
+        return " · ".join((_("Enter: details"), status, ages))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The table's keys act on the table only: not while a device is shown over it."""
