@@ -47,7 +47,8 @@ def job_line(
     elif job.last_start is not None:
         run = clock_time(job.last_start, now)
         if job.last_finish is not None and job.last_finish >= job.last_start:
-            run += f"–{clock_time(job.last_finish, now)}"
+            started = job.last_start.astimezone(now.tzinfo) if now.tzinfo else job.last_start
+            run += f"–{clock_time(job.last_finish, started)}"  # the end without its date on the same day
     head = Content.assemble(
         " " * name_width if above else name.ljust(name_width),
         " ",
