@@ -183,12 +183,29 @@ class SyncTuiApp(App[None]):
                 )
             )
         if chosen:
-            self.theme = chosen
+            self.start_with_theme(chosen)
 
         self.user_keymap = dict(keymap or {})
         self.keymap = usable_keymap(keymap)  # binding id → keys; Textual applies it to every binding
         if self.keymap:
             self.set_keymap(self.keymap)
+
+    def start_with_theme(self, name: str) -> None:
+        """Select theme `name` before anything is styled. Setting `theme` makes Textual parse the whole
+        stylesheet again at start (`App.refresh_css`, ≈ 4 ms of the first frame, and the later parse
+        cannot reuse it). A theme that maps ANSI colours as the one Textual started with (same dark and
+        ansi: Textual built its colour filter for that) needs only its variables and classes, set before
+        the first parse; any other goes through `theme`."""
+        start, theme = self.current_theme, self.get_theme(name)
+        if theme is None or (theme.dark, theme.ansi) != (start.dark, start.ansi):
+            self.theme = name
+            return
+        self.set_reactive(App.theme, name)
+        dark = theme.dark
+        self.update_classes(
+            {f"-theme-{name}": True, "-dark-mode": dark, "-light-mode": not dark}, update=False
+        )
+        self.stylesheet.set_variables(self.get_css_variables())
 
     def notify(
         self,

@@ -21,6 +21,7 @@ from synctui.model import (
     QueueKind,
     QueueStat,
     RejectedCount,
+    SyncProgress,
 )
 from synctui.tui.changes import result_line
 from synctui.tui.screens.main import MainScreen
@@ -31,6 +32,7 @@ from synctui.tui.widgets.header.status_banner import StatusBanner
 from synctui.tui.widgets.queues.queue_card import QueueCard
 from synctui.tui.widgets.queues.queue_diagnosis import QueueDiagnosis
 from synctui.tui.widgets.sync.all_synced_banner import AllSyncedBanner
+from synctui.tui.widgets.sync.sync_progress_panel import SyncProgressPanel
 from tests.functional.repair_helpers import ALL_CAPS, confirm_dialog, repair_state
 from tests.functional.tui_fakes import (
     NOW,
@@ -61,6 +63,17 @@ async def loaded(pilot) -> None:
 
 def banner(app) -> str:
     return text_of(app.screen.query_one(AllSyncedBanner))
+
+
+def shown_text(app, kind: type[Static]) -> str:
+    """What the main screen's banner of `kind` shows: "" while it is not mounted (nothing to show yet)
+    or hidden."""
+    found = app.screen.query(kind)
+    return text_of(found.first()) if found and found.first().display else ""
+
+
+def screen_order(app) -> list[str]:
+    return [child.id for child in app.screen.children]
 
 
 def tab_levels(app) -> dict[str, Level]:
@@ -159,7 +172,7 @@ async def test_unknown_before_first_refresh_shows_question_marks_and_why() -> No
         text = banner(app)
         assert "? Not known yet: synctui has not read santedb since the agent started" in text
         assert "connection refused" in text and "All synced" not in text
-        assert "offline" not in text_of(app.screen.query_one(StatusBanner))  # not a finding yet
+        assert "offline" not in shown_text(app, StatusBanner)  # not a finding yet
         assert tab_levels(app) == {"santedb": Level.UNKNOWN, "msupply": Level.UNKNOWN}
         assert tabs_text(app).count("?") == 2
         await pilot.press("right")  # msupply: no error yet, just not read
@@ -355,10 +368,31 @@ async def test_a_stuck_outbox_gets_its_own_line_and_it_follows_the_configured_st
     app.JUDGE_EVERY = 0.05
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot)
-        diagnosis = app.screen.query_one(QueueDiagnosis)
-        assert not diagnosis.display  # 2 minutes unchanged: still moving by a 3-minute stuck_after
+        assert not shown_text(
+            app, QueueDiagnosis
+        )  # 2 minutes unchanged: still moving by a 3-minute stuck_after
+        assert not app.screen.query(QueueDiagnosis)  # nothing to say yet: not even mounted
         moments[0] = NOW + timedelta(minutes=2)
-        await until(pilot, lambda: diagnosis.display, "stuck after 3 minutes")
-        line = text_of(diagnosis)
+        await until(pilot, lambda: shown_text(app, QueueDiagnosis), "stuck after 3 minutes")
+        assert screen_order(app)[:4] == ["header", "synced", "diagnosis", "cards"]
+        line = shown_text(app, QueueDiagnosis)
         assert line == "⚠ Outbox: 5 entries unchanged for 4 min — press s to synchronize", line
         assert app.screen.query_one("#card-outbox", QueueCard).stuck
+
+
+async def test_a_banner_is_mounted_when_it_first_has_something_to_say_and_hidden_when_empty_again() -> None:
+    client = FakeAgentClient(synced_state())
+    app = make_app(client)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        assert screen_order(app)[:3] == ["header", "synced", "cards"]  # nothing else to say: not composed
+        running = replace(synced_state(), revision=2)
+        view = running.backends[0]
+        progress = SyncProgress(message="Pushing", running=True)
+        running.backends[0] = replace(view, snapshot=replace(view.snapshot, progress=progress))
+        client.push(running)
+        await until(pilot, lambda: "Pushing" in shown_text(app, SyncProgressPanel), "sync progress shown")
+        assert screen_order(app)[:4] == ["header", "synced", "progress", "cards"]
+        client.push(replace(synced_state(), revision=3))
+        await until(pilot, lambda: not shown_text(app, SyncProgressPanel), "sync progress hidden")
+        assert app.screen.query_one(SyncProgressPanel).size.height == 0

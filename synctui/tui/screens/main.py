@@ -15,11 +15,12 @@ from textual.screen import Screen
 
 from synctui.actions import action
 from synctui.i18n import N_, _, labelled, ngettext
-from synctui.model import ActionResult, AgentState, BackendView, Level, QueueKind, SyncLogRow
+from synctui.model import ActionResult, AgentState, BackendView, Level, QueueKind, SyncLogRow, Verdict
 from synctui.tui.changes import offers, result_line, run_change
 from synctui.tui.format import CARD_ORDER, one_line
 from synctui.tui.keymap import DashboardBinding
 from synctui.tui.messages import redraw
+from synctui.tui.screens.main_banners import Banners
 from synctui.tui.widgets.header.app_header import AppHeader
 from synctui.tui.widgets.header.backend_tabs import BackendTabs
 from synctui.tui.widgets.header.status_banner import StatusBanner
@@ -30,6 +31,8 @@ from synctui.tui.widgets.sync.sync_progress_panel import SyncProgressPanel
 from synctui.verdict import never_read, stuck_queues
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from textual.widgets import Input
 
     from synctui.tui.app import SyncTuiApp
@@ -199,6 +202,7 @@ class MainScreen(Screen):
         self.log_filter: Input | None = None
         self.log_table: SyncLogTable | None = None
         self.jobs: JobsPanel | None = None
+        self.banners = Banners()  # mounted when first they have something to show
 
     @property
     def tui(self) -> SyncTuiApp:
@@ -222,10 +226,7 @@ class MainScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield AppHeader(id="header")
-        yield StatusBanner(id="notices")
-        yield AllSyncedBanner("", id="synced")
-        yield SyncProgressPanel("", id="progress")
-        yield QueueDiagnosis("", id="diagnosis")
+        yield from (banner for banner, _before in self.banners.due(*self.drawn_from()))
         with Horizontal(id="cards"):
             for kind in CARD_ORDER:
                 yield QueueCard(kind, id=f"card-{kind.value}")
@@ -270,23 +271,32 @@ class MainScreen(Screen):
     def on_agent_state_changed(self) -> None:
         redraw(self, self.show_state)
 
+    def drawn_from(
+        self,
+    ) -> tuple[AgentState | None, BackendView | None, str | None, datetime, Verdict | None]:
+        """(state, selected view, agent error, now, the view's verdict): what the screen is drawn from."""
+        app = self.tui
+        view = app.selected_view()
+        verdict = app.verdicts.get(view.snapshot.backend) if view is not None else None
+        return app.agent_state, view, app.agent_error, app.now(), verdict
+
     def show_state(self) -> None:
         app = self.tui
-        state: AgentState | None = app.agent_state
-        error = app.agent_error
-        now = app.now()
-        view = app.selected_view()
+        state, view, error, now, verdict = drawn = self.drawn_from()
         verdicts = app.verdicts
-        verdict = verdicts.get(view.snapshot.backend) if view is not None else None
+        for banner, before in list(self.banners.due(*drawn)):
+            self.mount(banner, before=before)
         self.query_one(AppHeader).show(state, view.snapshot.backend if view else None, verdicts)
-        self.query_one(StatusBanner).show(state, view, error, now, verdict)
-        if state is not None:
+        if notices := self.banners.get(StatusBanner):
+            notices.show(state, view, error, now, verdict)
+        if (synced := self.banners.get(AllSyncedBanner)) and state is not None:
             all_safe = bool(verdicts) and all(v.level is Level.SAFE for v in verdicts.values())
-            self.query_one(AllSyncedBanner).show(state, view, verdict, now, all_safe)
+            synced.show(state, view, verdict, now, all_safe)
         stale = error is not None or (view is not None and view.snapshot.stale)
         health_error = view.snapshot.health.error if view is not None else None
         why_unknown = health_error.message if health_error is not None else None
-        self.query_one(QueueDiagnosis).show(view, now)
+        if diagnosis := self.banners.get(QueueDiagnosis):
+            diagnosis.show(view, now)
         stuck = {s.stat.kind for s in stuck_queues(view, now)} if view is not None else set()
         for kind in CARD_ORDER:
             card = self.query_one(f"#card-{kind.value}", QueueCard)
@@ -299,7 +309,8 @@ class MainScreen(Screen):
             self.log_table.show(view.snapshot.log, view.snapshot.thresholds, now, counted, known)
             schedule = [view.sync_schedule] if view.sync_schedule is not None else []
             self.jobs.show([*schedule, *view.snapshot.jobs], now, known)
-        self.query_one(SyncProgressPanel).show(view.snapshot.progress if view is not None else None)
+        if progress := self.banners.get(SyncProgressPanel):
+            progress.show(view.snapshot.progress if view is not None else None)
         # Which bindings apply depends only on these; refreshing them rebuilds the footer.
         bindings_key = (
             view.snapshot.backend if view else None,
