@@ -52,6 +52,14 @@ QUEUE_COUNTS = {
 }
 
 
+# What happens to a queue's waiting entries, and what Synchronize Now does for them.
+WAITING_STEPS = {
+    QueueKind.OUTBOX: N_("They go with the next sync; Synchronize Now to send them at once."),
+    QueueKind.INBOX: N_("They arrive with the next sync; Synchronize Now to receive them at once."),
+    QueueKind.ADMIN: N_("They are handled with the next sync; Synchronize Now to do it at once."),
+}
+
+
 def queue_words(kind: QueueKind, n: int) -> str:
     """What N entries of a queue are, counted: "3 entries waiting to send"."""
     return count_words(QUEUE_COUNTS[kind], n)
@@ -250,7 +258,7 @@ def _problems(view: BackendView, now: datetime) -> list[Reason]:
                     Level.WAITING,
                     kind.value,
                     queue_words(kind, stat.count),
-                    _("They go with the next sync; Synchronize Now to send them at once."),
+                    _(WAITING_STEPS.get(kind, WAITING_STEPS[QueueKind.OUTBOX])),
                     "synchronize",
                 )
             )

@@ -241,3 +241,12 @@ def test_an_unknown_depth_ends_the_unchanged_run():
     restarted = view("santedb", counts={OUT: 5}, history=history)
     assert stuck_queues(restarted, NOW) == []
     assert judge(restarted, NOW).level is Level.WAITING
+
+
+@pytest.mark.parametrize(
+    ("kind", "step"),
+    [(OUT, "They go with the next sync"), (INB, "They arrive with the next sync"), (ADM, "handled")],
+)
+def test_waiting_entries_say_which_way_they_go(kind: QueueKind, step: str) -> None:
+    reason = judge(view("santedb", counts={kind: 4}), NOW).reasons[0]
+    assert reason.code == kind.value and step in reason.next_step

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from textual.content import Content
 
-from synctui.i18n import _, ngettext
+from synctui.i18n import _, colon, ngettext
 from synctui.model import AgentState, BackendView, Level, Verdict
 from synctui.tui.format import ago, clock_time, one_line, safe
 from synctui.tui.look import LEVEL_STYLE, glyphs, low_bandwidth
@@ -83,7 +83,7 @@ class AllSyncedBanner(SteadyStatic):
                 age=ago(view.snapshot.taken_at, now, minutes=low_bandwidth(self.app))
             )
         if not verdict.reasons:
-            self.update(Content.assemble((head, f"{style} bold"), f": {one_line(verdict.summary, 200)}"))
+            self.update(Content.assemble((head, f"{style} bold"), colon() + one_line(verdict.summary, 200)))
             return
         first = verdict.reasons[0]
         more = (
@@ -95,7 +95,7 @@ class AllSyncedBanner(SteadyStatic):
         )
         fits = LINES * max(40, (self.content_region.width or self.app.size.width - 2) - 2)
         room = fits - len(head) - len(more) - 4
-        line = f": {one_line(first.line, room - 40)}"  # the reason first; the next step gets the rest
+        line = colon() + one_line(first.line, room - 40)  # the reason first; the next step gets the rest
         if first.line.lower().startswith(LEVEL_WORDS[verdict.level].lower()):  # "Not known yet: …"
             head, line = f"{g.level(verdict.level)}", f" {one_line(first.line, room - 40)}"
         room = max(40, room - len(line))
