@@ -8,6 +8,7 @@ with its verdict mark, nothing cut with "…" where there is room, results and r
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import replace
 
 import pytest
@@ -15,11 +16,13 @@ from textual.widgets import Static
 from textual.widgets._footer import FooterKey  # not re-exported by textual.widgets (8.2)
 
 from synctui import i18n
+from synctui.model import EntryPage, QueueKind
 from synctui.tui.key_groups import grouped_bindings
 from synctui.tui.screens.audit import AuditScreen, target_text
 from synctui.tui.screens.help import HelpScreen
-from synctui.tui.screens.queue_browser import page_caption
+from synctui.tui.screens.queue_browser import COLUMNS, page_caption
 from synctui.tui.widgets.header.backend_tabs import MIN_NAME
+from synctui.tui.widgets.queues.entry_rows import EntryRows
 from synctui.tui.widgets.queues.queue_card import QueueCard
 from synctui.tui.widgets.shared.action_result import ActionResultView
 from tests.functional import tui_fakes
@@ -32,6 +35,7 @@ from tests.functional.repair_helpers import (
     open_details,
     open_inspector,
     repair_app,
+    repair_state,
 )
 from tests.functional.test_tui_languages import read_other_screen
 from tests.functional.tui_fakes import SANTEDB_HISTORY, FakeAgentClient, make_app, until
@@ -274,3 +278,41 @@ async def test_the_browser_shows_the_selected_problem_whole() -> None:
     problem = f"{tui_fakes.DUPLICATE.code}: {tui_fakes.DUPLICATE.message}"
     assert problem in " ".join(text.split()), text
     assert problem in " ".join(moved.split()), moved
+
+
+class UuidEntries(FakeAgentClient):
+    """1,000 entries in each queue, with ids as SanteDB and HCM write them (UUIDs)."""
+
+    async def entries(self, backend, queue, offset=0, limit=50, filter=None) -> EntryPage:
+        page = await super().entries(backend, queue, offset, limit, filter)
+        ids = [str(uuid.uuid5(uuid.NAMESPACE_URL, entry.id)) for entry in page.entries]
+        return replace(page, entries=[replace(e, id=i) for e, i in zip(page.entries, ids, strict=True)])
+
+
+@pytest.mark.parametrize("queue", ["1", "4"], ids=["outbox", "conflicts"])
+@pytest.mark.parametrize("lang", LANGUAGES)
+async def test_every_column_of_the_browser_is_on_screen_at_80x24(speak, lang: str, queue: str) -> None:
+    """The problem and the id ran past the screen's edge: they are cut with "…" (the id to a prefix that
+    still tells it apart), and the line under the rows says the selected entry's id and problem whole."""
+    i18n.use(lang)
+    client = UuidEntries(repair_state(), queue_sizes={QueueKind.OUTBOX: 1000, QueueKind.CONFLICTS: 1000})
+    app = make_app(client)
+    async with app.run_test(size=(80, 24)) as pilot:
+        browser = await open_browser(pilot, queue)
+        rows = browser.query_one("#entries", EntryRows)
+        text = screen_text(app)
+        ids = [entry.id for entry in browser.page.entries]
+        wide, room, height = rows.virtual_size.width, rows.scrollable_content_region.width, rows.size.height
+    lines = text.splitlines()
+    header = next(line for line in lines if i18n._("Type") in line)
+    for title in COLUMNS[1:]:
+        assert f" {i18n._(title)} " in f"{header} ", (title, header)
+    assert wide <= room, "no horizontal scroll"
+    assert max(len(line) for line in lines) <= 80
+    shown = lines[
+        lines.index(header) + 1 : lines.index(header) + 1 + rows.scrollable_content_region.height - 1
+    ]
+    for line, entry_id in zip(shown, ids, strict=False):
+        assert re.search(rf"{entry_id[:8]}\S*…", line), (entry_id, line)
+    assert ids[0] in text, "the selected entry's id whole under the rows"
+    assert i18n.number(1000).replace("\xa0", " ") in text, text

@@ -24,6 +24,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from synctui.tui.widgets.shared.fitted_columns import fitted_widths
+
 PADDING = 1  # blank cells each side of a column, as DataTable's cell_padding
 
 
@@ -72,9 +74,14 @@ class EntryRows(ScrollView, can_focus=True):
         def control(self) -> EntryRows:
             return self.rows
 
-    def __init__(self, columns: Sequence[str], *, id: str | None = None) -> None:
+    def __init__(
+        self, columns: Sequence[str], *, giving_way: Sequence[int] = (), id: str | None = None
+    ) -> None:
+        """`giving_way`: the columns (by index) that are cut first, with "…", when the rows are wider
+        than the widget; the others are cut only when those are down to their title."""
         super().__init__(id=id)
         self.columns = list(columns)
+        self.giving_way = {self.columns[i] for i in giving_way}
         self._rows: list[list[Text]] = []
         self._widths = [cell_len(label) for label in self.columns]
         self._strips: dict[tuple[int, bool], Strip] = {}  # (row, under the cursor); -1 is the header
@@ -105,16 +112,25 @@ class EntryRows(ScrollView, can_focus=True):
         self._refresh_row(row)
 
     def _measure(self) -> None:
-        self._widths = [
-            max([cell_len(label), *(cell_len(row[i].plain) for row in self._rows)])
-            for i, label in enumerate(self.columns)
-        ]
+        if not self.size.width:
+            return  # not laid out yet: `on_resize` measures, once, at the width the rows get
+        titles = [(label, label) for label in self.columns]
+        self._widths = fitted_widths(titles, self._rows, self._room(), self.giving_way)
         self._strips.clear()
         width = sum(self._widths) + 2 * PADDING * len(self._widths)
         size = Size(width, len(self._rows) + 1)
         if size != self.virtual_size:
             self.virtual_size = size  # a relayout only when the page's shape changed
         self.refresh()
+
+    def _room(self) -> int:
+        """The cells' room: the widget's width less the padding, and less the scrollbar when the rows
+        are taller than the widget."""
+        scrollbar = self.styles.scrollbar_size_vertical if len(self._rows) + 1 > self.size.height else 0
+        return self.size.width - scrollbar - 2 * PADDING * len(self.columns)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._measure()
 
     def move_cursor(self, *, row: int, animate: bool = False) -> None:
         self.cursor_row = row
@@ -185,7 +201,7 @@ class EntryRows(ScrollView, can_focus=True):
             cell_style = (
                 style + Style.parse(text.style) if isinstance(text.style, str) else style + text.style
             )
-            segments.append(Segment(pad + set_cell_size(text.plain, width) + pad, cell_style))
+            segments.append(Segment(pad + cut(text.plain, width) + pad, cell_style))
         return Strip(segments)
 
     # --- keys and mouse -------------------------------------------------------------------------
@@ -218,3 +234,10 @@ class EntryRows(ScrollView, can_focus=True):
             return
         self.cursor_row = row
         self.post_message(self.RowSelected(self, row))
+
+
+def cut(text: str, width: int) -> str:
+    """`text` in `width` cells: padded, or cut with "…" ("ff34dfa7-c6d…" for an id that does not fit)."""
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    return set_cell_size(text, width - 1) + "…"
