@@ -303,6 +303,7 @@ async def test_every_column_of_the_browser_is_on_screen_at_80x24(speak, lang: st
         rows = browser.query_one("#entries", EntryRows)
         text = screen_text(app)
         ids = [entry.id for entry in browser.page.entries]
+        ages = [browser.cells(entry, app.now())[2].plain for entry in browser.page.entries]
         wide, room, height = rows.virtual_size.width, rows.scrollable_content_region.width, rows.size.height
     lines = text.splitlines()
     header = next(line for line in lines if i18n._("Type") in line)
@@ -311,8 +312,9 @@ async def test_every_column_of_the_browser_is_on_screen_at_80x24(speak, lang: st
     assert wide <= room, "no horizontal scroll"
     assert max(len(line) for line in lines) <= 80
     shown = lines[lines.index(header) + 1 : lines.index(header) + height]
-    for line, entry_id in zip(shown, ids, strict=False):
+    for line, entry_id, age in zip(shown, ids, ages, strict=False):
         assert re.search(rf"{entry_id[:8]}\S*…", line), (entry_id, line)
+        assert f" {age} " in line, (age, line)  # the age, the operation and the tries are never cut
     assert ids[0] in text, "the selected entry's id whole under the rows"
     assert i18n.number(1000).replace("\xa0", " ") in text, text
 

@@ -75,8 +75,8 @@ def jump_offset(text: str, page_size: int, total: int | None) -> int:
 
 COLUMNS = (" ", N_("Type"), N_("Op"), N_("Age"), N_("Tries"), N_("Problem"), N_("Id"))
 # Cut with "…" when the rows are wider than the screen: the line under the rows says the selected
-# entry's problem and id whole, and the entry's details say everything.
-GIVING_WAY = (COLUMNS.index("Problem"), COLUMNS.index("Id"))
+# entry's problem and id whole, and the entry's details say everything (its record type too).
+GIVING_WAY = (COLUMNS.index("Problem"), COLUMNS.index("Id"), COLUMNS.index("Type"))
 
 
 def problem_text(rejection: Rejection, limit: int) -> str:

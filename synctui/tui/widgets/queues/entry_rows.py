@@ -24,9 +24,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from synctui.tui.widgets.shared.fitted_columns import fitted_widths
-
-PADDING = 1  # blank cells each side of a column, as DataTable's cell_padding
+SHORTEST_CUT = 9  # a cut cell keeps at least 8 characters and "…": "ff34dfa7…" still tells an id apart
+GAP = 1  # blank cells before each column and after the last (one, not DataTable's two: 7 more cells at 80)
 
 
 class EntryRows(ScrollView, can_focus=True):
@@ -78,10 +77,10 @@ class EntryRows(ScrollView, can_focus=True):
         self, columns: Sequence[str], *, giving_way: Sequence[int] = (), id: str | None = None
     ) -> None:
         """`giving_way`: the columns (by index) that are cut first, with "…", when the rows are wider
-        than the widget; the others are cut only when those are down to their title."""
+        than the widget; the others are cut only when those are as narrow as they go."""
         super().__init__(id=id)
         self.columns = list(columns)
-        self.giving_way = {self.columns[i] for i in giving_way}
+        self.giving_way = list(giving_way)
         self._rows: list[list[Text]] = []
         self._widths = [cell_len(label) for label in self.columns]
         self._strips: dict[tuple[int, bool], Strip] = {}  # (row, under the cursor); -1 is the header
@@ -114,20 +113,38 @@ class EntryRows(ScrollView, can_focus=True):
     def _measure(self) -> None:
         if not self.size.width:
             return  # not laid out yet: `on_resize` measures, once, at the width the rows get
-        titles = [(label, label) for label in self.columns]
-        self._widths = fitted_widths(titles, self._rows, self._room(), self.giving_way)
+        self._widths = self._fitted(self._room())
         self._strips.clear()
-        width = sum(self._widths) + 2 * PADDING * len(self._widths)
+        width = sum(self._widths) + GAP * (len(self._widths) + 1)
         size = Size(width, len(self._rows) + 1)
         if size != self.virtual_size:
             self.virtual_size = size  # a relayout only when the page's shape changed
         self.refresh()
 
     def _room(self) -> int:
-        """The cells' room: the widget's width less the padding, and less the scrollbar when the rows
+        """The cells' room: the widget's width less the gaps, and less the scrollbar when the rows
         are taller than the widget."""
         scrollbar = self.styles.scrollbar_size_vertical if len(self._rows) + 1 > self.size.height else 0
-        return self.size.width - scrollbar - 2 * PADDING * len(self.columns)
+        return self.size.width - scrollbar - GAP * (len(self.columns) + 1)
+
+    def _fitted(self, room: int) -> list[int]:
+        """Each column as wide as its widest cell, title included; when they do not fit in `room`, the
+        widest of `giving_way` gives way first, down to its title (or SHORTEST_CUT), then the others."""
+        titles = [cell_len(label) for label in self.columns]
+        widths = [
+            max([title, *(cell_len(row[i].plain) for row in self._rows)]) for i, title in enumerate(titles)
+        ]
+        least = [max(title, SHORTEST_CUT) for title in titles]
+        over = sum(widths) - room
+        for giving in (self.giving_way, range(len(widths))):
+            while over > 0:
+                candidates = [i for i in giving if widths[i] > least[i]]
+                if not candidates:
+                    break
+                widest = max(candidates, key=lambda i: widths[i] - least[i])
+                widths[widest] -= 1
+                over -= 1
+        return widths
 
     def on_resize(self, event: events.Resize) -> None:
         self._measure()
@@ -195,13 +212,14 @@ class EntryRows(ScrollView, can_focus=True):
         else:
             style = base + self.get_component_rich_style("entry-rows--cursor") if cursor else base
             cells = self._rows[row]
-        pad = " " * PADDING
+        gap = " " * GAP
         segments = []
         for text, width in zip(cells, self._widths, strict=True):
             cell_style = (
                 style + Style.parse(text.style) if isinstance(text.style, str) else style + text.style
             )
-            segments.append(Segment(pad + cut(text.plain, width) + pad, cell_style))
+            segments.append(Segment(gap + cut(text.plain, width), cell_style))
+        segments.append(Segment(gap, style))
         return Strip(segments)
 
     # --- keys and mouse -------------------------------------------------------------------------
