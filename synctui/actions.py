@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from synctui.i18n import N_, Words, _, ngettext, number
-from synctui.model import Capability, EntryResult, QueueKind
+from synctui.model import QUEUE_NAMES, Capability, EntryResult, QueueKind
 
 
 @dataclass(frozen=True)
@@ -218,6 +218,15 @@ def action_label(name: str) -> str:
     record's "discard"); a name the catalogue does not know as written."""
     spec = _BY_NAME.get(name)
     return spec.label if spec is not None else name
+
+
+def queue_words(key: object) -> str:
+    """A queue's key in a record ("conflicts": the archive's and the API's word) as a person calls the
+    queue ("Conflicts"); a key synctui does not know as written."""
+    try:
+        return QUEUE_NAMES[QueueKind(key)]
+    except ValueError:
+        return str(key)
 
 
 # An audit record's phase ("before", "after", "refused": the audit file's words) for a person.

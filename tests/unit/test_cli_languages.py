@@ -109,6 +109,18 @@ def test_audit_names_the_action_and_its_phase_as_a_person_would_and_json_keeps_t
     assert json.loads(capsys.readouterr().out)[0] | {} == done
 
 
+def test_archive_names_the_queue_as_the_dashboard_does(monkeypatch, capsys):
+    archived = {"archive_id": "a1", "time": "2026-11-30T09:00:00", "backend": "clinic", "queue": "conflicts"}
+    archived |= {"user": "ana", "entry": {"record_type": "Patient", "operation": "Insert"}}
+    FakeAgent(archive=[archived]).install(monkeypatch)
+
+    assert main(["archive", "ls", "--lang", "fr"]) == 0
+    assert "  clinic  Conflits  Patient Insert" in capsys.readouterr().out
+    i18n.use("en")
+    assert main(["archive", "ls"]) == 0
+    assert "  clinic  Conflicts  Patient Insert" in capsys.readouterr().out
+
+
 def test_help_and_argument_errors_speak_the_language_chosen_before_parsing(monkeypatch, capsys):
     """--lang (before or after the verb) and the locale are read before the parser is built."""
     monkeypatch.setenv("COLUMNS", "400")  # one line per option, whatever the terminal
