@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from synctui.i18n import N_, _, ngettext, number
-from synctui.model import Capability, EntryResult, QueueKind
+from synctui.i18n import N_, Words, _, ngettext, number
+from synctui.model import QUEUE_NAMES, Capability, EntryResult, QueueKind
 
 
 @dataclass(frozen=True)
@@ -211,6 +211,26 @@ def action(name: str) -> ActionSpec:
         return _BY_NAME[name]
     except KeyError:
         raise KeyError(f"no action {name!r} (known: {', '.join(_BY_NAME)})") from None
+
+
+def action_label(name: str) -> str:
+    """What a person calls the action `name` in the language in use ("Leave Server Version" for an audit
+    record's "discard"); a name the catalogue does not know as written."""
+    spec = _BY_NAME.get(name)
+    return spec.label if spec is not None else name
+
+
+def queue_name(key: object) -> str:
+    """A queue's key in a record ("conflicts": the archive's and the API's word) as a person calls the
+    queue ("Conflicts"); a key synctui does not know as written."""
+    try:
+        return QUEUE_NAMES[QueueKind(key)]
+    except ValueError:
+        return str(key)
+
+
+# An audit record's phase ("before", "after", "refused": the audit file's words) for a person.
+AUDIT_PHASES = Words({"before": N_("asked"), "after": N_("ended"), "refused": N_("refusal")})
 
 
 def discard_action(queue: QueueKind) -> ActionSpec:

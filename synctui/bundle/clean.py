@@ -15,6 +15,8 @@ from urllib.parse import quote, quote_plus
 REMOVED = "[removed]"
 SHORTEST_SECRET = 4  # a shorter "secret" would blank ordinary words all over the bundle
 
+# "[removed]" as a narrow column cuts it ("[rem…"): already removed, not a value to remove again.
+_REMOVED_OR_CUT = "|".join(re.escape(REMOVED[:end] + "…") for end in range(1, len(REMOVED))) + r"|\[removed\]"
 _SECRET_WORDS = r"password|passwd|pwd|passphrase|secret|token|access_token|refresh_token|api[_-]?key|pin"
 _SHAPES = (
     (re.compile(r"(?i)\b(bearer|basic|token)(\s+)[A-Za-z0-9._~+/=-]{6,}"), rf"\1\2{REMOVED}"),
@@ -22,7 +24,7 @@ _SHAPES = (
     (
         re.compile(
             rf"(?i)(\b(?:{_SECRET_WORDS})\b(?:&quot;|[\"'])?\s*(?:=|:|&#160;)\s*(?:&quot;|[\"'])?)"
-            r"(?!\[removed\])[^\s\"'&,;}<>]{1,}"
+            rf"(?!{_REMOVED_OR_CUT})[^\s\"'&,;}}<>]{{1,}}"
         ),
         rf"\1{REMOVED}",
     ),

@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import TYPE_CHECKING, Any
 
-from synctui.actions import action
+from synctui.actions import action, queue_name
 from synctui.cli import exits
 from synctui.cli.changes import prepare, report, send
 from synctui.cli.common import add_change_options, clean, with_agent
@@ -44,7 +44,7 @@ def list_archived(args: argparse.Namespace, config: Config) -> int:
             by = _("by {user}").format(user=clean(record.get("user")) or "?")
             print(
                 f"{clean(record.get('archive_id'))}  {clean(record.get('time'))[:19]}  "
-                f"{clean(record.get('backend'))}  {clean(record.get('queue'))}  "
+                f"{clean(record.get('backend'))}  {clean(queue_name(record.get('queue') or '?'))}  "
                 f"{clean(entry.get('record_type')) or '?'} {clean(entry.get('operation'))} "
                 f"{by}{restored}"
             )

@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import TYPE_CHECKING, Any
 
+from synctui.actions import AUDIT_PHASES, action_label
 from synctui.cli import exits
 from synctui.cli.changes import counted
 from synctui.cli.common import clean, with_agent
@@ -40,9 +41,11 @@ def line(record: dict[str, Any]) -> str:
     def field(key: str) -> str:
         return clean(record.get(key)) or "?"
 
+    action = clean(action_label(str(record.get("action") or "?")))
+    phase = AUDIT_PHASES.get(record.get("phase")) or field("phase")
     return (
-        f"{field('time')[:19]}  {field('user'):<10} {field('backend'):<16} {field('action')} "
-        f"{field('phase')}{outcome(record)} {short(record.get('target'))}"
+        f"{field('time')[:19]}  {field('user'):<10} {field('backend'):<16} {action} "
+        f"{phase}{outcome(record)} {short(record.get('target'))}"
     ).rstrip()
 
 

@@ -31,9 +31,10 @@ async def test_restore_an_archived_entry_with_its_word_and_pin() -> None:
     client, app = repair_app(pin_required=True)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_archive(pilot)
+        # The queue as the dashboard names it, not the archive's key
         assert [row[1:5] for row in rows(screen)] == [
-            ["santedb", "conflicts", "Patient Insert", "nurse"],
-            ["santedb", "outbox", "Patient Update", "nurse"],
+            ["santedb", "Conflicts", "Patient Insert", "nurse"],
+            ["santedb", "Outbox", "Patient Update", "nurse"],
         ]
         assert rows(screen)[0][5] == "no" and rows(screen)[1][5] != "no"
         caption = screen.query_one("#archive-caption", Static)
@@ -41,7 +42,7 @@ async def test_restore_an_archived_entry_with_its_word_and_pin() -> None:
         await pilot.press("R")
         dialog = await confirm_dialog(pilot)
         assert text_of(dialog.query_one("#confirm-title", Static)) == (
-            "Restore: archived Patient Insert from conflicts of santedb?"
+            "Restore: archived Patient Insert from Conflicts of santedb?"
         )
         dialog.query_one("#confirm-word", Input).value = "RESTORE"
         dialog.query_one("#confirm-pin", Input).value = ADMIN_PIN

@@ -8,6 +8,7 @@ with its verdict mark, nothing cut with "…" where there is room, results and r
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import replace
 
 import pytest
@@ -15,13 +16,16 @@ from textual.widgets import Static
 from textual.widgets._footer import FooterKey  # not re-exported by textual.widgets (8.2)
 
 from synctui import i18n
+from synctui.model import EntryPage, QueueKind, SyncLogRow
 from synctui.tui.key_groups import grouped_bindings
 from synctui.tui.screens.audit import AuditScreen, target_text
 from synctui.tui.screens.help import HelpScreen
-from synctui.tui.screens.queue_browser import page_caption
+from synctui.tui.screens.queue_browser import COLUMNS, page_caption
 from synctui.tui.widgets.header.backend_tabs import MIN_NAME
+from synctui.tui.widgets.queues.entry_rows import EntryRows
 from synctui.tui.widgets.queues.queue_card import QueueCard
 from synctui.tui.widgets.shared.action_result import ActionResultView
+from synctui.tui.widgets.sync.sync_log_table import NARROW, SyncLogTable
 from tests.functional import tui_fakes
 from tests.functional.fake_actions import default_audit
 from tests.functional.fit_fakes import FAMILIES, family_state, screen_text
@@ -32,6 +36,7 @@ from tests.functional.repair_helpers import (
     open_details,
     open_inspector,
     repair_app,
+    repair_state,
 )
 from tests.functional.test_tui_languages import read_other_screen
 from tests.functional.tui_fakes import SANTEDB_HISTORY, FakeAgentClient, make_app, until
@@ -274,3 +279,73 @@ async def test_the_browser_shows_the_selected_problem_whole() -> None:
     problem = f"{tui_fakes.DUPLICATE.code}: {tui_fakes.DUPLICATE.message}"
     assert problem in " ".join(text.split()), text
     assert problem in " ".join(moved.split()), moved
+
+
+class UuidEntries(FakeAgentClient):
+    """1,000 entries in each queue, with ids as SanteDB and HCM write them (UUIDs)."""
+
+    async def entries(self, backend, queue, offset=0, limit=50, filter=None) -> EntryPage:
+        page = await super().entries(backend, queue, offset, limit, filter)
+        ids = [str(uuid.uuid5(uuid.NAMESPACE_URL, entry.id)) for entry in page.entries]
+        return replace(page, entries=[replace(e, id=i) for e, i in zip(page.entries, ids, strict=True)])
+
+
+@pytest.mark.parametrize("queue", ["1", "4"], ids=["outbox", "conflicts"])
+@pytest.mark.parametrize("lang", LANGUAGES)
+async def test_every_column_of_the_browser_is_on_screen_at_80x24(speak, lang: str, queue: str) -> None:
+    """The problem and the id ran past the screen's edge: they are cut with "…" (the id to a prefix that
+    still tells it apart), and the line under the rows says the selected entry's id and problem whole."""
+    i18n.use(lang)
+    client = UuidEntries(repair_state(), queue_sizes={QueueKind.OUTBOX: 1000, QueueKind.CONFLICTS: 1000})
+    app = make_app(client)
+    async with app.run_test(size=(80, 24)) as pilot:
+        browser = await open_browser(pilot, queue)
+        rows = browser.query_one("#entries", EntryRows)
+        text = screen_text(app)
+        ids = [entry.id for entry in browser.page.entries]
+        ages = [browser.cells(entry, app.now())[2].plain for entry in browser.page.entries]
+        wide, room, height = rows.virtual_size.width, rows.scrollable_content_region.width, rows.size.height
+    lines = text.splitlines()
+    header = next(line for line in lines if i18n._("Type") in line)
+    for title in COLUMNS[1:]:
+        assert f" {i18n._(title)} " in f"{header} ", (title, header)
+    assert wide <= room, "no horizontal scroll"
+    assert max(len(line) for line in lines) <= 80
+    shown = lines[lines.index(header) + 1 : lines.index(header) + height]
+    for line, entry_id, age in zip(shown, ids, ages, strict=False):
+        assert re.search(rf"{entry_id[:8]}\S*…", line), (entry_id, line)
+        assert f" {age} " in line, (age, line)  # the age, the operation and the tries are never cut
+    assert ids[0] in text, "the selected entry's id whole under the rows"
+    assert i18n.number(1000).replace("\xa0", " ") in text, text
+
+
+PLACE_FILTER = (
+    "classConcept=ff34dfa7-c6d3-4f8b-bc9f-14bcdc13ba6c&statusConcept=c8064cbd-fa06-4530-b430-1a52f1530c27"
+)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_uuids_in_a_sync_log_filter_are_shortened_at_narrow_widths_only(size) -> None:
+    """SanteDB's filters are full of UUIDs: whole, each such row wrapped to 3–4 lines at 80 columns. The
+    selected row shows its filter whole."""
+    state = family_state("santedb", 1)
+    view = state.backends[0]
+    place = SyncLogRow("place", "Place", filter=PLACE_FILTER, last_success=tui_fakes.ago(minutes=5))
+    snapshot = replace(view.snapshot, log=[view.snapshot.log[0], place, *view.snapshot.log[1:]])
+    app = make_app(FakeAgentClient(replace(state, backends=[replace(view, snapshot=snapshot)])))
+    async with app.run_test(size=size) as pilot:
+        await loaded(pilot)
+        table = app.screen.query_one(SyncLogTable)
+        height = list(table.rows.values())[1].height
+        words = " ".join(screen_text(app).split())
+        table.move_cursor(row=1)
+        await pilot.pause()
+        selected = screen_text(app).replace("\n", "").replace(" ", "")
+        whole_height = list(table.rows.values())[1].height
+    assert PLACE_FILTER in selected, selected
+    if size[0] < NARROW:
+        assert "classConcept=ff34dfa7…&statusC" in words and "oncept=c8064cbd…" in words, words
+        assert "ff34dfa7-c6d3" not in words
+        assert height < whole_height, (height, whole_height)
+    else:
+        assert PLACE_FILTER in words.replace(" ", ""), words

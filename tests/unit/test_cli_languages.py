@@ -4,6 +4,8 @@ wrote and the machine words (queue names, --json) stay as they are."""
 from __future__ import annotations
 
 import io
+import json
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -88,6 +90,35 @@ def test_audit_archive_and_plugins_speak_french_with_lang_fr(monkeypatch, capsys
     assert "→ REFUSED (403): read-only" in capsys.readouterr().out
     assert main(["archive", "ls"]) == 0
     assert "by ana  (restored 2026-11-30T11:00:00)" in capsys.readouterr().out
+
+
+def test_audit_names_the_action_and_its_phase_as_a_person_would_and_json_keeps_the_keys(monkeypatch, capsys):
+    """ "discard after" was the audit file's words; the JSON output keeps them."""
+    done = {"time": "2026-11-30T10:00:00", "user": "ana", "backend": "clinic", "action": "discard"}
+    done |= {"phase": "after", "target": ["c-1"], "result": {"ok": True, "counts": {"done": 1}}}
+    FakeAgent(audit=[done]).install(monkeypatch)
+
+    assert main(["audit", "--lang", "fr"]) == 0
+    assert " Garder la version du serveur terminée → " in capsys.readouterr().out
+    i18n.use("en")
+    assert main(["audit"]) == 0
+    out = capsys.readouterr().out
+    assert " Leave Server Version ended → 1 discarded" in out
+    assert not re.search(r"\b(discard|after)\b", out), out
+    assert main(["audit", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0] | {} == done
+
+
+def test_archive_names_the_queue_as_the_dashboard_does(monkeypatch, capsys):
+    archived = {"archive_id": "a1", "time": "2026-11-30T09:00:00", "backend": "clinic", "queue": "conflicts"}
+    archived |= {"user": "ana", "entry": {"record_type": "Patient", "operation": "Insert"}}
+    FakeAgent(archive=[archived]).install(monkeypatch)
+
+    assert main(["archive", "ls", "--lang", "fr"]) == 0
+    assert "  clinic  Conflits  Patient Insert" in capsys.readouterr().out
+    i18n.use("en")
+    assert main(["archive", "ls"]) == 0
+    assert "  clinic  Conflicts  Patient Insert" in capsys.readouterr().out
 
 
 def test_help_and_argument_errors_speak_the_language_chosen_before_parsing(monkeypatch, capsys):

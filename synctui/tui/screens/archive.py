@@ -15,7 +15,7 @@ from textual.binding import BindingType
 from textual.widget import Widget
 from textual.widgets import DataTable
 
-from synctui.actions import action
+from synctui.actions import action, queue_name
 from synctui.i18n import N_, _, ngettext
 from synctui.model import ActionResult, Capability
 from synctui.tui.changes import backend_view, offers, run_change
@@ -35,7 +35,7 @@ def record_words(record: dict[str, Any]) -> str:
     """ "Patient Insert from conflicts of santedb", from what the agent archived."""
     entry = entry_of(record)
     what = " ".join(one_line(str(entry.get(k) or ""), 40) for k in ("record_type", "operation")).strip()
-    queue = one_line(str(record.get("queue") or "?"), 20)
+    queue = one_line(queue_name(record.get("queue") or "?"), 20)
     backend = one_line(str(record.get("backend") or "?"), 40)
     return _("{what} from {queue} of {backend}").format(what=what or _("entry"), queue=queue, backend=backend)
 
@@ -80,7 +80,7 @@ class ArchiveScreen(RecordsScreen):
         return [
             Text(when(record.get("time"), now)),
             Text(one_line(str(record.get("backend") or "—"), 16)),
-            Text(one_line(str(record.get("queue") or "?"), 10)),
+            Text(one_line(queue_name(record.get("queue") or "?"), 20)),
             Text(one_line(what, 30), style="bold"),
             Text(one_line(str(record.get("user") or "?"), 16)),
             Text(when(restored, now) if restored else _("no"), style="dim" if restored else ""),

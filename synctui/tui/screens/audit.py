@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.binding import BindingType
 
+from synctui.actions import AUDIT_PHASES, action_label
 from synctui.i18n import N_, _, ngettext
 from synctui.tui.format import one_line
 from synctui.tui.keymap import DashboardBinding
@@ -53,7 +54,7 @@ class AuditScreen(RecordsScreen):
     PREFIX = "audit"
     HEADING = N_("Audit log (newest first)")
     COLUMNS = (N_("Time"), N_("User"), N_("Backend"), N_("Action"), N_("Phase"), N_("Result"), N_("Target"))
-    WRAPPING = ("result", "target")
+    WRAPPING = ("action", "result", "target")  # the action: "Leave Server Version" in words
     WHAT = N_("the audit log")
 
     async def read(self, limit: int) -> list[dict[str, Any]]:
@@ -65,8 +66,8 @@ class AuditScreen(RecordsScreen):
             Text(when(record.get("time"), now)),
             Text(one_line(str(record.get("user") or "?"), 16)),
             Text(one_line(str(record.get("backend") or "—"), 16)),
-            Text(one_line(str(record.get("action") or "?"), 20), style="bold"),
-            Text(one_line(str(record.get("phase") or ""), 10)),
+            Text(one_line(action_label(str(record.get("action") or "?")), 30), style="bold"),
+            Text(one_line(AUDIT_PHASES.get(record.get("phase"), str(record.get("phase") or "")), 16)),
             Text(text, style=theme_style(self.app, level) if level else ""),
             Text(target_text(record.get("target")), style="dim"),
         ]

@@ -73,8 +73,10 @@ def jump_offset(text: str, page_size: int, total: int | None) -> int:
     return (number - 1) // page_size * page_size
 
 
-# The problem runs past the screen's edge at 80 columns: the line under the rows says it whole.
 COLUMNS = (" ", N_("Type"), N_("Op"), N_("Age"), N_("Tries"), N_("Problem"), N_("Id"))
+# Cut with "…" when the rows are wider than the screen: the line under the rows says the selected
+# entry's problem and id whole, and the entry's details say everything (its record type too).
+GIVING_WAY = (COLUMNS.index("Problem"), COLUMNS.index("Id"), COLUMNS.index("Type"))
 
 
 def problem_text(rejection: Rejection, limit: int) -> str:
@@ -219,7 +221,9 @@ class QueueBrowserScreen(Screen):
             classes="entry-box",
         )
         yield ActionResultView(id="action-result")
-        yield EntryRows(tuple(_(name) if name.strip() else name for name in COLUMNS), id="entries")
+        yield EntryRows(
+            tuple(_(name) if name.strip() else name for name in COLUMNS), giving_way=GIVING_WAY, id="entries"
+        )
         yield Static("", id="entry-problem")
         with Horizontal(id="pager"):
             yield Static(_("loading…"), id="pager-caption")
@@ -233,13 +237,14 @@ class QueueBrowserScreen(Screen):
         self.load()
 
     def show_problem(self) -> None:
-        """The selected entry's problem whole (its column is cut at the screen's edge when narrow)."""
+        """The selected entry's id and problem whole (their columns are cut when the screen is narrow)."""
         entry = self.selected_entry()
-        rejection = entry.rejection if entry is not None else None
         line = self.query_one("#entry-problem", Static)
-        line.set_class(rejection is not None, "-shown")
-        if rejection is not None:
-            line.update(Content(problem_text(rejection, 400)))
+        line.set_class(entry is not None, "-shown")
+        if entry is None:
+            return
+        problem = f"  {problem_text(entry.rejection, 400)}" if entry.rejection is not None else ""
+        line.update(Content.assemble((one_line(entry.id, 200), "$text-muted"), problem))
 
     # --- loading --------------------------------------------------------------------------------
 

@@ -24,7 +24,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-PADDING = 1  # blank cells each side of a column, as DataTable's cell_padding
+SHORTEST_CUT = 9  # a cut cell keeps at least 8 characters and "…": "ff34dfa7…" still tells an id apart
+GAP = 1  # blank cells before each column and after the last (one, not DataTable's two: 7 more cells at 80)
 
 
 class EntryRows(ScrollView, can_focus=True):
@@ -72,9 +73,14 @@ class EntryRows(ScrollView, can_focus=True):
         def control(self) -> EntryRows:
             return self.rows
 
-    def __init__(self, columns: Sequence[str], *, id: str | None = None) -> None:
+    def __init__(
+        self, columns: Sequence[str], *, giving_way: Sequence[int] = (), id: str | None = None
+    ) -> None:
+        """`giving_way`: the columns (by index) that are cut first, with "…", when the rows are wider
+        than the widget; the others are cut only when those are as narrow as they go."""
         super().__init__(id=id)
         self.columns = list(columns)
+        self.giving_way = list(giving_way)
         self._rows: list[list[Text]] = []
         self._widths = [cell_len(label) for label in self.columns]
         self._strips: dict[tuple[int, bool], Strip] = {}  # (row, under the cursor); -1 is the header
@@ -105,16 +111,43 @@ class EntryRows(ScrollView, can_focus=True):
         self._refresh_row(row)
 
     def _measure(self) -> None:
-        self._widths = [
-            max([cell_len(label), *(cell_len(row[i].plain) for row in self._rows)])
-            for i, label in enumerate(self.columns)
-        ]
+        if not self.size.width:
+            return  # not laid out yet: `on_resize` measures, once, at the width the rows get
+        self._widths = self._fitted(self._room())
         self._strips.clear()
-        width = sum(self._widths) + 2 * PADDING * len(self._widths)
+        width = sum(self._widths) + GAP * (len(self._widths) + 1)
         size = Size(width, len(self._rows) + 1)
         if size != self.virtual_size:
             self.virtual_size = size  # a relayout only when the page's shape changed
         self.refresh()
+
+    def _room(self) -> int:
+        """The cells' room: the widget's width less the gaps, and less the scrollbar when the rows
+        are taller than the widget."""
+        scrollbar = self.styles.scrollbar_size_vertical if len(self._rows) + 1 > self.size.height else 0
+        return self.size.width - scrollbar - GAP * (len(self.columns) + 1)
+
+    def _fitted(self, room: int) -> list[int]:
+        """Each column as wide as its widest cell, title included; when they do not fit in `room`, the
+        widest of `giving_way` gives way first, down to its title (or SHORTEST_CUT), then the others."""
+        titles = [cell_len(label) for label in self.columns]
+        widths = [
+            max([title, *(cell_len(row[i].plain) for row in self._rows)]) for i, title in enumerate(titles)
+        ]
+        least = [max(title, SHORTEST_CUT) for title in titles]
+        over = sum(widths) - room
+        for giving in (self.giving_way, range(len(widths))):
+            while over > 0:
+                candidates = [i for i in giving if widths[i] > least[i]]
+                if not candidates:
+                    break
+                widest = max(candidates, key=lambda i: widths[i] - least[i])
+                widths[widest] -= 1
+                over -= 1
+        return widths
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._measure()
 
     def move_cursor(self, *, row: int, animate: bool = False) -> None:
         self.cursor_row = row
@@ -179,13 +212,14 @@ class EntryRows(ScrollView, can_focus=True):
         else:
             style = base + self.get_component_rich_style("entry-rows--cursor") if cursor else base
             cells = self._rows[row]
-        pad = " " * PADDING
+        gap = " " * GAP
         segments = []
         for text, width in zip(cells, self._widths, strict=True):
             cell_style = (
                 style + Style.parse(text.style) if isinstance(text.style, str) else style + text.style
             )
-            segments.append(Segment(pad + set_cell_size(text.plain, width) + pad, cell_style))
+            segments.append(Segment(gap + cut(text.plain, width), cell_style))
+        segments.append(Segment(gap, style))
         return Strip(segments)
 
     # --- keys and mouse -------------------------------------------------------------------------
@@ -218,3 +252,10 @@ class EntryRows(ScrollView, can_focus=True):
             return
         self.cursor_row = row
         self.post_message(self.RowSelected(self, row))
+
+
+def cut(text: str, width: int) -> str:
+    """`text` in `width` cells: padded, or cut with "…" ("ff34dfa7-c6d…" for an id that does not fit)."""
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    return set_cell_size(text, width - 1) + "…"

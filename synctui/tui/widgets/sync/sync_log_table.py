@@ -6,6 +6,7 @@ count above the local one gets a warning mark (records this device has not recei
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -20,6 +21,15 @@ from synctui.tui.look import glyphs, theme_style
 from synctui.tui.widgets.shared.fitted_columns import fitted_widths, wrapped
 
 WRAPPING = ("type", "error")  # the columns that wrap well: they give way first
+# Below this width a filter's UUIDs are shortened (SanteDB's "classConcept=ff34dfa7-c6d3-…" wrapped each
+# row to 3–4 lines); the selected row shows its filter whole.
+NARROW = 100
+UUID = re.compile(r"\b([0-9a-fA-F]{8})-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
+
+
+def short_uuids(text: str) -> str:
+    """Each UUID in `text` as its first 8 hex digits and "…"; every other character as it was."""
+    return UUID.sub(r"\1…", text)
 
 
 def matches(row: SyncLogRow, needle: str) -> bool:
@@ -94,6 +104,10 @@ class SyncLogTable(DataTable):
         self.filter_text = text
         self._redraw()
 
+    def on_data_table_row_highlighted(self) -> None:
+        if self.size.width < NARROW and any(UUID.search(row.filter) for row in self._shown):
+            self._redraw()  # the selected row's filter whole, the others' shortened again
+
     def selected_row(self) -> SyncLogRow | None:
         row = self.cursor_row
         return self._shown[row] if 0 <= row < len(self._shown) else None
@@ -124,7 +138,12 @@ class SyncLogTable(DataTable):
         marks = {"error": g.error, "warning": g.warning, "ok": " "}
         with_counts = any(merged(row, self._counted)[1] is not None for row in self._rows)
         shown = [row for row in self._rows if matches(row, self.filter_text)]
-        cells = [self._cells(row, now, styles, marks, with_counts) for row in shown]
+        cursor = self.cursor_row
+        short = self.size.width < NARROW
+        cells = [
+            self._cells(row, now, styles, marks, with_counts, short and index != cursor)
+            for index, row in enumerate(shown)
+        ]
         widths = fitted_widths(
             column_titles(with_counts),
             cells,
@@ -144,7 +163,6 @@ class SyncLogTable(DataTable):
         if signature == self._signature and self.row_count:
             return
         self._signature = signature
-        cursor = self.cursor_row
         self._columns(with_counts, widths)
         self.clear()
         self._shown = shown
@@ -163,8 +181,15 @@ class SyncLogTable(DataTable):
             self.move_cursor(row=min(cursor, self.row_count - 1), animate=False)
 
     def _cells(
-        self, row: SyncLogRow, now: datetime, styles: dict[str, Any], marks: dict[str, str], with_counts: bool
+        self,
+        row: SyncLogRow,
+        now: datetime,
+        styles: dict[str, Any],
+        marks: dict[str, str],
+        with_counts: bool,
+        short: bool,
     ) -> list[Text]:
+        """`short`: the filter's UUIDs shortened."""
         try:
             level = self._thresholds.level(row.last_success, now)
         except (TypeError, ValueError):
@@ -172,7 +197,8 @@ class SyncLogTable(DataTable):
         style = styles.get(level, "")
         name = Text(one_line(row.record_type, 120) or "?", style=style)
         if row.filter:
-            name.append(f" {one_line(row.filter, 120)}", style="dim")
+            shown = one_line(row.filter, 120)
+            name.append(f" {short_uuids(shown) if short else shown}", style="dim")
         success = Text(f"{marks.get(level, ' ')} ", style=style)
         if row.last_success is None:
             success.append(_("never"), style=style)
