@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import quote, urlencode
 
+from synctui.i18n import _
 from synctui.model import (
     ActionResult,
     ActionStatus,
@@ -213,7 +214,11 @@ class HttpAgentClient:
         try:
             response = await self._http.request(method, path, **kwargs)
         except (httpx.TransportError, OSError) as exc:
-            raise AgentUnavailable(f"cannot reach the agent at {self._where}: {_reason(exc)}") from exc
+            raise AgentUnavailable(
+                _("cannot reach the agent at {where}: {reason}").format(
+                    where=self._where, reason=_reason(exc)
+                )
+            ) from exc
         return self._answer(response.status_code, response.reason_phrase, response.headers, response.text)
 
     async def _socket_get(self, socket: Path, path: str, params: dict[str, Any] | None) -> Any:
@@ -226,7 +231,11 @@ class HttpAgentClient:
         try:
             got = await asyncio.wait_for(answer, self._timeout)
         except (OSError, TimeoutError) as exc:
-            raise AgentUnavailable(f"cannot reach the agent at {self._where}: {_reason(exc)}") from exc
+            raise AgentUnavailable(
+                _("cannot reach the agent at {where}: {reason}").format(
+                    where=self._where, reason=_reason(exc)
+                )
+            ) from exc
         return self._answer(got.status, got.reason, got.headers, got.body.decode("utf-8", "replace"))
 
     def _answer(self, status: int, reason: str, headers: Any, text: str) -> Any:
@@ -241,7 +250,9 @@ class HttpAgentClient:
         try:
             return json.loads(text)
         except ValueError as exc:
-            raise AgentUnavailable(f"the agent at {self._where} sent something that is not JSON") from exc
+            raise AgentUnavailable(
+                _("the agent at {where} sent something that is not JSON").format(where=self._where)
+            ) from exc
 
     def _check_token(self, status: int, message: str, *, bearer: bool = False) -> None:
         """Raise the token refusal when the agent's 401 comes from its token check."""
@@ -300,7 +311,9 @@ class HttpAgentClient:
                         revision = state.revision
                         yield state
             except (httpx.TransportError, OSError) as exc:
-                raise AgentUnavailable(f"lost the agent at {self._where}: {_reason(exc)}") from exc
+                raise AgentUnavailable(
+                    _("lost the agent at {where}: {reason}").format(where=self._where, reason=_reason(exc))
+                ) from exc
             await asyncio.sleep(0.2)  # the server closed the stream cleanly: resume from revision
 
     async def _socket_updates(self, socket: Path) -> AsyncIterator[AgentState]:
@@ -319,7 +332,9 @@ class HttpAgentClient:
                 self._check_token(exc.status, exc.text, bearer=_bearer(exc.headers))
                 raise AgentRefused(exc.status, "the agent refused the event stream") from None
             except (OSError, TimeoutError) as exc:
-                raise AgentUnavailable(f"lost the agent at {self._where}: {_reason(exc)}") from exc
+                raise AgentUnavailable(
+                    _("lost the agent at {where}: {reason}").format(where=self._where, reason=_reason(exc))
+                ) from exc
             finally:
                 await lines.aclose()
             await asyncio.sleep(0.2)  # the agent closed the stream cleanly: resume from revision
@@ -492,7 +507,9 @@ def _decode(cls: type[T], data: Any) -> T:
     try:
         return from_data(cls, data)
     except DecodeError as exc:
-        raise AgentUnavailable(f"the agent sent data this dashboard does not understand: {exc}") from exc
+        raise AgentUnavailable(
+            _("the agent sent data this dashboard does not understand: {error}").format(error=exc)
+        ) from exc
 
 
 def _reason(exc: BaseException) -> str:

@@ -299,10 +299,12 @@ def _resubmit_result(
         counts |= {"queued": len(queued.records), "failed": len(queued.again)}
         if queued.unread:
             counts["queued_unread"] = queued.unread
-        said = f"Queued {len(queued.records)} records created {span} that the server lacks"
+        records = "record" if len(queued.records) == 1 else "records"
+        said = f"Queued {len(queued.records)} {records} created {span} that the server lacks"
     else:
         counts["queued_entries"] = watch.grown
-        said = f"The outbox grew by {watch.grown} entries (records created {span} that the server lacks)"
+        entries = "entry" if watch.grown == 1 else "entries"
+        said = f"The outbox grew by {watch.grown} {entries} (records created {span} that the server lacks)"
     parts = [said]
     if watch.waiting:
         parts.append(

@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from synctui import i18n
 from synctui.backend import Secret
 from synctui.cli import main
 from synctui.cli.common import CommandError, connect, with_agent
@@ -266,3 +267,13 @@ def test_read_secret_file_never_shows_the_content(tmp_path):
     path = token_file(tmp_path, TOKEN + "\n")
     assert read_secret_file(path, "--token-file").reveal() == TOKEN
     assert TOKEN not in repr(read_secret_file(path, "--token-file"))
+
+
+def test_an_unreachable_agent_is_named_in_the_language_in_use(tmp_path, capsys, no_agent):
+    path = str(token_file(tmp_path))
+    argv = ["--agent", "tcp://192.0.2.10:8765", "--token-file", path, "--lang", "fr", "status"]
+    try:
+        assert main(argv) == 3
+        assert "impossible de joindre l'agent à tcp://192.0.2.10:8765" in one_line_error(capsys)
+    finally:
+        i18n.use("en")
