@@ -8,6 +8,7 @@ with its verdict mark, nothing cut with "…" where there is room, results and r
 from __future__ import annotations
 
 import re
+import textwrap
 import uuid
 from dataclasses import replace
 
@@ -349,3 +350,29 @@ async def test_uuids_in_a_sync_log_filter_are_shortened_at_narrow_widths_only(si
         assert height < whole_height, (height, whole_height)
     else:
         assert PLACE_FILTER in words.replace(" ", ""), words
+
+
+class LongProblems(FakeAgentClient):
+    """Conflicts whose server message is longer than three lines of 80 columns."""
+
+    async def entries(self, backend, queue, offset=0, limit=50, filter=None) -> EntryPage:
+        page = await super().entries(backend, queue, offset, limit, filter)
+        long = " ".join(f"word{n}" for n in range(120))  # ≈ 700 characters
+        return replace(
+            page,
+            entries=[
+                replace(e, rejection=replace(e.rejection, message=long)) if e.rejection else e
+                for e in page.entries
+            ],
+        )
+
+
+async def test_a_long_problem_under_the_rows_ends_in_an_ellipsis_within_three_lines() -> None:
+    app = make_app(LongProblems(repair_state()))
+    async with app.run_test(size=(80, 24)) as pilot:
+        browser = await open_browser(pilot, "4")
+        line = browser.query_one("#entry-problem")
+        rendered = str(line.render())
+        width = line.content_region.width
+    assert rendered.endswith("…") and "word0" in rendered, rendered
+    assert len(textwrap.wrap(rendered, width)) <= 3, "the ellipsis is on screen, not cut off below"

@@ -243,8 +243,12 @@ class QueueBrowserScreen(Screen):
         line.set_class(entry is not None, "-shown")
         if entry is None:
             return
-        problem = f"  {problem_text(entry.rejection, 400)}" if entry.rejection is not None else ""
-        line.update(Content.assemble((one_line(entry.id, 200), "$text-muted"), problem))
+        ident = one_line(entry.id, 200)
+        # three lines at most (the rows keep the room): a longer problem ends in "…", whole in Enter's details
+        width = line.content_region.width or self.app.size.width - 2
+        room = max(40, 3 * width - len(ident) - 40)  # words wrapped whole leave some cells unused
+        problem = f"  {problem_text(entry.rejection, room)}" if entry.rejection is not None else ""
+        line.update(Content.assemble((ident, "$text-muted"), problem))
 
     # --- loading --------------------------------------------------------------------------------
 
