@@ -24,6 +24,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from synctui.tui.widgets.shared.fitted_columns import given_way
+
 SHORTEST_CUT = 9  # a cut cell keeps at least 8 characters and "…": "ff34dfa7…" still tells an id apart
 GAP = 1  # blank cells before each column and after the last (one, not DataTable's two: 7 more cells at 80)
 
@@ -135,16 +137,7 @@ class EntryRows(ScrollView, can_focus=True):
             max([title, *(cell_len(row[i].plain) for row in self._rows)]) for i, title in enumerate(titles)
         ]
         least = [max(title, SHORTEST_CUT) for title in titles]
-        over = sum(widths) - room
-        for giving in (self.giving_way, range(len(widths))):
-            while over > 0:
-                candidates = [i for i in giving if widths[i] > least[i]]
-                if not candidates:
-                    break
-                widest = max(candidates, key=lambda i: widths[i] - least[i])
-                widths[widest] -= 1
-                over -= 1
-        return widths
+        return given_way(widths, least, room, (self.giving_way, range(len(widths))))
 
     def on_resize(self, event: events.Resize) -> None:
         self._measure()

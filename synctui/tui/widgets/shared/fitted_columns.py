@@ -3,7 +3,7 @@ gives way and its cells wrap (every word shown, rows taller), never cut with "â€
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 
 from rich.cells import cell_len
 from rich.console import Console
@@ -27,14 +27,22 @@ def fitted_widths(
         max(cell_len(title), min(room // len(titles), longest_word(cells)))
         for (_key, title), cells in zip(titles, columns, strict=True)
     ]
+    free_text = [i for i, key in enumerate(keys) if key in wrapping]
+    return given_way(widths, least, room, (free_text, range(len(keys))))
+
+
+def given_way(widths: list[int], least: list[int], room: int, order: Iterable[Collection[int]]) -> list[int]:
+    """`widths` narrowed to fit `room`: the columns of each group of `order` in turn, the one with the
+    most to spare first, one cell at a time, none below its `least`."""
+    widths = list(widths)
     over = sum(widths) - room
-    for giving in (wrapping, keys):
-        candidates = [i for i, key in enumerate(keys) if key in giving]
-        while over > 0 and candidates:
-            column = max(candidates, key=lambda i: widths[i] - least[i])
-            if widths[column] <= least[column]:
+    for giving in order:
+        while over > 0:
+            candidates = [i for i in giving if widths[i] > least[i]]
+            if not candidates:
                 break
-            widths[column] -= 1
+            widest = max(candidates, key=lambda i: widths[i] - least[i])
+            widths[widest] -= 1
             over -= 1
     return widths
 
