@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from synctui.actions import ActionSpec, action, discard_action
-from synctui.client import AgentRefused, AgentUnavailable
+from synctui.client_interface import AgentRefused, AgentUnavailable
 from synctui.i18n import N_, _, ngettext, number
 from synctui.model import (
     CATEGORY_WORDS,
