@@ -20,7 +20,7 @@ from synctui.bundle.collect import Collected, collect, read_payloads
 from synctui.bundle.contents import from_files, payload_files, to_files
 from synctui.bundle.parts import PARTS
 from synctui.bundle.pseudonyms import MAP_FILE, Pseudonyms
-from synctui.client import AgentClient
+from synctui.client_interface import AgentClient
 from synctui.config import Config
 from synctui.i18n import N_, _
 

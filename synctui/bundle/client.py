@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any, NoReturn
 
 from synctui.bundle.contents import Contents
-from synctui.client import AgentRefused
+from synctui.client_interface import AgentRefused
 from synctui.model import (
     ActionResult,
     ActionStatus,

@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
-from synctui.client import AgentClient, AgentRefused, AgentUnavailable
+from synctui.client_interface import AgentClient, AgentRefused, AgentUnavailable
 from synctui.model import AgentState, EntryDetail, EntryPage, QueueEntry, QueueKind
 
 PAGE = 50  # the dashboard's page: what the technician saw first

@@ -117,7 +117,7 @@ async def send(
     person is at the terminal, ask them (with `ask_pin(prompt)` when given: the plain dashboard reads
     its own lines)."""
     from synctui._httpx import httpx
-    from synctui.client import AgentRefused, AgentUnavailable
+    from synctui.client_interface import AgentRefused, AgentUnavailable
 
     try:
         return await call(change.pin, change.key)

@@ -51,7 +51,8 @@ def connect(config: Config, *, timeout: float = AGENT_TIMEOUT, command: bool = T
     For a `command`, the agent's refusal of the token ends it (one line, exit 4): no verb retries
     it, asks for a PIN or reports it as an unknown verdict. The dashboard (`command=False`) gets
     AgentTokenRefused, an AgentRefused, which its screens show."""
-    from synctui.client import AgentTokenRefused, HttpAgentClient
+    from synctui.client import HttpAgentClient
+    from synctui.client_interface import AgentTokenRefused
 
     remote = config.agent.remote
     if remote is None:
@@ -74,7 +75,7 @@ def with_agent(config: Config, work: Work) -> int:
     4 when it refuses (read-only, PIN, lock-out), 1 for any other refusal."""
     import asyncio
 
-    from synctui.client import AgentRefused, AgentUnavailable
+    from synctui.client_interface import AgentRefused, AgentUnavailable
 
     async def run() -> int:
         client = connect(config)

@@ -144,7 +144,7 @@ async def remote(config: Config, open_dashboard: Callable[[HttpAgentClient], Awa
     """The dashboard on the agent of `--agent`: asked once before the screen opens, so that an agent
     that cannot be reached, or refuses the token, ends it with one line (exit 3 or 4) instead of an
     empty dashboard. Never starts an agent of its own."""
-    from synctui.client import AgentTokenRefused, AgentUnavailable
+    from synctui.client_interface import AgentTokenRefused, AgentUnavailable
 
     client = connect(config, timeout=10.0, command=False)
     try:

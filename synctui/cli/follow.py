@@ -41,7 +41,7 @@ class Follower:
     async def _states(self) -> AsyncIterator[AgentState]:
         import asyncio
 
-        from synctui.client import AgentRefused, AgentUnavailable
+        from synctui.client_interface import AgentRefused, AgentUnavailable
 
         drops = 0
         while True:
@@ -92,7 +92,7 @@ class Follower:
         most two refresh intervals (SETTLE_MIN..SETTLE_MAX seconds). None when no such data came."""
         import asyncio
 
-        from synctui.client import AgentRefused, AgentUnavailable
+        from synctui.client_interface import AgentRefused, AgentUnavailable
 
         if self.last is not None and self.last.snapshot.taken_at > after:
             return self.last

@@ -154,7 +154,7 @@ class PlainDashboard:
             await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _follow_agent(self) -> None:
-        from synctui.client import follow_updates
+        from synctui.client_interface import follow_updates
 
         async for update in follow_updates(self.client, RETRY_DELAYS):
             if isinstance(update, str):
@@ -294,7 +294,7 @@ class PlainDashboard:
     # --- what a person asks for -------------------------------------------------------------------
 
     async def do(self, choice: Choice) -> None:
-        from synctui.client import AgentRefused, AgentUnavailable
+        from synctui.client_interface import AgentRefused, AgentUnavailable
 
         if choice.word == "status":
             self.print_status()

@@ -48,7 +48,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, config: Config) -> int:
     import asyncio
 
-    from synctui.client import AgentRefused, AgentUnavailable
+    from synctui.client_interface import AgentRefused, AgentUnavailable
 
     async def fetch() -> AgentState:
         client = connect(config, timeout=5.0)

@@ -28,7 +28,7 @@ from textual.reactive import var
 from textual.screen import Screen
 
 from synctui.attention import AttentionWatch
-from synctui.client import AgentClient, AgentRefused, AgentUnavailable, follow_updates
+from synctui.client_interface import AgentClient, AgentRefused, AgentUnavailable, follow_updates
 from synctui.config import Config, default_state_dir
 from synctui.i18n import N_, _
 from synctui.model import QUEUE_NAMES, AgentState, BackendView, Level, QueueKind, Verdict

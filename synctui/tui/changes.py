@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from synctui.actions import ActionSpec, action, offered
 from synctui.actions import counted as counted_words
-from synctui.client import AgentRefused, AgentTokenRefused, AgentUnavailable
+from synctui.client_interface import AgentRefused, AgentTokenRefused, AgentUnavailable
 from synctui.i18n import N_, Words, _, labelled
 from synctui.model import ActionResult, BackendView, QueueKind
 from synctui.tui.format import one_line

@@ -14,7 +14,8 @@ import pytest
 
 from synctui.agent.api import create_api
 from synctui.agent.run import start_agent
-from synctui.client import AgentUnavailable, HttpAgentClient
+from synctui.client import HttpAgentClient
+from synctui.client_interface import AgentUnavailable
 from synctui.model import AgentState, QueueKind, Thresholds, from_data
 from synctui.testing import make_snapshot
 

@@ -23,7 +23,8 @@ from pathlib import Path
 
 import httpx
 
-from synctui.client import AgentUnavailable, HttpAgentClient
+from synctui.client import HttpAgentClient
+from synctui.client_interface import AgentUnavailable
 from synctui.model import AgentState, QueueKind
 
 PYTHON = sys.executable

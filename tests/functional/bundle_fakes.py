@@ -9,7 +9,7 @@ from pathlib import Path
 
 from synctui.backend import BackendSettings, Secret
 from synctui.bundle.build import Prepared, Sources, prepare
-from synctui.client import AgentUnavailable
+from synctui.client_interface import AgentUnavailable
 from synctui.config import AgentSettings, Config, RemoteAgent
 from synctui.model import AgentState, Category, EntryDetail, EntryPage, Health, QueueKind, Rejection
 from synctui.plugins import Registry, load_plugins

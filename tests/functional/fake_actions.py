@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from synctui.actions import action, discard_action
-from synctui.client import AgentRefused
+from synctui.client_interface import AgentRefused
 from synctui.model import (
     ActionResult,
     ActionStatus,

@@ -19,7 +19,7 @@ from synctui.bundle.parts import DEFAULT_PARTS
 from synctui.bundle.reader import open_bundle
 from synctui.bundle.write import write
 from synctui.cli import main
-from synctui.client import AgentRefused
+from synctui.client_interface import AgentRefused
 from synctui.model import QueueKind
 from synctui.tui.app import SyncTuiApp
 from synctui.tui.changes import offers

@@ -15,7 +15,7 @@ import pytest
 from textual.widgets import Input, Static
 
 from synctui.actions import CATALOGUE, ActionSpec, discard_action, offered
-from synctui.client import AgentRefused
+from synctui.client_interface import AgentRefused
 from synctui.model import Capability, QueueKind
 from synctui.tui.key_groups import grouped_bindings
 from synctui.tui.screens.archive import ArchiveScreen

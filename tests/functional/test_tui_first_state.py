@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from synctui.client import AgentUnavailable
+from synctui.client_interface import AgentUnavailable
 from synctui.model import AgentState, QueueKind
 from synctui.tui.app import resume_collector
 from synctui.tui.format import count_text

@@ -21,7 +21,7 @@ from synctui.model import EntryPage, QueueKind, SyncLogRow
 from synctui.tui.key_groups import grouped_bindings
 from synctui.tui.screens.audit import AuditScreen, target_text
 from synctui.tui.screens.help import HelpScreen
-from synctui.tui.screens.queue_browser import COLUMNS, page_caption
+from synctui.tui.screens.queue_page import COLUMNS, entry_cells, page_caption
 from synctui.tui.widgets.header.backend_tabs import MIN_NAME
 from synctui.tui.widgets.queues.entry_rows import EntryRows
 from synctui.tui.widgets.queues.queue_card import QueueCard
@@ -304,7 +304,7 @@ async def test_every_column_of_the_browser_is_on_screen_at_80x24(speak, lang: st
         rows = browser.query_one("#entries", EntryRows)
         text = screen_text(app)
         ids = [entry.id for entry in browser.page.entries]
-        ages = [browser.cells(entry, app.now())[2].plain for entry in browser.page.entries]
+        ages = [entry_cells(entry, app.now())[2].plain for entry in browser.page.entries]
         wide, room, height = rows.virtual_size.width, rows.scrollable_content_region.width, rows.size.height
     lines = text.splitlines()
     header = next(line for line in lines if i18n._("Type") in line)

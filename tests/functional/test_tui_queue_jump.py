@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Static
 
-from synctui.tui.screens.queue_browser import QueueBrowserScreen, jump_offset
+from synctui.tui.screens.queue_browser import QueueBrowserScreen
+from synctui.tui.screens.queue_page import jump_offset
 from tests.functional.repair_helpers import open_browser
 from tests.functional.test_tui_dashboard import entry_calls, text_of
 from tests.functional.tui_fakes import FakeAgentClient, make_app, until

@@ -6,7 +6,7 @@ import asyncio
 
 from textual.widgets import Input, Static
 
-from synctui.client import AgentRefused
+from synctui.client_interface import AgentRefused
 from synctui.model import QueueKind
 from synctui.tui.screens.compare import CompareScreen
 from synctui.tui.screens.entry_inspector import EntryInspectorScreen

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from textual.pilot import Pilot
 
-from synctui.client import AgentRefused, AgentUnavailable
+from synctui.client_interface import AgentRefused, AgentUnavailable
 from synctui.model import (
     ActionStatus,
     AgentState,

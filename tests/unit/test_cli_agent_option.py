@@ -16,7 +16,8 @@ from synctui import i18n
 from synctui.backend import Secret
 from synctui.cli import main
 from synctui.cli.common import CommandError, connect, with_agent
-from synctui.client import AgentRefused, AgentTokenRefused, HttpAgentClient
+from synctui.client import HttpAgentClient
+from synctui.client_interface import AgentRefused, AgentTokenRefused
 from synctui.config import AgentSettings, Config, RemoteAgent
 from synctui.config_values import read_secret_file
 

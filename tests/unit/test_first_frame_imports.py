@@ -21,6 +21,7 @@ NOT_FOR_THE_FIRST_FRAME = (
     "synctui.tui.screens.sync_progress",
     "synctui.tui.screens.help",
     "synctui.tui.screens.queue_browser",
+    "synctui.tui.screens.queue_page",
     "synctui.tui.screens.entry_inspector",
     "synctui.tui.screens.backend_details",
     "synctui.tui.screens.bug_report",

@@ -11,7 +11,7 @@ from synctui.actions import counted
 from synctui.model import CATEGORY_WORDS, Category, EntryPage, Rejection
 from synctui.text import plural
 from synctui.tui.entry_text import rejection_text, tries_marker
-from synctui.tui.screens.queue_browser import page_caption
+from synctui.tui.screens.queue_page import page_caption
 from synctui.tui.sync_text import failed_text
 
 

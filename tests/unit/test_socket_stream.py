@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from synctui.client import AgentRefused, AgentTokenRefused, AgentUnavailable, HttpAgentClient
+from synctui.client import HttpAgentClient
+from synctui.client_interface import AgentRefused, AgentTokenRefused, AgentUnavailable
 from synctui.model import QueueKind
 from synctui.socket_stream import StreamProtocolError, StreamRefused, get_lines
 

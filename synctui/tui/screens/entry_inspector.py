@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from synctui.actions import ActionSpec, action, discard_action
-from synctui.client import AgentRefused, AgentUnavailable
+from synctui.client_interface import AgentRefused, AgentUnavailable
 from synctui.i18n import N_, _, ngettext, number
 from synctui.model import ActionResult, EntryDetail, QueueEntry, QueueKind, Rejection
 from synctui.tui.changes import offers, run_change

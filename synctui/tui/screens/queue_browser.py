@@ -1,5 +1,6 @@
 """A paged view of one queue: asks the agent for one page at a time, never for the whole queue; and the
-changes on its entries: multi-select, retry / discard selected, Re-Queue Conflicted.
+changes on its entries: multi-select, retry / discard selected, Re-Queue Conflicted. What a page shows
+(columns, cells, caption) and the paging arithmetic are in synctui.tui.screens.queue_page.
 
 Which changes are offered, and how they are confirmed, comes from the catalogue for this queue: in
 Conflicts discarding is "Leave Server Version", in the Outbox it is "Drop Unsent Change" (the server
@@ -20,77 +21,36 @@ from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from synctui.actions import ActionSpec, action, discard_action
-from synctui.client import AgentRefused, AgentUnavailable
+from synctui.client_interface import AgentRefused, AgentUnavailable
 from synctui.i18n import N_, _, ngettext, number
 from synctui.model import (
-    CATEGORY_WORDS,
     ActionResult,
     EntryPage,
     QueueEntry,
     QueueKind,
     QueueStat,
-    Rejection,
 )
 from synctui.tui.changes import offers, run_change
-from synctui.tui.format import ago, count_text, one_line, queue_label, safe
+from synctui.tui.format import count_text, one_line, queue_label, safe
 from synctui.tui.keymap import DashboardBinding
 from synctui.tui.look import glyphs
 from synctui.tui.messages import redraw
 from synctui.tui.screens.confirm import Confirmation, ConfirmRequest, ConfirmScreen
+from synctui.tui.screens.queue_page import (
+    COLUMNS,
+    GIVING_WAY,
+    entry_cells,
+    has_next,
+    jump_offset,
+    page_caption,
+    problem_text,
+)
 from synctui.tui.widgets.queues.entry_rows import EntryRows
 from synctui.tui.widgets.shared.action_result import ActionResultView
 from synctui.tui.widgets.shared.dashboard_footer import DashboardFooter
 
 if TYPE_CHECKING:
     from synctui.tui.app import SyncTuiApp
-
-
-def page_caption(page: EntryPage | None, shown: int) -> str:
-    if page is None:
-        return _("loading…")
-    if shown == 0:
-        return (
-            _("no entries") if page.offset == 0 else _("no entries after {n}").format(n=number(page.offset))
-        )
-    first, last = page.offset + 1, page.offset + shown
-    total = number(page.total) if page.total is not None else "?"
-    if first == last:
-        return _("entry {n} of {total}").format(n=number(first), total=total)
-    return _("entries {first}–{last} of {total}").format(first=number(first), last=number(last), total=total)
-
-
-def jump_offset(text: str, page_size: int, total: int | None) -> int:
-    """The offset of the page holding entry number `text` (1-based; "500,001" and "500_001" read too);
-    past the end: the last page. ValueError with a one-line reason for anything else."""
-    cleaned = text.strip().replace(",", "").replace("_", "")
-    if not cleaned.isdigit() or int(cleaned) < 1:
-        raise ValueError(
-            _("not an entry number: {text} (type e.g. 500001)").format(text=repr(one_line(text, 40)))
-        )
-    number = int(cleaned)
-    if total is not None:
-        number = min(number, max(total, 1))
-    return (number - 1) // page_size * page_size
-
-
-COLUMNS = (" ", N_("Type"), N_("Op"), N_("Age"), N_("Tries"), N_("Problem"), N_("Id"))
-# Cut with "…" when the rows are wider than the screen: the line under the rows says the selected
-# entry's problem and id whole, and the entry's details say everything (its record type too).
-GIVING_WAY = (COLUMNS.index("Problem"), COLUMNS.index("Id"), COLUMNS.index("Type"))
-
-
-def problem_text(rejection: Rejection, limit: int) -> str:
-    """ "DUPLICATE_ENTITY: ADM patient with this identifier already exists" (the category when no code)."""
-    code = one_line(rejection.code, 40) or CATEGORY_WORDS[rejection.category]
-    return f"{code}: {one_line(rejection.message, limit)}"
-
-
-def has_next(page: EntryPage | None) -> bool:
-    if page is None:
-        return False
-    if page.total is not None:
-        return page.offset + len(page.entries) < page.total
-    return len(page.entries) >= page.limit
 
 
 class QueueBrowserScreen(Screen):
@@ -286,7 +246,7 @@ class QueueBrowserScreen(Screen):
         now = self.tui.now()
         entries = list(page.entries) if page is not None else []
         self.query_one("#entries", EntryRows).show_rows(
-            [[self.selection_mark(entry.id), *self.cells(entry, now)] for entry in entries]
+            [[self.selection_mark(entry.id), *entry_cells(entry, now)] for entry in entries]
         )
         self.query_one("#pager-caption", Static).update(page_caption(page, len(entries)), layout=False)
         self.show_problem()
@@ -295,20 +255,6 @@ class QueueBrowserScreen(Screen):
         if paging != self._paging:
             self._paging = paging
             self.refresh_bindings()
-
-    @staticmethod
-    def cells(entry: QueueEntry, now) -> list[Text]:
-        problem = Text("")
-        if entry.rejection is not None:
-            problem = Text(problem_text(entry.rejection, 80), style="bold")
-        return [
-            Text(one_line(entry.record_type, 24) or "?"),
-            Text(one_line(entry.operation, 10)),
-            Text(ago(entry.created, now) if entry.created else "—"),
-            Text(str(entry.attempts)),
-            problem,
-            Text(one_line(entry.id, 40), style="dim"),
-        ]
 
     def selected_entry(self) -> QueueEntry | None:
         if self.page is None:

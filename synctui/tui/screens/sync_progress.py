@@ -23,7 +23,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from synctui.client import AgentRefused, AgentUnavailable
+from synctui.client_interface import AgentRefused, AgentUnavailable
 from synctui.i18n import N_, _
 from synctui.model import ActionStatus, Level, QueueKind, Rejection, Verdict
 from synctui.tui.changes import offers
