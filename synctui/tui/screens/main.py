@@ -13,14 +13,14 @@ from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 
-from synctui.actions import action
-from synctui.i18n import N_, _, labelled, ngettext
-from synctui.model import ActionResult, AgentState, BackendView, Level, QueueKind, SyncLogRow, Verdict
-from synctui.tui.changes import offers, result_line, run_change
+from synctui.i18n import N_, _
+from synctui.model import AgentState, BackendView, Level, QueueKind, SyncLogRow, Verdict
+from synctui.tui.changes import offers
 from synctui.tui.format import CARD_ORDER, one_line
 from synctui.tui.keymap import DashboardBinding
 from synctui.tui.messages import redraw
 from synctui.tui.screens.main_banners import Banners
+from synctui.tui.screens.main_log_changes import ask_reset, count_remotes
 from synctui.tui.widgets.header.app_header import AppHeader
 from synctui.tui.widgets.header.backend_tabs import BackendTabs
 from synctui.tui.widgets.header.status_banner import StatusBanner
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from textual.widgets import Input
 
     from synctui.tui.app import SyncTuiApp
-    from synctui.tui.screens.confirm import Confirmation
     from synctui.tui.widgets.sync.jobs_panel import JobsPanel
     from synctui.tui.widgets.sync.sync_log_table import SyncLogTable
 
@@ -401,7 +400,7 @@ class MainScreen(Screen):
     def on_backend_tabs_selected(self, message: BackendTabs.Selected) -> None:
         self.tui.select_backend(message.name)
 
-    # --- the sync log and the backend: details, Count Remotes, Reset (one row / all) ------------------
+    # --- the sync log and the backend: details, Count Remotes, Reset (one row / all; main_log_changes) -
 
     def action_backend_details(self) -> None:
         from synctui.tui.screens.backend_details import BackendDetailsScreen
@@ -414,35 +413,14 @@ class MainScreen(Screen):
         view = self.current_view()
         if view is None or not self.log_check("count_remotes"):
             return
-        backend = view.snapshot.backend
-
-        def done(rows: list[SyncLogRow] | None, error: str | None) -> None:
-            if rows is None:
-                self.notify(
-                    _("Count remotes failed: {error}").format(error=error), severity="error", timeout=8
-                )
-                return
-            self.counted[backend] = {row.key: row for row in rows}
-            differ = sum(
-                1 for row in rows if row.remote_count is not None and row.remote_count != row.local_count
-            )
-            counted = ngettext(
-                "{backend}: counted {n} record type, {differ} differ from the local count",
-                "{backend}: counted {n} record types, {differ} differ from the local count",
-                len(rows),
-            )
-            self.notify(counted.format(backend=backend, n=len(rows), differ=differ))
-            self.show_state()
-
-        if run_change(self, f"count:{backend}", lambda: self.tui.client.count_remotes(backend), done):
-            self.notify(_("counting records on the {backend} server…").format(backend=backend), timeout=3)
+        count_remotes(self, view.snapshot.backend)
 
     def action_reset_row(self) -> None:
         row = self.log_table.selected_row() if self.log_table is not None else None
         if row is None or not self.log_check("reset_row"):
             return
-        self.ask_reset(
-            "reset", [row.key], _("the sync log row {row}").format(row=one_line(row.record_type, 40))
+        ask_reset(
+            self, "reset", [row.key], _("the sync log row {row}").format(row=one_line(row.record_type, 40))
         )
 
     def action_reset_all(self) -> None:
@@ -450,46 +428,9 @@ class MainScreen(Screen):
         if view is None or not self.log_check("reset_all"):
             return
         rows = len(view.snapshot.log)
-        self.ask_reset(
+        ask_reset(
+            self,
             "reset-all",
             None,
             _("all {n} sync log rows of {backend}").format(n=rows, backend=view.snapshot.backend),
         )
-
-    def ask_reset(self, name: str, keys: list[str] | None, subject: str) -> None:
-        from synctui.tui.screens.confirm import ConfirmRequest, ConfirmScreen  # not needed to draw
-
-        view = self.current_view()
-        if view is None:
-            return
-        backend = view.snapshot.backend
-        spec = action(name)
-        lines = [] if keys is not None else [_("Affects all {n} log rows.").format(n=len(view.snapshot.log))]
-        request = ConfirmRequest.for_action(spec, subject, pin_required=self.tui.pin_required, lines=lines)
-
-        def confirmed(answer: Confirmation | None) -> None:
-            if answer is not None:
-                run_change(
-                    self,
-                    f"reset:{backend}",
-                    lambda: self.tui.client.reset(backend, keys, pin=answer.pin),
-                    lambda result, error: self.after_reset(spec.name, result, error),
-                )
-
-        self.app.push_screen(ConfirmScreen(request), confirmed)
-
-    def after_reset(self, name: str, result: ActionResult | None, error: str | None) -> None:
-        title = action(name).label
-        if result is None:
-            self.notify(
-                _("{action} failed: {error}").format(action=title, error=error), severity="error", timeout=8
-            )
-            return
-        failed = [r for r in result.results if not r.ok]
-        text = labelled(title, result_line(name, result))
-        if failed:
-            text += "".join(
-                _("; {more}").format(more=labelled(r.id, one_line(r.message, 60))) for r in failed[:3]
-            )
-        self.notify(text, severity="information" if result.ok else "error", timeout=8)
-        self.tui.action_refresh()
