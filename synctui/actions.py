@@ -17,6 +17,8 @@ from synctui.model import QUEUE_NAMES, Capability, EntryResult, QueueKind
 
 @dataclass(frozen=True)
 class ActionSpec:
+    """One action of the catalogue: what it is called, what it needs and how carefully it runs."""
+
     name: str  # the catalogue id, the audit log's action and the API's word
     title: str  # what a person calls it in English ("Re-Queue Conflicted"): the agent's and the audit's word
     capability: Capability  # the backend must claim it

@@ -3,9 +3,10 @@
 Plain dataclasses, no I/O and no Textual. Every adapter maps its backend onto these, the agent stores
 and serves them, the TUI draws them (`to_data` / `from_data`, re-exported from synctui.codec, carry
 them across the agent API).
-"""
 
-from __future__ import annotations
+Annotations here are evaluated at import (no `from __future__ import annotations`), so the codec's first
+decode of a state has no annotation strings to compile.
+"""
 
 import enum
 from collections.abc import Iterable
@@ -166,6 +167,8 @@ class QueueEntry:
 
 @dataclass(frozen=True)
 class EntryPage:
+    """One page of a queue's entries, as `Backend.entries` returns it; `total` is the queue's whole length."""
+
     entries: list[QueueEntry]
     offset: int
     limit: int
@@ -174,6 +177,8 @@ class EntryPage:
 
 @dataclass(frozen=True)
 class EntryDetail:
+    """One entry with its payload, as `Backend.entry` returns it."""
+
     entry: QueueEntry
     payload: str  # as the backend stores it, JSON or XML text
     content_type: str = "application/json"
@@ -182,6 +187,8 @@ class EntryDetail:
 
 @dataclass(frozen=True)
 class SyncLogRow:
+    """One row of the sync log: a record type (and filter) with its last successful and last tried sync."""
+
     key: str
     record_type: str
     filter: str = ""
@@ -195,6 +202,8 @@ class SyncLogRow:
 
 @dataclass(frozen=True)
 class Job:
+    """A background job of the backend (a sync, a purge, a scheduled task) as the backend reports it."""
+
     id: str
     name: str
     state: JobState
@@ -208,6 +217,8 @@ class Job:
 
 @dataclass(frozen=True)
 class SyncStep:
+    """One step of a running sync ("Send outbox"), with its progress where the backend counts it."""
+
     name: str
     total: int | None = None
     done: int | None = None
@@ -304,6 +315,8 @@ class Snapshot:
 
 @dataclass(frozen=True)
 class EntryResult:
+    """What an action did to one entry: `ok`, or why not (`message`, `rejection`)."""
+
     id: str
     ok: bool
     message: str = ""
@@ -324,6 +337,8 @@ class ActionResult:
 
 @dataclass(frozen=True)
 class SyncResult:
+    """How a Synchronize Now ended: `ok` only when it finished without error, `counts` what it moved."""
+
     ok: bool
     message: str
     rejection: Rejection | None = None
@@ -342,6 +357,8 @@ class Comparison:
 
 @dataclass(frozen=True)
 class Setting:
+    """One setting of the backend, shown on the settings screen; `editable` ones can be changed there."""
+
     key: str
     label: str
     value: str
@@ -374,6 +391,8 @@ _EXIT = {Level.SAFE: 0, Level.WAITING: 1, Level.ATTENTION: 2, Level.UNKNOWN: 3}
 
 @dataclass(frozen=True)
 class Reason:
+    """One reason behind a verdict, with the step that helps (in words, and as an action for a client)."""
+
     level: Level  # how bad this reason alone is
     code: str  # stable, for scripts: "conflicts", "stuck", "log-too-old", "refresh-failing", ...
     line: str  # one human line
@@ -385,6 +404,8 @@ class Reason:
 
 @dataclass(frozen=True)
 class Verdict:
+    """Whether everything recorded on a backend is safely on its server: the level and why."""
+
     level: Level
     reasons: list[Reason] = field(default_factory=list)
     summary: str = ""  # one line for the banner, the status line and the end of a sync
@@ -438,6 +459,8 @@ class RejectedCount:
 
 @dataclass(frozen=True)
 class BackendView:
+    """One backend as the agent serves it: its snapshot, depth history, running action and verdict."""
+
     snapshot: Snapshot
     history: list[DepthPoint] = field(default_factory=list)
     action: ActionStatus | None = None
@@ -450,6 +473,8 @@ class BackendView:
 
 @dataclass(frozen=True)
 class PluginInfo:
+    """A plugin the agent loaded, or tried to: `error` says why it failed."""
+
     name: str
     source: str  # "built-in", the distribution that provides it, or "config"
     kinds: list[str] = field(default_factory=list)

@@ -46,6 +46,8 @@ def stylesheets() -> list[Path]:
 
 @dataclass
 class ThemeSet:
+    """The themes found (shipped and the user's), their aliases and what was wrong with any."""
+
     themes: list[Theme] = field(default_factory=list)
     aliases: dict[str, str] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
