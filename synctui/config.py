@@ -15,12 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
 from synctui.backend import Backend, BackendSettings, OptionError, Secret, read_options
-from synctui.config_fleet import DeviceIdentity, PushSettings, parse_identity, parse_push
 from synctui.config_values import (
     ConfigError,
     check_folder,
@@ -38,6 +37,9 @@ from synctui.config_values import (
 from synctui.i18n import LANGUAGES
 from synctui.model import Capability, Thresholds
 
+if TYPE_CHECKING:
+    from synctui.config_fleet import DeviceIdentity, PushSettings
+
 APP = "synctui"
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 # (lowest, highest) seconds of each number the agent waits on; outside, it would busy-loop or never wake
@@ -47,11 +49,14 @@ TIMEOUT = (0.1, 3600.0)
 LONG_ACTION_TIMEOUT = (1.0, 7 * 86400.0)  # options sync_timeout / resubmit_timeout, read by the agent
 WATCH_DEBOUNCE_MS = (0, 60_000)
 WATCH_STEP_MS = (1, 10_000)
+FLEET_KEYS = frozenset({"device", "labels", "push"})  # [agent] keys read by synctui.config_fleet
 SHORTEST_SYNC_EVERY = timedelta(minutes=1)  # a background sync more often would load device and server
 
 
 @dataclass
 class AgentSettings:
+    """The `[agent]` table: where the agent listens, what it allows, how often it works."""
+
     socket: Path
     state_dir: Path
     tcp: str | None = None  # "127.0.0.1:8765": also serve TCP, only with a token
@@ -91,11 +96,15 @@ def _url_host(host: str) -> str:
 
 @dataclass
 class DashboardSettings:
+    """The `[dashboard]` table."""
+
     bell: bool = False  # ring the terminal bell when a backend turns to ATTENTION
 
 
 @dataclass
 class Config:
+    """A whole config file, checked; `synctui.config.load_config` reads one."""
+
     agent: AgentSettings
     backends: list[BackendSettings] = field(default_factory=list)
     keymap: dict[str, str] = field(default_factory=dict)
@@ -242,9 +251,21 @@ def _parse_agent(raw: dict[str, Any], where: str, private: bool, path: Path | No
         watch_step_ms=parse_whole(raw, "watch_step_ms", at, 30, WATCH_STEP_MS),
         plugins=list(plugins),
         admin_pin_hash=pin_hash,
-        identity=parse_identity(raw, at),
-        push=parse_push(raw.get("push"), at, path, lambda t, key, w: _secret(t, key, w, private, path)),
+        **_fleet_settings(raw, at, path, private),
     )
+
+
+def _fleet_settings(raw: dict[str, Any], at: str, path: Path | None, private: bool) -> dict[str, Any]:
+    """`identity` and `push` of an agent in a fleet; none of an agent whose config names neither (the
+    dashboard then never loads their module)."""
+    if not FLEET_KEYS & raw.keys():
+        return {}
+    from synctui.config_fleet import parse_identity, parse_push
+
+    return {
+        "identity": parse_identity(raw, at),
+        "push": parse_push(raw.get("push"), at, path, lambda t, key, w: _secret(t, key, w, private, path)),
+    }
 
 
 BACKEND_KEYS = {

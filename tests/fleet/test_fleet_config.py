@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+import socket
 from datetime import timedelta
 
 import pytest
 
 from synctui.config import parse_config
+from synctui.config_fleet import host_identity
 from synctui.config_values import ConfigError
 
 
@@ -34,7 +36,13 @@ def test_device_labels_and_push_are_read():
 
 def test_no_device_is_the_host_name_and_no_push():
     settings = agent()
-    assert settings.identity.device and settings.push is None
+    assert settings.identity is None and settings.push is None  # the series then carry the host name
+    assert host_identity().as_labels() == {"device": socket.gethostname()}
+
+
+def test_labels_without_a_device_take_the_host_name():
+    settings = agent(labels={"site": "Kisumu-03"})
+    assert settings.identity.as_labels() == {"device": socket.gethostname(), "site": "Kisumu-03"}
 
 
 @pytest.mark.parametrize(

@@ -34,6 +34,7 @@ NOT_FOR_THE_FIRST_FRAME = (
     "textual.widgets._data_table",
     "textual.widgets._footer",
     "synctui.pin",  # hashlib, hmac: only for a config that sets a PIN
+    "synctui.config_fleet",  # [agent] device, labels and push: only for an agent in a fleet
     "synctui.agent",  # the agent (the dashboard finds it on its socket)
     "synctui_santedb",  # plugins' code
     "synctui_msupply",
