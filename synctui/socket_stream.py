@@ -14,8 +14,8 @@ import asyncio
 import socket as sockets
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 MAX_ERROR_BODY = 64 * 1024  # what is read of a refusal's body
 
@@ -34,8 +34,9 @@ class StreamRefused(Exception):
         self.text = text
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(NamedTuple):
+    """A whole HTTP answer read off the agent's socket."""
+
     status: int
     reason: str
     headers: Mapping[str, str]

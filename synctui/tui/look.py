@@ -7,7 +7,7 @@ read without colour as well (a symbol or a word next to it); whatever else is dr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from rich.style import Style
 from textual.app import App
@@ -16,8 +16,9 @@ from textual.color import Color, ColorParseError
 from synctui.model import Level
 
 
-@dataclass(frozen=True)
-class Glyphs:
+class Glyphs(NamedTuple):
+    """The symbols of one look: Unicode, or ASCII for the console theme."""
+
     online: str
     offline: str
     stale: str

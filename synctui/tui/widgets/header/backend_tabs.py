@@ -7,7 +7,7 @@ it reads without colour. An UNKNOWN backend that is offline or cannot be refresh
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from textual import events
 from textual.content import Content
@@ -31,8 +31,9 @@ def shorten(name: str, room: int | None) -> str:
     return name if room is None or len(name) <= room else name[: max(room - 1, 1)] + "…"
 
 
-@dataclass(frozen=True)
-class TabInfo:
+class TabInfo(NamedTuple):
+    """What one backend's tab shows: its name, its verdict's mark and a short word."""
+
     name: str
     level: Level
     word: str = ""  # a short word after the mark: "offline", "stale"
