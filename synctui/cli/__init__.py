@@ -8,6 +8,7 @@ stay inside the functions that need them, so that each command pays only for wha
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import logging
 import sys
@@ -97,21 +98,22 @@ def _top_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def names_a_verb(argv: Sequence[str]) -> bool:
-    """Whether `argv` may name a verb (or asks for help): anything but the top-level options."""
+def names_a_verb(argv: Sequence[str], top: argparse.ArgumentParser | None = None) -> bool:
+    """Whether `argv` may name a verb (or asks for help): anything but the top-level options (read with
+    `top`, the top-level parser before its verbs are added, when given)."""
     if "-h" in argv or "--help" in argv:
         return True
-    _, rest = _top_parser().parse_known_args(argv)
+    _, rest = (top or _top_parser()).parse_known_args(argv)
     return bool(rest)
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The parser of every verb; of the dashboard only when `argv` is given and names no verb."""
     parser = _top_parser()
+    names = VERBS if argv is None or names_a_verb(argv, parser) else ("dashboard",)
     common = argparse.ArgumentParser(add_help=False)
     _global_options(common, suppress=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    names = VERBS if argv is None or names_a_verb(argv) else ("dashboard",)
     for name in names:
         importlib.import_module(f"synctui.cli.{name}").register(sub, common)
     parser.set_defaults(func=dashboard.run, demo=False)  # no verb: the dashboard
@@ -146,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
         config = exc  # reported after the parser, so that --help still works with a broken config
     warning = i18n.choose(early.lang, None if isinstance(config, ConfigError) else config.lang)
     args = build_parser(argv).parse_args(argv)
+    if args.func is not dashboard.run:
+        gc.enable()  # paused by synctui.__main__ for the dashboard's start-up; every other verb runs with it
     if isinstance(config, ConfigError):
         print(f"synctui: {config}", file=sys.stderr)
         return exits.USAGE

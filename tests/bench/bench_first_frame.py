@@ -5,7 +5,7 @@ A SanteDB simulator process and a `synctui agent` process run for the whole benc
 default) as a user would start it:
 
     A: python tests/bench/hello_app.py
-    B: python -m synctui.cli --config F          (finds the running agent on its socket)
+    B: python -m synctui --config F              (the `synctui` command; finds the running agent on its socket)
 
 The pty output is fed into a small terminal model (cursor moves, text; colours ignored). The clock runs
 from just before the process is spawned to the read that completes:
@@ -192,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"agent live on {stack.socket}; the Outbox card must show {expected!r}")
 
         hello_cmd = [harness.PYTHON, str(HERE / "hello_app.py")]
-        dash_cmd = [harness.PYTHON, "-m", "synctui.cli", "--config", str(stack.config)]
+        dash_cmd = [harness.PYTHON, "-m", "synctui", "--config", str(stack.config)]
 
         def hello_shown(screen: Screen) -> bool:
             return screen.contains("Hello, world")

@@ -1,8 +1,8 @@
 """Where the dashboard's time to first live frame goes, stage by stage (a helper of bench_first_frame.py).
 
-Runs what `synctui --config F` runs for the dashboard (cli -> config -> agent probe -> the cyclic
-collector paused -> client, which sends the state request at once -> app, which reads the answer before
-its first frame and resumes the collector after it),
+Runs what `synctui --config F` runs for the dashboard (the cyclic collector paused -> cli -> config ->
+agent probe -> client, which sends the state request at once -> app, which reads the answer before its
+first frame and resumes the collector after it),
 headless at 120x40, and stamps each stage from the top of this script; exits at the first frame that
 holds the agent's Outbox count. Frames are taken where Textual hands them to its display
 (`App._display`, wrapped on the instance). The interpreter's own start-up comes before the first stamp.
@@ -30,6 +30,7 @@ def stamp(what: str) -> None:
 
 
 def run(config_path: Path) -> None:
+    gc.disable()  # as the `synctui` command does (synctui.__main__); the app resumes it after its first frame
     import synctui.cli as cli
     from synctui.cli.dashboard import agent_running
 
@@ -38,7 +39,6 @@ def run(config_path: Path) -> None:
     stamp("load config")
     assert agent_running(config.agent.socket), "no agent on the config's socket"
     stamp("probe the agent socket")
-    gc.disable()  # as synctui.cli.dashboard.run does; the app resumes the collector after its first frame
     from synctui.client import HttpAgentClient
 
     stamp("import synctui.client")

@@ -252,9 +252,10 @@ def test_the_cli_starts_without_heavy_imports():
     assert out.stdout.strip() == "[]"
 
 
-def test_python_dash_m_runs_the_cli():
+@pytest.mark.parametrize("module", ["synctui", "synctui.cli"])
+def test_python_dash_m_runs_the_cli(module):
     out = subprocess.run(
-        [sys.executable, "-m", "synctui.cli", "--version"], capture_output=True, text=True, timeout=30
+        [sys.executable, "-m", module, "--version"], capture_output=True, text=True, timeout=30
     )
     assert out.returncode == 0 and out.stdout.startswith("synctui ")
 
@@ -265,12 +266,12 @@ def test_the_old_modules_are_gone():
     assert importlib.util.find_spec("synctui.scripting") is None
 
 
-def test_the_entry_point_names_main():
+def test_the_entry_point_is_the_command_that_starts_with_the_collector_paused():
     import tomllib
     from pathlib import Path
 
     project = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text(encoding="utf-8"))
-    assert project["project"]["scripts"]["synctui"] == "synctui.cli:main"
+    assert project["project"]["scripts"]["synctui"] == "synctui.__main__:run"  # then synctui.cli.main
 
 
 def test_the_exit_codes_of_status_and_sync_are_the_verdicts():
