@@ -9,14 +9,13 @@ in the agent's API, and offer it on at most one screen.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from synctui.i18n import N_, Words, _, ngettext, number
 from synctui.model import QUEUE_NAMES, Capability, EntryResult, QueueKind
 
 
-@dataclass(frozen=True)
-class ActionSpec:
+class ActionSpec(NamedTuple):
     """One action of the catalogue: what it is called, what it needs and how carefully it runs."""
 
     name: str  # the catalogue id, the audit log's action and the API's word

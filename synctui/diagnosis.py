@@ -11,8 +11,8 @@ from __future__ import annotations
 import textwrap
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from synctui.i18n import _, labelled, ngettext, number
 from synctui.model import BackendView, Category, QueueEntry, QueueKind, RejectedCount, rejected_words
@@ -21,14 +21,13 @@ from synctui.verdict import never_read, stuck_queues
 DASH = " — "
 
 
-@dataclass(frozen=True)
-class Diagnosis:
+class Diagnosis(NamedTuple):
     """`head` ("2 rejected"), then `parts` (count, words) that add up to it, then the step."""
 
     queue: QueueKind
     head: str
     action: str  # the step, named as a `Reason.action`: "synchronize" or "open-<queue>"
-    parts: list[tuple[int, str]] = field(default_factory=list)
+    parts: tuple[tuple[int, str], ...] = ()
 
     @property
     def step(self) -> str:
@@ -95,7 +94,7 @@ def diagnoses(view: BackendView, now: datetime) -> list[Diagnosis]:
                 QueueKind.CONFLICTS,
                 ngettext("{n} rejected", "{n} rejected", conflicts.count).format(n=number(conflicts.count)),
                 "open-conflicts",
-                _breakdown(view.rejected, conflicts.count),
+                tuple(_breakdown(view.rejected, conflicts.count)),
             )
         )
     return found

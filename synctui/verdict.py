@@ -16,8 +16,8 @@ from that last data are still listed, so a person sees what was last known.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from synctui.i18n import N_, Nn_, Words, _, colon, count_words, duration, labelled, language, ngettext, number
 from synctui.model import (
@@ -392,8 +392,7 @@ def unchanged_since(
     return since
 
 
-@dataclass(frozen=True)
-class StuckQueue:
+class StuckQueue(NamedTuple):
     """A queue whose non-zero count has not changed for the backend's `stuck_after`."""
 
     stat: QueueStat
