@@ -229,7 +229,7 @@ class MainScreen(Screen):
         with Horizontal(id="cards"):
             for kind in CARD_ORDER:
                 yield QueueCard(kind, id=f"card-{kind.value}")
-        yield Vertical(id="body")  # filled by compose_rest
+        # the body under the cards (the sync log, the jobs) comes with compose_rest
 
     _bindings_key: object = None
 
@@ -238,8 +238,8 @@ class MainScreen(Screen):
         self.call_after_refresh(self.compose_rest)
 
     async def compose_rest(self) -> None:
-        """After the first frame: the sync log with its filter, the jobs and the footer, then the state
-        drawn on them."""
+        """After the first frame: the body (the sync log with its filter, the jobs) and the footer, then
+        the state drawn on them."""
         from textual.widgets import Input
 
         from synctui.tui.widgets.shared.dashboard_footer import DashboardFooter
@@ -249,15 +249,11 @@ class MainScreen(Screen):
         log_filter = Input(placeholder=_("filter record types (Esc clears)"), id="log-filter")
         log_table = SyncLogTable(id="sync-log")
         jobs = JobsPanel(id="jobs")
-        # Each await lets the app end meanwhile (q pressed at once, a test done): then nothing is left
-        # to mount into.
-        for parent, widgets in (
-            (self.query_one("#body"), [Vertical(log_filter, log_table, id="log-pane"), jobs]),
-            (self, [DashboardFooter()]),
-        ):
-            if not self.is_attached:
-                return
-            await parent.mount_all(widgets)
+        body = Vertical(Vertical(log_filter, log_table, id="log-pane"), jobs, id="body")
+        # The app may have ended before this runs or while it mounts (q pressed at once, a test done).
+        if not self.is_attached:
+            return
+        await self.mount_all([body, DashboardFooter()])
         if not self.is_attached:
             return
         self.log_filter, self.log_table, self.jobs = log_filter, log_table, jobs
