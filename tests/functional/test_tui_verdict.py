@@ -396,3 +396,35 @@ async def test_a_banner_is_mounted_when_it_first_has_something_to_say_and_hidden
         client.push(replace(synced_state(), revision=3))
         await until(pilot, lambda: not shown_text(app, SyncProgressPanel), "sync progress hidden")
         assert app.screen.query_one(SyncProgressPanel).size.height == 0
+
+
+async def test_the_sync_banner_follows_a_running_synchronize_now_not_the_last_refresh() -> None:
+    """The backend's own progress is read at each refresh and lags; the running Synchronize Now's, pushed
+    with every step, is what its dialog shows, and the banner under it says the same."""
+    client = FakeAgentClient(synced_state())
+    app = make_app(client)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        running = replace(synced_state(), revision=2)
+        view = running.backends[0]
+        lagging = SyncProgress(message="Pushing out (15 remaining)", running=True)
+        action = ActionStatus(
+            id="a1",
+            backend=view.snapshot.backend,
+            action="synchronize",
+            state="running",
+            started=NOW,
+            progress=SyncProgress(message="Pushing out (10 remaining)", running=True),
+        )
+        running.backends[0] = replace(view, snapshot=replace(view.snapshot, progress=lagging), action=action)
+        client.push(running)
+        await until(
+            pilot, lambda: "10 remaining" in shown_text(app, SyncProgressPanel), "the action's progress"
+        )
+        assert "15 remaining" not in shown_text(app, SyncProgressPanel)
+        done = replace(running, revision=3)
+        done.backends[0] = replace(done.backends[0], action=replace(action, state="done", finished=NOW))
+        client.push(done)
+        await until(
+            pilot, lambda: "15 remaining" in shown_text(app, SyncProgressPanel), "the backend's again"
+        )

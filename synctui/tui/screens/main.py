@@ -27,7 +27,7 @@ from synctui.tui.widgets.header.status_banner import StatusBanner
 from synctui.tui.widgets.queues.queue_card import QueueCard
 from synctui.tui.widgets.queues.queue_diagnosis import QueueDiagnosis
 from synctui.tui.widgets.sync.all_synced_banner import AllSyncedBanner
-from synctui.tui.widgets.sync.sync_progress_panel import SyncProgressPanel
+from synctui.tui.widgets.sync.sync_progress_panel import SyncProgressPanel, sync_progress
 from synctui.verdict import never_read, stuck_queues
 
 if TYPE_CHECKING:
@@ -305,7 +305,7 @@ class MainScreen(Screen):
             schedule = [view.sync_schedule] if view.sync_schedule is not None else []
             self.jobs.show([*schedule, *view.snapshot.jobs], now, known)
         if progress := self.banners.get(SyncProgressPanel):
-            progress.show(view.snapshot.progress if view is not None else None)
+            progress.show(sync_progress(view))
         # Which bindings apply depends only on these; refreshing them rebuilds the footer.
         bindings_key = (
             view.snapshot.backend if view else None,

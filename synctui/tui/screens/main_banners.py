@@ -18,7 +18,7 @@ from synctui.tui.widgets.header.status_banner import StatusBanner, notices
 from synctui.tui.widgets.queues.queue_diagnosis import QueueDiagnosis
 from synctui.tui.widgets.shared.steady_static import SteadyStatic
 from synctui.tui.widgets.sync.all_synced_banner import AllSyncedBanner
-from synctui.tui.widgets.sync.sync_progress_panel import SyncProgressPanel, shown
+from synctui.tui.widgets.sync.sync_progress_panel import SyncProgressPanel, shown, sync_progress
 
 B = TypeVar("B", bound=SteadyStatic)
 
@@ -52,7 +52,7 @@ class Banners:
         wanted = {
             StatusBanner: lambda: bool(notices(state, view, error, now, verdict)),
             AllSyncedBanner: lambda: state is not None,
-            SyncProgressPanel: lambda: shown(view.snapshot.progress if view is not None else None),
+            SyncProgressPanel: lambda: shown(sync_progress(view)),
             QueueDiagnosis: lambda: view is not None and bool(diagnoses(view, now)),
         }
         for index, (kind, name) in enumerate(ORDER):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.content import Content
 
 from synctui.i18n import _, number
-from synctui.model import SyncProgress
+from synctui.model import BackendView, SyncProgress
 from synctui.tui.format import bar, one_line
 from synctui.tui.look import Glyphs, glyphs
 from synctui.tui.widgets.shared.steady_static import SteadyStatic
@@ -22,6 +22,22 @@ def steps_text(progress: SyncProgress, g: Glyphs) -> str:
             counts = f" {number(step.done or 0)}/{number(step.total)}" if step.total else ""
             parts.append(f"{step.name}{counts}")
     return " · ".join(parts)
+
+
+def sync_progress(view: BackendView | None) -> SyncProgress | None:
+    """The sync to show: a running Synchronize Now's own progress (what its dialog shows, pushed with
+    every step), else what the backend reported at the last refresh, which lags it."""
+    if view is None:
+        return None
+    action = view.action
+    if (
+        action is not None
+        and action.action == "synchronize"
+        and action.state == "running"
+        and action.progress
+    ):
+        return action.progress
+    return view.snapshot.progress
 
 
 def shown(progress: SyncProgress | None) -> bool:
