@@ -239,6 +239,7 @@ def _parse_agent(raw: dict[str, Any], where: str, private: bool, path: Path | No
     check_socket_path(socket, f"{at} socket")
     state_dir = parse_path(raw.get("state_dir"), path, f"{at} state_dir") or default_state_dir()
     check_folder(state_dir, f"{at} state_dir")
+    identity, push = _fleet_settings(raw, at, path, private)
     return AgentSettings(
         socket=socket,
         state_dir=state_dir,
@@ -251,21 +252,24 @@ def _parse_agent(raw: dict[str, Any], where: str, private: bool, path: Path | No
         watch_step_ms=parse_whole(raw, "watch_step_ms", at, 30, WATCH_STEP_MS),
         plugins=list(plugins),
         admin_pin_hash=pin_hash,
-        **_fleet_settings(raw, at, path, private),
+        identity=identity,
+        push=push,
     )
 
 
-def _fleet_settings(raw: dict[str, Any], at: str, path: Path | None, private: bool) -> dict[str, Any]:
-    """`identity` and `push` of an agent in a fleet; none of an agent whose config names neither (the
-    dashboard then never loads their module)."""
+def _fleet_settings(
+    raw: dict[str, Any], at: str, path: Path | None, private: bool
+) -> tuple[DeviceIdentity | None, PushSettings | None]:
+    """(identity, push) of an agent in a fleet; (None, None) for a config that names neither, whose
+    agent and dashboard then never load synctui.config_fleet."""
     if not FLEET_KEYS & raw.keys():
-        return {}
+        return None, None
     from synctui.config_fleet import parse_identity, parse_push
 
-    return {
-        "identity": parse_identity(raw, at),
-        "push": parse_push(raw.get("push"), at, path, lambda t, key, w: _secret(t, key, w, private, path)),
-    }
+    identity = parse_identity(raw, at)
+    return identity, parse_push(
+        raw.get("push"), at, path, lambda t, key, w: _secret(t, key, w, private, path)
+    )
 
 
 BACKEND_KEYS = {

@@ -334,7 +334,7 @@ def _sync_reasons(view: BackendView, now: datetime) -> list[Reason]:
                 "check-connection",
             )
         )
-    elif (snap.progress is not None and snap.progress.running) or _running(view):
+    elif (snap.progress is not None and snap.progress.running) or sync_running(view):
         reasons.append(Reason(Level.WAITING, "syncing", _("A sync is running"), _("Wait for it to finish.")))
     action = view.action
     if action is not None and action.state == "failed" and action.action in ("synchronize", "resubmit"):
@@ -355,7 +355,8 @@ def _sync_reasons(view: BackendView, now: datetime) -> list[Reason]:
     return reasons
 
 
-def _running(view: BackendView) -> bool:
+def sync_running(view: BackendView) -> bool:
+    """A Synchronize Now that the agent runs for this backend now."""
     return view.action is not None and view.action.state == "running" and view.action.action == "synchronize"
 
 

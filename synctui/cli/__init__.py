@@ -148,8 +148,8 @@ def main(argv: list[str] | None = None) -> int:
         config = exc  # reported after the parser, so that --help still works with a broken config
     warning = i18n.choose(early.lang, None if isinstance(config, ConfigError) else config.lang)
     args = build_parser(argv).parse_args(argv)
-    if args.func is not dashboard.run:
-        gc.enable()  # paused by synctui.__main__ for the dashboard's start-up; every other verb runs with it
+    if args.func is not dashboard.run or dashboard.plain_wanted(args):
+        gc.enable()  # paused by synctui.__main__ for the full-screen dashboard, whose app resumes it
     if isinstance(config, ConfigError):
         print(f"synctui: {config}", file=sys.stderr)
         return exits.USAGE

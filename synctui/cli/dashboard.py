@@ -74,9 +74,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     import asyncio
     import gc
 
-    if plain_wanted(args):
-        gc.enable()  # paused by synctui.__main__
-    else:
+    if not plain_wanted(args):
         # Start-up allocates enough to trigger ~100 collections that each walk what it built (≈ 18 ms
         # before the first frame); SyncTuiApp resumes the collector once the first frame is drawn.
         gc.disable()

@@ -9,6 +9,7 @@ from synctui.model import BackendView, SyncProgress
 from synctui.tui.format import bar, one_line
 from synctui.tui.look import Glyphs, glyphs
 from synctui.tui.widgets.shared.steady_static import SteadyStatic
+from synctui.verdict import sync_running
 
 
 def steps_text(progress: SyncProgress, g: Glyphs) -> str:
@@ -29,15 +30,8 @@ def sync_progress(view: BackendView | None) -> SyncProgress | None:
     every step), else what the backend reported at the last refresh, which lags it."""
     if view is None:
         return None
-    action = view.action
-    if (
-        action is not None
-        and action.action == "synchronize"
-        and action.state == "running"
-        and action.progress
-    ):
-        return action.progress
-    return view.snapshot.progress
+    action = view.action if sync_running(view) else None
+    return (action.progress if action is not None else None) or view.snapshot.progress
 
 
 def shown(progress: SyncProgress | None) -> bool:
